@@ -9,6 +9,7 @@ lambda argument or default value was not a changed call; a ``cache_key_fn`` retu
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -317,9 +318,41 @@ def test_a_flow_file_s_own_task_is_named_bare_wherever_the_workspace_lies() -> N
     def load() -> None:
         return None
 
-    mine = task(load)
+    named = set()
     for module in ("flowtop_flows.etl_1a2b3c4d", "flowtop_flows.etl_99999999", "__main__"):
         load.__module__ = module
-        assert task_identity(mine) == load.__qualname__
+        named.add(task_identity(task(load)))
+    assert len(named) == 1 and named.pop().startswith(f"{load.__qualname__}#")
     load.__module__ = "csvsrc"
-    assert task_identity(mine) == f"csvsrc.{load.__qualname__}"
+    assert task_identity(task(load)).startswith(f"csvsrc.{load.__qualname__}#")
+
+
+def test_callables_named_alike_are_told_apart_by_what_they_hold() -> None:
+    """A partial, a callable object and a factory's function are named by their function
+    or class alone: two of them (``load`` from ``make_loader("db")`` and from
+    ``make_loader("csv")``) swapped results on a rerun; a shout task replacing a
+    load_csv partial took its result."""
+
+    def make_loader(source: str) -> Any:
+        def load(path: str) -> str:
+            return f"{source} rows of {path}"
+
+        return load
+
+    def shout(text: str) -> str:
+        return text.upper()
+
+    class Loader:
+        def __init__(self, source: str) -> None:
+            self.source = source
+
+        def __call__(self, path: str) -> str:
+            return f"{self.source} rows of {path}"
+
+    db, csv = task(make_loader("db"), name="load"), task(make_loader("csv"), name="load")
+    assert task_identity(db) != task_identity(csv)
+    assert task_identity(db) == task_identity(task(make_loader("db"), name="load"))
+    assert task_identity(task(functools.partial(shout, "a"))) != task_identity(
+        task(functools.partial(str.lower, "a"))
+    )
+    assert task_identity(task(Loader("db"))) != task_identity(task(Loader("csv")))

@@ -19,6 +19,7 @@ attempt; :func:`first_attempt` gives it to the new run (``cached_calls`` keys wi
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import inspect
 import io
@@ -102,19 +103,62 @@ _BARE_MODULES = ("__main__", "builtins")
 def task_identity(task: Task) -> str:
     """Which function ``task`` calls: its module and qualname (``dbsrc.load``); bare
     (``load``) for a function of the flow file itself or of a script (``_BARE_MODULES``),
-    or of code run with no module name."""
-    fn = task.fn
+    or of code run with no module name. A callable its name does not pin down (a
+    ``functools.partial``, a callable object, a function a factory made:
+    ``make_loader("db")``) adds a hash of what it holds (``#1a2b…``): two of them named
+    alike are two tasks. Worked out once per task."""
+    known: str | None = vars(task).get("_identity")
+    if known is None:
+        known = vars(task)["_identity"] = _identity(task.fn)
+    return known
+
+
+def _identity(fn: Any) -> str:
     fn = getattr(fn, "__func__", fn)  # a bound method (``node_binding``): its function
     module = getattr(fn, "__module__", None)  # None: code ``exec``ed with no ``__name__``
     name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
-    if not module or module in _BARE_MODULES or module.startswith(FLOW_PACKAGE + "."):
-        return name
-    return f"{module}.{name}"
+    if module and module not in _BARE_MODULES and not module.startswith(FLOW_PACKAGE + "."):
+        name = f"{module}.{name}"
+    if isinstance(fn, types.FunctionType):
+        if _by_name(fn):
+            return name  # found by its name: that one function
+        # What it does and the values it closes over (``make_loader("db")``'s "db"); not
+        # its defaults (the call's own part, ``filled_defaults``), nor state it closes
+        # over (a counter, a connection: what it holds changes, not which function it is).
+        cells = tuple(_held(cell) for cell in fn.__closure__ or ())
+        held = input_hash((_code(fn.__code__), cells), {})
+    else:  # an object its pickle names by reference, else (a local class's) by its state
+        held = input_hash((fn,), {})
+        if held is None and hasattr(fn, "__dict__"):
+            held = input_hash((vars(fn),), {})
+    return name if held is None else f"{name}#{held[:12]}"
+
+
+def _held(cell: types.CellType) -> Any:
+    """A closure cell's value when it is one (``_a_value``), else its type's name."""
+    try:
+        held = cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return None
+    return held if _a_value(held) else type(held).__qualname__
+
+
+#: Defaults that are values a call is made with; a list, dict or object default is state
+#: the function keeps (``_memo={}`` fills as calls run): left out of the fingerprint, or
+#: each later call would read as changed.
+_VALUE_TYPES = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _a_value(default: Any) -> bool:
+    if isinstance(default, tuple | frozenset):
+        return all(_a_value(item) for item in default)
+    return type(default) in _VALUE_TYPES or isinstance(default, enum.Enum)
 
 
 def filled_defaults(task: Task, args: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The default values the call with ``args`` and ``kwargs`` gets from its function's
-    signature (Prefect's input hash has them too): a changed ``factor=100`` is a changed call."""
+    signature (Prefect's input hash has them too): a changed ``factor=100`` is a changed
+    call. Only values (``_a_value``): a mutable default is the function's own state."""
     signature = task._signature
     if signature is None or task._arity >= 0:  # (``_arity``: plain parameters, no default)
         return {}
@@ -129,6 +173,7 @@ def filled_defaults(task: Task, args: Any, kwargs: Mapping[str, Any]) -> dict[st
         if name not in given
         and parameter.default is not parameter.empty
         and parameter.kind not in skipped
+        and _a_value(parameter.default)
     }
 
 

@@ -125,8 +125,11 @@ def _same_call(keys: deque[str] | None, taken: set[str]) -> str | None:
 def _why_changed(was: str | None, now: str, source: str) -> str:
     """Why a task whose call is not its key's in ``source`` runs again."""
     before, after = identity_of(was or ""), identity_of(now)
-    if before is not None and before != after:
-        return f"it is now {after}, was {before} in {source}"
+    if before is not None and after is not None and before != after:
+        shown, shown_before = after.partition("#")[0], before.partition("#")[0]
+        if shown == shown_before:  # one factory, a partial: made with other values
+            return f"it is now another {shown} (made with other values) than in {source}"
+        return f"it is now {shown}, was {shown_before} in {source}"
     return (
         f"its call changed since {source} (other arguments or defaults, or other tasks feeding it)"
     )
