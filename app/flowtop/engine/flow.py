@@ -344,7 +344,9 @@ class Flow:
         done = [k for k, s in source.states.items() if s.is_completed() and k not in forced]
         # Calls of another flow object (the code reloaded) are compared; its own, not.
         was: Mapping[str, Node] = source.flow.nodes if source.flow is not self else {}
-        fingerprints = {k: call_fingerprint(was[k]) for k in done if k in was}
+        # (every call's: one that did not complete, or is asked for, runs, never served
+        # by another key's result of the same call: ``reusable``)
+        fingerprints = {k: call_fingerprint(was[k]) for k in source.states if k in was}
         kept = reusable(self.nodes, done, fingerprints, f"run #{source.number}", by_call=True).kept
         return {"reuse": {k: source.states[was_key] for k, was_key in kept.items()}}
 

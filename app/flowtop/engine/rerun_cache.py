@@ -212,12 +212,27 @@ def same_call(was: str, now: str) -> bool:
     return was == now.partition("@")[0].partition(":")[0]
 
 
+class SourceCalls(dict[tuple[str, str], "TaskState"]):
+    """What a rerun may serve (``RerunCache``): the source's completed calls, by task key
+    and fingerprint, as a dict (its length: how many); and in ``others`` the fingerprint
+    of each of its calls that did not complete, or that the rerun asked to run again."""
+
+    def __init__(
+        self,
+        entries: Mapping[tuple[str, str], TaskState] | None = None,
+        others: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(entries or {})
+        self.others = dict(others or {})
+
+
 class RerunCache:
     """The completed calls of a source run a rerun (or a flow-level retry) may serve,
     each at most once (``take``)."""
 
     def __init__(self, entries: Mapping[tuple[str, str], TaskState] | None = None) -> None:
         self._by_key = {key: (fp, state) for (key, fp), state in (entries or {}).items()}
+        self._others = entries.others if isinstance(entries, SourceCalls) else {}
         self._by_call: dict[str, deque[str]] = {}
         for key, (fp, _) in self._by_key.items():
             if identity_of(fp) is not None:
@@ -229,12 +244,18 @@ class RerunCache:
     def take(self, key: str, fingerprint: str | None) -> TaskState | None:
         """The result serving the call ``key`` with ``fingerprint``: the source's call of
         that key if it was the same call, else one of the same task with the same inputs
-        under another key, not yet served; None: the call runs."""
+        under another key, not yet served; None: the call runs. A key whose source call
+        was this same call and did not complete (failed, or asked to run again) runs: it
+        takes no other key's result (three identical ``charge`` calls, the first asked
+        for, or failed: that one runs, the others keep their own)."""
         if fingerprint is None:
             return None
         held = self._by_key.get(key)
         if held is not None and same_call(held[0], fingerprint):
             return self._by_key.pop(key)[1]
+        was = self._others.get(key)
+        if was is not None and same_call(was, fingerprint):
+            return None
         others = self._by_call.get(fingerprint)
         while others:
             other = others.popleft()
@@ -243,18 +264,21 @@ class RerunCache:
         return None
 
 
-def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, str], TaskState]:
+def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> SourceCalls:
     """The calls of ``result`` that completed, by task key and input hash: what a rerun
-    serves instead of calling them again (all but ``exclude``)."""
+    serves instead of calling them again (all but ``exclude``); with the fingerprints
+    of the others (``SourceCalls.others``), which run again."""
     skip = set(exclude)
-    return {
-        (key, fingerprint): result.states[key]
-        for key, fingerprint in result.inputs.items()
-        if fingerprint is not None
-        and key not in skip
-        and key in result.states
-        and result.states[key].is_completed()
-    }
+    served = SourceCalls()
+    for key, fingerprint in result.inputs.items():
+        if fingerprint is None:
+            continue
+        state = result.states.get(key)
+        if key not in skip and state is not None and state.is_completed():
+            served[key, fingerprint] = state
+        else:
+            served.others[key] = fingerprint
+    return served
 
 
 _local = threading.local()

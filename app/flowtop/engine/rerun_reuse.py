@@ -69,6 +69,7 @@ def reusable(
     source: str,
     *,
     by_call: bool = False,
+    asked: Iterable[str] = (),
 ) -> Reuse:
     """Which ``candidates`` (tasks the source run completed and whose results are at
     hand) a rerun of the flow made of ``nodes`` reuses. ``fingerprints``: the source
@@ -77,7 +78,9 @@ def reusable(
     it must still be reused. ``source`` names the run in the reasons ("run #3").
     ``by_call``: a task whose call is not its key's in the source may reuse the same
     call under another key (``Reuse.kept`` says which), each result once; the caller
-    must then take each result from the key ``kept`` names."""
+    must then take each result from the key ``kept`` names. A task whose source call
+    is its own now but is no candidate (it did not complete, or is ``asked`` to run
+    again) runs, and takes no other key's result of that call."""
     given = list(dict.fromkeys(candidates))  # in the order given: the same each rerun
     wanted = set(given)
     reuse = Reuse()
@@ -88,6 +91,11 @@ def reusable(
             if fp is not None and identity_of(fp) is not None:
                 calls.setdefault(fp, deque()).append(key)
     taken: set[str] = set()
+    # fingerprint -> a source key that is no candidate: a call that moved to another key
+    # runs again as that one, and its reason says so (not "its call changed")
+    elsewhere = {
+        fp: key for key, fp in fingerprints.items() if fp is not None and key not in wanted
+    }
     order = in_feeding_order(nodes)
     for key in order:
         if key not in wanted and not calls:
@@ -104,12 +112,20 @@ def reusable(
             reuse.kept[key] = key
             taken.add(key)
             continue
+        if key not in wanted and was is not None and same_call(was, now):
+            continue  # its own call, which did not complete or is asked for: it runs
         other = _same_call(calls.get(now), taken)
         if other is not None:
             reuse.kept[key] = other
             taken.add(other)
         elif key in wanted:
-            reuse.again[key] = _why_changed(was, now, source)
+            moved = elsewhere.get(now)
+            reuse.again[key] = (
+                _why_changed(was, now, source)
+                if moved is None or moved == key
+                else f"it makes the call {moved} made in {source}, which "
+                + ("is asked to run again" if moved in set(asked) else "has no result to reuse")
+            )
     return reuse
 
 

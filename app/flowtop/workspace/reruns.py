@@ -9,6 +9,8 @@ not be stored runs again, and the caller tells the user why.
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +21,13 @@ from ..engine.binding import unwrapped
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow
 from ..engine.parameters import call_for
+from ..engine.rerun_cache import SourceCalls
 from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
 from ..engine.task import Task
 from ..looks import NOT_STARTED
 from .history_records import RunRecord, TaskRecord
+from .import_graph import ImportGraph
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
 from .store_reader import StoreReader
@@ -104,11 +108,15 @@ def plan_rerun(
     nothing = f"Run #{record.number} of {record.flow} has nothing to rerun"
     if isinstance(flow, FlowFunction):  # by call: its key and its input hash
         reuse: dict[str, State] = reusable_states(keep, completed)
-        start["cache"] = {
-            (key, fingerprints[key]): state
-            for key, state in reuse.items()
-            if fingerprints.get(key) is not None
-        }
+        start["cache"] = SourceCalls(
+            {
+                (key, fp): state
+                for key, state in reuse.items()
+                if (fp := fingerprints.get(key)) is not None
+            },
+            # what did not complete, or is asked for: runs, never given another key's result
+            {key: fp for key, fp in fingerprints.items() if fp is not None and key not in reuse},
+        )
         stored = record.parameters
         same = all(k in stored and stored[k] == v for k, v in (parameters or {}).items())
         done = record.state == StateType.COMPLETED.value and task is None and same
@@ -116,7 +124,9 @@ def plan_rerun(
         if done and replays_nothing(flow, record.started, calls, reused=len(start["cache"])):
             return RerunPlan(start, tuple(note for note in notes if note), nothing)
     else:  # by key, what feeds it and how it is called (``rerun_reuse``)
-        kept = reusable(flow.nodes, keep, fingerprints, f"run #{record.number}", by_call=True)
+        kept = reusable(
+            flow.nodes, keep, fingerprints, f"run #{record.number}", by_call=True, asked=forced
+        )
         sources = kept.kept  # each task -> the key whose result it reuses (a moved call)
         start["reuse"] = reusable_states(
             {k: keep[was] for k, was in sources.items()},
@@ -153,22 +163,50 @@ def replays_nothing(flow: FlowFunction, started: float | None, calls: int, *, re
 
 
 def _saved_since(flow: FlowFunction, started: float) -> bool:
-    """Whether ``flow``'s file, or a file of its folder that its module names (a helper
-    module, a task's or a function's), was saved after ``started`` (wall clock); true
-    when one cannot be read."""
+    """Whether a file of ``flow``'s folder tree that its code may run was saved after
+    ``started`` (wall clock): its own file, every module of the tree this process has
+    imported (a helper's helper, ``from cfg import REGIONS``, ``import lib.helpers``),
+    every file of the tree its file imports, at any depth, in a function's body too
+    (``ImportGraph``), and the files of the functions its module names. True when one
+    cannot be read. Not seen: a helper outside the tree, and a file copied with its old
+    mtime kept (``cp -p``): README says so."""
     fn = unwrapped(flow.fn)
     own = _file_of(fn)
     if own is None:
         return True
-    files = {own}
+    root = own.parent
+    files = {own, *_imported_under(root), *_import_graph(root).closure(own)}
     for value in getattr(fn, "__globals__", {}).values():
         path = _file_of(value.fn if isinstance(value, Task | FlowFunction) else value)
-        if path is not None and path.is_relative_to(own.parent):
+        if path is not None and path.is_relative_to(root):
             files.add(path)
     try:
         return any(path.stat().st_mtime > started for path in files)
     except OSError:
         return True
+
+
+def _imported_under(root: Path) -> set[Path]:
+    """The files of the modules in ``sys.modules`` that lie in ``root``'s tree."""
+    prefixes = tuple({str(root) + os.sep, os.path.realpath(root) + os.sep})
+    found: set[Path] = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and os.path.abspath(file).startswith(prefixes):
+            found.add(Path(file))
+    return found
+
+
+#: One ``ImportGraph`` per folder tree: each file parsed once per mtime (the key bar asks
+#: as each run shows).
+_graphs: dict[Path, ImportGraph] = {}
+
+
+def _import_graph(root: Path) -> ImportGraph:
+    graph = _graphs.get(root)
+    if graph is None:
+        graph = _graphs[root] = ImportGraph(root)
+    return graph
 
 
 def _file_of(value: object) -> Path | None:

@@ -53,6 +53,11 @@ def dumps(value: Any, cap: int) -> tuple[bytes | None, str]:
 #: ``None`` it looks for an adapter first, on the writer's GIL time.
 ResultRow = tuple[str, str, bytes | bytearray | None, int, str, str | None]
 
+#: A task's end whose call's fingerprint is stored with no result: a rerun runs that call
+#: again, and gives it no other key's result of the same call (``rerun_cache.SourceCalls``).
+NOT_COMPLETED = frozenset({StateType.FAILED, StateType.CANCELLED, StateType.UPSTREAM_FAILED})
+DID_NOT_COMPLETE = "it did not complete"
+
 #: ``values_of(run_id, keys)``: the live run's value and input fingerprint of each key.
 ValuesOf = Callable[[str, list[str]], dict[str, tuple[Any, str | None]]]
 
@@ -106,14 +111,25 @@ class ResultKeeper:
 
     def __call__(self, batch: Sequence[Any]) -> None:
         completed: dict[str, list[str]] = {}
+        ended: dict[str, list[str]] = {}  # ended otherwise: their fingerprints, no value
         for event in batch:
             if type(event) is TaskStateChanged and event.state is StateType.COMPLETED:
                 completed.setdefault(event.run_id, []).append(event.task)
+            elif type(event) is TaskStateChanged and event.state in NOT_COMPLETED:
+                ended.setdefault(event.run_id, []).append(event.task)
         items: list[Any] = []
         for run_id, keys in completed.items():
             found = self.values_of(run_id, keys)
             if found:
                 items += self._batches(run_id, found)
+        for run_id, keys in ended.items():
+            rows: list[ResultRow] = [
+                (run_id, key, None, 0, DID_NOT_COMPLETE, fingerprint)
+                for key, (_, fingerprint) in self.values_of(run_id, keys).items()
+                if fingerprint is not None
+            ]
+            if rows:
+                items.append(ResultRows(rows))
         if items:
             self.store(items)
 
@@ -146,7 +162,8 @@ class ResultKeeper:
 
 
 def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str | None]]:
-    """A run's stored results: values by task, why others can't be reused, fingerprints.
+    """A run's stored results: values by task, why others can't be reused, fingerprints
+    (of those, and of calls stored with no result: ``DID_NOT_COMPLETE``).
     ``Untrusted`` (a ``ValueError``) when a stranger could have written them (pickles:
     ``store_trust.store_refusal``)."""
     refused_store = store_refusal(path)
@@ -173,14 +190,16 @@ def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[
             batches = []
     for task, data, reusable, why, fingerprint in rows:
         if not reusable:
-            refused[task] = why
+            if fingerprint:  # the call that did not complete (or kept no result): it runs
+                fingerprints[task] = fingerprint
+            if why != DID_NOT_COMPLETE:  # (nothing to refuse: it has no result)
+                refused[task] = why
             continue
+        fingerprints[task] = fingerprint or None  # stored "" (or NULL before) for none
         try:
             values[task] = pickle.loads(data)
         except Exception as exc:  # noqa: BLE001 - a class that moved or changed since
             refused[task] = _unreadable(exc)
-            continue
-        fingerprints[task] = fingerprint or None  # stored "" (or NULL before) for none
     for tasks, data in batches:
         try:
             batch_values, batch_fingerprints = pickle.loads(data)
