@@ -17,6 +17,7 @@ import locale
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from typing import Protocol, TextIO
 
@@ -301,8 +302,11 @@ def replace_what_cannot_print() -> None:
     UnicodeEncodeError, a traceback in place of every line of ``flowtop run`` and the
     end of ``flowtop list``; under ``LC_ALL=C`` (where Python writes UTF-8 whatever the
     terminal was told) it wrote ``✓`` as three bytes a terminal told ASCII shows as
-    garbage. JSON output is ASCII either way."""
-    for stream in (sys.stdout, sys.stderr):
+    garbage. JSON output is ASCII either way. On the Linux console (``TERM=linux``) a
+    terminal writes UTF-8 through :data:`CONSOLE_CODEC`, the symbols its font lacks
+    swapped for ones it has. ``sys.__stderr__`` too: the monitor draws there."""
+    streams = {id(s): s for s in (sys.stdout, sys.stderr, sys.__stderr__)}.values()
+    for stream in streams:
         if not isinstance(stream, io.TextIOWrapper):
             continue
         if not encodes_symbols(stream):
@@ -311,6 +315,105 @@ def replace_what_cannot_print() -> None:
             # a terminal only: a file or pipe keeps UTF-8 (`| cat`, a CI log of a container
             # with LC_ALL=C kept the users' accented names and output)
             stream.reconfigure(encoding=codec, errors=LOOKALIKES)
+        elif stream.isatty() and on_linux_console(os.environ):
+            stream.reconfigure(encoding=CONSOLE_CODEC)
+
+
+#: The symbols of the monitor and of human output (flowtop's and Textual's: borders,
+#: scrollbars, the palette's icon) that the Linux console's font lacks, and what it
+#: shows instead, one cell for one (a column, the monitor's layout, keep their widths).
+#: The kernel's default font map (``drivers/tty/vt/cp437.uni``) holds ASCII, Latin-1's
+#: ``·`` and ``×`` (as ``x``), the box-drawing lines, blocks and the arrows ``←↑→↓``:
+#: these stay, and the state symbols read as their ASCII look-alikes
+#: (:data:`ASCII_LOOKALIKES`), with ``^`` for upstream failed, ``=`` reused,
+#: ``!`` interrupted, ``#`` cancelled.
+CONSOLE_LOOKALIKES = {
+    **{c: v for c, v in ASCII_LOOKALIKES.items() if len(v) == 1 and c not in "·│×"},
+    "⊘": "^",
+    "↺": "=",
+    "⚡": "!",
+    "■": "#",
+    "▕": "│",
+    "▏": "│",
+    "▎": "│",
+    "▊": "│",
+    "▔": "─",
+    "▁": "─",
+    "━": "─",
+    "┃": "│",
+    "╭": "┌",
+    "╮": "┐",
+    "╰": "└",
+    "╯": "┘",
+    "▂": " ",
+    "▃": " ",
+    "▅": "▄",
+    "▆": "█",
+    "▇": "█",
+    "▉": "█",
+    "▋": "▌",
+    "▍": "▌",
+    "🔎": ">",
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015", "-"),  # the dashes
+    **dict.fromkeys("\u2018\u2019\u201a\u201b", "'"),  # single quotation marks
+    **dict.fromkeys("\u201c\u201d\u201e\u201f", '"'),
+    "•": "·",
+}
+#: What the console's fonts hold among the characters :data:`_CONSOLE_SYMBOLS` matches.
+CONSOLE_FONT = frozenset("←↑→↓─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬█▄▀▌▐░▒▓▲▼≤≥")
+#: The ranges of symbols (dashes, quotes and ``…``; arrows, mathematical and technical
+#: signs, box drawing, blocks, shapes, dingbats, emoji): a console font lacks those outside
+#: :data:`CONSOLE_FONT`; letters of any script (a Cyrillic or Greek font) are left be.
+_CONSOLE_SYMBOLS = re.compile("[\u2010-\u2027\u2190-\u2bff\U0001f000-\U0001faff\ufe0e\ufe0f]")
+_PRESENTATIONS = "\ufe0e\ufe0f"
+
+
+def on_linux_console(environ: Mapping[str, str]) -> bool:
+    """Whether ``TERM`` names the Linux virtual console (``linux``, ``linux-16color``)."""
+    term = environ.get("TERM", "")
+    return term == "linux" or term.startswith("linux-")
+
+
+def console_text(text: str) -> str:
+    """``text`` as the Linux console can show it: each symbol its font lacks as its
+    :data:`CONSOLE_LOOKALIKES` one, any other as ``?``, as wide as the symbol (``⚡``,
+    two cells, as ``! ``), and no emoji's presentation selector."""
+    if text.isascii():
+        return text
+    return _CONSOLE_SYMBOLS.sub(_console_symbol, text)
+
+
+def _console_symbol(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in CONSOLE_FONT:
+        return char
+    if char in _PRESENTATIONS:  # of no width, and the symbol it follows is replaced
+        return ""
+    wide = unicodedata.east_asian_width(char) in "WF"
+    return CONSOLE_LOOKALIKES.get(char, "?").ljust(2 if wide else 1)
+
+
+class _ConsoleEncoder(codecs.IncrementalEncoder):
+    def encode(self, input: str, final: bool = False) -> bytes:  # noqa: A002 - codecs' name
+        return console_text(input).encode("utf-8", self.errors)
+
+
+def _console_encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+    return console_text(text).encode("utf-8", errors), len(text)
+
+
+#: UTF-8 as the Linux console shows it (:func:`console_text`), for the streams
+#: ``replace_what_cannot_print`` sets there: the monitor (which Textual draws through
+#: ``sys.__stderr__``), ``flowtop run``'s lines and status line, every printer alike.
+CONSOLE_CODEC = "flowtop-linux-console"
+_CONSOLE_INFO = codecs.CodecInfo(
+    name=CONSOLE_CODEC,
+    encode=_console_encode,
+    decode=codecs.utf_8_decode,
+    incrementalencoder=_ConsoleEncoder,
+    incrementaldecoder=codecs.getincrementaldecoder("utf-8"),
+)
+codecs.register(lambda name: _CONSOLE_INFO if name == CONSOLE_CODEC.replace("-", "_") else None)
 
 
 def no_unicode(stream: object, environ: Mapping[str, str], locale_encoding: str) -> str:

@@ -132,7 +132,7 @@ class FlowtopApp(
         self._previews: dict[str, RunModel] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
         self._children: dict[str, dict[str, list[str]]] = {}  # flow -> task -> downstream
-        #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
+        #: "plain", "mono", "ansi16" or "full" forces the state colours; None asks the terminal.
         self.colour_mode: str | None = None
         self._shut_down = False
         self._workspace_shown = False  # (``_workspace_ready``: once)
@@ -229,9 +229,12 @@ class FlowtopApp(
 
     def on_mount(self) -> None:
         self.title = f"flowtop · {self.workspace.root}"
-        if colour_mode(self) == "ansi16":
+        mode = colour_mode(self)
+        if mode == "ansi16":
             self.ansi_theme_dark = self.ansi_theme_light = STANDARD_16
             self.add_class("-ansi16")  # its cursor and key colours (flowtop.tcss)
+        elif mode == "mono":
+            self.add_class("-mono")  # its cursor rows in reverse video (flowtop.tcss)
         self.table.policy_source = self._policy_summary
         self.buffer.wake = self._wake  # called on the engine's thread
         self._fold_events()  # the worker that shows them

@@ -1,8 +1,9 @@
 """Styles of state words outside the table, in the 16 ANSI colours, and the plain looks.
 
 Colour only repeats what the symbol already says. Without colour (``NO_COLOR``, where
-Textual greys every colour by its luminance, so dark red on black becomes grey on grey)
-and on 16-colour terminals, a failure stands out by weight and reverse video instead.
+Textual greys every colour by its luminance, so dark red on black becomes grey on grey;
+a monochrome terminal, ``vt100``, which shows none) and on 16-colour terminals, a failure
+stands out by weight and reverse video instead.
 The table's rules for its states are made from these same tables (``table_css``), so a
 state (a countdown, a failure) looks the same in the table, the header and the detail
 pane, and a colour is changed here, once.
@@ -10,6 +11,7 @@ pane, and a colour is changed here, once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +61,8 @@ def table_css(names: Iterable[str]) -> str:
     classes), made from ``LOOK_STYLE`` and the other modes' tables: a look with no colour
     is muted there (``$text-muted``: the rows still to run recede), except under
     ``NO_COLOR``, where every look is the foreground (``-plain``: no colours at all). A
-    16-colour terminal (``-ansi16``) gets a rule only where its table differs."""
+    16-colour terminal (``-ansi16``) gets a rule only where its table differs; a
+    monochrome one (``-mono``) gets ``NO_COLOR``'s."""
     names = list(names)
     rules = [_rule("TaskTable", name, LOOK_STYLE, "$text-muted") for name in names]
     rules += [
@@ -67,7 +70,11 @@ def table_css(names: Iterable[str]) -> str:
         for name in names
         if ANSI16_LOOK_STYLE[name] != LOOK_STYLE[name]
     ]
-    rules += [_rule("TaskTable.-plain", name, PLAIN_LOOK_STYLE, "$foreground") for name in names]
+    rules += [
+        _rule(f"TaskTable.-{mode}", name, PLAIN_LOOK_STYLE, "$foreground")
+        for mode in ("plain", "mono")
+        for name in names
+    ]
     return "\n".join(rules)
 
 
@@ -122,8 +129,22 @@ STANDARD_16 = TerminalTheme(
 )
 
 
+#: Terminals that show no colour at all, which Rich takes for 16-colour ones (it reads
+#: ``TERM`` for ``256color`` only): the DEC terminals, and terminfo's ``-m``/``-mono``
+#: entries (``xterm-mono``, ``linux-m``).
+MONOCHROME_TERMS = frozenset({"vt52", "vt100", "vt102", "vt220", "vt320", "vt420", "vt510"})
+
+
+def monochrome(term: str) -> bool:
+    """Whether ``TERM`` names a terminal without colours (``vt100``, ``xterm-mono``)."""
+    base = term.split("-", 1)[0]
+    return base in MONOCHROME_TERMS or term.endswith(("-m", "-mono"))
+
+
 def colour_mode(app: App[Any]) -> str:
-    """``"plain"`` under ``NO_COLOR``, ``"ansi16"`` on a 16-colour terminal, else ``"full"``.
+    """``"plain"`` under ``NO_COLOR``, ``"mono"`` on a terminal with no colours (``vt100``:
+    plain looks, and the cursor's row in reverse video, as colour alone cannot show it),
+    ``"ansi16"`` on a 16-colour terminal, else ``"full"``.
 
     ``app.colour_mode`` (FlowtopApp's, when set) wins. Headless (tests, snapshots) has no
     terminal to ask, so it is ``"full"`` whatever ``TERM`` the test runner happens to have.
@@ -135,6 +156,8 @@ def colour_mode(app: App[Any]) -> str:
         return "plain"
     if app.is_headless:
         return "full"
+    if monochrome(os.environ.get("TERM", "")):
+        return "mono"
     if app.console.color_system in ("standard", "windows"):
         return "ansi16"
     return "full"
@@ -143,7 +166,7 @@ def colour_mode(app: App[Any]) -> str:
 def looks(app: App[Any]) -> Mapping[str, str]:
     """The look name -> Rich style map for ``app``'s terminal."""
     mode = colour_mode(app)
-    if mode == "plain":
+    if mode in ("plain", "mono"):
         return PLAIN_LOOK_STYLE
     if mode == "ansi16":
         return ANSI16_LOOK_STYLE

@@ -375,7 +375,7 @@ class TaskTable(ScrollView, can_focus=True):
             self._set_cursor(int(self.scroll_offset.y) + event.y - 1)
 
     def on_mount(self) -> None:
-        self.add_class(f"-{colour_mode(self.app)}")  # -plain under NO_COLOR, -ansi16, -full
+        self.add_class(f"-{colour_mode(self.app)}")  # -plain (NO_COLOR), -mono, -ansi16, -full
 
     def on_resize(self, event: events.Resize) -> None:
         """Fitted again, the cursor's row kept in view: a shrunk terminal, or a table
