@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..printable import say
-from ..workspace.main_block_args import MainCall, as_called, defaults_notes
+from ..workspace.main_block_args import MainCall, as_called, called_again_note, defaults_notes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -91,5 +91,7 @@ def say_running(
             command="flowtop run",
         )
     for name in names:
+        if name in calls and (again := called_again_note(name, calls[name])) is not None:
+            say(again, command="flowtop run")
         for note in defaults_notes(calls[name], given) if name in calls else ():
             say(note, command="flowtop run")

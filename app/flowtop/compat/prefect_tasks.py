@@ -32,18 +32,21 @@ for task workers, which flowtop has not.
 
 from __future__ import annotations
 
+import copy
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..engine.context import in_shipped_attempt
+from ..engine.aloop import running_loop
+from ..engine.context import current_run, in_shipped_attempt
 from ..engine.dynamic import bind_call
-from ..engine.errors import NotInFlowtop, PrefectTimeout
+from ..engine.errors import NotInFlowtop, PrefectTimeout, UpstreamFailed
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.prefect_context import active_run
 from ..engine.task import Task, TaskDecorator
+from .state_inputs import not_ready, resolve_states
 
 #: Prefect 3.9.1's words for a ``.submit()`` or a ``.map()`` with no flow run to run it.
 SUBMIT_WITHOUT_A_FLOW_RUN = (
@@ -124,6 +127,16 @@ class DropInTask(Task):
         timeout = super().timeout_seconds
         return float(timeout) if isinstance(timeout, int | float) and timeout else timeout
 
+    def with_options(self, **kwargs: Any) -> Task:
+        """flowtop's copy; ``result_storage_key=None`` clears the key, as Prefect's
+        ``with_options`` does (its other options given as None keep this task's)."""
+        if "result_storage_key" in kwargs and kwargs["result_storage_key"] is None:
+            del kwargs["result_storage_key"]
+            keyless = copy.copy(self)
+            keyless.options = {k: v for k, v in self.options.items() if k != "result_storage_key"}
+            return Task.with_options(keyless, **kwargs)
+        return super().with_options(**kwargs)
+
     def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
         """Arguments the function cannot take: Prefect's ``ParameterBindError`` in its words
         (``Error binding parameters for function 'load': missing a required argument: 'x'.``
@@ -132,14 +145,33 @@ class DropInTask(Task):
             return  # the common call, ``f(x)`` of ``def f(x)``: nothing to bind
         bind_call(self.fn, args, dict(kwargs))
 
+    def __call__(
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
+        """flowtop's call, its arguments bound first and the states in them (and in
+        ``wait_for``) resolved as Prefect resolves them (``state_inputs``): one that did not
+        complete raises ``UpstreamFailed`` (``return_state=True``: a ``NotReady`` state)."""
+        self.check_call(args, kwargs)
+        try:
+            args, kwargs, wait_for = resolve_states(self.name, args, kwargs, wait_for)
+        except UpstreamFailed as exc:
+            made = not_ready(exc)
+            if self.is_async and (current_run() is None or running_loop() is not None):
+                return _refused_async(made, return_state)  # awaited, as the call would be
+            if return_state:
+                return made
+            raise
+        return super().__call__(*args, return_state=return_state, wait_for=wait_for, **kwargs)
+
     def submit(
         self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
     ) -> Any:
         """Prefect's ``.submit()``: the call bound first, then refused with no flow run
-        around it (see the module doc)."""
+        around it (see the module doc); the states in its arguments resolved as a call's."""
         self.check_call(args, kwargs)
         if not in_a_flow_run():
             raise no_task_runner(self.name, SUBMIT_WITHOUT_A_FLOW_RUN)
+        args, kwargs, wait_for = resolve_states(self.name, args, kwargs, wait_for)
         return super().submit(*args, wait_for=wait_for, return_state=return_state, **kwargs)
 
     def map(
@@ -164,6 +196,11 @@ class DropInTask(Task):
         so in annotations (``def retry_on_503(task: Task[..., Any], ...)``) that run at
         import."""
         return types.GenericAlias(cls, params)
+
+
+async def _refused_async(state: Any, return_state: bool) -> Any:
+    """An ``async def`` task's call that cannot run: ``state``, or its error, when awaited."""
+    return state if return_state else state.result()
 
 
 class DropInTaskDecorator(TaskDecorator):

@@ -48,12 +48,15 @@ class BlockCall:
     the flow is given. ``serve``/``deploy``'s ``parameters={...}`` (Prefect's way to give
     a served flow its parameters) is a ``**`` keyword here: the flow's, by name.
     ``order``: its place among the names the block calls, first called first (0): what
-    ``flowtop run --detach`` orders its runs by, having only ``flowtop list --json``."""
+    ``flowtop run --detach`` orders its runs by, having only ``flowtop list --json``.
+    ``again``: the lines of the block's later calls of the same flow, which ``python FILE``
+    runs too and ``flowtop run FILE`` does not (it runs each flow once, and says so)."""
 
     line: int
     positional: tuple[ast.expr, ...] = ()
     keywords: tuple[ast.keyword, ...] = ()
     order: int = 0
+    again: tuple[int, ...] = ()
 
 
 def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
@@ -77,6 +80,8 @@ def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
     for name, call in found:
         if name not in calls:
             calls[name] = replace(call, order=len(calls))
+        elif call.line != calls[name].line:  # (``X.with_options(...)(...)``: one line)
+            calls[name] = replace(calls[name], again=(*calls[name].again, call.line))
     return calls
 
 

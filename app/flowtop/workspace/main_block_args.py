@@ -18,6 +18,7 @@ import ast
 import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from ..engine.parameters import ParameterError, ParameterProblem, describe
@@ -52,7 +53,8 @@ class MainCall:
     the parameters without a default (``required``), and why the call cannot bind to the
     flow's parameters (``problem``: ``python FILE`` fails on it too). ``loose``: the
     keywords the flow's ``**kwargs`` takes, which have no default to fall back on.
-    ``order``: the call's place in the block's order (``entry_flows.BlockCall``)."""
+    ``order``: the call's place in the block's order, ``again`` the lines of its later
+    calls of the flow, not run (``entry_flows.BlockCall``)."""
 
     file: str
     line: int
@@ -63,6 +65,7 @@ class MainCall:
     problem: str = ""
     loose: tuple[str, ...] = ()
     order: int = 0
+    again: tuple[int, ...] = ()
 
     @property
     def where(self) -> str:
@@ -74,6 +77,7 @@ class MainCall:
         what ``flowtop run --detach`` needs besides in ``main_block_call``."""
         call = {"line": self.line, "order": self.order, "unread": self.unread, "rest": self.rest}
         call.update(required=list(self.required), problem=self.problem, loose=list(self.loose))
+        call.update(again=list(self.again))
         return {"main_block_parameters": self.parameters, "main_block_call": call}
 
     @classmethod
@@ -93,6 +97,7 @@ class MainCall:
             problem=str(call["problem"]),
             loose=tuple(map(str, call.get("loose", ()))),
             order=int(call.get("order", 0)),
+            again=tuple(map(int, call.get("again", ()))),
         )
 
 
@@ -128,6 +133,19 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
         problem=problem,
         loose=loose,
         order=call.order,
+        again=call.again,
+    )
+
+
+def called_again_note(flow: str, call: MainCall) -> str | None:
+    """The line saying the block calls ``flow`` more than once and only the first call
+    runs (``python FILE`` runs each); None when it calls it once."""
+    if not call.again:
+        return None
+    lines = ("line " if len(call.again) == 1 else "lines ") + ", ".join(map(str, call.again))
+    return (
+        f"{PurePath(call.file).name}'s __main__ block calls {flow} again ({lines}): "
+        f"flowtop run runs each flow once, as line {call.line} calls it"
     )
 
 
