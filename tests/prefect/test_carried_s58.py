@@ -145,7 +145,7 @@ def test_in_a_task_of_a_flow_run_a_failed_state_stops_the_nested_call() -> None:
 
 def test_with_options_result_storage_key_none_clears_it() -> None:
     """Prefect 3.9.1: the copy's key is None, its policy the default one and its
-    ``persist_result`` None; each call runs. Other options given as None keep theirs."""
+    ``persist_result`` None; each call runs. ``retries=None`` is Prefect's default, 0."""
     calls: list[int] = []
 
     @task(result_storage_key="k-{parameters[x]}", retries=2)
@@ -156,7 +156,8 @@ def test_with_options_result_storage_key_none_clears_it() -> None:
     cleared = keyed.with_options(result_storage_key=None, retries=None)
     assert cleared.result_storage_key is None and cleared.persist_result is None
     assert repr(cleared.cache_policy) == "<cache policy INPUTS + TASK_SOURCE + RUN_ID>"
-    assert cleared.retries == 2 and keyed.result_storage_key == "k-{parameters[x]}"
+    assert cleared.retries == 0 and keyed.retries == 2
+    assert keyed.result_storage_key == "k-{parameters[x]}"
     assert keyed.with_options(name="kept").result_storage_key == "k-{parameters[x]}"
 
     @flow

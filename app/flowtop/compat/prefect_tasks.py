@@ -44,6 +44,7 @@ from ..engine.dynamic import bind_call
 from ..engine.errors import NotInFlowtop, PrefectTimeout, UpstreamFailed
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
+from ..engine.prefect_attributes import NO_POLICY
 from ..engine.prefect_context import active_run
 from ..engine.task import Task, TaskDecorator
 from .state_inputs import not_ready, resolve_states
@@ -58,6 +59,22 @@ MAP_WITHOUT_A_FLOW_RUN = (
     " outside of a flow, please provide `deferred=True` to submit the mapped task runs for"
     " deferred execution."
 )
+
+
+#: The options Prefect's ``Task.with_options`` gives the copy anew when given None (its
+#: ``NotSet`` sentinel tells None from not given: Prefect 3.9.1's ``tasks.py``), by the
+#: name the task's options keep them under; others given as None keep the task's value.
+CLEARED_BY_NONE = {
+    "task_run_name": "task_run_name",
+    "retries": "max_retries",
+    "retry_delay_seconds": "retry_delay",
+    "retry_jitter_factor": "retry_jitter_factor",
+    "persist_result": "persist_result",
+    "log_prints": "log_prints",
+    "refresh_cache": "refresh_cache",
+    "cache_policy": "cache_policy",
+    "result_storage_key": "result_storage_key",
+}
 
 
 def without_retry_budget(policy: RetryPolicy) -> RetryPolicy:
@@ -117,6 +134,8 @@ class DropInTask(Task):
         for key in ("timeout_seconds", "timeout"):  # a ``with_options`` copy's is ``timeout``
             if no_timeout(options.get(key)):
                 options[key] = None
+        if "cache_policy" in options and options["cache_policy"] is None:
+            options["cache_policy"] = NO_POLICY  # no policy, as Prefect's: not ``DEFAULT``
         super().__init__(fn, name=name, **options)
         self.policy = prefect_timeout(without_retry_budget(self.policy))
 
@@ -128,14 +147,21 @@ class DropInTask(Task):
         return float(timeout) if isinstance(timeout, int | float) and timeout else timeout
 
     def with_options(self, **kwargs: Any) -> Task:
-        """flowtop's copy; ``result_storage_key=None`` clears the key, as Prefect's
-        ``with_options`` does (its other options given as None keep this task's)."""
-        if "result_storage_key" in kwargs and kwargs["result_storage_key"] is None:
-            del kwargs["result_storage_key"]
-            keyless = copy.copy(self)
-            keyless.options = {k: v for k, v in self.options.items() if k != "result_storage_key"}
-            return Task.with_options(keyless, **kwargs)
-        return super().with_options(**kwargs)
+        """flowtop's copy, but an option of :data:`CLEARED_BY_NONE` given as None is
+        Prefect's default in the copy, as Prefect's ``with_options`` makes it (``retries=None``
+        no retries, ``cache_policy=None`` no policy); its other options given as None keep
+        this task's, as flowtop's ``with_options`` does."""
+        cleared = {
+            CLEARED_BY_NONE[k] for k, v in kwargs.items() if v is None and k in CLEARED_BY_NONE
+        }
+        if not cleared:
+            return super().with_options(**kwargs)
+        kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in CLEARED_BY_NONE}
+        bare = copy.copy(self)
+        bare.options = {k: v for k, v in self.options.items() if k not in cleared}
+        if "cache_policy" in cleared:
+            bare.options["cache_policy"] = NO_POLICY
+        return Task.with_options(bare, **kwargs)
 
     def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
         """Arguments the function cannot take: Prefect's ``ParameterBindError`` in its words

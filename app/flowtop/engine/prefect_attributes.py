@@ -37,6 +37,19 @@ from .task_runners import ThreadPoolTaskRunner
 TASK_KEY_DIGITS = 8
 
 
+class NoCachePolicy(_None):
+    """A drop-in task's ``cache_policy=None`` (``@task`` or ``with_options``): no policy at
+    all, as in Prefect, where a policy not given is ``DEFAULT``: its ``cache_policy`` reads
+    None, and nothing is cached, even with ``persist_result=True``."""
+
+    def describe(self) -> str:
+        return "None"
+
+
+#: The one a drop-in task's options keep (``compat.prefect_tasks``).
+NO_POLICY = NoCachePolicy()
+
+
 def file_version(fn: Callable[..., Any]) -> str | None:
     """Prefect's default flow ``version``: the md5 of the file defining ``fn`` (None for
     a function with no file: a REPL's, a built-in)."""
@@ -144,6 +157,8 @@ class PrefectTaskAttributes:
         ``NO_CACHE`` (``caching.StorageKey``)."""
         key_fn = self.options.get("cache_key_fn")
         given = self.options.get("cache_policy")
+        if key_fn is None and isinstance(given, NoCachePolicy):
+            return None
         if self.options.get("persist_result") is False:
             return NO_CACHE
         policy = CacheKeyFnPolicy(key_fn) if key_fn is not None else given

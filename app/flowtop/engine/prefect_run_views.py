@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .prefect_ids import optional_uuid, prefect_uuid
+from .prefect_ids import by_prefect_code, optional_uuid, prefect_uuid
 from .states import PrefectOnlyStateType, StateType
 
 if TYPE_CHECKING:
@@ -129,10 +129,32 @@ def asked_about(task_key: str, attempt: int) -> TaskRun:
     return TaskRun(uuid.uuid4().hex, task_key, task_key, attempt, state_name=state_name)
 
 
+def prefect_dynamic_key(task: Any, task_key: str, task_run_id: str, *, in_flow_run: bool) -> str:
+    """A task run's ``dynamic_key`` as Prefect 3.9.1 gives one to a task of Prefect code:
+    in a flow run a UUID (``str(uuid4())``), whose head its default name ends with
+    (``fetch-3f9``, ``prefect_ids.default_task_run_name``), outside any flow run
+    ``<task_key>-<uuid hex>``. Made from the task run's UUID, so the same run has the same
+    key wherever it is asked. flowtop's own tasks keep ``"0"``: nothing of flowtop's reads it."""
+    if not by_prefect_code(task):
+        return "0"
+    run_uuid = prefect_uuid(task_run_id)
+    own = prefect_uuid(f"{run_uuid}:dynamic_key")
+    if not in_flow_run:
+        return f"{task_key}-{own.hex}"
+    return str(uuid.UUID(hex=run_uuid.hex[:3] + own.hex[3:], version=4))
+
+
 def running_state_name(attempt: int) -> str:
     """The name of a task run's RUNNING state at attempt ``attempt``, as Prefect names it:
     ``Running`` on the first attempt, ``Retrying`` on every retry."""
     return "Running" if attempt <= 1 else "Retrying"
 
 
-__all__ = ["StateDetails", "TaskRun", "asked_about", "asking_about", "running_state_name"]
+__all__ = [
+    "StateDetails",
+    "TaskRun",
+    "asked_about",
+    "asking_about",
+    "prefect_dynamic_key",
+    "running_state_name",
+]

@@ -55,7 +55,7 @@ from .prefect_api import (
 )
 from .prefect_datetime import DateTime, prefect_time
 from .prefect_ids import default_task_run_name
-from .prefect_run_views import asking_about, running_state_name
+from .prefect_run_views import asking_about, prefect_dynamic_key, running_state_name
 from .states import CANCELLED, COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 from .task_log import ENGINE_LOG as ENGINE_LOG  # re-exported, as before
@@ -164,18 +164,21 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
     """The ``task_run`` of an :data:`ATTEMPT` value, in ``state`` (else its attempt's state)."""
     first: float | None
     if isinstance(current, InlineCall):
-        run_id, task_key = _run_id_under_inline_call(), _task_key(current.task, current.task.name)
-        tr_id, name, attempt = current.id, current.name, current.attempt
+        task, run_id = current.task, _run_id_under_inline_call()
+        task_key, tr_id, attempt = _task_key(task, task.name), current.id, current.attempt
+        name, extras = current.name, getattr(task, "extras", None)  # (a stand-in has none)
+        if run_id is not None and getattr(extras, "run_name", None) is None:
+            name = default_task_run_name(task, name, tr_id)  # nested in a flow run: ``inner-4a5``
         first = current.first_started
         tags = current_tags() | current.task.tags
     else:
         run, tr = current[0], current[1]
-        run_id, attempt = run.run_id, tr.attempt
-        task_key = _task_key(tr.node.task, tr.key)
+        task, run_id, attempt = tr.node.task, run.run_id, tr.attempt
+        task_key = _task_key(task, tr.key)
         tr_id = f"{run.run_id}:{tr.key}"
         named = _run_names.get(run, {}).get(tr.key)
         # no task_run_name: Prefect's shape for Prefect code (``fetch-3f9``), else the key
-        name = named if named is not None else default_task_run_name(tr.node.task, tr.key, tr_id)
+        name = named if named is not None else default_task_run_name(task, tr.key, tr_id)
         first = tr.attempts[0].started if tr.attempts else None
         tags = tag_limits.tags_of(run, tr)
     if state is None:  # the attempt's own, as Prefect's task_run.state (Retrying on a retry)
@@ -188,6 +191,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         flow_run_id=run_id,
         start_time=_when(first),
         expected_start_time=_when(first),
+        dynamic_key=prefect_dynamic_key(task, task_key, tr_id, in_flow_run=run_id is not None),
         tags=sorted(tags),
         state=state,
     )
