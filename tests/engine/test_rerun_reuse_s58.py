@@ -12,12 +12,13 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flowtop import Flow, flow, task
 from flowtop.engine import Runner
 from flowtop.engine.caching import INPUTS, MemoryCache
-from flowtop.engine.rerun_cache import task_identity
+from flowtop.engine.rerun_cache import filled_defaults, task_identity
 from flowtop.engine.rerun_reuse import call_fingerprint, reusable
 
 
@@ -322,9 +323,9 @@ def test_a_flow_file_s_own_task_is_named_bare_wherever_the_workspace_lies() -> N
     for module in ("flowtop_flows.etl_1a2b3c4d", "flowtop_flows.etl_99999999", "__main__"):
         load.__module__ = module
         named.add(task_identity(task(load)))
-    assert len(named) == 1 and named.pop().startswith(f"{load.__qualname__}#")
+    assert named == {load.__qualname__}  # (it holds nothing: no hash of what it holds)
     load.__module__ = "csvsrc"
-    assert task_identity(task(load)).startswith(f"csvsrc.{load.__qualname__}#")
+    assert task_identity(task(load)) == f"csvsrc.{load.__qualname__}"
 
 
 def test_callables_named_alike_are_told_apart_by_what_they_hold() -> None:
@@ -356,3 +357,56 @@ def test_callables_named_alike_are_told_apart_by_what_they_hold() -> None:
         task(functools.partial(str.lower, "a"))
     )
     assert task_identity(task(Loader("db"))) != task_identity(task(Loader("csv")))
+
+
+@task
+def module_level(x: int) -> int:
+    return x
+
+
+def test_a_task_found_by_its_name_is_that_function_whatever_its_code() -> None:
+    """A ``@task`` at a module's top is found there as its Task: named by module and
+    qualname alone, an edit of its body (a docstring) is not another task, and its
+    completed result is reused (its code was hashed, so every edit ran it again)."""
+    assert task_identity(module_level) == f"{__name__}.module_level"
+
+
+def test_what_a_callable_holds_names_it_by_its_values_only() -> None:
+    """A bound method by its object's values, a partial by its function and values;
+    objects they hold (a connection) and values made anew each process are told apart
+    by their values alone."""
+    import sqlite3
+
+    class Source:
+        def __init__(self, kind: str) -> None:
+            self.kind = kind
+            self.conn = sqlite3.connect(":memory:")
+
+        def load(self, path: str) -> str:
+            return f"{self.kind} rows of {path}"
+
+    def count_orders(conn: object, day: str) -> str:
+        return f"orders on {day}"
+
+    def count_users(conn: object, day: str) -> str:
+        return f"users on {day}"
+
+    csv, parquet = Source("csv"), Source("parquet")
+    assert task_identity(task(csv.load)) != task_identity(task(parquet.load))
+    assert task_identity(task(csv.load)) == task_identity(task(Source("csv").load))
+    conn = sqlite3.connect(":memory:")
+    orders = task(functools.partial(count_orders, conn))
+    assert task_identity(orders) != task_identity(task(functools.partial(count_users, conn)))
+
+
+def test_a_path_default_is_compared_a_dict_default_is_not() -> None:
+    def by_path(x: int, root: Path = Path("/data/a")) -> int:
+        return x
+
+    def by_memo(x: int, _memo: dict[int, int] | None = None) -> int:
+        return x
+
+    assert filled_defaults(task(by_path), (1,), {}) == {"root": Path("/data/a")}
+    memo: dict[int, int] = {}
+    by_memo.__defaults__ = (memo,)
+    assert filled_defaults(task(by_memo), (1,), {}) == {}

@@ -19,15 +19,21 @@ attempt; :func:`first_attempt` gives it to the new run (``cached_calls`` keys wi
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import decimal
 import enum
+import fractions
+import functools
 import hashlib
 import inspect
 import io
 import sys
 import threading
 import types
+import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from .context import held_on_thread
@@ -80,7 +86,7 @@ def _by_name(fn: types.FunctionType) -> bool:
     found: Any = sys.modules.get(fn.__module__)
     for part in fn.__qualname__.split("."):
         found = getattr(found, part, None)
-    return found is fn
+    return found is fn or getattr(found, "fn", None) is fn  # (a ``@task``: found as its Task)
 
 
 def _code(code: types.CodeType) -> tuple[Any, ...]:
@@ -104,9 +110,11 @@ def task_identity(task: Task) -> str:
     """Which function ``task`` calls: its module and qualname (``dbsrc.load``); bare
     (``load``) for a function of the flow file itself or of a script (``_BARE_MODULES``),
     or of code run with no module name. A callable its name does not pin down (a
-    ``functools.partial``, a callable object, a function a factory made:
-    ``make_loader("db")``) adds a hash of what it holds (``#1a2b…``): two of them named
-    alike are two tasks. Worked out once per task."""
+    ``functools.partial``, a bound method, a callable object, a function a factory made:
+    ``make_loader("db")``) adds ``#`` and a hash of the values it holds (``_a_value``:
+    ``"db"``, a ``Path``; not a connection, a counter, a dict it fills): two of them
+    named alike are two tasks (two holding only other objects, two connections, are not
+    told apart). Worked out once per task."""
     known: str | None = vars(task).get("_identity")
     if known is None:
         known = vars(task)["_identity"] = _identity(task.fn)
@@ -114,24 +122,37 @@ def task_identity(task: Task) -> str:
 
 
 def _identity(fn: Any) -> str:
-    fn = getattr(fn, "__func__", fn)  # a bound method (``node_binding``): its function
+    if isinstance(fn, functools.partial):
+        held: Any = (fn.args, fn.keywords)
+        return f"{_identity(fn.func).partition('#')[0]}#{_hash_of_values(held)}"
+    owner = getattr(fn, "__self__", None)  # a bound method's object (a module's: none)
+    fn = getattr(fn, "__func__", fn)
     module = getattr(fn, "__module__", None)  # None: code ``exec``ed with no ``__name__``
     name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
     if module and module not in _BARE_MODULES and not module.startswith(FLOW_PACKAGE + "."):
         name = f"{module}.{name}"
+    if isinstance(owner, types.ModuleType | type):
+        owner = None
     if isinstance(fn, types.FunctionType):
-        if _by_name(fn):
-            return name  # found by its name: that one function
-        # What it does and the values it closes over (``make_loader("db")``'s "db"); not
-        # its defaults (the call's own part, ``filled_defaults``), nor state it closes
-        # over (a counter, a connection: what it holds changes, not which function it is).
-        cells = tuple(_held(cell) for cell in fn.__closure__ or ())
-        held = input_hash((_code(fn.__code__), cells), {})
-    else:  # an object its pickle names by reference, else (a local class's) by its state
-        held = input_hash((fn,), {})
-        if held is None and hasattr(fn, "__dict__"):
-            held = input_hash((vars(fn),), {})
-    return name if held is None else f"{name}#{held[:12]}"
+        if owner is None and _by_name(fn):
+            return name  # found by its name: that one function, whatever its code says
+        cells = [_held(cell) for cell in fn.__closure__ or ()]
+        if not cells and owner is None:
+            return name  # it holds nothing: its name says all (code ``exec``ed, nested)
+        held = (cells, _values_of(owner))
+    else:  # a callable object
+        held = _values_of(fn)
+    return f"{name}#{_hash_of_values(held)}"
+
+
+def _hash_of_values(held: Any) -> str:
+    return (input_hash((held,), {}) or "")[:12]
+
+
+def _values_of(owner: Any) -> dict[str, Any]:
+    """An object's attributes that are values (``_a_value``), by name."""
+    attributes = getattr(owner, "__dict__", None) or {}
+    return {key: value for key, value in attributes.items() if _a_value(value)}
 
 
 def _held(cell: types.CellType) -> Any:
@@ -143,16 +164,20 @@ def _held(cell: types.CellType) -> Any:
     return held if _a_value(held) else type(held).__qualname__
 
 
-#: Defaults that are values a call is made with; a list, dict or object default is state
-#: the function keeps (``_memo={}`` fills as calls run): left out of the fingerprint, or
-#: each later call would read as changed.
-_VALUE_TYPES = (int, float, complex, str, bytes, bool, type(None))
+#: Values a call (or what a task holds) is made with: each the same in every process it
+#: is written the same. A list, dict or set is left out: a default one is mostly state the
+#: function keeps (``_memo={}`` fills as calls run), and each later call would read as
+#: changed; so is an object (a connection, a client stamped with the time).
+_VALUE_TYPES = (
+    int, float, complex, str, bytes, bool, type(None), enum.Enum, PurePath, dt.date,
+    dt.time, dt.timedelta, decimal.Decimal, uuid.UUID, fractions.Fraction, range,
+)  # fmt: skip
 
 
-def _a_value(default: Any) -> bool:
-    if isinstance(default, tuple | frozenset):
-        return all(_a_value(item) for item in default)
-    return type(default) in _VALUE_TYPES or isinstance(default, enum.Enum)
+def _a_value(value: Any) -> bool:
+    if isinstance(value, tuple | frozenset):
+        return all(_a_value(item) for item in value)
+    return isinstance(value, _VALUE_TYPES)
 
 
 def filled_defaults(task: Task, args: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
