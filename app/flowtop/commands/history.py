@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from contextlib import closing
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -57,7 +58,7 @@ from ..workspace.store_reader import StoreReader
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
 from .history_prune import prune, unwritten_row
-from .printers import TerminalStream, one_line, raised_at
+from .printers import TerminalStream, one_line, raised_at, write_whole
 from .run_lines import STARTING_WORDS, record_did_not_start
 from .store_access import file_scope, run_in_file, start_logged
 
@@ -143,10 +144,12 @@ def main(args: argparse.Namespace) -> int:
             record = run_in_file(history, args.run, args.flow, "--run", within)
             if isinstance(record, str):
                 return _usage(record)
-            # a line at a time, as the list: one write of it all, cut short by a reader
-            # that left (`| head -1`) under PYTHONUNBUFFERED, lost the rest and exited 0
+            # each line whole (``write_whole``): under PYTHONUNBUFFERED a write the pipe
+            # took only part of, its reader gone (`| head -c 1`), lost the rest and exited
+            # 0; --json's one line of 180 KB was such a write (CI failed on it, now and then)
+            write = partial(write_whole, sys.stdout) if args.json else out.write
             for line in _detail_text(history, record.run_id, gone, args.json, db).splitlines(True):
-                out.write(line)
+                write(line)
             return 0
         listed = history.runs(args.flow, limit=args.limit, among=among)
         runs = [_as_read(run, gone, history.run_detail) for run in listed]
