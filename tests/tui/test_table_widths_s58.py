@@ -120,9 +120,12 @@ async def test_at_80_columns_the_predicate_flow_s_policy_is_whole_before_and_aft
         assert PREDICATE_POLICY in table_lines(app)[1], table_lines(app)  # old: `predica…`
         await pilot.press("r")
         await wait_for_run(pilot, app, S.COMPLETED)
-        await pilot.pause()
-        line = table_lines(app)[1]
-        assert "3/4" in line and line.rstrip().endswith(PREDICATE_POLICY), line
+        await wait_for(  # (the columns are fitted again a frame after the run's end)
+            pilot,
+            lambda: table_lines(app)[1].rstrip().endswith(PREDICATE_POLICY),
+            "the policy whole after the run",
+        )
+        assert "3/4" in table_lines(app)[1]
 
 
 # -- the history screen: `a` and the Flow column -------------------------------------------
