@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flowtop.workspace import Workspace
+from pilot_kit import wait_for
 
 from .conftest import LoadWorkspace
 from .editor_kit import editor_app, editor_field, saved_overrides, shown
@@ -53,7 +54,7 @@ async def test_the_editor_says_flowtop_toml_is_not_in_use(workspace: Workspace) 
         assert editor_field(app, "retry_delay").value == "15"  # the last good value
         editor_field(app, "max_retries").value = "2"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.results and app._notifications, "the save said")
         assert app.results == [True]  # taken: overrides.toml is another file
         assert [n.message for n in app._notifications] == [
             "Saved etl / extract to .flowtop/overrides.toml: max_retries = 2; flowtop.toml "

@@ -104,9 +104,14 @@ async def test_policy_is_whole_wherever_the_row_fits_at_60_to_120_columns(
         for width in (60, 80, 120):
             await pilot.resize_terminal(width, 24)
             await wait_for(pilot, lambda w=width: app.table.region.right == w, f"{width} columns")
-            await pilot.pause()
-            table_width = app.table.scrollable_content_region.width
-            assert (PREDICATE_POLICY in table_lines(app)[1]) == (table_width >= 59), table_width
+            await wait_for(  # (fitted a frame after the resize)
+                pilot,
+                lambda: (
+                    (PREDICATE_POLICY in table_lines(app)[1])
+                    == (app.table.scrollable_content_region.width >= 59)
+                ),
+                f"the policy whole at {width} columns exactly when it fits",
+            )
 
 
 async def test_at_80_columns_the_predicate_flow_s_policy_is_whole_before_and_after_a_run(
