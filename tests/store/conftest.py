@@ -35,7 +35,8 @@ ETL = """
     @task
     def extract():
         count = HERE / "extract-count"
-        n = int(count.read_text()) if count.exists() else 0
+        # (`or 0`: runs at once may read it between another's truncating and writing)
+        n = int(count.read_text() or 0) if count.exists() else 0
         count.write_text(str(n + 1))
         return [1, 2, 3]
 
