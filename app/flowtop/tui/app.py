@@ -511,7 +511,10 @@ class FlowtopApp(
         if self.control is not None:
             # Bounded: a locked file must not hang us.
             self.control.settle(HISTORY_FLUSH_WAIT)
-        self.push_screen(HistoryScreen(history, self.selected_flow, run_key=self.key_for("run")))
+        pruned = frozenset(self.store.pruned_away)
+        self.push_screen(
+            HistoryScreen(history, self.selected_flow, run_key=self.key_for("run"), pruned=pruned)
+        )
 
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen

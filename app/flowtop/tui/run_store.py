@@ -389,16 +389,6 @@ class RunStore:
         return evicted
 
 
-def pruned_away(app: object, flow: str | None) -> bool:
-    """Whether the runs ``flow`` showed were pruned and it shows none since, as the run
-    store of ``app`` (the monitor's ``store``) knows it: the header and the history
-    screen, drawn by the app, say so (``RunStore.pruned_away``). ``flow`` None: any flow."""
-    store = getattr(app, "store", None)
-    if not isinstance(store, RunStore):
-        return False  # (a widget or screen mounted in a test's own app)
-    return bool(store.pruned_away) if flow is None else flow in store.pruned_away
-
-
 def _noted(run: RunModel, said: str) -> None:
     """``said`` added to ``run``'s note (its header shows it): a part of it not shown."""
     said = printable(said)

@@ -144,6 +144,7 @@ class ViewActions(_AppBase):
             notes=notes,
             run_key=self.key_for("run"),
             starting=self.store.loading(self.selected_flow) if self.selected_flow else None,
+            pruned=self.selected_flow in self.store.pruned_away,
         )
 
     def action_next_live_run(self) -> None:

@@ -8,7 +8,7 @@ parameters are shown as plain text, never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,7 +26,6 @@ from flowtop.looks import run_error_text
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
 from ..after_frame import after_frame
-from ..run_store import pruned_away
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
@@ -96,7 +95,7 @@ def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
 
 def no_runs(flow: str | None, *, pruned: bool) -> str:
     """What the empty list says of ``flow`` (None: of every flow): `No runs yet of etl`,
-    or, its runs taken by `flowtop history --prune` (``run_store.pruned_away``), that
+    or, its runs taken by `flowtop history --prune` (``RunStore.pruned_away``), that
     they were pruned: they were not runs yet to come."""
     if pruned:
         of = "" if flow is None else f" of {flow}"
@@ -132,10 +131,20 @@ class HistoryScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, history: HistoryView, flow: str | None, *, run_key: str = "r") -> None:
-        """``run_key``: the main screen's run key as rebound now, for the empty-list hint."""
+    def __init__(
+        self,
+        history: HistoryView,
+        flow: str | None,
+        *,
+        run_key: str = "r",
+        pruned: Collection[str] = (),
+    ) -> None:
+        """``run_key``: the main screen's run key as rebound now, for the empty-list hint;
+        ``pruned``: the flows whose runs a prune took, none shown since
+        (``RunStore.pruned_away``): their empty list says so."""
         super().__init__()
         self.run_key = run_key
+        self.pruned = frozenset(pruned)
         self.history = history
         self.flow = flow
         self.show_all = flow is None
@@ -217,7 +226,7 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
-        none = no_runs(flow, pruned=pruned_away(self.app, flow))
+        none = no_runs(flow, pruned=flow in self.pruned if flow else bool(self.pruned))
         hint = f"{none}: press {self.run_key} on the main screen to run a flow"
         if flow is not None:
             hint = (

@@ -17,7 +17,6 @@ from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
-from flowtop.tui.run_store import pruned_away
 from flowtop.tui.widgets.state_colors import looks
 
 #: What the header says of a flow whose runs were pruned (`flowtop history --prune`),
@@ -139,12 +138,14 @@ class RunHeader(Static):
         error: str = "",
         run_key: str = "r",
         starting: RunModel | None = None,
+        pruned: bool = False,
     ) -> None:
         """``notes``: what the view adds to the second line (sort, filter, live runs),
         after the run's counts; ``run_key``: the key that runs now (after ``[keys]``),
         for the hint; ``starting``: the flow's run launched from here that has not said
         anything yet (its process imports the flow), said instead of the hint, or after
-        the counts of the run shown before it."""
+        the counts of the run shown before it; ``pruned``: the flow's runs were pruned,
+        none shown since (``RunStore.pruned_away``)."""
         styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
         tail = Text()  # what may be cut: a run's note and its flow's error
@@ -156,7 +157,7 @@ class RunHeader(Static):
         elif run is None or run.run_id is None:
             if flow is not None and starting is not None:
                 text.append(f"  {starting_words(starting)}", style="dim")
-            elif flow is not None and pruned_away(self.app, flow):  # ran, then pruned
+            elif flow is not None and pruned:  # ran, then pruned
                 text.append(f"  {PRUNED_WORDS} — press {run_key} to run", style="dim")
             elif flow is not None:
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
