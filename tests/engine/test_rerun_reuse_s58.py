@@ -15,16 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flowtop import Flow, flow, task
+from flowtop import Flow, Task, flow, task
 from flowtop.engine import Runner
 from flowtop.engine.caching import INPUTS, MemoryCache
 from flowtop.engine.rerun_cache import filled_defaults, task_identity
 from flowtop.engine.rerun_reuse import call_fingerprint, reusable
 
 
-def two_loads(calls: Counter[str], failing: set[str], csv_first: bool) -> Flow:
-    """``report(csv.load("sales"), db.load("sales"))``, the two loads' lines in either
-    order: two functions, each a task named ``load``."""
+def named_load_tasks(calls: Counter[str], failing: set[str]) -> tuple[Task, Task, Task]:
+    """Two functions, each a task named ``load`` (a csv and a db source), and ``report``
+    of both, failing while ``"report"`` is in ``failing``."""
 
     @task(name="load")
     def csv_load(path: str) -> str:
@@ -42,6 +42,13 @@ def two_loads(calls: Counter[str], failing: set[str], csv_first: bool) -> Flow:
             raise RuntimeError("report fails")
         return f"A={a} | B={b}"
 
+    return csv_load, db_load, report
+
+
+def two_loads(calls: Counter[str], failing: set[str], csv_first: bool) -> Flow:
+    """``report(csv.load("sales"), db.load("sales"))``, the two loads' lines in either
+    order (``named_load_tasks``)."""
+    csv_load, db_load, report = named_load_tasks(calls, failing)
     with Flow("swap") as built:
         if csv_first:
             a = csv_load("sales")
@@ -217,23 +224,8 @@ def test_a_static_loop_in_another_order_reruns_only_what_failed(runner: Runner) 
 
 def test_a_flow_never_swaps_two_tasks_named_alike(runner: Runner) -> None:
     calls: Counter[str] = Counter()
-    state = {"csv_first": True, "fail": True}
-
-    @task(name="load")
-    def csv_load(path: str) -> str:
-        calls["csv"] += 1
-        return f"csv rows of {path}"
-
-    @task(name="load")
-    def db_load(path: str) -> str:
-        calls["db"] += 1
-        return f"db rows of {path}"
-
-    @task(max_retries=0)
-    def report(a: str, b: str) -> str:
-        if state["fail"]:
-            raise RuntimeError("report fails")
-        return f"A={a} | B={b}"
+    state, failing = {"csv_first": True}, {"report"}
+    csv_load, db_load, report = named_load_tasks(calls, failing)
 
     @flow
     def swap() -> str:
@@ -245,7 +237,8 @@ def test_a_flow_never_swaps_two_tasks_named_alike(runner: Runner) -> None:
 
     source = runner.start(swap).final_result(10)
     assert source["report"].is_failed()
-    state.update(csv_first=False, fail=False)
+    state["csv_first"] = False
+    failing.clear()
 
     rerun = runner.rerun_failed(source).final_result(10)
 

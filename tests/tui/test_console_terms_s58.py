@@ -13,10 +13,8 @@ from __future__ import annotations
 import codecs
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -39,6 +37,7 @@ from flowtop.tui.widgets.state_colors import looks as looks_of
 from pilot_kit import screen_text, wait_for, wait_for_text
 
 from .conftest import FakeWorkspace
+from .pty_kit import read_terminal
 from .test_app import run_demo
 
 SIZE = (100, 30)
@@ -107,25 +106,6 @@ async def test_nothing_the_monitor_draws_is_lacking_on_the_console(
             assert cell_len(shown) == cell_len(line), (name, shown)
 
 
-def _read_until(leader: int, *until: bytes, timeout: float = 60) -> bytes:
-    """What the terminal is sent until it was sent each of ``until`` (or its other end
-    closed); ``timeout`` is a safety net, not a timing check."""
-    said, deadline = b"", time.monotonic() + timeout
-    while not (until and all(u in said for u in until)):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {until!r}: {said[-600:]!r}")
-        ready, _, _ = select.select([leader], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the other end closed
-                break
-            if not chunk:
-                break
-            said += chunk
-    return said
-
-
 FLOW = """
 from flowtop import flow, task
 
@@ -165,7 +145,7 @@ def test_flowtop_run_on_the_console_writes_lookalikes(tmp_path: Path) -> None:
     (tmp_path / "one.py").write_text(FLOW)
     process, leader = _in_a_terminal(tmp_path, "run", "--no-history")
     try:
-        said = _read_until(leader).decode("utf-8", "replace")
+        said = read_terminal(leader, 60).decode("utf-8", "replace")
         assert process.wait(timeout=60) == 1
     finally:
         os.close(leader)
@@ -180,11 +160,11 @@ def test_the_monitor_on_the_console_draws_what_its_font_has(tmp_path: Path) -> N
     (tmp_path / "one.py").write_text(FLOW)
     process, leader = _in_a_terminal(tmp_path, "open")
     try:
-        drawn = _read_until(leader, b"No tasks yet", b"Quit")
+        drawn = read_terminal(leader, 60, b"No tasks yet", b"Quit")
         os.write(leader, b"r")  # a run: its states' symbols drawn
-        drawn += _read_until(leader, b"Failed", b"Completed")
+        drawn += read_terminal(leader, 60, b"Failed", b"Completed")
         os.write(leader, b"q")
-        drawn += _read_until(leader)
+        drawn += read_terminal(leader, 60)
         assert process.wait(timeout=60) == 0
     finally:
         os.close(leader)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
 import termios
-import time
 from pathlib import Path
 
 import pytest
+
+from .pty_kit import read_terminal
 
 FLOW = """
 from flowtop import Flow, task
@@ -33,22 +33,6 @@ flow.add_call(a, (), {})
 
 #: What the terminal must be given back: the main screen, the cursor, no mouse reports.
 RESETS = (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l")
-
-
-def _read_for(leader: int, seconds: float, *until: bytes) -> bytes:
-    """What the terminal is sent within ``seconds``, or until it was sent all of ``until``."""
-    said, deadline = b"", time.monotonic() + seconds
-    while time.monotonic() < deadline and not (until and all(u in said for u in until)):
-        ready, _, _ = select.select([leader], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the other end closed
-                break
-            if not chunk:
-                break
-            said += chunk
-    return said
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
@@ -69,14 +53,14 @@ def test_a_kill_leaves_the_screen_the_cursor_and_echo_as_they_were(
         start_new_session=True,
     )
     try:
-        drawn = _read_for(leader, 30, b"one")  # the flow listed: the screen is up
+        drawn = read_terminal(leader, 30, b"one")  # the flow listed: the screen is up
         assert b"\x1b[?1049h" in drawn, drawn[-400:]
         assert termios.tcgetattr(follower)[3] & termios.ECHO == 0  # raw while it runs
         # The terminal is read all along, as a real one is: left unread, its buffer
         # filled with frames and the resets written at the kill could not get in.
-        drawn += _read_for(leader, 0.3)
+        drawn += read_terminal(leader, 0.3)
         monitor.send_signal(stop)
-        said = drawn + _read_for(leader, 30, *RESETS)
+        said = drawn + read_terminal(leader, 30, *RESETS)
         assert monitor.wait(timeout=30) == -stop
     finally:
         if monitor.poll() is None:
@@ -108,7 +92,7 @@ def test_a_monitor_in_the_background_is_not_stopped_by_putting_the_terminal_back
             os.kill(child, signal.SIGKILL)
             os._exit(3)
         os._exit(os.waitstatus_to_exitcode(status))
-    _read_for(leader, 10)
+    read_terminal(leader, 10)
     _, status = os.waitpid(pid, 0)
     os.close(leader)
     assert os.waitstatus_to_exitcode(status) == 0  # 3: stopped by the terminal
