@@ -16,6 +16,11 @@ cancel is asked first). Every other key, and the timers, go on meanwhile; but th
 typed after one that waits and may ask a question (``r``, ``c``, ``q``) wait too, and then
 go to its question: in ``r r n`` the ``n`` answers "start another?", where it acted on
 the main screen (retry now) before the question showed, and left it open.
+
+A run process's answer to ``n`` or ``x`` (up to ``ANSWER_WAIT``) is waited for on a thread
+of its own once the command is written, and said once it comes: the writes after it
+(``r``, ``f``, ``c``) had waited for it too, up to that long behind each ``n`` on a run
+process that did not answer.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from textual.notifications import Notification, Notify
 
 from flowtop.looks import STARTING
 from flowtop.printable import printable
-from flowtop.tui.run_control import AlreadyRerunning, RunControlError
+from flowtop.tui.run_control import AlreadyRerunning, Answer, RunControlError
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -89,7 +94,8 @@ class Request:
 
     what: str  # "cancel run #3 of etl": for the toasts of a request that waits or fails
     send: Callable[[RunControl], object]
-    #: Called with what ``send`` returned (``retry_now``: False when the task had moved on).
+    #: Called with what ``send`` returned (``retry_now``: False when the task had moved on);
+    #: for an ``Answer`` (a run process's, to come), with what it says, waited for apart.
     sent: Callable[[object], None] = field(default=_ignored)
 
     @property
@@ -110,6 +116,16 @@ class LaunchEnded(Message):
     first event), or why not."""
 
     result: object
+    error: Exception | None
+
+
+@dataclass
+class Answered(Message):
+    """A run process answered ``request`` (or did not in time): what ``Answer.wait``
+    said, or why not."""
+
+    request: Request
+    result: bool
     error: Exception | None
 
 
@@ -219,6 +235,8 @@ class LaunchQueue(_AppBase):
         if isinstance(write, Request):
             if error is not None:
                 self._say_failure(error, write)
+            elif isinstance(message.result, Answer):  # its run process answers in a while
+                self._wait_for_answer(write, message.result)
             else:
                 write.sent(message.result)
         else:
@@ -243,6 +261,22 @@ class LaunchQueue(_AppBase):
             call()
         if launches.held:
             self.call_later(self._let_held_keys_go)
+
+    @work(thread=True, group="answers", exit_on_error=False)
+    def _wait_for_answer(self, request: Request, answer: Answer) -> None:
+        """Wait for ``answer`` apart: the writes queued after ``request`` go meanwhile."""
+        try:
+            said = answer.wait()
+        except Exception as exc:  # noqa: BLE001 - said (or raised) on the app's thread
+            self.post_message(Answered(request, False, exc))
+        else:
+            self.post_message(Answered(request, said, None))
+
+    def on_answered(self, message: Answered) -> None:
+        if message.error is not None:
+            self._say_failure(message.error, message.request)
+        else:
+            message.request.sent(message.result)
 
     def _say_loading(self, run: RunModel) -> None:
         if self.store.launched.get(run.flow) is run and (run.run_id or "") not in self.store.runs:

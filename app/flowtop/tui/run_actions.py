@@ -8,7 +8,6 @@ resulting events come back through the event buffer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -19,7 +18,7 @@ from flowtop.looks import STATE_LOOK
 from flowtop.tui.call_scope import Scope, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
-from flowtop.tui.run_control import InProcessControl, RunControlError
+from flowtop.tui.run_control import InProcessControl, RunControlError, act_on_wait
 from flowtop.tui.view_actions import hidden_by_filter
 
 #: The state of a task ``n`` and ``x`` act on.
@@ -28,7 +27,7 @@ AWAITING = StateType.AWAITING_RETRY
 if TYPE_CHECKING:
     from flowtop.tui.clock import Clock
     from flowtop.tui.model import RunModel, TaskRow
-    from flowtop.tui.run_control import RunControl
+    from flowtop.tui.run_control import RunControl, WaitAct
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
@@ -383,26 +382,16 @@ class RunActions(LaunchQueue):
                 said = f"{row.key}'s wait is over: it waits for {waits}"
                 self.notify(said, severity="warning", markup=False)
                 return
-        self._on_awaiting(
-            "Retry now",
-            "retry {key} now",
-            lambda control, run, key, attempt: control.retry_now(run, key, attempt),
-            doing="retry now",
-        )
+        self._on_awaiting("Retry now", "retry {key} now", "retry_now", doing="retry now")
 
     def action_give_up(self) -> None:
-        self._on_awaiting(
-            "Give up",
-            "give up on {key}",
-            lambda control, run, key, attempt: control.give_up(run, key, attempt),
-            doing="give up on",
-        )
+        self._on_awaiting("Give up", "give up on {key}", "give_up", doing="give up on")
 
     def _on_awaiting(
         self,
         verb: str,
         what: str,
-        act: Callable[[RunControl, RunModel, str, int | None], bool],
+        act: WaitAct,
         *,
         doing: str,
     ) -> None:
@@ -424,7 +413,7 @@ class RunActions(LaunchQueue):
                 self.notify(said, severity="warning", markup=False)
 
         request = Request(
-            what.format(key=key), lambda control: act(control, run, key, attempt), sent
+            what.format(key=key), lambda control: act_on_wait(control, act, run, key, attempt), sent
         )
         self._queue(request)
 

@@ -13,8 +13,9 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
@@ -24,10 +25,14 @@ from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.workspace.places import STORE_FILE
 
 #: How long ``retry_now`` and ``give_up`` wait for the run's process to answer (seconds):
-#: it polls every 20 ms; one that does not answer by then is taken as applied, as before.
+#: the run process looks for commands every 20 ms; one that does not answer by then is
+#: taken as applied.
 ANSWER_WAIT = 0.5
 #: How often they look for that answer meanwhile (seconds).
 ANSWER_POLL = 0.01
+
+#: What `n` and `x` ask of a task's wait.
+WaitAct: TypeAlias = Literal["retry_now", "give_up"]
 
 if TYPE_CHECKING:
     from flowtop.engine.flow import Flow
@@ -98,7 +103,8 @@ class RunControl(Protocol):
     """``start`` and the reruns return the run they started as known before its first
     event (a run process takes a second to import its flow): live, with no rows yet.
     The app calls them, and ``cancel``, ``retry_now`` and ``give_up``, on a thread of
-    their own, one at a time (``launch_queue``): they may wait for the run store.
+    their own, one at a time (``launch_queue``): they may wait for the run store. (A
+    run process's answer to `n` and `x` is waited for apart: ``act_on_wait``.)
     ``retry_now`` and ``give_up`` act on the wait of ``attempt`` (the failed attempt
     the key was pressed on; None: the task's wait now), and say False when that wait
     was over: cut already (another window's key, a double press), or gone by."""
@@ -132,6 +138,48 @@ def reruns_nothing(flow: Flow, source: FlowRun) -> bool:
         return completed and replays_nothing(flow, source.started_at, calls, reused=cached)
     reused: Mapping[str, Any] = plan["reuse"]
     return reused.keys() >= flow.nodes.keys()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A command written to the run store (`n`, `x`), its run process's answer to come."""
+
+    db: Path
+    command_id: int
+
+    def wait(self) -> bool:
+        """Whether the run's process did what the command asked: False once it answers
+        that it did nothing (the wait it was aimed at was over: a second window's `n`
+        said nothing, as if its own had cut it). Waits ``ANSWER_WAIT`` at most for the
+        answer (its owner polls every 20 ms); True when none came, or it cannot be read
+        (queued: taken when the owner polls). An owner that failed to apply it says why."""
+        from flowtop.workspace.history_records import HistoryError
+        from flowtop.workspace.owner_agent import outcome
+
+        deadline = time.monotonic() + ANSWER_WAIT
+        while True:
+            try:
+                said = outcome(self.db, self.command_id)
+            except (HistoryError, OSError, sqlite3.Error):
+                return True
+            if said is not None or time.monotonic() >= deadline:
+                break
+            time.sleep(ANSWER_POLL)
+        if said is not None and said.startswith("failed: "):
+            raise RunControlError(f"The run's process failed to do it: {said[len('failed: ') :]}")
+        return said is None or said == "applied"
+
+
+def act_on_wait(
+    control: RunControl, act: WaitAct, run: RunModel, key: str, attempt: int | None
+) -> bool | Answer:
+    """`n` or `x` on ``key``'s wait: a run in its own process answers in a while (the
+    ``Answer`` to wait for, ``launch_queue``), one in this process at once."""
+    if isinstance(control, StoreControl):
+        return control.ask(run, act, key, attempt)
+    if act == "retry_now":
+        return control.retry_now(run, key, attempt)
+    return control.give_up(run, key, attempt)
 
 
 class StoreControl:
@@ -254,32 +302,15 @@ class StoreControl:
         self.client.command(self._live(run), "cancel")
 
     def retry_now(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
-        return self._answered(self.client.command(self._live(run), "retry_now", key, attempt))
+        return self.ask(run, "retry_now", key, attempt).wait()
 
     def give_up(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
-        return self._answered(self.client.command(self._live(run), "give_up", key, attempt))
+        return self.ask(run, "give_up", key, attempt).wait()
 
-    def _answered(self, command_id: int) -> bool:
-        """Whether the run's process did what the command asked: False once it answers
-        that it did nothing (the wait it was aimed at was over: a second window's `n`
-        said nothing, as if its own had cut it). Waits ``ANSWER_WAIT`` at most for the
-        answer (its owner polls every 20 ms); True when none came, or it cannot be read
-        (queued: taken when the owner polls). An owner that failed to apply it says why."""
-        from flowtop.workspace.history_records import HistoryError
-        from flowtop.workspace.owner_agent import outcome
-
-        deadline = time.monotonic() + ANSWER_WAIT
-        while True:
-            try:
-                said = outcome(self.client.db, command_id)
-            except (HistoryError, OSError, sqlite3.Error):
-                return True
-            if said is not None or time.monotonic() >= deadline:
-                break
-            time.sleep(ANSWER_POLL)
-        if said is not None and said.startswith("failed: "):
-            raise RunControlError(f"The run's process failed to do it: {said[len('failed: ') :]}")
-        return said is None or said == "applied"
+    def ask(self, run: RunModel, act: WaitAct, key: str, attempt: int | None) -> Answer:
+        """Write ``act`` for ``run``'s process; its answer is waited for apart (the app
+        does so off its queue of store writes: the writes after it do not wait with it)."""
+        return Answer(self.client.db, self.client.command(self._live(run), act, key, attempt))
 
     def live_started_here(self) -> list[str]:
         return [f"{r.flow} #{r.number}" for r in self.client.live_started_here()]
