@@ -44,7 +44,7 @@ from .flow_result import cancelled_group
 from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
-from .option_checks import option_type_problem
+from .option_checks import option_type_problem, prefect_default
 from .parameters import call_for
 from .policy import MAX_RETRIES
 from .prefect_api import state_of_call
@@ -482,7 +482,8 @@ def flow(
     ``timeout_seconds`` and state hooks (``on_failure=[...]``, see ``flow_hooks``) work
     as in Prefect; its ``log_prints``, ``description``, ``version`` and ``persist_result``
     are accepted and change nothing (the first three are read back as the flow's
-    attributes: ``prefect_attributes``); other Prefect options are refused.
+    attributes: ``prefect_attributes``); other Prefect options are refused, but given as
+    Prefect's default (``result_storage=None``, ``option_checks.prefect_default``).
     """
     makes: type[FlowFunction] = prefect_options.pop("_flowtop_makes", FlowFunction)  # drop-in's
     task_runner = prefect_options.pop("task_runner", None)
@@ -509,10 +510,11 @@ def flow(
         raise TypeError(
             f"Expected string or callable for 'flow_run_name'; got {type(run_name).__name__} instead."
         )
-    for key in prefect_options:
-        if key in _UNSUPPORTED_FLOW_OPTIONS:
-            raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
-        if key not in _IGNORED_FLOW_OPTIONS:
+    for key, value in prefect_options.items():
+        if key in _UNSUPPORTED_FLOW_OPTIONS:  # but as Prefect's default (``prefect_default``)
+            if not prefect_default(key, value):
+                raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
+        elif key not in _IGNORED_FLOW_OPTIONS:
             raise TypeError(
                 f"{owner}: unknown option {key!r}{did_you_mean(key, _FLOW_OPTIONS)}; "
                 f"valid options: {', '.join(_FLOW_OPTIONS)}"

@@ -5,7 +5,8 @@ An attempt that raises while it is iterated is retried from the start (its value
 yielded again, as in Prefect: ``[1, 2, 1, 2, 1, 2]`` for a task yielding 1 and 2 then
 failing, with 2 retries); its final error is raised to the consumer. A consumer that
 stops early (``close()``, ``break``) ends the task as completed. The iteration runs in the
-caller (a flow body, a script), like a task called outside any flow: no row of its own.
+caller (a flow body, a script), like a task called outside any flow: no row of its own;
+in a flow body its task run is named as the flow run's others are (``_call``).
 
 ``.submit()`` and ``.map()`` of a generator task (:func:`listed`) run it as any task,
 each attempt collecting its values into a list, which is the result: Prefect 3's
@@ -22,8 +23,10 @@ import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .context import current_run
 from .inline import steps_of
 from .prefect_api import returned_state
+from .prefect_ids import default_task_run_name
 from .states import State, StateType
 from .task_runs import (
     InlineCall,
@@ -38,13 +41,24 @@ if TYPE_CHECKING:
     from .task import Task
 
 
+def _call(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> InlineCall:
+    """The generator's task run. Iterated in a flow body, it is one of the flow run's task
+    runs, named as Prefect names any (``gen-4a5``, ``prefect_ids.default_task_run_name``:
+    Prefect code's only) where no ``task_run_name`` names it; its bare name stayed."""
+    call = InlineCall(task, args, kwargs)
+    extras = task.extras
+    if current_run() is not None and (extras is None or extras.run_name is None):
+        call.name = default_task_run_name(task, call.name, call.id)
+    return call
+
+
 def _completed(call: InlineCall) -> State:
     return State(StateType.COMPLETED, None, None, call.attempt, "", call.task.name, time.time())
 
 
 def run_generator(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Generator[Any]:
     """Iterate a generator task, retries included (see the module doc)."""
-    call = InlineCall(task, args, kwargs)
+    call = _call(task, args, kwargs)
     steps = steps_of(task, call)
     next(steps)
     while True:
@@ -89,7 +103,7 @@ async def arun_generator(
     """``async for`` over an async generator task, retries included."""
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
-    call = InlineCall(task, args, kwargs)
+    call = _call(task, args, kwargs)
     steps = steps_of(task, call)
     next(steps)
     while True:

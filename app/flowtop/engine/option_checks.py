@@ -235,6 +235,19 @@ def _delay_type_problem(option: str, value: Any) -> str | None:
     return None
 
 
+#: Prefect options flowtop lacks whose Prefect default is not None, with that default:
+#: ``cache_result_in_memory=True`` asks for what flowtop does (it keeps every result).
+_NOT_NONE_DEFAULTS = {"cache_result_in_memory": True}
+
+
+def prefect_default(option: str, value: Any) -> bool:
+    """Whether ``value``, given to a Prefect ``option`` flowtop lacks (``result_storage``),
+    asks for nothing flowtop does not do: None, Prefect's default (its ``with_options``
+    reads None as the default, or as the value kept), or the option's own default
+    (``cache_result_in_memory=True``). Any other value is refused where it is given."""
+    return value is None or (option in _NOT_NONE_DEFAULTS and value is _NOT_NONE_DEFAULTS[option])
+
+
 def check_option(option: str, canonical: str, value: Any) -> None:
     """Refuse ``option`` (as written; ``canonical``: the name it means) given a value of
     a type it cannot take, or a callable that cannot take what flowtop calls it with:

@@ -108,7 +108,25 @@ def refuse_transaction_hook(task_name: str, kind: str) -> NoReturn:
     raise TransactionsNotAvailable(f"task {task_name!r}: @{task_name}.{kind}")
 
 
-class PrefectTaskAttributes:
+class _ResultDefaults:
+    """Prefect's result options as a task or a flow reads them back: always their defaults,
+    the only values flowtop takes (``option_checks.prefect_default``): no storage and no
+    serializer of Prefect's, every result kept in memory."""
+
+    @property
+    def result_storage(self) -> None:
+        return None
+
+    @property
+    def result_serializer(self) -> None:
+        return None
+
+    @property
+    def cache_result_in_memory(self) -> bool:
+        return True
+
+
+class PrefectTaskAttributes(_ResultDefaults):
     """Prefect's read-only ``Task`` attributes flowtop can answer, from the task's options,
     and its transaction decorators, refused."""
 
@@ -188,7 +206,7 @@ class PrefectTaskAttributes:
         refuse_transaction_hook(self.name, "on_rollback")
 
 
-class PrefectFlowAttributes:
+class PrefectFlowAttributes(_ResultDefaults):
     """Prefect's ``Flow`` attributes and hook decorators (``@my_flow.on_failure``), over
     what ``FlowFunction`` keeps."""
 

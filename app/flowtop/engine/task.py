@@ -30,6 +30,7 @@ from .option_checks import (
     check_option,
     name_problem,
     on_its_line,
+    prefect_default,
     quoted_class_hint,
     timeout_too_short,
 )
@@ -72,7 +73,8 @@ ALIASES = {
 #: descriptions and versions are not shown): accepted so Prefect files run unchanged,
 #: and kept to be read back (``PrefectTaskAttributes``).
 IGNORED_OPTIONS = ("log_prints", "description", "version")
-#: Prefect options flowtop does not implement: refused at definition (import) time.
+#: Prefect options flowtop does not implement: refused at definition (import) time, unless
+#: given as Prefect's default (``result_storage=None``: ``option_checks.prefect_default``).
 UNSUPPORTED_OPTIONS = (
     "cache_result_in_memory",
     "result_storage",
@@ -495,6 +497,8 @@ def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -
         options[key] = value
         return
     if key in UNSUPPORTED_OPTIONS:
+        if prefect_default(key, value):  # ``result_storage=None``: Prefect's default, kept
+            return
         raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
     if canonical not in TASK_OPTIONS:
         hint = did_you_mean(key, [*TASK_OPTIONS, *ALIASES]) or (
