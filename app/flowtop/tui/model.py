@@ -137,6 +137,8 @@ class TaskRow:
         )
 
     def error_text(self) -> str:
+        if self.interrupted:  # its run's process died: what ended it, not an earlier failure
+            return self.message
         if self.error is not None:
             return error_line(self.error.type, self.error.message)
         if self.state in (S.UPSTREAM_FAILED, S.CANCELLED):
