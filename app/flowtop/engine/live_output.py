@@ -8,11 +8,11 @@ printed, the watchdog's thread takes what each such attempt wrote since it last 
 twice a second, and emits it as a ``TaskOutput`` under the run's lock, so it reaches
 every sink before the attempt's own end (which still carries the whole output). Past
 ``capture.MAX_CAPTURE`` it goes on from the capture's tail: what it no longer holds, or
-more than ``MOST`` since the last look, is told as a count on a line of its own (every
-piece is a row of the run store, and the monitor shows the last lines); below it, every
-piece is whole. A run whose tasks
-print nothing costs nothing here, not even a timer. Attempts in another process
-(``--executor``) show their output when they end.
+more than ``MOST`` since the last look, is told as a count on a line of its own, with the
+count of all skipped so far after the first (every piece is a row of the run store, and
+the monitor shows the last lines: ``skipped_note``); below it, every piece is whole. A
+run whose tasks print nothing costs nothing here, not even a timer. Attempts in another
+process (``--executor``) show their output when they end.
 """
 
 from __future__ import annotations
@@ -83,9 +83,10 @@ def so_far(followed: Mapping[TaskRun, AttemptOutput], tr: TaskRun) -> str:
     return "" if captured is None else captured.snapshot()
 
 
-def _look_later(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool]]) -> None:
+def _look_later(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool, int]]) -> None:
     """``sent``: how much of each followed attempt's output was emitted (a count of all it
-    wrote, as ``AttemptOutput.size``), and whether that ended a line."""
+    wrote, as ``AttemptOutput.size``), whether that ended a line, and how much of it the
+    notes told skipped."""
     try:
         run.runner.watchdog.call_at(time.monotonic() + EVERY, lambda: _look(run, sent))
     except RuntimeError:  # the runner shut down: nothing listens any more (and a print,
@@ -93,12 +94,36 @@ def _look_later(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool]]) -> No
             _followed.discard(run.run_id)
 
 
-def since(captured: AttemptOutput, start: int, line_start: bool) -> tuple[str, int]:
+def since(
+    captured: AttemptOutput, start: int, line_start: bool, skipped: int = 0
+) -> tuple[str, int]:
     """What ``captured`` was written from ``start`` on (a count of all it was written, as
     ``size``), and where that ends. What its capture dropped meanwhile, or more than
     ``MOST`` once it drops, is told as ``… N characters of output skipped …`` on a line of its own
     (``line_start``: whether what came before ended a line); then whole lines, if any. N
-    has thousands separators (``163,840``), as the capture's ``… dropped …`` count."""
+    has thousands separators (``163,840``), as the capture's ``… dropped …`` count.
+    ``skipped``: what earlier looks skipped of it; a note after one says the whole count
+    too (``skipped_note``)."""
+    text, end, _ = _piece(captured, start, line_start, skipped)
+    return text, end
+
+
+def skipped_note(gap: int, skipped: int) -> str:
+    """The line that tells a gap of ``gap`` characters, after ``skipped`` characters that
+    earlier looks skipped: ``… 283,034 characters of output skipped (9,215,402 so far) …``.
+    The monitor shows a running attempt's last lines, and so the latest note alone: its
+    count of one look (half a second) read as the output's whole, ≈280,000 while
+    megabytes had gone by. The count before the brackets stays what this piece left out,
+    so the pieces' notes still add up to what they all left out."""
+    if not skipped:
+        return f"… {gap:,} characters of output skipped …"
+    return f"… {gap:,} characters of output skipped ({skipped + gap:,} so far) …"
+
+
+def _piece(
+    captured: AttemptOutput, start: int, line_start: bool, skipped: int
+) -> tuple[str, int, int]:
+    """``since``'s text and end, and how many characters its note told (0: none)."""
     head, begins, tail = captured.parts()
     if start >= begins:
         text, at = tail[start - begins :], start
@@ -114,24 +139,24 @@ def since(captured: AttemptOutput, start: int, line_start: bool) -> tuple[str, i
         if 0 <= newline < len(text) - 1:  # the line cut into is skipped whole
             at += newline + 1
             text = text[newline + 1 :]
-        gap = f"… {at - start:,} characters of output skipped …\n"
+        gap = skipped_note(at - start, skipped) + "\n"
         text = (gap if line_start else "\n" + gap) + text
-    return text, begins + len(tail)
+    return text, begins + len(tail), at - start
 
 
-def _look(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool]]) -> None:
+def _look(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool, int]]) -> None:
     with run._lock:
         live = list(run.live_output.items()) if run.state is StateType.RUNNING else []
         for tr, captured in live:
             if tr.state is not StateType.RUNNING:
                 continue  # a timed-out attempt, left to finish alone: its task moved on
-            start, line_start = sent.get(captured, (0, True))
+            start, line_start, skipped = sent.get(captured, (0, True, 0))
             if captured.size <= start:
                 continue  # nothing new since the last look
-            text, end = since(captured, start, line_start)
+            text, end, gap = _piece(captured, start, line_start, skipped)
             if not text:
                 continue  # still on its way
-            sent[captured] = (end, text[-1] == "\n")
+            sent[captured] = (end, text[-1] == "\n", skipped + gap)
             piece = TaskOutput(run.run_id, run.flow.name, tr.key, tr.attempt, text, time.time())
             run._emit(piece)
         for gone in sent.keys() - {captured for _, captured in live}:

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
+from textual.notifications import Notification, Notify
 from textual.timer import Timer
 from textual.widgets import Static
 
 from flowtop.formats import fmt_seconds
-from flowtop.printable import printable_name
+from flowtop.printable import printable, printable_name
 from flowtop.tui.first_load import LOADING_TICK, NAMED_AFTER, SaysImports
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
@@ -63,16 +65,67 @@ else:
 SETTLED = 1.0
 
 
+#: Past this many files (or flows, or errors) a reload's toast names the first few and
+#: counts the rest (``few_names``): a ``git checkout`` of 150 flow files stacked toasts
+#: naming each one, over half an 80x24 screen for seconds.
+MANY_NAMES = 4
+#: The names a list cut short keeps.
+FIRST_NAMES = 3
+
+
+def few_names(names: Sequence[str], noun: str = "files") -> str:
+    """``names`` joined with commas; past ``MANY_NAMES``, the first ``FIRST_NAMES`` and
+    a count of the rest: ``flow_001.py, flow_002.py, flow_003.py and 147 more files``."""
+    if len(names) <= MANY_NAMES:
+        return ", ".join(names)
+    return f"{', '.join(names[:FIRST_NAMES])} and {len(names) - FIRST_NAMES:,} more {noun}"
+
+
 def loaded_said(summary: str, change: WorkspaceChanged, added: Collection[str]) -> str:
     """``summary`` (``WorkspaceChanged.summary``) saying of the ``added`` modules among the
     change's (flow files the monitor had not loaded before) that they were loaded:
-    ``Loaded slow.py (1 flow)``, ``Loaded new.py, reloaded etl.py (3 flows)``."""
+    ``Loaded slow.py (1 flow)``, ``Loaded new.py, reloaded etl.py (3 flows)``; many
+    files, the first few and a count (``few_names``: ``Reloaded flow_001.py, flow_002.py,
+    flow_003.py and 147 more files (150 flows)``)."""
     new = [module for module in change.modules if module in added]
-    if not new:
-        return summary
     old = [module for module in change.modules if module not in new]
-    said = f"Loaded {', '.join(new)}" + (f", reloaded {', '.join(old)}" if old else "")
+    said = f"Loaded {few_names(new)}" if new else ""
+    if old:
+        said += f", reloaded {few_names(old)}" if new else f"Reloaded {few_names(old)}"
     return summary.replace(f"Reloaded {', '.join(change.modules)} (", f"{said} (", 1)
+
+
+def fewer_names(summary: str, change: WorkspaceChanged) -> str:
+    """``summary``'s other lists of names (``WorkspaceChanged.summary``), each cut short
+    past ``MANY_NAMES`` (``few_names``): the files that import a changed helper, and the
+    helpers; the flows removed; the files saved when no flow changed."""
+    importers = [m for m in change.modules if m not in change.helpers]
+    cuts: list[tuple[str, str]] = []
+    if change.helpers and importers:
+        verb = "imports" if len(importers) == 1 else "import"
+        if len(importers) != len(change.modules):
+            cuts.append((f"; {', '.join(importers)} {verb} ", f"; {few_names(importers)} {verb} "))
+        cuts.append(
+            (f" {verb} {', '.join(change.helpers)}", f" {verb} {few_names(change.helpers)}")
+        )
+    if len(change.removed) > 1:
+        removed = "Removed flows "
+        cuts.append(
+            (removed + ", ".join(change.removed), removed + few_names(change.removed, "flows"))
+        )
+    paths = [display_path(path) for path in change.paths]
+    cuts.append((f"No flow changed ({', '.join(paths)})", f"No flow changed ({few_names(paths)})"))
+    for whole, cut in cuts:
+        summary = summary.replace(whole, cut, 1)
+    return summary
+
+
+def fewer_parts(parts: list[str], more: str) -> list[str]:
+    """``parts`` of a toast, one a file (``Still failing: …``); past ``MANY_NAMES``, the
+    first and a count of the rest, ``more`` saying what they are."""
+    if len(parts) <= MANY_NAMES:
+        return parts
+    return [parts[0], f"{len(parts) - 1:,} more {more}"]
 
 
 def removed_said(path: Path, error: object) -> str:
@@ -103,7 +156,7 @@ def reload_said(
     summary = summary_said(change)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
-    summary = loaded_said(summary, change, added)
+    summary = fewer_names(loaded_said(summary, change, added), change)
     failing = {real_path(key): error for key, error in now.items()}
     failed = {real_path(key): error for key, error in before.items()}
     new = {real_path(error.path) for error in change.errors}
@@ -116,6 +169,8 @@ def reload_said(
             gone.append(removed_said(path, failed[where]))
     if not still and not gone:
         return summary, bool(change.errors)
+    still = fewer_parts(still, "files still failing")
+    gone = fewer_parts(gone, "files removed that had failed to load")
     said = []
     if change.errors or change.modules or change.removed or change.settings_changed:
         said = [summary]  # else it said only "No flow changed (…)"
@@ -123,6 +178,24 @@ def reload_said(
     # settings"): "kept the last good settings; Still failing: …" read back to front.
     parts = [*still, *said, *gone] if change.settings_kept else [*said, *still, *gone]
     return "; ".join(parts), bool(change.errors or still)
+
+
+def only_reloaded(change: WorkspaceChanged, said: str, added: Collection[str]) -> bool:
+    """Whether ``said``, the toast of ``change``, says only which flow files reloaded (or
+    loaded: ``added``): no error, no flow removed, no settings or helper module."""
+    if change.errors or change.removed or change.settings_changed or change.helpers:
+        return False
+    return bool(change.modules) and said == fewer_names(
+        loaded_said(change.summary(), change, added), change
+    )
+
+
+T = TypeVar("T")
+
+
+def joined(first: Sequence[T], then: Sequence[T]) -> tuple[T, ...]:
+    """``first`` and then those of ``then`` not among them, in order."""
+    return tuple(dict.fromkeys((*first, *then)))
 
 
 def reloading_row(importing: tuple[Path, float] | None) -> str | None:
@@ -172,6 +245,9 @@ class ReloadActions(_AppBase):
     #: The flow selected as a reload took it from the list (its file deleted), and the
     #: option the list put the cursor on instead (``_place_kept``).
     _lost_place: tuple[str, str | None] | None = None
+    #: The last reload's toast, while it may show, when it said only which flow files
+    #: reloaded: with the change it said and the modules new among them (``_say_reload``).
+    _reload_toast: tuple[Notification, WorkspaceChanged, tuple[str, ...]] | None = None
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') a reload calls
 
@@ -282,16 +358,10 @@ class ReloadActions(_AppBase):
     def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
         # a file this user may not read: whose, what to ask; a file still failing
-        summary, failing = reload_said(
-            change, self._listed_errors(), self._errors(), self._new_modules(change)
-        )
+        added = tuple(self._new_modules(change))
+        summary, failing = reload_said(change, self._listed_errors(), self._errors(), added)
         self._files_known = self._files_now()
-        self.notify(
-            summary,
-            severity="error" if failing else "information",
-            markup=False,
-            timeout=6 if failing else 3,
-        )
+        self._say_reload(change, summary, failing, added)
         self._previews.clear()
         self._policy_cache.clear()
         self._children.clear()
@@ -336,6 +406,41 @@ class ReloadActions(_AppBase):
             for screen in self.screen_stack:
                 if isinstance(screen, RetryEditor):
                     screen.settings_reloaded()
+
+    def _say_reload(
+        self, change: Change, summary: str, failing: bool, added: tuple[str, ...]
+    ) -> None:
+        """The reload's toast (``added``: the modules new among the change's). One that
+        only reloaded flow files (``only_reloaded``), while the toast of one like it still
+        shows, takes its place and says both once they are many files (``MANY_NAMES``): a
+        checkout's 150 files come as a few reloads (50 ms apart, or more on a loaded
+        machine), and their toasts stacked."""
+        last, self._reload_toast = self._reload_toast, None
+        plain = isinstance(change, WorkspaceChanged) and only_reloaded(change, summary, added)
+        if isinstance(change, WorkspaceChanged) and plain and last is not None:
+            toast, before, known = last
+            both = replace(
+                before,
+                paths=joined(before.paths, change.paths),
+                modules=joined(before.modules, change.modules),
+                flows=joined(before.flows, change.flows),
+            )
+            shown = toast in self._notifications and not toast.has_expired
+            if shown and len(both.modules) > MANY_NAMES:
+                change, added = both, joined(known, added)
+                summary = reload_said(both, {}, {}, added)[0]
+                # Private, as ``_loading_over`` does: Textual has no public way to take
+                # down one toast.
+                self._unnotify(toast, refresh=False)
+        toast = Notification(
+            printable(summary),  # as ``FlowtopApp.notify`` makes it
+            severity="error" if failing else "information",
+            timeout=6 if failing else 3,
+            markup=False,
+        )
+        self.post_message(Notify(toast))
+        if isinstance(change, WorkspaceChanged) and plain:
+            self._reload_toast = (toast, change, added)
 
     def _place_kept(self, shown: str | None) -> str | None:
         """The flow to select again after a reload: one selected as its file was deleted,

@@ -71,14 +71,6 @@ def hidden_by_filter(
     return f"No task to {doing}: the filter {query!r} hides every row; Esc in the table clears it"
 
 
-def rows_matching(table: TaskTable) -> int:
-    """The rows the filter matches, as its header note counts them: the rows shown, but
-    the cursor's when it is shown only because the cursor is on it (a task ``x`` gave up
-    under ``/retry`` stays until the cursor leaves it: ``view_order``'s ``held``)."""
-    key = table.cursor_key
-    return len(table.keys) - (1 if key is not None and table.held_only(key) else 0)
-
-
 def screenshot_name(flow: str | None, now: datetime) -> str:
     """A screenshot's file name, plain ASCII: ``flowtop_etl_2026-05-04_10-30-00_123456.svg``.
     Textual's was made of the window title, ``flowtop · /path``: ``flowtop_·__path_…``,
@@ -125,7 +117,7 @@ class ViewActions(_AppBase):
             notes.append(Note((f"sort: {sort}", sort, "")))
         if self.table.filter_text:
             total = len(self.table.run.rows) if self.table.run is not None else 0
-            shown = f" ({rows_matching(self.table):,} of {total:,})"
+            shown = f" ({self.table.matching:,} of {total:,})"
             query = self.table.filter_text
             notes.append(Note((f"filter: {query}",), tail=shown, short=f"/{query}"))
         if self.auto_rerun:
@@ -290,6 +282,12 @@ class ViewActions(_AppBase):
 
     def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:
         self._clear_filter()
+
+    def on_task_table_refiltered(self, event: TaskTable.Refiltered) -> None:
+        """The filter's rows changed with the run's (``TaskTable.rebuild``): its count in
+        the header follows, on a run that has ended too (only a live one's is redrawn
+        each tick)."""
+        self._update_header()
 
     def _clear_filter(self) -> None:
         """Esc in the filter line, or in the table while a filter is kept."""

@@ -105,6 +105,11 @@ class TaskTable(ScrollView, can_focus=True):
     class FilterCleared(Message):
         """Esc in the table with a filter kept: the app clears the filter line."""
 
+    class Refiltered(Message):
+        """The filter's count of rows changed as the rows did (``rebuild``): the header's
+        ``filter: fail (1 of 2)`` follows. It said ``(0 of 2)`` for good beside the two
+        rows a run's failures brought into the view after the filter was typed."""
+
     class Highlighted(Message):
         """The cursor moved to another task (or to none)."""
 
@@ -147,11 +152,22 @@ class TaskTable(ScrollView, can_focus=True):
         #: The widest name, policy and error of the run's rows, for the column widths.
         self.meter = ContentMeter()
         self._layout: tuple[tuple[object, ...], Columns] | None = None  # the last, by input
+        #: The filter's count of rows, and of the run's, as ``Refiltered`` last told it.
+        self._counted: tuple[int, int] | None = None
 
     # -- what is shown --------------------------------------------------------------
     @property
     def cursor_key(self) -> str | None:
         return self.keys[self.cursor] if 0 <= self.cursor < len(self.keys) else None
+
+    @property
+    def matching(self) -> int:
+        """The rows the filter matches, as its header note counts them: the rows shown,
+        but the cursor's when it is shown only because the cursor is on it (a task ``x``
+        gave up under ``/retry`` stays until the cursor leaves it: ``view_order``'s
+        ``held``)."""
+        key = self.cursor_key
+        return len(self.keys) - (1 if key is not None and self.held_only(key) else 0)
 
     @property
     def ordered(self) -> bool:
@@ -236,6 +252,18 @@ class TaskTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         self.refresh()
         self._announce()
+        self._count_rows()
+
+    def _count_rows(self) -> None:
+        """Tell the app when the filter's count of rows changed (``Refiltered``): a filtered
+        view lays its rows out again on a tick after they change (``tick``), once for a
+        whole batch of events, and the header counts them then. Without a filter: none."""
+        run = self.run
+        counted = (self.matching, len(run.rows)) if self.filter_text and run else None
+        if counted != self._counted:
+            self._counted = counted
+            if counted is not None:
+                self.post_message(self.Refiltered())
 
     def move_to(self, key: str) -> bool:
         """Put the cursor on ``key``; False when that row is filtered out or unknown.
