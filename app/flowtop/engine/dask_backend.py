@@ -331,19 +331,28 @@ def _could_not_run(name: str, exc: BaseException) -> ShippingError:
     return ShippingError(f"Dask could not run task {name!r}: {why}{describe_error(exc)}")
 
 
-_LARGE_GRAPH = "Sending large graph of size"
+#: Dask's raw words no flowtop user acts on or flowtop says itself: a large graph (an
+#: attempt's large argument), a taken dashboard port (flowtop prints the link it got) and,
+#: logged, a client giving up on its lost scheduler (each attempt's error says so).
+_WARNINGS = {
+    "Sending large graph of size": "distributed.client",
+    r"Port \d+ is already in use": "distributed.node",
+}
+_GAVE_UP = "Failed to reconnect to scheduler"
 
 
-def _quiet_large_graphs() -> None:
-    """Hide Dask's ``UserWarning: Sending large graph of size …`` (an attempt's large
-    argument, with advice on loading data with Dask): nothing a flowtop user wrote
-    submits that graph, so nothing they could act on. A filter for that warning of
-    ``distributed.client`` alone, added once: ``catch_warnings`` around each submit
-    would change every thread's filters meanwhile."""
-    if not any(f[1] is not None and f[1].pattern == _LARGE_GRAPH for f in warnings.filters):
-        warnings.filterwarnings(
-            "ignore", message=_LARGE_GRAPH, category=UserWarning, module="distributed.client"
-        )
+def _not_gave_up(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(_GAVE_UP)
+
+
+def _quiet_dask() -> None:
+    """Hide :data:`_WARNINGS` and :data:`_GAVE_UP`, a filter each, added once (again if
+    dropped): ``catch_warnings`` around a submit changed every thread's filters meanwhile."""
+    present = {f[1].pattern for f in warnings.filters if f[1] is not None}
+    for message, module in _WARNINGS.items():
+        if message not in present:
+            warnings.filterwarnings("ignore", message, UserWarning, module)
+    logging.getLogger("distributed.client").addFilter(_not_gave_up)  # (once: it checks)
 
 
 class DaskBackend:
@@ -391,6 +400,7 @@ class DaskBackend:
                 _check_tls(self.address)  # before distributed's import, 0.4 s of CPU
             from distributed import Client, LocalCluster
 
+            _quiet_dask()
             if self._given_cluster is not None:
                 self._client = Client(self._given_cluster, set_as_default=False)
             elif self.address is not None:
@@ -475,7 +485,7 @@ class DaskBackend:
             return
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
         key = f"{task_name(fn).replace('.', '_')}-{uuid.uuid4().hex}"
-        _quiet_large_graphs()
+        _quiet_dask()
         try:
             future = client.submit(
                 run_pickled,

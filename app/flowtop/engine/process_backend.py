@@ -60,6 +60,15 @@ def _current_folder_off_path() -> Iterator[None]:
 def _worker_main(conn: Any, lifeline: Any) -> None:
     """A worker process: run attempts from the pipe until the coordinator goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    # Its own session (and process group) before any attempt runs, so that what an attempt
+    # starts is killed with the worker (``_kill_group``): killed alone, a timed-out
+    # attempt's ``sleep`` lived on, reparented to init, holding the run's stdout open. A
+    # session, not only a group: a child reading the terminal from a background group of
+    # its session would be stopped (SIGTTIN) till its timeout; with no controlling
+    # terminal, one opening /dev/tty fails at once. The fork server stays where it was: a
+    # worker's kill never reaches it.
+    with contextlib.suppress(OSError):  # (never a leader already: it was just forked)
+        os.setsid()
     # Started as a daemon, so multiprocessing ends it with the coordinator; but a daemon may
     # not start processes, and a task's own ``Pool`` or ``ProcessPoolExecutor`` failed
     # ("daemonic processes are not allowed to have children"), as on no other executor.
@@ -83,7 +92,71 @@ def _end_with_coordinator(lifeline: Any) -> None:
     """
     with contextlib.suppress(EOFError, OSError):
         lifeline.recv_bytes()
+    if os.getsid(0) == os.getpid():  # what its attempts started goes too (``_worker_main``)
+        with contextlib.suppress(OSError):
+            os.killpg(0, signal.SIGKILL)
     os._exit(1)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (someone else's)
+        return True
+    return True
+
+
+def _kill_group(process: Any) -> None:
+    """Kill ``process``'s process group (the worker's session), all at once: the worker
+    and what its attempts started that stayed in it.
+
+    The group's id is the worker's pid. While any process of the group lives, the OS gives
+    that number to no other process, so the kill reaches only ours. Once the worker was
+    reaped (``exitcode`` set) a live process with its pid means the number was given out
+    again, the group being empty: it is left alone.
+    """
+    pid = process.pid
+    if pid is None or (process.exitcode is not None and _exists(pid)):
+        return
+    with contextlib.suppress(OSError):  # no such group: nothing of it is left
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _oom_kills() -> int | None:
+    """How many processes the kernel's OOM killer has killed since boot (``/proc/vmstat``),
+    None where it does not say; read around an attempt, a few microseconds."""
+    try:
+        with open("/proc/vmstat", "rb") as f:
+            text = f.read()
+    except OSError:
+        return None
+    start = text.find(b"\noom_kill ")
+    if start < 0:
+        return None
+    start += len(b"\noom_kill ")
+    end = text.find(b"\n", start)
+    try:
+        return int(text[start : end if end >= 0 else None])
+    except ValueError:
+        return None
+
+
+def died(name: str, code: int | None, *, oom: bool) -> str:
+    """How the worker running ``name`` ended: ``code`` is its ``exitcode``, negative for a
+    signal (Python's convention, which "exit code -9" made the user decode); ``oom``: the
+    OOM killer killed some process meanwhile."""
+    if code is None:
+        return f"the process running task {name!r} died"
+    if code >= 0:
+        return f"the process running task {name!r} died (exit code {code})"
+    try:
+        how = signal.Signals(-code).name
+    except ValueError:
+        how = f"signal {-code}"
+    hint = " (out of memory?)" if oom and -code == signal.SIGKILL else ""
+    return f"the process running task {name!r} was killed by {how}{hint}"
 
 
 @contextlib.contextmanager
@@ -137,6 +210,11 @@ class _Worker:
         child.close()
         lifeline.close()
         self.conn = parent
+        # The group goes at the coordinator's exit too, though nobody closed the backend:
+        # multiprocessing runs this before it terminates its daemons (the worker alone).
+        self._end_group = multiprocessing.util.Finalize(
+            self, _kill_group, args=(self.process,), exitpriority=0
+        )
 
     def kill(self) -> None:
         """Once: an attempt stopped by a shutdown is killed by both (two closes of one
@@ -146,7 +224,8 @@ class _Worker:
                 return
             self._killed = True
         try:
-            self.process.kill()
+            self._end_group()  # the worker and what its attempts started (once)
+            self.process.kill()  # (if it could not lead a group of its own)
             self.process.join(5)
         finally:
             self.conn.close()
@@ -156,9 +235,10 @@ class _Worker:
 class ProcessBackend:
     """A pool of worker processes, one attempt at a time each.
 
-    A worker whose attempt timed out or was cancelled is killed and replaced (on demand),
-    which is what threads cannot do. Processes start with ``forkserver`` (``spawn`` where
-    there is none): forking the multi-threaded app itself could copy a held lock.
+    A worker whose attempt timed out or was cancelled is killed, with what the attempt
+    started (its process group), and replaced (on demand), which is what threads cannot
+    do. Processes start with ``forkserver`` (``spawn`` where there is none): forking the
+    multi-threaded app itself could copy a held lock.
     """
 
     def __init__(self, workers: int = 8, *, start_method: str | None = None) -> None:
@@ -248,6 +328,7 @@ class ProcessBackend:
         abandoned: Callable[[], bool],
     ) -> tuple[Any, BaseException | None, str]:
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
+        oom_kills = _oom_kills()
         try:
             worker.conn.send_bytes(payload)
             while not worker.conn.poll(POLL):
@@ -265,11 +346,8 @@ class ProcessBackend:
             self._release(worker, keep=False)
             if self.closed:
                 return None, AttemptStopped("the process executor was shut down"), ""
-            return (
-                None,
-                ShippingError(f"the process running task {name!r} died (exit code {code})"),
-                "",
-            )
+            oom = oom_kills is not None and (_oom_kills() or 0) > oom_kills
+            return None, ShippingError(died(name, code, oom=oom)), ""
         self._release(worker, keep=True)
         return unpack(data, name, "process")
 
