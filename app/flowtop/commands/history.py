@@ -25,7 +25,7 @@ from ..attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_stor
 from ..engine.events import REUSED_FROM_SOURCE, json_record
 from ..engine.parameters import describe as describe_parameters
 from ..engine.states import StateType
-from ..engine.suggest import some_of
+from ..engine.suggest import did_you_mean, some_of
 from ..formats import (
     RETRY_ONLY,
     cut_cells,
@@ -51,8 +51,9 @@ from ..workspace.history_records import (
     source_label,
 )
 from ..workspace.reaper import end_and_duration, not_marked, unmarked_notes
-from ..workspace.reuse_origin import Origin, origins
+from ..workspace.reuse_origin import Origin, origins, said_pruned
 from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
+from ..workspace.run_refs import NoRun
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
 from ..workspace.unstarted_runs import logged_start
@@ -143,7 +144,9 @@ def main(args: argparse.Namespace) -> int:
         if args.run is not None:
             record = run_in_file(history, args.run, args.flow, "--run", within)
             if isinstance(record, str):
-                return _usage(record)
+                flows = history.flows() if isinstance(record, NoRun) and args.flow else []
+                hint = "" if args.flow in flows else did_you_mean(args.flow or "", flows)
+                return _usage(record + hint)  # a misspelt --flow: as `watch` says it
             # each line whole (``write_whole``): under PYTHONUNBUFFERED a write the pipe
             # took only part of, its reader gone (`| head -c 1`), lost the rest and exited
             # 0; --json's one line of 180 KB was such a write (CI failed on it, now and then)
@@ -161,7 +164,8 @@ def main(args: argparse.Namespace) -> int:
                 flows = history.flows()
                 whose = f"flow {args.flow!r}" if args.flow is not None else f"the flows of {within}"
                 with_runs = some_of(args.flow or "", flows, noun="flows")
-                return _usage(f"no runs of {whose} in {db} (flows with runs: {with_runs})")
+                hint = did_you_mean(args.flow, flows) if args.flow is not None else ""
+                return _usage(f"no runs of {whose} in {db}{hint}; flows with runs: {with_runs}")
             print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
         starting = _starting(db, runs)
@@ -218,8 +222,12 @@ def _detail_text(
             if as_json:
                 _print_detail_json(detail, text, starting)
             else:
-                made = origins(detail, history.run_detail)
-                _print_detail(detail, text, made, starting=starting, began=began)
+                # a cache hit names its run as pruned once it is (``reuse_origin``)
+                shown = said_pruned(detail, history.pruned)
+                made = origins(
+                    shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
+                )
+                _print_detail(shown, text, made, starting=starting, began=began)
         except UNREADABLE:
             if checked:
                 raise

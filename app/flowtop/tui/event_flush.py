@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, get_args
 
 from textual import work
 
@@ -44,7 +44,7 @@ from flowtop.tui.messages import EventsPending
 from flowtop.tui.run_control import InProcessControl
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace.run_log import RunInterrupted
-from flowtop.workspace.store_notices import ClientEvent, RunsReserved, StoreGone, StoreNotice
+from flowtop.workspace.store_notices import ClientEvent, StoreNotice
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -111,7 +111,7 @@ def fold_slice(
                 changed[run_id] |= keys
             else:
                 changed[run_id] = keys
-        lifecycle = (RunStarted, RunFinished, RunInterrupted, StoreGone, RunsReserved)
+        lifecycle = (RunStarted, RunFinished, RunInterrupted, *get_args(StoreNotice))
         folded.lifecycle += [e for e in events if isinstance(e, lifecycle)]
         if clock() >= deadline:
             break

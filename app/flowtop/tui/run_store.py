@@ -12,8 +12,15 @@ from collections.abc import Callable, Collection, Iterable
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
+from flowtop.workspace.reuse_origin import cached_source, pruned_said
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
-from flowtop.workspace.store_notices import ClientEvent, RunsReserved, StoreGone, StoreNotice
+from flowtop.workspace.store_notices import (
+    ClientEvent,
+    RunsPruned,
+    RunsReserved,
+    StoreGone,
+    StoreNotice,
+)
 from flowtop.workspace.store_reader import ReservedRun
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
@@ -209,8 +216,8 @@ class RunStore:
         runs = self.runs
         for event in events:
             # the store client's word, no run's (``type() is``: 20 ns an event, ``isinstance`` 60)
-            if type(event) is StoreGone or type(event) is RunsReserved:
-                self._noticed(event)
+            if type(event) is StoreGone or type(event) is RunsReserved or type(event) is RunsPruned:
+                self._noticed(event, changed)
                 continue
             run_id = event.run_id
             try:
@@ -250,10 +257,14 @@ class RunStore:
                 self._unshown(event, exc, changed)
         return changed
 
-    def _noticed(self, notice: StoreNotice) -> None:
+    def _noticed(self, notice: StoreNotice, changed: dict[str, set[str]]) -> None:
         """What the store client said of the store, in its place among the events: the
-        store went (``StoreGone``), or the runs still importing changed (``RunsReserved``)."""
-        if isinstance(notice, StoreGone):
+        store went (``StoreGone``), a prune took runs (``RunsPruned``; ``changed``: the
+        rows whose words it changed), or the runs still importing changed (``RunsReserved``)."""
+        if isinstance(notice, RunsPruned):
+            self._pruned_runs(notice.runs)
+            self._sources_pruned(notice.sources, changed)
+        elif isinstance(notice, StoreGone):
             flows = self._forget_store()
             if notice.said:
                 self.pruned_away.clear()  # went with their store, said so: not pruned
@@ -263,6 +274,51 @@ class RunStore:
                 self.pruned_away.update(flows)
         else:
             self._reserve(notice.runs)
+
+    def _pruned_runs(self, gone: tuple[str, ...]) -> None:
+        """A prune took the runs ``gone`` (``RunsPruned``; none live): they are not shown.
+        A flow that showed one shows its newest run kept here instead (a live one), or the
+        newest the store has left, handed on just before, already; else none, and that its
+        runs were pruned (``pruned``, ``pruned_away``), as when its store's log is read
+        anew. It kept the run, which `h` no longer listed, until a restart."""
+        went = set(gone)
+        lost = sorted(flow for flow, run_id in self.latest.items() if run_id in went)
+        for run_id in gone:
+            run = self.runs.get(run_id)
+            if run is not None and not run.is_live:
+                self._evict(run)
+        self.early_children = {
+            parent: [child for child in children if child.run_id not in went]
+            for parent, children in self.early_children.items()
+            if parent not in went
+        }
+        self._retried_by = {k: v for k, v in self._retried_by.items() if k in self.runs}
+        for flow in lost:
+            kept = [run for run in self.runs.values() if run.flow == flow]
+            if kept:
+                self.latest[flow] = max(kept, key=_number).run_id or ""
+                continue
+            del self.latest[flow]
+            if flow not in self.pruned:
+                self.pruned.append(flow)
+            self.pruned_away.add(flow)
+
+    def _sources_pruned(
+        self, sources: frozenset[tuple[str, int]], changed: dict[str, set[str]]
+    ) -> None:
+        """A prune took the runs ``sources`` (flow, number) that cached results shown name
+        (``cached result of etl #2, …``): their words say so now (``pruned_said``), in the
+        rows and their attempts; ``changed`` gets the rows."""
+        if not sources:
+            return
+        for run in self.runs.values():
+            for key, row in run.rows.items():
+                if row.reused and cached_source(row.message) in sources:
+                    row.message = pruned_said(row.message)
+                    for attempt in row.attempts:
+                        attempt.message = pruned_said(attempt.message)
+                    changed.setdefault(run.run_id or "", set()).add(key)
+                    run.version += 1
 
     def _forget_store(self) -> list[str]:
         """Every ended run kept came from a store that was deleted since: none is shown

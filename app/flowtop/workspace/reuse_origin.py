@@ -7,13 +7,19 @@ A rerun of a rerun carries its source's reused tasks over again: run #11, a reru
 did. Its page said ``reused from run #10, attempt 1``, and README promises "the attempt
 that made it there". Each run of the chain is read only while some reused task is not
 placed yet, and at most ``MAX_LINKS`` runs back.
+
+A cache hit names the run that stored the result (``cached result of etl #2, …``, the
+engine's words, made while that run was in the store): once a prune takes that run the
+words say so, ``cached result of etl #2 (pruned), …`` (``pruned_said``), where a reader
+shows them (``history --run``, the monitor's panes); they read as if it were still there.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 
 from ..engine.events import REUSED_FROM_SOURCE
 from .history_records import HistoryError, RunDetail, TaskRecord
@@ -22,6 +28,18 @@ from .log_decode import UNREADABLE
 #: The most runs a chain is followed back through: a cron job that reruns every night
 #: makes chains of hundreds, each link a run's log to fold.
 MAX_LINKS = 50
+
+#: What a cache hit says (``cached_calls.serve``: ``cached result of etl #2, 2026-12-04
+#: 10:54:38``): the flow and number of the run that stored the result, then when, or
+#: ``a call of f, …`` (a call outside any flow: no run). The name is taken up to the last
+#: `` #N`` before the time: a flow's name may hold `` #``. `` (pruned)``: said already.
+_CACHED = re.compile(
+    r"cached result of (?P<flow>.+) #(?P<number>[0-9]+)(?P<pruned> \(pruned\))?(?=, |$)"
+)
+PRUNED = " (pruned)"
+
+#: The runs a store no longer holds among some, by (flow, number) (``StoreReader.pruned``).
+Pruned = Callable[[Collection[tuple[str, int]]], Collection[tuple[str, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +127,34 @@ def origins(
         source = ran.run.rerun_of
     found.update((key, Origin(None, carried[key], pruned=pruned)) for key in wanted)
     return found
+
+
+def cached_source(message: str) -> tuple[str, int] | None:
+    """The run (flow, number) a cache hit's ``message`` names as where its result was
+    made; None for any other message (a call outside any flow stored it, or none)."""
+    found = _CACHED.match(message)
+    return None if found is None else (found["flow"], int(found["number"]))
+
+
+def pruned_said(message: str) -> str:
+    """A cache hit's ``message`` saying that the run it names was pruned:
+    ``cached result of etl #2 (pruned), 2026-12-04 10:54:38``; any other as it is."""
+    found = _CACHED.match(message)
+    if found is None or found["pruned"]:
+        return message
+    return f"{message[: found.end()]}{PRUNED}{message[found.end() :]}"
+
+
+def said_pruned(detail: RunDetail, pruned: Pruned) -> RunDetail:
+    """``detail`` with its cache hits' words saying which of the runs they name were
+    pruned (``pruned`` asks the store which, once, for them all); itself when none was."""
+    named = {task.task: cached_source(task.message) for task in detail.tasks if task.reused}
+    sources = {source for source in named.values() if source is not None}
+    gone = pruned(sources) if sources else ()
+    if not gone:
+        return detail
+    tasks = tuple(
+        replace(task, message=pruned_said(task.message)) if named.get(task.task) in gone else task
+        for task in detail.tasks
+    )
+    return replace(detail, tasks=tasks)

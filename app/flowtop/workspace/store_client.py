@@ -35,6 +35,7 @@ from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
+from .store_client_prunes import PruneWatch
 from .store_errors import store_writable, unreadable
 from .store_notices import ClientEvent, RunsReserved, StoreGone
 from .store_reader import ReservedRun, StoreReader, reserved_runs
@@ -71,9 +72,9 @@ class StoreClient:
         says_gone: bool = False,
         says_reserved: bool = False,
     ) -> None:
-        """``says_gone``: the sink is handed a ``StoreGone`` when the store is deleted;
-        ``says_reserved``: a ``RunsReserved`` when the runs still importing change. Both
-        are notices, no run's events (``store_notices``), in order with the events."""
+        """``says_gone``: the sink is handed a ``StoreGone`` when the store is deleted, a
+        ``RunsPruned`` when runs it was handed are pruned; ``says_reserved``: a ``RunsReserved``
+        when the runs still importing change: notices (``store_notices``), among the events."""
         self.db = db
         self.sink = sink
         self.executor = executor
@@ -110,6 +111,7 @@ class StoreClient:
         self._next_reserved_look = 0.0
         #: What the last look at the store met (``_look_around``), said once: None, nothing.
         self._look_failed: str | None = None
+        self._prunes = PruneWatch(db, sink if says_gone else None, self._replay_all)  # RunsPruned
         workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
         self._following = store_file_id(self.db)  # (not at the tail's start: deleted by then)
@@ -159,8 +161,7 @@ class StoreClient:
         target: Callable[..., None] = self._replay_then_follow
         args: tuple[object, ...] = (tail, end, replays)
         if not replay_on_thread:
-            for run_id, outline in replays:
-                self._replay(run_id, end, outline=outline)
+            self._replay_all(replays, end)
             self._start_following(tail, end)
             self._forget_reserved_reader()  # (SQLite's connections stay on their own thread)
             target, args = self._follow, (tail,)
@@ -169,9 +170,9 @@ class StoreClient:
         )
         self._thread.start()
 
-    @staticmethod
-    def _to_replay(reader: StoreReader) -> list[tuple[str, bool]]:
-        """The runs to replay on open, in order, each with whether in outline only."""
+    def _to_replay(self, reader: StoreReader) -> list[tuple[str, bool]]:
+        """The runs to replay, in order, each with whether in outline; prunes noticed now on."""
+        self._prunes.start()
         newest = reader.newest_per_flow()
         # Older subflow runs first, in outline, so that their parents can name them and the
         # newest run of their flow replaces them.
@@ -192,37 +193,65 @@ class StoreClient:
         """``open(replay_on_thread=True)``'s thread: the replay, then the tail. A run whose
         log cannot be read now (damaged since it was picked) is said in its place
         (``LogDamage``), and the others are shown."""
-        for run_id, outline in replays:
-            if self._stop.is_set():
-                tail.close()
-                return
-            try:
-                self._replay(run_id, end, outline=outline)
-            except sqlite3.Error as exc:
-                log.warning("%s: cannot replay run %s: %s", self.db, run_id, exc)
-                self._hand([LogDamage(run_id, 0, 0, f"its log cannot be read ({exc})")])
+        if not self._replay_all(replays, end, tolerant=True):
+            tail.close()
+            return
         self._start_following(tail, end)
         self._follow(tail)
 
-    def _replay(self, run_id: str, upto: int, *, outline: bool = False) -> None:
-        """Hand the sink a run's events up to the id ``upto`` (its start and end only,
-        with ``outline``, when it has finished)."""
+    def _replay_all(
+        self, replays: list[tuple[str, bool]], upto: int, *, tolerant: bool = False
+    ) -> bool:
+        """Hand the sink the ``replays``' events up to the id ``upto``, in order, through
+        one reader: the outlines of consecutive runs in one batch. A monitor opening on a
+        parent of 2,500 subflow runs opened a connection and handed a batch per run: its
+        runs showed 2.5 s after its first frame, which read "not run yet" meanwhile.
+        ``tolerant`` (on the tail's thread): a run whose log cannot be read now (damaged
+        since it was picked) is said in its place (``LogDamage``) and the others shown;
+        False once the client was told to stop."""
         replay = LogTail(self.db)
+        outlines: list[LogEvent] = []
         try:
-            events = replay.outline(run_id, upto) if outline else None
-            if events is None:
-                events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
+            for run_id, outline in replays:
+                if tolerant and self._stop.is_set():
+                    return False
+                try:
+                    events = self._events_of(replay, run_id, upto, outline=outline)
+                except (sqlite3.Error, HistoryError, OSError) as exc:
+                    if not tolerant:
+                        raise
+                    log.warning("%s: cannot replay run %s: %s", self.db, run_id, exc)
+                    replay.close()
+                    replay = LogTail(self.db)
+                    events = [LogDamage(run_id, 0, 0, f"its log cannot be read ({exc})")]
+                outlines += events
+                if not outline and outlines:  # a whole run: handed as it was read
+                    self._hand(outlines)
+                    outlines = []
+            if outlines:
+                self._hand(outlines)
         finally:
             replay.close()
+        return True
+
+    def _events_of(
+        self, replay: LogTail, run_id: str, upto: int, *, outline: bool = False
+    ) -> list[LogEvent]:
+        """A run's events up to the id ``upto`` (its start and end only, with
+        ``outline``, when it has finished), read through ``replay``."""
+        events = replay.outline(run_id, upto) if outline else None
+        if events is None:
+            replay.last = 0  # (a tail reads on from its last row: a run's whole log here)
+            events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
         if not any(isinstance(event, RunStarted) for event in events):
             # a finished run an older flowtop recorded without a log: its rows tell (with
             # the interruption a newer one may have logged for it)
             events = StoreReader(self.db).events_from_rows(run_id) or events
-        if events:
-            self._hand(events)
+        return events
 
     def _hand(self, events: Sequence[LogEvent]) -> None:
         """Give ``events`` to the sink, keeping count of the runs it was told are live."""
+        events = self._prunes.handed(events)  # (a cache hit naming a pruned run says so)
         for event in events:
             if type(event) is RunStarted:
                 self._live[event.run_id] = (event.flow, event.run)
@@ -376,7 +405,7 @@ class StoreClient:
                 log.warning("%s was replaced: following the new run store", self.db)
                 tail.close()
                 return self._read_anew()
-        elif now_file == self._following and now_file != NO_FILE and _went_back(tail):
+        elif now_file == self._following != NO_FILE and _went_back(tail, read, self._prunes):
             # the same file, its log gone back: read as a store moved in, without a word
             # (the store moved in was said a moment ago, as its old writer let go of it)
             log.warning("%s: its event log was rewritten: reading it anew", self.db)
@@ -406,12 +435,7 @@ class StoreClient:
         except (sqlite3.Error, HistoryError, OSError) as exc:  # not a store (yet): read on
             log.warning("%s: cannot read the new run store: %s", self.db, exc)
             return tail  # from its first event, when it can be read
-        for run_id, outline in replays:
-            try:
-                self._replay(run_id, end, outline=outline)
-            except (sqlite3.Error, HistoryError, OSError) as exc:
-                log.warning("%s: cannot replay run %s: %s", self.db, run_id, exc)
-                self._hand([LogDamage(run_id, 0, 0, f"its log cannot be read ({exc})")])
+        self._replay_all(replays, end, tolerant=True)
         self._start_following(tail, end)
         return tail
 
@@ -567,9 +591,10 @@ class StoreClient:
             self._thread.join(2.0)
 
 
-def _went_back(tail: LogTail) -> bool:
-    """``tail.rewritten()``; False when that cannot be read now (asked at the next look)."""
+def _went_back(tail: LogTail, read: list[LogEvent] | None, prunes: PruneWatch) -> bool:
+    """``tail.rewritten()``, unless a prune took runs handed on (``PruneWatch.look``, at a
+    look, ``read`` None), said then; False when that cannot be read now (at the next look)."""
     try:
-        return tail.rewritten()
+        return (read is not None or not prunes.look(tail)) and tail.rewritten()
     except (sqlite3.Error, OSError):
         return False

@@ -50,7 +50,26 @@ class RunsReserved:
     ts: float
 
 
+@final
+@dataclass(frozen=True, slots=True)
+class RunsPruned:
+    """``runs``, handed on before (by id), are no longer in the store: a prune took them
+    (``flowtop history --prune``, from any process), their numbers still given out, so
+    no store was put in its place. Handed to a client that asks (``says_gone``) at its
+    next look after the prune, with, just before it, the newest run left of each flow
+    that lost one (a screen shows what is left, as when the store is read anew). It was
+    noticed only when the last event read went with them (the log "went back"): a window
+    showing a run of one flow kept it after ``--prune 0 --flow`` it, until a restart.
+    ``sources``: the runs (flow, number) that cached results handed on name as where they
+    were made (``cached result of etl #2, …``) and that the prune took: their words say so
+    now (``reuse_origin.pruned_said``). ``ts``: when the client saw it."""
+
+    runs: tuple[str, ...]
+    sources: frozenset[tuple[str, int]]
+    ts: float
+
+
 #: What a store client says of the store rather than of a run.
-StoreNotice: TypeAlias = StoreGone | RunsReserved
+StoreNotice: TypeAlias = StoreGone | RunsReserved | RunsPruned
 #: What a store client's sink is handed: the runs' events, and its notices among them.
 ClientEvent: TypeAlias = LogEvent | StoreNotice

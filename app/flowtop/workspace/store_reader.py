@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -314,6 +314,28 @@ def reserved_runs(conn: sqlite3.Connection, read_upto: int) -> tuple[ReservedRun
     )
 
 
+def pruned_runs(conn: sqlite3.Connection, runs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Those of ``runs`` (flow, number) that the store gave out and holds no run of any
+    more: pruned (their numbers stay given out, ``pruning.prune_runs``). A number it never
+    gave out (a ``--no-history`` run's own count, another store's run) is not one; in a
+    store older than ``run_numbers`` any run it lacks is. Two index lookups each."""
+    gone: set[tuple[str, int]] = set()
+    for flow, number in set(runs):
+        if conn.execute(_A_RUN, (flow, number)).fetchone() is not None:
+            continue
+        try:
+            given = conn.execute(_A_NUMBER, (flow, number)).fetchone() is not None
+        except sqlite3.OperationalError:  # a store from before run numbers were kept
+            given = True
+        if given:
+            gone.add((flow, number))
+    return gone
+
+
+_A_RUN = "SELECT 1 FROM runs WHERE flow = ? AND number = ? LIMIT 1"
+_A_NUMBER = "SELECT 1 FROM run_numbers WHERE flow = ? AND number = ?"
+
+
 class StoreReader:
     """Read access to the run store at ``path``."""
 
@@ -452,6 +474,12 @@ class StoreReader:
                 (flow, number),
             ).fetchone()
         return None if row is None else _run_record(row)
+
+    def pruned(self, runs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Those of ``runs`` (flow, number) pruned from the store (``pruned_runs``): a
+        cache hit that names one says so (``reuse_origin.pruned_said``)."""
+        with self._reader() as conn:
+            return pruned_runs(conn, runs)
 
     def runs_numbered(self, number: int) -> list[RunRecord]:
         """Every flow's run #``number`` (``flowtop history --run N`` without ``--flow``)."""

@@ -25,6 +25,8 @@ from flowtop.looks import run_error_text
 
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
+from ...workspace.reuse_origin import said_pruned
+from ...workspace.store_reader import StoreReader
 from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
@@ -226,7 +228,8 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
-        none = no_runs(flow, pruned=flow in self.pruned if flow else bool(self.pruned))
+        pruned = flow in self.pruned if flow else bool(self.pruned)
+        none = no_runs(flow, pruned=pruned)
         hint = f"{none}: press {self.run_key} on the main screen to run a flow"
         if flow is not None:
             hint = (
@@ -237,6 +240,8 @@ class HistoryScreen(Screen[None]):
         message.display = not records
         table.display = bool(records)  # an empty table's header would hide the message
         count = plural(len(records), "run") if records else "no runs yet"
+        if not records and pruned:  # (it read `no runs yet` above `No runs … (pruned)`)
+            count = "no runs (pruned)"
         if total > len(records):
             count = f"newest {len(records)} of {total:,} runs"
         self._heading = (scope, count)
@@ -347,7 +352,10 @@ class HistoryScreen(Screen[None]):
     def _read_run(self, run_id: str) -> None:
         """The worker of ``_open``: the run's detail, handed to ``_opened``."""
         try:
-            detail: RunDetail | Exception = self.history.run_detail(run_id)
+            read = self.history.run_detail(run_id)
+            if isinstance(self.history, StoreReader):  # a cache hit says its run was pruned
+                read = said_pruned(read, self.history.pruned)
+            detail: RunDetail | Exception = read
         except Exception as exc:  # noqa: BLE001 - a run deleted or unreadable is a message
             detail = exc
         self.app.call_from_thread(self._opened, run_id, detail)
