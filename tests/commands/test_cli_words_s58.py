@@ -81,7 +81,9 @@ def test_a_flow_without_runs_lists_the_closest_few_flows_with_runs(
     )
     assert history.main(listing) == 2
     said = capsys.readouterr().err.strip()
-    assert said.endswith("(flows with runs: etl_nightly, … (300 flows))"), said
+    assert said.endswith(
+        "(did you mean 'etl_nightly'?); flows with runs: etl_nightly, … (300 flows)"
+    ), said
 
 
 def test_a_note_that_cannot_be_hashed_is_whole_on_the_run_s_line(

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..formats import fmt_seconds, moment
 from ..printable import printable
 from ..workspace.history_records import HistoryError, RunRecord
+from .common import path_first
 from .run_lines import STARTING_WORDS
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import (
@@ -51,6 +52,9 @@ def main(args: argparse.Namespace) -> int:
     extra = too_many(args.target, "[PATH] [RUN]")
     if extra is not None:
         return usage("cancel", extra)
+    swapped = path_first(args.target, "cancel")  # `cancel 11 flows`
+    if swapped is not None:
+        return usage("cancel", swapped)
     found = store_path(args.target, "cancel")
     if isinstance(found, int):
         return found

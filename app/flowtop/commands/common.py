@@ -6,7 +6,7 @@ import argparse
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +57,24 @@ def flow_name_hint(path: str | Path, command: str) -> str:
     word = str(path)
     if not word or os.sep in word or "/" in word or word.endswith(".py"):
         return ""
+    if command == "flowtop history" and re.fullmatch(r"#?[0-9]+", word):  # `history 11`
+        return f"; if {word} is a run: {command} --run {shlex.quote(word)}"
     return f"; if {word} is a flow's name: {command} --flow {shlex.quote(word)}"
+
+
+def path_first(targets: Sequence[str], command: str) -> str | None:
+    """Why ``RUN PATH`` (``flowtop watch 11 flows``) opens nothing, and the order that
+    does: ``[PATH] [RUN]``. It said only ``11: no such file or folder``. None unless the
+    first word is no path but reads as a run and the second is one."""
+    if len(targets) != 2 or not re.fullmatch(r"#?[0-9]+|[0-9a-fA-F]{4,}", targets[0]):
+        return None
+    run, path = targets
+    missing = places_of(run)
+    if not isinstance(missing, str) or not Path(path).exists():
+        return None
+    swapped = f"flowtop {command} {shlex.quote(path)} {shlex.quote(run)}"
+    usage = f"flowtop {command} [PATH] [RUN]"
+    return f"{missing}; the path goes first, {usage} (did you mean `{swapped}`?)"
 
 
 def state_dir_in_the_way(places: Places) -> str | None:

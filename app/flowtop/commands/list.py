@@ -165,8 +165,10 @@ def _tags(tags: dict[str, int | None]) -> str:
 
 
 def _names(names: list[str]) -> str:
-    """``a, b, c`` — or ``a, b, c, …, x, y, z (1000 tasks)`` for a long list."""
+    """``a, b, c`` — or ``a, b, c, …, x, y, z (1,000 tasks)`` for a long list."""
     if len(names) <= SHOWN_NAMES:
         return ", ".join(names)
     half = SHOWN_NAMES // 2
-    return f"{', '.join(names[:half])}, …, {', '.join(names[-half:])} ({len(names)} tasks)"
+    return (
+        f"{', '.join(names[:half])}, …, {', '.join(names[-half:])} ({plural(len(names), 'task')})"
+    )

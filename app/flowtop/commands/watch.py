@@ -33,6 +33,7 @@ from ..engine.states import StateType
 from ..formats import clock_time, try_text
 from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
 from ..printable import as_left_on_screen, printable, say, unmarked
+from .common import path_first
 from .history import reap_quietly
 from .printers import (
     READER_GONE,
@@ -80,6 +81,9 @@ def main(args: argparse.Namespace) -> int:
     extra = too_many(args.target, "[PATH] [RUN]")
     if extra is not None:
         return usage("watch", extra)
+    swapped = path_first(args.target, "watch")  # `watch 11 flows`
+    if swapped is not None:
+        return usage("watch", swapped)
     found = store_path(args.target, "watch")
     if isinstance(found, int):
         return found
