@@ -40,7 +40,7 @@ class ResultRows(NamedTuple):
 
 
 class ResultBatch(NamedTuple):
-    """Completed tasks' results of one run in one pickle (``results.ResultKeeper``):
+    """Completed tasks' results of one run in one row (``results.ResultKeeper``):
     an ``INSERT INTO result_batches`` row, in the same transaction as the steps."""
 
     run_id: str

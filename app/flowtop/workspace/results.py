@@ -9,6 +9,7 @@ the reason, and a rerun runs that task again and says why.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import sqlite3
@@ -93,13 +94,16 @@ class ResultKeeper:
     write lock, each waiting out the other in SQLite's busy handler: that made a
     50,000-task run's store take three times as long as the run.
 
-    What one delivery of events completed goes in as one pickle and one row
-    (``ResultBatch``): a pickle and a row per task cost a 50,000-task run about a third
-    more. The cap holds per result all the same: no result pickles larger alone than
-    the batch that holds it; a batch over the cap is split in halves, and a single
-    result over it, or a batch that pickle refuses, is stored result by result
-    (``ResultRows``), each kept (cloudpickle for what pickle refuses) or refused with
-    its reason.
+    What one delivery of events completed goes in as one row (``ResultBatch``): a row
+    per task cost a 50,000-task run about a third more. Its results are one pickle when
+    they hold only what pickle writes by itself (exact ``int``, ``str``, ``list``,
+    ``dict``…), which reads back whatever code changed since; else each result is a
+    pickle of its own (``_each``), so one whose reading back fails (its class moved, its
+    ``__reduce__`` raises) loses only its own task (``load``). The cap holds per result
+    all the same: no result pickles larger alone than the batch that holds it; a batch
+    over the cap is split in halves, and a single result over it, or a batch that
+    pickle refuses, is stored result by result (``ResultRows``), each kept (cloudpickle
+    for what pickle refuses) or refused with its reason.
     """
 
     def __init__(
@@ -138,8 +142,11 @@ class ResultKeeper:
         3 KB each), down to single results, which are then kept or refused alone."""
         values = {key: value for key, (value, _) in found.items()}
         fingerprints = {key: fp for key, (_, fp) in found.items() if fp is not None}
+        data: bytes | None
         try:
-            data = pickle.dumps((values, fingerprints), protocol=pickle.HIGHEST_PROTOCOL)
+            data = _plain((values, fingerprints))
+        except _Coded:  # its reading back runs code, which may fail: each result alone
+            data = _each(values, fingerprints)
         except Exception:  # noqa: BLE001 - one value pickle refuses: each on its own, below
             data = None
         if data is not None and len(data) <= self.cap:
@@ -159,6 +166,43 @@ class ResultKeeper:
 
     def close(self) -> None:
         """Nothing to release: the history writes the rows."""
+
+
+class _Coded(Exception):
+    """An object whose pickle is read back by running code (``_Plain``)."""
+
+
+class _Plain(pickle.Pickler):
+    """Pickles what holds only exact ``int``, ``float``, ``str``, ``bytes``, ``list``,
+    ``tuple``, ``dict``, ``set`` and the like, which pickle writes by itself (it asks
+    ``reducer_override`` about every other object): reading that back imports nothing
+    and calls nothing. Raises ``_Coded`` at the first other object."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        raise _Coded
+
+
+def _plain(value: Any) -> bytes:
+    """``value`` pickled, if plain (``_Plain``); else ``_Coded``."""
+    out = io.BytesIO()
+    _Plain(out, pickle.HIGHEST_PROTOCOL).dump(value)
+    return out.getvalue()
+
+
+#: The first item of a batch whose results are each a pickle of their own (``_each``):
+#: ``(EACH, {task: pickle}, fingerprints)``; one pickled whole is ``(values, fingerprints)``.
+EACH = "each"
+
+
+def _each(values: Mapping[str, Any], fingerprints: Mapping[str, str]) -> bytes | None:
+    """A batch of ``values`` each pickled on its own (``load`` reads them one by one),
+    None when pickle refuses one."""
+    dumps = pickle.dumps
+    try:
+        pickles = {key: dumps(value, pickle.HIGHEST_PROTOCOL) for key, value in values.items()}
+    except Exception:  # noqa: BLE001 - one value pickle refuses: the caller stores each alone
+        return None
+    return dumps((EACH, pickles, fingerprints), pickle.HIGHEST_PROTOCOL)
 
 
 def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str | None]]:
@@ -202,18 +246,33 @@ def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[
             refused[task] = _unreadable(exc)
     for tasks, data in batches:
         try:
-            batch_values, batch_fingerprints = pickle.loads(data)
-        except Exception as exc:  # noqa: BLE001 - one value's class moved: the batch is lost
-            refused.update(dict.fromkeys(json.loads(tasks), _unreadable(exc)))
+            stored = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - one pickle (an older store's), a value failing
+            refused.update(dict.fromkeys(names := json.loads(tasks), _unreadable(exc, len(names))))
             continue
+        if len(stored) == 3 and stored[0] == EACH:  # each result a pickle of its own
+            _, pickles, batch_fingerprints = stored
+            for task, one in pickles.items():
+                fingerprints[task] = batch_fingerprints.get(task)
+                try:
+                    values[task] = pickle.loads(one)
+                except Exception as exc:  # noqa: BLE001 - its class moved, or rebuilding it fails
+                    refused[task] = _unreadable(exc)
+            continue
+        batch_values, batch_fingerprints = stored
         values.update(batch_values)
         for task in batch_values:
             fingerprints[task] = batch_fingerprints.get(task)
     return values, refused, fingerprints
 
 
-def _unreadable(exc: Exception) -> str:
-    return f"its stored result can't be read back ({type(exc).__name__}: {exc})"
+def _unreadable(exc: Exception, together: int = 1) -> str:
+    """Why a stored result can't be reused, ``together`` results in one pickle."""
+    error = f"{type(exc).__name__}: {exc}"
+    if together > 1:  # which of them fails, the pickle does not say
+        error += f"; it was stored in one pickle with {together - 1} other result"
+        error += "s" if together > 2 else ""
+    return f"its stored result can't be read back ({error})"
 
 
 def reusable_states(values: Mapping[str, Any], attempts: Mapping[str, int]) -> dict[str, State]:

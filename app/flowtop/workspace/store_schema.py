@@ -155,9 +155,9 @@ _VERSION_6 = """
 ALTER TABLE runs ADD COLUMN parameters TEXT;
 """
 
-# Version 7: completed tasks' results a batch at a time, one pickle and one row for all the
-# results one delivery of events completed (``results.ResultKeeper``): a row and a pickle
-# per task made the store cost a 50,000-task run about a third more. ``tasks`` names what
+# Version 7: completed tasks' results a batch at a time, one row for all the results one
+# delivery of events completed (one pickle, or a pickle per result: ``results.ResultKeeper``):
+# a row and a pickle per task made the store cost a 50,000-task run about a third more. ``tasks`` names what
 # is inside (a JSON list), so a batch that cannot be read back says which tasks it held.
 # ``results`` keeps what went one by one: a batch over the cap or that pickle refused.
 _VERSION_7 = """
