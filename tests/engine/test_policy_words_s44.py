@@ -128,9 +128,10 @@ def test_no_retries_left_names_a_budget_from_defaults_as_flowtop_list_does() -> 
     assert decision.reason.endswith(f"no retries left: max_retries {listed} [defaults]")
 
 
-def test_no_retries_left_with_max_retries_set_keeps_both_spellings() -> None:
+def test_no_retries_left_with_max_retries_set_quotes_it() -> None:
+    """(It said both spellings, ``max_retries=2 (retries=2)``: test_budget_words_s59.)"""
     decision = decide(RetryPolicy(max_retries=2), failed(ValueError("x"), attempt=3))
-    assert decision.reason == "no retries left: max_retries=2 (retries=2)"
+    assert decision.reason == "no retries left: max_retries=2"
 
 
 def test_a_predicate_exhausting_an_unset_budget_does_not_claim_max_retries() -> None:

@@ -14,7 +14,7 @@ import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .delays import (
     MAX_SECONDS,
@@ -44,6 +44,9 @@ MAX_RETRIES = 1_000_000
 #: A drop-in Prefect task's budget when nothing set one (``compat.prefect_tasks``): its
 #: ``max_retries`` and the reason its failure was not retried, as a Prefect user reads it.
 PREFECT_DEFAULT = "no retries (Prefect's default)"
+
+#: The two spellings of a task's retry budget in code: flowtop's and Prefect's.
+BudgetOption = Literal["max_retries", "retries"]
 
 POLICY_FIELDS = (
     "max_retries",
@@ -84,6 +87,10 @@ class RetryPolicy:
     #: ``0 (no retries)``, or :data:`PREFECT_DEFAULT` when no layer set it, where a flowtop
     #: task keeps ``0×`` and its ``Retry`` budget's words. Words only: no decision reads it.
     prefect_words: bool = False
+    #: How the task's code spelled its budget, ``@task(max_retries=1)`` or Prefect's
+    #: ``retries=1`` (``task._budget_option``): a reason quotes it so (``budget_words``).
+    #: Words only: two policies differing in it alone are equal.
+    budget_option: BudgetOption = field(default="max_retries", compare=False)
     sources: Mapping[str, Layer] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -220,14 +227,16 @@ class RetryPolicy:
         return self.sources.get("default_max_retries", Layer.BUILTIN)
 
     def budget_words(self) -> str:
-        """The budget as a reason says it: ``max_retries=2 (retries=2)`` when set (both
-        spellings: the policy does not know which one the task was given, and a Prefect
-        file never says max_retries), else `flowtop list`'s words and layer:
-        ``max_retries unset (budget 3, Retry only) [builtin]``: no max_retries to quote."""
+        """The budget as a reason says it: as the code set it, ``max_retries=2``, or
+        ``retries=2`` for a task written with Prefect's spelling (``budget_option``; a
+        settings file says ``max_retries``), else `flowtop list`'s words and layer:
+        ``max_retries unset (budget 3, Retry only) [builtin]``: no max_retries to quote.
+        (It said both, ``max_retries=1 (retries=1)``, read as two settings.)"""
         if self.max_retries is not None and self.source("max_retries") is Layer.DEFAULTS:
             return f"max_retries {self.max_retries} from {Layer.DEFAULTS}"  # a drop-in task's
         if self.max_retries is not None:
-            return f"max_retries={self.max_retries} (retries={self.max_retries})"
+            coded = self.source("max_retries") is Layer.TASK
+            return f"{self.budget_option if coded else 'max_retries'}={self.max_retries}"
         return f"max_retries {self.max_retries_text()} [{self.budget_source()}]"
 
     def retry_on_text(self) -> str:
@@ -266,8 +275,11 @@ class RetryPolicy:
         return f"{' and '.join(deciding)} {verb} (set to filter by type too)"
 
 
-#: Every field ``summary`` may read (all but ``sources``), fetched as one tuple, in C.
-_summary_key = operator.attrgetter(*(f.name for f in fields(RetryPolicy) if f.name != "sources"))
+#: Every field ``summary`` may read (all but ``sources`` and ``budget_option``), fetched as
+#: one tuple, in C.
+_summary_key = operator.attrgetter(
+    *(f.name for f in fields(RetryPolicy) if f.name not in ("sources", "budget_option"))
+)
 
 
 def summaries(policies: list[RetryPolicy]) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from .option_checks import (
     quoted_class_hint,
     timeout_too_short,
 )
-from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
+from .policy import MAX_RETRIES, POLICY_FIELDS, BudgetOption, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
 from .prefect_delays import MAX_DELAYS as MAX_DELAYS  # (read here by workspace.settings)
@@ -117,6 +117,7 @@ class Task(PrefectTaskAttributes):
         if (problem := name_problem("task name", self.name)) is not None:  # names reach terminals
             raise ValueError(problem)
         # ``Task(fn=f, retries=1)``, as Prefect code builds one, reads as ``@task`` does
+        spelled = _budget_option(options)  # (as written: resolving names it max_retries)
         options = _resolve_options(f"task {self.name!r}", options)
         for key, value in task_defaults().items():  # Prefect's settings, when set
             if options.get(key) is None:  # the delay setting is Prefect's retry_delay_seconds
@@ -128,7 +129,7 @@ class Task(PrefectTaskAttributes):
         self.options = MappingProxyType(dict(options))
         #: Prefect's ``tags=``, a set as Prefect's (``t.tags.add("db")`` tags later calls).
         self.tags: set[str] = set(options.get("tags") or ())
-        self.policy = build_policy(self.name, options)
+        self.policy = build_policy(self.name, options, budget_option=spelled)
         if options.get("retry_condition_fn") is not None:
             condition = RetryCondition(options["retry_condition_fn"], self)
             self.policy = self.policy.with_values(Layer.TASK, retry_condition_fn=condition)
@@ -294,6 +295,11 @@ class Task(PrefectTaskAttributes):
             listed = PrefectDelays(self.retry_delay_seconds)
             if not listed or takes_delays(listed):
                 options["retry_delay"] = listed
+        if (
+            _budget_option(kwargs, self.policy.budget_option) == "retries"
+            and "max_retries" in options
+        ):
+            options["retries"] = options.pop("max_retries")  # its reasons say it as written
         # its own class: a drop-in task's copy keeps having no ``Retry`` budget
         return type(self)(self.fn, name=name or self.name, **options)
 
@@ -389,8 +395,11 @@ def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]
     return tuple(checked)
 
 
-def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
-    """Validate ``@task`` options (naming the task and the option) into a policy."""
+def build_policy(
+    name: str, options: dict[str, Any], *, budget_option: BudgetOption = "max_retries"
+) -> RetryPolicy:
+    """Validate ``@task`` options (naming the task and the option) into a policy;
+    ``budget_option``: how the code spelled ``max_retries`` (``_budget_option``)."""
     values: dict[str, Any] = {}
     checking = "max_retries"  # the option being checked, to name the line it is on
     try:
@@ -462,7 +471,8 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
         if not message.startswith(f"task {name!r}"):
             message = f"task {name!r}: {message}"
         raise type(exc)(on_its_line(message, f"task {name!r}", _spellings(checking))) from None
-    return RetryPolicy().with_values(Layer.TASK, **values) if values else RetryPolicy()
+    policy = RetryPolicy(budget_option=budget_option)
+    return policy.with_values(Layer.TASK, **values) if values else policy
 
 
 #: The jitter options, each with what its value must be (``retry_jitter_factor``'s in
@@ -476,6 +486,17 @@ _JITTER_RULES = (
 def _spellings(option: str) -> set[str]:
     """``option`` and the aliases that mean it (``max_retries``, ``retries``)."""
     return {option, *(alias for alias, meant in ALIASES.items() if meant == option)}
+
+
+def _budget_option(given: Mapping[str, Any], before: BudgetOption = "max_retries") -> BudgetOption:
+    """How ``given``, a task's options as written, spells its retry budget: Prefect's
+    ``retries`` or flowtop's ``max_retries``; ``before`` when it sets none (a
+    ``with_options`` copy keeps its task's spelling)."""
+    if given.get("retries") is not None:
+        return "retries"
+    if given.get("max_retries") is not None:
+        return "max_retries"
+    return before
 
 
 def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -285,14 +285,8 @@ class FlowtopApp(
             self.notify(stray, severity="warning", markup=False, timeout=10)
         self._apply_keymap()
         self._show_flows()
-        if not self.workspace.shapes and not self._errors():
-            hint = unread_prefect_hint(self.workspace.unread_prefect)
-            advice = hint or "add a .py file that defines a Flow" + (
-                ", and it shows here when saved" if self._watch else ""
-            )
-            # the folder's and the files' names may hold escapes or newlines
-            said = printable_name(f"No flows found in {self.workspace.root}: {advice}")
-            self.header.update(Text(said, style="dim"))
+        if self.selected_flow is None:
+            self._update_header()  # "No flows found in …", when none is listed
         self._note_ran_with()  # what a save may change (``auto_rerun``)
         if self._watch:
             self._stop_watch = asyncio.Event()
@@ -372,8 +366,38 @@ class FlowtopApp(
         if left not in (None, name) and left not in self.workspace.shapes:
             self._show_flows()  # a flow whose file is gone leaves with its ended run
 
+    _hint_shown: str | None = None  # the empty folder's hint, as the header shows it now
+
+    def _update_header(self) -> None:
+        """While the flows list lists nothing, the header keeps saying where flowtop looked
+        and how to add a flow, wrapped: at 80 columns it was cut (`…a .py file that def…`),
+        and `s` put `No flow selected` in its place for good."""
+        listed = self.flow_list.option_count or self.workspace.shapes or self._errors()
+        if not self._workspace_shown or listed:
+            self._hint_gone()
+            ViewActions._update_header(self)  # (the first mixin not only naming it)
+            return
+        advice = unread_prefect_hint(self.workspace.unread_prefect) or (
+            "add a .py file that defines a Flow"
+            + (", and it shows here when saved" if self._watch else "")
+        )  # the folder's and the files' names may hold escapes or newlines:
+        hint = printable_name(f"No flows found in {self.workspace.root}: {advice}")
+        if hint != self._hint_shown:
+            styles = self.header.styles  # wrapped, a long folder's name folded, not cut
+            styles.text_wrap, styles.text_overflow, styles.height = "wrap", "fold", "auto"
+            self.header.update(Text(hint, style="dim"))
+            self._hint_shown = hint
+
+    def _hint_gone(self) -> None:
+        """The header's two lines cut to its width again (flowtop.tcss)."""
+        if self._hint_shown is not None:
+            self._hint_shown = None
+            for rule in ("text_wrap", "text_overflow", "height"):
+                self.header.styles.clear_rule(rule)
+
     def _select_error(self, key: str) -> None:
         self.selected_error = key
+        self._hint_gone()
         error = self._errors().get(key)
         self.table.show_run(None)
         where = printable_name(Path(key).name)  # a file's name may hold escapes or a newline

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from flowtop.tui.model import RunModel
 
 #: A later call's key: the task's name, ``-``, and the call's number (``fetch-17``).
 _NUMBERED_CALL = re.compile(r"(?P<task>.+)-(?P<number>[0-9]+)")
@@ -54,3 +57,12 @@ def scope_note(
         "@task(...) in the code.",
         f"This call only: 1 of {calls:,} of {task}",
     )
+
+
+def counted_in(run: RunModel) -> str:
+    """Where ``scope_note`` counts the calls of the run shown: ``in run #3``; but ``in the
+    flow`` for a run that made none (it did not start: its rows are the code's tasks, all
+    ``· Not run``), which read "1 of 2 calls of extract in run #3" of a run that never
+    called extract, and for a run with no number."""
+    made_calls = run.counts[None] < len(run.rows)
+    return f"in run #{run.number}" if run.number and made_calls else "in the flow"

@@ -22,6 +22,8 @@ the flow going live is an event no widget names.
 After a run none of whose tasks ran (cancelled while its flow file imported: its rows all
 ``· Not run``), `f` reruns every task, and so does `t`: the footer says `f Run again`
 and leaves `t` out (``ran_no_task``), where it offered `Rerun failed` and `Rerun task`.
+Not after a *rerun* that did not start: it stands for its source, whose completed tasks
+`f` reuses (``reruns.plan_rerun``), so `f Rerun failed` and `t` stay (``stands_for_source``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from flowtop.engine.states import StateType
 from flowtop.tui.bindings import (
     ALWAYS_IN_FOOTER,
     FILTER_FOOTER,
@@ -79,10 +82,22 @@ RUN_AGAIN = "Run again"
 def ran_no_task(run: RunModel | None) -> bool:
     """Whether ``run`` ended with none of its tasks part of it (cancelled while its flow
     file imported, or a ``@flow`` whose body called none): a rerun of it has nothing to
-    reuse and runs every task, `t`'s as `f`'s. Its rows are only the code's (``· Not
-    run``, ``code_rows.NOT_IN_RUN``, state None), so their count says it at once (a
-    100,000-task flow's rows are not walked on every tick)."""
-    return run is not None and not run.is_live and run.counts[None] == len(run.rows)
+    reuse and runs every task, `t`'s as `f`'s; but for a rerun that did not start
+    (``stands_for_source``). Its rows are only the code's (``· Not run``,
+    ``code_rows.NOT_IN_RUN``, state None), so their count says it at once (a 100,000-task
+    flow's rows are not walked on every tick)."""
+    if run is None or run.is_live or run.counts[None] != len(run.rows):
+        return False
+    return not stands_for_source(run)
+
+
+def stands_for_source(run: RunModel) -> bool:
+    """Whether ``run``, which ran no task, is a rerun that did not start (its file was
+    broken, or it was cancelled or its process killed while the file imported): a rerun
+    of it reruns its source, reusing what that source completed (``reruns.not_started``),
+    so `f` reruns the failed tasks. (A source that ran none either is not in memory to
+    ask; `f` then runs every task under that label too.) A completed rerun did start."""
+    return run.rerun_of is not None and run.state is not StateType.COMPLETED
 
 
 def rerun_words(action: str, label: str, *, again: bool) -> str:

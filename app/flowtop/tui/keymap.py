@@ -29,6 +29,7 @@ from flowtop.tui.widgets.filter_input import FilterInput
 if TYPE_CHECKING:
     from flowtop.tui.model import RunModel
     from flowtop.tui.run_store import RunStore
+    from flowtop.tui.widgets.flow_list import FlowList
     from flowtop.tui.widgets.key_bar import KeyBar
     from flowtop.tui.widgets.run_header import RunHeader
     from flowtop.tui.widgets.task_table import TaskTable
@@ -121,6 +122,17 @@ class KeyContext:
     task_error: bool = False
     #: Whether it awaits its retry in a live run (``n`` and ``x`` act on it).
     task_waiting: bool = False
+    #: Whether the flows list lists anything (a flow, a file that failed to load): in a
+    #: folder with no flow file, the keys that arrange what it shows have nothing to act on.
+    listed: bool = True
+
+
+#: The keys that filter, sort or move between the panes, or rerun on a save: with nothing
+#: listed (``KeyContext.listed``) they act on nothing, yet the footer offered `/ Filter
+#: s Sort  ← Flows  a Auto-rerun` beside an empty folder's hint.
+ARRANGING_ACTIONS = frozenset(
+    {"filter", "sort", "sort_reverse", "focus_flows", "focus_tasks", "toggle_auto_rerun"}
+)
 
 
 def idle_actions(context: KeyContext) -> frozenset[str]:
@@ -128,8 +140,8 @@ def idle_actions(context: KeyContext) -> frozenset[str]:
     never ran, or whose newest run still runs (a rerun waits for its end) or completed
     with the code unchanged since; ``t`` before a run ended, or with no task of the flow
     selected; ``e`` with no task; ``o`` and ``y`` on a task without an error; ``n`` and
-    ``x`` on one not awaiting a retry."""
-    idle: set[str] = set()
+    ``x`` on one not awaiting a retry; with nothing listed, ``ARRANGING_ACTIONS``."""
+    idle: set[str] = set() if context.listed else set(ARRANGING_ACTIONS)
     if not context.flow:
         idle |= {"run", "run_with_parameters", "rerun_failed", "rerun_task", "edit_retry"}
     rerunnable = context.last_run is not None and context.last_run is not StateType.RUNNING
@@ -157,6 +169,7 @@ class KeyActions(RerunAnswers):
     key_bar: KeyBar
     store: RunStore
     table: TaskTable
+    flow_list: FlowList
     selected_flow: str | None
     selected_error: str | None
     _toml_keys: dict[str, str]  # the [keys] table last applied
@@ -260,6 +273,7 @@ class KeyActions(RerunAnswers):
             and run is not None
             and run.is_live
             and row.state is StateType.AWAITING_RETRY,
+            listed=self.flow_list.option_count > 0,
         )
 
     def _changed_since(self, last: RunModel | None, flow: FlowShape | None) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
 from flowtop.looks import STATE_LOOK
-from flowtop.tui.call_scope import Scope, scope_note
+from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import InProcessControl, RunControlError, act_on_wait
@@ -470,8 +470,7 @@ class RunActions(LaunchQueue):
         shape = self.workspace.shapes[flow_name]
         run = self.table.run
         if run is not None and run.flow == flow_name and run.order:
-            where = f"in run #{run.number}" if run.number else "in the flow"
-            return scope_note(key, run.order, where, shape.base_policies)
+            return scope_note(key, run.order, counted_in(run), shape.base_policies)
         return scope_note(key, [*shape.nodes, *shape.policies], "in the flow", shape.base_policies)
 
 

@@ -38,6 +38,7 @@ from ...workspace.load_error import display_path
 from ...workspace.places import OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
 from .form_dialog import FormDialog, fit_placeholder, names_line
 from .overrides_not_in_use import not_in_use_note
+from .retry_editor_retry_on import retry_on_as_written
 from .retry_form import (
     FormState,
     after_reload,
@@ -161,13 +162,19 @@ class RetryEditor(FormDialog[bool]):
         self.state = FormState()
 
     def _initial_texts(self) -> dict[str, str]:
-        """What each field shows before any edit: the policy's values, but the override's
+        """What each field shows before any edit: the policy's values, ``retry_on`` as
+        the file it comes from writes it (``retry_on_as_written``); but the override's
         ``retry_on`` as written when it does not apply (``unapplied_retry_on``), since
         that value, not the one that applies, is what the user came to fix."""
         self.unapplied = unapplied_retry_on(
             self.workspace, self.flow_name, self.task_key, self.policy, self.override
         )
         texts = dict(self.policy.texts)
+        written = retry_on_as_written(
+            self.workspace, self.flow_name, self.task_key, self.policy, self.override
+        )
+        if written is not None:
+            texts["retry_on"] = written
         if self.unapplied is not None:
             texts["retry_on"] = self.unapplied.text
         return texts
