@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -34,27 +33,10 @@ from flowtop.workspace.store_notices import ClientEvent, RunsPruned, StoreGone
 from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import wait_until
+from .test_store_followed_anew_s56 import FLOW, finished, started
 from .test_tui_client import client_app
 
 S = StateType
-FLOW = """
-from flowtop import Flow, task
-
-@task
-def a():
-    return 1
-
-with Flow("{name}") as flow:
-    a()
-"""
-
-
-def started(run_id: str, number: int, flow: str = "slow") -> RunStarted:
-    return RunStarted(run_id, flow, number, ("a",), (1,), ("",), None, time.time())
-
-
-def finished(run_id: str, number: int, flow: str = "slow") -> RunFinished:
-    return RunFinished(run_id, flow, number, S.COMPLETED, {}, time.time())
 
 
 def record(db: Path, *events: RunStarted | RunFinished) -> History:
