@@ -170,6 +170,12 @@ class Workspace:
         found" points at, since a Prefect user's first try is a folder of such files."""
         return [] if self._loader.compat() else prefect_only(self.flow_file_candidates())
 
+    @property
+    def unread_prefect(self) -> list[str]:
+        """Their names, as the monitor's view of a workspace gives them (``WorkspaceView``):
+        a monitor embedded on a ``Workspace`` of an empty folder raised AttributeError."""
+        return [path.name for path in self.unread_prefect_files()]
+
     def read_settings(self) -> list[LoadError]:
         """Read both settings files without loading any flow (their new errors)."""
         with self._lock:
