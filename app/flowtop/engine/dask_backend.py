@@ -12,7 +12,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .backends import Done, Places
+from .backends import Done
+from .dask_places import DaskPlaces
 from .outcome_envelope import describe_error
 from .shipping import (
     GRACE,
@@ -365,7 +366,7 @@ class DaskBackend:
     (:data:`ONE_CRASH_ONE_ATTEMPT`). With an address only a ``Client`` is made, and closed
     at the end: that scheduler's ``allowed-failures`` is its own (``_could_not_run``).
     Cancelling a future stops an attempt that has not started; a running one finishes on
-    its worker thread and its result is dropped.
+    its worker thread, its place taken until then, and its result is dropped.
     """
 
     def __init__(
@@ -377,7 +378,7 @@ class DaskBackend:
         #: Attempts handed over at once (``backends.Places``): flowtop's own cluster runs
         #: ``workers`` at a time, and so many are handed to one given by address too (its
         #: threads can change as workers come and go, and other clients share them).
-        self.places = Places(workers)
+        self.places = DaskPlaces(workers)
         self._given_cluster = cluster  # tests share one cluster; it is theirs to close
         self._cluster: Any = None
         self._client: Any = None
@@ -558,8 +559,9 @@ class DaskBackend:
             self._sweep()
 
     def _sweep(self) -> None:
-        """Cancel futures whose attempt timed out or was abandoned by the runner; fail
-        every one once the client gave up on its scheduler (none of them will end)."""
+        """Stop futures whose attempt timed out or was abandoned by the runner (one still
+        running keeps its place: ``DaskPlaces.stop``); fail every one once the client gave
+        up on its scheduler (none of them will end)."""
         now = time.monotonic()
         gone = self._client_gone()
         with self._lock:
@@ -570,12 +572,9 @@ class DaskBackend:
             ]
             for key, _ in overdue:
                 del self._pending[key]
-        for _, (future, name, on_done, abandoned, _, timeout) in overdue:
-            if not gone:  # a closed client has no scheduler to tell
-                # a quit closing the client meanwhile made it raise, and ended the thread
-                # that reports every attempt's end with a traceback on the terminal
-                with contextlib.suppress(Exception):
-                    future.cancel()
+        if overdue and not gone:  # (a closed client has no scheduler to tell)
+            self.places.stop(self._client, (entry[0] for _, entry in overdue))
+        for _, (_, name, on_done, abandoned, _, timeout) in overdue:
             if abandoned():
                 on_done(None, AttemptStopped(f"attempt of {name!r} was stopped"), "")
             elif gone:

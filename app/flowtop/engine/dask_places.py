@@ -1,0 +1,95 @@
+"""The ``dask`` executor's places (``backends.Places``), and what stops an attempt there.
+
+Dask cannot stop a running thread: an attempt given up on (past its timeout, or of a
+cancelled run) that already runs on a worker thread holds that thread until its call
+returns. Its place was given back all the same, so the next attempts were handed to Dask,
+which queued them behind the stuck threads while their timeout counted: they failed with
+``ran past its timeout`` never having run, shown ``▶ Running`` meanwhile. So an attempt
+given up on that a worker says it runs keeps its place until its future really ends (a
+done callback gives it back), and the next attempts wait PENDING in flowtop; one that no
+worker runs yet is cancelled, and its place is free at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+from .backends import Places
+
+#: How long asking the workers which attempts they run may take: the collector thread,
+#: which reports every attempt's end, waits for it. Without an answer, nothing is held.
+ASK_TIMEOUT = 5.0
+
+#: A worker's states of a task its thread is in: ``cancelled`` or ``resumed`` too when it
+#: was in one of these before (Dask let go of it, its thread did not).
+_IN_A_THREAD = frozenset({"executing", "long-running"})
+
+
+def running_here(keys: list[str], dask_worker: Any = None) -> list[str]:
+    """On a worker (``Client.run``): which of ``keys`` one of its threads is in."""
+    tasks = dask_worker.state.tasks
+    return [
+        key
+        for key in keys
+        if (ts := tasks.get(key)) is not None
+        and (ts.state in _IN_A_THREAD or ts.previous in _IN_A_THREAD)
+    ]
+
+
+def running_on_workers(client: Any, keys: list[str]) -> set[str]:
+    """Which of ``keys`` a worker of ``client``'s cluster runs now; none when the workers
+    cannot say within :data:`ASK_TIMEOUT` (a cluster unreachable, or refusing ``run``)."""
+    if not keys:
+        return set()
+    try:
+        answers = client.run(running_here, keys, on_error="return", callback_timeout=ASK_TIMEOUT)
+    except Exception:  # noqa: BLE001 - no answer: every attempt is stopped as it was
+        return set()
+    return {key for answer in answers.values() if isinstance(answer, list) for key in answer}
+
+
+class DaskPlaces(Places):
+    """:class:`Places`, those of attempts given up on and still running (``held``) taken
+    until their future ends."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self, most: int) -> None:
+        super().__init__(most)
+        self._held: dict[str, Any] = {}  # future key -> its future, until it ends
+
+    def stop(self, client: Any, futures: Iterable[Any]) -> None:
+        """Stop the futures of attempts given up on, before their end is reported (which
+        gives their place back): cancel each that no worker runs yet; for each one runs,
+        take a place more, given back once the future ends."""
+        futures = list(futures)
+        running = running_on_workers(client, [f.key for f in futures if not f.done()])
+        for future in futures:
+            if future.key in running:
+                self._hold(future)
+            else:  # a quit closing the client meanwhile made it raise
+                with contextlib.suppress(Exception):
+                    future.cancel()
+
+    def _hold(self, future: Any) -> None:
+        with self._lock:
+            self._taken += 1
+            self._held[future.key] = future
+        try:
+            future.add_done_callback(self._ended)  # (at once when it ended meanwhile)
+        except Exception:  # noqa: BLE001 - a quit closed the client meanwhile: nothing ends it
+            self._ended(future)
+
+    def _ended(self, future: Any) -> None:
+        """A held attempt's future ended: its thread is free, and so is its place."""
+        with self._lock:
+            if self._held.pop(future.key, None) is None:
+                return
+        self.give_back()
+
+    @property
+    def held(self) -> int:
+        """How many places attempts given up on and still running hold."""
+        return len(self._held)
