@@ -26,7 +26,7 @@ if (HERE / "slow").exists():
     with (HERE / "imports").open("a") as imports:
         print("import", file=imports)
     if len((HERE / "imports").read_text().splitlines()) > 1:  # the rerun's own import
-        held_until = time.monotonic() + 30  # held until the test has cancelled the rerun
+        held_until = time.monotonic() + 120  # held until the test has cancelled the rerun
         while not (HERE / "release").exists() and time.monotonic() < held_until:
             time.sleep(0.01)
 

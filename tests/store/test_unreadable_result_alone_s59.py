@@ -9,10 +9,7 @@ result keeps each result in a pickle of its own, read back one by one.
 
 from __future__ import annotations
 
-import json
 import pickle
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -85,19 +82,14 @@ for t in (plain_a, plain_b, dated, badstate):
 GOOD = ("plain_a", "plain_b", "dated")
 
 
-def _batches(folder: Path) -> list[list[str]]:
-    with closing(sqlite3.connect(folder / ".flowtop" / "history.db")) as conn:
-        return [json.loads(t) for (t,) in conn.execute("SELECT tasks FROM result_batches")]
-
-
 def test_a_rerun_runs_only_the_task_whose_result_cannot_be_read_back(tmp_path: Path) -> None:
     (tmp_path / "helper.py").write_text(HELPER)
     (tmp_path / "helperflow.py").write_text(FLOW)
     first = flowtop("run", "helperflow.py", "--workers", "4", cwd=tmp_path)
     assert first.returncode == 0, first.stderr + first.stdout
-    # (what made it: badstate's result stored with the others, as one delivery's)
-    held = next(tasks for tasks in _batches(tmp_path) if "badstate" in tasks)
-    assert set(GOOD) <= set(held), _batches(tmp_path)
+    # What made it: badstate's result stored with the others, as one delivery's, which the
+    # barrier makes likely, not certain (a loaded machine split them once): the outcome
+    # below holds either way, and the keeper's own test pins the one batch.
 
     (tmp_path / "rerun").touch()  # badstate meets nobody now
     again = flowtop("run", "helperflow.py", "--rerun-of", "1", "--workers", "4", cwd=tmp_path)

@@ -29,7 +29,7 @@ from flowtop.workspace.store_reader import StoreReader
 from pilot_kit import wait_for
 
 from .conftest import Calls, FakeWorkspace, controls_made_as
-from .short_store_waits import shorten_held_store_waits
+from .short_store_waits import PATIENT_WAIT_MS, shorten_held_store_waits
 
 S = StateType
 SIZE = (120, 36)
@@ -102,8 +102,9 @@ async def help_answers_while_it_waits(pilot: Any, app: FlowtopApp) -> None:
     ("keys", "ends"), [(("c", "y"), S.CANCELLED), (("n",), S.COMPLETED), (("x",), S.FAILED)]
 )
 async def test_a_request_on_a_held_store_leaves_the_app_answering_then_is_made(
-    slow: Workspace, keys: tuple[str, ...], ends: StateType
+    slow: Workspace, keys: tuple[str, ...], ends: StateType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shorten_held_store_waits(monkeypatch, PATIENT_WAIT_MS)  # let go before it gives up
     app = FlowtopApp(slow, watch=False, run_processes=True)
     holder: sqlite3.Connection | None = None
     try:
@@ -115,7 +116,7 @@ async def test_a_request_on_a_held_store_leaves_the_app_answering_then_is_made(
                 await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "c's ask")
                 await pilot.press(*keys[1:])
             await help_answers_while_it_waits(pilot, app)
-            holder.rollback()  # let go within the 5 s: the request is then made
+            holder.rollback()  # let go: the request is then made
             await wait_for(
                 pilot,
                 lambda: app.table.run is not None and app.table.run.state is ends,
