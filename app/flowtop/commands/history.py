@@ -481,6 +481,8 @@ def _print_detail(
     print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task
     if run.parameters:
         print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)
+    if detail.result is not None:  # what its @flow function returned, as a task's result
+        print(f"result: {clean(detail.result)}", file=out)
     if run.note and run.state != "RUNNING":  # why it was interrupted
         print(f"note: {clean(run.note)}", file=out)
     if run.error:  # what its @flow function raised, or why it never started
@@ -584,8 +586,7 @@ def _run_json(run: RunRecord, starting: bool) -> dict[str, object]:
 
 
 def _print_detail_json(detail: RunDetail, out: Writer, starting: bool) -> None:
-    output = {"output": detail.output} if detail.output else {}
-    print(json_record({**_run_json(detail.run, starting), **output}), file=out)
+    print(json_record({**_run_json(detail.run, starting), **detail.own_json()}), file=out)
     for task in detail.tasks:
         print(
             json_record({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),

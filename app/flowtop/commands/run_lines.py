@@ -32,7 +32,7 @@ from ..formats import (
 )
 from ..looks import INTERRUPTED, NOT_STARTED, STARTING, run_error_text
 from ..printable import printable
-from .message_lines import whole_line
+from .message_lines import one_line, whole_line
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
@@ -165,8 +165,9 @@ def name_runs(names: MutableMapping[str, str], db: Path, run_ids: Iterable[str |
 
 
 def finished_line(event: RunFinished, *, run_output: bool, reused: int = 0) -> str:
-    """``18:32:22 long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s``, with what the
-    ``@flow`` raised below it, and (``run_output``) what its body printed itself;
+    """``18:32:22 long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s`` (a ``@flow`` that
+    completed: ``→ 'its repr'``, as a task's line ends), with what the ``@flow`` raised
+    below it, and (``run_output``) what its body printed itself;
     ``reused``: how many of its completed tasks were carried over (``(2 reused)`` after
     its counts, as ``history`` says them)."""
     counts = state_counts(event.counts)
@@ -178,6 +179,8 @@ def finished_line(event: RunFinished, *, run_output: bool, reused: int = 0) -> s
     line += f" ({printable(event.note)})" if event.note else ""
     handled = handled_failures(event.state, event.counts.get(StateType.FAILED.value, 0))
     line += f" {handled}" if handled else ""
+    if event.result is not None:  # what the @flow returned, as a task's line shows it
+        line += f" → {one_line(event.result, 60)}"
     if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows
         line += f"; the flow retries in {fmt_seconds(event.retry_in)}, as a new run"
     if run_output and event.output:  # what the @flow body printed itself

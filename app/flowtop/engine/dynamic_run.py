@@ -40,6 +40,7 @@ from .task_future import TaskFuture, awaited, resolve_return
 from .task_runs import call_parameters
 from .timer import on_a_thread
 from .user_threads import UserCodeThread
+from .value_text import safe_repr
 
 if TYPE_CHECKING:
     import asyncio
@@ -96,6 +97,7 @@ class DynamicRun(FlowRetries):
         self.tags = current_tags()
         self.task_tags: dict[str, frozenset[str]] = {}
         self.value: Any = None
+        self._returned: str | None = None  # ``value``'s repr, as a task's result is shown
         self.error: BaseException | None = None
         #: What the function's body printed or logged (``capture``): all of it once it
         #: returned, what it has so far meanwhile (a run cancelled mid-body has that).
@@ -204,6 +206,8 @@ class DynamicRun(FlowRetries):
                     made.__traceback__ = None  # of the flow raised it, and none of flowtop's
                     self.error = made if self.timed_out is None else self.error
                 self.states_failed = states_failed(self.value)
+                if self._bus.has_sinks:  # its ``RunFinished``'s result, made off the lock
+                    self._returned = safe_repr(self.value)
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if self.timed_out is None:  # else the run failed already, with its time limit
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
@@ -468,7 +472,10 @@ class DynamicRun(FlowRetries):
             if by := self.cancelled_why.removeprefix("cancelled").lstrip(": "):
                 why += f": {by}"  # who: the user, SIGTERM, its parent run, …
             return RunEnd(self._own_error(), output, retry_in, why, took=0.0)
-        return RunEnd(self._own_error(), output, retry_in, self.cancelled_by_return or "")
+        returned = self._returned if self.state is StateType.COMPLETED else None
+        return RunEnd(
+            self._own_error(), output, retry_in, self.cancelled_by_return or "", result=returned
+        )
 
     def _own_error(self) -> ErrorInfo | None:
         if self.cancelled_by_return is not None:  # its note says what it returned

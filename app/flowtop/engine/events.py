@@ -199,6 +199,9 @@ class RunFinished(NamedTuple):
     #: Why it ended as it did, where its state and counts do not tell: a ``@flow``'s
     #: retry cancelled in its delay never ran its body (its duration is 0 then).
     note: str = ""
+    #: What a COMPLETED ``@flow`` function returned: its repr cut to 200 characters, as a
+    #: task's ``result``; None for any other run (a graph ``Flow`` returns nothing).
+    result: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -219,19 +222,22 @@ class RunFinished(NamedTuple):
             data["retry_in"] = self.retry_in
         if self.note:
             data["note"] = self.note
+        if self.result is not None:
+            data["result"] = self.result
         return data
 
 
 class RunEnd(NamedTuple):
     """What a run's kind adds to its ``RunFinished`` (``FlowRun._own_end``): a ``@flow``
-    run's own error, output and retry, a note; ``took`` its duration when that is not
-    the time since it began (None)."""
+    run's own error, output and retry, a note, what it returned; ``took`` its duration
+    when that is not the time since it began (None)."""
 
     error: ErrorInfo | None = None
     output: str = ""
     retry_in: float | None = None
     note: str = ""
     took: float | None = None
+    result: str | None = None
 
     def fields(self) -> dict[str, Any]:
         """The ``RunFinished`` fields it gives: all but ``took``, its duration's."""

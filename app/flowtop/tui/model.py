@@ -205,6 +205,8 @@ class RunModel:
         self.error: ErrorInfo | None = None
         #: What a ``@flow`` function's body printed or logged itself, once it returned.
         self.output = ""
+        #: What a COMPLETED ``@flow`` function returned (its repr, printable), else None.
+        self.result: str | None = None
         self.state: StateType | None = S.RUNNING if run_id else None
         initial = S.PENDING if run_id else None
         self.order: list[str] = list(keys)
@@ -369,6 +371,7 @@ class RunModel:
             if event.error is not None:  # text from user code: no escapes reach the screen
                 self.error = ErrorInfo(*(printable(part) for part in event.error))
             self.output = printable(event.output)
+            self.result = None if event.result is None else printable(event.result)
             self.note = printable(event.note) or self.note
             self.version += 1
         elif isinstance(event, RunInterrupted):

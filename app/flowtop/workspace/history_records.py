@@ -207,6 +207,15 @@ class RunDetail:
     output: str = ""
     #: The rows of its log that cannot be read, left out of ``tasks`` (``run_log.decode_rows``).
     damage: tuple[LogDamage, ...] = ()
+    #: What a COMPLETED ``@flow`` function returned, its repr cut as a task's result is
+    #: (``RunFinished.result``); None for any other run, and one recorded before.
+    result: str | None = None
+
+    def own_json(self) -> dict[str, str]:
+        """What its ``@flow`` body printed (``output``) and returned (``result``), as
+        ``history --json`` adds them to the run's record: only those it has."""
+        data = {"output": self.output} if self.output else {}
+        return data if self.result is None else {**data, "result": self.result}
 
     def task(self, key: str) -> TaskRecord:
         for record in self.tasks:

@@ -412,6 +412,7 @@ def _run_finished(fields: list[Any], run_id: str, ts: Any, duration: Any) -> Run
         output=fields[9] if len(fields) > 9 else "",  # logged before version 7: none
         retry_in=fields[10] if len(fields) > 10 else None,  # logged before: none
         note=fields[11] if len(fields) > 11 else "",  # logged before: none
+        result=fields[12] if len(fields) > 12 else None,  # a @flow's return, logged since
     )
 
 

@@ -402,10 +402,13 @@ def run_tasks(
     return logged_tasks(conn, run_id, plan, damage, checked=checked)
 
 
-def run_output(conn: sqlite3.Connection, run_id: str, damage: list[LogDamage] | None = None) -> str:
-    """What a ``@flow`` run's body printed itself: its ``run_finished`` event's, "" when
-    it has none (a static flow, a run not finished, one logged before version 7), or
-    when that event cannot be read (added to ``damage``, unless there already)."""
+def run_end(
+    conn: sqlite3.Connection, run_id: str, damage: list[LogDamage] | None = None
+) -> RunFinished | None:
+    """A run's ``run_finished`` event as its log keeps it: what a ``@flow`` body printed
+    itself (none logged before version 7) and what it returned. None when it has none
+    (a run not finished), or when that event cannot be read (added to ``damage``, unless
+    there already)."""
     rows = conn.execute(
         "SELECT id, run_id, body, NULL, NULL FROM events WHERE run_id = ? "
         "AND body LIKE '[\"run_finished\"%' ORDER BY id DESC LIMIT 1",
@@ -415,7 +418,7 @@ def run_output(conn: sqlite3.Connection, run_id: str, damage: list[LogDamage] | 
     first = events[0] if events else None
     if type(first) is LogDamage and damage is not None and first not in damage:
         damage.append(first)
-    return events[0].output if events and isinstance(events[0], RunFinished) else ""
+    return events[0] if events and isinstance(events[0], RunFinished) else None
 
 
 #: What each field of an event read back must be (``unsound``), by the event's type:
@@ -425,7 +428,7 @@ _SHAPES: dict[type, str] = {
     TaskStateChanged: "str str str state int int num? num? str error? str? num? str flag str"
     " str strs",
     RunStarted: "str str int strs ints strs str? num? str str? str? str num? int",
-    RunFinished: "str str int state counts num? num? str error? str num? str",
+    RunFinished: "str str int state counts num? num? str error? str num? str str?",
     TaskOutput: "str str str int str num? str",
     RunInterrupted: "str str num? str str int str",
 }

@@ -79,6 +79,7 @@ def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
             event.output,
             event.retry_in,
             event.note,
+            *(() if event.result is None else (event.result,)),  # none: a row as before it
         ],
         separators=(",", ":"),
     )

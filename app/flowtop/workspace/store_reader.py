@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ..engine.parameters import decode as decode_parameters
 from .history_records import REUSED, RunDetail, RunRecord
-from .log_fold import PlanEntry, fold, run_output, run_tasks, stored_tasks
+from .log_fold import PlanEntry, fold, run_end, run_tasks, stored_tasks
 from .private import refuse_linked_store
 from .row_events import row_events
 from .run_log import (
@@ -503,9 +503,9 @@ class StoreReader:
             plan = _plan(stored)
             if log_columns(conn):
                 tasks = run_tasks(conn, run_id, plan or [], damage, checked=checked)
-                output = run_output(conn, run_id, damage)
+                end = run_end(conn, run_id, damage)
             else:  # a version 1 store nobody could migrate: no log, rows only
-                tasks, output = stored_tasks(conn, run_id, plan or []) or fold(plan or [], []), ""
+                tasks, end = stored_tasks(conn, run_id, plan or []) or fold(plan or [], []), None
         record = _run_record(row)
         said = [piece.said() for piece in damage]
         if plan is None:  # its tasks as its log has them
@@ -513,7 +513,8 @@ class StoreReader:
             record = replace(record, damage="; ".join(filter(None, [record.damage, said[-1]])))
         if said:
             record = replace(record, note="; ".join(filter(None, [record.note, *said])))
-        return RunDetail(record, tuple(tasks), output, tuple(damage))
+        output, result = ("", None) if end is None else (end.output, end.result)
+        return RunDetail(record, tuple(tasks), output, tuple(damage), result)
 
     def events_from_rows(self, run_id: str) -> list[LogEvent]:
         """A finished run recorded before the log, as the events its rows tell

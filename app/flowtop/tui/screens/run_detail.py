@@ -476,7 +476,7 @@ class RunDetailScreen(Screen[None]):
     def _with_flow_output(self, text: Text) -> Text:
         """``text``, then how the run itself ended when its tasks do not say it (why it
         was interrupted, what its ``@flow`` function raised, why it never started), and
-        what its ``@flow`` body printed itself (if anything)."""
+        what its ``@flow`` function returned and its body printed itself (if anything)."""
         run = self.detail.run
         if run.note and run.state != "RUNNING":
             text.append(f"\n{block(run.note)}\n", style="italic")
@@ -486,6 +486,8 @@ class RunDetailScreen(Screen[None]):
             if run.error.get("traceback"):
                 traceback = self._wrap(block(run.error["traceback"].rstrip("\n")))
                 text.append(traceback + "\n", style="dim")
+        if self.detail.result is not None:  # what its @flow function returned
+            text.append("\nFlow result: ", style="bold").append(block(self.detail.result) + "\n")
         if self.detail.output:
             text.append("\nFlow output", style="bold")
             text.append("  what the @flow body and its hooks printed\n", style="dim")

@@ -191,6 +191,8 @@ class RunHeader(Static):
                 tail.append(
                     f"  {run_error_text(run.error.type, run.error.message)}", style=styles["error"]
                 )
+            if run.result is not None:  # what its @flow returned, as `flowtop run` says it
+                tail.append(f"  → {' '.join(run.result.split())}")
         # The flow's name gives way first (the flows list shows it whole): a long one
         # pushed the run's number, state and time off the line. The tail is cut next.
         room = self.size.width - text.cell_len if self.size.width else len(flow or "")
