@@ -49,15 +49,19 @@ def numbers_here(reader: StoreReader, flow: str | None, within: FileFlows | None
     """What a run number no stored run has may be instead: the run numbers there are, each
     flow's newest (of ``flow``, or of ``within``'s flows). ``watch 99`` in a store whose
     newest run is #10 said the store may have been deleted since, and a live run
-    cancelled: a mistyped number read as lost runs. "" when that cannot be read."""
+    cancelled: a mistyped number read as lost runs. A ``flow`` with no runs close to one
+    with runs is taken for a typo, as ``history`` takes it: `` (did you mean 'etl'?)``.
+    "" when that cannot be read."""
     names = (flow,) if flow is not None else within.names if within is not None else None
     try:
-        newest = [r for r in reader.newest_per_flow() if names is None or r.flow in names]
+        every = reader.newest_per_flow()
     except (HistoryError, sqlite3.Error):
         return ""
+    newest = [r for r in every if names is None or r.flow in names]
     if not newest:
+        close = did_you_mean(flow, sorted(r.flow for r in every)) if flow is not None else ""
         of = "" if names is None else f" of {', '.join(names)}"
-        return f" (it holds no runs{of} yet)"
+        return close or f" (it holds no runs{of} yet)"
     if flow is not None:
         return f" ({flow}'s newest run is #{newest[0].number})"
     newest.sort(key=lambda r: r.flow)

@@ -223,8 +223,8 @@ class FlowtopApp(
             return self.focused is self.detail
         if action in TYPED_IN_INPUTS and isinstance(self.focused, Input):
             return False
-        if action in getattr(self.screen, "CLOSES_WITH", ()):  # the screen's own keys
-            return False
+        if action in getattr(self.screen, "CLOSES_WITH", ()) or self.arranges_nothing(action):
+            return False  # the screen's own keys; with nothing listed, none that arranges
         return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 
     def on_mount(self) -> None:

@@ -241,6 +241,13 @@ class KeyActions(RerunAnswers):
             keys[binding.action] = keys.get(binding.action, "") + binding.key
         return frozenset(action for action, key in keys.items() if not key)
 
+    def arranges_nothing(self, action: str) -> bool:
+        """Whether ``action`` would filter, sort, move between the panes or rerun on a save
+        (``ARRANGING_ACTIONS``) with nothing listed: the footer leaves its key out
+        (``idle_actions``), and ``FlowtopApp.check_action`` asks here so it does not act
+        either (`s` typed anyway sorted the empty table and toasted "Sorted by…")."""
+        return action in ARRANGING_ACTIONS and self.flow_list.option_count == 0
+
     def help_bindings(self) -> list[Binding]:
         """What `?` lists: the app's keys on the main screen; on another screen (the
         history) that screen's own and its focused table's, and `?` and `q` (it listed r,

@@ -264,6 +264,8 @@ class ReloadActions(_AppBase):
 
         def _update_header(self) -> None: ...
 
+        def _update_detail(self) -> None: ...
+
         def _select_error(self, key: str) -> None: ...
 
         def _run_for(self, name: str) -> RunModel | None: ...
@@ -370,7 +372,10 @@ class ReloadActions(_AppBase):
         shown = self.selected_flow if self.selected_error is None else None
         self._show_flows()
         back = self._place_kept(shown)
-        if back is not None:  # a flow file deleted and saved again: its flow selected
+        gone = self.selected_flow is not None or self.selected_error is not None
+        if gone and not self.flow_list.option_count:  # the last file: an empty folder's state
+            self._nothing_listed()
+        elif back is not None:  # a flow file deleted and saved again: its flow selected
             self.flow_list.select_flow(back)
             self._select_flow(back)
         elif self.selected_error is not None and self.selected_error in self._errors():
@@ -458,6 +463,16 @@ class ReloadActions(_AppBase):
         elif shown is not None and not self.flow_list.lists(f"flow:{shown}"):
             self._lost_place = (shown, now)
         return None
+
+    def _nothing_listed(self) -> None:
+        """A reload that took the last listed flow or failing file away: no flow selected,
+        the table's `No flow selected`, no task in the pane and the empty folder's hint in
+        the header, at once. The flow, its header and its rows stayed on screen until a
+        key redrew the header: with nothing listed, no highlight moves to say so."""
+        self.selected_flow = self.selected_error = None
+        self.table.show_run(None)
+        self._update_detail()
+        self._update_header()
 
     def _files_now(self) -> set[Path]:
         """The flow files loaded now, and those listed failing, each by its real path."""
