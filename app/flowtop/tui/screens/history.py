@@ -1,5 +1,7 @@
 """The history screen (`h`): past runs from SQLite, newest first; Enter opens one's page
-(``run_detail``).
+(``run_detail``). It lists the newest ``RUN_LIMIT`` and the next as many each time the
+cursor reaches the last row, read on a thread: it stopped at row 500 of 5,000 for good,
+and a cron flow's runs pushed every other flow's out of the all-flows list.
 
 It reads ``History`` only (never the live run model), so what it shows is exactly what
 ``flowtop history`` prints and what survived a crash. A flow's name, a run's name or its
@@ -17,6 +19,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -25,12 +28,11 @@ from flowtop.looks import run_error_text
 
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
-from ...workspace.reuse_origin import said_pruned
-from ...workspace.store_reader import StoreReader
 from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
+from .history_reads import read_run
 from .run_detail import (
     MORE_HINT,
     REFRESH,
@@ -46,7 +48,8 @@ if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord
     from ..workspace_view import HistoryView
 
-#: How many runs the list reads; older ones stay in the file (`flowtop history`).
+#: How many runs the list reads at first, and how many more each time the cursor reaches
+#: its last row (``HistoryScreen._older``).
 RUN_LIMIT = 500
 
 
@@ -105,6 +108,30 @@ def no_runs(flow: str | None, *, pruned: bool) -> str:
     return "No runs yet" if flow is None else f"No runs yet of {flow}"
 
 
+class RunsTable(RunTable):
+    """The runs list: a key that would take the cursor past its last row (`j`, PgDn, End
+    there) asks for older runs (``PastEnd``); it moves no cursor, so no RowHighlighted."""
+
+    class PastEnd(Message):
+        """A key asked for rows past the last one."""
+
+    def _past_end(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.PastEnd())
+
+    def action_cursor_down(self) -> None:
+        self._past_end()
+        super().action_cursor_down()
+
+    def action_page_down(self) -> None:
+        self._past_end()
+        super().action_page_down()
+
+    def action_scroll_bottom(self) -> None:
+        self._past_end()
+        super().action_scroll_bottom()
+
+
 class HistoryScreen(Screen[None]):
     """Runs, newest first, of one flow (or all flows with `a`)."""
 
@@ -156,12 +183,20 @@ class HistoryScreen(Screen[None]):
         #: What the heading says: the scope (`flow etl`, `all flows`) and the count.
         self._heading = ("", "")
         self._reading = False  # a refresh's read is on a thread
+        #: How many runs a read asks for: ``RUN_LIMIT``, more as the cursor reaches the
+        #: last row (``_older``); and how many the store holds of the scope shown.
+        self._limit = RUN_LIMIT
+        self._total = 0
+        #: Each listed run's cells, with the run they were made of (``_row``), and the
+        #: width and looks they were made for.
+        self._row_cells: dict[str, tuple[RunRecord, list[Any]]] = {}
+        self._cells_for: tuple[int, Mapping[str, str]] | None = None
         #: The run Enter opens, read on a thread, and how the heading names it meanwhile.
         self._opening: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
-        table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table = RunsTable(id="runs", cursor_type="row", zebra_stripes=True)
         # What a run came to (state, counts) before when and how long: at 80 columns, a
         # flow cell with parameters left the counts past the right edge.
         table.add_columns("Flow", "#", "State", "Counts", "Started", "Duration", "Rerun of")
@@ -196,7 +231,10 @@ class HistoryScreen(Screen[None]):
         self.app.call_from_thread(self._show, *read)
 
     def on_screen_resume(self) -> None:
-        self.load()
+        if self._limit > RUN_LIMIT:  # pages of older runs: read off the event loop
+            self._refresh()
+        else:
+            self.load()
 
     def on_resize(self) -> None:
         # The flow cells take the width there is now, and the columns narrow to them:
@@ -207,24 +245,30 @@ class HistoryScreen(Screen[None]):
         """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
         self._show(*self._read())
 
-    def _read(self) -> tuple[str | None, list[RunRecord], int, str]:
-        """The runs to list (of the flow shown, or all), how many the store holds, and
-        why they could not be read ("" when they could)."""
-        flow = None if self.show_all else self.flow
+    def _read(self) -> tuple[str | None, int, list[RunRecord], int, str]:
+        """The runs to list (of the flow shown, or all) and how many were asked for, how
+        many the store holds, and why they could not be read ("" when they could)."""
+        flow, limit = None if self.show_all else self.flow, self._limit
         try:
-            listed = self.history.runs(flow=flow, limit=RUN_LIMIT)
+            listed = self.history.runs(flow=flow, limit=limit)
             records = [counts_so_far(r, self.history.run_detail) for r in listed]
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
-            return flow, [], 0, f"Cannot read the run history: {exc}"
+            return flow, limit, [], 0, f"Cannot read the run history: {exc}"
         total = len(records)
-        if total == RUN_LIMIT:  # perhaps the newest only: say how many the file holds
+        if total == limit:  # perhaps the newest only: say how many the file holds
             with suppress(Exception):  # the list itself was read; the total is extra
                 total = self.history.count(flow)
-        return flow, records, total, ""
+        return flow, limit, records, total, ""
 
-    def _show(self, flow: str | None, records: list[RunRecord], total: int, error: str) -> None:
+    def _show(
+        self, flow: str | None, limit: int, records: list[RunRecord], total: int, error: str
+    ) -> None:
         if flow != (None if self.show_all else self.flow):
             return  # read before `a` switched the scope: the next read is the scope's own
+        if limit != self._limit:  # read before the cursor asked for more: read again
+            self._refresh()
+            return
+        self._total = total
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
@@ -243,7 +287,7 @@ class HistoryScreen(Screen[None]):
         if not records and pruned:  # (it read `no runs yet` above `No runs … (pruned)`)
             count = "no runs (pruned)"
         if total > len(records):
-            count = f"newest {len(records)} of {total:,} runs"
+            count = f"newest {len(records):,} of {total:,} runs"
         self._heading = (scope, count)
         if records != list(self.records.values()):  # the refresh finds nothing new mostly
             # Another scope's runs (`a`): the columns narrow to them too. Back from all
@@ -257,7 +301,11 @@ class HistoryScreen(Screen[None]):
         """The runs table of ``records``, the view kept: the cursor on its run, both
         scroll offsets (``replace_rows``; cleared and filled, it snapped to the top and
         to the left edge at each refresh that brought a change). ``refit``: the columns
-        narrow to their cells too (after a resize)."""
+        narrow to their cells too (after a resize).
+
+        A run's cells are made again only when it changed (``_row``), and a page of older
+        runs is added below the rows as they are: 5,000 rows made and compared anew took
+        the screen 1-2 s at each page."""
         table = self.query_one("#runs", DataTable)
         # The flow cell takes what the other columns leave (with a run's name, caller and
         # parameters it pushed Started and Duration past the right edge at 120 columns).
@@ -265,13 +313,25 @@ class HistoryScreen(Screen[None]):
         least = min(MIN_FLOW_CELL, width // 3) if self.show_all else MIN_FLOW_CELL
         room = max(least, width - OTHER_COLUMNS)
         styles = looks(self.app)
-        replace_rows(
-            table,
-            {record.run_id: self._cells(record, room, styles) for record in records},
-            refit=refit,
-        )
+        if (room, styles) != self._cells_for:
+            self._cells_for, self._row_cells = (room, styles), {}
+        rows = {record.run_id: self._row(record, room, styles) for record in records}
+        shown = list(self.records.values())
+        if not refit and shown and records[: len(shown)] == shown:  # older runs: a page
+            for key in list(rows)[len(shown) :]:
+                table.add_row(*rows[key], key=key)
+        else:
+            replace_rows(table, rows, refit=refit)
+        self._row_cells = {key: self._row_cells[key] for key in rows}
         self.records = {record.run_id: record for record in records}
         after_frame(self, self._show_heading)
+
+    def _row(self, record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
+        """``record``'s cells: those made for it before while it is the same run."""
+        made = self._row_cells.get(record.run_id)
+        if made is None or made[0] != record:
+            made = self._row_cells[record.run_id] = (record, self._cells(record, room, styles))
+        return made[1]
 
     @staticmethod
     def _cells(record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
@@ -315,6 +375,8 @@ class HistoryScreen(Screen[None]):
         cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
         self._fix_flow()
         more = MORE_HINT if columns_past_edge(self.query_one("#runs", DataTable)) else ""
+        if len(self.records) < min(self._limit, self._total):  # asked for more: coming
+            more = f" · loading older runs…{more}"
         if self._opening is not None:
             more = f" · opening {self._opening[1]}…{more}"
         heading = self.query_one("#heading", Static)
@@ -327,7 +389,30 @@ class HistoryScreen(Screen[None]):
     def action_toggle_all(self) -> None:
         if self.flow is not None:
             self.show_all = not self.show_all
+            self._limit, self._total = RUN_LIMIT, 0  # another scope: its newest first
             self.load()
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor moved onto the last row: the older runs are read (``_older``). Row
+        0 is highlighted as the table gets its first row: a list of one run asks for
+        more only by a key past its end (``RunsTable.PastEnd``)."""
+        if event.cursor_row > 0 and event.cursor_row == event.data_table.row_count - 1:
+            self._older()
+
+    @on(RunsTable.PastEnd)
+    def _past_end(self) -> None:
+        self._older()
+
+    def _older(self) -> None:
+        """The next ``RUN_LIMIT`` older runs, if the store holds more than the list: read
+        on a thread (``_refresh``), the heading saying so meanwhile. A read under way
+        that asked for fewer is read again once it ends (``_show``)."""
+        shown = len(self.records)
+        if self._total > shown and self._limit <= shown:
+            self._limit = shown + RUN_LIMIT
+            self._show_heading()
+            self._refresh()
 
     def action_open(self) -> None:
         table = self.query_one("#runs", DataTable)
@@ -352,10 +437,7 @@ class HistoryScreen(Screen[None]):
     def _read_run(self, run_id: str) -> None:
         """The worker of ``_open``: the run's detail, handed to ``_opened``."""
         try:
-            read = self.history.run_detail(run_id)
-            if isinstance(self.history, StoreReader):  # a cache hit says its run was pruned
-                read = said_pruned(read, self.history.pruned)
-            detail: RunDetail | Exception = read
+            detail: RunDetail | Exception = read_run(self.history, run_id)
         except Exception as exc:  # noqa: BLE001 - a run deleted or unreadable is a message
             detail = exc
         self.app.call_from_thread(self._opened, run_id, detail)

@@ -33,17 +33,17 @@ from flowtop.head_tail import head_and_tail
 from flowtop.looks import REJECTED_LOOK, REUSED_LOOK, STATE_LOOK, run_error_text, stored_look
 from flowtop.printable import as_left_on_screen, printable
 
-from ...engine.events import REUSED_FROM_SOURCE
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import HistoryError, source_label
-from ...workspace.reuse_origin import Origin, carried_over, origins, reused_keys
+from ...workspace.reuse_origin import Origin, origins, reused_keys
 from ..after_frame import after_frame
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.state_colors import LOOK_STYLE, looks
+from .history_reads import read_run, reused_said, run_reader
 from .last_error import last_error
 from .run_heading import heading_lines
 from .run_table import RunTable
@@ -378,7 +378,7 @@ class RunDetailScreen(Screen[None]):
         assert self.history is not None  # only followed with a history to read
         run_id = self.detail.run.run_id
         try:
-            detail = self.history.run_detail(run_id)
+            detail = read_run(self.history, run_id)  # a cache hit's pruned run said
         except (HistoryError, sqlite3.Error):  # unreadable for now: keep what it shows, read again
             return
         except Exception:  # not the store's trouble: a bug, or the run gone; said once
@@ -422,7 +422,7 @@ class RunDetailScreen(Screen[None]):
         none of them."""
         keys = [key for key in reused_keys(self.detail) if key not in self._origins]
         if keys and self.history is not None:
-            detail, read = self.detail, self.history.run_detail
+            detail, read = self.detail, run_reader(self.history)  # (pruned) said
 
             def place() -> None:
                 self.app.call_from_thread(self._placed, origins(detail, read, keys))
@@ -554,9 +554,9 @@ def attempts_text(
     text = Text()
     text.append(plain(record.task, 200), style="bold")
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
-    if record.reused:
-        text.append(carried_over(origin) + "\n", style=styles["reused"])
-    if record.message and record.message != REUSED_FROM_SOURCE:  # said just above
+    if record.reused:  # a cache hit names its entry, else the run that made it
+        text.append(plain(reused_said(record, origin), 500) + "\n", style=styles["reused"])
+    elif record.message:
         text.append(block(record.message) + "\n", style="italic")
     if not record.attempt_records and not record.reused:  # a reused task has none here
         text.append("No attempts recorded.\n", style="dim")
