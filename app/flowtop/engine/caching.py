@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from .delays import callable_name, fmt_seconds
+from .option_checks import prefect_default
 from .runtime_reads import RUNTIME
 from .stable_pickle import stable_dumps
 from .value_text import safe_repr
@@ -69,6 +70,12 @@ class CachePolicy:
     Plain classes, not dataclasses: ``import flowtop`` makes all of them, and a dataclass
     costs half a millisecond to make."""
 
+    #: Prefect's options of where keys are kept and how they are locked (``configure``):
+    #: its defaults, the only ones flowtop has.
+    key_storage: None = None
+    lock_manager: None = None
+    isolation_level: None = None
+
     def compute_key(
         self,
         task_ctx: TaskRunContext | None,
@@ -93,6 +100,22 @@ class CachePolicy:
             raise TypeError("Can only subtract strings from key policies.")
         return self
 
+    def configure(
+        self, key_storage: Any = None, lock_manager: Any = None, isolation_level: Any = None
+    ) -> CachePolicy:
+        """Prefect's ``CachePolicy.configure``: this policy, given Prefect's defaults (None).
+        flowtop keeps a key with its result in the workspace's ``.flowtop/cache/`` and has
+        no transactions to lock or isolate: any other value is refused, in one line."""
+        given = (key_storage, lock_manager, isolation_level)
+        for option, value in zip(_WHY_NOT, given, strict=True):
+            if not prefect_default(option, value):
+                raise TypeError(
+                    f"cache policy {self.describe()}: configure({option}="
+                    f"{safe_repr(value, limit=60)}): Prefect option {option!r} is not available "
+                    f"in flowtop ({_WHY_NOT[option]})"
+                )
+        return self
+
     @classmethod
     def from_cache_key_fn(cls, cache_key_fn: Callable[..., str | None]) -> CacheKeyFnPolicy:
         return CacheKeyFnPolicy(cache_key_fn)
@@ -103,6 +126,14 @@ class CachePolicy:
 
     def __repr__(self) -> str:
         return f"<cache policy {self.describe()}>"
+
+
+#: Why ``configure`` refuses an option's value.
+_WHY_NOT = {
+    "key_storage": "cache keys are kept with their results, in the workspace's .flowtop/cache/",
+    "lock_manager": "flowtop has no transactions, so no cache locks",
+    "isolation_level": "flowtop has no transactions, so no isolation levels",
+}
 
 
 class CacheKeyFnPolicy(CachePolicy):

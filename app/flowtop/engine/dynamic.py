@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 from . import final_states
 from .binding import bound_to, unwrapped
 from .calls import InlineFuture, map_calls, plain_inputs, submit
-from .context import child_of, current_run, refuse_run_at_import, set_run
+from .context import child_of, current_run, refuse_run_at_import
 from .delays import to_seconds
 from .dynamic_run import DynamicRun
 from .errors import (
-    FlowRunNameError,
     ParameterBindError,
     RunCancelled,
     UpstreamFailed,
@@ -49,9 +48,9 @@ from .parameters import call_for
 from .policy import MAX_RETRIES
 from .prefect_api import state_of_call
 from .prefect_attributes import PrefectFlowAttributes
-from .prefect_context import flow_parameters
 from .prefect_parameters import ParametersAttribute
 from .rerun_cache import cache_of, input_hash
+from .run_names import flow_run_name, refuse_unfillable
 from .runner import Runner
 from .states import StateType
 from .suggest import did_you_mean
@@ -217,31 +216,8 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         return options
 
     def run_name_for(self, run: DynamicRun) -> str:
-        """Prefect's ``flow_run_name`` for ``run`` ("" without one): the template filled
-        with the call's parameters, or the callable's string, called in the run's context
-        (``FlowRunContext.get()`` works there). Raises what Prefect raises for a bad one."""
-        spec = self.run_name
-        if spec is None:
-            return ""
-        if isinstance(spec, str):
-            try:
-                return spec.format(**flow_parameters(run))
-            except (KeyError, IndexError) as exc:
-                raise FlowRunNameError(
-                    f"flow_run_name {spec!r} names {exc} that is not a parameter of {self.name!r}"
-                ) from None
-        before = current_run()
-        set_run(run)
-        try:
-            name = spec()
-        finally:
-            set_run(before)
-        if not isinstance(name, str):
-            raise TypeError(
-                f"Callable {spec} for 'flow_run_name' returned type {type(name).__name__} "
-                "but a string is required."
-            )
-        return name
+        """Prefect's ``flow_run_name`` for ``run`` ("" without one): ``run_names``."""
+        return flow_run_name(self, run)
 
     def start_arguments(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """The function called with ``parameters`` by name; one without a default must be
@@ -320,6 +296,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         if "return_state" in kwargs:
             if not kwargs.pop("return_state"):
                 return self(*args, **kwargs)
+            refuse_unfillable(self, args, kwargs)  # raised, as in Prefect: not a state
             return state_of_call(
                 lambda: self(*args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
             )
@@ -348,7 +325,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         row in the TUI and history, its own retries), and no runner to shut down. Each
         subflow runs on a thread of its own, so Python's recursion limit never stops a flow
         that calls itself with no end: ``MAX_NESTING`` does, where it is called. Otherwise
-        (a script), a run on a private runner."""
+        (a script), a run on a private runner. A ``flow_run_name`` the call cannot fill
+        starts none (``run_names``)."""
+        refuse_unfillable(self, args, kwargs)
         if parent is not None:
             if _nesting(parent) >= MAX_NESTING:
                 raise RecursionError(

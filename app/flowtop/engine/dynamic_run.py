@@ -518,8 +518,9 @@ class DynamicRun(FlowRetries):
         hooks = self._hooks_thread
         if hooks is not None and hooks is not threading.current_thread():
             return  # its final hooks run: it ends after them
-        will_retry = retries_after(self)  # it raised, or returned states that failed
-        if hooks is None and not will_retry:
+        named = self._name_error is None  # else it failed before its body: no retry, no
+        will_retry = named and retries_after(self)  # hook, as in Prefect (``run_names``)
+        if hooks is None and not will_retry and named:
             outcome = self._final_state()
             kind = flow_hooks.ending_kind(self, outcome)
             if kind is not None and (self.flow.hooks[kind] or flow_hooks.logs_crash(self, kind)):

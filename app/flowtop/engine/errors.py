@@ -144,9 +144,11 @@ class UnfinishedRun(PrefectException, RuntimeError):
     a ``RuntimeError`` too, as flowtop's was before it had Prefect's base class)."""
 
 
-class UpstreamFailed(UnfinishedRun):
+class UpstreamFailed(OwnFramesOnly, UnfinishedRun):
     """A task future whose upstream task did not complete: the task never ran, so it has
-    no result to give, even with ``raise_on_failure=False`` (as Prefect's ``UnfinishedRun``)."""
+    no result to give, even with ``raise_on_failure=False`` (as Prefect's ``UnfinishedRun``).
+    Its traceback is the user's line that asked for the result, not flowtop's call and
+    future below it."""
 
 
 class RunCancelled(Exception):

@@ -18,7 +18,8 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
   (and log) is the attempt's output (``hook_output``): the ``on_running`` hooks' at its
   start, the final hooks' at the end of the last attempt's.
 - ``task_run_name`` (a ``str.format`` template over the call's parameters, or a callable,
-  given ``parameters=`` when it takes that argument) is resolved once per task run.
+  given ``parameters=`` when it takes that argument) is resolved once per task run; one
+  that cannot be fails it unretried, no hook called (``run_names``).
 - a failed attempt logs on the ``flowtop.task_engine`` logger (``task_log``); one that
   returned ``Cancelled(...)`` did not fail, and logs nothing.
 
@@ -29,9 +30,7 @@ The current attempt (``current_attempt``): the runner's is the thread-local that
 
 from __future__ import annotations
 
-import inspect
 import logging
-import types
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -43,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture, hook_output, tag_limits
 from .context import current_run
-from .errors import Interrupt, TaskRunNameError
+from .errors import Interrupt
 from .hooks import acall_hooks, call_hooks, traceback_kept
 from .prefect_api import (
     State,
@@ -56,6 +55,9 @@ from .prefect_api import (
 from .prefect_datetime import DateTime, prefect_time
 from .prefect_ids import default_task_run_name
 from .prefect_run_views import asking_about, prefect_dynamic_key, running_state_name
+from .run_names import call_parameters as call_parameters  # re-exported, as before
+from .run_names import check_run_name as check_run_name
+from .run_names import is_unnamed, resolve_run_name, unnamed, unnamed_decision
 from .states import CANCELLED, COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 from .task_log import ENGINE_LOG as ENGINE_LOG  # re-exported, as before
@@ -220,23 +222,6 @@ def parameters_of(current: Any) -> dict[str, Any]:
     return call_parameters(task.fn, tuple(args), kwargs)
 
 
-def call_parameters(
-    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> dict[str, Any]:
-    """Prefect's ``get_call_parameters``: the call bound to the signature, defaults applied.
-    A task bound to an instance (``binding``) has it as its first parameter, ``self``, as
-    Prefect gives it: two instances' calls are two cache keys, not one."""
-    if isinstance(fn, types.MethodType):
-        args = (fn.__self__, *args)
-        fn = fn.__func__
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except (TypeError, ValueError):
-        return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
-    bound.apply_defaults()
-    return dict(bound.arguments)
-
-
 # -- a task's Prefect run options --------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class TaskExtras:
@@ -253,14 +238,6 @@ class TaskExtras:
         return bool(self.on_completion or self.on_failure)
 
 
-def check_run_name(value: Any) -> Any:
-    if value is not None and not isinstance(value, str) and not callable(value):
-        raise TypeError(
-            f"Expected string or callable for 'task_run_name'; got {type(value).__name__} instead."
-        )
-    return value
-
-
 def make_extras(hooks: dict[str, list[Callable[..., Any]]], run_name: Any) -> TaskExtras | None:
     if run_name is None and not any(hooks.values()):
         return None
@@ -270,34 +247,6 @@ def make_extras(hooks: dict[str, list[Callable[..., Any]]], run_name: Any) -> Ta
         on_running=tuple(hooks.get("on_running", ())),
         run_name=run_name,
     )
-
-
-def resolve_run_name(task: Task, args: Any, kwargs: dict[str, Any]) -> str:
-    """Prefect's ``resolve_custom_task_run_name``."""
-    extras = task.extras
-    spec = None if extras is None else extras.run_name
-    parameters = call_parameters(task.fn, tuple(args), kwargs)
-    if callable(spec):
-        try:
-            wants = "parameters" in inspect.signature(spec).parameters
-        except (TypeError, ValueError):
-            wants = False
-        name = spec(parameters=parameters) if wants else spec()
-        if not isinstance(name, str):
-            raise TypeError(
-                f"Callable {spec} for 'task_run_name' returned type {type(name).__name__} "
-                "but a string is required."
-            )
-        return name
-    if isinstance(spec, str):
-        try:
-            return spec.format(**parameters)
-        except (KeyError, IndexError) as exc:
-            raise TaskRunNameError(
-                f"task {task.name!r}: task_run_name {spec!r} names {exc} "
-                f"but the call's parameters are {sorted(parameters)}"
-            ) from None
-    return task.name
 
 
 @contextmanager
@@ -357,7 +306,11 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
         if names is None:
             names = _run_names.setdefault(run, {})
         with attempt_scope(current):  # a callable may read the run's context, as in Prefect
-            names[tr.key] = resolve_run_name(task, args, kwargs)
+            try:
+                names[tr.key] = resolve_run_name(task, args, kwargs)
+            except Exception as exc:
+                unnamed(exc)  # fails the task run, unretried (``run_names``)
+                raise
     if not extras.on_running:
         return ""
     with attempt_scope(current):
@@ -384,6 +337,9 @@ def weighed(
     ``prefect.runtime.task_run``, ``get_run_logger()``, the ``task_run`` it is given),
     what it prints and logs ending the attempt's output (``concluding``), and the error's
     traceback left as raised (a ``state.result()`` in it raises the error again)."""
+    final = unnamed_decision(error)  # its task_run_name failed: never retried
+    if final is not None:
+        return final
     if not _asks_user_code(tr.policy):
         return weigh()
     current = (run, tr, None, None)  # parameters: see parameters_of
@@ -435,7 +391,7 @@ def entered(attempt: Attempt) -> Callable[..., Any]:
     """The runner starts an attempt of a task with extras (``attempt``: ``(run, task
     record, args, kwargs)``): its run name (first attempt), its ``on_running`` hooks. The
     function to call: the task's, or one raising why the run name could not be resolved
-    (the attempt fails with it, as any attempt's error)."""
+    (the task run fails with it, unretried and unhooked: ``run_names``)."""
     run, tr, args, kwargs = attempt
     task = tr.node.task
     try:
@@ -507,6 +463,8 @@ def concluding(
         if said is not None and said[0] == tr.attempt:
             output = said[1] + output
     if not extras.final or (decision is not None and decision.retry) or returned_cancelled(error):
+        return token, output
+    if is_unnamed(error):  # its run could not be named: its call raises, no hook runs
         return token, output
     with run._lock:
         if tr.token != token or tr.state is not RUNNING:

@@ -1,0 +1,194 @@
+"""Prefect 3's ``task_run_name`` and ``flow_run_name``: a ``str.format`` template of the
+call's parameters, or a callable (``_internal/engine.resolve_custom_task_run_name``,
+``flow_engine``'s ``_resolve_custom_flow_run_name``).
+
+A name that cannot be made is the call's error, not a run's, as in Prefect 3.9.1
+(checked side by side), where it raises out of the call, ``return_state=True`` too:
+
+- a task run's is resolved once, before its first attempt (``task_runs.begin_attempt``):
+  one that cannot be (a template naming what the call has not, a naming function that
+  raised) fails the task run at once, unretried (:func:`unnamed_decision`), its hooks
+  not called and its code never run; its call raises the error (``future.result()`` of
+  a ``.submit()`` or ``.map()`` too);
+- a flow run's template naming a parameter the call has not is refused before the run
+  starts (:func:`refuse_unfillable`): no run is recorded, no hook called, none retried.
+  A run that cannot be named once begun (one flowtop starts itself, a callable that
+  raised, a field missing in a parameter's value) is recorded FAILED before its body,
+  and is not retried nor its hooks called either (``DynamicRun._finish``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import string
+import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .context import current_run, set_run
+from .errors import FlowRunNameError, TaskRunNameError
+from .policy import Decision
+from .states import FAILED
+
+if TYPE_CHECKING:
+    from .dynamic import FlowFunction
+    from .dynamic_run import DynamicRun
+    from .task import Task
+
+#: Set on the error of a task run whose ``task_run_name`` could not be resolved: what its
+#: attempt raises, the run's decision on it (final) and its call (raised) read it.
+_UNNAMED = "_flowtop_unnamed_task_run"
+
+#: Why such a task run is not retried, as its failure says it.
+NOT_NAMED = "its task_run_name could not be resolved"
+
+
+def call_parameters(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Prefect's ``get_call_parameters``: the call bound to the signature, defaults applied.
+    A task bound to an instance (``binding``) has it as its first parameter, ``self``, as
+    Prefect gives it: two instances' calls are two cache keys, not one."""
+    if isinstance(fn, types.MethodType):
+        args = (fn.__self__, *args)
+        fn = fn.__func__
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+# -- task_run_name -------------------------------------------------------------------------
+def check_run_name(value: Any) -> Any:
+    if value is not None and not isinstance(value, str) and not callable(value):
+        raise TypeError(
+            f"Expected string or callable for 'task_run_name'; got {type(value).__name__} instead."
+        )
+    return value
+
+
+def resolve_run_name(task: Task, args: Any, kwargs: dict[str, Any]) -> str:
+    """Prefect's ``resolve_custom_task_run_name``."""
+    extras = task.extras
+    spec = None if extras is None else extras.run_name
+    parameters = call_parameters(task.fn, tuple(args), kwargs)
+    if callable(spec):
+        try:
+            wants = "parameters" in inspect.signature(spec).parameters
+        except (TypeError, ValueError):
+            wants = False
+        name = spec(parameters=parameters) if wants else spec()
+        if not isinstance(name, str):
+            raise TypeError(
+                f"Callable {spec} for 'task_run_name' returned type {type(name).__name__} "
+                "but a string is required."
+            )
+        return name
+    if isinstance(spec, str):
+        try:
+            return spec.format(**parameters)
+        except (KeyError, IndexError) as exc:
+            raise TaskRunNameError(
+                f"task {task.name!r}: task_run_name {spec!r} names {exc} "
+                f"but the call's parameters are {sorted(parameters)}"
+            ) from None
+    return task.name
+
+
+def unnamed(error: BaseException) -> BaseException:
+    """``error``, marked as why a task run could not be named (see the module doc)."""
+    with contextlib.suppress(AttributeError, TypeError):  # (__slots__: retried, as before)
+        setattr(error, _UNNAMED, True)
+    return error
+
+
+def is_unnamed(error: object) -> bool:
+    """Whether ``error`` is why a task run could not be named: its attempt never ran."""
+    return getattr(error, _UNNAMED, False) is True
+
+
+def unnamed_decision(error: BaseException | None) -> Decision | None:
+    """The final decision on an attempt that failed because its task run could not be
+    named (no retry: the name is made once, and a retry would run the task's code under
+    another), else None."""
+    if error is None or not is_unnamed(error):
+        return None
+    return Decision(False, FAILED, error=error, reason=NOT_NAMED)
+
+
+# -- flow_run_name -------------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
+def _fields(template: str) -> tuple[str, ...]:
+    """The parameters a template names (``{cfg[region]}``, ``{day:%Y%m%d}``: ``cfg``,
+    ``day``); a positional field (``{}``, ``{0}``) is left to the run's formatting."""
+    names: list[str] = []
+    for _, field, _, _ in string.Formatter().parse(template):
+        head = "" if field is None else field.split(".", 1)[0].split("[", 1)[0]
+        if head and not head.isdigit():
+            names.append(head)
+    return tuple(names)
+
+
+def refuse_unfillable(flow: FlowFunction, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """A call of ``flow`` whose ``flow_run_name`` template names a parameter the call has
+    not: ``FlowRunNameError`` (a ``KeyError``, as Prefect raises), before any run."""
+    spec = flow.run_name
+    if not isinstance(spec, str) or "{" not in spec:
+        return
+    try:
+        fields = _fields(spec)
+    except ValueError:  # an unbalanced brace: the run's own formatting says so
+        return
+    parameters = call_parameters(flow.fn, args, kwargs)
+    for name in fields:
+        if name not in parameters:
+            raise _missing(flow, spec, KeyError(name))
+
+
+def _missing(flow: FlowFunction, spec: str, exc: LookupError) -> FlowRunNameError:
+    return FlowRunNameError(
+        f"flow_run_name {spec!r} names {exc} that is not a parameter of {flow.name!r}"
+    )
+
+
+def flow_run_name(flow: FlowFunction, run: DynamicRun) -> str:
+    """Prefect's ``flow_run_name`` for ``run`` ("" without one): the template filled with
+    the call's parameters, or the callable's string, called in the run's context
+    (``FlowRunContext.get()`` works there). Raises what Prefect raises for a bad one."""
+    spec = flow.run_name
+    if spec is None:
+        return ""
+    if isinstance(spec, str):
+        try:
+            return spec.format(**run.flow_parameters())
+        except (KeyError, IndexError) as exc:
+            raise _missing(flow, spec, exc) from None
+    before = current_run()
+    set_run(run)
+    try:
+        name = spec()
+    finally:
+        set_run(before)
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Callable {spec} for 'flow_run_name' returned type {type(name).__name__} "
+            "but a string is required."
+        )
+    return name
+
+
+__all__ = [
+    "NOT_NAMED",
+    "call_parameters",
+    "check_run_name",
+    "flow_run_name",
+    "is_unnamed",
+    "refuse_unfillable",
+    "resolve_run_name",
+    "unnamed",
+    "unnamed_decision",
+]
