@@ -55,6 +55,17 @@ def public_url(text: str) -> str:
     nowhere, and the page's origin, which names no port then, was read as ``""``, which
     any unreadable ``Origin`` header matched as well."""
     parts = urlsplit(text.strip())
+    if "@" in parts.netloc:  # it was printed in the link (not repeated here either)
+        raise argparse.ArgumentTypeError(
+            "must be an http:// or https:// URL without a user or password (user:password@): "
+            "the printed link would hold it"
+        )
+    if any(c.isspace() or not c.isprintable() for c in text.strip()):
+        # a terminal links the part before a space; the page's links held it
+        raise argparse.ArgumentTypeError(
+            f"must be an http:// or https:// URL without spaces (write one as %20), got "
+            f"'{printable_name(text)}'"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname or "?" in text:
         raise argparse.ArgumentTypeError(
             f"must be an http:// or https:// URL with a host (and no query), got {text!r}"
@@ -114,8 +125,18 @@ def check_bind(host: str, port: int) -> str | None:
         reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
         return f"--host {host!r}: not an address of this machine ({reason})"
     family, kind, proto, _, address = infos[0]
+    bound = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
+    if isinstance(bound, ipaddress.IPv6Address) and bound.ipv4_mapped is not None:
+        # asyncio listens on IPv6 only (IPV6_V6ONLY), where it is no address: the check
+        # passed, and the bind failed with "invalid argument"
+        return (
+            f"--host {host!r}: an IPv4 address written as IPv6, which cannot be listened "
+            f"on; give --host {bound.ipv4_mapped}"
+        )
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:  # as asyncio binds it
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         try:
             probe.bind(address)
         except OSError as exc:
@@ -184,7 +205,10 @@ def main(args: argparse.Namespace) -> int:
         )
     try:
         server.serve()
-    except OSError as exc:  # lost the port between the check and the bind
-        say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    except OSError as exc:
+        if server.listened:  # it listened: no failure to bind ("cannot listen" said so)
+            say(f"stopped: {exc.strerror or exc}")
+            return 1
+        say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")  # lost the port
         return 2
     return 0

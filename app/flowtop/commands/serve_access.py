@@ -28,13 +28,23 @@ BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address, ``[…]`` or not) means this machine only."""
-    if host.strip("[]").lower() in LOOPBACK_NAMES:
+    """Whether ``host`` (a name or an address, ``[…]`` or not) means this machine only:
+    an IPv4 address read as the OS reads it (``127.1``, ``2130706433``), an IPv6 one
+    holding an IPv4 address (``::ffff:127.0.0.1``) by that address. Both were warned
+    of as listening "not only on this machine"."""
+    name = host.strip("[]").lower()
+    if name in LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(name)
     except ValueError:
-        return False
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(name))
+        except (OSError, ValueError):  # no address (a name: "localhost" is above)
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def origin_of(url: str) -> str:

@@ -15,7 +15,10 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   browser lets any page open a websocket to any address; which origins are this
   server's: :mod:`flowtop.commands.serve_access`);
 - what the console shows never holds the token, a traceback's locals, or a client's
-  control characters (:class:`ConsoleSafe`);
+  control characters, and a console that cannot be written stops the access log, not
+  the server (:mod:`flowtop.commands.serve_console`);
+- no client holds a connection long without a request, nor many such connections at
+  once (:mod:`flowtop.commands.serve_listen`);
 - a page opened where its websocket would be refused (a tunnel to another port) is
   refused itself, saying why in the browser; a file a tab saves (the palette's
   Screenshot) is served sandboxed (:func:`guard_download`); a tab is drawn at a size
@@ -23,7 +26,7 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   did not send as textual-serve's page does is left out, saying so, and the tab goes on
   (:mod:`flowtop.commands.serve_messages`).
 
-A stopping server (SIGTERM, Ctrl+C) ends every tab's app at once and tells its page so;
+A stopping server (SIGTERM, Ctrl+C, SIGHUP) ends every tab's app at once and tells its page so;
 a tab's app that will not quit is killed, and a client that stopped reading is not waited
 for (:mod:`flowtop.commands.serve_tabs`).
 """
@@ -33,10 +36,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import logging
 import re
 import secrets
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,6 @@ from dataclasses import dataclass, field
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, web
-from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, log, to_int
@@ -58,6 +58,9 @@ from .serve_access import (
     origin_refusal,
     page_refusal,
 )
+from .serve_console import ConsoleSafe as ConsoleSafe  # where it was: tests import it here
+from .serve_console import LoopErrors, start_console_log
+from .serve_listen import STOP_SIGNALS, admitted, listen, raise_open_files_limit, waiting_cap
 from .serve_messages import READ_LIMIT, pass_on_messages
 from .serve_tabs import (
     QUIT_PATIENCE,
@@ -295,7 +298,9 @@ class GuardedServer(Server):
         super().__init__(command, host=host, port=port, title=title)
         self.token = token
         #: Called once the port listens (the link is said then, not before the bind).
-        self.listening = listening
+        self.on_listening = listening
+        #: Whether the port listened: an error after that is no failure to bind.
+        self.listened = False
         #: ``--public-url``: the address browsers use, when it is not this server's own.
         self.public = public
         self.origins = allowed_origins(host, port, public)
@@ -335,16 +340,11 @@ class GuardedServer(Server):
         return origin_refusal(origin, request.host, self.origins)
 
     def initialize_logging(self) -> None:
-        super().initialize_logging()
-        # Every line the console shows goes through one filter on each handler (a
-        # handler's filter sees the records of every logger, aiohttp's and
-        # textual-serve's): the token written as "…" (the access log wrote it, and a
-        # traceback's locals held the request, its URL whole), a traceback made plain
-        # text without locals, a client's path and User-Agent made printable
-        for handler in logging.getLogger().handlers:
-            if hasattr(handler, "tracebacks_show_locals"):  # Rich's
-                handler.tracebacks_show_locals = False
-            handler.addFilter(ConsoleSafe(self.token))
+        """The console log (:func:`~flowtop.commands.serve_console.start_console_log`):
+        every line through one filter, the token written as "…" (the access log wrote
+        it), a traceback plain text without locals, a client's text made printable; a
+        stdout that cannot be written stops it, and serving goes on."""
+        start_console_log(self.token, debug=self.debug)
 
     def base_url(self, request: web.Request) -> str:
         """Where the page's links point: ``--public-url``, else the address the browser
@@ -352,7 +352,7 @@ class GuardedServer(Server):
         return self.public if self.public is not None else f"{request.scheme}://{request.host}"
 
     async def _make_app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[admitted])  # (which connections are held)
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
@@ -395,24 +395,31 @@ class GuardedServer(Server):
         pass  # ``listening`` says where the page is; textual-serve's banner would not
 
     def serve(self, debug: bool = False) -> None:
-        """textual-serve's ``serve``, calling ``listening`` once the port listens: the link
-        was printed before the bind, and a script that read it and connected at once was
-        refused. aiohttp calls its ``print`` then (textual-serve gave it one that says
-        nothing, and ``on_startup`` runs before the bind)."""
+        """Serve until Ctrl+C, SIGTERM or SIGHUP (:func:`~flowtop.commands.serve_listen.
+        listen`), calling ``listening`` once the port listens: the link was printed
+        before the bind, and a script that read it and connected at once was refused.
+        An error while serving is said, and serving goes on (:class:`LoopErrors`)."""
         self.debug = debug
         self.initialize_logging()
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(LoopErrors())
+        cap = waiting_cap(raise_open_files_limit())
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-            loop.add_signal_handler(signal.SIGINT, self.request_exit)
-            loop.add_signal_handler(signal.SIGTERM, self.request_exit)
-        web.run_app(
+            for signum in STOP_SIGNALS:
+                loop.add_signal_handler(signum, self.request_exit)
+        listen(
             self._make_app(),
             host=self.host,
             port=self.port,
-            handle_signals=False,
+            cap=cap,
+            listening=self.listening,
             loop=loop,
-            print=lambda *_: self.listening(),
         )
+
+    def listening(self) -> None:
+        """The port listens: said (``listening``, given at start), and noted."""
+        self.listened = True
+        self.on_listening()
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if not self.token_ok(request.query.get("token")):
@@ -552,38 +559,3 @@ def with_title(page: str, title: str) -> str:
     if "<title>" in page:
         return page
     return page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
-
-
-class ConsoleSafe(logging.Filter):
-    """Makes a log record safe for the server's console: its traceback written as plain
-    text (no Rich traceback: textual-serve's showed every frame's locals, the request and
-    its URL among them), ``secret`` written as ``…`` in it and in the message (the access
-    log wrote every request's token), control characters shown (``printable``: a client's
-    ``User-Agent`` or path with an 8-bit CSI ``\x9b`` or a right-to-left override
-    ``\u202e`` acted on the terminal). A request aiohttp could not parse (a bad header
-    byte, an over-long line: any client may send one) is one line, not a traceback."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            line = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format: the handler says so, as without this
-            return True
-        error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, HttpProcessingError):  # a client's malformed request: one line
-            line = f"{line}: {' '.join(str(error).split())} (refused with {error.code})"
-            record.exc_info = None
-        if record.exc_info or record.exc_text or record.stack_info:
-            plain = logging.Formatter()
-            if record.exc_info and not record.exc_text:
-                record.exc_text = plain.formatException(record.exc_info)
-            extra = [record.exc_text or "", plain.formatStack(record.stack_info or "")]
-            line = "\n".join([line, *filter(None, extra)])
-            record.exc_info, record.exc_text, record.stack_info = None, None, None
-        shown = printable(line.replace(self.secret, "…"))
-        if shown != record.msg or record.args:
-            record.msg, record.args = shown, ()
-        return True
