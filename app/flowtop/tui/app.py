@@ -40,7 +40,6 @@ from flowtop.tui.event_flush import EventFlush
 from flowtop.tui.first_load import FirstLoad
 from flowtop.tui.footer_keys import FooterKeys
 from flowtop.tui.keymap import KeyActions
-from flowtop.tui.launch_queue import Request
 from flowtop.tui.messages import EventsPending
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.reload_actions import ReloadActions
@@ -566,17 +565,6 @@ class FlowtopApp(
             assert self.control is not None  # the live runs are its
             asking = QuitScreen(live, can_keep=separate, still_live=self.control.live_started_here)
             self.push_screen(asking, answered)
-
-    def _quit(self, *, cancel: bool) -> None:
-        """Quit; the cancels of runs in their own processes are store writes, made on a
-        thread in turn (``launch_queue``): it quits once they are queued, or says why not."""
-        control = self.control
-        if cancel and isinstance(control, StoreControl):
-            what, then = "cancel the runs started here", partial(self._quit, cancel=False)
-            self._queue(Request(what, lambda _: control.cancel_started_here(), lambda _: then()))
-            return
-        self.shutdown(cancel=cancel)
-        self.exit(0)
 
     # -- teardown -------------------------------------------------------------------
     def shutdown(self, *, cancel: bool = False) -> None:

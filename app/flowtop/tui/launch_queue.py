@@ -20,7 +20,8 @@ the main screen (retry now) before the question showed, and left it open.
 A run process's answer to ``n`` or ``x`` (up to ``ANSWER_WAIT``) is waited for on a thread
 of its own once the command is written, and said once it comes: the writes after it
 (``r``, ``f``, ``c``) had waited for it too, up to that long behind each ``n`` on a run
-process that did not answer.
+process that did not answer. So is its answer to ``c`` (up to ``CANCEL_WAIT``): a process
+stopped or busy that has not taken the cancel by then is said so (the cancel stays queued).
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 from textual import events, work
 from textual.message import Message
 from textual.notifications import Notification, Notify
+from textual.worker import get_current_worker
 
 from flowtop.looks import STARTING
 from flowtop.printable import printable
-from flowtop.tui.run_control import AlreadyRerunning, Answer, RunControlError
+from flowtop.tui.run_control import AlreadyRerunning, Answer, CancelAnswer, RunControlError
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -108,6 +110,8 @@ class Request:
 
 #: One write to the run store, made on the thread in its turn.
 StoreWrite: TypeAlias = "Launch | Request"
+#: A run process's answer to a request, to come: waited for apart (``_wait_for_answer``).
+ToCome: TypeAlias = "Answer | CancelAnswer"
 
 
 @dataclass
@@ -122,10 +126,10 @@ class LaunchEnded(Message):
 @dataclass
 class Answered(Message):
     """A run process answered ``request`` (or did not in time): what ``Answer.wait``
-    said, or why not."""
+    (``CancelAnswer.wait``) said, or why not."""
 
     request: Request
-    result: bool
+    result: object
     error: Exception | None
 
 
@@ -235,7 +239,7 @@ class LaunchQueue(_AppBase):
         if isinstance(write, Request):
             if error is not None:
                 self._say_failure(error, write)
-            elif isinstance(message.result, Answer):  # its run process answers in a while
+            elif isinstance(message.result, (Answer, CancelAnswer)):  # answered in a while
                 self._wait_for_answer(write, message.result)
             else:
                 write.sent(message.result)
@@ -263,10 +267,12 @@ class LaunchQueue(_AppBase):
             self.call_later(self._let_held_keys_go)
 
     @work(thread=True, group="answers", exit_on_error=False)
-    def _wait_for_answer(self, request: Request, answer: Answer) -> None:
-        """Wait for ``answer`` apart: the writes queued after ``request`` go meanwhile."""
+    def _wait_for_answer(self, request: Request, answer: ToCome) -> None:
+        """Wait for ``answer`` apart: the writes queued after ``request`` go meanwhile.
+        Quitting ends the wait: the app's exit waits for its threads (a cancel's 3 s)."""
+        worker = get_current_worker()
         try:
-            said = answer.wait()
+            said = answer.wait(lambda: worker.is_cancelled or not self.is_running)
         except Exception as exc:  # noqa: BLE001 - said (or raised) on the app's thread
             self.post_message(Answered(request, False, exc))
         else:

@@ -8,17 +8,28 @@ resulting events come back through the event buffer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
 
 from flowtop.engine.states import StateType
 from flowtop.looks import STATE_LOOK
+from flowtop.printable import printable
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
-from flowtop.tui.run_control import InProcessControl, RunControlError, act_on_wait
+from flowtop.tui.run_control import (
+    InProcessControl,
+    RunControlError,
+    StoreControl,
+    act_on_wait,
+    ask_cancel,
+    untaken,
+)
 from flowtop.tui.view_actions import hidden_by_filter
 
 #: The state of a task ``n`` and ``x`` act on.
@@ -52,6 +63,17 @@ class CheckedRerun(Launch):
         return super().waiting
 
 
+@dataclass(eq=False)
+class QuitCancels(Request):
+    """Quitting with "cancel": the cancels are written, then their processes are given
+    ``CANCEL_WAIT`` to take them, on the write's thread (keys typed meanwhile wait: `q`
+    asked again). A slow one says what it waits for."""
+
+    @property
+    def waiting(self) -> str:
+        return f"Asking to {self.what}: waiting for their processes to take it…"
+
+
 class RunActions(LaunchQueue):
     """Mixed into ``FlowtopApp``: uses its control, workspace, store and table. The
     launches and the requests go through ``LaunchQueue``: on a thread, the keys pressed
@@ -76,6 +98,8 @@ class RunActions(LaunchQueue):
         def _policies_changed(self) -> None: ...
 
         def _settings_edited(self, name: str, key: str) -> None: ...
+
+        def shutdown(self, *, cancel: bool = False) -> None: ...
 
     def _say_run_notices(self) -> None:
         """What a run process started here wrote about its run (why the store refused it,
@@ -336,12 +360,40 @@ class RunActions(LaunchQueue):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 what = f"cancel run #{run.number} of {run.flow}"
-                self._queue(Request(what, lambda control: control.cancel(run)))
+                send = partial(ask_cancel, run=run)
+                self._queue(Request(what, send, self._say_untaken))
             elif yes is None:  # it ended while the question was open: nothing to answer
                 self.notify(f"Run #{run.number} of {run.flow} ended meanwhile", markup=False)
 
         question = ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?", lambda: run.is_live)
         self.push_screen(question, confirmed)
+
+    def _say_untaken(self, said: object) -> None:
+        """A cancel its run's process has not taken in ``CANCEL_WAIT``: that it is queued,
+        and why (`c` said nothing, under a header that still read `▶ Running`)."""
+        if isinstance(said, str):
+            self.notify(said, severity="warning", markup=False, timeout=10)
+
+    def _quit(self, *, cancel: bool, said: Sequence[str] = ()) -> None:
+        """Quit; the cancels of runs in their own processes are store writes, made on a
+        thread in turn (``launch_queue``): it quits once their processes have taken them
+        (``CANCEL_WAIT`` at most), or says why they could not be asked. One not taken by
+        then (a process stopped or busy) stays queued, and is said as the app quits: it
+        quit at once, silent, the run still RUNNING."""
+        control = self.control
+        if cancel and isinstance(control, StoreControl):
+
+            def quit_saying(lines: object) -> None:
+                self._quit(cancel=False, said=cast("list[str]", lines))
+
+            what = "cancel the runs started here"
+            self._queue(
+                QuitCancels(what, lambda _: untaken(control.cancel_started_here()), quit_saying)
+            )
+            return
+        self.shutdown(cancel=cancel)
+        lines = [f"flowtop: quit; {printable(line)}" for line in said]
+        self.exit(0, message=Text("\n".join(lines)) if lines else None)
 
     def _awaiting(self, verb: str, doing: str) -> tuple[RunModel | None, TaskRow | None]:
         """The live run and the highlighted task's row awaiting retry that ``verb`` acts

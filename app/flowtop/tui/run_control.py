@@ -13,12 +13,15 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
+from flowtop.looks import STARTING
+from flowtop.printable import printable
 from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
@@ -30,6 +33,10 @@ from flowtop.workspace.places import STORE_FILE
 ANSWER_WAIT = 0.5
 #: How often they look for that answer meanwhile (seconds).
 ANSWER_POLL = 0.01
+#: How long `c`, and quitting with "cancel", wait for a run's process to take the cancel
+#: (seconds), as ``flowtop cancel`` does (its ``WAIT``): one that has not by then is
+#: stopped (``kill -STOP``, a frozen VM) or busy; the cancel stays queued, and is said so.
+CANCEL_WAIT = 3.0
 
 #: What `n` and `x` ask of a task's wait.
 WaitAct: TypeAlias = Literal["retry_now", "give_up"]
@@ -104,7 +111,8 @@ class RunControl(Protocol):
     event (a run process takes a second to import its flow): live, with no rows yet.
     The app calls them, and ``cancel``, ``retry_now`` and ``give_up``, on a thread of
     their own, one at a time (``launch_queue``): they may wait for the run store. (A
-    run process's answer to `n` and `x` is waited for apart: ``act_on_wait``.)
+    run process's answer to `n`, `x` and `c` is waited for apart: ``act_on_wait``,
+    ``ask_cancel``.)
     ``retry_now`` and ``give_up`` act on the wait of ``attempt`` (the failed attempt
     the key was pressed on; None: the task's wait now), and say False when that wait
     was over: cut already (another window's key, a double press), or gone by."""
@@ -140,6 +148,22 @@ def reruns_nothing(flow: Flow, source: FlowRun) -> bool:
     return reused.keys() >= flow.nodes.keys()
 
 
+#: What ends a wait for an answer early (the app quitting), checked as it polls.
+Stop: TypeAlias = "Callable[[], bool] | None"
+
+
+def _heard(db: Path, command_id: int, deadline: float, stop: Stop = None) -> str | None:
+    """The run process's answer to ``command_id`` (``owner_agent.outcome``), looked for
+    until ``deadline`` (``time.monotonic``) or ``stop`` says to; None when none came."""
+    from flowtop.workspace.owner_agent import outcome
+
+    while True:
+        said = outcome(db, command_id)
+        if said is not None or time.monotonic() >= deadline or (stop is not None and stop()):
+            return said
+        time.sleep(ANSWER_POLL)
+
+
 @dataclass(frozen=True)
 class Answer:
     """A command written to the run store (`n`, `x`), its run process's answer to come."""
@@ -147,27 +171,100 @@ class Answer:
     db: Path
     command_id: int
 
-    def wait(self) -> bool:
+    def wait(self, stop: Stop = None) -> bool:
         """Whether the run's process did what the command asked: False once it answers
         that it did nothing (the wait it was aimed at was over: a second window's `n`
         said nothing, as if its own had cut it). Waits ``ANSWER_WAIT`` at most for the
         answer (its owner polls every 20 ms); True when none came, or it cannot be read
         (queued: taken when the owner polls). An owner that failed to apply it says why."""
         from flowtop.workspace.history_records import HistoryError
-        from flowtop.workspace.owner_agent import outcome
 
-        deadline = time.monotonic() + ANSWER_WAIT
-        while True:
-            try:
-                said = outcome(self.db, self.command_id)
-            except (HistoryError, OSError, sqlite3.Error):
-                return True
-            if said is not None or time.monotonic() >= deadline:
-                break
-            time.sleep(ANSWER_POLL)
+        try:
+            said = _heard(self.db, self.command_id, time.monotonic() + ANSWER_WAIT, stop)
+        except (HistoryError, OSError, sqlite3.Error):
+            return True
         if said is not None and said.startswith("failed: "):
             raise RunControlError(f"The run's process failed to do it: {said[len('failed: ') :]}")
         return said is None or said == "applied"
+
+
+@dataclass(frozen=True)
+class CancelAnswer:
+    """A cancel written to the run store (`c`, quitting with "cancel"), its run process's
+    answer to come: a process stopped (``kill -STOP``, a frozen VM) or busy takes it only
+    once it goes on, and `c` showed nothing meanwhile, the header still `▶ Running`."""
+
+    db: Path
+    command_id: int
+    run_id: str
+    name: str  # "run #3 of etl"
+
+    def wait(self, stop: Stop = None, deadline: float | None = None) -> str | None:
+        """What to say of a cancel its run's process has not taken within ``CANCEL_WAIT``
+        (or by ``deadline``), the run still running: that it stays queued, as ``flowtop
+        cancel`` says it. None when it was taken (the run shows it end), the run ended
+        anyway, or the store cannot be read. An owner that failed to apply it says why."""
+        from flowtop.workspace.history_records import HistoryError
+
+        if deadline is None:
+            deadline = time.monotonic() + CANCEL_WAIT
+        try:
+            said = _heard(self.db, self.command_id, deadline, stop)
+            if said is None and (stop is None or not stop()):
+                return self._untaken()
+        except (HistoryError, OSError, sqlite3.Error):
+            return None
+        if said is not None and said.startswith("failed: "):
+            failed = said[len("failed: ") :]
+            raise RunControlError(f"The process of {self.name} failed to cancel it: {failed}")
+        return None
+
+    def _untaken(self) -> str | None:
+        """The cancel is still not taken: why, as the store tells (None: the run ended)."""
+        from flowtop.workspace.run_log import connect_reader
+        from flowtop.workspace.store_reader import StoreReader
+
+        found = StoreReader(self.db).with_id_prefix(self.run_id)
+        record = next((r for r in found if r.run_id == self.run_id), None)
+        if record is None or record.state != "RUNNING":
+            return None
+        with closing(connect_reader(self.db)) as conn:
+            started = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (self.run_id,))
+            if started.fetchone() is None:  # as ``flowtop cancel`` (``start_logged``) says it
+                return (
+                    f"Cancel of {self.name} is queued, as it is starting ({STARTING}): "
+                    "the run ends as it starts, running no task"
+                )
+        owner = f" ({record.owner})" if record.owner else ""
+        return (
+            f"Cancel of {self.name} is queued: its process{owner} has not taken it "
+            "(stopped or busy); it ends once it does"
+        )
+
+
+def untaken(answers: Sequence[CancelAnswer], stop: Stop = None) -> list[str]:
+    """What to say of the cancels among ``answers`` not taken within ``CANCEL_WAIT``, all
+    waited for at once (quitting with "cancel"): one line each; none when all were. One
+    its process failed to apply says why, and holds no quit up."""
+    deadline = time.monotonic() + CANCEL_WAIT
+    said: list[str] = []
+    for answer in answers:
+        try:
+            line = answer.wait(stop, deadline)
+        except RunControlError as exc:
+            line = exc.message
+        if line is not None:
+            said.append(line)
+    return said
+
+
+def ask_cancel(control: RunControl, run: RunModel) -> CancelAnswer | None:
+    """`c` on ``run``: a run in its own process takes the cancel in a while (the
+    ``CancelAnswer`` to wait for, ``launch_queue``), one in this process at once."""
+    if isinstance(control, StoreControl):
+        return control.ask_cancel(run)
+    control.cancel(run)
+    return None
 
 
 def act_on_wait(
@@ -301,6 +398,15 @@ class StoreControl:
     def cancel(self, run: RunModel) -> None:
         self.client.command(self._live(run), "cancel")
 
+    def ask_cancel(self, run: RunModel) -> CancelAnswer:
+        """Write a cancel for ``run``'s process; its answer is waited for apart."""
+        run_id = self._live(run)
+        return self._cancel_of(run_id, run.number, run.flow)
+
+    def _cancel_of(self, run_id: str, number: int | None, flow: str) -> CancelAnswer:
+        name = printable(f"run #{number} of {flow}")
+        return CancelAnswer(self.client.db, self.client.command(run_id, "cancel"), run_id, name)
+
     def retry_now(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
         return self.ask(run, "retry_now", key, attempt).wait()
 
@@ -318,10 +424,11 @@ class StoreControl:
     def settle(self, timeout: float) -> None:
         """Nothing to wait for: the run processes write the store themselves."""
 
-    def cancel_started_here(self) -> None:
-        """Ask each run started here that is still live to cancel (quitting with "cancel")."""
-        for record in self.client.live_started_here():
-            self.client.command(record.run_id, "cancel")
+    def cancel_started_here(self) -> list[CancelAnswer]:
+        """Ask each run started here that is still live to cancel (quitting with "cancel"):
+        their processes' answers, to wait for (``untaken``) or not."""
+        live = self.client.live_started_here()
+        return [self._cancel_of(record.run_id, record.number, record.flow) for record in live]
 
     def close(self, *, cancel: bool) -> None:
         if cancel:
