@@ -14,6 +14,8 @@ every other process's reach: their records went with the file, which this proces
 still writes. The agent notices at its next heartbeat and cancels them (``STORE_GONE``),
 saying why on the process's output, rather than run on unseen and uncancellable: a run
 flowtop cannot record is one ``flowtop run`` refuses to start (``--no-history`` aside).
+A store that moved away with its folder (``mv proj proj-old``) is neither: its runs go
+on, recorded where it is now (``store_moved``), and the agent follows it there.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .load_error import display_path
 from .ownership import HEARTBEAT
 from .reaper import connect
 from .store_errors import store_advice
+from .store_moved import Moved, moved, moved_said
 
 if TYPE_CHECKING:
     from ..engine.run import FlowRun
@@ -206,6 +209,8 @@ class OwnerAgent:
         #: Why the store went away, once it has: every run this process begins or beats
         #: for from then on is cancelled (``_cancel_unreachable``).
         self.store_gone: str | None = None
+        #: Where the store moved last (``_moved``), said once.
+        self._went: Moved | None = None
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
         self._thread.start()
 
@@ -350,15 +355,33 @@ class OwnerAgent:
         agent writes (deleted with its ``.flowtop``, or another file in its place): no
         other process can see them, cancel them, or rerun them from what they record."""
         if self.store_gone is None:
-            now = store_file_id(self.path)
-            if now is None or self._store in (None, NO_FILE) or now == self._store:
+            now, ours = store_file_id(self.path), self._store
+            if now is None or ours is None or ours == NO_FILE or now == ours:
                 return  # the same file (or one out of reach, not known to differ)
+            went = moved(self.path, ours, there=now != NO_FILE)
+            if went is not None:
+                self._moved(went)
+                return
             shown = display_path(self.path)
             self.store_gone = f"{shown} was deleted" if now == NO_FILE else f"{shown} was replaced"
         with self._watched_lock:
             runs = sorted(self._watched)
         for run_id in runs:
             self._cancel_unreachable(run_id)
+
+    def _moved(self, went: Moved) -> None:
+        """The store moved away with its folder: its runs go on, recorded where it is now,
+        which every flowtop opened there sees. Said once; the agent looks for it there
+        from now on (where the kernel names its place), so a store deleted or replaced
+        there later is noticed as at its first place."""
+        if went != self._went:
+            log.warning(
+                "the run store %s: the runs of this process go on, recorded there",
+                moved_said(self.path, went),
+            )
+            self._went = went
+        if went.where is not None:
+            self.path = went.where
 
     def _cancel_unreachable(self, run_id: str) -> None:
         """Cancel ``run_id``, which the store that went away recorded (``store_gone``), and

@@ -8,8 +8,9 @@ in-process run's events would arrive. On open, each flow's newest run is replaye
 so a restarted TUI shows where everything stands. A store deleted and made again (``rm -rf
 .flowtop``, then a run), or moved in over the old one, is read anew as on open, and the
 runs still live in the old one are handed on ended (``_store_replaced``): nothing would
-ever end them on screen. Nothing the store does under the tail ends its thread: a monitor
-whose tail had stopped (a file where ``.flowtop`` was) never showed a run again.
+ever end them on screen (one moved away with its folder is said so: they go on there).
+Nothing the store does under the tail ends its thread: a monitor whose tail had stopped
+(a file where ``.flowtop`` was) never showed a run again.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from ..engine.states import StateType
 from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
-from .load_error import display_path
 from .owner_agent import NO_FILE, enqueue, store_file_id
 from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
@@ -37,6 +37,7 @@ from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reade
 from .run_numbers import RerunRunning
 from .store_client_prunes import PruneWatch
 from .store_errors import store_writable, unreadable
+from .store_moved import Moved, ParkedTail, moved, store_went
 from .store_notices import ClientEvent, RunsReserved, StoreGone
 from .store_reader import ReservedRun, StoreReader, reserved_runs
 from .store_schema import SCHEMA_VERSION, check_version
@@ -267,41 +268,37 @@ class StoreClient:
                 self._damaged[event.run_id] = event
         self.sink(events)
 
-    def _store_replaced(self, now_file: tuple[int, int], *, said: bool = True) -> None:
-        """The store was deleted (another may be at its name already, ``now_file``): hand
-        on the runs the old one still had live as ended, saying why. Their records went
-        with the old file, so no reaper ends them, nor any event once a new store is
-        followed: they were shown running for good, offering keys that reach no process
-        (a run process cancels such a run itself: its end, read from the old file, may
-        follow; one the new store holds is handed on again as it holds it, ``_read_anew``).
+    def _store_replaced(self, now_file: tuple[int, int], *, said: bool = True) -> Moved | None:
+        """The store was deleted (another may be at its name already, ``now_file``), or
+        moved away with its folder (returned): hand on its live runs as ended, saying why.
+        No reaper ends them, nor any event once a new store is followed: they were shown
+        running for good, offering keys that reach no process (a run process cancels such
+        a run itself: its end, read from the old file, may follow; one the new store holds
+        is handed on again as it holds it, ``_read_anew``; one moved goes on there).
         First, to a client that asks, ``StoreGone``: every run it was handed went
         with that file, and a screen that kept the ended ones showed runs no store holds
         (the live ones, ended next, stay on screen saying why); ``said``: a toast says so."""
-        shown = display_path(self.db)
         now = time.time()
         self._reserved = None  # a screen forgets them with the store: the new one's are said
+        went = self._moved(now_file) if said else None
+        gone, words, why = store_went(self.db, went, new_store=now_file != NO_FILE)
         if self._following != NO_FILE:  # (the one made where none was: nothing went with it)
-            gone = "deleted" if now_file == NO_FILE else "replaced"
-            self._gone = f"{shown} was {gone}"
+            self._gone = gone
             self._handed_since_gone = set()
             if self._says_gone:
-                after = (
-                    "the next run makes a new one"
-                    if now_file == NO_FILE
-                    else "the runs of the new one are shown"
-                )
-                words = f"The run store {self._gone}, and the runs it recorded with it: {after}"
                 self.sink([StoreGone(words, now, said=said)])
-        why = (
-            f"its run store {shown} was deleted or replaced while it ran, so "
-            "it can no longer be followed or cancelled from here (its process cancels it)"
-        )
         ended = [
             RunInterrupted(run_id, why, now, flow=flow, run=number)
             for run_id, (flow, number) in sorted(self._live.items())
         ]
         if ended:
             self._hand(ended)
+        return went
+
+    def _moved(self, now_file: tuple[int, int]) -> Moved | None:
+        """How the store followed, not at its path now, moved away (``store_moved``)."""
+        ours = self._following
+        return None if ours in (None, NO_FILE) else moved(self.db, ours, there=now_file != NO_FILE)
 
     def gone_with_store(self, run_id: str) -> str | None:
         """Why run ``run_id``, which this client handed on, is in no store any more when
@@ -311,7 +308,7 @@ class StoreClient:
         now_file = store_file_id(self.db)
         following = self._following
         if following is not None and now_file is not None and now_file != following:
-            return f"{display_path(self.db)} was deleted"  # (not looked at since it went)
+            return store_went(self.db, self._moved(now_file), new_store=now_file != NO_FILE)[0]
         if self._gone is not None and run_id not in self._handed_since_gone:
             return self._gone
         return None
@@ -397,10 +394,13 @@ class StoreClient:
             # `.flowtop` deleted (and maybe a new store made by a run since): its live runs
             # are out of reach, and a new store's runs never showed while the tail read the
             # deleted file on.
-            self._store_replaced(now_file)
+            went = self._store_replaced(now_file)
             self._following = now_file
             self._forget_reserved_reader()  # it read the file that went
             self._hand_read(read)
+            if went is not None and now_file == NO_FILE:  # its runs go on: followed there
+                tail.close()
+                return ParkedTail(self.db, tail.last)
             if now_file != NO_FILE:
                 log.warning("%s was replaced: following the new run store", self.db)
                 tail.close()
