@@ -117,7 +117,7 @@ class FlowtopApp(
         self.workspace = workspace
         self.clock = clock
         self.buffer = EventBuffer()
-        self.store = RunStore()
+        self.store = RunStore(workspace)
         self.store.workers = self._run_workers
         self.control: RunControl | None = None
         self.control_error: str | None = None  # why flows cannot run here (said on `r`)

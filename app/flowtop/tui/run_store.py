@@ -8,10 +8,13 @@ shown one), and it grew with the multi-window work until it no longer fit there.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
+from flowtop.tui.workspace_view import OneFile
 from flowtop.workspace.reuse_origin import cached_source, pruned_said
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
 from flowtop.workspace.store_notices import (
@@ -22,6 +25,9 @@ from flowtop.workspace.store_notices import (
     StoreNotice,
 )
 from flowtop.workspace.store_reader import ReservedRun
+
+if TYPE_CHECKING:
+    from flowtop.tui.workspace_view import WorkspaceView
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
 #: thread that delivers it: for 100,000 tasks that took 140–300 ms of the screen's thread.
@@ -41,7 +47,7 @@ class RunStore:
     engine handles too.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: WorkspaceView | None = None) -> None:
         self.runs: dict[str, RunModel] = {}
         self.latest: dict[str, str] = {}  # flow name -> id of the run it shows (newest, or w's)
         self.evicted: list[str] = []
@@ -82,6 +88,15 @@ class RunStore:
         #: Those flows, for as long as they show no run (a run of one shows: it leaves):
         #: the header and `h` say their runs were pruned, where they read `not run yet`.
         self.pruned_away: set[str] = set()
+        #: The flow file the monitor was opened on (``OneFile``), None for a folder: the
+        #: folder's store holds its sibling files' runs too, which it does not list.
+        self.file = workspace.only if isinstance(workspace, OneFile) else None
+        #: The flows that file has defined since (``without_file``): one it lost mid-run
+        #: is still listed for its runs, gone, as in a monitor on the folder.
+        self._defined: set[str] = set()
+        #: Whether the file's source names each flow (``file_naming``), asked while none
+        #: of its flows has loaded yet; read once a flow: on the screen's thread.
+        self._named: dict[str, bool] = {}
 
     def prepare(self, events: Iterable[ClientEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
@@ -198,11 +213,32 @@ class RunStore:
     def without_file(self, loaded: Collection[str], shown: str | None) -> list[str]:
         """Flows no file defines any more (deleted, renamed, a branch switched) that still
         have a run to watch: a live one, or ``shown``, the flow on screen, with any run.
-        Their runs go on; dropping them from the list would hide those runs."""
+        Their runs go on; dropping them from the list would hide those runs.
+
+        In a monitor on one flow file (``file``), only that file's: a sibling file's
+        flow was listed "(gone)", and opened on while the file imported, so the first
+        `r` ran nothing. Its own are the flows it has defined since (``loaded`` each
+        time), or, until one has loaded, those its source names (``file_naming``, as
+        ``flowtop history FILE`` tells a run's file): a flow of a file still importing,
+        or failing to."""
         names = [r.flow for r in self.runs.values() if r.is_live and r.flow not in loaded]
         if shown is not None and shown not in loaded and shown in self.latest:
             names.append(shown)
-        return list(dict.fromkeys(names))
+        names = list(dict.fromkeys(names))
+        if self.file is None:
+            return names
+        self._defined.update(loaded)
+        return [name for name in names if self._in_file(name, self.file)]
+
+    def _in_file(self, flow: str, file: Path) -> bool:
+        """Whether ``flow`` is of the flow file ``file`` (``without_file``)."""
+        if self._defined:
+            return flow in self._defined
+        if flow not in self._named:
+            from flowtop.workspace.flow_naming import file_naming  # (a monitor on a file)
+
+            self._named[flow] = file_naming([file], flow) is not None
+        return self._named[flow]
 
     def apply_batch(self, events: Iterable[ClientEvent]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when

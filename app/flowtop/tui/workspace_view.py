@@ -122,5 +122,17 @@ class FlowsHere(Protocol):
     def make_runner(self, sinks: Iterable[Sink] = (), **kw: Any) -> Runner: ...
 
 
+@runtime_checkable
+class OneFile(Protocol):
+    """What a workspace that can be opened on one flow file adds: that file (None for a
+    folder). Its folder's run store holds its sibling files' runs too (a run records its
+    flow, not its file): a monitor on the file lists only the file's flows
+    (``RunStore.without_file``). Not part of ``WorkspaceView``: a workspace that does not
+    say it (the in-process one, the pilot tests' fake) lists as a monitor on a folder."""
+
+    @property
+    def only(self) -> Path | None: ...
+
+
 class LocalWorkspace(WorkspaceView, FlowsHere, Protocol):
     """A workspace holding its flows in this process: what ``InProcessControl`` runs."""

@@ -89,6 +89,11 @@ class RemoteWorkspace:
         self._history: History | None = None
 
     @property
+    def only(self) -> Path | None:
+        """The flow file opened, None for a folder (``tui.workspace_view.OneFile``)."""
+        return self._only
+
+    @property
     def errors(self) -> dict[Path, LoadError]:
         """Flow files that failed to load, and the host itself when it failed."""
         if self.host_error is None:
