@@ -29,20 +29,9 @@ from flowtop.tui.screens.quit import QuitScreen
 from flowtop.workspace import Workspace
 from pilot_kit import toasts_said, wait_for, wait_for_run
 
+from .test_answers_off_the_queue import FLOW, SIZE, start_and_wait_for_the_retry
+
 S = StateType
-SIZE = (120, 36)
-
-#: ``waiter`` fails every attempt and waits a minute before the next: a run that stays live.
-FLOW = """
-from flowtop import Flow, task
-
-@task(max_retries=5, retry_delay=60)
-def waiter():
-    raise ConnectionError("down")
-
-with Flow("slow") as flow:
-    waiter()
-"""
 
 #: What is said of a cancel the run's process has not taken, after its pid.
 UNTAKEN = "has not taken it (stopped or busy); it ends once it does"
@@ -82,19 +71,6 @@ def run_states(workspace: Workspace) -> list[str]:
     uri = f"file:{workspace.state_dir / 'history.db'}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as conn:
         return [state for (state,) in conn.execute("SELECT state FROM runs")]
-
-
-def waiting_for_retry(app: FlowtopApp) -> bool:
-    run = app.table.run
-    row = run.rows.get("waiter") if run is not None else None
-    return row is not None and row.state is S.AWAITING_RETRY
-
-
-async def start_and_wait_for_the_retry(pilot: Any, app: FlowtopApp) -> None:
-    await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-    app.flow_list.select_flow("slow")
-    await pilot.press("r")
-    await wait_for(pilot, lambda: waiting_for_retry(app), "waiter to await its retry", 30)
 
 
 async def test_c_on_a_stopped_run_process_says_the_cancel_is_queued_and_why(
