@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 _HEADER = struct.Struct("!I")
+#: Seconds between two looks, while a helper is silent, at whether it has exited.
+EXIT_SEEN = 0.25
 
 #: What textual-serve sets for the app it serves (``AppService._build_environment``), its
 #: driver first. A run started from a browser tab inherited them (its tasks' Rich output
@@ -103,6 +106,7 @@ class HelperProcess:
                     left = end - time.monotonic()
                     if left <= 0:
                         raise TimeoutError
+                    self._wait_readable(sock, left)
                     sock.settimeout(left)
                     message = receive(sock)
                     if self.heard is None or "news" not in message:
@@ -112,6 +116,18 @@ class HelperProcess:
                 self._stop()
                 reason = "did not answer in time" if isinstance(exc, TimeoutError) else "died"
                 raise HelperGone(reason) from None
+
+    def _wait_readable(self, sock: socket.socket, seconds: float) -> None:
+        """Until ``sock`` has something to read (a message, or its end), ``seconds`` at
+        most. A helper that exited is gone at once even when a process it started (a flow
+        file's, at import) still holds its end open: what it sent before is read first."""
+        end = time.monotonic() + seconds
+        process = self._process
+        while not ready(sock, min(EXIT_SEEN, max(0.0, end - time.monotonic()))):
+            if process is not None and process.poll() is not None:
+                raise EOFError
+            if time.monotonic() >= end:
+                raise TimeoutError
 
     def _connect(self) -> socket.socket:
         if self._socket is not None and self._process is not None and self._process.poll() is None:
@@ -174,6 +190,15 @@ class HelperProcess:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+
+def ready(sock: socket.socket, seconds: float) -> bool:
+    """Whether ``sock`` has something to read within ``seconds`` (``poll``, not ``select``:
+    a process with over 1,024 files open, ``flowtop serve``'s, has descriptors past
+    ``select``'s reach)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
 
 
 def send(sock: socket.socket, message: dict[str, Any]) -> None:

@@ -10,12 +10,13 @@ files after it and passes on the flows it says of each: they are listed, and can
 while the slow one imports. The host's own load still imports those files after it (its
 reply is the word on every file, and the runs' code is theirs), and stops the side host
 as it ends. A side host that meets a slow file does the same in turn; one that meets a
-hanging file ends at its ``load_timeout``, as any flow host does.
+hanging file ends at its ``load_timeout``, as any flow host does. One that ends on a file
+(``os._exit`` at import, a hang) is followed at once by another on the files after that
+one: they were held back till the host's own load ended on its slow file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,8 +49,8 @@ class SideLoad:
         self.load_timeout = load_timeout  # the settings' (read by the load, once it starts)
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
-        self._side: HelperProcess | None = None  # started once per load, at most
-        self._asking: threading.Thread | None = None  # the timer's thread that asks it
+        self._side: HelperProcess | None = None  # the one running (one after another)
+        self._asking: threading.Thread | None = None  # the timer's thread that asks them
         self._closed = False
 
     # -- import_guard.ImportNews --------------------------------------------------------
@@ -59,7 +60,7 @@ class SideLoad:
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = None
-            if len(files) == 1 and self._side is None and not self._closed:
+            if len(files) == 1 and self._asking is None and not self._closed:
                 self._timer = threading.Timer(SLOW_AFTER, self._slow, [files[0]])
                 self._timer.daemon = True
                 self._timer.start()
@@ -76,19 +77,41 @@ class SideLoad:
 
     def _slow(self, file: Path) -> None:
         """On the timer's thread: ``file`` is still importing, so the files after it are
-        loaded by a side host, its news passed on until it is done or stopped."""
+        loaded by a side host, its news passed on until it is done or stopped. A side
+        host that ends on a file of its own is followed by another on those after it."""
         rest = self.after(file)
         with self._lock:
-            if not rest or self._side is not None or self._closed:
-                return
-            side = self._side = HelperProcess(
-                "flowtop.workspace.flow_host", [self.path, FAST], heard=self._pass_on
-            )
+            if not rest or self._asking is not None or self._closed:
+                return  # (once per load, at most)
             self._asking = threading.current_thread()
-        request = {"kind": "load", "early": True, "files": [str(path) for path in rest]}
-        with contextlib.suppress(HelperGone):  # stopped, or it hung on a file of its own
-            side.ask(request, (len(rest) + 1) * self.load_timeout() + SLACK)
-        side.close()
+        while rest:
+            ended_on = self._load_aside(rest)
+            rest = rest[rest.index(ended_on) + 1 :] if ended_on in rest else []
+
+    def _load_aside(self, files: list[Path]) -> Path | None:
+        """Have a side host load ``files``; the file it was importing when it ended (None:
+        it was done, or stopped)."""
+        importing: list[Path] = []  # the files the side host said it imports now
+
+        def heard(news: dict[str, Any]) -> None:
+            if news.get("importing"):
+                importing[:] = [Path(file) for file in news["importing"]]
+            self._pass_on(news)
+
+        with self._lock:
+            if self._closed:
+                return None
+            side = self._side = HelperProcess(
+                "flowtop.workspace.flow_host", [self.path, FAST], heard=heard
+            )
+        request = {"kind": "load", "early": True, "files": [str(path) for path in files]}
+        try:
+            side.ask(request, (len(files) + 1) * self.load_timeout() + SLACK)
+        except HelperGone:  # stopped, or it ended on a file of its own
+            return importing[-1] if importing and not self._closed else None
+        finally:
+            side.close()
+        return None
 
     def _pass_on(self, news: dict[str, Any]) -> None:
         """A side host's news: the flows of a file it imported, as the host's own."""
@@ -110,6 +133,7 @@ class SideLoad:
             return
         # closed in the instant before its ask started the process, the side host would
         # start all the same and load every file while the host waits here: closed again
+        # (no other side host starts once closed: this one is the last)
         while asking.is_alive():
             asking.join(0.05)
             side.close()
