@@ -144,8 +144,13 @@ class ErrorActions(_Base):
             return
         where = f"{path}:{line}" if line else str(path)
         command = editor_command(path, line)
-        if command is None:
-            self._say_where("Set $EDITOR to open files", where)
+        if command is None:  # a browser tab never starts one: $EDITOR would not help
+            self._say_where(
+                "No terminal here to open an editor in"
+                if self.is_web
+                else "Set $EDITOR to open files",
+                where,
+            )
             return
         try:
             with self.suspend():

@@ -8,6 +8,7 @@ resulting events come back through the event buffer.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -31,6 +32,7 @@ from flowtop.tui.run_control import (
     untaken,
 )
 from flowtop.tui.view_actions import hidden_by_filter
+from flowtop.tui.workspace_view import OneFile
 
 #: The state of a task ``n`` and ``x`` act on.
 AWAITING = StateType.AWAITING_RETRY
@@ -153,14 +155,23 @@ class RunActions(LaunchQueue):
             )
             return None
         if self.selected_flow not in self.workspace.shapes:
-            self.notify(
-                f"{self.selected_flow} is no longer in any flow file here: it is listed for "
-                "its runs, which go on (and stay in the history)",
-                severity="warning",
-                markup=False,
-            )
+            self.notify(self._gone_words(self.selected_flow), severity="warning", markup=False)
             return None
         return self.selected_flow
+
+    def _gone_words(self, flow: str) -> str:
+        """Why `r` cannot run ``flow``, listed ``(gone)`` for its runs. A monitor on one flow
+        file knows only that file: the flow may have moved to a sibling file, which
+        ``flowtop FOLDER`` lists (it said "no longer in any flow file here")."""
+        runs = "it is listed for its runs, which go on (and stay in the history)"
+        only = self.workspace.only if isinstance(self.workspace, OneFile) else None
+        if only is None:
+            return f"{flow} is no longer in any flow file here: {runs}"
+        folder = shlex.quote(_from_here(only.parent))
+        return (
+            f"{flow} is no longer in {_from_here(only)}: {runs}; "
+            f"open flowtop {folder} to see every flow of the folder"
+        )
 
     def action_run(self) -> None:
         """Start a run; a @flow with a parameter that has no default asks for values first."""
@@ -529,3 +540,12 @@ class RunActions(LaunchQueue):
 def _rerun_of(run: RunModel) -> str:
     """What a rerun of ``run`` is called in the toast of a launch that waits."""
     return f"a rerun of run #{run.number} of {run.flow}" if run.number else f"a rerun of {run.flow}"
+
+
+def _from_here(path: Path) -> str:
+    """``path`` as typed from the folder flowtop was started in (``.`` for that folder),
+    else whole."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

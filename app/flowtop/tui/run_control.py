@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from flowtop.engine.flow import Flow
     from flowtop.engine.run import FlowRun
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
+    from flowtop.workspace.history_records import RunRecord
     from flowtop.workspace.launcher import Launched
     from flowtop.workspace.store_notices import ClientEvent
 
@@ -202,8 +203,9 @@ class CancelAnswer:
     def wait(self, stop: Stop = None, deadline: float | None = None) -> str | None:
         """What to say of a cancel its run's process has not taken within ``CANCEL_WAIT``
         (or by ``deadline``), the run still running: that it stays queued, as ``flowtop
-        cancel`` says it. None when it was taken (the run shows it end), the run ended
-        anyway, or the store cannot be read. An owner that failed to apply it says why."""
+        cancel`` says it; that the run had ended before it (given up in another window),
+        its process having nothing to cancel. None when it was taken (the run shows it
+        end), or the store cannot be read. An owner that failed to apply it says why."""
         from flowtop.workspace.history_records import HistoryError
 
         if deadline is None:
@@ -217,17 +219,34 @@ class CancelAnswer:
         if said is not None and said.startswith("failed: "):
             failed = said[len("failed: ") :]
             raise RunControlError(f"The process of {self.name} failed to cancel it: {failed}")
+        if said is not None and said.startswith("ignored"):  # its run had ended
+            return self._ended(self._record())
         return None
 
-    def _untaken(self) -> str | None:
-        """The cancel is still not taken: why, as the store tells (None: the run ended)."""
-        from flowtop.workspace.run_log import connect_reader
+    def _record(self) -> RunRecord | None:
         from flowtop.workspace.store_reader import StoreReader
 
         found = StoreReader(self.db).with_id_prefix(self.run_id)
-        record = next((r for r in found if r.run_id == self.run_id), None)
-        if record is None or record.state != "RUNNING":
+        return next((r for r in found if r.run_id == self.run_id), None)
+
+    def _ended(self, record: RunRecord | None) -> str | None:
+        """That the run had ended before the cancel (given up in another window); None
+        when it ended cancelled (another window's cancel: what was asked is done)."""
+        state = "" if record is None or record.state == "RUNNING" else record.state
+        if state == "CANCELLED":
             return None
+        name = f"{self.name[:1].upper()}{self.name[1:]}"
+        return f"{name} had ended{f' ({state})' if state else ''} before the cancel"
+
+    def _untaken(self) -> str | None:
+        """The cancel is still not taken: why, as the store tells (the run ended: ``_ended``)."""
+        from flowtop.workspace.run_log import connect_reader
+
+        record = self._record()
+        if record is None:
+            return None
+        if record.state != "RUNNING":
+            return self._ended(record)
         with closing(connect_reader(self.db)) as conn:
             started = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (self.run_id,))
             if started.fetchone() is None:  # as ``flowtop cancel`` (``start_logged``) says it
