@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import signal
 import socket
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from .access import blocked, explain
 from .changes import WorkspaceChanged
 from .early_flows import heard_by, only_files
+from .flow_claims import no_flows
 from .flow_host_news import HostNews
 from .flow_shapes import ShapeMaker, collector_paused, shapes_to_json
 from .helper_process import receive
-from .import_guard import CAREFUL, FAST, known_hung, tell
+from .import_guard import CAREFUL, FAST, ImportNews, known_hung, tell
 from .overrides import OverridesSaved
 from .private import FolderError
 from .settings import SettingsError
@@ -96,6 +97,23 @@ def refusal(exc: SettingsError, overrides: Path) -> str:
     return f"not saved: {shut}" if shut is not None else str(exc)
 
 
+class BrokenSaid:
+    """An early load's ``import_guard.ImportNews``: before an import starts, the files
+    found broken since the last are said (``say``), then the news goes on to ``to``."""
+
+    def __init__(self, to: ImportNews, say: Callable[[], None]) -> None:
+        self.to = to
+        self.say = say
+
+    def importing(self, files: Sequence[Path]) -> None:
+        self.to.importing(files)
+        if files:  # (the last import over: its error is set after this)
+            self.say()
+
+    def hung(self, file: Path, seconds: float) -> None:
+        self.to.hung(file, seconds)
+
+
 class FlowHost:
     """Turns requests into calls on the workspace and its answers into JSON."""
 
@@ -108,6 +126,8 @@ class FlowHost:
         #: a ``FAST`` host's (a careful one imports each in a child first, in parallel).
         self.side_loads = side_loads
         self._early_tasks = 0  # how many tasks this load's news said (``EARLY_TASKS``)
+        self._with_flows: set[Path] = set()  # the files this load imported flows of
+        self._said_broken: set[Path] = set()  # the files its news said broken
         self._answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "load": lambda r: self.state(self._load(r)),
             "reload": lambda r: self.state(workspace.reload_paths(r["paths"])),
@@ -141,40 +161,65 @@ class FlowHost:
         early = self._said_early if request.get("early") and self.news is not None else None
         files = request.get("files")
         self._early_tasks = 0
+        self._with_flows, self._said_broken = set(), set()
         with (
             known_hung(request.get("hung") or {}),
             heard_by(early),
             only_files(None if files is None else [Path(file) for file in files]),
-            self._side_load(early is not None),
+            self._early_news(early is not None),
         ):
-            return self.workspace.load()
+            change = self.workspace.load()
+            if early is not None and files is not None:  # a side host's last file: its
+                self._say_broken()  # load's reply goes to the host, not to the TUI
+            return change
 
     @contextmanager
-    def _side_load(self, early: bool) -> Iterator[None]:
-        """During an early load of a ``FAST`` host, what it imports is said through a
+    def _early_news(self, early: bool) -> Iterator[None]:
+        """During an early load, each file found broken at import is news as the next
+        import starts (``BrokenSaid``); a ``FAST`` host's imports are said through a
         ``SideLoad``, which has a side host import the files after a slow one."""
-        if not (early and self.side_loads and self.news is not None):
+        if not (early and self.news is not None):
             yield
             return
         workspace = self.workspace
-        side = SideLoad(
-            str(workspace.path),
-            workspace.flow_file_candidates(),
-            self.news,
-            lambda: workspace.settings.load_timeout,  # (as the load reads them)
-        )
-        tell(side)
+        side = None
+        if self.side_loads:
+            side = SideLoad(
+                str(workspace.path),
+                workspace.flow_file_candidates(),
+                self.news,
+                lambda: workspace.settings.load_timeout,  # (as the load reads them)
+            )
+        tell(BrokenSaid(side or self.news, self._say_broken))
         try:
             yield
         finally:
             tell(self.news)
-            side.close()
+            if side is not None:
+                side.close()
+
+    def _say_broken(self) -> None:
+        """The files this early load found broken at import and has not said, as news.
+        Not a file that defines no flows, nor one refused for a flow's name: those are
+        decided once every file is in (a side host's load has only some of them)."""
+        assert self.news is not None
+        broken = [
+            error
+            for path, error in self.workspace.errors.items()
+            if path not in self._said_broken
+            and path not in self._with_flows  # (refused for a name: its import went well)
+            and error != no_flows(path)
+        ]
+        if broken:
+            self._said_broken.update(error.path for error in broken)
+            self.news.broken(broken)
 
     def _said_early(self, file: Path, flows: Mapping[str, Flow]) -> None:
         """``file``'s flows as news, shaped as ``state`` will shape them (their settings
         are read before any file is imported), bar a ``retry_on`` name that only their
         module's namespace resolves, which the load's reply then says."""
         assert self.news is not None
+        self._with_flows.add(file)
         tasks = sum(len(flow.nodes) for flow in flows.values())
         if self._early_tasks + tasks > EARLY_TASKS:
             return  # left to the reply; a smaller file after it may still be said

@@ -9,7 +9,8 @@ Now the host sends *news* before its reply (``{"news": {...}}``, any number of t
 the TUI's first screen names the file still importing and for how long, and the careful
 host is told which file hung and does not wait for it again (``import_guard.known_hung``).
 A first load also says each file's flows once it is imported: the TUI lists them, and
-runs them, while a slower file still imports.
+runs them, while a slower file still imports; and each file it found broken at import
+(``broken``), which the TUI lists with its error meanwhile.
 
 The TUI's side is ``HelperProcess``'s ``heard``, given each news as it comes.
 """
@@ -24,10 +25,13 @@ from typing import Any
 
 from .flow_shapes import FlowShape, shapes_to_json
 from .helper_process import send
+from .load_error import LoadError
 
 #: What the TUI's side is given of each news: ``{"importing": [file, …]}`` (none: no
 #: import is going on), ``{"hung": file, "seconds": s}`` (the host ends after it), or
-#: ``{"loaded": {"file": file, "shapes": …, "settings": …}}`` (a first load's file, in).
+#: ``{"loaded": {"file": file, "shapes": …, "settings": …}}`` (a first load's file, in),
+#: or ``{"broken": [error, …]}`` (a first load's files that failed at import, each as
+#: ``LoadError.to_json``: the load's reply says them again, the word on them).
 News = dict[str, Any]
 
 
@@ -51,6 +55,10 @@ class HostNews:
         were shaped under (what ``FlowHost.state`` says of them once the load is over)."""
         said = {"file": str(file), "shapes": shapes_to_json(shapes), "settings": settings}
         self.send({"news": {"loaded": said}})
+
+    def broken(self, errors: Sequence[LoadError]) -> None:
+        """Files a first load that goes on found broken at import, and why."""
+        self.send({"news": {"broken": [error.to_json() for error in errors]}})
 
     def send(self, message: dict[str, Any]) -> None:
         with self._lock:

@@ -80,8 +80,8 @@ class RemoteWorkspace:
         #: flow loaded: what the empty screen points at.
         self.unread_prefect: list[str] = []
         self.settings = Settings()
-        #: How many files' flows the host said while the first load went on (``early_flows``):
-        #: the TUI lists the flows again when it grows.
+        #: How many files' flows, or broken files, the host said while the first load went
+        #: on (``early_flows``): the TUI lists the flows again when it grows.
         self.flows_heard = 0
         #: Why the host last failed (shown as an error of the workspace), or None.
         self.host_error: LoadError | None = None
@@ -230,6 +230,8 @@ class RemoteWorkspace:
             self._importing = {file: since.get(file, now) for file in files}  # (one swap)
         if "loaded" in news and not self._heard:  # (a reload's load says none)
             self._heard_flows(news["loaded"])
+        if "broken" in news and not self._heard:
+            self._heard_broken(news["broken"])
 
     def _heard_flows(self, loaded: Mapping[str, Any]) -> None:
         """A file's flows, said while the first load goes on (``early_flows``): listed at
@@ -244,6 +246,13 @@ class RemoteWorkspace:
         self.settings = _settings_of(loaded["settings"])  # before the flows it goes with
         self.shapes = {name: known[name] for name in self.flow_files}
         self.flows_heard += 1  # last: the screen reads the rest once it changes
+
+    def _heard_broken(self, broken: list[Any]) -> None:
+        """Files the first load found broken at import, said while it goes on: listed
+        with their errors at once (the load's reply then says every file's)."""
+        errors = {error.path: error for error in map(LoadError.from_json, broken)}
+        self._file_errors = {**self._file_errors, **errors}  # (swapped whole)
+        self.flows_heard += 1  # the screen lists them once it changes
 
     def still_importing(self) -> tuple[Path, float] | None:
         """The file the host has been importing longest in the request it answers now,

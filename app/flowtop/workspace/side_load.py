@@ -12,11 +12,15 @@ reply is the word on every file, and the runs' code is theirs), and stops the si
 as it ends. A side host that meets a slow file does the same in turn; one that meets a
 hanging file ends at its ``load_timeout``, as any flow host does. One that ends on a file
 (``os._exit`` at import, a hang) is followed at once by another on the files after that
-one: they were held back till the host's own load ended on its slow file.
+one: they were held back till the host's own load ended on its slow file. A file a side
+host finds broken is said broken at once (``HostNews.broken``), the one that ended it
+too, in the words the host's load will have for it (a loader child's end, or the hang).
 """
 
 from __future__ import annotations
 
+import signal
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,11 +29,49 @@ from typing import Any
 from .flow_host_news import HostNews
 from .helper_process import HelperGone, HelperProcess
 from .import_guard import FAST
+from .load_error import LoadError, import_overran
 
 #: Seconds one import goes on before the files after it are imported by a side host.
 SLOW_AFTER = 1.0
 #: Seconds a side host may take beyond its files' ``load_timeout`` before it is given up.
 SLACK = 10.0
+
+
+class SideHost(HelperProcess):
+    """A side host's process, whose exit is kept when it ended on its own (``ended``)."""
+
+    #: Its ``returncode`` when it ended before it was stopped (None: it had not).
+    ended: int | None = None
+
+    def _stop(self) -> None:
+        process, sock = self._process, self._socket
+        ending = process is not None and (process.poll() is not None or at_end(sock))
+        super()._stop()  # (a process already ending keeps its exit status when killed)
+        if process is not None and ending and self.ended is None:
+            self.ended = process.returncode
+
+
+def at_end(sock: socket.socket | None) -> bool:
+    """Whether ``sock``'s other end is closed: a process that closed its end is exiting
+    (a reply ending there is read whole before a stop)."""
+    if sock is None:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except OSError:  # (nothing to read yet: BlockingIOError)
+        return False
+
+
+def ended_said(returncode: int) -> str:
+    """Why a file is broken whose import ended its importer with ``returncode``: as a
+    loader child's end is said (``loader_process._ended``), which the load says of it."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = str(-returncode)
+        return f"the import ended the process (killed by signal {name})"
+    return f"the import ended the process (exit code {returncode})"
 
 
 class SideLoad:
@@ -92,31 +134,47 @@ class SideLoad:
         """Have a side host load ``files``; the file it was importing when it ended (None:
         it was done, or stopped)."""
         importing: list[Path] = []  # the files the side host said it imports now
+        now: list[bool] = [False]  # whether it said it imports one (not: none, now)
+        hung: dict[str, float] = {}  # the file it said it hung on, and the seconds it had
 
         def heard(news: dict[str, Any]) -> None:
+            if "importing" in news:
+                now[0] = bool(news["importing"])
             if news.get("importing"):
                 importing[:] = [Path(file) for file in news["importing"]]
+            if "hung" in news:
+                hung[str(news["hung"])] = float(news["seconds"])
             self._pass_on(news)
 
         with self._lock:
             if self._closed:
                 return None
-            side = self._side = HelperProcess(
+            side = self._side = SideHost(
                 "flowtop.workspace.flow_host", [self.path, FAST], heard=heard
             )
         request = {"kind": "load", "early": True, "files": [str(path) for path in files]}
         try:
             side.ask(request, (len(files) + 1) * self.load_timeout() + SLACK)
         except HelperGone:  # stopped, or it ended on a file of its own
-            return importing[-1] if importing and not self._closed else None
+            if not importing or self._closed:
+                return None
+            file = importing[-1]
+            if str(file) in hung:
+                self.news.broken([LoadError(file, None, None, import_overran(hung[str(file)]))])
+            elif now[0] and side.ended is not None:  # (None: it was stopped, as on a timeout)
+                self.news.broken([LoadError(file, None, None, ended_said(side.ended))])
+            return file
         finally:
             side.close()
         return None
 
     def _pass_on(self, news: dict[str, Any]) -> None:
-        """A side host's news: the flows of a file it imported, as the host's own."""
+        """A side host's news: the flows of a file it imported, and the files it found
+        broken, as the host's own."""
         if "loaded" in news:
             self.news.send({"news": {"loaded": news["loaded"]}})
+        if "broken" in news:
+            self.news.send({"news": {"broken": news["broken"]}})
 
     def close(self) -> None:
         """The load is over: no side host starts, and one running is stopped, before the
