@@ -331,7 +331,7 @@ class FlowtopApp(
         gone = self.store.without_file(shapes, self.selected_flow)
         names = [*shapes, *gone]
         shown = {name: run.look for name in names if (run := self.store.shown_for(name))}
-        said_gone = () if loading else gone
+        said_gone = () if loading else [n for n in gone if n not in self.store.of_broken]
         self.flow_list.show(names, self._errors(), shown, root=self.workspace.root, gone=said_gone)
         first = next(iter(names if loading else shapes), None)
         if self.selected_flow is None and self.selected_error is None and first is not None:

@@ -164,6 +164,12 @@ class RunActions(LaunchQueue):
         file knows only that file: the flow may have moved to a sibling file, which
         ``flowtop FOLDER`` lists (it said "no longer in any flow file here")."""
         runs = "it is listed for its runs, which go on (and stay in the history)"
+        if (file := self.store.of_broken.get(flow)) is not None:  # (broken as it opened)
+            error = self.workspace.errors.get(file, "")
+            return printable(
+                f"{flow} cannot run: its file {file.name} failed to load ({error}); "
+                f"fix it and save to run it ({self.key_for('history')} lists its runs)"
+            )
         only = self.workspace.only if isinstance(self.workspace, OneFile) else None
         if only is None:
             return f"{flow} is no longer in any flow file here: {runs}"

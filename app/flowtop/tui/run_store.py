@@ -7,7 +7,7 @@ shown one), and it grew with the multi-window work until it no longer fit there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,6 +97,15 @@ class RunStore:
         #: Whether the file's source names each flow (``file_naming``), asked while none
         #: of its flows has loaded yet; read once a flow: on the screen's thread.
         self._named: dict[str, bool] = {}
+        #: The files that failed to load (``WorkspaceView.errors``), asked each listing
+        #: (none from a stand-in that gives only ``OneFile.only``).
+        self._errors: Callable[[], Mapping[Path, object]] = lambda: getattr(workspace, "errors", {})
+        #: Flows with a run here whose file failed to load, by that file (``without_file``):
+        #: listed as they last ran, beside its ✗ row; `r` and `f` say the file is broken.
+        self.of_broken: dict[str, Path] = {}
+        #: ``file_naming``'s answer by flow, for the broken files as they are (their sizes
+        #: and times): a listing reads no source again until one changes.
+        self._broken_named: dict[str, tuple[object, Path | None]] = {}
 
     def prepare(self, events: Iterable[ClientEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
@@ -220,8 +229,14 @@ class RunStore:
         `r` ran nothing. Its own are the flows it has defined since (``loaded`` each
         time), or, until one has loaded, those its source names (``file_naming``, as
         ``flowtop history FILE`` tells a run's file): a flow of a file still importing,
-        or failing to."""
-        names = [r.flow for r in self.runs.values() if r.is_live and r.flow not in loaded]
+        or failing to.
+
+        A flow whose file failed to load is listed too, also ended, its runs being all it
+        has (``of_broken``): one broken as the monitor opened was listed as ``✗ etl.py``
+        only, never loaded, so its runs and `h` could not be reached."""
+        self.of_broken = self._flows_of_broken(loaded)
+        names = [*self.of_broken]
+        names += [r.flow for r in self.runs.values() if r.is_live and r.flow not in loaded]
         if shown is not None and shown not in loaded and shown in self.latest:
             names.append(shown)
         names = list(dict.fromkeys(names))
@@ -229,6 +244,26 @@ class RunStore:
             return names
         self._defined.update(loaded)
         return [name for name in names if self._in_file(name, self.file)]
+
+    def _flows_of_broken(self, loaded: Collection[str]) -> dict[str, Path]:
+        """The flows with a run here (``latest``) that no file loaded defines and a flow
+        file that failed to load names (``file_naming``, the rule ``flowtop history FILE``
+        has for a file that does not load), by that file."""
+        files = sorted(path for path in self._errors() if path.suffix == ".py")
+        flows = [flow for flow in self.latest if flow not in loaded]
+        if not files or not flows:
+            return {}
+        stamp = tuple(_stamp(path) for path in files)
+        found: dict[str, Path] = {}
+        for flow in flows:
+            seen = self._broken_named.get(flow)
+            if seen is None or seen[0] != stamp:
+                from flowtop.workspace.flow_naming import file_naming  # (a broken file)
+
+                seen = self._broken_named[flow] = (stamp, file_naming(files, flow))
+            if seen[1] is not None:
+                found[flow] = seen[1]
+        return found
 
     def _in_file(self, flow: str, file: Path) -> bool:
         """Whether ``flow`` is of the flow file ``file`` (``without_file``)."""
@@ -479,6 +514,15 @@ class RunStore:
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
         return evicted
+
+
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    """``path`` as it is now, by its size and time (0s: it cannot be read)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return path, 0, 0
+    return path, status.st_size, status.st_mtime_ns
 
 
 def _noted(run: RunModel, said: str) -> None:

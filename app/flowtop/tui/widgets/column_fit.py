@@ -13,11 +13,13 @@ so a countdown's tick or a filter never moves a column.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
 
+from flowtop.formats import try_text
 from flowtop.tui.code_rows import GONE, NOT_IN_RUN
 from flowtop.tui.model import RunModel, TaskRow
 
@@ -176,6 +178,22 @@ def widest_name(run: RunModel) -> int:
     return widest
 
 
+def shown_tries(run: RunModel) -> tuple[tuple[int, int], tuple[int, int]]:
+    """TRY's widest texts (long, compact) over ``run``'s rows as they read, and how many
+    rows read longer in the long form, of how many (``long_try_pays``): for an ended run,
+    whose texts no longer change. Sized by budgets (``RunModel.try_widths``), TRY was 18
+    cells for ``3``, ``1`` and ``1/2``: a cached result reads the attempts it took, never
+    ``1/1 (+3 on Retry)``. Each distinct row counted once (100,000 rows share a few)."""
+    seen = Counter((r.attempt, r.max_attempts, r.retry_only, r.reused) for r in run.rows.values())
+    long = compact = long_rows = 0
+    for (attempt, most, only, reused), count in seen.items():
+        wide = try_text(attempt, most, only, reused=reused)
+        short = try_text(attempt, most, only, compact=True, reused=reused)
+        long, compact = max(long, cells(wide)), max(compact, cells(short))
+        long_rows += count if wide != short else 0
+    return (long, compact), (long_rows, len(run.order))
+
+
 def widest_error(rows: Iterable[TaskRow], enough: int = ERROR_KEEP) -> int:
     """The longest LAST ERROR cell of ``rows``, measured up to ``enough`` cells: the
     layout reads no more (``policy_width``)."""
@@ -202,6 +220,9 @@ class ContentMeter:
 
     def __init__(self) -> None:
         self.content = EMPTY
+        #: An ended run's TRY widths and long rows as they read (``shown_tries``), else None:
+        #: a live run's TRY is as wide as its budgets can get (``RunModel.try_widths``).
+        self.tries: tuple[tuple[int, int], tuple[int, int]] | None = None
         self._run: RunModel | None = None
         self._added = -1
 
@@ -213,6 +234,7 @@ class ContentMeter:
         """Measure ``run`` again: its names, policies and errors."""
         self._run, self._added = run, run.added if run is not None else -1
         self.content = EMPTY if run is None else Content(widest_name(run), 0, 0)
+        self.tries = None
         self.remeasure(policy_of)
 
     def remeasure(self, policy_of: Callable[[TaskRow], str]) -> None:
@@ -229,6 +251,7 @@ class ContentMeter:
         policy = max((cells(policy_of(row)) for row in sample), default=0)
         error = ERROR_KEEP if run.is_live else widest_error(sample)
         self.content = replace(self.content, policy=policy, error=error)
+        self.tries = None if run.is_live else shown_tries(run)
 
     def saw(self, policy: str, error: str) -> bool:
         """A row drawn with these POLICY and LAST ERROR texts; True when one is wider

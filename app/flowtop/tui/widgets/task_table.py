@@ -463,6 +463,8 @@ class TaskTable(ScrollView, can_focus=True):
         whole = max(width, self.size.width)
         tries = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
         share = (run.long_try_rows, len(run.order)) if run is not None else (0, 0)
+        if self.meter.tries is not None:  # an ended run's: as its rows read
+            tries, share = self.meter.tries
         inputs = (width, whole, tries, share, self.meter.content)
         if self._layout is None or self._layout[0] != inputs:
             self._layout = (inputs, self._fit(whole, tries, share).narrowed(whole - width))
