@@ -38,6 +38,17 @@ class HistoryView(Protocol):
     def run_detail(self, run_id: str) -> RunDetail: ...
 
 
+@runtime_checkable
+class VersionedHistory(Protocol):
+    """What a history that can tell whether it changed adds (``StoreReader.version``):
+    the history screen reads its runs again only then. One that cannot (a test's) is read
+    at every refresh."""
+
+    def version(self) -> tuple[int, ...] | None:
+        """The same while nothing changed, another after any change; None: not known."""
+        ...
+
+
 class Change(Protocol):
     """What one load or reload did (``WorkspaceChanged``)."""
 

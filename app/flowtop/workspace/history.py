@@ -533,6 +533,7 @@ class History(StoreReader):
             self._cond.notify_all()
         self._writer.join(30.0)
         atexit.unregister(self._atexit)
+        self.stop_watching()  # before the WAL is folded in: it would keep it
         with self._write_lock:
             if self._buffer:  # the writer could not finish (stuck on a locked file)
                 events, self._buffer, self._buffered = self._buffer, [], 0

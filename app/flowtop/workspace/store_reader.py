@@ -8,7 +8,9 @@ writing to it (WAL lets readers read while one writer writes).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import replace
@@ -339,8 +341,47 @@ _A_NUMBER = "SELECT 1 FROM run_numbers WHERE flow = ? AND number = ?"
 class StoreReader:
     """Read access to the run store at ``path``."""
 
+    #: The connection ``version`` keeps, and the file (device, inode) it is open on;
+    #: none kept once ``stop_watching`` ended it (a closed store).
+    _watch: tuple[sqlite3.Connection, int, int] | None = None
+    _watching = True
+    _watch_lock = threading.Lock()
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+
+    def version(self) -> tuple[int, ...] | None:
+        """The same while nobody committed to the store, another after any commit (of any
+        process or connection: SQLite's ``data_version`` on a connection kept for it, and
+        the file's inode, should it be replaced); None when that cannot be told. The
+        history screen reads its runs again only then: 5,000 runs read every 2 s held an
+        idle monitor at 8% CPU."""
+        with self._watch_lock:
+            if not self._watching:
+                return None
+            try:
+                stat = os.stat(self.path)
+                if self._watch is None or self._watch[1:] != (stat.st_dev, stat.st_ino):
+                    self._stop_watching()
+                    refuse_linked_store(self.path)  # as ``_reader`` does
+                    self._watch = (connect_reader(self.path), stat.st_dev, stat.st_ino)
+                (changes,) = self._watch[0].execute("PRAGMA data_version").fetchone()
+            except (OSError, sqlite3.Error):  # the next read says what is wrong
+                self._stop_watching()
+                return None
+            return (stat.st_dev, stat.st_ino, int(changes))
+
+    def stop_watching(self) -> None:
+        """Close ``version``'s connection for good: a closing store folds its WAL in only
+        once no connection of this process holds it."""
+        with self._watch_lock:
+            self._watching = False
+            self._stop_watching()
+
+    def _stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch[0].close()
+            self._watch = None
 
     # -- reading --------------------------------------------------------------------
     @contextmanager

@@ -11,7 +11,6 @@ parameters are shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
@@ -32,7 +31,7 @@ from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
-from .history_reads import read_run
+from .history_reads import history_version, read_run
 from .run_detail import (
     MORE_HINT,
     REFRESH,
@@ -47,6 +46,9 @@ from .run_table import RunTable
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord
     from ..workspace_view import HistoryView
+
+#: What ``HistoryScreen._read`` read: scope, limit, runs, total, error, store version.
+Read = tuple[str | None, int, list["RunRecord"], int, str, tuple[int, ...] | None]
 
 #: How many runs the list reads at first, and how many more each time the cursor reaches
 #: its last row (``HistoryScreen._older``).
@@ -183,6 +185,9 @@ class HistoryScreen(Screen[None]):
         #: What the heading says: the scope (`flow etl`, `all flows`) and the count.
         self._heading = ("", "")
         self._reading = False  # a refresh's read is on a thread
+        #: The scope, limit and store version (``history_version``) of the runs shown:
+        #: a read of the same while the store is unchanged is skipped (``_read``).
+        self._shown_as: tuple[str | None, int, tuple[int, ...]] | None = None
         #: How many runs a read asks for: ``RUN_LIMIT``, more as the cursor reaches the
         #: last row (``_older``); and how many the store holds of the scope shown.
         self._limit = RUN_LIMIT
@@ -228,7 +233,8 @@ class HistoryScreen(Screen[None]):
             read = self._read()
         finally:
             self._reading = False
-        self.app.call_from_thread(self._show, *read)
+        if read is not None:
+            self.app.call_from_thread(self._show, *read)
 
     def on_screen_resume(self) -> None:
         if self._limit > RUN_LIMIT:  # pages of older runs: read off the event loop
@@ -243,31 +249,48 @@ class HistoryScreen(Screen[None]):
 
     def load(self) -> None:
         """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
-        self._show(*self._read())
+        if (read := self._read()) is not None:
+            self._show(*read)
 
-    def _read(self) -> tuple[str | None, int, list[RunRecord], int, str]:
+    def _read(self) -> Read | None:
         """The runs to list (of the flow shown, or all) and how many were asked for, how
-        many the store holds, and why they could not be read ("" when they could)."""
+        many the store holds, why they could not be read ("" when they could) and the
+        store's version they were read at. None when the store has not changed since the
+        runs shown were read (``_shown_as``): 5,000 runs paged in, read again every
+        ``REFRESH`` found nothing new and held an idle monitor at 8% CPU; and the first
+        page was read twice as the screen opened (on mount, on resume)."""
         flow, limit = None if self.show_all else self.flow, self._limit
+        version = history_version(self.history)  # before the read: a change after, seen next
+        if version is not None and (flow, limit, version) == self._shown_as:
+            return None
         try:
             listed = self.history.runs(flow=flow, limit=limit)
             records = [counts_so_far(r, self.history.run_detail) for r in listed]
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
-            return flow, limit, [], 0, f"Cannot read the run history: {exc}"
+            return flow, limit, [], 0, f"Cannot read the run history: {exc}", None
         total = len(records)
         if total == limit:  # perhaps the newest only: say how many the file holds
-            with suppress(Exception):  # the list itself was read; the total is extra
+            try:
                 total = self.history.count(flow)
-        return flow, limit, records, total, ""
+            except Exception:  # noqa: BLE001 - the list itself was read; the total is extra
+                version = None  # (read again next time)
+        return flow, limit, records, total, "", version
 
     def _show(
-        self, flow: str | None, limit: int, records: list[RunRecord], total: int, error: str
+        self,
+        flow: str | None,
+        limit: int,
+        records: list[RunRecord],
+        total: int,
+        error: str,
+        version: tuple[int, ...] | None,
     ) -> None:
         if flow != (None if self.show_all else self.flow):
             return  # read before `a` switched the scope: the next read is the scope's own
         if limit != self._limit:  # read before the cursor asked for more: read again
             self._refresh()
             return
+        self._shown_as = None if version is None else (flow, limit, version)
         self._total = total
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)

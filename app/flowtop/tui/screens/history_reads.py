@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ...workspace.reuse_origin import Origin, carried_over, from_source, said_pruned
 from ...workspace.store_reader import StoreReader
+from ..workspace_view import VersionedHistory
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, TaskRecord
@@ -30,6 +31,12 @@ def read_run(history: HistoryView, run_id: str) -> RunDetail:
     if isinstance(history, StoreReader):
         return said_pruned(detail, history.pruned)
     return detail
+
+
+def history_version(history: HistoryView) -> tuple[int, ...] | None:
+    """``history``'s version (``VersionedHistory``): what the history screen compares to
+    know whether its runs could have changed; None when ``history`` cannot tell."""
+    return history.version() if isinstance(history, VersionedHistory) else None
 
 
 def run_reader(history: HistoryView) -> Callable[[str], RunDetail]:
