@@ -15,56 +15,13 @@ checks, so the load's word on every file comes without waiting out ``load_timeou
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from test_side_host_dies_s59 import HANG, flow_file, wait_until
 
 from flowtop.workspace import RemoteWorkspace
-
-#: Held until ``release`` is written beside it, 60 s at most (the repro's hang).
-HANG = """
-import time
-from pathlib import Path
-
-from flowtop import Flow, task
-
-release = Path(__file__).with_name("release")
-end = time.monotonic() + 60
-while not release.exists() and time.monotonic() < end:
-    time.sleep(0.02)
-
-
-@task
-def a():
-    return 1
-
-
-flow = Flow("hangflow")
-flow.add_task(a)
-"""
-
-
-def flow_file(name: str, tail: str = "") -> str:
-    """A file defining the flow ``name``, then running ``tail`` at import."""
-    return f"""
-import os
-import sys
-
-from flowtop import Flow, task
-
-
-@task
-def a():
-    return 1
-
-
-flow = Flow({name!r})
-flow.add_task(a)
-{tail}
-"""
-
 
 #: The broken files, with what the load says of each.
 BROKEN = {
@@ -87,16 +44,6 @@ def folder(write: Callable[[str, str], Path], tmp_path: Path) -> Iterator[Path]:
     write("f_raises.py", flow_file("raisesflow", "raise ValueError('no config')\n"))
     yield tmp_path
     (tmp_path / "release").touch()  # (a failed test's held import ends too)
-
-
-def wait_until(condition: Callable[[], bool], still: Callable[[], bool], limit: float) -> bool:
-    """Whether ``condition`` held while ``still`` did (``limit`` seconds at most)."""
-    end = time.monotonic() + limit
-    while not condition():
-        if not still() or time.monotonic() > end:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def said(remote: RemoteWorkspace) -> dict[str, str]:
