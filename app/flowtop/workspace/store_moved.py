@@ -83,20 +83,23 @@ def moved(path: Path, ours: tuple[int, int], *, there: bool) -> Moved | None:
     """Whether the store ``path``, which was the file ``ours`` when this process opened
     it and is not now, moved away with its folder (``Moved``), rather than being deleted
     or replaced (None, as when this process has the file open no more, or cannot tell).
-    ``there``: another file is at ``path`` now. Ours still linked, with nothing at its
-    path, moved; with another file there, it moved only if it is found as a store under
-    its own names in another folder (the workspace moved, and a new run made a store
-    where it was): one left under another name (``history-old.db``, a backup moved in
-    over its name) was replaced, and no flowtop reads it."""
+    ``there``: another file is at ``path`` now. Ours still linked under its own name,
+    with nothing at its path, moved (its folder, or ``.flowtop`` itself, renamed); with
+    another file there, it moved only if it is found in a ``.flowtop`` folder of its own
+    elsewhere (the workspace moved, and a new run made a store where it was). One left
+    under another name (``history-old.db``, a backup then moved in over its name) is no
+    store any flowtop reads: deleted or replaced, whichever moment it is looked at (read
+    between the rename and the backup's move, it was taken for moved, and its runs went
+    on where no monitor looks)."""
     found = open_file(ours)
     if found is None or found[0] == 0:
         return None
     where = found[1]
     if where == path:  # (back at its path: not moved, and not ours at it either)
         return None
-    if not there:
-        return Moved(where)
-    if where is None or (where.name, where.parent.name) != (path.name, path.parent.name):
+    if where is None:  # linked, but the kernel names it nowhere: moved, where unknown
+        return None if there else Moved(None)
+    if where.name != path.name or (there and where.parent.name != path.parent.name):
         return None
     return Moved(where)
 
