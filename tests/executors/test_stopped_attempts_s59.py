@@ -37,7 +37,7 @@ def gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # (gone between the open and the read)
         return True
     return stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"Z"
 
