@@ -12,7 +12,7 @@ read as ``fmt_seconds`` writes it (``1h02m``, ``2d03h``, ``365d``): a 50-hour ru
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich.cells import cell_len, set_cell_size
 
@@ -174,6 +174,22 @@ def try_text(
 def plural(n: int, word: str) -> str:
     """``1 task``, ``2 tasks``, ``1,001 tasks`` (grouped, as the filter's counts are)."""
     return f"{n} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+#: Past this many names a list said in a toast names the first few and counts the rest
+#: (``few_names``): a ``git checkout`` of 150 flow files stacked toasts naming each one,
+#: over half an 80x24 screen for seconds.
+MANY_NAMES = 4
+#: The names a list cut short keeps.
+FIRST_NAMES = 3
+
+
+def few_names(names: Sequence[str], noun: str = "files") -> str:
+    """``names`` joined with commas; past ``MANY_NAMES``, the first ``FIRST_NAMES`` and
+    a count of the rest: ``flow_001.py, flow_002.py, flow_003.py and 147 more files``."""
+    if len(names) <= MANY_NAMES:
+        return ", ".join(names)
+    return f"{', '.join(names[:FIRST_NAMES])} and {len(names) - FIRST_NAMES:,} more {noun}"
 
 
 def handled_failures(state: StateType | None, failed: int) -> str:

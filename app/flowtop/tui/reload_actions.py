@@ -33,7 +33,7 @@ from textual.notifications import Notification, Notify
 from textual.timer import Timer
 from textual.widgets import Static
 
-from flowtop.formats import fmt_seconds
+from flowtop.formats import MANY_NAMES, few_names, fmt_seconds
 from flowtop.printable import printable, printable_name
 from flowtop.tui.first_load import LOADING_TICK, NAMED_AFTER, SaysImports
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
@@ -65,22 +65,6 @@ else:
 SETTLED = 1.0
 
 
-#: Past this many files (or flows, or errors) a reload's toast names the first few and
-#: counts the rest (``few_names``): a ``git checkout`` of 150 flow files stacked toasts
-#: naming each one, over half an 80x24 screen for seconds.
-MANY_NAMES = 4
-#: The names a list cut short keeps.
-FIRST_NAMES = 3
-
-
-def few_names(names: Sequence[str], noun: str = "files") -> str:
-    """``names`` joined with commas; past ``MANY_NAMES``, the first ``FIRST_NAMES`` and
-    a count of the rest: ``flow_001.py, flow_002.py, flow_003.py and 147 more files``."""
-    if len(names) <= MANY_NAMES:
-        return ", ".join(names)
-    return f"{', '.join(names[:FIRST_NAMES])} and {len(names) - FIRST_NAMES:,} more {noun}"
-
-
 def loaded_said(summary: str, change: WorkspaceChanged, added: Collection[str]) -> str:
     """``summary`` (``WorkspaceChanged.summary``) saying of the ``added`` modules among the
     change's (flow files the monitor had not loaded before) that they were loaded:
@@ -92,32 +76,7 @@ def loaded_said(summary: str, change: WorkspaceChanged, added: Collection[str]) 
     said = f"Loaded {few_names(new)}" if new else ""
     if old:
         said += f", reloaded {few_names(old)}" if new else f"Reloaded {few_names(old)}"
-    return summary.replace(f"Reloaded {', '.join(change.modules)} (", f"{said} (", 1)
-
-
-def fewer_names(summary: str, change: WorkspaceChanged) -> str:
-    """``summary``'s other lists of names (``WorkspaceChanged.summary``), each cut short
-    past ``MANY_NAMES`` (``few_names``): the files that import a changed helper, and the
-    helpers; the flows removed; the files saved when no flow changed."""
-    importers = [m for m in change.modules if m not in change.helpers]
-    cuts: list[tuple[str, str]] = []
-    if change.helpers and importers:
-        verb = "imports" if len(importers) == 1 else "import"
-        if len(importers) != len(change.modules):
-            cuts.append((f"; {', '.join(importers)} {verb} ", f"; {few_names(importers)} {verb} "))
-        cuts.append(
-            (f" {verb} {', '.join(change.helpers)}", f" {verb} {few_names(change.helpers)}")
-        )
-    if len(change.removed) > 1:
-        removed = "Removed flows "
-        cuts.append(
-            (removed + ", ".join(change.removed), removed + few_names(change.removed, "flows"))
-        )
-    paths = [display_path(path) for path in change.paths]
-    cuts.append((f"No flow changed ({', '.join(paths)})", f"No flow changed ({few_names(paths)})"))
-    for whole, cut in cuts:
-        summary = summary.replace(whole, cut, 1)
-    return summary
+    return summary.replace(f"Reloaded {few_names(change.modules)} (", f"{said} (", 1)
 
 
 def fewer_parts(parts: list[str], more: str) -> list[str]:
@@ -156,7 +115,7 @@ def reload_said(
     summary = summary_said(change)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
-    summary = fewer_names(loaded_said(summary, change, added), change)
+    summary = loaded_said(summary, change, added)
     failing = {real_path(key): error for key, error in now.items()}
     failed = {real_path(key): error for key, error in before.items()}
     new = {real_path(error.path) for error in change.errors}
@@ -185,9 +144,7 @@ def only_reloaded(change: WorkspaceChanged, said: str, added: Collection[str]) -
     loaded: ``added``): no error, no flow removed, no settings or helper module."""
     if change.errors or change.removed or change.settings_changed or change.helpers:
         return False
-    return bool(change.modules) and said == fewer_names(
-        loaded_said(change.summary(), change, added), change
-    )
+    return bool(change.modules) and said == loaded_said(change.summary(), change, added)
 
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..formats import plural
+from ..formats import few_names, plural
 from .load_error import LoadError, display_path
 from .places import real_path
 
@@ -54,25 +54,25 @@ class WorkspaceChanged:
             parts.append(f"Loaded {flows} from {files}")
             return "; ".join(parts)
         if self.modules:
-            reloaded = f"Reloaded {', '.join(self.modules)} ({plural(len(self.flows), 'flow')})"
+            reloaded = f"Reloaded {few_names(self.modules)} ({plural(len(self.flows), 'flow')})"
             # why files nobody saved reloaded: a module they import changed (a flow file
             # itself, at times: "…, zeta.py, which import zeta.py" named it its own importer)
             importers = [m for m in self.modules if m not in self.helpers]
             if self.helpers and importers:
                 verb = "imports" if len(importers) == 1 else "import"
-                subject = "which" if len(importers) == len(self.modules) else ", ".join(importers)
-                reloaded += f"{',' if subject == 'which' else ';'} {subject} {verb} {', '.join(self.helpers)}"
+                subject = "which" if len(importers) == len(self.modules) else few_names(importers)
+                reloaded += f"{',' if subject == 'which' else ';'} {subject} {verb} {few_names(self.helpers)}"
             parts.append(reloaded)
         if self.removed:
             parts.append(
-                f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
+                f"Removed flow{'s' if len(self.removed) > 1 else ''} {few_names(self.removed, 'flows')}"
             )
         if self.settings_changed:
             parts.append(
                 "kept the last good settings" if self.settings_kept else "Reloaded settings"
             )
         if not parts:
-            names = ", ".join(display_path(p) for p in self.paths) or "nothing"
+            names = few_names([display_path(p) for p in self.paths]) or "nothing"
             return f"No flow changed ({names})"
         return "; ".join(parts)
 
