@@ -36,6 +36,7 @@ from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
 from .store_client_prunes import PruneWatch
+from .store_client_replay import replay_runs, runs_to_replay
 from .store_errors import store_writable, unreadable
 from .store_moved import Moved, ParkedTail, moved, store_went
 from .store_notices import ClientEvent, RunsReserved, StoreGone
@@ -174,15 +175,7 @@ class StoreClient:
     def _to_replay(self, reader: StoreReader) -> list[tuple[str, bool]]:
         """The runs to replay, in order, each with whether in outline; prunes noticed now on."""
         self._prunes.start()
-        newest = reader.newest_per_flow()
-        # Older subflow runs first, in outline, so that their parents can name them and the
-        # newest run of their flow replaces them.
-        replays = [(run_id, True) for run_id in reader.older_subflows(newest)]
-        replays += [(record.run_id, False) for record in newest]
-        # Then the other live runs, after the newest each flow shows: a window opened while
-        # two runs of a flow went on knew only the newer (no "2 live runs", `w` had none).
-        replays += [(run_id, False) for run_id in reader.live_besides(newest)]
-        return replays
+        return runs_to_replay(reader)
 
     def _start_following(self, tail: LogTail, end: int) -> None:
         """The replay went up to the id ``end``: what comes later arrives through the
@@ -203,70 +196,34 @@ class StoreClient:
     def _replay_all(
         self, replays: list[tuple[str, bool]], upto: int, *, tolerant: bool = False
     ) -> bool:
-        """Hand the sink the ``replays``' events up to the id ``upto``, in order, through
-        one reader: the outlines of consecutive runs in one batch. A monitor opening on a
-        parent of 2,500 subflow runs opened a connection and handed a batch per run: its
-        runs showed 2.5 s after its first frame, which read "not run yet" meanwhile.
-        ``tolerant`` (on the tail's thread): a run whose log cannot be read now (damaged
-        since it was picked) is said in its place (``LogDamage``) and the others shown;
-        False once the client was told to stop."""
-        replay = LogTail(self.db)
-        outlines: list[LogEvent] = []
-        try:
-            for run_id, outline in replays:
-                if tolerant and self._stop.is_set():
-                    return False
-                try:
-                    events = self._events_of(replay, run_id, upto, outline=outline)
-                except (sqlite3.Error, HistoryError, OSError) as exc:
-                    if not tolerant:
-                        raise
-                    log.warning("%s: cannot replay run %s: %s", self.db, run_id, exc)
-                    replay.close()
-                    replay = LogTail(self.db)
-                    events = [LogDamage(run_id, 0, 0, f"its log cannot be read ({exc})")]
-                outlines += events
-                if not outline and outlines:  # a whole run: handed as it was read
-                    self._hand(outlines)
-                    outlines = []
-            if outlines:
-                self._hand(outlines)
-        finally:
-            replay.close()
-        return True
-
-    def _events_of(
-        self, replay: LogTail, run_id: str, upto: int, *, outline: bool = False
-    ) -> list[LogEvent]:
-        """A run's events up to the id ``upto`` (its start and end only, with
-        ``outline``, when it has finished), read through ``replay``."""
-        events = replay.outline(run_id, upto) if outline else None
-        if events is None:
-            replay.last = 0  # (a tail reads on from its last row: a run's whole log here)
-            events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
-        if not any(isinstance(event, RunStarted) for event in events):
-            # a finished run an older flowtop recorded without a log: its rows tell (with
-            # the interruption a newer one may have logged for it)
-            events = StoreReader(self.db).events_from_rows(run_id) or events
-        return events
+        """Hand on the ``replays``' events up to the id ``upto`` (``replay_runs``)."""
+        return replay_runs(self.db, replays, upto, self._hand, self._stop, tolerant=tolerant)
 
     def _hand(self, events: Sequence[LogEvent]) -> None:
-        """Give ``events`` to the sink, keeping count of the runs it was told are live."""
-        events = self._prunes.handed(events)  # (a cache hit naming a pruned run says so)
-        for event in events:
-            if type(event) is RunStarted:
+        """Give ``events`` to the sink, keeping count of the runs it was told are live, and
+        telling ``_prunes`` the runs handed on and where the cache hits are (a cache hit
+        naming a pruned run says so): in one pass, the monitor's event path."""
+        hits: list[tuple[int, TaskStateChanged]] = []
+        for at, event in enumerate(events):
+            if type(event) is TaskStateChanged:  # (most events: asked first)
+                if event.state is AWAITING_RETRY:
+                    self._waits.setdefault(event.run_id, {})[event.task] = event.attempt
+                if event.reused:
+                    hits.append((at, event))
+            elif type(event) is RunStarted:
                 self._live[event.run_id] = (event.flow, event.run)
+                self._prunes.started(event)
                 if self._gone is not None:  # (kept only once a store went: no cost before)
                     self._handed_since_gone.add(event.run_id)
-            elif type(event) is TaskStateChanged and event.state is AWAITING_RETRY:
-                self._waits.setdefault(event.run_id, {})[event.task] = event.attempt
             elif isinstance(event, RunFinished | RunInterrupted):
                 self._live.pop(event.run_id, None)
                 self._damaged.pop(event.run_id, None)
                 self._waits.pop(event.run_id, None)
+                if type(event) is RunInterrupted:
+                    self._prunes.interrupted(event)
             elif type(event) is LogDamage and event.run_id in self._live:
                 self._damaged[event.run_id] = event
-        self.sink(events)
+        self.sink(self._prunes.marked(events, hits) if hits else events)
 
     def _store_replaced(self, now_file: tuple[int, int], *, said: bool = True) -> Moved | None:
         """The store was deleted (another may be at its name already, ``now_file``), or

@@ -1,13 +1,13 @@
 """What a store client notices of a prune (``flowtop history --prune``, from any process):
 the runs it handed on that the prune took, and the cached results whose source it took.
 
-Apart from ``store_client``, which hands each batch through it (``PruneWatch.handed``)
-and asks it at each look (``PruneWatch.look``). A prune deletes runs and their log rows,
-and nothing of it reaches the log's tail: the client noticed one only when the row its
-tail had read last went with it (``LogTail.rewritten``, read as a store moved in). A
-window went on showing a run of a flow after ``--prune 0 --flow`` it, and a run of any
-flow that a prune took while the screen showed it (an older run ``w`` reached), until a
-restart.
+Apart from ``store_client``, which tells it what each batch it hands on starts and
+holds (``PruneWatch.started``, ``marked``) and asks it at each look (``look``). A prune
+deletes runs and their log rows, and nothing of it reaches the log's tail: the client
+noticed one only when the row its tail had read last went with it (``LogTail.rewritten``,
+read as a store moved in). A window went on showing a run of a flow after ``--prune 0
+--flow`` it, and a run of any flow that a prune took while the screen showed it (an older
+run ``w`` reached), until a restart.
 
 A prune leaves the numbers of the runs it takes given out (``run_numbers``): the count
 of numbers given out less the count of runs grows exactly when runs are deleted, however
@@ -92,23 +92,32 @@ class PruneWatch:
         except (sqlite3.Error, OSError):
             self._mark = None  # the first look that can read it starts from there
 
-    def handed(self, events: Sequence[LogEvent]) -> Sequence[LogEvent]:
-        """``events``, about to be handed on: the runs they start noted, and each cache
-        hit among them that names a pruned run saying so (a copy of them, then)."""
-        hits: list[tuple[int, TaskStateChanged, tuple[str, int]]] = []
-        for at, event in enumerate(events):
-            if type(event) is RunStarted:
-                self._handed[event.run_id] = (event.flow, event.run)
-            elif type(event) is TaskStateChanged:
-                if event.reused and (source := cached_source(event.message)) is not None:
-                    hits.append((at, event, source))  # (reused from a source: no match)
-            elif type(event) is RunInterrupted and event.flow:  # one that died importing
-                self._handed.setdefault(event.run_id, (event.flow, event.run))
-        if not hits:
+    def started(self, event: RunStarted) -> None:
+        """A run handed on (``StoreClient._hand``, which walks each batch once) started."""
+        self._handed[event.run_id] = (event.flow, event.run)
+
+    def interrupted(self, event: RunInterrupted) -> None:
+        """A run handed on was ended for its owner: one that died importing names its
+        flow, and may have started nowhere."""
+        if event.flow:
+            self._handed.setdefault(event.run_id, (event.flow, event.run))
+
+    def marked(
+        self, events: Sequence[LogEvent], hits: Sequence[tuple[int, TaskStateChanged]]
+    ) -> Sequence[LogEvent]:
+        """``events``, about to be handed on, ``hits`` the cache hits among them with their
+        places (``TaskStateChanged.reused``): each that names a pruned run saying so (a
+        copy of them, then; one reused from a source run names none)."""
+        sources = [
+            (at, hit, source)
+            for at, hit in hits
+            if (source := cached_source(hit.message)) is not None
+        ]
+        if not sources:
             return events
-        self._look_up({source for _, _, source in hits})
+        self._look_up({source for _, _, source in sources})
         marked = list(events)
-        for at, hit, source in hits:
+        for at, hit, source in sources:
             if self._sources.get(source):
                 marked[at] = hit._replace(message=pruned_said(hit.message))
         return marked

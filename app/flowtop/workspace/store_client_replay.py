@@ -1,0 +1,92 @@
+"""How a store client hands on the runs a store holds when it reads the store (on open,
+read anew, after a prune): which runs, and their logs up to where its tail takes over.
+
+Apart from ``store_client``, which follows the tail and acts on runs: a replay reads
+whole logs, once, through a reader of its own, where the tail reads rows as they come.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..engine.events import RunStarted
+from .history_records import HistoryError
+from .run_log import LogDamage, LogEvent, LogTail
+from .store_reader import StoreReader
+
+log = logging.getLogger("flowtop.client")
+
+
+def runs_to_replay(reader: StoreReader) -> list[tuple[str, bool]]:
+    """The runs to replay, in order, each with whether in outline."""
+    newest = reader.newest_per_flow()
+    # Older subflow runs first, in outline, so that their parents can name them and the
+    # newest run of their flow replaces them.
+    replays = [(run_id, True) for run_id in reader.older_subflows(newest)]
+    replays += [(record.run_id, False) for record in newest]
+    # Then the other live runs, after the newest each flow shows: a window opened while
+    # two runs of a flow went on knew only the newer (no "2 live runs", `w` had none).
+    replays += [(run_id, False) for run_id in reader.live_besides(newest)]
+    return replays
+
+
+def replay_runs(
+    db: Path,
+    replays: list[tuple[str, bool]],
+    upto: int,
+    hand: Callable[[Sequence[LogEvent]], None],
+    stop: threading.Event,
+    *,
+    tolerant: bool,
+) -> bool:
+    """Hand ``hand`` the ``replays``' events up to the id ``upto``, in order, through
+    one reader: the outlines of consecutive runs in one batch. A monitor opening on a
+    parent of 2,500 subflow runs opened a connection and handed a batch per run: its
+    runs showed 2.5 s after its first frame, which read "not run yet" meanwhile.
+    ``tolerant`` (on the tail's thread): a run whose log cannot be read now (damaged
+    since it was picked) is said in its place (``LogDamage``) and the others shown;
+    False once ``stop`` is set."""
+    replay = LogTail(db)
+    outlines: list[LogEvent] = []
+    try:
+        for run_id, outline in replays:
+            if tolerant and stop.is_set():
+                return False
+            try:
+                events = _events_of(db, replay, run_id, upto, outline=outline)
+            except (sqlite3.Error, HistoryError, OSError) as exc:
+                if not tolerant:
+                    raise
+                log.warning("%s: cannot replay run %s: %s", db, run_id, exc)
+                replay.close()
+                replay = LogTail(db)
+                events = [LogDamage(run_id, 0, 0, f"its log cannot be read ({exc})")]
+            outlines += events
+            if not outline and outlines:  # a whole run: handed as it was read
+                hand(outlines)
+                outlines = []
+        if outlines:
+            hand(outlines)
+    finally:
+        replay.close()
+    return True
+
+
+def _events_of(
+    db: Path, replay: LogTail, run_id: str, upto: int, *, outline: bool
+) -> list[LogEvent]:
+    """A run's events up to the id ``upto`` (its start and end only, with
+    ``outline``, when it has finished), read through ``replay``."""
+    events = replay.outline(run_id, upto) if outline else None
+    if events is None:
+        replay.last = 0  # (a tail reads on from its last row: a run's whole log here)
+        events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
+    if not any(isinstance(event, RunStarted) for event in events):
+        # a finished run an older flowtop recorded without a log: its rows tell (with
+        # the interruption a newer one may have logged for it)
+        events = StoreReader(db).events_from_rows(run_id) or events
+    return events
