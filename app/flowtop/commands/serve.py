@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from ..printable import printable_name, say
 from ..workspace.places import Places
 from .common import bad_path
+from .serve_bind import listen_addresses
 from .serve_tabs import tab_command
 
 #: What ``flowtop serve --help`` says after its one-line summary: the link is a password.
@@ -87,7 +88,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     summary = (parser.description or "").rstrip(".")
     parser.description = f"{summary}. {ABOUT}" if summary else ABOUT
     parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; localhost binds ::1 and 127.0.0.1)",
+    )
     parser.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
     parser.add_argument(
         "--public-url",
@@ -118,7 +123,20 @@ def link_host(host: str, port: int) -> str:
 
 
 def check_bind(host: str, port: int) -> str | None:
-    """Why ``host:port`` cannot be served (one line), or None when it can."""
+    """Why ``host:port`` cannot be served (one line), or None when it can: each address
+    ``host`` listens on (``localhost``: ``::1`` and ``127.0.0.1``) must be free."""
+    addresses = listen_addresses(host)
+    for address in addresses:
+        problem = check_address(address, port)
+        if problem is not None and len(addresses) > 1:  # which of them is not free
+            return f"{problem} (for --host {host}, which listens on {' and '.join(addresses)})"
+        if problem is not None:
+            return problem
+    return None
+
+
+def check_address(host: str, port: int) -> str | None:
+    """:func:`check_bind` for one address (or a name, bound as the OS resolves it)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as exc:
@@ -140,7 +158,8 @@ def check_bind(host: str, port: int) -> str | None:
         try:
             probe.bind(address)
         except OSError as exc:
-            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            shown = f"[{host}]" if ":" in host else host  # [::1]:8000, as in a URL
+            return f"cannot listen on {shown}:{port}: {exc.strerror or exc}"
     return None
 
 

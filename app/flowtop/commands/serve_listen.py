@@ -32,6 +32,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from .serve_bind import listen_addresses
+
 #: Seconds a connection is held without a request (aiohttp's keep-alive timeout, which
 #: also bounds the wait for a new connection's first request: 75 s by default).
 IDLE_TIMEOUT = 10.0
@@ -143,7 +145,9 @@ def listen(
 ) -> None:
     """Serve ``app`` on ``host:port`` on ``loop`` until a stop signal (the loop's signal
     handlers raise ``GracefulExit``), as aiohttp's ``web.run_app`` does, calling
-    ``listening`` once the port listens; at most ``cap`` connections wait for a request."""
+    ``listening`` once the port listens (``localhost``: on both loopbacks,
+    :func:`~flowtop.commands.serve_bind.listen_addresses`); at most ``cap`` connections
+    wait for a request."""
     serving = loop.create_task(_serve(app, host, port, cap, listening))
     try:
         asyncio.set_event_loop(loop)
@@ -174,15 +178,18 @@ async def _serve(
 ) -> None:
     runner = web.AppRunner(await app)
     await runner.setup()
-    listener: asyncio.Server | None = None
+    listeners: list[asyncio.Server] = []
     try:
         assert runner.server is not None
         admission = Admission(runner.server, cap)
         loop = asyncio.get_running_loop()
-        listener = await loop.create_server(admission, host, port, backlog=128)
+        for address in listen_addresses(host):  # localhost: ::1 and 127.0.0.1
+            listeners.append(await loop.create_server(admission, address, port, backlog=128))
+            # port 0: the others listen on the port the first one was given
+            port = port or int(listeners[0].sockets[0].getsockname()[1])
         listening()
         await asyncio.Future()  # until the server stops (this task is cancelled)
     finally:
-        if listener is not None:
+        for listener in listeners:
             listener.close()
         await runner.cleanup()

@@ -146,11 +146,15 @@ def read_envelope(envelope: list[object], text: str, secret: str) -> Message:
 
 
 async def pass_on_messages(
-    websocket: web.WebSocketResponse, service: AppService, secret: str
+    websocket: web.WebSocketResponse, service: AppService, secret: str, pong_wait: float
 ) -> None:
     """The browser's messages to the tab's app (``service``) until the websocket closes;
-    each one that is left out is said on the console (``secret``: the token, never said)."""
+    each one that is left out is said on the console (``secret``: the token, never said),
+    and so is a client that did not answer a ping within ``pong_wait`` seconds (aiohttp's
+    heartbeat closed its tab)."""
     async for message in websocket:
+        if message.type is WSMsgType.ERROR and isinstance(message.data, TimeoutError):
+            continue  # no reply to a ping: said below, once the loop is over
         if message.type is WSMsgType.ERROR:  # aiohttp closes the tab after it
             error = shown(str(message.data), secret)
             say(f"a browser tab's websocket could not read its message ({error}): tab closed")
@@ -171,3 +175,6 @@ async def pass_on_messages(
             await (service.focus() if read.focused else service.blur())
         else:
             say(f"a browser tab {read.what}: left out")
+    # also when the ping went unanswered while a message was passed on (no ERROR then)
+    if isinstance(websocket.exception(), TimeoutError):
+        say(f"a browser tab stopped answering (no reply to a ping in {pong_wait:g} s): closed")

@@ -513,7 +513,8 @@ class GuardedServer(Server):
     ) -> None:
         """The browser's messages to the tab's app; a malformed one is left out, saying so,
         and the tab goes on (textual-serve's loop raised, and the tab closed)."""
-        await pass_on_messages(websocket, app_service, self.token)
+        # aiohttp closes a tab that has not answered a ping within half the heartbeat
+        await pass_on_messages(websocket, app_service, self.token, HEARTBEAT / 2)
 
     async def _until_first_end(self, messages: asyncio.Task[None], tab: TabState) -> None:
         """Wait until the browser's messages end, the tab's app ends, or the server stops."""
