@@ -7,6 +7,7 @@ futures unfinished``; a negative ``timeout`` is Prefect's ``ValueError``."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -68,7 +69,8 @@ def as_completed(futures: Iterable[Any], timeout: float | None = None) -> Iterat
     finished: queue.Queue[Any] = queue.Queue()
 
     def watch(future: Any) -> None:
-        future.wait()
+        with contextlib.suppress(Exception):  # a task run that could not be named: yielded
+            future.wait()
         finished.put(future)
 
     for future in items:

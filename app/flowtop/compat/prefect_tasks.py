@@ -33,9 +33,8 @@ for task workers, which flowtop has not.
 from __future__ import annotations
 
 import copy
-import inspect
 import types
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -47,7 +46,6 @@ from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.prefect_attributes import NO_POLICY
 from ..engine.prefect_context import active_run
-from ..engine.run_names import is_unnamed
 from ..engine.task import Task, TaskDecorator
 from .state_inputs import not_ready, resolve_states
 
@@ -190,12 +188,7 @@ class DropInTask(Task):
             if return_state:
                 return made
             raise
-        called = super().__call__(*args, return_state=return_state, wait_for=wait_for, **kwargs)
-        if not return_state:
-            return called
-        if inspect.iscoroutine(called):  # ``await task(..., return_state=True)``
-            return _state_or_unnamed(called)
-        return _named_state(called)
+        return super().__call__(*args, return_state=return_state, wait_for=wait_for, **kwargs)
 
     def submit(
         self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
@@ -230,18 +223,6 @@ class DropInTask(Task):
         so in annotations (``def retry_on_503(task: Task[..., Any], ...)``) that run at
         import."""
         return types.GenericAlias(cls, params)
-
-
-def _named_state(state: Any) -> Any:
-    """The state a ``return_state=True`` call gives; that of a task run that could not be
-    named is its error, raised, as Prefect raises it (``run_names``)."""
-    if is_unnamed(getattr(state, "data", None)):
-        raise state.data
-    return state
-
-
-async def _state_or_unnamed(awaited: Coroutine[Any, Any, Any]) -> Any:
-    return _named_state(await awaited)
 
 
 async def _refused_async(state: Any, return_state: bool) -> Any:

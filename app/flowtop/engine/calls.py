@@ -38,6 +38,8 @@ from .prefect_api import (
     unmapped,
 )
 from .run_handle import wait_for
+from .states import State as EngineState
+from .states import StateType
 from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
@@ -124,14 +126,17 @@ class PrefectFutureList(list[Any]):
 
 
 class InlineFuture(Future):
-    """``task.submit()`` outside any flow: the call runs (retries included) on a thread."""
+    """``task.submit()`` outside any flow: the call runs (retries included) on a thread.
+    One that could not start (its ``task_run_name`` could not be made) is Failed, and
+    raises why from ``wait()``, ``result()`` and ``final_state()``, as a flow's future."""
 
-    __slots__ = ("_task", "_done", "_state", "_callbacks", "_lock", "task_run_id")
+    __slots__ = ("_task", "_done", "_state", "_raised", "_callbacks", "_lock", "task_run_id")
 
     def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self._task = task
         self._done = threading.Event()
         self._state: Any = None
+        self._raised: Exception | None = None
         self._callbacks: list[Callable[[Any], object]] = []
         self._lock = threading.Lock()
         self.task_run_id = uuid.uuid4()  # a UUID, as Prefect's future's (and a flow's task's)
@@ -139,6 +144,13 @@ class InlineFuture(Future):
         def body() -> None:
             try:
                 self._state = run_inline(task, args, kwargs)
+            except Exception as exc:  # noqa: BLE001 - any naming error, kept to be raised
+                # no attempt started: its task_run_name could not be made (``run_names``,
+                # a naming callable's error too); the call's, raised by wait() and result()
+                self._raised = exc
+                self._state = EngineState(
+                    StateType.FAILED, exc, exc, 1, str(exc), task.name, time.time()
+                )
             finally:
                 with self._lock:
                     self._done.set()
@@ -162,11 +174,14 @@ class InlineFuture(Future):
         return from_engine(self._state, task_run_id=str(self.task_run_id))
 
     def wait(self, timeout: float | None = None) -> None:
-        wait_for(self._done, timeout)
+        if wait_for(self._done, timeout) and self._raised is not None:
+            raise self._raised
 
     def final_state(self, timeout: float | None = None) -> Any:
         if not wait_for(self._done, timeout):  # Prefect 3.9.1's words, as a flow's future's
             raise not_done_within(self.task_run_id, timeout)
+        if self._raised is not None:
+            raise self._raised
         return self.state
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:

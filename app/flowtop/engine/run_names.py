@@ -8,10 +8,12 @@ A name that cannot be made is the call's error, not a run's, as in Prefect 3.9.1
 - a task run's is resolved once, before its first attempt (``task_runs.begin_attempt``):
   one that cannot be (a template naming what the call has not, a naming function that
   raised) fails the task run at once, unretried (:func:`unnamed_decision`), its hooks
-  not called and its code never run; its call raises the error (``future.result()`` of
-  a ``.submit()`` or ``.map()`` too);
-- a flow run's template naming a parameter the call has not is refused before the run
-  starts (:func:`refuse_unfillable`): no run is recorded, no hook called, none retried.
+  not called and its code never run; its call raises the error (``return_state=True``
+  too; a ``.submit()``'s or ``.map()``'s future from ``wait()`` and ``result()``, with
+  ``raise_on_failure=False`` too: ``TaskFuture``, ``InlineFuture``);
+- a flow run's template naming a parameter the call has not, or with a positional field
+  (``run-{}``: Prefect's ``IndexError``), is refused before the run starts
+  (:func:`refuse_unfillable`): no run is recorded, no hook called, none retried.
   A run that cannot be named once begun (one flowtop starts itself, a callable that
   raised, a field missing in a parameter's value) is recorded FAILED before its body,
   and is not retried nor its hooks called either (``DynamicRun._finish``).
@@ -91,12 +93,36 @@ def resolve_run_name(task: Task, args: Any, kwargs: dict[str, Any]) -> str:
     if isinstance(spec, str):
         try:
             return spec.format(**parameters)
-        except (KeyError, IndexError) as exc:
+        except KeyError as exc:
             raise TaskRunNameError(
                 f"task {task.name!r}: task_run_name {spec!r} names {exc} "
                 f"but the call's parameters are {sorted(parameters)}"
             ) from None
+        except IndexError as exc:  # Prefect's ``IndexError``, in flowtop's words
+            raise TaskRunNameIndexError(
+                f"task {task.name!r}: task_run_name {spec!r} {_index_error(spec, exc)} "
+                f"(the call's parameters are {sorted(parameters)})"
+            ) from None
     return task.name
+
+
+class TaskRunNameIndexError(TaskRunNameError, IndexError):
+    """A ``task_run_name`` template with a positional field (``row-{}``), which the
+    call's parameters, given by name, cannot fill, or indexing a parameter's value out
+    of range: an ``IndexError``, as Prefect 3.9.1 raises (checked side by side)."""
+
+
+class FlowRunNameIndexError(FlowRunNameError, IndexError):
+    """A ``flow_run_name`` template with a positional field (``run-{}``): refused before
+    any run (:func:`refuse_unfillable`); an ``IndexError``, as Prefect 3.9.1 raises it
+    from the call (checked side by side), ``return_state=True`` too."""
+
+
+def _index_error(spec: str, exc: IndexError) -> str:
+    """What a template's ``IndexError`` says: its positional field, else Python's words."""
+    if _positional(spec):
+        return "has a positional field ({} or {0}), where only a parameter's name can be"
+    return f"cannot be filled: {exc}"
 
 
 def unnamed(error: BaseException) -> BaseException:
@@ -122,27 +148,38 @@ def unnamed_decision(error: BaseException | None) -> Decision | None:
 
 # -- flow_run_name -------------------------------------------------------------------------
 @functools.lru_cache(maxsize=256)
-def _fields(template: str) -> tuple[str, ...]:
-    """The parameters a template names (``{cfg[region]}``, ``{day:%Y%m%d}``: ``cfg``,
-    ``day``); a positional field (``{}``, ``{0}``) is left to the run's formatting."""
-    names: list[str] = []
+def _heads(template: str) -> tuple[str, ...]:
+    """What each field of a template starts with (``{cfg[region]}``, ``{day:%Y%m%d}``:
+    ``cfg``, ``day``; a positional field, ``{}`` or ``{0}``, ``""`` or ``"0"``)."""
+    heads: list[str] = []
     for _, field, _, _ in string.Formatter().parse(template):
-        head = "" if field is None else field.split(".", 1)[0].split("[", 1)[0]
-        if head and not head.isdigit():
-            names.append(head)
-    return tuple(names)
+        if field is not None:
+            heads.append(field.split(".", 1)[0].split("[", 1)[0])
+    return tuple(heads)
+
+
+def _positional(template: str) -> bool:
+    """Whether ``template`` has a positional field, which no call can fill."""
+    try:
+        return any(not head or head.isdigit() for head in _heads(template))
+    except ValueError:  # an unbalanced brace: its formatting says so
+        return False
 
 
 def refuse_unfillable(flow: FlowFunction, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """A call of ``flow`` whose ``flow_run_name`` template names a parameter the call has
-    not: ``FlowRunNameError`` (a ``KeyError``, as Prefect raises), before any run."""
+    not, before any run: ``FlowRunNameError`` (a ``KeyError``, as Prefect raises); one
+    with a positional field (``run-{}``), ``FlowRunNameIndexError`` (an ``IndexError``)."""
     spec = flow.run_name
     if not isinstance(spec, str) or "{" not in spec:
         return
     try:
-        fields = _fields(spec)
+        heads = _heads(spec)
     except ValueError:  # an unbalanced brace: the run's own formatting says so
         return
+    if _positional(spec):
+        raise _positional_field(flow, spec)
+    fields = [head for head in heads if head]
     parameters = call_parameters(flow.fn, args, kwargs)
     for name in fields:
         if name not in parameters:
@@ -150,8 +187,19 @@ def refuse_unfillable(flow: FlowFunction, args: tuple[Any, ...], kwargs: dict[st
 
 
 def _missing(flow: FlowFunction, spec: str, exc: LookupError) -> FlowRunNameError:
+    if isinstance(exc, IndexError):
+        if _positional(spec):
+            return _positional_field(flow, spec)
+        return FlowRunNameIndexError(f"flow_run_name {spec!r} cannot be filled: {exc}")
     return FlowRunNameError(
         f"flow_run_name {spec!r} names {exc} that is not a parameter of {flow.name!r}"
+    )
+
+
+def _positional_field(flow: FlowFunction, spec: str) -> FlowRunNameIndexError:
+    return FlowRunNameIndexError(
+        f"flow_run_name {spec!r} has a positional field ({{}} or {{0}}), where only "
+        f"a parameter's name of {flow.name!r} can be"
     )
 
 
@@ -183,6 +231,8 @@ def flow_run_name(flow: FlowFunction, run: DynamicRun) -> str:
 
 __all__ = [
     "NOT_NAMED",
+    "FlowRunNameIndexError",
+    "TaskRunNameIndexError",
     "call_parameters",
     "check_run_name",
     "flow_run_name",

@@ -17,6 +17,7 @@ from .flow_result import returned_state_error
 from .prefect_api import State, from_engine, made_by_hand, returned_cancelled, returned_failure
 from .prefect_ids import prefect_uuid
 from .run_handle import WAKE
+from .run_names import is_unnamed
 from .states import StateType
 from .user_threads import UserCodeThread
 
@@ -31,7 +32,9 @@ class TaskFuture(Future):
     """The pending result of ``task.submit(...)`` inside a running ``@flow``.
 
     As Prefect 3's ``PrefectFuture``: ``result()``, ``wait()`` (returns None), ``state``
-    (a Prefect-style ``State``) and ``task_run_id``.
+    (a Prefect-style ``State``) and ``task_run_id``. A task run that could not be named
+    (``run_names``) raises why from ``wait()``, ``result()`` (``raise_on_failure=False``
+    too) and ``final_state()``, as Prefect 3.9.1's future raises it from each.
     """
 
     __slots__ = ("_run", "_tr")
@@ -77,14 +80,24 @@ class TaskFuture(Future):
                 pass
             return True
 
+    def _raise_unnamed(self) -> None:
+        """The error of a task run that could not be named, raised (its call's error)."""
+        with self._run._lock:
+            error = self._tr.exception if self._tr.state is StateType.FAILED else None
+        if error is not None and is_unnamed(error):
+            raise error
+
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the task is final, or ``timeout`` seconds pass (as Prefect: no error)."""
-        self._wait(timeout)
+        """Block until the task is final, or ``timeout`` seconds pass (as Prefect: no error,
+        but a task run that could not be named raises why)."""
+        if self._wait(timeout):
+            self._raise_unnamed()
 
     def final_state(self, timeout: float | None = None) -> Any:
         """Wait for the end and return the Prefect-style ``State``."""
         if not self._wait(timeout):
             raise not_done_within(self.task_run_id, timeout)
+        self._raise_unnamed()
         return self.state
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
@@ -95,6 +108,7 @@ class TaskFuture(Future):
         raises ``UnfinishedRun``."""
         if not self._wait(timeout):
             raise not_done_within(self.task_run_id, timeout)
+        self._raise_unnamed()
         with self._run._lock:
             state = self._tr.to_state()
         if state.type is StateType.COMPLETED:
