@@ -60,6 +60,7 @@ from flowtop.workspace.access import refused
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
+from flowtop.workspace.store_room import StoreRoom
 
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
 LIVE_TICK = 0.1  # countdowns and running durations
@@ -163,7 +164,7 @@ class FlowtopApp(
             compact=True,
         )
         self.table = TaskTable(clock=self.clock, id="tasks")
-        self.detail = DetailPane(id="detail")
+        self.detail = DetailPane(room=StoreRoom(self.workspace.state_dir), id="detail")
         with Horizontal(id="main"):
             yield self.flow_list
             with Vertical(id="right"):

@@ -535,6 +535,20 @@ class RunModel:
             last.message = ev.message or last.message
 
 
+def store_full_waits(row: TaskRow, waiting: str, full: str) -> str:
+    """What a retry whose wait is over waits for (``waiting``: ``RunModel.waiting_for``),
+    given the run store's disk (``full``: ``StoreRoom.full``, "" when it has room). A full
+    one is the cause: its run's process cannot record the attempt's start, or anything
+    since (not even its heartbeat), so no worker or slot the monitor counts explains it,
+    and "a slot …, or its run's process (stopped or busy)" sent the user to the wrong place."""
+    if not full or not waiting or row.state is not S.AWAITING_RETRY:
+        return waiting
+    return (
+        f"room in the run store: {full}, so its run's process cannot record what it does "
+        "(the retry may have started: it shows once there is room)"
+    )
+
+
 def _try_widths(max_attempts: Sequence[int], retry_only: Sequence[bool]) -> tuple[int, int]:
     """The widest TRY texts (long, compact) over every (max, retry only) pair present."""
     long = compact = 3

@@ -40,12 +40,13 @@ from flowtop.looks import (
     run_error_text,
 )
 from flowtop.printable import as_left_on_screen, printable
-from flowtop.tui.model import AttemptView, TaskRow
+from flowtop.tui.model import AttemptView, TaskRow, store_full_waits
 from flowtop.tui.unread_settings import Unreadable
 from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
+from flowtop.workspace.store_room import StoreRoom
 
 #: Characters of one line of a running attempt's output shown (a finished attempt's
 #: traceback and output show their head and tail: ``head_and_tail``).
@@ -419,8 +420,10 @@ class DetailPane(KeyScroll):
     #: another one starts at the top (``show_task``).
     _shown: object = None
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, room: StoreRoom | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        #: The run store's folder, looked at when a due retry has not started (``show_task``).
+        self._room = room
         # Held directly: the app may update the pane before it is mounted.
         self.title_line = Static(id="detail-title")
         self.body = Static(id="detail-body")
@@ -479,6 +482,8 @@ class DetailPane(KeyScroll):
                 text.append(flow_output.rstrip("\n") + "\n")
             self.body.update(text)
         else:
+            if waiting and self._room is not None:  # its cause when the store has no room
+                waiting = store_full_waits(row, waiting, self._room.full(now))
             body = body_text(
                 row, policy, self.styles_now, links, flow_error, flow_output, waiting, now, this_run
             )
