@@ -4,7 +4,9 @@ and a run in it, among the flows of a flow file when PATH is one."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shlex
 import sqlite3
 import sys
 import time
@@ -103,9 +105,12 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if len(targets) > 2:
         return usage(command, f"expected [PATH] [RUN], got {len(targets)} arguments")
     path, run = split_target(targets)
+    if len(targets) == 1 and run is not None and "/" in run:  # `watch OLDPATH`: no run
+        path, run = run, None
     places = places_of(path)
     if isinstance(places, str):
-        return usage(command, places)
+        went = _moved_away(path, run, command)
+        return usage(command, places if went is None else f"{places}: {went}")
     db = places.store_path
     shut = unreachable(db)  # another user's private .flowtop: not "does not exist"
     if shut is not None:
@@ -113,6 +118,16 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if not db.is_file():
         if run is not None and numbered_zero(run):  # never recorded: not "deleted since"
             return usage(command, f"no run #0: {NUMBERS_FROM_1} (no runs yet: {db} does not exist)")
+        went = _moved_away(path, run, command)
+        if went is not None:  # a folder made again where it was (a new checkout)
+            return usage(command, f"no runs yet: {db} does not exist ({went})")
+        if len(targets) == 1 and run is not None:  # `watch OLDPATH`: a path, not a run
+            went = _moved_away(run, None, command)
+            if went is not None:
+                return usage(command, f"{run}: no such file or folder: {went}")
+        renamed = _renamed_beside(db)
+        if renamed is not None:
+            return usage(command, f"no runs yet: {db} does not exist ({renamed})")
         if run is not None:  # a run that was recorded there names a store deleted since
             return usage(
                 command,
@@ -121,6 +136,51 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
             )
         return usage(command, f"no runs yet: {db} does not exist")
     return db, run
+
+
+def _moved_away(path: str, run: str | None, command: str) -> str | None:
+    """Where the workspace ``path`` (a folder, or a flow file's) moved to with its store,
+    when a live flowtop process of this user tells (``store_moved.moved_to``): its runs go
+    on there, and ``flowtop cancel OLDPATH`` said they were deleted with it. None when
+    none tells (nothing is known then: moved, or deleted, as said before)."""
+    from ..workspace.store_moved import moved_to
+
+    given = Path(path)
+    file = given.name if given.suffix == ".py" else None
+    went = moved_to(given.parent if file is not None else given)
+    if went is None:
+        return None
+    target = went / file if file is not None else went
+    then = shlex.join([command, str(target), *([run] if run else [])])
+    return (
+        f"the workspace moved to {printable(str(went))}, its run store with it, and its runs "
+        f"go on there: flowtop {printable(then)}"
+    )
+
+
+def _renamed_beside(db: Path) -> str | None:
+    """What to say of a run store beside the missing ``db``, in a folder of the workspace
+    named for flowtop, not ``.flowtop`` (``mv .flowtop .flowtop-old``): renamed, it is the
+    workspace's no more (its live runs were cancelled, as for one deleted), and only its
+    name keeps flowtop from reading it. None when there is none."""
+    try:
+        with os.scandir(db.parent.parent) as entries:
+            found = sorted(
+                entry.name
+                for entry in entries
+                if "flowtop" in entry.name.lower()  # (``history.db`` is a common name)
+                and entry.is_dir(follow_symlinks=False)
+                and (Path(entry.path) / db.name).is_file()
+            )
+    except OSError:
+        return None
+    if not found:
+        return None
+    beside = Path(found[0]) / db.name
+    return (
+        f"{printable(str(beside))} is a run store: {db.parent.name} renamed? flowtop reads "
+        f"{db.parent.name}/{db.name} alone, and cancels a live run whose store is renamed"
+    )
 
 
 @dataclass(frozen=True)

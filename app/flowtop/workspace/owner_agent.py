@@ -9,11 +9,12 @@ Its errors go to the process's ``History`` (``for_history``): a store damaged in
 pages the agent reads (the ``commands`` table) is said once for the store, with what to
 do, as the history's own writes say it, and ``flowtop run`` exits 1 for it.
 
-A store deleted (or another file put in its place) while runs live leaves them out of
-every other process's reach: their records went with the file, which this process alone
-still writes. The agent notices at its next heartbeat and cancels them (``STORE_GONE``),
-saying why on the process's output, rather than run on unseen and uncancellable: a run
-flowtop cannot record is one ``flowtop run`` refuses to start (``--no-history`` aside).
+A store deleted, renamed (``mv .flowtop .flowtop-old``) or with another file put in its
+place while runs live leaves them out of every other process's reach: their records went
+with the file, which this process alone still writes. The agent notices at its next
+heartbeat and cancels them (``STORE_GONE``), saying why on the process's output, rather
+than run on unseen and uncancellable: a run flowtop cannot record is one ``flowtop run``
+refuses to start (``--no-history`` aside).
 A store that moved away with its folder (``mv proj proj-old``) is neither: its runs go
 on, recorded where it is now (``store_moved``), and the agent follows it there.
 """
@@ -38,7 +39,7 @@ from .load_error import display_path
 from .ownership import HEARTBEAT
 from .reaper import connect
 from .store_errors import store_advice
-from .store_moved import Moved, moved, moved_said
+from .store_moved import Moved, moved, moved_said, renamed_said, renamed_to
 
 if TYPE_CHECKING:
     from ..engine.run import FlowRun
@@ -63,8 +64,8 @@ LOST_WHY = "given up: the run was marked interrupted while its process sent no h
 #: ran (``OwnerAgent._store_gone``): cancelled, its tasks saying ``GONE_WHY``.
 STORE_GONE = "store_gone"
 GONE_WHY = (
-    "cancelled: its run store was deleted or replaced while it ran, so no other flowtop "
-    "could see or cancel it"
+    "cancelled: its run store was deleted, renamed or replaced while it ran, so no other "
+    "flowtop could see or cancel it"
 )
 
 
@@ -352,8 +353,9 @@ class OwnerAgent:
 
     def _store_gone(self) -> None:
         """Cancel this process's runs once the store at ``path`` is not the file this
-        agent writes (deleted with its ``.flowtop``, or another file in its place): no
-        other process can see them, cancel them, or rerun them from what they record."""
+        agent writes (deleted with its ``.flowtop``, renamed with it or alone, or another
+        file in its place): no other process can see them, cancel them, or rerun them
+        from what they record (writing their end into a renamed one does no harm)."""
         if self.store_gone is None:
             now, ours = store_file_id(self.path), self._store
             if now is None or ours is None or ours == NO_FILE or now == ours:
@@ -364,6 +366,10 @@ class OwnerAgent:
                 return
             shown = display_path(self.path)
             self.store_gone = f"{shown} was deleted" if now == NO_FILE else f"{shown} was replaced"
+            where = renamed_to(self.path, ours)  # (``mv .flowtop .flowtop-old``: as deleted)
+            if where is not None:
+                then = "" if now == NO_FILE else ", and another put in its place"
+                self.store_gone = f"{renamed_said(self.path, where)}{then}"
         with self._watched_lock:
             runs = sorted(self._watched)
         for run_id in runs:
