@@ -124,9 +124,12 @@ def _kill_group(process: Any) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _oom_kills() -> int | None:
+def oom_kills() -> int | None:
     """How many processes the kernel's OOM killer has killed since boot (``/proc/vmstat``),
-    None where it does not say; read around an attempt, a few microseconds."""
+    None where it does not say. A count for the whole machine, not for our processes: a
+    rise while a process of ours lived says only that some process ran out of memory
+    meanwhile, so the hint it gives ends in a question mark. Read as a worker (or a run
+    process) starts and again once it has died, never around each attempt."""
     try:
         with open("/proc/vmstat", "rb") as f:
             text = f.read()
@@ -146,7 +149,7 @@ def _oom_kills() -> int | None:
 def died(name: str, code: int | None, *, oom: bool) -> str:
     """How the worker running ``name`` ended: ``code`` is its ``exitcode``, negative for a
     signal (Python's convention, which "exit code -9" made the user decode); ``oom``: the
-    OOM killer killed some process meanwhile."""
+    OOM killer killed some process on the machine while the worker lived (``oom_kills``)."""
     if code is None:
         return f"the process running task {name!r} died"
     if code >= 0:
@@ -201,6 +204,9 @@ class _Worker:
     def __init__(self, ctx: Any) -> None:
         self._killing = threading.Lock()
         self._killed = False
+        #: The machine's OOM kills as the worker started: more once it has died, and a
+        #: SIGKILL says "(out of memory?)" (``died``).
+        self.oom_kills = oom_kills()
         parent, child = ctx.Pipe()
         lifeline, self._lifeline = ctx.Pipe(duplex=False)  # see _end_with_coordinator
         self.process = ctx.Process(
@@ -328,7 +334,6 @@ class ProcessBackend:
         abandoned: Callable[[], bool],
     ) -> tuple[Any, BaseException | None, str]:
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
-        oom_kills = _oom_kills()
         try:
             worker.conn.send_bytes(payload)
             while not worker.conn.poll(POLL):
@@ -346,7 +351,9 @@ class ProcessBackend:
             self._release(worker, keep=False)
             if self.closed:
                 return None, AttemptStopped("the process executor was shut down"), ""
-            oom = oom_kills is not None and (_oom_kills() or 0) > oom_kills
+            before = worker.oom_kills
+            killed = code == -signal.SIGKILL and before is not None  # (read only then)
+            oom = killed and (oom_kills() or 0) > (before or 0)
             return None, ShippingError(died(name, code, oom=oom)), ""
         self._release(worker, keep=True)
         return unpack(data, name, "process")

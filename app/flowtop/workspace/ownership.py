@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..engine.delays import fmt_seconds
+from .process_ends import how_ended
 
 #: The owner of a live run writes its heartbeat at least this often (seconds).
 HEARTBEAT = 1.0
@@ -170,8 +171,9 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
     """
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
-        if not pid_running(owner.pid):
-            return f"its process ({owner.describe()}) is gone"
+        if not pid_running(owner.pid):  # how it ended, where a reader here can tell
+            how = how_ended(owner.pid, owner.start)
+            return f"its process ({owner.describe()}{f', {how}' if how else ''}) is gone"
         if owner.start and process_start(owner.pid) != owner.start:
             return f"its process ({owner.describe()}) is gone (the pid now names another process)"
         return None

@@ -14,7 +14,6 @@ same (``unmarked``), saying why it is not marked.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -29,6 +28,7 @@ from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
+from .dead_runs_tasks import plan_of, while_running
 from .history_records import HistoryError, TaskRecord, stored_counts
 from .log_fold import folded_rows, logged_tasks, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
@@ -237,11 +237,13 @@ def reap(conn: sqlite3.Connection) -> list[str]:
 
 
 def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
-    """What a run whose process is gone (``why``) keeps as its note: for one that started
-    no task, what it did first (``unstarted_runs``: its table may show nothing to tell
-    it). Not for a run its end mark ends (``ended``): it ran, and the store missed its
-    tasks with its end."""
+    """What a run whose process is gone (``why``) keeps as its note, with the tasks it was
+    running (``dead_runs_tasks``): for one that started no task, what it did first
+    (``unstarted_runs``: its table may show nothing to tell it). Not for a run its end
+    mark ends (``ended``): it ran, and the store missed its tasks with its end."""
     done = None if ended else before_any_start(conn, run_id)
+    if done is None and not ended:  # the tasks it was running
+        why = while_running(conn, run_id, why)
     return why if done is None else f"{done}: {why}"
 
 
@@ -279,7 +281,7 @@ def interrupt(
             "FROM runs WHERE run_id = ?",
             (run_id,),
         ).fetchone()
-        plan = _plan(plan_text)
+        plan = plan_of(plan_text)
         tasks = stored_tasks(conn, run_id, plan)
         began: float | None = started  # its body's start: its duration counts from there
         if tasks is not None:  # recorded before schema version 5: its rows are marked
@@ -312,15 +314,6 @@ def interrupt(
             store_schema.mark_ended_rows(conn)
     if runs:
         log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
-
-
-def _plan(plan_text: object) -> list[tuple[str, int, str]]:
-    """A run's plan as its row keeps it (runs recorded before schema version 5)."""
-    try:
-        plan = json.loads(plan_text) if isinstance(plan_text, str | bytes) else []
-    except ValueError:  # damaged by hand: its log still says what ran
-        return []
-    return plan if isinstance(plan, list) else []
 
 
 def last_sign_of_life(
@@ -470,7 +463,7 @@ def _dated(
     known = _DATES.get((path, run_id))
     if known is not None and known[:2] == (newest, heartbeat):
         return known[2]
-    plan = _plan(plan_text)
+    plan = plan_of(plan_text)
     stored = stored_tasks(reader, run_id, plan)
     tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
     ended = last_sign_of_life(tasks or [], started, heartbeat)
