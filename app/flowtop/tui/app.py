@@ -164,7 +164,8 @@ class FlowtopApp(
             compact=True,
         )
         self.table = TaskTable(clock=self.clock, id="tasks")
-        self.detail = DetailPane(room=StoreRoom(self.workspace.state_dir), id="detail")
+        self.store_room = StoreRoom(self.workspace.state_dir)  # the pane's and `n`'s
+        self.detail = DetailPane(room=self.store_room, id="detail")
         with Horizontal(id="main"):
             yield self.flow_list
             with Vertical(id="right"):
@@ -465,10 +466,12 @@ class FlowtopApp(
             self._update_header()
             row = self._selected_row()
             if row is not None and row.state in (StateType.RUNNING, StateType.AWAITING_RETRY):
-                self.detail.show_title(row, self.clock(), all_busy=run.all_busy)
-                waits = run.retry_waits(row, self.clock())
-                if row.state is StateType.AWAITING_RETRY and waits != self.detail.waiting:
-                    self._update_detail()  # its wait is over: what it waits for now
+                now = self.clock()
+                self.detail.show_title(row, now, all_busy=run.all_busy)
+                if row.state is StateType.AWAITING_RETRY:  # its wait over, or its disk full
+                    waits = self.detail.says_waiting(row, run.retry_waits(row, now), now)
+                    if waits != self.detail.waiting:
+                        self._update_detail()  # what it waits for now
 
     def _update_detail(self) -> None:
         if self.selected_error is not None:

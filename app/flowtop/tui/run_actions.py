@@ -23,6 +23,7 @@ from flowtop.printable import printable
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
+from flowtop.tui.model import store_full_waits
 from flowtop.tui.run_control import (
     InProcessControl,
     RunControlError,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
+    from flowtop.workspace.store_room import StoreRoom
 
 
 class NothingToRerun(RunControlError):
@@ -90,6 +92,7 @@ class RunActions(LaunchQueue):
     selected_flow: str | None
     selected_error: str | None
     clock: Clock
+    store_room: StoreRoom  # the run store's disk, as the detail pane looks at it
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
@@ -446,7 +449,8 @@ class RunActions(LaunchQueue):
         self._sync_selection()
         run, row = self.table.run, self._selected_row()
         if run is not None and row is not None and run.is_live and row.state is AWAITING:
-            waits = run.retry_waits(row, self.clock())
+            now = self.clock()  # a full store's disk is the cause the detail pane names
+            waits = store_full_waits(row, run.retry_waits(row, now), self.store_room.full(now))
             if waits:
                 said = f"{row.key}'s wait is over: it waits for {waits}"
                 self.notify(said, severity="warning", markup=False)

@@ -472,6 +472,8 @@ class DetailPane(KeyScroll):
         the one shown starts at its top: it showed where the last one was scrolled to
         (its end, its title out of sight); the same task's output growing keeps the place
         read in it."""
+        if row is not None:
+            waiting = self.says_waiting(row, waiting, now)
         self.waiting = waiting
         self._showing(row)
         self.show_title(row, now, all_busy=all_busy)
@@ -482,12 +484,18 @@ class DetailPane(KeyScroll):
                 text.append(flow_output.rstrip("\n") + "\n")
             self.body.update(text)
         else:
-            if waiting and self._room is not None:  # its cause when the store has no room
-                waiting = store_full_waits(row, waiting, self._room.full(now))
             body = body_text(
                 row, policy, self.styles_now, links, flow_error, flow_output, waiting, now, this_run
             )
             self.body.update(body.renderable())
+
+    def says_waiting(self, row: TaskRow, waiting: str, now: float) -> str:
+        """What the body says ``row`` waits for, given ``waiting`` (``RunModel.waiting_for``):
+        a due retry's, when the run store has no room, is that (``store_full_waits``).
+        Cheap on every tick: the store's file system is looked at once a ``LOOK_EVERY``."""
+        if waiting and self._room is not None:
+            return store_full_waits(row, waiting, self._room.full(now))
+        return waiting
 
     def _showing(self, shown: object) -> None:
         """``shown`` goes in the body: at the top, unless it is what the body showed."""
