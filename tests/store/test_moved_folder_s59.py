@@ -97,6 +97,9 @@ def test_a_detached_run_goes_on_when_its_folder_is_renamed(tmp_path: Path, here:
     first.rename(moved)
     store = moved / ".flowtop" / "history.db"
     _looked_after(store, run_id, renamed_at)
+    # (read while it runs: its end recorded, the log is deleted, there too: s60b)
+    said = (moved / ".flowtop" / "logs" / f"{run_id}.log").read_text()
+    assert f"moved away with its folder to {moved}: the runs of this process go on" in said
     gate.touch()
     wait_until(lambda: _beat_of(store, run_id)[0] != "RUNNING", "the run's end", timeout=30)
     listed = here("history", str(moved))
@@ -105,8 +108,6 @@ def test_a_detached_run_goes_on_when_its_folder_is_renamed(tmp_path: Path, here:
     assert row.split()[:3] == ["gated", "1", "COMPLETED"], listed.stdout
     assert "deleted" not in listed.stdout
     assert not first.exists()  # nothing made again at the old place
-    said = (moved / ".flowtop" / "logs" / f"{run_id}.log").read_text()
-    assert f"moved away with its folder to {moved}: the runs of this process go on" in said
 
 
 @pytest.fixture

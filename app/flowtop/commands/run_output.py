@@ -135,11 +135,13 @@ def forget_log_once_recorded(
     """Delete launched run ``run_id``'s log in ``state_dir`` once ``history`` has stored
     every event, its end's included, waiting up to ``wait`` seconds for the writes: a log
     outlives only a run the store does not have whole, where it is what tells why. Also
-    a run that did not start (``run_start.Reservation``)."""
+    a run that did not start (``run_start.Reservation``). Where the store moved with its
+    folder as the run lived, the log is deleted there (``store_place``), not at ``state_dir``."""
     if history.flush(wait) and not history.lost and history.damage is None:
         from ..workspace.launcher import forget_log
 
-        forget_log(state_dir, run_id)
+        moved_to = history.place.moved()
+        forget_log(state_dir if moved_to is None else moved_to.parent, run_id)
 
 
 class DetachedIds:

@@ -43,6 +43,7 @@ from .reaper import reap as reap_runs
 from .reaper import reap_store as reap_store  # re-exported: what readers call
 from .run_numbers import claim_run, record_run
 from .store_errors import store_advice
+from .store_place import StorePlace, let_go_there
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
@@ -149,6 +150,7 @@ class History(StoreReader):
             self._conn = _connect(self.path, check_same_thread=False)
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot open the history database: {exc}") from exc
+        self.place = StorePlace(self.path)  # where it is now: its folder may move (``close``)
         try:
             self._setup()
             self._numbers = _connect(self.path, check_same_thread=False)
@@ -512,8 +514,9 @@ class History(StoreReader):
             except PruneUnfinished as exc:
                 removed = exc.removed
                 log.warning("%s: pruned runs' rows left (%s) for the next prune", self.path, exc)
+        folder = self.place.folder()  # (where it moved with its folder, if it did)
         for run_id in removed:
-            forget_log(self.path.parent, run_id)
+            forget_log(folder, run_id)
         return len(removed)
 
     def compact(self) -> bool:
@@ -556,9 +559,11 @@ class History(StoreReader):
             # a closed store is one file its size: a TUI tailing it, or a connection
             # this process left open, keeps SQLite from doing so as the last one closes
             closing_writes.fold_wal(self._conn, self.path)
+            moved_to = self.place.moved()  # (asked with the file still open)
             self._conn.close()
         with self._number_lock:
             self._numbers.close()
+        let_go_there(moved_to)  # SQLite deleted -wal and -shm at the old path: here too
         with LIVE_LOCK:
             LIVE_OWNERS.discard(self.owner)
 
