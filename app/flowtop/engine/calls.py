@@ -38,6 +38,7 @@ from .prefect_api import (
     unmapped,
 )
 from .run_handle import wait_for
+from .run_names import downstream_error, is_unnamed, parameter_at
 from .states import State as EngineState
 from .states import StateType
 from .user_threads import UserCodeThread
@@ -199,14 +200,16 @@ class InlineFuture(Future):
 
 
 def plain_inputs(
-    args: tuple[Any, ...], kwargs: dict[str, Any]
+    args: tuple[Any, ...], kwargs: dict[str, Any], fn: Callable[..., Any] | None = None
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """A call outside any flow, or a subflow's call: its arguments as the task (or the
     subflow) gets them, as Prefect resolves them. Annotations are unwrapped (``quote``'s
     value as it is); a future, also under ``opaque`` or ``allow_failure``, becomes its
     result (under ``allow_failure``, when it failed, its exception; when its task never
     ran, its upstream failed, None: the data of Prefect's ``NotReady`` state). That is
-    also a future of a ``@flow`` run (kept from one, or the caller's, given to a subflow)."""
+    also a future of a ``@flow`` run (kept from one, or the caller's, given to a subflow).
+    A future of a task run that could not be named raises Prefect's error for ``fn``'s
+    parameter it fills (``run_names.downstream_error``)."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, quote):
@@ -220,7 +223,21 @@ def plain_inputs(
             value = value.unwrap()
         return value.result() if isinstance(value, Future) else value
 
-    return tuple(map(plain, args)), {key: plain(value) for key, value in kwargs.items()}
+    def given(where: int | str, value: Any) -> Any:
+        try:
+            return plain(value)
+        except Exception as exc:
+            if fn is None or not is_unnamed(exc):
+                raise
+            raised = downstream_error(exc, parameter_at(fn, where))
+            if raised is exc:
+                raise
+            raise raised from exc
+
+    return (
+        tuple(given(i, arg) for i, arg in enumerate(args)),
+        {key: given(key, value) for key, value in kwargs.items()},
+    )
 
 
 def submit(
@@ -241,7 +258,7 @@ def submit(
             )
         if wait_for is not None:
             wait_all(wait_for)
-        return InlineFuture(task, *plain_inputs(args, kwargs))
+        return InlineFuture(task, *plain_inputs(args, kwargs, task.fn))
     return run.submit_call(task, args, kwargs, wait_for=wait_for)
 
 
@@ -289,6 +306,20 @@ def given_as_prefect(value: Any) -> Any:
     return value if isinstance(value, Future) else state.result(raise_on_failure=False, _sync=True)
 
 
+def _given_as_prefect(task: Task, where: int | str, value: Any) -> Any:
+    """``given_as_prefect``; a future of a task run that could not be named raises
+    Prefect's error for the parameter it fills (``run_names.downstream_error``)."""
+    try:
+        return given_as_prefect(value)
+    except Exception as exc:
+        if not is_unnamed(exc):
+            raise
+        raised = downstream_error(exc, parameter_at(task.fn, where))
+        if raised is exc:
+            raise
+        raise raised from exc
+
+
 def map_calls(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
 ) -> PrefectFutureList:
@@ -297,8 +328,8 @@ def map_calls(
     errors say Prefect's words (``map_rules``)."""
     prefect = task.maps_as_prefect
     if prefect:
-        args = tuple(map(given_as_prefect, args))
-        kwargs = {key: given_as_prefect(value) for key, value in kwargs.items()}
+        args = tuple(_given_as_prefect(task, i, value) for i, value in enumerate(args))
+        kwargs = {key: _given_as_prefect(task, key, value) for key, value in kwargs.items()}
     spread = [_items(a, prefect) for a in args]
     spread_kw = {k: _items(v, prefect) for k, v in kwargs.items()}
     signature = task._signature  # bound and generator copies keep the function's own

@@ -334,7 +334,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
                     f"flow {self.name!r}: subflow runs nested {MAX_NESTING} deep; does a flow "
                     "call itself with no end?"
                 )
-            args, kwargs = plain_inputs(args, kwargs)  # its parameters are values, as in Prefect
+            args, kwargs = plain_inputs(
+                args, kwargs, self.fn
+            )  # its parameters are values, as in Prefect
             with child_of(parent.run_id):
                 run = parent.runner.start(self, args=args, kwargs=kwargs)
             assert isinstance(run, DynamicRun)  # a FlowFunction always starts one

@@ -34,6 +34,7 @@ from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import RerunCache, call_hash, first_attempt
+from .run_names import downstream_error, is_unnamed, parameter_holding, unnamed_run
 from .states import CANCELLED, StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
@@ -136,6 +137,8 @@ class DynamicRun(FlowRetries):
         except Exception as exc:  # noqa: BLE001 - the user's flow_run_name: the run fails with it
             hide_own_frames(exc)
             self._name_error = exc
+        if self._name_error is not None:  # ``return_state=True`` raises it, as Prefect
+            unnamed_run(self._name_error, self.run_id)
         with self._lock:
             self._emit(
                 RunStarted(
@@ -335,7 +338,7 @@ class DynamicRun(FlowRetries):
                 up = self.tasks[up_key]
                 if up.state is StateType.COMPLETED:
                     continue
-                if up.state.is_final and up_key in tolerant and up.state is not CANCELLED:
+                if up_key in tolerant and _tolerable(up):
                     continue  # ``allow_failure``: a failure, not a cancel, as in Prefect
                 if up.state.is_final:
                     failed_upstream = up
@@ -378,13 +381,25 @@ class DynamicRun(FlowRetries):
             parent, child = stack.pop()
             if child.state is not StateType.PENDING:
                 continue
-            if parent.state is not CANCELLED and parent.key in self._tolerant.get(child.key, ()):
+            if _tolerable(parent) and parent.key in self._tolerant.get(child.key, ()):
                 child.waiting_on -= 1
                 if child.waiting_on == 0:
                     self._ready(child)
                 continue
             self._mark_upstream_failed(child, parent)
             stack.extend((child, grandchild) for grandchild in child.children)
+
+    def _mark_upstream_failed(self, tr: TaskRun, failed: TaskRun) -> None:
+        """As the runner's; an upstream that could not be named (or that waited on one)
+        gives ``tr`` the error its call raises, as Prefect's (``run_names``)."""
+        error = failed.exception
+        if not isinstance(error, BaseException) or not is_unnamed(error):
+            super()._mark_upstream_failed(tr, failed)
+            return
+        why = f"upstream task {failed.key!r} did not complete"
+        raised = downstream_error(error, parameter_holding(tr.node, failed.key))
+        self._transition(tr, StateType.UPSTREAM_FAILED, message=why, exception=raised)
+        self._unfinished -= 1
 
     def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
         """As the runner's; an ``allow_failure`` input whose task failed is its exception."""
@@ -549,3 +564,12 @@ class DynamicRun(FlowRetries):
             args=self._args,
             kwargs=dict(self._kwargs),
         )
+
+
+def _tolerable(up: TaskRun) -> bool:
+    """Whether ``allow_failure`` lets a task go on once ``up`` is final: it failed (not
+    cancelled, as in Prefect), and not because its run could not be named (``run_names``:
+    Prefect raises that error on waiting for its future, ``allow_failure`` or not)."""
+    if not up.state.is_final or up.state is CANCELLED:
+        return False
+    return not (isinstance(up.exception, BaseException) and is_unnamed(up.exception))

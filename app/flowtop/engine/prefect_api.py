@@ -61,6 +61,7 @@ from .prefect_state import state_exception as state_exception
 from .prefect_state import states_failed as states_failed
 from .run_loggers import MissingContextError as MissingContextError  # re-exported, as before
 from .run_loggers import get_run_logger as get_run_logger
+from .run_names import named_not
 from .states import State as EngineState
 from .states import StateType
 
@@ -254,12 +255,15 @@ def outcome_state(value: Any, error: BaseException | None, run_id: str | None) -
 
 def state_of_call(call: Callable[[], Any]) -> State[Any]:
     """What a flow call with ``return_state=True`` gives: ``call()``'s outcome as a state
-    (``outcome_state``), the exception it raised (not a ``BaseException``) as Failed."""
+    (``outcome_state``), the exception it raised (not a ``BaseException``) as Failed,
+    except why the run's ``flow_run_name`` could not be made (``run_names``)."""
     told()  # (what an earlier call on this thread left unread)
     try:
         value = call()
-    except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
+    except Exception as exc:
         last = told()
+        if named_not(exc, None if last is None else last.run_id):
+            raise  # its flow_run_name could not be made: raised, as in Prefect 3.9.1
         return _named(outcome_state(None, exc, None if last is None else last.run_id), last)
     last = told()
     return _named(outcome_state(value, None, None if last is None else last.run_id), last)

@@ -16,7 +16,16 @@ A name that cannot be made is the call's error, not a run's, as in Prefect 3.9.1
   (:func:`refuse_unfillable`): no run is recorded, no hook called, none retried.
   A run that cannot be named once begun (one flowtop starts itself, a callable that
   raised, a field missing in a parameter's value) is recorded FAILED before its body,
-  and is not retried nor its hooks called either (``DynamicRun._finish``).
+  and is not retried nor its hooks called either (``DynamicRun._finish``); its call
+  raises why, ``return_state=True`` too (:func:`unnamed_run`, ``state_of_call``).
+
+A task or subflow given such a task run's future raises from its call too, as Prefect
+3.9.1 does when it waits on the future (checked side by side; ``allow_failure`` does not
+help): its error as it is when the future is only waited for (``wait_for=[future]``),
+Prefect's ``PrefectException: Failed to resolve inputs in parameter 'x'. …`` (from that
+error) when it is an argument (:func:`downstream_error`). A task's run ends
+``UPSTREAM_FAILED`` with that error, which its call, its future and its own downstream
+tasks raise in turn (``DynamicRun._mark_upstream_failed``).
 """
 
 from __future__ import annotations
@@ -31,12 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_run, set_run
 from .errors import FlowRunNameError, TaskRunNameError
+from .graph import find_refs
 from .policy import Decision
+from .prefect_exceptions import PrefectException
 from .states import FAILED
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
     from .dynamic_run import DynamicRun
+    from .graph import Node
     from .task import Task
 
 #: Set on the error of a task run whose ``task_run_name`` could not be resolved: what its
@@ -146,6 +158,59 @@ def unnamed_decision(error: BaseException | None) -> Decision | None:
     return Decision(False, FAILED, error=error, reason=NOT_NAMED)
 
 
+# -- what waits on such a task run --------------------------------------------------------
+#: Prefect 3.9.1's words for an argument whose future raised when waited on.
+_NOT_RESOLVED = (
+    "Failed to resolve inputs in parameter {!r}. If your parameter type is not supported,"
+    " consider using the `quote` annotation to skip resolution of inputs, or the `opaque`"
+    " annotation to resolve the value without traversing its contents."
+)
+
+
+def downstream_error(error: BaseException, parameter: str | None) -> BaseException:
+    """What a call given the future of a task run that could not be named (``error``, or
+    the error a call given one raised) raises: ``error`` itself when the future is only
+    waited for (``parameter`` None) or when ``error`` is a ``PrefectException`` already,
+    else Prefect's ``PrefectException`` naming the ``parameter`` that holds it, from
+    ``error``. Marked as ``error`` is, so its call and its future raise it."""
+    if parameter is None or isinstance(error, PrefectException):
+        return error
+    wrapped = PrefectException(_NOT_RESOLVED.format(parameter))
+    wrapped.__cause__ = error
+    return unnamed(wrapped)
+
+
+def parameter_holding(node: Node, key: str) -> str | None:
+    """The first parameter (in the signature's order, as Prefect resolves them) of
+    ``node``'s call whose argument holds task ``key``'s future, or None (waited for)."""
+    parameters = call_parameters(node.task.fn, tuple(node.args), node.kwargs)
+    for name, value in parameters.items():
+        if any(ref.key == key for ref in find_refs(value)):
+            return name
+    return None
+
+
+def parameter_at(fn: Callable[..., Any], where: int | str) -> str:
+    """The parameter of ``fn`` that positional argument ``where`` (or keyword) fills."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return f"arg{where}" if isinstance(where, int) else where
+    kinds = inspect.Parameter
+    if isinstance(where, int):
+        positional = [
+            p for p in parameters if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)
+        ]
+        if where < len(positional):
+            return positional[where].name
+        rest = [p.name for p in parameters if p.kind is kinds.VAR_POSITIONAL]
+        return rest[0] if rest else f"arg{where}"
+    if any(p.name == where and p.kind is not kinds.POSITIONAL_ONLY for p in parameters):
+        return where
+    rest = [p.name for p in parameters if p.kind is kinds.VAR_KEYWORD]
+    return rest[0] if rest else where
+
+
 # -- flow_run_name -------------------------------------------------------------------------
 @functools.lru_cache(maxsize=256)
 def _heads(template: str) -> tuple[str, ...]:
@@ -203,6 +268,22 @@ def _positional_field(flow: FlowFunction, spec: str) -> FlowRunNameIndexError:
     )
 
 
+#: Set on why a flow run could not be named (its begun run's id): a call of the flow with
+#: ``return_state=True`` raises it, as Prefect 3.9.1 does, rather than give a Failed state.
+_UNNAMED_RUN = "_flowtop_unnamed_flow_run"
+
+
+def unnamed_run(error: BaseException, run_id: str) -> None:
+    """Mark ``error`` as why flow run ``run_id`` could not be named (see the module doc)."""
+    with contextlib.suppress(AttributeError, TypeError):  # (__slots__: a Failed state, as before)
+        setattr(error, _UNNAMED_RUN, run_id)
+
+
+def named_not(error: BaseException, run_id: str | None) -> bool:
+    """Whether ``error`` is why flow run ``run_id`` (the run a call made) was not named."""
+    return run_id is not None and getattr(error, _UNNAMED_RUN, None) == run_id
+
+
 def flow_run_name(flow: FlowFunction, run: DynamicRun) -> str:
     """Prefect's ``flow_run_name`` for ``run`` ("" without one): the template filled with
     the call's parameters, or the callable's string, called in the run's context
@@ -235,10 +316,15 @@ __all__ = [
     "TaskRunNameIndexError",
     "call_parameters",
     "check_run_name",
+    "downstream_error",
     "flow_run_name",
     "is_unnamed",
+    "named_not",
+    "parameter_at",
+    "parameter_holding",
     "refuse_unfillable",
     "resolve_run_name",
     "unnamed",
     "unnamed_decision",
+    "unnamed_run",
 ]

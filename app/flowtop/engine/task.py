@@ -210,7 +210,7 @@ class Task(PrefectTaskAttributes):
             return future.final_state() if return_state else future.called()
         if wait_for is not None:
             wait_all(wait_for)
-        args, kwargs = plain_inputs(args, kwargs)
+        args, kwargs = plain_inputs(args, kwargs, self.fn)
         if self.is_async:  # as in Prefect: a coroutine, to await
             return run_inline_async(self, args, kwargs, return_state)
         return outcome(run_inline(self, args, kwargs), return_state)

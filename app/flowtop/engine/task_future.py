@@ -21,6 +21,9 @@ from .run_names import is_unnamed
 from .states import StateType
 from .user_threads import UserCodeThread
 
+#: The states whose task run may hold its call's error (``run_names``).
+_CALL_ERRORS = (StateType.FAILED, StateType.UPSTREAM_FAILED)
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -81,9 +84,10 @@ class TaskFuture(Future):
             return True
 
     def _raise_unnamed(self) -> None:
-        """The error of a task run that could not be named, raised (its call's error)."""
+        """The error of a task run that could not be named, raised (its call's error), or
+        of one waiting on such a run (``run_names.downstream_error``)."""
         with self._run._lock:
-            error = self._tr.exception if self._tr.state is StateType.FAILED else None
+            error = self._tr.exception if self._tr.state in _CALL_ERRORS else None
         if error is not None and is_unnamed(error):
             raise error
 
