@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def command_said(words: Sequence[str]) -> str:
     """``flowtop run``, as the command ``words`` name is said (``flowtop`` for ``--help``),
     known before they are parsed: an interrupt may come first."""
-    first = next((word for word in words if word != "--prefect-compat"), None)
+    first = next(iter(spelt_out([word for word in words if word != "--prefect-compat"])), None)
     if first in ("-h", "--help", "--version"):
         return "flowtop"
     return f"flowtop {first if first in COMMANDS else 'open'}"
@@ -260,6 +260,9 @@ def run_command(words: list[str]) -> int:
         from .compat import ENV_FLAG
 
         os.environ[ENV_FLAG] = "1"
+    if help_of_no_command(args_list):
+        return 2
+    args_list = spelt_out(args_list)
     if not args_list or (
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):
@@ -350,6 +353,55 @@ def refused_in_gone_folder(args: argparse.Namespace) -> bool:
     return why is not None
 
 
+#: Words that are options when no file or folder of that name is here: ``flowtop help
+#: [COMMAND]`` and ``flowtop version``, as git's and pip's ``help``.
+WORDS = ("help", "version")
+
+
+def is_path(word: str) -> bool:
+    """Whether ``word`` names a file or folder here (a dangling symlink too)."""
+    return Path(word).exists() or Path(word).is_symlink()
+
+
+def spelt_out(words: list[str]) -> list[str]:
+    """``words`` with ``help``, ``help COMMAND`` and ``version`` as the options they mean
+    (``--help``, ``COMMAND --help``, ``--version``): ``flowtop help`` said ``flowtop open:
+    help: no such file or folder``. A file or folder of that name is opened, as before."""
+    if not words or words[0] not in WORDS or is_path(words[0]):
+        return words
+    if words[0] == "version":
+        return ["--version", *words[1:]]
+    if len(words) > 1 and words[1] in COMMANDS:
+        return [words[1], "--help", *words[2:]]
+    return ["--help", *words[1:]]
+
+
+def help_of_no_command(words: Sequence[str]) -> bool:
+    """Say so when ``words`` ask the help of a command there is not (``flowtop help
+    hist``); True when it was said (a usage error, exit 2)."""
+    if len(words) < 2 or words[0] != "help" or is_path("help"):
+        return False
+    word = words[1]
+    if word in COMMANDS or word.startswith("-"):
+        return False
+    from .printable import say
+
+    said = f"{word!r} is no command{suggestion(word, list(COMMANDS))}"
+    say(see_help("flowtop", said), command="flowtop help")
+    return True
+
+
+def suggestion(word: str, names: Sequence[str]) -> str:
+    """`` (did you mean 'history'?)``: the one name ``word`` starts (``hist``), else the
+    closest (``hsitory``), else "". The closest of ``hist`` was ``list``."""
+    starting = [name for name in names if name.startswith(word)]
+    if len(starting) == 1:
+        return f" (did you mean {starting[0]!r}?)"
+    from .engine.suggest import did_you_mean
+
+    return did_you_mean(word, names)
+
+
 def mistyped_command(word: str) -> bool:
     """Say so when ``word``, taken for ``flowtop [PATH]``, is no file or folder but close to
     a command's name (``flowtop lst``); True when it was said (a usage error, exit 2).
@@ -357,12 +409,11 @@ def mistyped_command(word: str) -> bool:
     Said in the form of every usage error (``Parser.error``), naming both things the word
     could have been: ``flowtop: 'lst' is no command (did you mean 'list'?), nor a file or
     folder to open (see flowtop --help)``. ``flowtop``: no command was chosen."""
-    if not word.isidentifier() or Path(word).exists() or Path(word).is_symlink():
+    if not word.isidentifier() or is_path(word):
         return False  # (`run.py`, `./lst`: a path meant, however close to a name)
-    from .engine.suggest import did_you_mean
     from .printable import say
 
-    hint = did_you_mean(word, COMMANDS)
+    hint = suggestion(word, [*COMMANDS, *WORDS])
     if hint:  # (a path was perhaps meant: it is not there either)
         said = f"{word!r} is no command{hint}, nor a file or folder to open"
         say(see_help("flowtop", said), command="flowtop")
