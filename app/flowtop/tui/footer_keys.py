@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 
 from flowtop.engine.states import StateType
+from flowtop.looks import NOT_STARTED
 from flowtop.tui.bindings import (
     ALWAYS_IN_FOOTER,
     FILTER_FOOTER,
@@ -96,8 +97,13 @@ def stands_for_source(run: RunModel) -> bool:
     broken, or it was cancelled or its process killed while the file imported): a rerun
     of it reruns its source, reusing what that source completed (``reruns.not_started``),
     so `f` reruns the failed tasks. (A source that ran none either is not in memory to
-    ask; `f` then runs every task under that label too.) A completed rerun did start."""
-    return run.rerun_of is not None and run.state is not StateType.COMPLETED
+    ask; `f` then runs every task under that label too.) A completed rerun did start,
+    but one that found nothing to rerun (COMPLETED, "did not start: nothing to rerun"):
+    `f Run again` on it ran nothing again, recording one more such run each time."""
+    if run.rerun_of is None:
+        return False
+    unstarted = run.error is not None and run.error.type == NOT_STARTED
+    return unstarted or run.state is not StateType.COMPLETED
 
 
 def rerun_words(action: str, label: str, *, again: bool) -> str:

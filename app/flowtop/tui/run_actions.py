@@ -9,7 +9,7 @@ resulting events come back through the event buffer.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 
 from flowtop.engine.states import StateType
-from flowtop.looks import STATE_LOOK
+from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
@@ -39,6 +39,7 @@ from flowtop.tui.workspace_view import OneFile
 AWAITING = StateType.AWAITING_RETRY
 
 if TYPE_CHECKING:
+    from flowtop.engine.events import ErrorInfo
     from flowtop.tui.clock import Clock
     from flowtop.tui.model import RunModel, TaskRow
     from flowtop.tui.run_control import RunControl, WaitAct
@@ -50,6 +51,14 @@ if TYPE_CHECKING:
 
 class NothingToRerun(RunControlError):
     """`f` on a completed run whose code changed nothing since: said, no run started."""
+
+
+#: How many of a flow's newest runs `R` looks through for the last one that started.
+RUNS_BACK_FOR_PARAMETERS = 20
+
+
+def _did_not_start(error: ErrorInfo | None) -> bool:
+    return error is not None and error.type == NOT_STARTED
 
 
 @dataclass(eq=False)
@@ -214,10 +223,29 @@ class RunActions(LaunchQueue):
                 self._start(name, parameters)
 
         shape = self.workspace.shapes[name]
-        latest = self.store.latest_for(name)  # else what its file's __main__ block gives it
-        last = latest.parameters if latest is not None else shape.main_block_parameters
+        last = self._last_parameters(name)  # else what its file's __main__ block gives it
+        if last is None:
+            last = shape.main_block_parameters
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
         self.push_screen(RunForm(name, shape.parameters, last, check), given)
+
+    def _last_parameters(self, name: str) -> Mapping[str, Any] | None:
+        """The parameters of ``name``'s newest run that started, None when it has none: one
+        that did not (a rerun that found nothing to rerun, a file broken at launch) was
+        called with nothing, and `R` took its empty parameters over the last run's. The
+        monitor keeps only the newest run, so an older one is read from the history then
+        (None when it cannot be read: the form shows what the code gives)."""
+        latest = self.store.latest_for(name)
+        if latest is None or not _did_not_start(latest.error):
+            return None if latest is None else latest.parameters
+        try:
+            for record in self.workspace.history.runs(name, limit=RUNS_BACK_FOR_PARAMETERS):
+                error = record.error or {}
+                if error.get("type") != NOT_STARTED:
+                    return record.parameters
+        except Exception:  # noqa: BLE001 - an unreadable history leaves the code's defaults
+            return None
+        return None
 
     def _queue(self, write: StoreWrite) -> None:
         """Start a run, or send a request for one, on a thread: its store write may wait

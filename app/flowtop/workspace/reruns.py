@@ -20,6 +20,7 @@ from typing import Any
 from ..engine.binding import unwrapped
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow
+from ..engine.flow_package import FLOW_PACKAGE
 from ..engine.parameters import call_for
 from ..engine.rerun_cache import SourceCalls
 from ..engine.rerun_reuse import reusable
@@ -165,11 +166,11 @@ def replays_nothing(flow: FlowFunction, started: float | None, calls: int, *, re
 def _saved_since(flow: FlowFunction, started: float) -> bool:
     """Whether a file of ``flow``'s folder tree that its code may run was saved after
     ``started`` (wall clock): its own file, every module of the tree this process has
-    imported (a helper's helper, ``from cfg import REGIONS``, ``import lib.helpers``),
-    every file of the tree its file imports, at any depth, in a function's body too
-    (``ImportGraph``), and the files of the functions its module names. True when one
-    cannot be read. Not seen: a helper outside the tree, and a file copied with its old
-    mtime kept (``cp -p``): README says so."""
+    imported, other flow files aside (a helper's helper, ``from cfg import REGIONS``,
+    ``import lib.helpers``), every file of the tree its file imports, at any depth, in a
+    function's body too (``ImportGraph``), and the files of the functions its module
+    names. True when one cannot be read. Not seen: a helper outside the tree, and a file
+    copied with its old mtime kept (``cp -p``): README says so."""
     fn = unwrapped(flow.fn)
     own = _file_of(fn)
     if own is None:
@@ -187,10 +188,16 @@ def _saved_since(flow: FlowFunction, started: float) -> bool:
 
 
 def _imported_under(root: Path) -> set[Path]:
-    """The files of the modules in ``sys.modules`` that lie in ``root``'s tree."""
+    """The files of the modules in ``sys.modules`` that lie in ``root``'s tree, but the
+    flow files the workspace loaded as such (``flowtop_flows.*``): the flow host loads
+    every flow file of the folder, and one added or saved beside the flow (which does
+    not import it: else ``ImportGraph`` names it) offered `f` on its completed run, whose
+    rerun then found nothing to run."""
     prefixes = tuple({str(root) + os.sep, os.path.realpath(root) + os.sep})
     found: set[Path] = set()
-    for module in list(sys.modules.values()):
+    for name, module in list(sys.modules.items()):
+        if name.startswith(FLOW_PACKAGE + "."):
+            continue
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and os.path.abspath(file).startswith(prefixes):
             found.add(Path(file))
