@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -49,6 +50,7 @@ class RunTable(DataTable[Any]):
     _last_row_asked = False
 
     def on_resize(self) -> None:
+        self._restop()
         self.post_message(self.Resized())
 
     def action_scroll_bottom(self) -> None:
@@ -68,6 +70,13 @@ class RunTable(DataTable[Any]):
         if self._last_row_asked and self.row_count > before:
             self.move_cursor(row=self.row_count - 1)
 
+    #: Where ``→`` last scrolled past the table's own end, to a column's left edge (0:
+    #: not past it): the table is as much wider there, blank at its right, so the column
+    #: before it is out of view whole. Scrolled no further than the table's end, a table
+    #: a few cells too wide hid the first of them only (`tate`, `eted`, a ``✓`` lost).
+    _snap = 0
+    _moving = False
+
     def _column_starts(self) -> list[int]:
         """Where each column that scrolls starts, as ``scroll_x`` counts: from the first
         one past the fixed columns, which stay where they are."""
@@ -77,17 +86,73 @@ class RunTable(DataTable[Any]):
             x += column.get_render_width(self)
         return starts
 
+    def _view_width(self) -> int:
+        return self.container_size.width - self.scrollbar_size_vertical
+
+    def _own_end(self) -> int:
+        """How far ``scroll_x`` goes with no blank past the last column (these tables
+        have no row labels)."""
+        own = sum(column.get_render_width(self) for column in self.columns.values())
+        return own - self._view_width()
+
+    def _stops(self) -> list[int]:
+        """Where ``→`` and ``←`` stop: each scrolling column's left edge, up to the first
+        from which all the rest shows (its last cell of padding aside, as
+        ``columns_past_edge`` counts), past the table's end if need be; or, the last
+        column being wider than the view, the table's end too."""
+        end = self._own_end()
+        stops: list[int] = []
+        for start in self._column_starts():
+            stops.append(start)
+            if start >= end - self.cell_padding:
+                return stops
+        return [*stops, end] if end > 0 else [0]
+
+    def validate_virtual_size(self, size: Size) -> Size:
+        """The size DataTable works out, wide enough for ``scroll_x`` to reach ``_snap``."""
+        if not self._snap:
+            return size
+        return Size(max(size.width, self._snap + self._view_width()), size.height)
+
+    def _scroll_to_stop(self, x: int) -> None:
+        """Scrolled to ``x``, the table made wider for it if it is past its end."""
+        end = self._own_end()
+        self._snap = x if x > end else 0
+        self._moving = True  # (``watch_virtual_size``: not yet where it goes)
+        try:
+            self.virtual_size = Size(end + self._view_width(), self.virtual_size.height)
+        finally:
+            self._moving = False
+        self.scroll_to(x=x, animate=False, immediate=True)
+
+    def _restop(self) -> None:
+        """At the last stop at or before where it is scrolled to, the columns or the view
+        having changed: a column that widened, a wider screen or a column made fixed
+        would otherwise leave another cut on its left, or blank room no longer needed."""
+        now = round(self.scroll_x)
+        x = max([0, *(stop for stop in self._stops() if stop <= now)])
+        if x != now or self._snap != (x if x > self._own_end() else 0):
+            self._scroll_to_stop(x)
+
+    def watch_virtual_size(self) -> None:
+        if self._snap and not self._moving:  # the columns changed, scrolled past the end
+            self._restop()
+
+    def watch_fixed_columns(self) -> None:
+        super().watch_fixed_columns()
+        self._restop()
+
     def action_cursor_right(self) -> None:
         """To the next column's left edge (or as far as the table goes)."""
         now = round(self.scroll_x)
-        ahead = [x for x in self._column_starts() if x > now]
-        self.scroll_to(x=min([*ahead, round(self.max_scroll_x)]), animate=False)
+        ahead = [x for x in self._stops() if x > now]
+        if ahead:
+            self._scroll_to_stop(ahead[0])
 
     def action_cursor_left(self) -> None:
         """To the left edge of the column the view's left edge is in (or the one before)."""
         now = round(self.scroll_x)
-        behind = [x for x in self._column_starts() if x < now]
-        self.scroll_to(x=max([0, *behind]), animate=False)
+        self._scroll_to_stop(max([0, *(x for x in self._stops() if x < now)]))
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """A line as DataTable draws it, but a cell whose text goes on past the right
