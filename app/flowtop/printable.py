@@ -374,6 +374,23 @@ def on_linux_console(environ: Mapping[str, str]) -> bool:
     return term == "linux" or term.startswith("linux-")
 
 
+#: Textual's glyphs for keys (``⏎`` for Enter, ``⌫`` for Backspace) by the names a footer gives
+#: them where they cannot be drawn, as it spells ``esc``: on the console ``⏎`` read as
+#: ``?``, the help key (`? Open run`, `? Keep filter`).
+KEY_NAMES = {"⏎": "enter", "⌫": "backspace"}
+
+
+def key_shown_on(shown: str, environ: Mapping[str, str]) -> str:
+    """A key as a footer or the help draws it (``⏎``, ``^r``), with each glyph the Linux
+    console's font lacks (:func:`console_text`) as the key's name (:data:`KEY_NAMES`)."""
+    if not on_linux_console(environ) or shown.isascii():
+        return shown
+    for glyph, name in KEY_NAMES.items():
+        if glyph in shown and console_text(glyph) != glyph:
+            shown = shown.replace(glyph, name)
+    return shown
+
+
 def console_text(text: str) -> str:
     """``text`` as the Linux console can show it: each symbol its font lacks as its
     :data:`CONSOLE_LOOKALIKES` one, any other as ``?``, as wide as the symbol (``⚡``,

@@ -8,6 +8,7 @@ A key can be rebound by binding id (``"flowtop.run" = "ctrl+r"``), so no hint ma
 from __future__ import annotations
 
 import difflib
+import os
 import unicodedata
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 from textual.screen import Screen
 
 from flowtop.engine.states import StateType
+from flowtop.printable import key_shown_on
 from flowtop.tui.code_rows import GONE, added_since
 from flowtop.tui.key_clashes import loss_message, resolve_keys
 from flowtop.tui.rerun_answers import RerunAnswers
@@ -304,6 +306,12 @@ class KeyActions(RerunAnswers):
         would only say why it cannot act (``f`` on a flow that never ran, ``o`` on a task
         with no error)."""
         return idle_actions(self.key_context())
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Every key the footers, `?` and the hints draw, as Textual writes it (``⏎``,
+        ``esc``, ``^r``), but by its name where the terminal cannot draw its glyph
+        (``key_shown_on``): on the Linux console ⏎ was `?`, read as the help key."""
+        return key_shown_on(super().get_key_display(binding), os.environ)
 
     def key_for(self, action: str) -> str:
         """How the footer shows the key that runs ``action`` now (``r``, or ``^r`` after
