@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.store_reader import StoreReader
 
@@ -36,14 +36,7 @@ def flowtop(
     environment (read at the call: a test's ``monkeypatch.setenv`` counts); a hang fails
     the test instead of the suite. The one way the command tests of every folder start
     it: theirs differed only in the variables (``functools.partial`` binds a folder's)."""
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **env},
-    )
+    return fork_cli.run(args, cwd=cwd, timeout=timeout, env={**os.environ, **env})
 
 
 def flowtop_here(

@@ -7,13 +7,12 @@ emoji and Persian or Indic words need (U+200C, U+200D) and U+200B stay."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.printable import BIDI, has_control, printable, same_length_printable
 from pilot_kit import screen_text, wait_for
 
@@ -67,13 +66,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def flowtop(*args: str, cwd: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = fork_cli.run(args, cwd=cwd, timeout=60)
     return done.stdout + done.stderr
 
 

@@ -28,18 +28,35 @@ from typing import Protocol, TextIO
 #: class, moving nothing; terminals draw it as nothing (``wcwidth`` 0, as Rich measures
 #: it), and Thai, Khmer or Japanese text carries it as a word-break hint.
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#: The format characters a terminal draws as nothing (the soft hyphen, the Mongolian vowel
+#: separator, the word joiner and invisible operators, the byte-order mark, the tags):
+#: ``tags:\U000e0069\U000e0067… end`` showed as ``tags: end``, its hidden text ("ASCII
+#: smuggling") reaching whoever copied or logged it. Names refuse them (``option_checks``);
+#: text shows them as their escapes (``\ufeff``, ``\U000e0069``), as the bidi controls.
+_INVISIBLE = "\u00ad\u180e\u2060-\u206f\ufeff\U000e0000-\U000e007f"
 #: Lone surrogates too: a file name's bytes that are not UTF-8 (``surrogateescape``), which
 #: a terminal gets back raw (0x9b is an 8-bit CSI), show as those bytes (``\xff``); any
 #: other (``\ud800`` in a ``@flow`` parameter, which the store keeps) as its escape, as
 #: the terminal's encoder would write it: six cells, measured as six, so a row that holds
-#: one keeps its columns. The bidirectional controls (:data:`BIDI`) show as theirs too.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + BIDI + "]")
+#: one keeps its columns. The bidirectional controls (:data:`BIDI`) and the invisible
+#: characters (:data:`_INVISIBLE`) show as theirs too.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + BIDI + _INVISIBLE + "]")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
 _PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
 _PICTURES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
 _PICTURES.update({ord(c): f"\\u{ord(c):04x}" for c in BIDI})
+_PICTURES.update({c: ascii(chr(c))[1:-1] for c in (0xAD, 0x180E, 0xFEFF, *range(0x2060, 0x2070))})
+_PICTURES.update({c: f"\\U{c:08x}" for c in range(0xE0000, 0xE0080)})
 _PICTURES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
+#: The flags drawn by tags (England, Scotland, Wales: U+1F3F4, ``gbeng`` in tag letters,
+#: the cancel tag), kept whole; any other tags after U+1F3F4 are hidden text as well.
+_TAG_FLAGS = re.compile(
+    "|".join(
+        "\U0001f3f4" + "".join(chr(0xE0000 + ord(c)) for c in f) + "\U000e007f"
+        for f in ("gbeng", "gbsct", "gbwls")
+    )
+)
 
 
 def same_length_printable(text: str) -> str:
@@ -125,7 +142,14 @@ def printable(text: str) -> str:
         text = _frame_files_on_their_lines(text)
     if not _CONTROL.search(text):
         return text
-    return text.translate(_PICTURES)
+    if "\U0001f3f4" not in text:
+        return text.translate(_PICTURES)
+    pieces: list[str] = []
+    start = 0
+    for flag in _TAG_FLAGS.finditer(text):  # a flag drawn by tags: kept whole
+        pieces += text[start : flag.start()].translate(_PICTURES), flag[0]
+        start = flag.end()
+    return "".join(pieces) + text[start:].translate(_PICTURES)
 
 
 #: Variation selectors 16 and 15: the emoji presentation of the character before

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+import fork_cli
 from cli_kit import wait_for_runs
 
 #: Counts its imports in ``a_slow.imports``, then takes 3 s.
@@ -42,13 +42,7 @@ def quick(n: int = 1) -> int:
 
 
 def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return fork_cli.run(args, cwd=cwd, timeout=60)
 
 
 def finished(folder: Path, run_id: str) -> dict[str, object]:

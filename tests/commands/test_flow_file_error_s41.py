@@ -9,11 +9,11 @@ none`` while the monitor listed many flows. And the "flows:" list was alphabetic
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.commands.common import no_such_flow
 from flowtop.workspace.flow_order import file_order
 
@@ -45,13 +45,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def flowtop(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return fork_cli.run(args, cwd=folder, timeout=120)
 
 
 @pytest.mark.parametrize("path", ["ingest.py", "."])

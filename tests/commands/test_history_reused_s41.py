@@ -7,9 +7,9 @@ run``: an empty attempt, a dash for a duration, the source run unnamed.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+import fork_cli
 
 ETL = """\
 from datetime import timedelta
@@ -37,13 +37,7 @@ def etl() -> int:
 
 
 def flowtop(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = fork_cli.run(args, cwd=folder, timeout=120)
     return done.stdout
 
 

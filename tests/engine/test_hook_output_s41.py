@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop import Flow, StateType, flow, task
 from flowtop.engine.timer import ManualClock
 
@@ -157,14 +157,7 @@ HOOKED = """
 
 
 def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    return fork_cli.run(args, cwd=cwd, timeout=120, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def test_flowtop_history_shows_what_a_task_s_hooks_printed(tmp_path: Path) -> None:

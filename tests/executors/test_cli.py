@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
+
 FLOW = """
     import os
     from pathlib import Path
@@ -41,14 +43,7 @@ FLOW = """
 
 def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return fork_cli.run(args, cwd=cwd, timeout=60, env=env)
 
 
 def test_run_with_the_process_executor_prints_the_same_json(tmp_path: Path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 import urllib.error
 import urllib.request
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.engine.executors import DASHBOARD_ENV, DaskBackend
 
 
@@ -73,14 +73,7 @@ FLOW = """
 
 def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != DASHBOARD_ENV}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return fork_cli.run(args, cwd=cwd, timeout=60, env=env)
 
 
 def test_run_says_where_the_dashboard_is_and_refuses_it_without_a_local_cluster(

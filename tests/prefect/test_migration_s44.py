@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop import flow, task
 from flowtop.compat import prefect_imports
 from flowtop.engine.events import TaskStateChanged
@@ -46,11 +46,9 @@ SUBFLOWS = """
 
 
 def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", "--prefect-compat", *args],
+    return fork_cli.run(
+        ["--prefect-compat", *args],
         cwd=cwd,
-        capture_output=True,
-        text=True,
         timeout=60,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

@@ -24,6 +24,7 @@ import pytest
 import watchfiles
 
 import flowtop as flowtop_package  # `flowtop` is the command below
+import fork_cli
 from flowtop.engine.flow_package import FLOW_PACKAGE
 from flowtop.engine.user_call import current_frames
 from pilot_kit import wait_for
@@ -49,6 +50,10 @@ def flowtop(
 ) -> subprocess.CompletedProcess[str]:
     """``flowtop ARGS`` as a user would type it; a hang fails the test instead of the suite."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    if not prefix:
+        return fork_cli.run(
+            args, cwd=cwd, timeout=timeout, env=env, encoding="utf-8", errors="backslashreplace"
+        )
     return subprocess.run(
         [*prefix, sys.executable, "-m", "flowtop", *args],
         cwd=cwd,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import fork_cli
 from flowtop.workspace import Workspace
 
 #: ``extract`` fails its first call and has no retries of its own: it completes only when
@@ -82,14 +82,7 @@ def test_a_task_flowtop_toml_misnames_still_stops_runs(
 
 def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return fork_cli.run(args, cwd=cwd, timeout=60, env=env)
 
 
 def test_flowtop_run_starts_with_the_rest_of_the_overrides_and_warns(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+import fork_cli
 from flowtop.workspace import Workspace
 
 FLOW = """\
@@ -51,14 +51,7 @@ def test_history_of_a_run_of_a_linked_file_is_found_where_it_was_run(tmp_path):
     env = {**os.environ, "NO_COLOR": "1"}
 
     def flowtop(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "flowtop", *args],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=60,
-        )
+        return fork_cli.run(args, cwd=tmp_path, env=env, timeout=60)
 
     ran = flowtop("run", "proj/linked.py", "--json")
     assert ran.returncode == 0, ran.stderr

@@ -58,8 +58,34 @@ def flow_name_hint(path: str | Path, command: str) -> str:
     if not word or os.sep in word or "/" in word or word.endswith(".py"):
         return ""
     if command == "flowtop history" and re.fullmatch(r"#?[0-9]+", word):  # `history 11`
-        return f"; if {word} is a run: {command} --run {shlex.quote(word)}"
-    return f"; if {word} is a flow's name: {command} --flow {shlex.quote(word)}"
+        return f"; if {word} is a run: {command} --run {shell_word(word)}"
+    return f"; if {word} is a flow's name: {command} --flow {shell_word(word)}"
+
+
+def shell_word(word: str) -> str:
+    """``word`` as a shell reads it back, for a command to copy and run: quoted
+    (``shlex.quote``), or, holding what cannot be shown (an escape, a line break, an
+    invisible character), bash's ``$'…'`` with escapes: ``--flow '␛]0;X␇'`` held the
+    stand-ins the line showed, and named no flow. A lone surrogate (a byte that was not
+    UTF-8) is that byte again, ``\\xff``."""
+    if word.isprintable():
+        return shlex.quote(word)
+    escaped = (f"\\{c}" if c in "\\'" else c if c.isprintable() else _escape(ord(c)) for c in word)
+    return f"$'{''.join(escaped)}'"
+
+
+def _escape(code: int) -> str:
+    """A character's escape in bash's ``$'…'``: ``\\xHH`` is a byte, so only for ASCII's
+    and for a byte that was not UTF-8 (``surrogateescape``'s), else ``\\u``/``\\U``."""
+    if 0xDC80 <= code < 0xDD00:
+        return f"\\x{code - 0xDC00:02x}"
+    return (
+        f"\\x{code:02x}"
+        if code < 0x80
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 def path_first(targets: Sequence[str], command: str) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..code_settings import settings_table, state_dir
+from ..engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from ..engine.tag_limits import PREFIX
 from ..workspace.places import SETTINGS_FILE
 from .slots import Limit, SlotStore, Taken, slot_store
@@ -25,6 +26,11 @@ class ConcurrencySlotAcquisitionError(Exception):
 #: this process wakes its waiters at once.
 FIRST_PAUSE = 0.005
 MAX_PAUSE = 0.05
+#: The smallest ``slot_decay_per_second`` but 0: a slot a year, the longest wait flowtop
+#: takes (``MAX_SECONDS``). ``1e-300`` was taken, and a second ``rate_limit`` waited 1e300
+#: seconds, the monitor saying only "running". Written rounded up, so that it passes.
+LEAST_DECAY = 1 / MAX_SECONDS
+LEAST_DECAY_TEXT = f"{math.ceil(LEAST_DECAY * 1e11) / 1e11:g}"
 #: A block that has waited this long says so in its task's output (seconds): a task
 #: waiting for slots another run holds would otherwise look hung.
 TELL_AFTER = 1.0
@@ -207,4 +213,12 @@ def check_config(value: Any) -> str | None:
         or not (math.isfinite(decay) and decay >= 0)
     ):
         return "its slot_decay_per_second must be a number >= 0"
+    if 0 < decay < LEAST_DECAY:
+        seconds = 1 / decay
+        return (
+            f"its slot_decay_per_second {decay!r} frees a slot every {seconds:.3g} seconds "
+            f"({seconds / MAX_SECONDS:.3g} years), and a rate_limit would wait that long: "
+            f"a wait past {MAX_SECONDS_TEXT} is refused; give at least {LEAST_DECAY_TEXT} "
+            "(a slot a year), or 0 for no decay"
+        )
     return None

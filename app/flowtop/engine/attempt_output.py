@@ -134,13 +134,16 @@ def _told(head: str, dropped: int, tail: str) -> str:
     """An attempt's output with its middle dropped past ``MAX_CAPTURE``, saying so on a
     line of its own: the head ends at a line's end when one is within ``LINE_NEAR`` of
     its cut (the tail begins at a line's start: ``_tail_start``), the rest of its last
-    line counted with the middle."""
+    line counted with the middle. A line a progress bar rewrites after each ``\r`` ends
+    at its last ``\r`` (the last version it drew whole): cut mid-version, the line as
+    the terminal leaves it (``as_left_on_screen``) was a fragment, ``progres``."""
     if not dropped:
         return head + tail
-    end = head.rfind("\n", max(0, len(head) - LINE_NEAR)) + 1
+    near = max(0, len(head) - LINE_NEAR)
+    end = max(head.rfind("\n", near), head.rfind("\r", near)) + 1
     if end:
         dropped += len(head) - end
         head = head[:end]
-    else:  # one long line: cut where the cap did
+    if not head.endswith("\n"):  # one long line, cut where the cap did, or at a ``\r``
         head += "\n"
     return f"{head}… {dropped:,} characters of output dropped …\n{tail}"

@@ -447,6 +447,9 @@ def decide(
         )
     except DelayError as exc:  # the callable raised, or the delay is not a finite number
         refused = isinstance(exc, RetryDelayError)  # Retry(delay=1e300): as a nan one's
+        if refused and isinstance(error, Retry) and exc.__cause__ is None:
+            # raised here, it had only flowtop's frames: the Retry's say where (r.py:6 in f)
+            exc.__cause__ = error
         reason = RETRY_DELAY_REFUSED if refused else "retry_delay failed"
         return Decision(False, StateType.FAILED, error=exc, reason=reason)
     except BaseException as exc:  # noqa: BLE001 - anything else: fail the task, clearly

@@ -1,0 +1,351 @@
+"""``python -m flowtop ARGS`` in a process of its own, forked from one that has already
+started Python and imported flowtop: the tests' way to run the real command at a third of
+the CPU.
+
+Why: the suite starts the command about 1,500 times, and a new interpreter costs ~35 ms of
+CPU before it reads a line of flowtop (a sandbox ``.pth`` alone takes 26 ms of it here), then
+~50 ms importing flowtop: two thirds of what a short ``flowtop run`` costs, on a 2-core
+machine where the suite's time is its CPU. Each command still gets a process of its own:
+its own pid, cwd, environment, argv, stdin/stdout/stderr (the caller's pipes, passed over
+the socket), exit code and signals, children and exit handlers; what it does not get is a
+fresh interpreter's start. So a command whose test is *about* that start (a variable read
+as Python starts, ``PYTHON*``, the locale, ``-X`` options) runs as a new ``python``:
+:func:`forkable` says which.
+
+One server per pytest worker, started at its first use, listening on a ``SOCK_SEQPACKET``
+socket (one message per request and per answer). It forks a child per request and answers
+twice: the child's pid, then its wait status. It is single-threaded (a fork from a
+process with threads could copy a held lock), waits on ``SIGCHLD`` through a wakeup fd, and
+ends when its worker does.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import json
+import locale
+import os
+import runpy
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+#: Variables a Python reads as it starts (or flowtop as it is imported): a command given
+#: other values than the server started with is started as a new ``python``.
+_READ_AT_START = ("PYTHON", "LC_", "LANG", "FLOWTOP_NOTICE_MARK")
+#: The variable that says how its output is buffered: read by the child itself.
+_UNBUFFERED = "PYTHONUNBUFFERED"
+#: Where imports come from: the same for the child when it adds no folder (``_Server.path``).
+_PATH = "PYTHONPATH"
+
+
+def forkable(env: Mapping[str, str]) -> bool:
+    """Whether a command run with ``env`` behaves the same forked from the server as
+    started anew: the variables read at a Python's start have the server's values."""
+    if os.environ.get("FLOWTOP_TESTS_FORK") == "0":  # to compare, or to rule it out
+        return False
+    return not any(
+        name.startswith(_READ_AT_START) and env.get(name) != _server_env.get(name)
+        for name in {*env, *_server_env}
+        if name not in (_UNBUFFERED, _PATH)
+    ) and all(entry in _the_server().path for entry in _entries(env.get(_PATH)))
+
+
+def _entries(path: str | None) -> list[str]:
+    return [os.path.abspath(entry) for entry in (path or "").split(os.pathsep) if entry]
+
+
+_server_env: dict[str, str] = dict(os.environ)
+
+
+# ---- the client: a pytest worker --------------------------------------------------------
+
+
+class _Server:
+    """The worker's server process and the socket it listens on."""
+
+    def __init__(self) -> None:
+        folder = tempfile.mkdtemp(prefix="flowtop-fork-cli-")
+        self.address = str(Path(folder, "socket"))
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, self.address],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=_server_env,
+        )
+        assert self.process.stdout is not None
+        ready = self.process.stdout.readline()  # after its imports: the first fork is warm
+        if not ready.startswith(b"["):
+            raise RuntimeError(f"fork_cli: the server did not start ({ready!r})")
+        #: Where the server imports from, as Python built it at start (the editable
+        #: install's ``.pth`` puts ``app/`` there): a ``PYTHONPATH`` of folders already
+        #: on it changes nothing.
+        self.path = set(json.loads(ready))
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(Path(self.address).parent, ignore_errors=True)
+
+
+_server: _Server | None = None
+_server_lock = threading.Lock()
+
+
+def _the_server() -> _Server:
+    global _server
+    with _server_lock:
+        if _server is None or _server.process.poll() is not None:
+            _server = _Server()
+        return _server
+
+
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    encoding: str | None = None,
+    errors: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m flowtop ARGS`` as ``subprocess.run(..., capture_output=True, text=True)``
+    runs it: a new process with ``cwd`` and exactly ``env`` (this process's when None), its
+    output read to the end (children that keep the pipes open keep it waiting, as there)
+    and decoded as text mode decodes it, killed at ``timeout``
+    (``subprocess.TimeoutExpired``). Started anew where :func:`forkable` says no."""
+    argv = [sys.executable, "-m", "flowtop", *args]
+    env = dict(os.environ if env is None else env)
+    if not forkable(env) or (cwd is not None and not os.path.isdir(cwd)):
+        return subprocess.run(
+            argv,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            encoding=encoding,
+            errors=errors,
+        )
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    request = json.dumps(
+        {"args": list(args), "cwd": os.path.abspath(cwd or os.getcwd()), "env": env}
+    ).encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
+        conn.connect(_the_server().address)
+        socket.send_fds(conn, [request], [0, out_w, err_w])
+        os.close(out_w)
+        os.close(err_w)
+        pid = int(conn.recv(64) or 0)
+        if not pid:  # the server ended before it forked
+            os.close(out_r)
+            os.close(err_r)
+            raise RuntimeError("fork_cli: the server ended before starting flowtop")
+        out, err = _read_both(out_r, err_r, pid, timeout, argv)
+        conn.settimeout(timeout)
+        said = conn.recv(64)
+        if not said:
+            raise RuntimeError(f"fork_cli: the server ended before flowtop (pid {pid}) did")
+        status = int(said)
+    return subprocess.CompletedProcess(
+        argv,
+        os.waitstatus_to_exitcode(status),
+        _text(out, encoding, errors),
+        _text(err, encoding, errors),
+    )
+
+
+def _text(data: bytes, encoding: str | None, errors: str | None) -> str:
+    """``data`` as ``subprocess``'s text mode reads it: decoded, universal newlines."""
+    text = data.decode(encoding or locale.getpreferredencoding(False), errors or "strict")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_both(
+    out_r: int, err_r: int, pid: int, timeout: float | None, argv: list[str]
+) -> tuple[bytes, bytes]:
+    """Both pipes read to their end, as ``communicate`` does; the child killed at
+    ``timeout`` (and ``TimeoutExpired`` raised with what it wrote)."""
+    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    with selectors.DefaultSelector() as selector:
+        for fd in chunks:
+            selector.register(fd, selectors.EVENT_READ)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while selector.get_map():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    _kill(pid)
+                    raise subprocess.TimeoutExpired(
+                        argv, timeout or 0, b"".join(chunks[out_r]), b"".join(chunks[err_r])
+                    )
+                for key, _ in selector.select(left):
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        chunks[key.fd].append(data)
+                    else:
+                        selector.unregister(key.fd)
+        finally:
+            os.close(out_r)
+            os.close(err_r)
+    return b"".join(chunks[out_r]), b"".join(chunks[err_r])
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+# ---- the server -------------------------------------------------------------------------
+
+
+def _serve(address: str) -> None:
+    import flowtop.cli  # imported once here, inherited by every child
+    import flowtop.commands.run  # noqa: F401 - the command most tests run: imported only
+
+    parent = os.getppid()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(address)
+    listener.listen(64)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    os.set_blocking(wake_r, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    waiting: dict[int, socket.socket] = {}
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(wake_r, selectors.EVENT_READ)
+    sys.stdout.write(json.dumps([os.path.abspath(entry) for entry in sys.path[1:]]) + "\n")
+    sys.stdout.flush()
+    while os.getppid() == parent:
+        for key, _ in selector.select(1.0):
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                message, fds, _, _ = socket.recv_fds(conn, 1 << 22, 3)
+                pid = os.fork()
+                if pid == 0:
+                    selector.close()
+                    for fd in (wake_r, wake_w, listener.fileno(), conn.fileno()):
+                        os.close(fd)
+                    _child(json.loads(message), fds)
+                for fd in fds:
+                    os.close(fd)
+                conn.send(str(pid).encode())
+                waiting[pid] = conn
+            else:
+                while os.read(wake_r, 512) == 512:
+                    pass
+        _reap(waiting)
+
+
+def _reap(waiting: dict[int, socket.socket]) -> None:
+    while waiting:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = waiting.pop(pid, None)
+        if conn is not None:
+            with contextlib.suppress(OSError):  # its client is gone (a timeout)
+                conn.send(str(status).encode())
+            conn.close()
+
+
+def _child(request: dict[str, object], fds: list[int]) -> None:
+    """Become ``python -m flowtop ARGS``; never returns."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    env = request["env"]
+    assert isinstance(env, dict)
+    os.environ.clear()
+    os.environ.update(env)
+    cwd = request["cwd"]
+    assert isinstance(cwd, str)
+    os.chdir(cwd)
+    sys.path[0] = os.getcwd()  # as ``-m`` puts it
+    _new_stdio(unbuffered=bool(env.get(_UNBUFFERED)))
+    args = request["args"]
+    assert isinstance(args, list)
+    sys.argv = ["-m", *args]  # runpy puts the module's path first, as ``-m`` does
+    code = 0
+    try:
+        runpy.run_module("flowtop", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except KeyboardInterrupt:
+        _finish()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)  # as Python ends on one: killed by SIGINT
+    except BaseException:  # noqa: BLE001 - as the interpreter prints what ends it
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    _finish()
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _finish() -> None:
+    """What a Python does as it ends: wait for its threads, run ``atexit``, flush."""
+    threading._shutdown()  # type: ignore[attr-defined]  # what the interpreter calls
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+
+
+def _new_stdio(*, unbuffered: bool) -> None:
+    """The three streams over the caller's fds, encoded as the server's were (its locale
+    is theirs: :func:`forkable`), buffered as ``PYTHONUNBUFFERED`` says."""
+
+    def writer(fd: int, errors: str | None) -> io.TextIOWrapper:
+        raw = io.FileIO(fd, "w", closefd=False)
+        tty = raw.isatty()
+        binary: io.RawIOBase | io.BufferedWriter = raw if unbuffered else io.BufferedWriter(raw)
+        return io.TextIOWrapper(
+            binary,  # type: ignore[arg-type]
+            encoding=sys.__stdout__.encoding if sys.__stdout__ else "utf-8",
+            errors=errors,
+            line_buffering=tty,
+            write_through=unbuffered,
+        )
+
+    stdout_errors = sys.__stdout__.errors if sys.__stdout__ else "strict"
+    sys.stdout = sys.__stdout__ = writer(1, stdout_errors)
+    sys.stderr = sys.__stderr__ = writer(2, "backslashreplace")
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(
+        io.BufferedReader(io.FileIO(0, "r", closefd=False)),
+        encoding=sys.stdout.encoding,
+        errors=stdout_errors,
+    )
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])
