@@ -73,7 +73,7 @@ WAITING = [
     "/ Filter", "s Sort", "h History", "← Flows", "a Auto-rerun", "^p Palette", "? Help",
     "q Quit",
 ]  # fmt: skip
-LOAD_ERROR = ["h History", "→ Tasks", "a Auto-rerun", "^p Palette", "? Help", "q Quit"]
+LOAD_ERROR = ["→ Tasks", "a Auto-rerun", "^p Palette", "? Help", "q Quit"]  # no `h` (rv402 §4)
 WAITING_AT_80 = [
     "r Run",
     "n Retry now",

@@ -266,9 +266,18 @@ def select_names(
             return None
         return [name]
     if not known:
-        say(f"no flows found in {root}{prefect_hint(path)}")
+        say(f"no flows found in {root}{prefect_hint(path)}{flows_beside(path)}")
         return None
     return known
+
+
+def flows_beside(path: str) -> str:
+    """Where a folder with no flows has them, in its ``flows`` subfolder (a folder given:
+    not a flow file's)."""
+    from ..workspace.flows_beside import flows_beside_hint
+
+    hint = flows_beside_hint(Path(path)) if Path(path).is_dir() else ""
+    return f" ({hint})" if hint else ""
 
 
 def prefect_hint(path: str) -> str:

@@ -58,6 +58,7 @@ from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
 from flowtop.workspace.flow_shapes import PolicyView
+from flowtop.workspace.flows_beside import flows_beside_hint
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
 from flowtop.workspace.store_room import StoreRoom
@@ -382,7 +383,9 @@ class FlowtopApp(
             "add a .py file that defines a Flow"
             + (", and it shows here when saved" if self._watch else "")
         )  # the folder's and the files' names may hold escapes or newlines:
-        hint = printable_name(f"No flows found in {self.workspace.root}: {advice}")
+        beside = flows_beside_hint(self.workspace.root)  # `flowtop .` beside ./flows
+        said = f"No flows found in {self.workspace.root}: {advice}"
+        hint = printable_name(f"{said} ({beside})" if beside else said)
         if hint != self._hint_shown:
             styles = self.header.styles  # wrapped, a long folder's name folded, not cut
             styles.text_wrap, styles.text_overflow, styles.height = "wrap", "fold", "auto"
@@ -530,6 +533,8 @@ class FlowtopApp(
     def action_history(self) -> None:
         from flowtop.tui.screens.history import HistoryScreen
 
+        if self.no_history_here():  # a file's row: no flow's history to open
+            return
         try:
             history = self.workspace.history
         except Exception as exc:  # noqa: BLE001 - a corrupt history file: say so, stay up

@@ -42,6 +42,7 @@ from flowtop.tui.bindings import (
     PARAMETER_ACTIONS,
     SWITCH_ACTIONS,
 )
+from flowtop.tui.workspace_view import VersionedHistory
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -75,6 +76,11 @@ def run_wide_idle(*, live: bool, other_live: bool, takes_parameters: bool) -> fr
         idle |= PARAMETER_ACTIONS
     return frozenset(idle)
 
+
+#: On a file's row (one that failed to load, a settings file): `h` has no flow's history
+#: to open (it opened the flow's shown before), and the empty table nothing to filter or
+#: sort (`/ Filter  s Sort` were offered beside `No flow selected`).
+FILE_ROW_IDLE = frozenset({"history", "filter", "sort", "sort_reverse"})
 
 #: `f`'s words after a run that ran no task (``ran_no_task``): it reruns them all.
 RUN_AGAIN = "Run again"
@@ -179,7 +185,30 @@ class FooterKeys(_AppBase):
         )
         # `t` after a run that ran no task reruns them all, as `f` (`Run again`) does
         again = frozenset({"rerun_task"}) if self._after_no_task() else frozenset()
-        return self.footer_idle_actions() | run_wide | self.keyless_actions() | again
+        # a file's row: no flow's history (`no_history_here`), no rows to filter or sort
+        on_file = FILE_ROW_IDLE if self.selected_error is not None else frozenset()
+        ran_none = frozenset({"history"}) if self._no_run_at_all() else frozenset()
+        hidden = self.footer_idle_actions() | run_wide | self.keyless_actions() | again
+        return hidden | on_file | ran_none
+
+    #: The store's version when ``_no_run_at_all`` last counted its runs, and whether
+    #: it held none then.
+    _runs_seen: tuple[tuple[int, ...] | None, bool] | None = None
+
+    def _no_run_at_all(self) -> bool:
+        """Whether nothing is listed and the store holds no run: `h` would open an empty
+        history (an empty folder's footer offered `h History`). Counted again only when
+        the store changed, if it can tell (``VersionedHistory``)."""
+        if self.flow_list.option_count:
+            return False
+        try:
+            history = self.workspace.history
+            version = history.version() if isinstance(history, VersionedHistory) else None
+            if version is None or self._runs_seen is None or self._runs_seen[0] != version:
+                self._runs_seen = (version, history.count() == 0)
+        except Exception:  # noqa: BLE001 - a store that cannot be read: `h` says why
+            return False
+        return self._runs_seen[1]
 
     def _after_no_task(self) -> bool:
         """Whether the selected flow's newest run, which `f` and `t` rerun, ran no task."""

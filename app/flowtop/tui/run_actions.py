@@ -401,7 +401,11 @@ class RunActions(LaunchQueue):
                 return
             run = self._starting(flow) or (self._landed(flow) if waited else run)
         if run is None or run.run_id is None or not run.is_live:
-            self.notify("Nothing is running here", severity="warning", markup=False)
+            # named where true: another flow's run live in this window read as the one meant
+            named = flow is not None and not self.store.live_for(flow)
+            named = named and self.selected_error is None  # (not a file's row)
+            said = f"{flow} has no live run" if named else "Nothing is running here"
+            self.notify(said, severity="warning", markup=False)
             return
         from flowtop.tui.screens.confirm import ConfirmScreen
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from flowtop.formats import few_names
 from flowtop.looks import STARTING
 from flowtop.tui.row_views import SORT_MODES
 from flowtop.tui.widgets.run_header import Note, live_runs_note
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from flowtop.tui.widgets.filter_input import FilterInput
     from flowtop.tui.widgets.flow_list import FlowList
     from flowtop.tui.widgets.run_header import RunHeader
+    from flowtop.tui.workspace_view import WorkspaceView
 
     # The checker sees the mixin as the App it is mixed into (notify, ...); at run time
     # it is a plain class, so it shadows none of the App's methods.
@@ -96,6 +98,7 @@ class ViewActions(_AppBase):
     selected_error: str | None
     auto_rerun: bool
     clock: Clock
+    workspace: WorkspaceView
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
@@ -165,6 +168,32 @@ class ViewActions(_AppBase):
         self.table.show_run(target)
         self._update_header()
         self._update_detail()
+
+    def no_history_here(self) -> bool:
+        """Whether `h` is on a file's row (one that failed to load, a settings file), said
+        as the run keys there say it, with where the history is: it opened the history of
+        the flow shown before (`History · flow doomed` on `✗ broken.py`), read as the
+        file's. The footer leaves `h` out there (``FooterKeys.footer_hidden_actions``)."""
+        self._sync_selection()
+        key = self.selected_error
+        if key is None:
+            return False
+        name = Path(key).name
+        flows = [flow for flow, path in self.workspace.flow_files.items() if str(path) == key]
+        if name.endswith(".toml"):
+            said = f"{name} holds settings, not a flow: select a flow in the list for its history"
+        elif flows:  # it loaded before: its flows stay listed, with their runs
+            said = (
+                f"{name} failed to load; its flows stay listed as they last loaded "
+                f"({few_names(flows, 'flows')}): select one for its history"
+            )
+        else:
+            said = (
+                f"{name} failed to load, so it has no flow yet: "
+                "fix it and save (its error is shown here)"
+            )
+        self.notify(said, severity="warning", markup=False)
+        return True
 
     def action_suspend_process(self) -> None:
         """ctrl+z: back to the shell, as a terminal program goes there (``fg`` brings the
