@@ -33,6 +33,7 @@ from flowtop.tui.auto_rerun import AutoRerun
 from flowtop.tui.bindings import APP_BINDINGS, FOCUS_BINDINGS, KEYS
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import edited_mid_run, follow_code, policy_cell
+from flowtop.tui.colourless import Colourless
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
@@ -42,6 +43,8 @@ from flowtop.tui.footer_keys import FooterKeys
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.messages import EventsPending
 from flowtop.tui.model import RunModel, TaskRow
+from flowtop.tui.palette_keys import PaletteCommands, add_palette_keys
+from flowtop.tui.palette_toasts import keep_list_above_toasts
 from flowtop.tui.reload_actions import ReloadActions
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
@@ -86,7 +89,9 @@ class FlowtopApp(
     ReloadActions,
     ViewActions,
     FooterKeys,
+    PaletteCommands,  # before KeyActions: drops from the commands it lists
     KeyActions,
+    Colourless,
     ErrorActions,
     EventFlush,
     FirstLoad,
@@ -178,9 +183,6 @@ class FlowtopApp(
         yield self.key_bar
 
     def on_command_palette_opened(self, message: CommandPalette.Opened) -> None:
-        from flowtop.tui.palette_keys import add_palette_keys
-        from flowtop.tui.palette_toasts import keep_list_above_toasts
-
         for screen in self.screen_stack:  # under it, the main screen's keys did nothing
             if isinstance(screen, CommandPalette):
                 add_palette_keys(screen)

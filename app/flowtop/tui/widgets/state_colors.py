@@ -142,22 +142,24 @@ def monochrome(term: str) -> bool:
 
 
 def colour_mode(app: App[Any]) -> str:
-    """``"plain"`` under ``NO_COLOR``, ``"mono"`` on a terminal with no colours (``vt100``:
-    plain looks, and the cursor's row in reverse video, as colour alone cannot show it),
-    ``"ansi16"`` on a 16-colour terminal, else ``"full"``.
+    """``"mono"`` on a terminal with no colours (``vt100``, under ``NO_COLOR`` too: plain
+    looks, no colour drawn at all, and the cursor's row in reverse video, as colour alone
+    cannot show it), ``"plain"`` under ``NO_COLOR``, ``"ansi16"`` on a 16-colour terminal,
+    else ``"full"``.
 
     ``app.colour_mode`` (FlowtopApp's, when set) wins. Headless (tests, snapshots) has no
-    terminal to ask, so it is ``"full"`` whatever ``TERM`` the test runner happens to have.
+    terminal to ask, so it is ``"full"`` (``"plain"`` under ``NO_COLOR``) whatever ``TERM``
+    the test runner happens to have.
     """
     forced = getattr(app, "colour_mode", None)  # only FlowtopApp has one: widgets live in others
     if isinstance(forced, str):
         return forced
+    if not app.is_headless and monochrome(os.environ.get("TERM", "")):
+        return "mono"  # NO_COLOR's greys came out there as the 16 colours' black and grey
     if app.no_color:
         return "plain"
     if app.is_headless:
         return "full"
-    if monochrome(os.environ.get("TERM", "")):
-        return "mono"
     if app.console.color_system in ("standard", "windows"):
         return "ansi16"
     return "full"
