@@ -34,7 +34,7 @@ from .printers import (
     subscribed,
 )
 from .run_args import configure as configure  # the command's arguments, for cli
-from .run_args import empty_rerun_of, repeated_parameter, want_dashboard
+from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
 from .run_main_block import listed_refusals, main_calls_listed, main_calls_loaded, say_running
 from .run_output import STOP_GRACE, DetachedIds, end_runs, json_stdout, let_go
@@ -65,13 +65,13 @@ GC_YOUNG = 100_000
 def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """``--params`` then each ``--param`` over it, into ``args.parameters``; the text of
     each number typed into ``args.parameter_texts`` (``parameters_for``). Raises
-    ``ParameterError``, also for a parameter given twice (``repeated_parameter``)."""
+    ``ParameterError``, also for one too deep or given twice (``refused_parameter``)."""
     from ..engine.parameters import ParameterError, parse_given
 
     given = parse_given(args.params, args.param)
-    repeated = repeated_parameter(args.params, args.param)
-    if repeated is not None:
-        raise ParameterError(repeated)
+    refused = refused_parameter(args.params, args.param)
+    if refused is not None:
+        raise ParameterError(refused)
     args.parameter_texts = given.texts
     return given.values
 

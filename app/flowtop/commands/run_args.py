@@ -127,6 +127,30 @@ def empty_rerun_of(args: argparse.Namespace) -> str | None:
     return EMPTY_RERUN_OF if args.rerun_of == "" else None
 
 
+def refused_parameter(params: str | None, assignments: Sequence[str]) -> str | None:
+    """Why the parameters given are refused once ``parse_given`` has read them: a
+    ``--param`` too deep (``too_deep_parameter``), or one given twice."""
+    return too_deep_parameter(assignments) or repeated_parameter(params, assignments)
+
+
+def too_deep_parameter(assignments: Sequence[str]) -> str | None:
+    """Why a ``--param`` whose value is JSON nested past ``MAX_JSON_DEPTH`` is refused, as
+    ``--params`` refuses it: ``parse_given`` read it as text ("else as text"), and
+    ``-p x=[[[…900 deep…]]]`` gave the flow a ``str`` where a list was typed. A value
+    that does not start as JSON's array or object does is text whatever it holds."""
+    from ..engine.parameters import MAX_JSON_DEPTH, check_depth
+
+    for text in assignments:
+        name, _, raw = text.partition("=")
+        if raw.lstrip(" \t\n\r")[:1] not in ("[", "{"):
+            continue
+        try:
+            check_depth(raw)
+        except RecursionError:
+            return f"--param {name.strip()}: JSON nested over {MAX_JSON_DEPTH} deep"
+    return None
+
+
 def repeated_parameter(params: str | None, assignments: Sequence[str]) -> str | None:
     """Why parameters given twice are refused, naming the first such: ``-p n=1 -p n=2``
     and a key twice in ``--params`` ran with the last value, and a script that added a

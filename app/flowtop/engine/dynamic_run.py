@@ -29,6 +29,7 @@ from .events import ErrorInfo, RunEnd, RunStarted
 from .flow_result import cancelled_by_return, retries_after, returned_state_info
 from .flow_retries import FlowRetries
 from .graph import Node, resolve_inputs
+from .option_checks import same_name
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .prefect_context import hook_state
@@ -314,13 +315,14 @@ class DynamicRun(FlowRetries):
                     f"flow {self.flow.name!r} run #{self.number} is {state}; task {task.name!r} not started"
                 )
             # As a static flow numbers them (``Flow._new_key``): skip a key already taken,
-            # by a task named like it ("load-2") or by an earlier call.
-            n = self._uses.get(task.name, 0) + 1
+            # by a task named like it ("load-2") or by an earlier call; "café" spelt
+            # another way is the same name, numbered: not a second "café" that looks the same.
+            n = self._uses.get(same := same_name(task.name), 0) + 1
             key = task.name if n == 1 else f"{task.name}-{n}"
             while key in self.tasks:
                 n += 1
                 key = f"{task.name}-{n}"
-            self._uses[task.name] = n
+            self._uses[same] = n
             node = Node(key, task, given.args, given.kwargs, nested=given.nested)
             node.upstream = list(dict.fromkeys([*given.upstream, *order_only]))
             if tolerant:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .context import current_flow, enter_flow, exit_flow
 from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
 from .node_binding import ArgumentsRefused, Binder, Place, caller_place
-from .option_checks import name_problem
+from .option_checks import name_problem, same_name, two_spellings
 from .parameters import ParameterError, ParameterInfo, ParameterProblem
 from .rerun_reuse import call_fingerprint, reusable
 from .run import FlowRun
@@ -49,6 +49,7 @@ class Flow:
         self.nodes: dict[str, Node] = {}
         self._first_node: dict[int, str] = {}  # id(task) -> key of its first node
         self._name_uses: dict[str, int] = {}  # task name -> highest n used in "name-n"
+        self._same_keys: dict[str, str] = {}  # each key's ``same_name`` -> the key
         #: Where the flow author added each node (``caller_place``), for its refusal.
         self._added_at: dict[str, Place | None] = {}
         #: Nodes not bound yet (``check_arguments``), in the order they were added.
@@ -75,15 +76,21 @@ class Flow:
                 raise ValueError(problem)
             if key in self.nodes:
                 raise ValueError(f"flow {self.name!r}: duplicate task key {key!r}")
+            if (twin := self._same_keys.get(same_name(key))) is not None:
+                spelt = two_spellings(twin, key)
+                raise ValueError(f"flow {self.name!r}: duplicate task key {key!r}, {spelt}")
             return key
         # Continue from the last number handed out for this name: probing name, name-2, …
-        # from the start each time made building a 5,000-task fan-out quadratic.
-        n = self._name_uses.get(task.name, 0) + 1
+        # from the start each time made building a 5,000-task fan-out quadratic. A name
+        # spelt another way (``same_name``) is the same name: numbered, as a second
+        # ``load`` is (``café``, ``café-2``), not a second ``café`` that looks the same.
+        name = same_name(task.name)
+        n = self._name_uses.get(name, 0) + 1
         key = task.name if n == 1 else f"{task.name}-{n}"
-        while key in self.nodes:
+        while same_name(key) in self._same_keys:
             n += 1
             key = f"{task.name}-{n}"
-        self._name_uses[task.name] = n
+        self._name_uses[name] = n
         return key
 
     def add_task(self, task: Task, *, key: str | None = None) -> Node:
@@ -127,6 +134,7 @@ class Flow:
         unless its arguments were ``bound`` already: after that they change only by
         ``set_dependencies``, which binds them itself."""
         self.nodes[node.key] = node
+        self._same_keys[same_name(node.key)] = node.key
         self._first_node.setdefault(id(node.task), node.key)
         self._added_at[node.key] = caller_place()
         if not bound:

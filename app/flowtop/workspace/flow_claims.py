@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.flow import ArgumentsRefused, Flow
+from ..engine.option_checks import same_name, two_spellings
 from .entry_flows import main_block_calls
 from .flow_source import LoadFailed
 from .import_errors import same_file
@@ -117,8 +118,9 @@ def _held_elsewhere(flows: list[Flow], path: Path, root: Path) -> set[int]:
 
 def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Path) -> FoundFlows:
     """Module-level flows ``module`` defines, by name; two flows with one name is an
-    error. Flows another flow file of ``root`` defines (imported from it) are left out."""
-    found: dict[str, tuple[str, Flow]] = {}
+    error, also spelt two ways (``same_name``). Flows another flow file of ``root``
+    defines (imported from it) are left out."""
+    found: dict[str, tuple[str, Flow]] = {}  # by ``same_name``
     lines = binding_lines(tree)
     bound = [
         (var, flow)
@@ -130,24 +132,20 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     for var, flow in bound:
         if id(flow) in foreign and flow.source is None:  # one it claimed before stays its
             continue
-        if flow.name in found:
-            first_var, first = found[flow.name]
+        if (same := same_name(flow.name)) in found:
+            first_var, first = found[same]
             if first is flow:
                 continue
-            raise LoadFailed(
-                LoadError(
-                    path,
-                    lines.get(var),
-                    None,
-                    f"two flows named {flow.name!r} ({first_var} at line {lines.get(first_var, '?')} and {var})",
-                )
-            )
-        found[flow.name] = (var, flow)
+            at = f"{first_var} at line {lines.get(first_var, '?')} and {var}"
+            spelt = "" if first.name == flow.name else f", {two_spellings(first.name, flow.name)}"
+            why = f"two flows named {flow.name!r} ({at}){spelt}"
+            raise LoadFailed(LoadError(path, lines.get(var), None, why))
+        found[same] = (var, flow)
     for var, flow in found.values():
         _check_arguments(path, flow, lines.get(var))
     return FoundFlows(
-        {name: flow for name, (_, flow) in found.items()},
-        {name: lines[var] for name, (var, _) in found.items() if var in lines},
+        {flow.name: flow for _, flow in found.values()},
+        {flow.name: lines[var] for var, flow in found.values() if var in lines},
         _run_by_main_block(tree, vars(module), found, path),
     )
 
@@ -180,7 +178,7 @@ def _run_by_main_block(
     with the arguments of its first call there: a name it calls that holds one of them
     once imported (a ``with_options`` copy bound to a name is the copy). A name the block
     binds itself holds nothing yet: it never ran."""
-    ours = {id(flow): (name, flow) for name, (_, flow) in found.items()}
+    ours = {id(flow): (flow.name, flow) for _, flow in found.values()}
     calls: dict[str, MainCall] = {}
     for var, call in main_block_calls(tree).items():
         flow = flow_of(namespace[var]) if var in namespace else None

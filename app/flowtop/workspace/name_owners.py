@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.option_checks import same_name, two_spellings
 from .flow_order import file_order
 from .load_error import LoadError, display_path
 
@@ -39,18 +40,27 @@ def claim(
 ) -> Claim:
     """``path``'s claim to ``names`` (bound at ``lines``) against the files that have
     them now (``owners``): refused by the first name a file before it has, as a fresh
-    load refuses it; otherwise the names are its, from the files after it."""
+    load refuses it; otherwise the names are its, from the files after it. A name spelt
+    another way (``same_name``: ``café`` as ``cafe\\u0301``) is the same name."""
     displaced: dict[Path, str] = {}
+    held = {same_name(name): (name, owner) for name, owner in owners.items()}
     for name in names:
-        owner = owners.get(name)
+        spelt, owner = held.get(same_name(name), (name, None))
         if owner is None or owner == path:
             continue
         if sorts_before(owner, path):
-            return Claim(refused=(already_defined(path, lines.get(name), name, owner), owner))
-        displaced.setdefault(owner, name)
+            refused = already_defined(path, lines.get(name), name, owner, spelt)
+            return Claim(refused=(refused, owner))
+        displaced.setdefault(owner, spelt)
     return Claim(displaced=displaced)
 
 
-def already_defined(path: Path, line: int | None, name: str, owner: Path) -> LoadError:
+def already_defined(
+    path: Path, line: int | None, name: str, owner: Path, spelt: str | None = None
+) -> LoadError:
+    """``path``'s refusal of flow ``name``, which ``owner`` defines (``spelt`` so there,
+    when that is another spelling of it)."""
     why = f"flow {name!r} is already defined in {display_path(owner)}"
+    if spelt is not None and spelt != name:
+        why += f", {two_spellings(spelt, name)}"
     return LoadError(path, line, None, why)
