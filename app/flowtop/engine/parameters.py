@@ -92,8 +92,12 @@ class ParameterInfo(NamedTuple):
         return f"one of {', '.join(self.choices[:most])}, … ({len(self.choices)} in all)"
 
 
-def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
-    """``fn``'s named parameters (not ``*args``/``**kwargs``), in order."""
+def signature_parameters(
+    fn: Callable[..., Any], describing: list[str] | None = None
+) -> list[ParameterInfo]:
+    """``fn``'s named parameters (not ``*args``/``**kwargs``), in order. ``describing``
+    holds the name of the one whose default is being described (its repr is the user's
+    code: ``workspace/default_reprs`` names the one that never returned)."""
     signature = _signature(fn)
     if signature is None:
         return []
@@ -102,6 +106,8 @@ def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
     for p in signature.parameters.values():
         if p.kind in _VARIADIC:
             continue
+        if describing is not None:
+            describing[:] = [p.name]
         own = _default(p)
         required = own is p.empty
         default = "" if required else json.dumps(own, default=_shown, ensure_ascii=False)

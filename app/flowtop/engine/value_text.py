@@ -7,6 +7,7 @@ that each refusal of an option shows what it got the same way."""
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 #: Past this many bits an int is shown by its size: ``repr`` refuses ints over 4,300
@@ -28,7 +29,9 @@ def safe_repr(value: Any, limit: int = 200) -> str:
         return f"an int of about {digits:,} digits"
     try:
         text = repr(value)
-    except BaseException as exc:  # noqa: BLE001 - a user's __repr__ may do anything, sys.exit() too
+    except BaseException as exc:  # a user's __repr__ may do anything, sys.exit() too
+        if not users_own(exc):
+            raise
         text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -37,5 +40,22 @@ def safe_str(exc: BaseException) -> str:
     """``str(exc)`` that never raises (a user's ``__str__`` may)."""
     try:
         return str(exc)
-    except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
+    except BaseException as raised:  # a user's __str__ may raise anything
+        if not users_own(raised):
+            raise
         return f"<unprintable {type(exc).__name__}>"
+
+
+def users_own(exc: BaseException) -> bool:
+    """Whether ``exc``, raised by a user's ``__repr__`` or ``__str__``, is that code's own
+    failure, shown as text, rather than a stop to pass on. A ``KeyboardInterrupt`` or
+    ``SystemExit`` on the main thread may be a signal's (Ctrl+C, flowtop's SIGTERM
+    handler), raised wherever the thread was: swallowed, a ``flowtop run`` stopped while a
+    default's repr hung went on to start the run. Signals are handled on the main thread
+    only, so on another one it is the code's own (``sys.exit()`` in a repr). A
+    ``GeneratorExit`` is a generator being closed, never a failure."""
+    if isinstance(exc, GeneratorExit):
+        return False
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return threading.current_thread() is not threading.main_thread()
+    return True

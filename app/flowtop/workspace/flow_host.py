@@ -26,6 +26,7 @@ from .flow_claims import no_flows
 from .flow_host_news import HostNews
 from .flow_shapes import ShapeMaker, collector_paused, shapes_to_json
 from .helper_process import receive
+from .host_watch import die_with_peer
 from .import_guard import CAREFUL, FAST, ImportNews, known_hung, tell
 from .overrides import OverridesSaved
 from .private import FolderError
@@ -55,6 +56,7 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
+    die_with_peer(sock)  # a TUI gone ends the host even while a flow file's code holds it
     news = HostNews(sock)
     tell(news)
     with Workspace.in_helper(path, imports) as workspace:

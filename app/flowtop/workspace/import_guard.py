@@ -158,10 +158,39 @@ def deadline(
             if tick is not None:
                 tick()
         if not done.is_set():
-            expire()
+            if _told_instead:  # a wait that can say what overran, and end the load itself
+                _told_instead[-1].set()
+            else:
+                expire()
 
+    _running.append(done)
     threading.Thread(target=watch, name="flowtop-import-deadline", daemon=True).start()
     try:
         yield
     finally:
         done.set()
+        _running.remove(done)
+
+
+#: The deadlines running now (``deadline``), and the waits an expiring one tells instead
+#: of ending the process (``told_instead``).
+_running: list[threading.Event] = []
+_told_instead: list[threading.Event] = []
+
+
+def under_deadline() -> bool:
+    """Whether this process's load runs under a ``deadline`` now."""
+    return bool(_running)
+
+
+@contextmanager
+def told_instead(overran: threading.Event) -> Iterator[None]:
+    """During the block, a ``deadline`` that expires sets ``overran`` instead of ending the
+    process: the block waits on user code on another thread (describing a default), and
+    says which value never returned, a broken file, where the process ending said only
+    that the import did not finish."""
+    _told_instead.append(overran)
+    try:
+        yield
+    finally:
+        _told_instead.remove(overran)

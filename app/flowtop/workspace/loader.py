@@ -46,6 +46,7 @@ from ..engine.context import importing_flow_file
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
+from .default_reprs import DefaultHung, describe_defaults
 from .early_flows import imported, in_this_load
 from .flow_claims import SKIPPED_FILES, find_flows, no_flows
 from .flow_naming import NameScan, will_import
@@ -430,14 +431,15 @@ class Loader:
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
             ):
                 exec(code, module.__dict__)
+                describe_defaults(module, path)  # under the guard's deadline: may not return
         except BaseException as exc:
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous
             else:
                 sys.modules.pop(name, None)
-            if isinstance(exc, Stopped):  # Ctrl+C or SIGTERM during a slow import: the
-                raise  # command is stopped (130, 143), not a broken flow file (exit 2)
+            if isinstance(exc, Stopped | DefaultHung):  # Ctrl+C or SIGTERM during a slow
+                raise  # import stops the command (130, 143), not a broken file (exit 2)
             raise LoadFailed(
                 import_error(
                     path,
@@ -550,11 +552,9 @@ class Loader:
     def _restore_module(
         self, path: Path, name: str, previous: types.ModuleType | None = None
     ) -> None:
-        good = self.modules.get(path)
-        if good is not None:
-            sys.modules[name] = good.module
-        elif previous is not None:
-            sys.modules[name] = previous
+        module = good.module if (good := self.modules.get(path)) is not None else previous
+        if module is not None:
+            sys.modules[name] = module
         else:
             sys.modules.pop(name, None)
 

@@ -276,8 +276,9 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
             with import_guard.known_hung(request.get("hung") or {}):
                 imports = request.get("imports", CAREFUL)
                 reply = _describe(request["path"], request.get("parameters"), imports)
-        else:
-            reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
+        else:  # its own deadline, before its parent's: a default's repr that hangs is named
+            with import_guard.deadline(0.9 * float(request["timeout"]), lambda: None):
+                reply = _import(Path(request["path"]), Path(request["root"]), request["compat"])
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
@@ -407,9 +408,8 @@ def _description(path: str, root: str, reply: dict[str, Any]) -> WorkspaceDescri
     """A loader process's ``reply`` describing ``path`` (of the workspace ``root``)."""
     if reply.get("error"):
         _, _, message = reply["error"]
-        return WorkspaceDescription(
-            root, (f"{path}: {message}",), None, {}, reply.get("output", "")
-        )
+        output = reply.get("output", "")
+        return WorkspaceDescription(root, (f"{path}: {message}",), None, {}, output)
     return WorkspaceDescription(
         str(reply["root"]),
         tuple(str(e) for e in reply["errors"]),
