@@ -63,10 +63,14 @@ def flowtop_here(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     capfd.readouterr()  # only the command's output
+    environ = dict(os.environ)  # as the command leaves it for a process of its own
     try:
         code = cli.main(list(args))
     except SystemExit as exc:  # argparse's usage errors, as the process would exit
         code = exc.code if isinstance(exc.code, int) else 1
+    finally:  # (`--prefect-compat` sets FLOWTOP_PREFECT_COMPAT: the worker's later
+        os.environ.clear()  # tests loaded Prefect flows in drop-in mode)
+        os.environ.update(environ)
     out, err = capfd.readouterr()
     return subprocess.CompletedProcess(["flowtop", *args], code, out, err)
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +52,9 @@ def test_help_prints_the_help_as_dash_dash_help_does(tmp_path: Path, flowtop_her
     assert done.stdout == told.stdout and done.stdout.startswith("usage: flowtop")
     compat = flowtop_here("--prefect-compat", "help", cwd=tmp_path)
     assert (compat.returncode, compat.stdout) == (0, told.stdout)
+    # the command's environment is its own, as a process's: the flag it set for drop-in
+    # mode made the worker's later tests load Prefect flows in it
+    assert "FLOWTOP_PREFECT_COMPAT" not in os.environ
 
 
 def test_help_of_a_command_prints_that_command_s_help(tmp_path: Path, flowtop_here: Here) -> None:

@@ -112,7 +112,11 @@ async def test_the_last_row_brings_the_older_runs(
         await wait_for(pilot, lambda: table.row_count == total, "the last page")
         await wait_for(pilot, lambda: heading(app).endswith(f"· {total} runs"), "every run")
         if all_flows:
-            assert "other" in screen_text(app) or table.cursor_row == total - 1
+            await wait_for(  # (drawn after the rows arrive: waited for, on a loaded machine)
+                pilot,
+                lambda: "other" in screen_text(app) or table.cursor_row == total - 1,
+                "the other flow's run shown",
+            )
             keys = [str(row.key.value) for row in table.ordered_rows]
             assert keys[-1] == "other-1", keys
 
