@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..engine.delays import fmt_seconds
+from .proc_stat import proc_stat
 from .process_ends import how_ended
 
 #: The owner of a live run writes its heartbeat at least this often (seconds).
@@ -63,19 +64,8 @@ def process_start(pid: int) -> str:
     Two processes that share a pid never share a start time, so (pid, start) names one
     process for the life of the machine.
     """
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     return fields[19] if len(fields) > 19 else ""
-
-
-def _stat(pid: int) -> list[str]:
-    """The fields of ``/proc/PID/stat`` after the command name (state first); [] if unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            stat = handle.read()
-    except OSError:
-        return []
-    # The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat[stat.rfind(")") + 2 :].split()
 
 
 #: The last part of the owner token of a run its launcher reserved for a new process,
@@ -127,7 +117,7 @@ def pid_running(pid: int) -> bool:
         pass  # someone else's process: alive unless it is a zombie
     except OSError:
         return False
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     return not fields or fields[0] not in ("Z", "X")
 
 

@@ -21,6 +21,8 @@ import os
 import signal
 import threading
 
+from .proc_stat import proc_stat
+
 #: How many processes' starts and ends are kept (the newest): a monitor open for weeks
 #: launches thousands of runs.
 KEPT = 512
@@ -30,16 +32,6 @@ _lock = threading.Lock()
 _starts: dict[int, tuple[str, int | None]] = {}
 #: (pid, start) -> how it ended, as ``Popen.returncode`` says it (-N: signal N).
 _ends: dict[tuple[int, str], int] = {}
-
-
-def _stat(pid: int) -> list[str]:
-    """The fields of ``/proc/PID/stat`` from its state on (field 3); [] when unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            stat = handle.read()
-    except OSError:
-        return []
-    return stat[stat.rfind(")") + 2 :].split()
 
 
 def _oom_kills() -> int | None:
@@ -53,7 +45,7 @@ def _oom_kills() -> int | None:
 def note_start(pid: int) -> None:
     """The process ``pid`` was just launched here, as a run's process: noted with the
     machine's OOM kills, a "(out of memory?)" hint's base should it be killed."""
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     start = fields[19] if len(fields) > 19 else ""
     with _lock:
         _starts[pid] = (start, _oom_kills())
@@ -87,7 +79,7 @@ def _zombie_status(pid: int, start: str) -> int | None:
     """How ``pid`` ended, read from ``/proc`` while it is a zombie (its parent has yet to
     wait for it), as ``Popen.returncode`` says it; None for any other process, or one
     another user's (whose status ``/proc`` shows as 0)."""
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     if len(fields) < 50 or fields[0] != "Z" or (start and fields[19] != start):
         return None
     try:
