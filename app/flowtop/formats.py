@@ -261,14 +261,14 @@ def cell_head(text: str, cells: int) -> str:
 
 #: The number a task name ends in, with the character before it (``-10`` of
 #: ``fetch_item-10``): what tells a mapped task's calls apart.
-_NUMBERED = re.compile(r"[^0-9]?[0-9]+$")
+_NUMBERED = re.compile(r"[^0-9]?([0-9]+)$")
 
 
 def cut_name(name: str, width: int) -> str:
     """A task name in at most ``width`` cells, cut in the middle when too long
     (``fetch…-10``): cut at its end, every call of a mapped task read ``fetch_i…``. The
-    number it ends in stays whole while two cells of its start fit beside it; else its
-    start and its end share the room (``extr…ers``)."""
+    number it ends in stays whole (``middle_cut``); a name without one keeps its start
+    and its end (``extr…ers``)."""
     if width < 4 or cell_len(name) <= width:
         return cut_cells(name, width)
     head, tail = middle_cut(name, width)
@@ -277,15 +277,18 @@ def cut_name(name: str, width: int) -> str:
 
 def middle_cut(name: str, width: int) -> tuple[str, str]:
     """The start and the end ``cut_name`` keeps of a ``name`` too long for ``width``
-    cells, the "…" between them (the flows pane cuts its styled names with them)."""
+    cells, the "…" between them (the flows pane cuts its styled names with them). A
+    mapped call's number stays whole while it fits beside the "…", the name's start given
+    up first (``f…-990``, ``…-1000``, else ``…1000``): sharing the room, the run page read
+    ``fetch_page-990`` as ``fet…90``, as a call ``fetch_page-90`` would."""
     room = width - 1
     numbered = _NUMBERED.search(name)
-    end = cell_len(numbered.group()) if numbered else 0
-    if not end or room - end < 2:
-        end = room // 2
+    for tail in (numbered.group(), numbered.group(1)) if numbered else ():
+        if cell_len(tail) <= room:
+            return cell_head(name, room - cell_len(tail)), tail
     tail = ""
     for char in reversed(name):
-        if cell_len(tail) + cell_len(char) > end:
+        if cell_len(tail) + cell_len(char) > room // 2:
             break
         tail = char + tail
     return cell_head(name, room - cell_len(tail)), tail

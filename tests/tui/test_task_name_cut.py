@@ -69,7 +69,9 @@ async def test_mapped_calls_keep_their_numbers_in_a_narrow_task_column(tmp_path)
         ("fetch_item-200", 8, "fet…-200"),
         ("fetch_item-2", 12, "fetch_item-2"),  # it fits: as it is
         ("extract_orders", 8, "extr…ers"),  # no number: its start and its end
-        ("fetch_item-12345", 8, "fetc…345"),  # a number too long to keep whole
+        ("fetch_item-12345", 8, "f…-12345"),  # the number whole, its start given up first
+        ("fetch_item-1234567", 8, "…1234567"),
+        ("fetch_item-123456789", 8, "fetc…789"),  # a number too long to keep whole
         ("日本語のタスク-12", 9, "日本…-12 "),  # cells, not characters (a wide one is padded)
         ("fetch_item-10", 3, "fe…"),
     ],

@@ -24,6 +24,7 @@ from .store_access import (
     FileFlows,
     file_scope,
     find_run,
+    flow_as_stored,
     split_target,
     start_logged,
     store_path,
@@ -68,6 +69,7 @@ def main(args: argparse.Namespace) -> int:
     within = file_scope(
         split_target(args.target)[0], "cancel", db, run_ref
     )  # a file names its flows
+    args.flow = flow_as_stored(db, args.flow, within)  # `café` spelt either way
     reap_store(db)
     if run_ref is None:
         record = _live_run_of(db, args.flow, within, args.target)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..engine.option_checks import same_name
 from ..engine.suggest import did_you_mean, some_of
 from ..printable import say
 from ..workspace.flow_order import in_natural_order
@@ -260,6 +261,7 @@ def select_names(
     those to act on, or None after printing why there are none. ``unloaded``: a file
     failed to load, and its error was said."""
     known = list(flows)  # as the monitor lists them: file by file
+    name = spelt_as(name, known)
     if name is not None:
         if name not in known:
             say(no_such_flow(name, known, unloaded=unloaded))
@@ -269,6 +271,15 @@ def select_names(
         say(f"no flows found in {root}{prefect_hint(path)}{flows_beside(path)}")
         return None
     return known
+
+
+def spelt_as(name: str | None, known: Iterable[str]) -> str | None:
+    """``--flow name`` as ``known`` spells it: ``café`` typed in NFC names the flow
+    defined ``cafe\u0301``, one name (``same_name``); else ``name`` as given."""
+    if name is None:
+        return None
+    same, known = same_name(name), list(known)
+    return name if name in known else next((k for k in known if same_name(k) == same), name)
 
 
 def flows_beside(path: str) -> str:

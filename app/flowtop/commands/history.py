@@ -61,7 +61,7 @@ from .common import places_of, whole_number
 from .history_prune import prune, unwritten_row
 from .printers import TerminalStream, one_line, raised_at, write_whole
 from .run_lines import STARTING_WORDS, record_did_not_start
-from .store_access import file_scope, run_in_file, start_logged
+from .store_access import file_scope, flow_as_stored, run_in_file, start_logged
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -130,6 +130,7 @@ def main(args: argparse.Namespace) -> int:
         return 0
     # a flow file names its flows: not the runs of another file in its folder
     within = file_scope(str(path), "history", db, args.run)
+    args.flow = flow_as_stored(db, args.flow, within)  # `café` spelt either way
     foreign = None if within is None else within.not_defining(args.flow)
     if foreign is not None:
         return _usage(foreign)

@@ -24,7 +24,7 @@ from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_refs import NUMBERS_FROM_1, NoRun, find_run_ref, numbered_zero
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
-from .common import places_of
+from .common import places_of, spelt_as
 
 #: What became of a live run whose store was deleted (``owner_agent.STORE_GONE``).
 GONE_RUNS = "; a run process cancels its run when its store is deleted"
@@ -199,6 +199,18 @@ class FileFlows:
         if flow is None or flow in self.names:
             return None
         return f"{self.file} defines no flow {flow!r} (its flows: {', '.join(self.names)})"
+
+
+def flow_as_stored(db: Path, flow: str | None, within: FileFlows | None) -> str | None:
+    """``--flow flow`` spelt as the flow file PATH or the store spell it (``spelt_as``):
+    ``café`` typed in NFC finds the runs of a flow defined ``cafe\u0301``."""
+    if flow is None or (within is not None and flow in within.names):
+        return flow
+    try:
+        stored = StoreReader(db).flows() if db.is_file() else []
+    except (HistoryError, sqlite3.Error):
+        stored = []  # unreadable: the lookup that follows says why
+    return spelt_as(flow, [*(within.names if within else ()), *stored])
 
 
 def file_scope(path: str, command: str, db: Path, run: str | None) -> FileFlows | None:

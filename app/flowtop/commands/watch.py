@@ -46,7 +46,7 @@ from .printers import (
 from .run_lines import interrupted_line, name_runs, starting_json, starting_line
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import file_scope, find_run, split_target, store_path, usage
+from .store_access import file_scope, find_run, flow_as_stored, split_target, store_path, usage
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
@@ -90,6 +90,7 @@ def main(args: argparse.Namespace) -> int:
     db, run_ref = found
     # a flow file names its flows: not the newest run of another file in its folder
     within = file_scope(split_target(args.target)[0], "watch", db, run_ref)
+    args.flow = flow_as_stored(db, args.flow, within)  # `café` spelt either way
     record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None, within=within)
     # A run launched from this folder may not be in the store yet: wait for it, but not
     # for an id no launch here gave out (a typo is said at once).

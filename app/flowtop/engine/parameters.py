@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from ..printable import BIDI
 from .parameter_types import (
     annotation_for,
     choices,
@@ -557,15 +558,23 @@ def parse_object(text: str) -> dict[str, Any]:
     return value
 
 
+#: What JSON leaves as it is but ``printable`` shows as an escape of its own: DEL, C1,
+#: lone surrogates, bidi and invisible format characters.
+_UNSEEN = re.compile(rf"[\x7f-\x9f\ud800-\udfff{BIDI}\u00ad\u180e\u2060-\u206f\ufeff]")
+
+
 def describe(parameters: Mapping[str, Any], limit: int = 60) -> str:
     """``n=4, factor=0.5, region="eu"``: a run's parameters on one line, each value cut
-    at ``limit`` characters."""
+    at ``limit`` characters. A value's unseen characters are written as JSON writes a
+    control character (``\\u009b`` as ``\\u001b``): ``printable`` then showed ``\\x9b``
+    beside JSON's ``\\u001b``, two spellings in one value."""
     parts = []
     for name, value in parameters.items():
         if isinstance(value, dict) and set(value) == {UNSTORED}:
             text = str(value[UNSTORED])
         else:
             text = json.dumps(value, ensure_ascii=False)
+            text = _UNSEEN.sub(lambda unseen: f"\\u{ord(unseen[0]):04x}", text)
         if len(text) > limit:
             text = text[: limit - 1] + "…"
         parts.append(f"{name}={text}")

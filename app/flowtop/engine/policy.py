@@ -32,7 +32,7 @@ from .delays import (
 from .errors import Interrupt, PredicateError, RetriesExhausted, Retry
 from .layers import Layer
 from .states import State, StateType
-from .value_text import safe_repr, safe_str
+from .value_text import safe_repr, safe_str, users_own
 
 DEFAULT_MAX_RETRIES = 3
 #: The most retries a task takes, in code and in settings files: past it a budget is a
@@ -498,7 +498,9 @@ def predicate_answer(answer: Any, eligible: bool) -> str:
         return f"a {type(answer).__name__} ({'true' if eligible else 'false'})"
     try:
         shown = _answer_repr.repr(answer)
-    except BaseException:  # noqa: BLE001 - a user's __repr__ may raise anything, sys.exit() too
+    except BaseException as exc:  # a user's __repr__ may raise anything, sys.exit() too
+        if not users_own(exc):  # a Ctrl+C on the main thread, as ``safe_repr`` passes it on
+            raise
         shown = f"<unrepresentable {type(answer).__name__}>"
     return f"{shown} ({'true' if eligible else 'false'})"
 

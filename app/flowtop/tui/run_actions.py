@@ -107,6 +107,8 @@ class RunActions(LaunchQueue):
 
         def _sync_selection(self) -> None: ...
 
+        def on_a_file_row(self, doing: str) -> bool: ...
+
         def _selected_row(self) -> TaskRow | None: ...
 
         def _policies_changed(self) -> None: ...
@@ -390,8 +392,8 @@ class RunActions(LaunchQueue):
         self._queue(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))
 
     def action_cancel(self) -> None:
-        self._sync_selection()
-        self._cancel(self.selected_flow, self.table.run)
+        if not self.on_a_file_row("to cancel its run"):  # (not the flow shown before's run)
+            self._cancel(self.selected_flow, self.table.run)
 
     def _cancel(self, flow: str | None, run: RunModel | None, *, waited: bool = False) -> None:
         """Cancel ``run`` if live, else ``flow``'s run just started. `rc`: once it has; by

@@ -174,6 +174,12 @@ class ViewActions(_AppBase):
         as the run keys there say it, with where the history is: it opened the history of
         the flow shown before (`History · flow doomed` on `✗ broken.py`), read as the
         file's. The footer leaves `h` out there (``FooterKeys.footer_hidden_actions``)."""
+        return self.on_a_file_row("for its history")
+
+    def on_a_file_row(self, doing: str) -> bool:
+        """Whether a flow's key (`h`, `c`) is on a file's row, said as the run keys there
+        say it: the flow shown before stays ``selected_flow``, and `c` there could cancel its
+        run. ``doing``: what selecting a flow lets the key do ("for its history")."""
         self._sync_selection()
         key = self.selected_error
         if key is None:
@@ -181,11 +187,11 @@ class ViewActions(_AppBase):
         name = Path(key).name
         flows = [flow for flow, path in self.workspace.flow_files.items() if str(path) == key]
         if name.endswith(".toml"):
-            said = f"{name} holds settings, not a flow: select a flow in the list for its history"
+            said = f"{name} holds settings, not a flow: select a flow in the list {doing}"
         elif flows:  # it loaded before: its flows stay listed, with their runs
             said = (
                 f"{name} failed to load; its flows stay listed as they last loaded "
-                f"({few_names(flows, 'flows')}): select one for its history"
+                f"({few_names(flows, 'flows')}): select one {doing}"
             )
         else:
             said = (

@@ -9,7 +9,6 @@ Rows are addressed by task key, so an event never needs a row search.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -52,9 +51,6 @@ LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
 HEADERS = ("TASK", "STATE", "TRY", "TIME", "POLICY", "LAST ERROR")
 #: TRY's least width, its title's (no sort puts an arrow by it: ``SORT_COLUMN``).
 TRY_TITLE = len(HEADERS[2])
-#: The number a mapped call's key ends in, with what comes before it (``-990``), as
-#: ``formats.cut_name`` finds it.
-_NUMBER = re.compile(r"[^0-9]?([0-9]+)$")
 
 
 def fit(text: str, width: int) -> str:
@@ -67,27 +63,12 @@ def fit(text: str, width: int) -> str:
 
 
 def name_text(row: TaskRow, width: int) -> str:
-    """The TASK cell: the key, cut to ``width``; a task gone from the code says so at its
-    end while the key keeps four cells (``fet… (gone)``), else the key alone shows."""
+    """The TASK cell: the key, cut to ``width`` (``cut_name``: a mapped call's number
+    stays whole, ``f…-990``); a task gone from the code says so at its end while the key
+    keeps four cells (``fet… (gone)``), else the key alone shows."""
     if row.code_mark != GONE or width - len(GONE_SUFFIX) < 4:
-        return cut_key(row.key, width)
-    return cut_key(row.key, width - len(GONE_SUFFIX)).rstrip() + GONE_SUFFIX
-
-
-def cut_key(key: str, width: int) -> str:
-    """``cut_name``, but a mapped call's number kept whole while it fits beside the `…`,
-    the name's head given up first (``f…-990``, ``…-1000``, else ``…1000``): TASK 6
-    cells wide (at 45 columns), ``cut_name`` shared the room and ``fetch_page-990``
-    read ``fet…90``, as a call ``fetch_page-90`` would."""
-    cut = cut_name(key, width)
-    number = _NUMBER.search(key)
-    if number is None or cell_len(key) <= width or cut.rstrip().endswith(number.group()):
-        return cut
-    for tail in (number.group(), number.group(1)):
-        if cell_len(tail) < width:
-            head = cell_head(key, width - 1 - cell_len(tail))
-            return set_cell_size(head + "…" + tail, width)
-    return cut
+        return cut_name(row.key, width)
+    return cut_name(row.key, width - len(GONE_SUFFIX)).rstrip() + GONE_SUFFIX
 
 
 #: The looks a row's state or error is drawn in: ``task-table--NAME`` classes, styled by
