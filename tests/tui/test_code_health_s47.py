@@ -107,7 +107,7 @@ async def test_the_footer_in_each_state_of_a_flow(workspace: FakeWorkspace) -> N
         assert keys_of(footer(app)) == FAILED_ON_OK
         await pilot.press("tab")
         await wait_for(pilot, lambda: "↑↓ Scroll" in footer(app), "the detail pane's footer")
-        assert keys_of(footer(app)) == ["↑↓ Scroll", *FAILED_ON_OK]
+        assert keys_of(footer(app)) == ["↑↓ Scroll", "esc Back", *FAILED_ON_OK]
         await pilot.press("shift+tab", "slash")
         await wait_for(pilot, lambda: "Keep filter" in footer(app), "the filter's footer")
         assert keys_of(footer(app)) == IN_THE_FILTER

@@ -158,8 +158,9 @@ class FooterKeys(_AppBase):
             for action, label in FOOTER_KEYS[pane]
             if action not in hidden
         ]
-        if focused is self.detail:  # the arrows scroll the pane here, not the table
-            entries.insert(0, ("↑↓", "Scroll"))
+        if focused is self.detail:  # the arrows scroll the pane here, not the table;
+            # and Esc goes back to it, which only the README said
+            entries[:0] = [("↑↓", "Scroll"), (self.key_for("back_to_tasks"), "Back")]
         always = [(self.key_for(a), label) for a, label in ALWAYS_IN_FOOTER if a not in hidden]
         return entries, always
 

@@ -364,9 +364,10 @@ class KeyActions(RerunAnswers):
         # ``_check_bindings`` is Textual's (private, pinned 8.2.8): how its own key
         # dispatch runs a binding before the focused widget sees the key; an upgrade that
         # changes it fails tests/tui/test_escape_burst.py, not silently.
-        if self.screen.maximized is None and (
-            await self._check_bindings("escape", priority=True)
-            or await self._check_bindings("escape")
+        # (No maximized widget to minimize first, as Textual's Esc would: nothing can
+        # maximize one, the palette offers no Maximize, palette_keys.py, and no key does.)
+        if await self._check_bindings("escape", priority=True) or await self._check_bindings(
+            "escape"
         ):
             return
         await super().on_event(escape)  # to the focused widget, as Textual sends a key

@@ -45,6 +45,7 @@ from .run_table import RunTable
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord
+    from ..widgets.key_bar import Entry
     from ..workspace_view import HistoryView
 
 #: What ``HistoryScreen._read`` read: scope, limit, runs, total, error, store version.
@@ -134,6 +135,10 @@ class RunsTable(RunTable):
         super().action_scroll_bottom()
 
 
+#: The runs list's footer keys by priority (binding ids): Enter, then Esc, then `a`.
+FOOTER_FIRST = ("history.open", "history.back", "history.all")
+
+
 class HistoryScreen(Screen[None]):
     """Runs, newest first, of one flow (or all flows with `a`)."""
 
@@ -207,7 +212,17 @@ class HistoryScreen(Screen[None]):
         table.add_columns("Flow", "#", "State", "Counts", "Started", "Duration", "Rerun of")
         yield table
         yield Static("", id="message")
-        yield KeyBar(lambda: footer_entries(self))
+        yield KeyBar(self._footer_entries)
+
+    def _footer_entries(self) -> tuple[list[Entry], list[Entry]]:
+        """Its keys most wanted first (``FOOTER_FIRST``): the bar keeps them in order as
+        far as they fit, and at 60 columns it kept `a All flows / this flow` and dropped
+        `⏎ Open run`, the list's main key."""
+        own, always = footer_entries(self)
+        ids = {b.description: b.id for b in self.BINDINGS if isinstance(b, Binding)}
+        rank = {ident: n for n, ident in enumerate(FOOTER_FIRST)}
+        own.sort(key=lambda entry: rank.get(ids.get(entry[1]) or "", len(rank)))
+        return own, always
 
     def on_mount(self) -> None:
         self.load()

@@ -35,10 +35,11 @@ from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from ...workspace.load_error import display_path
-from ...workspace.places import OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
+from ...workspace.places import OVERRIDES_FILE, SETTINGS_FILE
 from .form_dialog import FormDialog, fit_placeholder, names_line
 from .overrides_not_in_use import not_in_use_note
 from .retry_editor_retry_on import retry_on_as_written
+from .retry_editor_saved import COMMENTS_LOST, saved_text
 from .retry_form import (
     FormState,
     after_reload,
@@ -447,6 +448,13 @@ class RetryEditor(FormDialog[bool]):
 
     @on(Button.Pressed, "#clear")
     def _clear_pressed(self) -> None:
+        if not self.override:  # it closed without a word: was anything removed?
+            self.app.notify(
+                f"{self.flow_name} / {self.task_key} has no override: nothing to clear",
+                markup=False,
+            )
+            self.dismiss(False)
+            return
         try:
             cleared = self.workspace.clear_override(self.flow_name, self.task_key)
         except (OSError, ValueError, TypeError) as exc:
@@ -476,7 +484,12 @@ class RetryEditor(FormDialog[bool]):
             self._refuse_save()
         if self.gone or not self.state.valid:
             return
-        if not self.state.values:
+        if not self.state.values:  # it closed without a word: was anything written?
+            self.app.notify(
+                f"Nothing changed: the retry settings of {self.flow_name} / "
+                f"{self.task_key} are as they were",
+                markup=False,
+            )
             self.dismiss(False)
             return
         try:
@@ -546,39 +559,3 @@ def settings_not_in_use(workspace: WorkspaceView, *, short: bool = False) -> str
         f"Not in use: {error}. The fields show the last good settings of {SETTINGS_FILE}, "
         f"and no run starts until it is fixed; Save still writes {OVERRIDES_FILE}."
     )
-
-
-#: What a save's toast adds when the file it rewrote held comments of someone's own: the
-#: workspace that rewrote it says so (``OverridesSaved``); the editor reads no file.
-COMMENTS_LOST = "comments in overrides.toml were not kept"
-
-
-def saved_text(
-    flow: str,
-    task: str,
-    values: dict[str, Any],
-    *,
-    comments_lost: bool = False,
-    into: str = f"{STATE_DIR}/{OVERRIDES_FILE}",
-) -> str:
-    """The toast after Save: each value written, or dropped back to the layers below;
-    and, when the file held comments (``has_comments``), that they are gone. ``into``:
-    the file, as the user reaches it from where flowtop was started (``flows/.flowtop/…``
-    for ``flowtop flows``: it read ``.flowtop/…``, a path that did not exist there)."""
-    parts = []
-    for name, value in values.items():
-        if value is None:
-            parts.append(f"{name} removed (inherited again)")
-        elif isinstance(value, dict):
-            parts.append(f"{name} = " + ", ".join(f"{k} {fmt(v)}" for k, v in value.items()))
-        else:
-            parts.append(f"{name} = {fmt(value)}")
-    if comments_lost:
-        parts.append(COMMENTS_LOST)
-    return f"Saved {flow} / {task} to {into}: " + "; ".join(parts)
-
-
-def fmt(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return ", ".join(fmt(v) for v in value)
-    return str(value)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
-from rich.console import Console
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -43,6 +42,7 @@ from ..table_rows import columns_past_edge, last_column_room, refit_columns, rep
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.state_colors import LOOK_STYLE, looks
+from .attempt_lines import behind_gutter, hang_indent
 from .history_reads import read_run, reused_said, run_reader
 from .last_error import last_error
 from .run_heading import heading_lines
@@ -74,8 +74,6 @@ MIN_TASK_CELL = 12
 MIN_TITLE = 5
 #: What the heading ends in while columns are past the table's right edge.
 MORE_HINT = " · → more columns"
-#: A traceback line is wrapped under its indent while this many cells are left beside it.
-MIN_WRAP = 20
 #: How often an open history screen reads the store again (seconds): the runs list, and
 #: a live run's page until the run ends.
 REFRESH = 2.0
@@ -517,24 +515,6 @@ def error_room(table: DataTable[Any]) -> int:
     return max(MIN_ERROR_CELL, beside)
 
 
-def hang_indent(text: str, width: int, console: Console) -> str:
-    """``text`` with each line longer than ``width`` cells wrapped at its words, the lines
-    it goes on in indented as it is: wrapped by the pane, a traceback's
-    `    raise ConnectionError(…` went on at the left edge, as if a line of its own. A line
-    whose indent leaves less than ``MIN_WRAP`` cells, and all of it while ``width`` is
-    not known (0), are left to the pane."""
-    lines: list[str] = []
-    for line in text.split("\n"):
-        indent = line[: len(line) - len(line.lstrip(" "))]
-        room = width - len(indent)
-        if cell_len(line) <= width or room < MIN_WRAP:
-            lines.append(line)
-        else:
-            parts = Text(line[len(indent) :]).wrap(console, room, overflow="fold")
-            lines += [indent + part.plain.rstrip(" ") for part in parts]
-    return "\n".join(lines)
-
-
 def error_cell(record: TaskRecord, room: int) -> Text:
     """A task's error on one line, cut to ``room`` cells with ``…`` (``last_error``)."""
     cell = Text(plain(last_error(record).replace("\n", " "), room, cell=True))
@@ -593,7 +573,7 @@ def attempts_text(
             text.append("result: " + plain(attempt.result, 500) + "\n")
         if attempt.traceback:
             text.append(wrap(block(attempt.traceback.rstrip("\n"))) + "\n", style="dim")
-        if attempt.output:
+        if attempt.output:  # behind the main pane's gutter: no look-alike of the traceback
             text.append("output:\n", style="bold")
-            text.append(block(as_left_on_screen(attempt.output).rstrip("\n")) + "\n")
+            text.append_text(behind_gutter(block(as_left_on_screen(attempt.output)), wrap))
     return text
