@@ -21,7 +21,7 @@ from typing import TextIO
 from rich.cells import cell_len
 
 from ..attempt_story import PREDICATE_ASKED
-from ..engine import status_line
+from ..engine import capture_children, status_line
 from ..engine.bus import Subscription
 from ..engine.events import (
     REUSED_FROM_SOURCE,
@@ -347,7 +347,7 @@ class HumanPrinter:
             return
         with self._lock:
             self._last_status = time.monotonic()  # due a second on, drawn or not
-            if status_line.row_open:  # another writer's half row: not drawn over
+            if status_line.row_open or capture_children.writing():  # another writer's row
                 return
             if self._status_shown or self.states:  # taken away by make_room: back again
                 self._draw("")
@@ -413,7 +413,7 @@ class HumanPrinter:
         if self._status_shown:
             text = "\r\x1b[2K" + text
             self._status_shown = False
-        if self.live:
+        if self.live and not capture_children.writing():  # a child's rows are not drawn on
             # One row, never wrapped: a carriage return goes back to the start of the last
             # row only, so each redraw of a wrapped line left its first rows behind.
             status = self._status_in(shutil.get_terminal_size().columns - 1)

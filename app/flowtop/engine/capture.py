@@ -16,7 +16,9 @@ attempt runs, what it writes is the attempt's output too (``copied``).
 A process forked from an attempt (``os.fork``, ``multiprocessing``'s default start method
 on Linux) writes to the real streams, as in plain Python (``_forked``). What passes
 through to a terminal showing ``flowtop run``'s live status line clears it first
-(``status_line``).
+(``status_line``). A process an attempt starts (``subprocess``) writes past all this: it
+starts after the printer's lines, and in a launched run its lines in the run's log are
+the attempt's output (``capture_children``, ``capture_windows``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from ..printable import printable
-from . import logged_prints, root_handlers, status_line
+from . import capture_windows, logged_prints, root_handlers, status_line
 from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``log_fold``)
 from .attempt_output import AttemptOutput
 from .binary_output import RoutedBytes
@@ -78,7 +80,12 @@ class Captured(AttemptOutput):
     __slots__ = ()
 
     def getvalue(self) -> str:
-        """What was written, read once the attempt is over: the capture is closed."""
+        """What was written, read once the attempt is over: the capture is closed. What
+        the processes it started wrote to a launched run's log ends it (``capture_windows``)."""
+        if capture_windows.watching:
+            children = capture_windows.take(self)
+            if children:
+                self.write(children)
         if self in _open:
             _close(self)
         return super().getvalue()
@@ -176,6 +183,8 @@ class _ThreadRoutedStream(PassThroughStream):
         was glued on: ``cleaned up: …cancelled20:38:42 spinner #1 started``."""
         if text:
             status_line.row_open = text[-1] not in "\n\r"
+            if capture_windows.watching:  # flowtop's, not a child's (``capture_windows``)
+                capture_windows.own(text)
         return self.original.write(text)
 
     def _clear_of_status(self, text: str) -> int:
@@ -212,6 +221,8 @@ class _ThreadRoutedStream(PassThroughStream):
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
     """Pass on what a ``@flow`` body wrote (already captured) to where it went."""
     _catch_up(buffer, tee)
+    if capture_windows.watching:  # the body's own, not a child's (``capture_windows``)
+        capture_windows.own(_shown(text))
     original.write(_shown(text))
     _local.line_start = text.endswith("\n")
 
@@ -341,6 +352,8 @@ class _CaptureHandler(logging.Handler):
                 with contextlib.suppress(OSError, ValueError):
                     _real(sys.stdout).flush()  # the lines before it first, on one terminal
             # else echoed: a script's run, as Prefect shows it
+            if capture_windows.watching:
+                capture_windows.own(line if tee is None else _shown(line))
             _real(sys.stderr).write(line if tee is None else _shown(line))
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
@@ -523,6 +536,11 @@ def capture_info_logs() -> None:
     flowtop's handler stays on the root logger from then on (the command owns the process).
     """
     global _pinned
+    from ..printable import _notice_mark  # set: a run process a client launched
+    from . import capture_children  # its processes' lines come after the printer's
+
+    capture_children.install(_local, copied)
+    capture_windows.watch_log(bool(_notice_mark))
     root = logging.getLogger()
     _ensure_installed()
     with _open_lock:

@@ -11,7 +11,10 @@ summary's row (``etl #3: 0/2 done · … 1.0schild line one``), and stayed there
 Now a line such a writer begins on that terminal clears the row it starts on first
 (``CLEAR``, sent with the line as one write): the summary, or an empty row. The printer
 draws the summary again below at its next event or tick. The printer writes past the
-stand-in streams (``drawn_on``): only the others' writes are cleared and counted.
+stand-in streams (``drawn_on``): only the others' writes are cleared and counted. A
+process a task starts (``subprocess``), whose writes no stand-in sees, finds the row
+cleared before it starts, and no summary is drawn while it may write
+(``capture_children``).
 """
 
 from __future__ import annotations
