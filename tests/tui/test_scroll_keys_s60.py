@@ -26,7 +26,7 @@ from flowtop.tui.screens.help import HelpScreen
 from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.workspace.history_records import AttemptRecord, RunDetail, RunRecord, TaskRecord
-from pilot_kit import screen_text, wait_for, wait_for_text
+from pilot_kit import screen_text, wait_for, wait_for_run, wait_for_text
 
 from .conftest import FakeWorkspace
 from .snapshot_apps import T0
@@ -72,11 +72,7 @@ async def test_j_k_g_G_scroll_the_detail_pane(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: app.table.run is not None and app.table.run.state is StateType.COMPLETED,
-            "the run",
-        )
+        await wait_for_run(pilot, app, StateType.COMPLETED)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.focused is app.detail, "the detail pane's focus")
         await scrolls_with_letters(pilot, app.detail)
