@@ -85,8 +85,9 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
     (``__cause__``, ``__context__``), a group, or one with notes is formatted whole each time.
     """
     cause = exc.__cause__
-    if isinstance(cause, RemoteTraceback) and exc.__traceback__ is None:
-        return cause.text  # made where it ran: the same text a thread attempt shows
+    if isinstance(cause, RemoteTraceback):  # made where it ran: as a thread attempt's reads
+        here = exc.__traceback__
+        return cause.text if here is None else _called_from(here, cause.text)
     if (
         cause is not None
         or exc.__context__ is not None
@@ -116,6 +117,18 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
                     _STACKS.clear()
                 _STACKS[key] = stack
     return _HEADER + stack + last
+
+
+def _called_from(tb: TracebackType, text: str) -> str:
+    """A worker's traceback ``text`` with ``tb``'s frames (a ``@flow``'s line that called
+    the task, raised here) before the worker's own, as a thread's one stack reads. A text
+    whose last section does not start a line with the header (a group's) is left as it is."""
+    at = text.rfind(_HEADER)
+    if at < 0 or (at > 0 and text[at - 1] != "\n"):
+        return text
+    at += len(_HEADER)
+    summary = traceback.TracebackException(Exception, Exception(), tb)
+    return text[:at] + "".join(despite_ast_race(summary.stack.format)) + text[at:]
 
 
 def with_culprit_line(exc: BaseException, tb: str, text: str) -> str:
@@ -218,7 +231,8 @@ def hide_own_frames(exc: BaseException) -> None:
     flowtop had failed. Without them it reads as the user wrote it: the flow's line that
     called the task, then the task's line that raised. Frames of flowtop's after the last
     user frame stay: an error that starts inside flowtop still shows where, unless it is
-    about the user's own setting (``OwnFramesOnly``).
+    about the user's own setting (``OwnFramesOnly``) or started in a worker process (its
+    frames there are in its ``RemoteTraceback``'s text).
     """
     entries: list[TracebackType] = []
     tb = exc.__traceback__
@@ -227,8 +241,8 @@ def hide_own_frames(exc: BaseException) -> None:
         tb = tb.tb_next
     own = [entry.tb_frame.f_code.co_filename.startswith(FLOWTOP_FOLDER) for entry in entries]
     last_user = max((i for i, mine in enumerate(own) if not mine), default=-1)
-    if isinstance(exc, OwnFramesOnly):
-        last_user = len(entries)
+    if isinstance(exc, OwnFramesOnly) or isinstance(exc.__cause__, RemoteTraceback):
+        last_user = len(entries)  # (a worker's error started there: its frames are in the text)
     kept = [e for i, e in enumerate(entries) if not own[i] or i > last_user]
     if len(kept) == len(entries):
         return
