@@ -264,7 +264,7 @@ def select_names(
     name = spelt_as(name, known)
     if name is not None:
         if name not in known:
-            say(no_such_flow(name, known, unloaded=unloaded))
+            say_unread_prefect(path, before=no_such_flow(name, known, unloaded=unloaded))
             return None
         return [name]
     if not known:
@@ -291,13 +291,55 @@ def flows_beside(path: str) -> str:
     return f" ({hint})" if hint else ""
 
 
-def prefect_hint(path: str) -> str:
-    """Why a folder of Prefect flows showed no flows: drop-in mode is off (settings only
-    are read here; no flow file is imported)."""
+def unread_prefect(path: str) -> list[str]:
+    """The files of the workspace at ``path`` not read because they import prefect, drop-in
+    mode being off (settings only are read here; no flow file is imported)."""
     from ..workspace import Workspace
-    from ..workspace.load_error import unread_prefect_hint
 
     with Workspace(path, isolate_imports=False) as workspace:
-        workspace.read_settings()
-        hint = unread_prefect_hint([p.name for p in workspace.unread_prefect_files()])
+        workspace.read_settings()  # (drop-in mode set there reads them: none unread)
+        if workspace.settings.prefect_compat:
+            return []
+        return [p.name for p in workspace.unread_prefect_files()]
+
+
+def prefect_hint(path: str) -> str:
+    """Why a folder of Prefect flows showed no flows: drop-in mode is off."""
+    from ..workspace.load_error import unread_prefect_hint
+
+    hint = unread_prefect_hint(unread_prefect(path))
     return f" ({hint})" if hint else ""
+
+
+def say_unread_prefect(path: str, *, before: str = "") -> None:
+    """``before`` (a refusal), then the Prefect files of ``path`` that were not read beside
+    the flows that were: `flowtop list .` listed the others and said not a word of a
+    dropped-in ``pf.py``, exit 0, and ``--flow 'pf flow'`` was only "no flow named"."""
+    from ..workspace.load_error import unread_prefect_note
+
+    note = unread_prefect_note(unread_prefect(path))
+    said = "; ".join(part for part in (before, note) if part)
+    if said:
+        say(said)
+
+
+def one_flow_at_a_time(
+    reason: str, name: str, names: Sequence[str], startable: Sequence[str] = (), *, file: bool
+) -> str:
+    """Why flow ``name`` of a folder run cannot start, saying that ``--param`` takes
+    ``--flow``: "give --param n=VALUE" alone sends the user to the refusal of ``--param``
+    on a folder of several flows. The flows that can start as they are (``startable``)
+    are named too: a Prefect file of a parent flow and the subflow it calls with a
+    parameter (``region_pipeline(region)``) runs every flow it holds when no ``__main__``
+    block calls the parent (``run_by_main_block``), and so does a folder of such files:
+    the parent alone (``--flow nightly``) is most often what was meant. Each ``--flow``
+    as the shell reads it back: ``--flow daily ingest check`` was three words."""
+    if len(names) == 1:
+        return reason
+    said = f"{reason} (with --flow {shell_word(name)}: parameters are given to one flow at a time)"
+    if not startable:
+        return said
+    whose = "the file's" if file else "the folder's"
+    which = f"{whose} other flow" if len(startable) == 1 else f"one of {whose} other flows"
+    flows = " or ".join(f"--flow {shell_word(o)}" for o in startable)
+    return f"{said}; or run {which} alone: {flows}"

@@ -21,6 +21,7 @@ from ..printable import PrintableStream, Writer, printable_name, say
 from .common import (
     bad_path,
     described_settings,
+    say_unread_prefect,
     select_names,
     unused_table,
     warn_unread_settings,
@@ -53,6 +54,8 @@ def main(args: argparse.Namespace) -> int:
     names = select_names(listed.flows, listed.root, args.flow, args.path, unloaded=had_errors)
     if names is None:
         return 2
+    if args.flow is None:  # a Prefect file beside these flows: said, not a listing error
+        say_unread_prefect(args.path)
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
     # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``); `flowtop run
     # DIR` runs every flow of the folder (``run.checked_names``): no flow is marked there

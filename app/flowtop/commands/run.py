@@ -16,6 +16,7 @@ from ..workspace.load_error import Stopped
 from .common import (
     bad_path,
     described_settings,
+    one_flow_at_a_time,
     report_load_errors,
     select_names,
     settings_error,
@@ -327,26 +328,6 @@ def call_start(
         return start_arguments(flow, call, parameters)
     except ParameterError as exc:
         return str(exc)
-
-
-def one_flow_at_a_time(
-    reason: str, name: str, names: Sequence[str], startable: Sequence[str] = (), *, file: bool
-) -> str:
-    """Why flow ``name`` of a folder run cannot start, saying that ``--param`` takes
-    ``--flow``: "give --param n=VALUE" alone sends the user to the refusal of ``--param``
-    on a folder of several flows. The flows that can start as they are (``startable``)
-    are named too: a Prefect file of a parent flow and the subflow it calls with a
-    parameter (``region_pipeline(region)``) runs every flow it holds when no ``__main__``
-    block calls the parent (``run_by_main_block``), and so does a folder of such files:
-    the parent alone (``--flow nightly``) is most often what was meant."""
-    if len(names) == 1:
-        return reason
-    said = f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
-    if not startable:
-        return said
-    whose = "the file's" if file else "the folder's"
-    which = f"{whose} other flow" if len(startable) == 1 else f"one of {whose} other flows"
-    return f"{said}; or run {which} alone: " + " or ".join(f"--flow {o}" for o in startable)
 
 
 def take_flow_of_source(

@@ -177,7 +177,11 @@ class RunActions(LaunchQueue):
         """Why `r` cannot run ``flow``, listed ``(gone)`` for its runs. A monitor on one flow
         file knows only that file: the flow may have moved to a sibling file, which
         ``flowtop FOLDER`` lists (it said "no longer in any flow file here")."""
-        runs = "it is listed for its runs, which go on (and stay in the history)"
+        runs = (  # only a live run goes on: an ended one is listed for the history alone
+            "it is listed for its runs, which go on (and stay in the history)"
+            if self.store.live_for(flow) or self.store.loading(flow)
+            else "it is listed for its runs, which stay in the history"
+        )
         if (file := self.store.of_broken.get(flow)) is not None:  # (broken as it opened)
             error = self.workspace.errors.get(file, "")
             return printable(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..formats import few_names, plural
-from .load_error import LoadError, display_path
+from .load_error import LoadError, display_path, prefect_only, unread_prefect_note
 from .places import real_path
 
 
@@ -71,10 +71,21 @@ class WorkspaceChanged:
             parts.append(
                 "kept the last good settings" if self.settings_kept else "Reloaded settings"
             )
+        unread = self.unread_prefect()
         if not parts:
-            names = few_names([display_path(p) for p in self.paths]) or "nothing"
-            return f"No flow changed ({names})"
-        return "; ".join(parts)
+            unchanged = [display_path(p) for p in self.paths if p not in unread]
+            if unchanged or not unread:
+                parts.append(f"No flow changed ({few_names(unchanged) or 'nothing'})")
+        note = unread_prefect_note([display_path(p) for p in unread])
+        return "; ".join([*parts, note] if note else parts)
+
+    def unread_prefect(self) -> list[Path]:
+        """The saved files not read because they import ``prefect`` (drop-in mode off):
+        none of them reloaded, failed or is a helper. Saving one said "No flow changed
+        (pf.py)", as if it had loaded; ``flowtop run pf.py`` knew why it was not."""
+        said = {*self.modules, *self.helpers, *(display_path(e.path) for e in self.errors)}
+        saved = [p for p in self.paths if p.suffix == ".py" and display_path(p) not in said]
+        return prefect_only(saved) if saved else []
 
     def only(self, saved: Iterable[Path], flow_files: Mapping[str, Path]) -> WorkspaceChanged:
         """This change (a whole load) as a reload of the ``saved`` files alone would have

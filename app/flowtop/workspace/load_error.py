@@ -105,16 +105,34 @@ def prefect_only(paths: Iterable[Path]) -> list[Path]:
     ]
 
 
+#: How to read the files that import ``prefect``: drop-in mode.
+PREFECT_COMPAT_HOW = (
+    "run flowtop with --prefect-compat, or set [workspace] prefect_compat = true in flowtop.toml"
+)
+
+
+def _few_files(names: Sequence[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 def unread_prefect_hint(names: Sequence[str]) -> str:
     """Why a folder of Prefect flows shows no flows (``Workspace.unread_prefect_files``):
     said by ``flowtop run``/``list`` and by the TUI alike."""
     if not names:
         return ""
-    files = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return (
-        f"{files} import{'s' if len(names) == 1 else ''} prefect: run flowtop with "
-        "--prefect-compat, or set [workspace] prefect_compat = true in flowtop.toml"
+        f"{_few_files(names)} import{'s' if len(names) == 1 else ''} prefect: {PREFECT_COMPAT_HOW}"
     )
+
+
+def unread_prefect_note(names: Sequence[str]) -> str:
+    """The same of Prefect files beside flows that loaded: ``flowtop list`` (on stderr)
+    and the monitor's reload toast said not a word of them (the toast "No flow changed
+    (pf.py)" read as if the file had loaded), and a user's new flow never appeared."""
+    if not names:
+        return ""
+    they = "it imports" if len(names) == 1 else "they import"
+    return f"{_few_files(names)} not read, as {they} prefect: {PREFECT_COMPAT_HOW}"
 
 
 @dataclass(frozen=True)
