@@ -23,7 +23,10 @@ A run that was live as its settings changed keeps the settings it started with: 
 reran nothing, then ended ``✗`` on its old settings, the new ones never tried. Now a
 toast says so, and once that run ends failed, its failed tasks rerun with the new ones
 (``_pending``), unless it ran with them after all (another window's rerun of the same
-save, started after it).
+save, started after it). A flow file saved while its run is live (the fix, typed as the
+failed task counts down its retries) fared the same: the rerun asked for at once found
+the run live, and none followed as it ended failed. It waits for the run too
+(``_rerun_code``), whatever settings that run ran with.
 """
 
 from __future__ import annotations
@@ -148,6 +151,11 @@ class Pending:
     #: Task settings changed (the run's own POLICY says whether it ran with them), not
     #: only settings every flow runs with, which no run records.
     tasks: bool
+    #: The flow's code changed (its file saved): the run ran the old code, a rerun
+    #: follows whatever settings it ran with.
+    code: bool = False
+    #: Settings changed (said as such), not only the code.
+    settings: bool = True
 
 
 def _reads_settings(change: Change) -> bool:
@@ -249,7 +257,7 @@ class AutoRerun(_AppBase):
             return
         code = list(change.flows)
         for name in code:
-            self._auto_rerun(name)
+            self._rerun_code(name)
         if before is None or not _reads_settings(change):  # (flow files: their flows only)
             return
         wide = before.run_wide != now.run_wide and self.selected_flow not in (None, *code)
@@ -273,14 +281,41 @@ class AutoRerun(_AppBase):
         ran = self._started_with.get(run.run_id) if run.run_id is not None else None
         return ran_with_other(run, shape, rerun_keys(run), ran)
 
-    def _rerun_when_ended(self, name: str, run: RunModel, *, tasks: bool) -> None:
-        """Rerun ``name``'s failed tasks once its live ``run`` ends failed, said once."""
+    def _rerun_code(self, name: str) -> None:
+        """``name``'s flow file was saved: rerun its failed tasks now, or once its live
+        run (or the one starting) ends failed."""
+        if self._after_launch(partial(self._rerun_code, name)):
+            return
+        run = self.store.latest_for(name)
+        live = run if run is not None and run.is_live else self._starting(name)
+        if live is not None and name in self.workspace.shapes:
+            self._rerun_when_ended(name, live, tasks=False, code=True)
+        else:
+            self._auto_rerun(name)
+
+    def _rerun_when_ended(
+        self, name: str, run: RunModel, *, tasks: bool, code: bool = False
+    ) -> None:
+        """Rerun ``name``'s failed tasks once its live ``run`` ends failed, for a save
+        of its settings or (``code``) of its flow file; each said once a run."""
         if run.run_id is None:
             return
         known = self._pending.get(name)
-        self._pending[name] = Pending(run.run_id, tasks or (known is not None and known.tasks))
-        if known is None or known.run_id != run.run_id:
-            number = f"run #{run.number}" if run.number else "its run"
+        kept = known if known is not None and known.run_id == run.run_id else None
+        self._pending[name] = Pending(
+            run.run_id,
+            tasks or (known is not None and known.tasks),
+            code or (kept is not None and kept.code),
+            not code or (kept is not None and kept.settings),
+        )
+        number = f"run #{run.number}" if run.number else "its run"
+        if code and (kept is None or not kept.code):
+            self.notify(
+                f"Auto-rerun is on: {number} of {name} runs the code it started with; "
+                "if it fails, its failed tasks rerun with the saved code",
+                markup=False,
+            )
+        elif not code and (kept is None or not kept.settings):
             self.notify(
                 f"Auto-rerun is on: {number} of {name} keeps the settings it started with; "
                 "if it fails, its failed tasks rerun with the new ones",
@@ -331,7 +366,7 @@ class AutoRerun(_AppBase):
                 or self._settings_stop_runs()
             ):
                 continue
-            if not pending.tasks or self._ran_other(run, shape):
+            if pending.code or not pending.tasks or self._ran_other(run, shape):
                 self._auto_rerun(name)
 
     def _auto_rerun(self, name: str) -> None:
