@@ -105,11 +105,14 @@ def stands_for_source(run: RunModel) -> bool:
     so `f` reruns the failed tasks. (A source that ran none either is not in memory to
     ask; `f` then runs every task under that label too.) A completed rerun did start,
     but one that found nothing to rerun (COMPLETED, "did not start: nothing to rerun"):
-    `f Run again` on it ran nothing again, recording one more such run each time."""
+    `f Run again` on it ran nothing again, recording one more such run each time. Not a
+    ``@flow`` whose body ran (it raised, printed or called subflows: ``reruns.body_ran``),
+    a rerun of which is of it, with its parameters."""
     if run.rerun_of is None:
         return False
-    unstarted = run.error is not None and run.error.type == NOT_STARTED
-    return unstarted or run.state is not StateType.COMPLETED
+    if run.error is not None:
+        return run.error.type == NOT_STARTED
+    return run.state is not StateType.COMPLETED and not (run.output or run.subflows)
 
 
 def rerun_words(action: str, label: str, *, again: bool) -> str:

@@ -27,7 +27,7 @@ from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
 from ..engine.task import Task
 from ..looks import NOT_STARTED
-from .history_records import RunRecord, TaskRecord
+from .history_records import RunDetail, RunRecord, TaskRecord
 from .import_graph import ImportGraph
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
@@ -75,7 +75,7 @@ def plan_rerun(
     # named itself (``--detach --rerun-of 1`` on a flow with no run #1 yet took its own
     # reserved #1 as its source) ends the walk: it looped for good.
     seen = {source_id}
-    while not_started(record, detail.tasks) and record.rerun_of and record.flow == flow.name:
+    while not_started(detail, history) and record.rerun_of and record.flow == flow.name:
         source_id = _full_id(history, record.rerun_of, flow.name)
         if source_id in seen:
             break
@@ -273,15 +273,29 @@ def _call(flow: Flow, stored: Mapping[str, Any], given: Mapping[str, Any]) -> di
     return {"args": args, "kwargs": kwargs}  # as ``FlowFunction.start_arguments`` gives them
 
 
-def not_started(record: RunRecord, tasks: Iterable[TaskRecord]) -> bool:
+def not_started(detail: RunDetail, history: StoreReader) -> bool:
     """A run that ended before any task ran: its file failed to import, or lacked the flow;
     or it was cancelled, or its process killed, while its file still imported (its tasks
     all at attempt 0). A rerun of such a rerun had run every task again, its source's
-    completed work lost with one quick change of mind (``f``, then ``c``)."""
+    completed work lost with one quick change of mind (``f``, then ``c``). Not a ``@flow``
+    whose body ran and called no task of its own (``body_ran``): its rerun is of it, with
+    its parameters, not of its source's."""
+    record = detail.run
     if record.error is not None and record.error.get("type") == NOT_STARTED:
         return True
     ended = record.state not in (StateType.COMPLETED.value, StateType.RUNNING.value)
-    return ended and all(t.attempts == 0 for t in tasks)
+    idle = ended and all(t.attempts == 0 for t in detail.tasks)
+    return idle and not body_ran(detail, history)
+
+
+def body_ran(detail: RunDetail, history: StoreReader) -> bool:
+    """Whether the run's ``@flow`` body is known to have run: it raised (a run that did not
+    start has no error but ``NOT_STARTED``'s), printed, or called a subflow (an
+    orchestrator of subflows, Prefect's usual shape, has no task of its own). One that
+    did none of these and ran no task reads as one that did not start."""
+    if detail.run.error is not None or detail.output:
+        return True
+    return bool(history.older_subflows([detail.run]))
 
 
 def _full_id(history: StoreReader, source_id: str, flow: str) -> str:
