@@ -218,7 +218,8 @@ def test_a_run_process_sets_up_only_the_run_command() -> None:
     )
     assert done.stdout.split(" ", 1) == [
         "f",
-        "['flowtop.commands.common', 'flowtop.commands.flow_file_error', "
+        "['flowtop.commands.cache_hit_words', 'flowtop.commands.common', "
+        "'flowtop.commands.flow_file_error', "
         "'flowtop.commands.late_output', 'flowtop.commands.line_pieces', "
         "'flowtop.commands.message_lines', 'flowtop.commands.printers', 'flowtop.commands.run', "
         "'flowtop.commands.run_args', 'flowtop.commands.run_lines', "

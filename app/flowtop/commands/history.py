@@ -59,9 +59,10 @@ from ..workspace.store_reader import StoreReader
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
 from .history_prune import prune, unwritten_row
+from .history_subflows import called_runs, print_subflows, subflows_json
 from .printers import TerminalStream, one_line, raised_at, write_whole
 from .run_lines import STARTING_WORDS, record_did_not_start
-from .store_access import file_scope, flow_as_stored, run_in_file, start_logged
+from .store_access import file_scope, flow_as_stored, run_in_file, said_with_move, start_logged
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -104,8 +105,8 @@ def main(args: argparse.Namespace) -> int:
         args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
     )
     places = places_of(path, "flowtop history")
-    if isinstance(places, str):
-        return _usage(places)
+    if isinstance(places, str):  # and where it moved, as `cancel` and `watch` say
+        return _usage(said_with_move(places, str(path), "history"))
     db = places.store_path
     shut = unreachable(db)  # another user's private .flowtop: not "no run history yet"
     if shut is not None:
@@ -213,6 +214,7 @@ def _detail_text(
     or row that cannot be read (left out). Written whole, once it is: an event whose
     fields are not what flowtop writes (a crafted store) failed the printing halfway,
     and the run is then read again with every event's fields looked at."""
+    called = called_runs(db, run_id, gone)  # its subflows' runs (``history_subflows``)
     for checked in (False, True):
         detail = _detail_as_read(history.run_detail(run_id, checked=checked), gone)
         text = io.StringIO()
@@ -221,7 +223,7 @@ def _detail_text(
         began = not _never_began(db, [detail.run]) and not record_did_not_start(detail.run)
         try:
             if as_json:
-                _print_detail_json(detail, text, starting)
+                _print_detail_json(detail, text, starting, subflows_json(called))
             else:
                 # a cache hit names its run as pruned once it is (``reuse_origin``)
                 shown = said_pruned(detail, history.pruned)
@@ -229,6 +231,7 @@ def _detail_text(
                     shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
                 )
                 _print_detail(shown, text, made, starting=starting, began=began)
+                print_subflows(called, text)
         except UNREADABLE:
             if checked:
                 raise
@@ -586,8 +589,10 @@ def _run_json(run: RunRecord, starting: bool) -> dict[str, object]:
     return {"record": "run", **run.as_json(), **({"starting": True} if starting else {})}
 
 
-def _print_detail_json(detail: RunDetail, out: Writer, starting: bool) -> None:
-    print(json_record({**_run_json(detail.run, starting), **detail.own_json()}), file=out)
+def _print_detail_json(
+    detail: RunDetail, out: Writer, starting: bool, called: Mapping[str, object]
+) -> None:
+    print(json_record({**_run_json(detail.run, starting), **detail.own_json(), **called}), file=out)
     for task in detail.tasks:
         print(
             json_record({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),

@@ -47,6 +47,7 @@ from ..formats import (
 from ..looks import STATE_LOOK, state_words
 from ..printable import PrintableStream, as_left_on_screen, printable, say
 from ..tui.clock import LocalClock, system_clock
+from .cache_hit_words import CacheSources
 from .line_pieces import whole_line_pieces
 from .message_lines import after_state_word, whole_line
 from .message_lines import one_line as one_line  # (``history`` takes both from here)
@@ -321,6 +322,9 @@ class HumanPrinter:
         #: Print what a ``@flow`` body printed under its run's last line: ``watch`` does,
         #: for a run in another process; ``run`` does not (it reached the terminal live).
         self.run_output = run_output
+        #: What attempts printed, under their steps' lines: not in a launched run's log.
+        self.task_output = True
+        self.sources = CacheSources()  # whether the runs cache hits name were pruned
         self.states: dict[str, dict[str, StateType]] = {}
         #: Each live run's start on a steady clock (its event's wall time is put on it once,
         #: as the TUI does: `watch` joins runs late; a clock set back must not stop it).
@@ -492,7 +496,7 @@ class HumanPrinter:
             if event.reused and event.message in ("", REUSED_FROM_SOURCE):
                 detail = " (reused)"
             elif event.message:  # a cached result's source, or why not: whole (its advice)
-                detail = f" ({whole_line(event.message)}){detail}"
+                detail = f" ({whole_line(self.sources.said(event.message))}){detail}"
         elif event.message and event.state in (
             StateType.UPSTREAM_FAILED,
             StateType.FAILED,
@@ -502,7 +506,7 @@ class HumanPrinter:
             # beside the state's word, a reason that starts with it does not say it again
             beside = "" if attempt else after_state_word(state_words(event.state), said)
             detail = beside or f": {said}"
-        if event.output:  # what the attempt printed or logged, under the line of its end
+        if event.output and self.task_output:  # what it printed or logged, under its end
             shown = as_left_on_screen(event.output).rstrip("\n")
             detail += "".join(f"\n  │ {part}" for part in shown.split("\n"))
         return head + attempt + detail

@@ -13,6 +13,7 @@ from ..engine import status_line
 from ..engine.states import StateType
 from ..printable import say
 from ..workspace.load_error import Stopped
+from ..workspace.places import STORE_FILE
 from .common import (
     bad_path,
     described_settings,
@@ -222,6 +223,8 @@ def _run_opened(
         shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
         printer = HumanPrinter(shown_on, live=live, verbose=not args.quiet)
         printer.recorded = not args.no_history  # its runs' numbers are then its own
+        printer.sources.store = None if args.no_history else workspace.state_dir / STORE_FILE
+        printer.task_output = args.run_id is None  # launched: its log holds no copy of it
         if args.rerun_of is not None:  # its source by number, as history says it
             name_runs(printer.names, workspace.history.path, [starts[names[0]]["rerun_of"]])
     outputs.append(printer.output)

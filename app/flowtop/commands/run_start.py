@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 from ..engine.events import ErrorInfo, RunFinished, RunStarted
 from ..engine.states import StateType
 from ..looks import NOT_STARTED
-from ..printable import say
+from ..printable import printable_name, say
 from ..workspace.history_records import HistoryError
 from ..workspace.import_guard import deadline
 from ..workspace.ownership import HEARTBEAT
@@ -148,7 +148,19 @@ class Reservation:
         ``flowtop cancel`` had said the run would end running no task, and a slow import
         that then timed out made it FAILED, with ``f`` offered on it. ``keep_log``: the
         log stays, for the traceback the process writes there as it exits (``run_guard``)."""
-        self._not_started(StateType.FAILED, reason, keep_log=keep_log)
+        self._not_started(StateType.FAILED, reason + self._moved_meanwhile(), keep_log=keep_log)
+
+    def _moved_meanwhile(self) -> str:
+        """Why a run failed to start besides its reason, when the workspace folder moved
+        (``mv proj proj-old``) while its flow file imported: the import looked for its
+        files at the old place (``No module named 'helper'``, beside it all along)."""
+        went = self.history.place.workspace_moved()
+        if went is None:
+            return ""
+        return (
+            f" (the workspace folder moved to {printable_name(str(went))} while its flow "
+            "file imported: run it again there)"
+        )
 
     def nothing_to_do(self, reason: str) -> None:
         """End the run COMPLETED before any task ran: a rerun whose every task would be

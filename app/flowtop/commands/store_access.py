@@ -109,8 +109,7 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
         path, run = run, None
     places = places_of(path)
     if isinstance(places, str):
-        went = _moved_away(path, run, command)
-        return usage(command, places if went is None else f"{places}: {went}")
+        return usage(command, said_with_move(places, path, command, run))
     db = places.store_path
     shut = unreachable(db)  # another user's private .flowtop: not "does not exist"
     if shut is not None:
@@ -118,11 +117,11 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if not db.is_file():
         if run is not None and numbered_zero(run):  # never recorded: not "deleted since"
             return usage(command, f"no run #0: {NUMBERS_FROM_1} (no runs yet: {db} does not exist)")
-        went = _moved_away(path, run, command)
+        went = moved_away(path, run, command)
         if went is not None:  # a folder made again where it was (a new checkout)
             return usage(command, f"no runs yet: {db} does not exist ({went})")
         if len(targets) == 1 and run is not None:  # `watch OLDPATH`: a path, not a run
-            went = _moved_away(run, None, command)
+            went = moved_away(run, None, command)
             if went is not None:
                 return usage(command, f"{run}: no such file or folder: {went}")
         renamed = _renamed_beside(db)
@@ -138,7 +137,14 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     return db, run
 
 
-def _moved_away(path: str, run: str | None, command: str) -> str | None:
+def said_with_move(said: str, path: str, command: str, run: str | None = None) -> str:
+    """``said`` of the missing ``path`` (``no such file or folder``), and where the
+    workspace moved to with its store when a live run tells (``moved_away``)."""
+    went = moved_away(path, run, command)
+    return said if went is None else f"{said}: {went}"
+
+
+def moved_away(path: str, run: str | None, command: str) -> str | None:
     """Where the workspace ``path`` (a folder, or a flow file's) moved to with its store,
     when a live flowtop process of this user tells (``store_moved.moved_to``): its runs go
     on there, and ``flowtop cancel OLDPATH`` said they were deleted with it. None when

@@ -39,8 +39,10 @@ from .reaper import BUSY_TIMEOUT_MS, connect
 from .run_numbers import hand_over, record_run, reserve_launched, reserve_rerun
 from .store_errors import FULL, LOCKED, cause, store_advice
 
-#: The run processes' own output goes here: what says why a run never reached the store
-#: (a crash while importing), kept until the run's end is recorded (``forget_log``). A
+#: The run processes' own output goes here, what the store does not hold (notices, prints
+#: outside any task, a task's subprocesses' lines: ``capture_windows``; its prints are the
+#: store's alone): what says why a run never reached the store (a crash while importing),
+#: kept until the run's end is recorded (``forget_log``); a full disk names its room. A
 #: run's parameters go through a private file there too, which the run process deletes
 #: (``params_file``), never its command line: every local user reads those (``ps``).
 LOGS = "logs"

@@ -61,12 +61,22 @@ LIVE = "live"
 #: What the tasks a lost run still had read when its owner cancels them.
 LOST_WHY = "given up: the run was marked interrupted while its process sent no heartbeats"
 #: Not a queued command either: the agent's own, for a run whose store went away while it
-#: ran (``OwnerAgent._store_gone``): cancelled, its tasks saying ``GONE_WHY``.
+#: ran (``OwnerAgent._store_gone``): cancelled, its tasks saying ``GONE_WHY`` (``gone_why``).
 STORE_GONE = "store_gone"
 GONE_WHY = (
     "cancelled: its run store was deleted, renamed or replaced while it ran, so no other "
     "flowtop could see or cancel it"
 )
+
+
+def gone_why(how: str | None) -> str:
+    """What a run cancelled for its store gone says (``GONE_WHY``), with ``how`` it went
+    where this process tells (``… .flowtop was renamed to .flowtop-old``)."""
+    if how is None:
+        return GONE_WHY
+    return (
+        f"cancelled: its run store {how} while it ran, so no other flowtop could see or cancel it"
+    )
 
 
 class CommandRefused(HistoryError, OSError):
@@ -210,6 +220,9 @@ class OwnerAgent:
         #: Why the store went away, once it has: every run this process begins or beats
         #: for from then on is cancelled (``_cancel_unreachable``).
         self.store_gone: str | None = None
+        #: How the store was renamed (``… was renamed to .flowtop-old``), when it was: what
+        #: its cancelled runs say (``gone_why``), not "deleted, renamed or replaced".
+        self.store_renamed: str | None = None
         #: Where the store moved last (``_moved``), said once.
         self._went: Moved | None = None
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
@@ -369,7 +382,7 @@ class OwnerAgent:
             where = renamed_to(self.path, ours)  # (``mv .flowtop .flowtop-old``: as deleted)
             if where is not None:
                 then = "" if now == NO_FILE else ", and another put in its place"
-                self.store_gone = f"{renamed_said(self.path, where)}{then}"
+                self.store_gone = self.store_renamed = f"{renamed_said(self.path, where)}{then}"
         with self._watched_lock:
             runs = sorted(self._watched)
         for run_id in runs:
@@ -394,7 +407,7 @@ class OwnerAgent:
         say so on this process's output. A run not started yet (``apply`` says None: its
         flow file imports) is looked at again next round, or as it begins."""
         try:
-            cancelled = self.apply(run_id, STORE_GONE, None)
+            cancelled = self.apply(run_id, STORE_GONE, self.store_renamed)
         except Exception as exc:  # noqa: BLE001 - as a command's failure: the agent goes on
             log.warning("run %s: cancelling it failed: %s: %s", run_id, type(exc).__name__, exc)
             cancelled = False
@@ -482,8 +495,10 @@ def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> b
         return False
     if kind == LIVE:
         return run in runner.active_runs
-    if kind in (LOST, STORE_GONE):
-        return run.cancel(LOST_WHY if kind == LOST else GONE_WHY)
+    if kind == LOST:
+        return run.cancel(LOST_WHY)
+    if kind == STORE_GONE:  # (``task``: how it was renamed, when it was)
+        return run.cancel(gone_why(task))
     if kind == "cancel":
         return run.cancel()
     if task is None:

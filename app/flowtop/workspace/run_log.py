@@ -147,10 +147,15 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     one made the ``-wal`` and ``-shm`` beside the file it points at, as you. Neither one
     found before the open nor one put there as SQLite opened it (``open_unswapped``)."""
     refuse_linked_reader(path)  # here, not in each caller: one forgot is one read through
+    whole = not _wal_holds_events(path)  # (an empty one: left by a reader, or a writer's)
     conn = open_unswapped(path, lambda: _reader(path, "mode=ro"), LinkedStore)
+    if whole and isinstance(conn, _Reader):
+        conn.tidy = path
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as exc:
+        if isinstance(conn, _Reader):  # no -shm could be made: nothing to tidy
+            conn.tidy = None
         conn.close()
         conn = open_unswapped(path, lambda: _reader(path, "immutable=1"), LinkedStore)
         _WITHOUT_WAL.setdefault(path, _why_immutable(path, exc))
@@ -189,12 +194,43 @@ def _why_immutable(path: Path, exc: sqlite3.Error) -> str:
     return blocked(shm) or blocked(shm, write=True) or str(exc)
 
 
+class _Reader(sqlite3.Connection):
+    """A read-only connection that, closed, leaves the store as it found it.
+
+    A reader of a store no writer has open makes its ``-wal`` and ``-shm``, and SQLite
+    deletes them at the last close only when that connection may write (it folds the
+    write-ahead log in first): ``flowtop history`` left an empty ``history.db-wal`` and
+    a 32 KB ``history.db-shm`` beside every closed store, for good. Opened with an
+    empty write-ahead log, or none (``tidy``), and closed with it still empty (nothing
+    to fold in: no page is written), a writable connection is opened and closed after
+    it: SQLite deletes them if that one is the last, and leaves them to anyone who
+    still has the store open (a live run's process, another reader)."""
+
+    tidy: Path | None = None
+
+    def close(self) -> None:
+        super().close()
+        path, self.tidy = self.tidy, None
+        if path is None:
+            return
+        try:
+            if path.with_name(f"{path.name}-wal").stat().st_size:
+                return
+            refuse_linked_reader(path)
+            last = open_unswapped(path, lambda: _reader(path, "mode=rw"), LinkedStore)
+            with closing(last):
+                last.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except (sqlite3.Error, OSError):
+            return  # left as SQLite left them: harmless
+
+
 def _reader(path: Path, options: str) -> sqlite3.Connection:
     conn = sqlite3.connect(
         read_only_uri(path, options),
         uri=True,
         isolation_level=None,
         check_same_thread=False,  # a tail may be set up on one thread and read on another
+        factory=_Reader,
     )
     conn.execute("PRAGMA busy_timeout = 1000")
     conn.execute("PRAGMA query_only = 1")

@@ -7,6 +7,7 @@ history (most of it still in the write-ahead log). Each cause gets its own advic
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -89,7 +90,8 @@ def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool, writer: Writi
     if why == LOCKED:
         return "another flowtop process holds it; try again in a moment"
     if why == FULL:
-        return f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
+        said = f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
+        return said + kept_logs(path.parent)
     refused = no_write_access(path, writer) if writing else None
     if refused is not None:
         return refused
@@ -105,6 +107,28 @@ def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool, writer: Writi
     if "not a database" in text or "malformed" in text or "no such table" in text:
         return "if it is not a flowtop store, or a damaged one, move it away and flowtop starts a new one"
     return f"the file system could not read or write it; check {path.parent}"
+
+
+def kept_logs(state_dir: Path) -> str:
+    """``; …/logs holds 1.4 MB of kept run logs …`` when the launched runs' logs in
+    ``state_dir`` hold more than ``ROOM``, else "". A run's log goes once its end is
+    recorded: one kept after a full disk kept the disk full, and the advice said only
+    "free some space"."""
+    from ..formats import size_text
+    from .launcher import LOGS
+
+    logs = state_dir / LOGS
+    total = 0
+    try:
+        for entry in os.scandir(logs):
+            if entry.name.endswith(".log"):
+                with contextlib.suppress(OSError):
+                    total += entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        return ""
+    if total <= ROOM:
+        return ""
+    return f"; {logs} holds {size_text(total)} of kept run logs: those of runs that ended may go"
 
 
 def _older_version(path: Path) -> int | None:

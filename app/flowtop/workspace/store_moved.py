@@ -211,17 +211,22 @@ def moved_said(path: Path, went: Moved) -> str:
 
 def moved_toast(path: Path, went: Moved, *, new_store: bool) -> str:
     """A monitor's words for its store moved away (``StoreGone``): its runs went with
-    it, to where they go on, not into nothing; ``new_store``: one is at its path now."""
+    it, to where they go on, not into nothing; ``new_store``: one is at its path now.
+    With the workspace folder gone from its place (moved), no run starts here: flowtop
+    makes no folder again (its `r` says the folder is gone); one made again there (a
+    new checkout) has its next run make a new store."""
     there = (
         f"open the monitor in {printable_name(str(folder))}"
         if (folder := went.workspace()) is not None
         else "open the monitor where it is now"
     )
-    shown = (
-        "the runs of the new one here are shown"
-        if new_store
-        else "the next run here makes a new one"
-    )
+    workspace = path.parent.parent
+    if new_store:
+        shown = "the runs of the new one here are shown"
+    elif path.parent.name == STATE_DIR and not os.path.isdir(workspace):
+        shown = f"{display_path(workspace)} is gone: runs start there, not here"
+    else:
+        shown = "the next run here makes a new one"
     return (
         f"The run store {moved_said(path, went)}, and the runs it recorded with it: they go "
         f"on there ({there} to follow them); {shown}"

@@ -5,8 +5,10 @@ A store that moved away with its folder while a run lived (``mv proj proj-old``,
 path it opened the store by came to nothing there: a launched run's log was deleted at
 the old place (``launcher.forget_log``), and SQLite deleted ``-wal`` and ``-shm`` by the
 name its connections opened the store by, both gone. All three were left at the new
-place, where a run in a folder that did not move leaves none. A store at its path costs
-one ``stat`` here, no more (no ``/proc`` listing, no connection).
+place, where a run in a folder that did not move leaves none. So with a ``.flowtop``
+renamed (``mv .flowtop .flowtop-old``): its runs are cancelled, their ends recorded in it
+there, and their logs were left in it. A store at its path costs one ``stat`` here, no
+more (no ``/proc`` listing, no connection).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 from .reaper import connect
-from .store_moved import moved
+from .store_moved import moved, renamed_to
 
 log = logging.getLogger("flowtop.history")
 
@@ -33,8 +35,9 @@ class StorePlace:
         self.file_id = _file_id(path)
 
     def moved(self) -> Path | None:
-        """Where the store is now when it moved away with its folder, else None (at its
-        path, or deleted, renamed, replaced: nothing of it to tidy). Asked while this
+        """Where the store is now when it moved away with its folder, or went with its
+        folder renamed (``.flowtop-old``: its logs with it), else None (at its path, or
+        deleted, replaced, renamed alone: nothing of it to tidy there). Asked while this
         process has the store open: the kernel names where the open file is now."""
         ours = self.file_id
         if ours is None:
@@ -43,7 +46,18 @@ class StorePlace:
         if now == ours:
             return None
         went = moved(self.path, ours, there=now is not None)
-        return None if went is None else went.where
+        if went is not None:
+            return went.where
+        where = renamed_to(self.path, ours)
+        return where if where is not None and where.name == self.path.name else None
+
+    def workspace_moved(self) -> Path | None:
+        """Where the workspace folder is now when the store moved away with it (``mv
+        proj proj-old``), else None (not moved, or ``.flowtop`` renamed alone)."""
+        where = self.moved()
+        if where is None or where.parent.name != self.path.parent.name:
+            return None
+        return where.parent.parent
 
     def folder(self) -> Path:
         """The store's folder now (``.flowtop``): where it moved, else the one it was in."""

@@ -46,6 +46,7 @@ from .attempt_lines import behind_gutter, hang_indent
 from .history_reads import read_run, reused_said, run_reader
 from .last_error import last_error
 from .run_heading import heading_lines
+from .run_subflows import SubflowsShown
 from .run_table import RunTable
 
 if TYPE_CHECKING:
@@ -193,6 +194,8 @@ class RunDetailScreen(Screen[None]):
         self._counts = run_counts(detail)
         #: Where its reused tasks' results were made, by task (``_place_reused``).
         self._origins: dict[str, Origin] = {}
+        #: The subflow runs it called, each a run of its own (``run_subflows``).
+        self._subflows = SubflowsShown(lambda state: state_text(state, looks(self.app)))
         #: The heading, and what it was fitted to: the width, whether the table is wider
         #: (room kept for the hint) and whether the hint shows (``_show_heading``).
         self._heading: tuple[tuple[int, bool, bool], Text] | None = None
@@ -365,12 +368,14 @@ class RunDetailScreen(Screen[None]):
             self._follow = self.set_interval(REFRESH, self._refresh)
         self._show_attempts()
         self._place_reused()
+        self._subflows.read(self, self.history, self.detail.run.run_id, self._show_attempts)
 
     def _refresh(self) -> None:
         """Every ``REFRESH`` while the run is live: read on a thread, shown here."""
         if self.is_current and not self._reading:
             self._reading = True
             self.run_worker(self._read_in_thread, thread=True, group="refresh")
+            self._subflows.read(self, self.history, self.detail.run.run_id, self._show_attempts)
 
     def _read_in_thread(self) -> None:
         assert self.history is not None  # only followed with a history to read
@@ -444,7 +449,7 @@ class RunDetailScreen(Screen[None]):
         if self.query_one("#tasks", DataTable).row_count:
             self._show_cursor_task()
         else:
-            text = Text("This run recorded no tasks.\n")
+            text = self._subflows.text(self.detail.run.state, own_tasks=False)  # or its subflows
             self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _text_width(self) -> int:
@@ -469,6 +474,7 @@ class RunDetailScreen(Screen[None]):
     def show_task(self, key: str) -> None:
         origin = self._origins.get(key)
         text = attempts_text(self.tasks[key], looks(self.app), wrap=self._wrap, origin=origin)
+        text.append_text(self._subflows.text(self.detail.run.state, own_tasks=True))
         self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _with_flow_output(self, text: Text) -> Text:

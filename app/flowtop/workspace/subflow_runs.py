@@ -1,0 +1,71 @@
+"""The runs a run's ``@flow`` body called as subflows, read back from the store.
+
+A subflow is a run of its own, under its flow (``region-ingest #19``), its row naming the
+run that called it (``parent``): the child's page says ``child of daily-ingest #10``. The
+parent's page said ``This run recorded no tasks.`` and ``history --run`` only its
+parameters and result: nothing led from a parent to its children but scanning every
+flow's history. ``history --run`` and the history screen's run page name them now, as
+the monitor's main screen does (``its subflows ran as runs of their own: …``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .private import refuse_linked_store
+from .run_log import connect_reader
+from .store_schema import check_version
+
+#: The children of a run, in the order they were called (started).
+_CALLED = "SELECT run_id, flow, number, state FROM runs WHERE parent = ? ORDER BY started, number"
+
+
+@dataclass(frozen=True, slots=True)
+class SubflowRun:
+    """One run a run's body called as a subflow: its id, flow, number and stored state."""
+
+    run_id: str
+    flow: str
+    number: int
+    state: str
+
+    @property
+    def label(self) -> str:
+        """``region-ingest #19``, as the monitor and the child's ``child of`` name runs."""
+        return f"{self.flow} #{self.number}"
+
+    def as_json(self) -> dict[str, Any]:
+        """Named as ``history --json`` names a run's (``run_id``, ``flow``, ``run``, ``state``)."""
+        return {"run_id": self.run_id, "flow": self.flow, "run": self.number, "state": self.state}
+
+
+def called_by(conn: sqlite3.Connection, run_id: str) -> tuple[SubflowRun, ...]:
+    """The subflow runs ``run_id`` called, oldest first; none from a store older than
+    subflows (no ``parent`` column). A crafted row's odd value stands in as ``?`` (a
+    number as 0): the run is still named, not the page failed."""
+    try:
+        rows = conn.execute(_CALLED, (run_id,)).fetchall()
+    except sqlite3.OperationalError:  # a store from before subflows were recorded
+        return ()
+    return tuple(
+        SubflowRun(
+            child if isinstance(child, str) else "?",
+            flow if isinstance(flow, str) else "?",
+            number if isinstance(number, int) and not isinstance(number, bool) else 0,
+            state if isinstance(state, str) else "?",
+        )
+        for child, flow, number, state in rows
+    )
+
+
+def subflow_runs(db: Path, run_id: str) -> tuple[SubflowRun, ...]:
+    """``called_by`` in the store ``db``, read as ``StoreReader`` reads it (never through a
+    link at its name, a newer flowtop's store refused)."""
+    refuse_linked_store(db)
+    with closing(connect_reader(db)) as conn:
+        check_version(conn, db)
+        return called_by(conn, run_id)
