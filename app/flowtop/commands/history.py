@@ -305,7 +305,7 @@ def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, Gone]:
     return {
         run_id: (
             ends.get(run_id, INTERRUPTED),
-            why,
+            why if run_id in ends else f"interrupted: {why}",  # as a marked one's note
             end_and_duration(db, run_id),
             why.removesuffix(unmarked),
         )

@@ -77,6 +77,21 @@ def forget(path: Path, run_ids: Collection[str]) -> None:
                 log.debug("%s: end mark of run %s not removed: %s", path, run_id, exc)
 
 
+def marked_at(path: Path | None, run_id: str) -> float:
+    """When the end mark of ``run_id`` beside the store ``path`` was left (its file's
+    time), 0 for none: when the run ended, where its last step the store has came long
+    before (the disk was full: ``FAILED … in 19.9s`` for a run that went on to 56 s)."""
+    if path is None or not _sound(run_id):
+        return 0.0
+    for state in sorted(RUN_ENDS):
+        mark = path.with_name(f"{path.name}{_MARK}{run_id}.{state}")
+        try:
+            return os.stat(mark, follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+    return 0.0
+
+
 def not_recorded(path: Path, state: str) -> str:
     """Why a run whose end mark says ``state`` reads as it does: the note it keeps, also
     the message of each of its tasks the store holds unfinished."""

@@ -15,9 +15,10 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from ..engine.delays import fmt_seconds
-from .proc_stat import proc_stat
+from .proc_stat import open_files, proc_stat
 from .process_ends import how_ended
 
 #: The owner of a live run writes its heartbeat at least this often (seconds).
@@ -144,11 +145,14 @@ def heartbeat_unchanged(owner: Owner, heartbeat: float, now: float | None = None
         return now - seen[1]
 
 
-def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) -> str | None:
+def owner_gone(
+    owner: Owner, heartbeat: float | None, now: float | None = None, store: Path | None = None
+) -> str | None:
     """Why ``owner`` is certainly gone, or None while it may still be running the run.
 
     An owner on this machine (same host and boot) is looked at directly: gone when its
-    pid is free or now names a process that started at another time. One of this host
+    pid is free or now names a process that started at another time, and gone from the
+    store ``store`` when that is a copy (``_copied_store``). One of this host
     from an earlier boot is gone for sure: after a reboot a one-off ``history`` showed a
     dead run RUNNING for ten minutes, and ``run --rerun-of`` refused to rerun it. (A
     host name alone does not say "this machine": two machines may share one, each with
@@ -166,7 +170,7 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
             return f"its process ({owner.describe()}{f', {how}' if how else ''}) is gone"
         if owner.start and process_start(owner.pid) != owner.start:
             return f"its process ({owner.describe()}) is gone (the pid now names another process)"
-        return None
+        return _copied_store(owner, heartbeat, store)
     if heartbeat is None:
         return None  # an owner from before heartbeats: nothing says it is gone
     if owner.host == me.host and _before_this_boot(owner, me, heartbeat):
@@ -191,3 +195,34 @@ def _before_this_boot(owner: Owner, me: Owner, heartbeat: float) -> bool:
     if not owner.boot or not me.boot or owner.boot == me.boot or booted is None:
         return False
     return heartbeat < booted - BOOT_SLACK
+
+
+def _copied_store(owner: Owner, heartbeat: float | None, store: Path | None) -> str | None:
+    """Why the live ``owner`` on this machine does not run its runs of ``store``: that is a
+    copy (``cp -r`` of a workspace while a run lived) of the store it writes, else None.
+
+    The copy showed a run RUNNING for good, its owner's pid alive, and ``flowtop cancel``
+    there waited for an owner that never reads it. Told so only when both say it: its
+    heartbeat here stale (the same machine's clock wrote it) and the process holding
+    another file by the store's name open but not this one (``/proc/PID/fd``); one that
+    holds none (starting, or another user's) may yet be this store's.
+    """
+    if store is None or heartbeat is None:
+        return None
+    late = time.time() - heartbeat
+    if late < STALE_AFTER:
+        return None
+    files = open_files(owner.pid)
+    try:
+        here = os.stat(store)
+    except OSError:
+        return None
+    if files is None or (here.st_dev, here.st_ino) in files:
+        return None
+    writes = sorted(path for path in files.values() if os.path.basename(path) == store.name)
+    if not writes:
+        return None
+    return (
+        f"its process ({owner.describe()}) runs on, but writes {writes[0]}: this store is a "
+        f"copy of it, where its heartbeat stopped {fmt_seconds(round(late))} ago"
+    )

@@ -149,8 +149,10 @@ def gone_reason(
     start: str,
     heartbeat: float | None,
     started: float | None = None,
+    store: Path | None = None,
 ) -> str | None:
-    """Why a RUNNING run's owner is gone for sure, or None while it may be alive."""
+    """Why a RUNNING run's owner is gone for sure, or None while it may be alive; gone
+    from ``store`` too when that is a copy of the store its process writes."""
     if pid is None:
         if pid_running_here(owner) or _legacy_owner_alive(owner, started):
             return None
@@ -162,7 +164,7 @@ def gone_reason(
         if pid_running_here(owner) or owner.endswith(f":{LAUNCHED}"):
             return None
         return "its process stopped before the run ended"
-    return owner_gone(recorded, heartbeat)
+    return owner_gone(recorded, heartbeat, store=store)
 
 
 def pid_running_here(owner: str) -> bool:
@@ -195,6 +197,7 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
     gone: dict[str, str] = {}
     query = _LIVE_ROWS if "pid" in columns(conn, "runs") else _LEGACY_LIVE_ROWS
     rows = conn.execute(query, (_RUNNING.value,)).fetchall()
+    store = store_file(conn) if rows else None  # (a copy's owner writes another)
     # An owner elsewhere is judged by whether its heartbeat changes (``owner_gone``): by
     # its newest over its runs, since a run it has just started or reserved may hold an
     # older one, and reading the two in turn would look like a change every time.
@@ -204,10 +207,10 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
             newest[owner] = max(heartbeat, newest.get(owner, heartbeat))
     for run_id, owner, host, pid, boot, start, heartbeat, started in rows:
         beat = newest.get(owner, heartbeat)
-        why = gone_reason(owner, host, pid, boot, start, beat, started)
+        why = gone_reason(owner, host, pid, boot, start, beat, started, store)
         if why is not None:
             gone[run_id] = why
-    path = store_file(conn) if gone else None
+    path = store if gone else None
     if path is not None:
         for run_id, state in end_marks.ended(path).items():
             if run_id in gone:
@@ -294,6 +297,8 @@ def interrupt(
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         finished = last_sign_of_life(tasks, started, heartbeat)
+        if state:  # its end as the mark says it: made as the run ended
+            finished = max(finished, end_marks.marked_at(store_file(conn), run_id))
         conn.execute(
             "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
             "WHERE run_id = ?",
@@ -466,7 +471,9 @@ def _dated(
     plan = plan_of(plan_text)
     stored = stored_tasks(reader, run_id, plan)
     tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
-    ended = last_sign_of_life(tasks or [], started, heartbeat)
+    ended = max(
+        last_sign_of_life(tasks or [], started, heartbeat), end_marks.marked_at(path, run_id)
+    )
     _DATES[(path, run_id)] = (newest, heartbeat, ended)
     return ended
 
