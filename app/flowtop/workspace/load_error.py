@@ -86,8 +86,12 @@ def mentions(markers: re.Pattern[bytes], data: bytes) -> bool:
 
 def readable_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes]]:
     """Each file of ``paths`` that can be read, with its bytes: the scans before an
-    import pass over the others (the import itself reports them)."""
+    import pass over the others (the import itself reports them). Regular files only: a
+    named pipe's read waited for a writer for good (``flowtop list`` of a folder holding
+    one, since its Prefect files are looked for beside the flows it lists)."""
     for path in paths:
+        if not path.is_file():
+            continue
         try:
             data = path.read_bytes()
         except OSError:
