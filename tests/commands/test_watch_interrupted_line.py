@@ -84,7 +84,7 @@ def test_a_run_killed_while_watched_is_said_on_a_row_of_its_own(tmp_path: Path) 
     # (the watch may see the owner gone before any process has marked the store)
     # (its task was waiting to retry: the note says so, how the process ended or not, §3)
     said = rows[-1].removesuffix(" (not marked yet))").removesuffix(")")
-    assert said.endswith("is gone; it was waiting to retry waiter") or (
+    assert said.endswith("; it was waiting to retry waiter") or (  # (a pid reused: said too)
         "is gone: it ended without a word while waiting to retry waiter (" in said
     ), rows
     assert not any("next retry in" in row for row in rows), rows  # the status line: gone
