@@ -62,6 +62,16 @@ GATED = """
 """
 
 
+def gated_run(folder: Path, tmp_path: Path) -> tuple[Path, Path, str]:
+    """A detached run of ``GATED`` started in ``folder``: the file that opens its gate, the
+    one it makes once waiting there, and its run id."""
+    gate, waiting = tmp_path / "gate", tmp_path / "waiting"
+    write_flow(folder, "gated", GATED.format(gate=str(gate), waiting=str(waiting)))
+    started = flowtop("run", "gated.py", "--flow", "gated", "--detach", cwd=folder)
+    assert started.returncode == 0, started.stderr
+    return gate, waiting, started.stdout.strip().splitlines()[-1]
+
+
 def _beat_of(store: Path, run_id: str) -> tuple[str, float]:
     """The run's state and last heartbeat, as its store at ``store`` holds them."""
     with closing(sqlite3.connect(store)) as conn:
@@ -86,11 +96,7 @@ def _looked_after(store: Path, run_id: str, moment: float) -> None:
 
 def test_a_detached_run_goes_on_when_its_folder_is_renamed(tmp_path: Path, here: Here) -> None:
     first = tmp_path / "proj"
-    gate, waiting = tmp_path / "gate", tmp_path / "waiting"
-    write_flow(first, "gated", GATED.format(gate=str(gate), waiting=str(waiting)))
-    started = flowtop("run", "gated.py", "--flow", "gated", "--detach", cwd=first)
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
+    gate, waiting, run_id = gated_run(first, tmp_path)
     wait_until(waiting.exists, "the run waiting for its gate")
     moved = tmp_path / "proj-old"
     renamed_at = time.time()

@@ -25,20 +25,16 @@ from flowtop.engine.states import StateType
 from flowtop.workspace.run_log import RunInterrupted
 from flowtop.workspace.store_notices import StoreGone
 
-from .conftest import flowtop, wait_until
-from .test_moved_folder_s59 import GATED, _beat_of, _looked_after, watched
-from .test_store_edges_s49 import live_run, write_flow
+from .conftest import wait_until
+from .test_moved_folder_s59 import _beat_of, _looked_after, gated_run, watched
+from .test_store_edges_s49 import live_run
 
 
 def test_cancel_and_watch_of_the_old_path_say_where_the_workspace_moved(
     tmp_path: Path, here: Here
 ) -> None:
     first = tmp_path / "proj"
-    gate, waiting = tmp_path / "gate", tmp_path / "waiting"
-    write_flow(first, "gated", GATED.format(gate=str(gate), waiting=str(waiting)))
-    started = flowtop("run", "gated.py", "--flow", "gated", "--detach", cwd=first)
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
+    gate, waiting, run_id = gated_run(first, tmp_path)
     try:
         wait_until(waiting.exists, "the run waiting for its gate")
         moved = tmp_path / "proj-old"

@@ -19,9 +19,8 @@ from pathlib import Path
 
 from flowtop.workspace.history import open_live_history
 
-from .conftest import flowtop, wait_until
-from .test_moved_folder_s59 import GATED, _beat_of, _looked_after
-from .test_store_edges_s49 import write_flow
+from .conftest import wait_until
+from .test_moved_folder_s59 import _beat_of, _looked_after, gated_run
 from .test_store_followed_anew_s56 import finished, started
 
 
@@ -45,11 +44,7 @@ def _ended(pid: int) -> bool:
 
 def test_a_run_in_a_moved_folder_leaves_no_log_wal_or_shm(tmp_path: Path) -> None:
     first = tmp_path / "proj"
-    gate, waiting = tmp_path / "gate", tmp_path / "waiting"
-    write_flow(first, "gated", GATED.format(gate=str(gate), waiting=str(waiting)))
-    started = flowtop("run", "gated.py", "--flow", "gated", "--detach", cwd=first)
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
+    gate, waiting, run_id = gated_run(first, tmp_path)
     wait_until(waiting.exists, "the run waiting for its gate")
     pid = _owner_pid(first / ".flowtop" / "history.db", run_id)
     assert pid != os.getpid()

@@ -20,7 +20,7 @@ from cli_kit import Here
 from flowtop.workspace.store_moved import Moved, store_went
 
 from .conftest import flowtop, wait_until
-from .test_moved_folder_s59 import GATED, _beat_of, _looked_after
+from .test_moved_folder_s59 import _beat_of, _looked_after, gated_run
 from .test_moved_folder_s60b import _ended, _owner_pid
 from .test_store_edges_s49 import write_flow
 
@@ -55,11 +55,7 @@ def test_a_renamed_flowtop_deletes_the_logs_there_and_says_renamed(
     tmp_path: Path, here: Here
 ) -> None:
     folder = tmp_path / "ws"
-    gate, waiting = tmp_path / "gate", tmp_path / "waiting"
-    write_flow(folder, "gated", GATED.format(gate=str(gate), waiting=str(waiting)))
-    started = flowtop("run", "gated.py", "--flow", "gated", "--detach", cwd=folder)
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
+    gate, waiting, run_id = gated_run(folder, tmp_path)
     try:
         wait_until(waiting.exists, "the run waiting for its gate")
         pid = _owner_pid(folder / ".flowtop" / "history.db", run_id)
@@ -134,11 +130,7 @@ def test_a_folder_moved_while_the_flow_file_imported_is_said(tmp_path: Path, her
 
 def test_history_of_the_old_path_says_where_the_workspace_moved(tmp_path: Path, here: Here) -> None:
     first = tmp_path / "ws3"
-    gate, waiting = tmp_path / "gate", tmp_path / "waiting"
-    write_flow(first, "gated", GATED.format(gate=str(gate), waiting=str(waiting)))
-    started = flowtop("run", "gated.py", "--flow", "gated", "--detach", cwd=first)
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
+    gate, waiting, run_id = gated_run(first, tmp_path)
     moved = tmp_path / "ws3moved"
     store = moved / ".flowtop" / "history.db"
     try:
