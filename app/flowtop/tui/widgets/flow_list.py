@@ -243,7 +243,7 @@ class FlowList(OptionList):
         middle (``middle_cut``, as the task table's names) when its cut at the end would
         read like another's (``_fit_to``): at 40 columns the pane's 7 cells cut
         ``fanout-10`` and ``fanout-1000`` both to ``fanout…``; cut in the middle they
-        read ``fan…-10`` and ``fan…000``. Widening the pane instead would cut the
+        read ``fan…-10`` and ``f…-1000``. Widening the pane instead would cut the
         table's task names to 6 cells there."""
         prompt = self._coloured[key]
         if not isinstance(prompt, Text):
