@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from . import capture
+from .records import error_info
 
 if TYPE_CHECKING:
     from .policy import Decision, RetryPolicy
@@ -55,11 +56,32 @@ def log_failure(
         return
     shown = decision.error if decision.error is not None else error
     if policy.budget > 0 and attempt > policy.budget:
-        ENGINE_LOG.error(
-            "Task run failed with %s: %r - Retries are exhausted", kind, shown, exc_info=shown
-        )
+        _error("Task run failed with %s: %r - Retries are exhausted", (kind, shown), shown)
     else:
-        ENGINE_LOG.error("Task run failed with %s: %r", kind, shown, exc_info=shown)
+        _error("Task run failed with %s: %r", (kind, shown), shown)
+
+
+def _error(msg: str, args: tuple[object, ...], error: BaseException) -> None:
+    """``ENGINE_LOG.error(msg, *args, exc_info=error)``, its traceback written as the run
+    stores it (``records.error_info``): a task run in a worker process failed with its
+    error chained to a ``RemoteTraceback``, and the line printed that wrapper (in triple
+    quotes, "The above exception was the direct cause …") where a thread's read the task's
+    frames. A handler's formatter uses the record's ``exc_text`` when set, as ``logging``'s does."""
+    if not ENGINE_LOG.isEnabledFor(logging.ERROR):  # (as ``error`` asks first)
+        return
+    fn, line, func, _ = ENGINE_LOG.findCaller(stacklevel=2)  # log_failure's line, as before
+    record = ENGINE_LOG.makeRecord(
+        ENGINE_LOG.name,
+        logging.ERROR,
+        fn,
+        line,
+        msg,
+        args,
+        (type(error), error, error.__traceback__),
+        func,
+    )
+    record.exc_text = error_info(error).traceback.rstrip("\n") or None
+    ENGINE_LOG.handle(record)
 
 
 __all__ = ["ENGINE_LOG", "heard", "log_failure"]
