@@ -43,6 +43,12 @@ class Note:
     short: str = ""
     style: str = "dim"
     sep: str = "   "
+    #: It gives way first in each round: the counts' words (their symbols and numbers
+    #: stay), which kept `completed` while the live runs' numbers went (rv403 §6).
+    first: bool = False
+    #: Rounds it keeps its words while the others give way: the run's parameters, left
+    #: out while the counts kept their words and the live runs note its own.
+    holds: int = 0
 
 
 def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
@@ -50,7 +56,10 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
     wording shorter per round, the last first, until the line fits; then a note with a
     ``tail`` has its wording cut. Notes that fit keep their longest words. (Shortening once waited for a filter:
     without one the line's end was cut, and ``✓ 1 completed … ▶ 1 runni…`` lost the
-    counts ``✓ 1  ✗ 1  …  ⟳ 1  … 1`` keeps.) Pure, for tests."""
+    counts ``✓ 1  ✗ 1  …  ⟳ 1  … 1`` keeps.) A note left out gives its room back: the notes
+    that shortened take their longer words again where they fit, the last to shorten
+    first (the live runs' numbers, gone though the run's parameters had been left out).
+    ``first`` and ``holds`` change whose turn it is. Pure, for tests."""
     levels = [0] * len(notes)
 
     def said() -> list[tuple[Note, str]]:
@@ -60,14 +69,27 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
     def length(parts: list[tuple[Note, str]]) -> int:
         return sum(cell_len(text) for _, text in parts) + sum(cell_len(n.sep) for n, _ in parts[1:])
 
-    shrinking = True
+    order = sorted(reversed(range(len(notes))), key=lambda i: not notes[i].first)
+    steps: list[int] = []  # the notes that gave way, a wording each, in turn
+    shrinking, rounds = True, 0
     while width and shrinking and length(said()) > width:
-        shrinking = False
-        for i in reversed(range(len(notes))):
-            if levels[i] + 1 < len(notes[i].wordings):
+        shrinking, rounds = False, rounds + 1
+        for i in order:
+            if rounds <= notes[i].holds:
+                shrinking = True  # its turn comes
+            elif levels[i] + 1 < len(notes[i].wordings):
                 levels[i], shrinking = levels[i] + 1, True
+                steps.append(i)
                 if length(said()) <= width:
                     break
+    if any(not notes[i].wordings[levels[i]] for i in steps):  # a note left out: its room
+        taken: set[int] = set()  # goes back to the notes that shortened, the last first
+        for i in reversed(steps):
+            if i not in taken:
+                levels[i] -= 1
+                if length(said()) > width:
+                    levels[i] += 1
+                    taken.add(i)  # (its earlier wordings are longer still)
     parts = said()
     over = length(parts) - width if width else 0
     for i, (note, text) in enumerate(parts):
@@ -209,7 +231,8 @@ class RunHeader(Static):
         text.no_wrap, text.overflow = True, "ellipsis"
         parts: list[Note] = []
         if run is not None and run.run_id is not None:
-            parts.append(Note((counts_text(run), counts_text(run, short=True)), style=""))
+            counts = (counts_text(run), counts_text(run, short=True))
+            parts.append(Note(counts, style="", first=True))  # (the symbols say them)
             handled = handled_failures(run.state, run.counts.get(StateType.FAILED, 0))
             if handled:
                 parts.append(Note((handled, ""), sep="  "))
@@ -221,7 +244,7 @@ class RunHeader(Static):
             parts.append(Note(("its tasks appear as the flow reaches them", "")))
         if run is not None and run.parameters:
             given = describe_parameters(run.parameters, limit=30)
-            parts.append(Note((f"with {printable(given)}", "")))
+            parts.append(Note((f"with {printable(given)}", ""), holds=1))  # which run it is
         parts += [replace(note, sep="  ") if i else note for i, note in enumerate(notes)]
         line2 = Text(no_wrap=True, overflow="ellipsis")
         for note, words in fit_notes(parts, self.size.width):
