@@ -291,16 +291,19 @@ def flows_beside(path: str) -> str:
     return f" ({hint})" if hint else ""
 
 
-def unread_prefect(path: str) -> list[str]:
+def unread_prefect(path: str, workspace: Workspace | None = None) -> list[str]:
     """The files of the workspace at ``path`` not read because they import prefect, drop-in
-    mode being off (settings only are read here; no flow file is imported)."""
+    mode being off (settings only are read here; no flow file is imported). ``workspace``:
+    that workspace, open (its settings read): closing one opened here ends drop-in mode
+    for the processes started after (a run's spawned children lost their stand-ins)."""
+    if workspace is not None:  # (drop-in mode set in the settings reads them: none unread)
+        compat = workspace.settings.prefect_compat
+        return [] if compat else [p.name for p in workspace.unread_prefect_files()]
     from ..workspace import Workspace
 
-    with Workspace(path, isolate_imports=False) as workspace:
-        workspace.read_settings()  # (drop-in mode set there reads them: none unread)
-        if workspace.settings.prefect_compat:
-            return []
-        return [p.name for p in workspace.unread_prefect_files()]
+    with Workspace(path, isolate_imports=False) as opened:
+        opened.read_settings()
+        return unread_prefect(path, opened)
 
 
 def prefect_hint(path: str) -> str:
@@ -311,13 +314,14 @@ def prefect_hint(path: str) -> str:
     return f" ({hint})" if hint else ""
 
 
-def say_unread_prefect(path: str, *, before: str = "") -> None:
-    """``before`` (a refusal), then the Prefect files of ``path`` that were not read beside
-    the flows that were: `flowtop list .` listed the others and said not a word of a
-    dropped-in ``pf.py``, exit 0, and ``--flow 'pf flow'`` was only "no flow named"."""
+def say_unread_prefect(path: str, *, before: str = "", workspace: Workspace | None = None) -> None:
+    """``before`` (a refusal), then the Prefect files of ``path`` (``workspace``, if open)
+    that were not read beside the flows that were: `flowtop list .` and `run .` ran the
+    others and said not a word of a dropped-in ``pf.py``, exit 0, and ``--flow 'pf
+    flow'`` was only "no flow named"."""
     from ..workspace.load_error import unread_prefect_note
 
-    note = unread_prefect_note(unread_prefect(path))
+    note = unread_prefect_note(unread_prefect(path, workspace))
     said = "; ".join(part for part in (before, note) if part)
     if said:
         say(said)

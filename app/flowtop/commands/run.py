@@ -19,6 +19,7 @@ from .common import (
     described_settings,
     one_flow_at_a_time,
     report_load_errors,
+    say_unread_prefect,
     select_names,
     settings_error,
     store_refusal,
@@ -180,6 +181,8 @@ def _run_opened(
         if reservation is not None:  # what was said above, for whoever launched the run
             reservation.fail(why_not_started(workspace, reservation.flow))
         return 2
+    if args.flow is None:  # a Prefect file beside these flows: said before they run
+        say_unread_prefect(args.path, workspace=workspace)
 
     def cannot_start(reason: str) -> int:
         say(reason)
@@ -439,6 +442,8 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         )
         if names is None:
             return 2
+        if args.flow is None:  # as above (``_run_opened``)
+            say_unread_prefect(args.path, workspace=workspace)
         reasons = listed_refusals(listed.flows, names, calls)
         startable = [name for name in names if name not in reasons]
         file = Path(args.path).is_file()

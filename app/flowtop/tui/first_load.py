@@ -29,7 +29,7 @@ from flowtop.printable import printable_name
 from flowtop.tui.messages import WorkspaceLoaded
 from flowtop.tui.unread_settings import summary_said
 from flowtop.workspace.changes import WorkspaceChanged
-from flowtop.workspace.load_error import display_path
+from flowtop.workspace.load_error import display_path, unread_prefect_note
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -101,6 +101,7 @@ class FirstLoad(_AppBase):
     _loading_said: str | None = None
     _loading_ticker: Timer | None = None
     _flows_heard = 0  # the workspace's ``flows_heard`` when the list last showed them
+    _hint_shown: str | None  # the header's hint of an empty folder (FlowtopApp's)
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') the load calls
 
@@ -167,8 +168,18 @@ class FirstLoad(_AppBase):
             self.notify(summary_said(change), severity="error", markup=False, timeout=8)
         early = self.selected_flow if self.selected_error is None else None
         self._workspace_ready()
+        self._say_unread_prefect()
         if early is not None and early == self.selected_flow:
             self._early_flow_loaded(early)
+
+    def _say_unread_prefect(self) -> None:
+        """The Prefect files of a folder of flows not read, drop-in mode off: the monitor
+        listed the others and said not a word of them (a folder of nothing else says it
+        in its header: ``unread_prefect_hint``), nor, of a broken one, the error's toast."""
+        if self._hint_shown is None:
+            note = unread_prefect_note(self.workspace.unread_prefect)
+            if note:
+                self.notify(printable_name(note), severity="warning", markup=False, timeout=8)
 
     def _first_load_over(self) -> None:
         """The load is in: the line is the flows' header's again, and the policies and

@@ -87,8 +87,8 @@ class WorkspaceView(Protocol):
 
     @property
     def unread_prefect(self) -> Sequence[str]:
-        """Flow files not read because they import prefect (drop-in mode off), when no
-        flow loaded."""
+        """Flow files not read because they import prefect (drop-in mode off): after a
+        whole load, beside the flows that loaded too (the first load's toast says them)."""
         ...
 
     @property

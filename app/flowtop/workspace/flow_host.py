@@ -131,7 +131,7 @@ class FlowHost:
         self._with_flows: set[Path] = set()  # the files this load imported flows of
         self._said_broken: set[Path] = set()  # the files its news said broken
         self._answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-            "load": lambda r: self.state(self._load(r)),
+            "load": lambda r: self.state(self._load(r), loaded=True),
             "reload": lambda r: self.state(workspace.reload_paths(r["paths"])),
             "check_retry_on": lambda r: {
                 "problem": workspace.check_retry_on(r["flow"], r["names"])
@@ -259,10 +259,11 @@ class FlowHost:
         state = self.state(WorkspaceChanged(settings_changed=True))
         return {**state, "comments_dropped": saved.comments_dropped}
 
-    def state(self, change: WorkspaceChanged) -> dict[str, Any]:
+    def state(self, change: WorkspaceChanged, *, loaded: bool = False) -> dict[str, Any]:
         """What ``change`` did, and everything the TUI shows that it may have changed:
         the shapes of the flows it (re)loaded, every flow's name and file, the errors and
-        the settings the TUI reads (keys, quit)."""
+        the settings the TUI reads (keys, quit). ``loaded``: a whole load, whose Prefect
+        files not read the monitor says at its open (beside flows too)."""
         workspace = self.workspace
         shapes = workspace.shape_changes(change)
         broken = workspace.shape_errors  # every flow whose shape could not be made
@@ -274,9 +275,9 @@ class FlowHost:
             },
             "errors": [error.to_json() for error in [*workspace.errors.values(), *broken.values()]],
             "settings_errors": [error.to_json() for error in workspace.settings_errors],
-            # only asked when there is nothing to show: it reads every candidate file
+            # asked of a load, or when there is nothing to show: it reads every candidate
             "unread_prefect": []
-            if workspace.flows
+            if workspace.flows and not loaded
             else [path.name for path in workspace.unread_prefect_files()],
             "settings": self._settings(),
         }
