@@ -262,10 +262,14 @@ _FRAMES_READ = threading.Lock()
 
 
 def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
-    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer)."""
+    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer). Only a
+    thread still alive: a thread's ident is given again to one started after it ends, and
+    a flowtop thread started then (the run's timer, from an attempt's ``print``) raised
+    the attempt's ``TaskInterrupted`` in its bootstrap, before it said it had started:
+    its starter waited for good, holding the timer's lock, and so did the run's shutdown."""
     import ctypes  # 2 ms at import: only once something is interrupted
 
-    if thread.ident is not None:
+    if thread.ident is not None and thread.is_alive():
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
             ctypes.c_ulong(thread.ident), None if kind is None else ctypes.py_object(kind)
         )
