@@ -241,7 +241,7 @@ def test_a_dead_run_the_store_could_not_mark_reads_interrupted_as_a_marked_one(
 ) -> None:
     """``flowtop history``'s note of a run it could not mark (a full disk) starts as a marked
     run's does, ``interrupted: …``; it lacked the word."""
-    from flowtop.commands import history
+    from flowtop.commands import history_gone
 
-    gone = history._gone_as_read(tmp_path / "history.db", {"abc": "its process is gone"})
+    gone = history_gone.gone_as_read(tmp_path / "history.db", {"abc": "its process is gone"})
     assert gone["abc"][:2] == ("INTERRUPTED", "interrupted: its process is gone")

@@ -34,7 +34,7 @@ from ..formats import clock_time, try_text
 from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
 from ..printable import as_left_on_screen, printable, say, unmarked
 from .common import path_first
-from .history import reap_quietly
+from .history_gone import reap_quietly
 from .printers import (
     READER_GONE,
     HumanPrinter,
