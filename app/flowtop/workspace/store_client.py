@@ -448,7 +448,9 @@ class StoreClient:
         showed such a run, and its running task, Running for good."""
         if self._live:
             ended = unread_ends(self.db, self._live, read_upto, self._damaged)
-            if ended:
+            # (a store put at its name since the look at it lacks their rows: not said
+            # "gone from its runs table", the next look says the store was replaced)
+            if ended and store_file_id(self.db) == self._following:
                 self._hand(ended)
 
     # -- acting -----------------------------------------------------------------------
