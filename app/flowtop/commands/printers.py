@@ -21,7 +21,7 @@ from typing import TextIO
 from rich.cells import cell_len
 
 from ..attempt_story import PREDICATE_ASKED
-from ..engine import capture_children, status_line
+from ..engine import capture_children, capture_windows, status_line
 from ..engine.bus import Subscription
 from ..engine.events import (
     REUSED_FROM_SOURCE,
@@ -178,6 +178,7 @@ def write_whole(stream: TextIO, text: str) -> None:
         stream.write(text)
         return
     stream.flush()  # what the text layer still holds goes first
+    capture_windows.own(text)  # past the stand-in, which notes it: none of a child's lines
     data = memoryview(text.encode(real.encoding or "utf-8", real.errors or "strict"))
     while data:
         written = raw.write(data)

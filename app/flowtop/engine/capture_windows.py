@@ -74,8 +74,9 @@ def open_for(buffer: object, *, body: bool = False) -> None:
 
 
 def own(text: str) -> None:
-    """flowtop wrote ``text`` to the log itself: none of a child's output."""
-    if len(_own) < MAX_OWN:
+    """flowtop wrote ``text`` to the log itself: none of a child's output (noted only
+    while a child's window is open: ``watching``)."""
+    if watching and len(_own) < MAX_OWN:
         _own.append(text)
 
 
