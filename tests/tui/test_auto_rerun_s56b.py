@@ -8,6 +8,7 @@ its old settings and no rerun followed, the toast silent about it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -39,13 +40,17 @@ def recorded(app: FlowtopApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reruns
 
 
-async def settings_saved(pilot, app: FlowtopApp, workspace: FakeWorkspace) -> list[str]:
+async def settings_saved(
+    pilot, app: FlowtopApp, workspace: FakeWorkspace, flows: Sequence[str] = ()
+) -> list[str]:
     """What the watcher does after a settings file is saved: a reload naming no flow
-    (no code changed); the toasts it brought."""
+    (no code changed); or, given ``flows``, after their flow file is saved (a reload
+    naming them); the toasts it brought."""
     assert workspace.changes is not None
+    said_as = f"Reloaded {flows[0]}.py" if flows else "Reloaded settings"
     with toasts_said(app) as said:
-        workspace.changes.put_nowait(FakeChange("Reloaded settings"))
-        await wait_for(pilot, lambda: "Reloaded settings" in said, "the reload's toast")
+        workspace.changes.put_nowait(FakeChange(said_as, flows=list(flows)))
+        await wait_for(pilot, lambda: said_as in said, "the reload's toast")
         await pilot.pause()
     return said
 

@@ -12,9 +12,9 @@ import pytest
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import toasts_said, wait_for
+from pilot_kit import wait_for
 
-from .conftest import Calls, FakeChange, FakeWorkspace, wait_in_retry
+from .conftest import Calls, FakeWorkspace, wait_in_retry
 from .test_auto_rerun_s56b import SIZE, recorded, settings_saved
 
 CODE_LIVE = "Auto-rerun is on: run #1 of waiting runs the code it started with"
@@ -22,12 +22,7 @@ CODE_LIVE = "Auto-rerun is on: run #1 of waiting runs the code it started with"
 
 async def code_saved(pilot, app: FlowtopApp, workspace: FakeWorkspace) -> list[str]:
     """What the watcher does after ``waiting``'s flow file is saved; the toasts it brought."""
-    assert workspace.changes is not None
-    with toasts_said(app) as said:
-        workspace.changes.put_nowait(FakeChange("Reloaded waiting.py", flows=["waiting"]))
-        await wait_for(pilot, lambda: "Reloaded waiting.py" in said, "the reload's toast")
-        await pilot.pause()
-    return said
+    return await settings_saved(pilot, app, workspace, flows=["waiting"])
 
 
 async def test_a_fix_saved_while_the_run_is_live_reruns_once_it_fails(
