@@ -3,7 +3,7 @@
 Its loader process imported every flow file of the folder before it launched the run:
 beside a file taking 5 s to import, the command took 5.3 s to print a run id it needed
 one file for (0.8 s now). The file whose source names the flow is described alone
-(``loader_process.describe_workspace``), and its run process is given that file.
+(``workspace_description.describe_workspace``), and its run process is given that file.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from cli_kit import flowtop
-from flowtop.engine import dask_backend
+from flowtop.engine import dask_connect
 from flowtop.engine.dask_backend import DaskBackend
 from flowtop.engine.spec import ExecutorError
 from flowtop.looks import NOT_STARTED
@@ -96,7 +96,7 @@ def closed_port() -> str:
 
 @pytest.fixture(autouse=True)
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(dask_connect, "CONNECT_TIMEOUT", 0.5)
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_a_client_that_fails_after_the_probe_is_closed_quietly(
     """A scheduler gone between the probe and the client (here: no probe at all): Dask's
     own error in one line, and its half-made client closed, without ``Client.__del__``'s
     20 s wait and ``Exception ignored`` traceback."""
-    monkeypatch.setattr(dask_backend, "_probe", lambda address: None)
+    monkeypatch.setattr(dask_connect, "_probe", lambda address: None)
     said = connect_error(http_like)
     assert said.startswith(f"cannot connect to the Dask scheduler at {http_like}: MemoryError")
     gc.collect()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from flowtop.engine import dask_backend
+from flowtop.engine import dask_connect
 from flowtop.engine.executors import AttemptStopped, DaskBackend, ShippingError
 from waits import wait_until
 
@@ -26,7 +26,7 @@ def scheduler_alone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A scheduler with no worker on a TCP port: attempts wait there until it is closed.
     The client waits ``CONNECT_TIMEOUT`` for it to come back, 1 s here."""
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(dask_connect, "CONNECT_TIMEOUT", 1.0)
     cluster = distributed.LocalCluster(
         processes=False,
         n_workers=0,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flowtop.engine import dask_backend
+from flowtop.engine import dask_connect
 from flowtop.engine import spec as spec_module
 from flowtop.engine.backends import hand_over
 from flowtop.engine.executors import (
@@ -106,7 +106,7 @@ def test_a_certificate_file_dask_names_but_cannot_read_is_one_clear_error(tmp_pa
 
 
 def test_unreachable_scheduler_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(dask_connect, "CONNECT_TIMEOUT", 0.5)
     backend = DaskBackend("tcp://127.0.0.1:9")
     try:
         with pytest.raises(

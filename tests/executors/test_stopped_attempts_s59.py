@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from flowtop import Flow, task
-from flowtop.engine import dask_backend
+from flowtop.engine import dask_backend, dask_connect
 from flowtop.engine.executors import DASHBOARD_ENV, DaskBackend, ProcessBackend
 from waits import wait_until
 
@@ -261,7 +261,7 @@ def test_a_client_giving_up_on_its_scheduler_logs_no_dask_line(
     seconds, closing client`` reached ``flowtop run``'s output raw, beside flowtop's own
     ``… was lost and not restored within 10 s``."""
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(dask_connect, "CONNECT_TIMEOUT", 1.0)
     cluster = distributed.LocalCluster(
         processes=False,
         n_workers=0,

@@ -23,7 +23,8 @@ from flowtop.compat import NotAvailable, prefect_imports
 from flowtop.engine.dynamic import FlowFunction
 from flowtop.workspace import Workspace
 from flowtop.workspace.flow_host import FlowHost
-from flowtop.workspace.loader_process import describe_workspace, run_child
+from flowtop.workspace.loader_process import run_child
+from flowtop.workspace.workspace_description import describe_workspace
 
 RUNTIME_FLOW = """
     from prefect import flow, runtime

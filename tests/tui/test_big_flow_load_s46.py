@@ -23,8 +23,9 @@ import pytest
 
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace.flow_shapes import collector_paused
-from flowtop.workspace.loader_process import describe_workspace, run_child
+from flowtop.workspace.loader_process import run_child
 from flowtop.workspace.remote_workspace import RemoteWorkspace
+from flowtop.workspace.workspace_description import describe_workspace
 from pilot_kit import wait_for
 
 #: ``fanout-1000`` in small: one ``@task`` called N times, a fan-in, and a task with a

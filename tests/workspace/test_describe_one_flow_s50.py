@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from flowtop.workspace.loader_process import describe_workspace
+from flowtop.workspace.workspace_description import describe_workspace
 
 COUNTED = "open(__file__.replace('.py', '.imports'), 'a').write('.')\n"
 

@@ -22,7 +22,7 @@ from flowtop.tui import first_load
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.first_load import loading_line
 from flowtop.workspace import RemoteWorkspace
-from flowtop.workspace.loader_process import describe_workspace
+from flowtop.workspace.workspace_description import describe_workspace
 from pilot_kit import screen_text, wait_for
 
 #: A flow file that notes each import of it beside itself, then never finishes it.

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from flowtop.workspace import Workspace
-from flowtop.workspace.loader_process import ForkServer, describe_workspace, probe, run_child
+from flowtop.workspace.loader_process import ForkServer, probe, run_child
 from flowtop.workspace.settings import SettingsFileError, parse_settings
+from flowtop.workspace.workspace_description import describe_workspace
 from waits import WatchStarts
 
 GOOD = """\

@@ -176,7 +176,7 @@ def test_a_run_of_one_flow_refuses_its_name_defined_again_by_an_expression(
 def test_run_detach_describes_the_folder_when_another_file_may_define_the_flow(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
-    from flowtop.workspace.loader_process import describe_workspace
+    from flowtop.workspace.workspace_description import describe_workspace
 
     write("a_etl.py", ETL)
     write("b_etl.py", ETL_BY_EXPRESSION)

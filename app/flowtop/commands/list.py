@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
     if bad_path(args.path, "flowtop list"):
         return 2
     warn_unread_settings(args.path)
-    from ..workspace.loader_process import describe_workspace
+    from ..workspace.workspace_description import describe_workspace
     from .run_signals import stopped_while_importing
 
     with stopped_while_importing(args.path):

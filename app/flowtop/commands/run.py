@@ -1,4 +1,7 @@
-"""``flowtop run PATH``: run flows without a UI, for scripts and CI (SPEC §5)."""
+"""``flowtop run PATH``: run flows without a UI, for scripts and CI (SPEC §5).
+
+With ``--detach`` each run starts in a process of its own instead: ``run_detach``.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,12 @@ from ..workspace.load_error import Stopped
 from ..workspace.places import STORE_FILE
 from .common import (
     bad_path,
-    described_settings,
     one_flow_at_a_time,
     report_load_errors,
     say_unread_prefect,
     select_names,
     settings_error,
     store_refusal,
-    unused_table,
     warn_unread_settings,
 )
 from .flow_file_error import failed_flow_file
@@ -39,18 +40,15 @@ from .printers import (
 from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
-from .run_main_block import listed_refusals, main_calls_listed, main_calls_loaded, say_running
-from .run_output import STOP_GRACE, DetachedIds, end_runs, json_stdout, let_go
+from .run_main_block import main_calls_loaded, say_running
+from .run_output import STOP_GRACE, end_runs, json_stdout, let_go
 from .run_record import recorded
 from .run_signals import (
     command_signals,
     ctrl_c_after,
-    raise_noted,
     silence_on_hang_up,
     stop_like_ctrl_c_on_sigterm,
     stop_taken,
-    stopped_while_importing,
-    stops_noted,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +121,8 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
         say("--detach needs the history: a detached run is followed and cancelled through it")
         return 2
     if args.detach:
+        from .run_detach import detach_main  # (imported by the detached path alone)
+
         return detach_main(args, out)
     if bad_path(args.path, "flowtop run"):
         return 2
@@ -400,87 +400,6 @@ def run_by_main_block(names: list[str], main_block: Sequence[str]) -> list[str]:
     return chosen or names
 
 
-def detach_main(args: argparse.Namespace, out: TextIO) -> int:
-    """``--detach``: the flows are loaded in a loader process (this process imports no user
-    code; of a folder, with ``--flow NAME``, only the file that names it), then each run
-    starts in a run process of its own."""
-    if bad_path(args.path, "flowtop run"):
-        return 2
-    warn_unread_settings(args.path)
-    from ..engine.parameters import ParameterInfo
-    from ..workspace import Workspace
-    from ..workspace.loader_process import describe_workspace
-    from ..workspace.main_block_args import called_in_order, with_main_call
-
-    from_json = ParameterInfo.from_json
-
-    # checked there, by the flow's code: a run that cannot start is refused here, not
-    # launched to fail (a rerun's parameters are the stored ones: its run process checks)
-    with stopped_while_importing(args.path):
-        listed = describe_workspace(
-            args.path, None if args.rerun_of is not None else args.parameters, flow=args.flow
-        )
-    errors, settings_problem = described_settings(  # the store's folder is said below, if so
-        args.path, listed.problems, listed.settings_error, warn_unread=False
-    )
-    for line in [*errors, *map(unused_table, listed.warnings)]:
-        say(line)
-    workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only
-    try:
-        workspace.read_settings()
-        take_flow_of_source(args, workspace, listed.flows)
-        calls = main_calls_listed(args, listed.flows)  # the block's arguments
-        names = checked_names(
-            args,
-            listed.flows,
-            listed.root,
-            settings_bad=settings_problem is not None,
-            had_errors=bool(errors),
-            executor=workspace.settings.executor,
-            main_block=called_in_order(listed.flows),  # in the order the block calls them
-            calls=calls,
-        )
-        if names is None:
-            return 2
-        if args.flow is None:  # as above (``_run_opened``)
-            say_unread_prefect(args.path, workspace=workspace)
-        reasons = listed_refusals(listed.flows, names, calls)
-        startable = [name for name in names if name not in reasons]
-        file = Path(args.path).is_file()
-        refused = [
-            one_flow_at_a_time(reason, name, names, startable, file=file)
-            for name, reason in reasons.items()
-        ]
-        for reason in refused:
-            say(reason)
-        if refused:
-            return 2
-        files = {name: Path(info["file"]) for name, info in listed.flows.items() if info["file"]}
-        described = {name: listed.flows[name].get("parameters", ()) for name in names}
-        given = {  # over the block's arguments (``with_main_call``): the run launched has them
-            name: with_main_call(calls.get(name), parameters_for(args, map(from_json, infos)))
-            for name, infos in described.items()
-        }
-        with stops_noted() as pressed:  # see detach
-            try:
-                return detach(workspace, names, args, out, files, given, pressed)
-            finally:
-                workspace.close()  # (closed within: a signal now must not end the process)
-    finally:
-        workspace.close()
-
-
-def launch_failure(exc: OSError, state_dir: Path) -> str:
-    """Why a run process could not be launched, in one line: whose folder, or the file
-    system, stopped it (a ``FolderError`` says it already)."""
-    from ..workspace.access import explain
-    from ..workspace.history_records import HistoryError
-
-    if isinstance(exc, HistoryError):
-        return str(exc)
-    return explain(exc, Path(exc.filename) if exc.filename else state_dir, write=True)
-
-
 def executor_set_at(workspace: Workspace, given: str | None) -> str:
     """``flowtop.toml:2: [defaults] executor: `` when the executor came from the settings
     file (no ``--executor``), to go before what went wrong with it (a scheduler that cannot
@@ -521,69 +440,3 @@ def rerun_start(
     if plan.nothing_to_run:  # said; a launched rerun's reserved run ends as not started
         nothing_to_rerun(workspace, args, name, plan.nothing_to_run)
     return None if plan.nothing_to_run else plan.start
-
-
-def detach(
-    workspace: Workspace,
-    names: list[str],
-    args: argparse.Namespace,
-    out: TextIO,
-    files: dict[str, Path],
-    given: dict[str, dict[str, Any]],
-    pressed: list[int],
-) -> int:
-    """Start each flow's run in its own process and print the run ids (one per line);
-    ``given``: each flow's parameters (``parameters_for``).
-
-    SIGTERM, SIGHUP and Ctrl+C are noted in ``pressed`` (``run_signals.stops_noted``)
-    and stop the command before the next launch only: once the last run id is printed
-    the launch has succeeded, and the command exits 0 whatever came after (1 when the
-    ids could not be written, 141 when their reader left: ``DetachedIds``).
-
-    The store is opened (created, migrated) first: a broken one is reported here, and a
-    ``flowtop watch`` right after finds it, even before the run process is up.
-    """
-    from ..workspace.history_records import HistoryError
-    from ..workspace.launcher import launch
-
-    try:
-        workspace.history.flush(0)
-    except HistoryError as exc:
-        say(store_refusal(str(exc), workspace.state_dir))
-        return 2
-
-    from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy
-    from .rerun_reservation import SHELL_BUSY_MS, RerunRefused, refusal, source_id
-    from .store_access import warnings_held_on_failure
-
-    printed = DetachedIds(out, json_lines=args.json)
-    for name in names:
-        raise_noted(pressed)  # the runs printed go on; no more are started
-        try:  # a rerun is reserved before its process starts, as the TUI's
-            source = (
-                None if args.rerun_of is None else source_id(workspace.history, args.rerun_of, name)
-            )
-            with warnings_held_on_failure():  # a refusal below says it in one line
-                launched = launch(
-                    files.get(name, workspace.path),
-                    name,
-                    state_dir=workspace.state_dir,
-                    rerun_of=source,
-                    task=args.task,
-                    executor=args.executor,
-                    workers=args.workers,
-                    parameters=given[name],
-                    exclusive=True,
-                    busy_ms=SHELL_BUSY_MS,
-                )
-        except (RerunRunning, SourceGone, StoreBusy) as exc:
-            say(str(refusal(name, exc)))
-            return 2
-        except RerunRefused as exc:
-            say(str(exc))
-            return 2
-        except OSError as exc:  # no log to start it with: a read-only or private .flowtop
-            say(f"{name} was not started: {launch_failure(exc, workspace.state_dir)}")
-            return 2
-        printed(name, launched.run_id)
-    return printed.status()

@@ -256,7 +256,7 @@ def flows_of_file(path: str, command: str) -> FileFlows | None:
     places = places_of(path)
     if isinstance(places, str) or places.only is None:
         return None  # (a bad PATH is the store's to say)
-    from ..workspace.loader_process import describe_workspace
+    from ..workspace.workspace_description import describe_workspace
 
     listed = describe_workspace(path)
     if listed.flows:

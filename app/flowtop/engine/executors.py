@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .dask_backend import CONNECT_TIMEOUT, DaskBackend
+from .dask_backend import DaskBackend
+from .dask_connect import CONNECT_TIMEOUT
 from .errors import RemoteTraceback
 from .flow_package import FLOW_PACKAGE
 from .process_backend import ProcessBackend

@@ -5,8 +5,9 @@ Runs reach the UI only through their events: a sink appends them to an ``EventBu
 into the view model a slice per frame and repaints the rows that changed (``event_flush``). User actions go to a
 ``RunControl`` (start, rerun, cancel, retry now, give up). What the keys and a saved file
 do lives in the mixins (``run_actions``, ``view_actions``, ``keymap``, ``error_actions``,
-``reload_actions``, ``auto_rerun``), which keys the footer offers in ``footer_keys``; this module wires
-them to the widgets.
+``reload_actions``, ``auto_rerun``), which keys the footer offers in ``footer_keys``, what
+is selected and shown in ``flow_selection`` and ``task_detail``; this module wires them
+to the widgets.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import CommandPalette
@@ -27,31 +27,30 @@ from textual.widgets import Input
 from textual.widgets._toast import ToastHolder
 
 from flowtop.engine.states import StateType
-from flowtop.looks import NOT_STARTED
-from flowtop.printable import printable, printable_name
+from flowtop.printable import printable
 from flowtop.tui.auto_rerun import AutoRerun
 from flowtop.tui.bindings import APP_BINDINGS, FOCUS_BINDINGS, KEYS
 from flowtop.tui.clock import Clock, system_clock
-from flowtop.tui.code_rows import edited_mid_run, follow_code, policy_cell
 from flowtop.tui.colourless import Colourless
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
 from flowtop.tui.event_flush import EventFlush
 from flowtop.tui.first_load import FirstLoad
+from flowtop.tui.flow_selection import FlowSelection
 from flowtop.tui.footer_keys import FooterKeys
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.messages import EventsPending
-from flowtop.tui.model import RunModel, TaskRow
+from flowtop.tui.model import RunModel
 from flowtop.tui.palette_keys import PaletteCommands, add_palette_keys
 from flowtop.tui.palette_toasts import keep_list_above_toasts
 from flowtop.tui.reload_actions import ReloadActions
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
 from flowtop.tui.run_store import RunStore
-from flowtop.tui.unread_settings import as_said
+from flowtop.tui.task_detail import TaskDetail
 from flowtop.tui.view_actions import ViewActions
-from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
+from flowtop.tui.widgets.detail_pane import DetailPane
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.key_bar import KeyBar
@@ -60,9 +59,6 @@ from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
-from flowtop.workspace.flow_shapes import PolicyView
-from flowtop.workspace.flows_beside import flows_beside_hint
-from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
 from flowtop.workspace.store_room import StoreRoom
 
@@ -84,6 +80,8 @@ TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", 
 
 
 class FlowtopApp(
+    FlowSelection,  # first: the selection's header, not ``ViewActions``'s
+    TaskDetail,
     AutoRerun,
     RunActions,
     ReloadActions,
@@ -322,146 +320,11 @@ class FlowtopApp(
             raise RunControlError("this workspace runs flows in run processes only")
         return InProcessControl(self.workspace, sink, **self._runner_options)
 
-    # -- flows and selection --------------------------------------------------------
-    def _errors(self) -> dict[str, object]:
-        errors = {str(path): err for path, err in self.workspace.errors.items()}
-        for error in self.workspace.settings_errors:
-            errors.setdefault(str(error.path), as_said(error))
-        return errors
-
-    def _show_flows(self) -> None:
-        """While the first load goes on, a flow with a live run and no file may be in a
-        file still importing: listed, not "(gone)", and selected if nothing is."""
-        shapes, loading = self.workspace.shapes, self.first_loading
-        gone = self.store.without_file(shapes, self.selected_flow)
-        names = [*shapes, *gone]
-        shown = {name: run.look for name in names if (run := self.store.shown_for(name))}
-        said_gone = () if loading else [n for n in gone if n not in self.store.of_broken]
-        self.flow_list.show(names, self._errors(), shown, root=self.workspace.root, gone=said_gone)
-        first = next(iter(names if loading else shapes), None)
-        if self.selected_flow is None and self.selected_error is None and first is not None:
-            self._select_flow(first)
-
+    # -- flows and selection (``flow_selection``) -----------------------------------
     def _flow_or_warn(self, *, runs: bool = True) -> str | None:
         return None if self._not_loaded_yet() else super()._flow_or_warn(runs=runs)
 
-    def on_flow_list_selected(self, event: FlowList.Selected) -> None:
-        """The list's word comes late, after the keys typed with the arrow that moved it:
-        what it highlights now is shown (``↑↑→↓`` re-selected the flow passed on the way
-        after the ``↓`` had moved in the table of the flow it ended on)."""
-        self._sync_selection()
-
-    def _sync_selection(self) -> None:
-        """Catch up with the list's highlight before acting: a key typed right after an
-        arrow key can arrive before the list's highlight message does."""
-        option = self.flow_list.highlighted_option
-        kind, _, value = (option.id or "").partition(":") if option is not None else ("", "", "")
-        if kind == "flow" and (value != self.selected_flow or self.selected_error is not None):
-            self._select_flow(value)
-        elif kind == "error" and value != self.selected_error:
-            self._select_error(value)
-
-    def _select_flow(self, name: str) -> None:
-        left, self.selected_flow, self.selected_error = self.selected_flow, name, None
-        self.table.show_run(self._run_for(name))
-        self._update_header()
-        self._update_detail()
-        self.key_bar.refresh()  # its keys follow the flow (`R` for one that takes parameters)
-        if left not in (None, name) and left not in self.workspace.shapes:
-            self._show_flows()  # a flow whose file is gone leaves with its ended run
-
-    _hint_shown: str | None = None  # the empty folder's hint, as the header shows it now
-
-    def _update_header(self) -> None:
-        """While the flows list lists nothing, the header keeps saying where flowtop looked
-        and how to add a flow, wrapped: at 80 columns it was cut (`…a .py file that def…`),
-        and `s` put `No flow selected` in its place for good."""
-        listed = self.flow_list.option_count or self.workspace.shapes or self._errors()
-        if not self._workspace_shown or listed:
-            self._hint_gone()
-            ViewActions._update_header(self)  # (the first mixin not only naming it)
-            return
-        advice = unread_prefect_hint(self.workspace.unread_prefect) or (
-            "add a .py file that defines a Flow"
-            + (", and it shows here when saved" if self._watch else "")
-        )  # the folder's and the files' names may hold escapes or newlines:
-        beside = flows_beside_hint(self.workspace.root)  # `flowtop .` beside ./flows
-        said = f"No flows found in {self.workspace.root}: {advice}"
-        hint = printable_name(f"{said} ({beside})" if beside else said)
-        if hint != self._hint_shown:
-            styles = self.header.styles  # wrapped, a long folder's name folded, not cut
-            styles.text_wrap, styles.text_overflow, styles.height = "wrap", "fold", "auto"
-            self.header.update(Text(hint, style="dim"))
-            self._hint_shown = hint
-
-    def _hint_gone(self) -> None:
-        """The header's two lines cut to its width again (flowtop.tcss)."""
-        if self._hint_shown is not None:
-            self._hint_shown = None
-            for rule in ("text_wrap", "text_overflow", "height"):
-                self.header.styles.clear_rule(rule)
-
-    def _select_error(self, key: str) -> None:
-        self.selected_error = key
-        self._hint_gone()
-        error = self._errors().get(key)
-        self.table.show_run(None)
-        where = printable_name(Path(key).name)  # a file's name may hold escapes or a newline
-        self.header.show(where, None, self.clock(), error=file_problem(error))
-        listed = any(str(path) == key for path in self.workspace.flow_files.values())
-        self.detail.show_error(where, error, flows_listed=listed)
-
-    def _run_for(self, name: str) -> RunModel | None:
-        """The run the flow shows (its newest, or the one ``w`` reached), with the tasks its
-        code has now that it lacks (``follow_code``), else (no run yet, or a newer one still
-        importing after it ended: ``starting_over``) its task list as it would run."""
-        run = self.store.latest_for(name)
-        flow = self.workspace.shapes.get(name)
-        if run is not None and self.store.starting_over(name) is None:  # else as a first run
-            if flow is not None and not flow.dynamic:  # a @flow's nodes are none: as it ran
-                cancelled = run.state is StateType.CANCELLED and not run.end_missed
-                if cancelled or (run.error is not None and run.error.type == NOT_STARTED):
-                    run.list_unstarted(list(flow.nodes))  # (one that ran tasks has rows)
-                if run.rows and run.followed is not flow:  # (a run that started no task says so)
-                    follow_code(run, list(flow.nodes))
-                    run.followed = flow
-            return run
-        preview = self._previews.get(name)
-        if flow is None:
-            return None
-        if preview is None or preview.order != list(flow.nodes):
-            preview = self._previews[name] = RunModel(name, list(flow.nodes))
-        return preview
-
-    def _selected_row(self) -> TaskRow | None:
-        run, key = self.table.run, self.table.cursor_key
-        return run.rows.get(key) if run is not None and key is not None else None
-
-    # -- policies -------------------------------------------------------------------
-    def _policy(self, key: str) -> PolicyView | None:
-        flow = self.workspace.shapes.get(self.selected_flow or "")
-        node = flow.node(key) if flow is not None else None
-        return node.policy if node is not None else None
-
-    def _policy_summary(self, row: TaskRow) -> str:
-        """The policy the next run would use (after reloads and edits; cached per task),
-        after a live run's own when that differs (``policy_cell``)."""
-        cache_key = (self.selected_flow or "", row.key)
-        text = self._policy_cache.get(cache_key)
-        if text is None:
-            policy = self._policy(row.key)
-            text = self._policy_cache[cache_key] = printable(
-                policy.summary if policy is not None else row.policy
-            )
-        run = self.table.run
-        return policy_cell(row, text, live=run is not None and run.shows_own_policy)
-
-    def _policies_changed(self) -> None:
-        """After the editor saved or a reload: the policy cells and the pane again."""
-        self._policy_cache.clear()
-        self.table.policies_changed()
-        self._update_detail()
-
+    # -- the highlighted task (``task_detail``) ---------------------------------------
     def _tick(self) -> None:
         table = self.table
         table.tick()
@@ -477,59 +340,6 @@ class FlowtopApp(
                     waits = self.detail.says_waiting(row, run.retry_waits(row, now), now)
                     if waits != self.detail.waiting:
                         self._update_detail()  # what it waits for now
-
-    def _update_detail(self) -> None:
-        if self.selected_error is not None:
-            return
-        row = self._selected_row()
-        policy = self._policy(row.key) if row is not None else None
-        described = (  # class and function names in a policy come from user code
-            {k: (printable(v), layer) for k, (v, layer) in policy.layers.items()}
-            if policy is not None
-            else None
-        )
-        run = self.table.run
-        this_run = (  # the run's own policy, when a mid-run edit made the next's differ
-            edited_mid_run(row, printable(policy.summary), live=run.shows_own_policy)
-            if row is not None and policy is not None and run is not None
-            else ""
-        )
-        links = self._links(row.key) if row is not None else None
-        waiting = ""
-        if run is not None and row is not None:
-            waiting = run.waiting_for(row.key, links[0] if links else (), self.clock())
-        self.detail.show_task(
-            row,
-            described,
-            self.clock(),
-            links,
-            run.error if run is not None else None,
-            run.output if run is not None else "",
-            waiting,
-            all_busy=run is not None and run.all_busy,
-            this_run=this_run,
-        )
-
-    def _links(self, key: str) -> tuple[list[str], list[str]] | None:
-        """The task's upstream and downstream keys in the selected flow (as loaded now),
-        or for a @flow's call, in the run shown (its calls link up as its function runs)."""
-        flow = self.workspace.shapes.get(self.selected_flow or "")
-        node = flow.node(key) if flow is not None else None
-        if flow is None or node is None:
-            return None
-        if flow.dynamic:
-            run = self.table.run
-            return run.call_links(key) if run is not None else None
-        children = self._children.get(flow.name)
-        if children is None:  # once per flow and reload: a 100k-task flow is one pass
-            children = self._children[flow.name] = {}
-            for other in flow.nodes.values():
-                for up in other.upstream:
-                    children.setdefault(up, []).append(other.key)
-        return list(node.upstream), children.get(key, [])
-
-    def on_task_table_highlighted(self, event: TaskTable.Highlighted) -> None:
-        self._update_detail()
 
     # -- screens ----------------------------------------------------------------------
     def action_history(self) -> None:

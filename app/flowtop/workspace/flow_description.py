@@ -7,7 +7,7 @@ A policy's values are there twice: as `flowtop list` says them (``"policy"``: ``
 script with ``jq`` need not parse the words.
 
 It reads a loaded ``Workspace``, so it runs in the loader process that imported the
-flow files (``loader_process._describe``), never in the monitor's.
+flow files (``workspace_description.describe_here``), never in the monitor's.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Importing a folder's every file to run, or start, one of its flows costs the slowest
 file's import: ``flowtop run DIR --flow NAME`` imports the file whose source names NAME
 in its own process (``Loader.only_flow``), and ``--detach`` has its loader process
-describe that one file only (``loader_process.describe_workspace``). Both check that
+describe that one file only (``workspace_description.describe_workspace``). Both check that
 the file defines NAME once imported; the guess only saves the other imports. Split out
 of ``loader`` (at its 600 lines), which reads the same rules to pick what it imports.
 

@@ -354,7 +354,7 @@ def _left_out(name: str, call: MainCall) -> str:
 
 def refusals(flow: Flow, call: MainCall | None, given: Mapping[str, Any]) -> dict[str, str]:
     """Why a run of ``flow`` given ``given`` would not start, for ``flowtop run --detach``
-    to say before launching it (``loader_process``): ``refused`` as ``--flow`` of a folder
+    to say before launching it (``workspace_description``): ``refused`` as ``--flow`` of a folder
     runs it, ``refused_as_called`` as its file's ``__main__`` block calls it (a file's)."""
     ways = {"refused": None, **({"refused_as_called": call} if call is not None else {})}
     reasons: dict[str, str] = {}
