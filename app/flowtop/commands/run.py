@@ -228,8 +228,12 @@ def _run_opened(
         printer.recorded = not args.no_history  # its runs' numbers are then its own
         printer.sources.store = None if args.no_history else workspace.state_dir / STORE_FILE
         printer.task_output = args.run_id is None  # launched: its log holds no copy of it
-        if args.rerun_of is not None:  # its source by number, as history says it
-            name_runs(printer.names, workspace.history.path, [starts[names[0]]["rerun_of"]])
+        if args.rerun_of is not None:  # its sources by number, as history says them
+            from ..workspace.subflow_sources import rerun_sources
+
+            start = starts[names[0]]
+            sources = [start["rerun_of"], *rerun_sources(start)]  # its subflows' too
+            name_runs(printer.names, workspace.history.path, sources)
     outputs.append(printer.output)
     kwargs = {"workers": args.workers} if args.workers else {}
     from ..engine.dask_backend import DaskBackend

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 from . import final_states
 from .binding import bound_to, unwrapped
 from .calls import InlineFuture, map_calls, plain_inputs, submit
-from .context import child_of, current_run, refuse_run_at_import
+from .context import current_run, refuse_run_at_import
 from .delays import to_seconds
 from .dynamic_run import DynamicRun
 from .errors import (
@@ -53,6 +53,7 @@ from .rerun_cache import cache_of, input_hash
 from .run_names import flow_run_name, refuse_unfillable
 from .runner import Runner
 from .states import StateType
+from .subflow_reruns import rerun_calls, start_subflow
 from .suggest import did_you_mean
 from .task import Task
 from .task_future import TaskFuture, resolve_return
@@ -337,8 +338,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             args, kwargs = plain_inputs(
                 args, kwargs, self.fn
             )  # its parameters are values, as in Prefect
-            with child_of(parent.run_id):
-                run = parent.runner.start(self, args=args, kwargs=kwargs)
+            run = start_subflow(self, parent, args, kwargs)  # a rerun's: of its source's
             assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
             return run, None
         runner = Runner()
@@ -385,12 +385,13 @@ class FlowFunction(Flow, PrefectFlowAttributes):
 
         The graph of a ``@flow`` is only known by running it: rerunning ``key`` reruns
         that call, and everything fed by it misses the cache, since its inputs change.
+        Its subflow calls rerun the source's matching subflow runs (``subflow_reruns``).
         ``key`` may be a call the code added since (``add-2``: a second ``add``).
         """
         if key is not None and key not in source.states and self.node(key) is None:
             raise KeyError(f"run #{source.number} of {self.name!r} has no task {key!r}")
         return {
-            "cache": cache_of(source, exclude=[] if key is None else [key]),
+            "cache": rerun_calls(source, exclude=[] if key is None else [key]),
             # the same call again: a flow with parameters reruns with the source's
             "args": source.args,
             "kwargs": dict(source.kwargs),

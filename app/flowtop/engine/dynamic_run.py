@@ -37,6 +37,7 @@ from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import RerunCache, call_hash, first_attempt
 from .run_names import downstream_error, is_unnamed, parameter_holding, unnamed_run
 from .states import CANCELLED, StateType
+from .subflow_reruns import SubflowCalls
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
 from .task_runs import call_parameters
@@ -83,6 +84,8 @@ class DynamicRun(FlowRetries):
         self._args = args
         self._kwargs = dict(kwargs or {})
         self._cache = RerunCache(cache)
+        #: Its subflow calls, and the source's a rerun's may rerun (``subflow_reruns``).
+        self.subflow_calls = SubflowCalls(getattr(cache, "subflows", None))
         self._uses: dict[str, int] = {}
         self._inputs_by_key: dict[str, str | None] = {}
         self._default_max_retries = default_max_retries
@@ -565,6 +568,7 @@ class DynamicRun(FlowRetries):
             inputs=inputs,
             args=self._args,
             kwargs=dict(self._kwargs),
+            subflows=self.subflow_calls.calls(),
         )
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .flow import Flow
     from .graph import Node
     from .judging import Judging
+    from .subflow_reruns import SubflowCall
     from .user_call import UserCall
 
 #: Longest error message carried by an event; the rest is summarised, not dropped silently.
@@ -459,6 +460,8 @@ class RunResult:
     #: it with them again)
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: @flow functions only: the subflow calls its body made, which its rerun reruns
+    subflows: tuple[SubflowCall, ...] = ()
 
     def __getitem__(self, key: str) -> State:
         return self.states[key]

@@ -44,6 +44,7 @@ from .value_text import safe_repr
 
 if TYPE_CHECKING:
     from .states import State as TaskState
+    from .subflow_reruns import SubflowSources
     from .task import Task
 
 
@@ -239,16 +240,19 @@ def same_call(was: str, now: str) -> bool:
 
 class SourceCalls(dict[tuple[str, str], "TaskState"]):
     """What a rerun may serve (``RerunCache``): the source's completed calls, by task key
-    and fingerprint, as a dict (its length: how many); and in ``others`` the fingerprint
-    of each of its calls that did not complete, or that the rerun asked to run again."""
+    and fingerprint, as a dict (its length: how many); in ``others`` the fingerprint
+    of each of its calls that did not complete, or that the rerun asked to run again; in
+    ``subflows`` the subflow calls a rerun's may rerun (``subflow_reruns``), else None."""
 
     def __init__(
         self,
         entries: Mapping[tuple[str, str], TaskState] | None = None,
         others: Mapping[str, str] | None = None,
+        subflows: SubflowSources | None = None,
     ) -> None:
         super().__init__(entries or {})
         self.others = dict(others or {})
+        self.subflows = subflows
 
 
 class RerunCache:

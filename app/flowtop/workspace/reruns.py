@@ -32,6 +32,7 @@ from .import_graph import ImportGraph
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
 from .store_reader import StoreReader
+from .subflow_sources import stored_subflows
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def plan_rerun(
     static flow reuses a task only when what feeds it is reused and the flow calls it as
     in the source run (``rerun_reuse.reusable``); a source run recorded before calls
     were fingerprinted has none, and its tasks are matched by key (and feeders) alone.
-    ``task`` may be one the flow's code added since the source run.
+    ``task`` may be one the flow's code added since the source run. A ``@flow``'s
+    subflow calls rerun the source's subflow runs (``subflow_sources``).
 
     Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another
     flow or one that is still running, ``ParameterError`` (a ``ValueError``) for
@@ -109,6 +111,7 @@ def plan_rerun(
     nothing = f"Run #{record.number} of {record.flow} has nothing to rerun"
     if isinstance(flow, FlowFunction):  # by call: its key and its input hash
         reuse: dict[str, State] = reusable_states(keep, completed)
+        subflows = stored_subflows(history, source_id)  # each call a rerun of its source's
         start["cache"] = SourceCalls(
             {
                 (key, fp): state
@@ -117,10 +120,12 @@ def plan_rerun(
             },
             # what did not complete, or is asked for: runs, never given another key's result
             {key: fp for key, fp in fingerprints.items() if fp is not None and key not in reuse},
+            subflows,
         )
         stored = record.parameters
         same = all(k in stored and stored[k] == v for k, v in (parameters or {}).items())
         done = record.state == StateType.COMPLETED.value and task is None and same
+        done = done and subflows.all_completed()  # a failed subflow its body handled reruns
         calls = len(detail.tasks)
         if done and replays_nothing(flow, record.started, calls, reused=len(start["cache"])):
             return RerunPlan(start, tuple(note for note in notes if note), nothing)

@@ -5,11 +5,13 @@ run that called it (``parent``): the child's page says ``child of daily-ingest #
 parent's page said ``This run recorded no tasks.`` and ``history --run`` only its
 parameters and result: nothing led from a parent to its children but scanning every
 flow's history. ``history --run`` and the history screen's run page name them now, as
-the monitor's main screen does (``its subflows ran as runs of their own: …``).
+the monitor's main screen does (``its subflows ran as runs of their own: …``). A rerun of
+the parent reruns them (``called_runs_of``, ``subflow_sources``).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -69,3 +71,57 @@ def subflow_runs(db: Path, run_id: str) -> tuple[SubflowRun, ...]:
     with closing(connect_reader(db)) as conn:
         check_version(conn, db)
         return called_by(conn, run_id)
+
+
+#: The children of a run as a rerun of it reads them (``subflow_sources``).
+_CALLS = (
+    "SELECT run_id, flow, state, rerun_of, parameters, counts FROM runs WHERE parent = ?"
+    " ORDER BY started, number"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CalledRun:
+    """One run a run's body called as a subflow, as a rerun of that run matches it: its
+    id, flow, state, the run it reruns (a flow-level retry's: the one before it), its
+    parameters (``given_json``'s text, None for none) and its tasks' counts by state."""
+
+    run_id: str
+    flow: str
+    state: str
+    rerun_of: str | None
+    parameters: str | None
+    counts: dict[str, Any]
+
+
+def called_runs_of(db: Path, run_id: str) -> tuple[CalledRun, ...]:
+    """The subflow runs ``run_id`` called, oldest first (read as ``subflow_runs``); a row
+    of a crafted store whose id, flow or state is not text is left out, and its counts
+    that are not JSON read as none."""
+    refuse_linked_store(db)
+    with closing(connect_reader(db)) as conn:
+        check_version(conn, db)
+        try:
+            rows = conn.execute(_CALLS, (run_id,)).fetchall()
+        except sqlite3.OperationalError:  # a store from before subflows (or parameters)
+            return ()
+    return tuple(
+        CalledRun(
+            child,
+            flow,
+            state,
+            rerun_of if isinstance(rerun_of, str) else None,
+            parameters if isinstance(parameters, str) else None,
+            _counts(counts),
+        )
+        for child, flow, state, rerun_of, parameters, counts in rows
+        if isinstance(child, str) and isinstance(flow, str) and isinstance(state, str)
+    )
+
+
+def _counts(text: object) -> dict[str, Any]:
+    try:
+        counts = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return counts if isinstance(counts, dict) else {}

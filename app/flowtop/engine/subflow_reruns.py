@@ -1,0 +1,208 @@
+"""A parent ``@flow``'s rerun reruns the subflow runs its source called, as it reuses tasks.
+
+A parent's rerun (``f``, ``flowtop run --rerun-of``, ``Runner().rerun_failed``) replays
+its body with a cache of the calls that completed (``rerun_cache``). Its subflows started
+afresh: a parent that called ``extract_region`` for ten regions, one of which failed,
+ran all ten again. Now each subflow call of the rerun is a rerun of the matching subflow
+run of the source parent run, matched as a task's call is: the same subflow (its flow's
+name), at the same call place (its key in the parent, ``region-ingest``,
+``region-ingest-2``, … in call order, as a task's) and with the same parameters (as
+recorded, ``parameters.given_json``); else the same subflow with the same parameters
+under another key, each source run once (async branches and a loop over a set call in
+another order in each process); else it runs afresh. A parameter that the run store can
+only keep as its ``repr`` (an object, not a value) is never the same: such a call runs
+afresh. The matched call's run is linked to its source (``rerun_of``), like any rerun,
+and reuses what that source completed (``↺``), its own subflows matched the same way.
+
+A subflow call is matched to the last run of its source call: its flow-level retries
+(``retries=N``, each a run of its own, a child of the same parent) are one call.
+
+A subflow whose source run completed entirely is replayed too, every task of it reused,
+not skipped with its return value: a reused task is a call whose *result* was kept, and
+a rerun never skips a ``@flow`` body, whose code is the flow's own and may have changed
+since (a rerun runs "with the current code"; the body's calls are only known by running
+it). Nor could a rerun in another process give a subflow's return value back: the run
+store keeps a flow's return value only as text, not its result, as it keeps a task's.
+So the three ways of rerunning agree: the body runs again, its tasks' results are reused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .context import child_of
+from .flow_retries import FlowRetries
+from .parameters import UNSTORED, decode, given_json
+from .rerun_cache import SourceCalls, cache_of
+
+if TYPE_CHECKING:
+    from .dynamic import FlowFunction
+    from .records import RunResult
+    from .run import FlowRun
+
+
+def recorded_parameters(
+    flow: FlowFunction, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A subflow call's parameters as its run records them (``given_json``, decoded), or
+    None when one of them is kept as its ``repr`` only: a call that matches none."""
+    return comparable(decode(given_json(flow.fn, args, kwargs)))
+
+
+def comparable(parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``parameters`` (a run's, decoded), or None when a value is an ``UNSTORED`` repr."""
+    return None if _holds_repr(parameters) else dict(parameters)
+
+
+def _holds_repr(value: Any) -> bool:
+    if isinstance(value, dict):
+        return UNSTORED in value or any(_holds_repr(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_repr(item) for item in value)
+    return False
+
+
+@dataclass(frozen=True)
+class SubflowSource:
+    """One subflow call of a source run that a rerun of its parent may rerun: its flow,
+    its key in the parent, its parameters (None: never matched), the run a rerun of it
+    reruns (its last retry) and what that run completed (``calls()``, with its own
+    subflows). ``completed``: that run, and each of its calls, completed (told for a
+    stored run: ``reruns.plan_rerun`` finds nothing to rerun only then)."""
+
+    flow: str
+    key: str
+    parameters: dict[str, Any] | None
+    run_id: str
+    calls: Callable[[], SourceCalls]
+    completed: bool = False
+    #: Its own subflow calls, when known before ``calls()`` (a stored run's).
+    below: SubflowSources | None = None
+
+
+class SubflowSources:
+    """The subflow calls of a source run a rerun may rerun, each at most once (``take``)."""
+
+    def __init__(self, sources: Iterable[SubflowSource] = ()) -> None:
+        self._sources = list(sources)
+        self._taken: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def run_ids(self) -> list[str]:
+        """The ids of the source runs, theirs below them too where known: what a rerun's
+        lines may name (``rerun of #1``)."""
+        ids = []
+        for source in self._sources:
+            ids += [source.run_id, *(source.below.run_ids() if source.below else ())]
+        return ids
+
+    def all_completed(self) -> bool:
+        """Whether every subflow call of the source completed, each of its tasks too."""
+        return all(source.completed for source in self._sources)
+
+    def take(self, flow: str, key: str, parameters: dict[str, Any] | None) -> SubflowSource | None:
+        """The source call a call of ``flow`` at ``key`` with ``parameters`` reruns: the
+        source's call at that key if it was the same call, else one of the same subflow
+        with the same parameters under another key, not yet taken; None: it runs afresh."""
+        if parameters is None:
+            return None
+        with self._lock:
+            same = [
+                i
+                for i, s in enumerate(self._sources)
+                if i not in self._taken and s.flow == flow and s.parameters == parameters
+            ]
+            if not same:
+                return None
+            chosen = next((i for i in same if self._sources[i].key == key), same[0])
+            self._taken.add(chosen)
+            return self._sources[chosen]
+
+
+@dataclass(frozen=True)
+class SubflowCall:
+    """A subflow call a ``@flow`` run's body made (``RunResult.subflows``): its key, its
+    flow's name, its parameters (``recorded_parameters``) and the run it started first."""
+
+    key: str
+    flow: str
+    parameters: dict[str, Any] | None
+    run: FlowRetries
+
+    def source(self) -> SubflowSource:
+        """The call as a rerun of its parent reruns it: its last run (after its retries),
+        whose snapshot is taken only once a rerun's call matches it."""
+        last = self.run
+        while last.next_run is not None:
+            last = last.next_run
+
+        def calls() -> SourceCalls:
+            return rerun_calls(last.snapshot(kept=True))
+
+        return SubflowSource(self.flow, self.key, self.parameters, last.run_id, calls)
+
+
+class SubflowCalls:
+    """A ``@flow`` run's subflow calls: each one's key (``name``, ``name-2``, … per
+    subflow, in call order), the source calls its rerun may rerun, and the calls made."""
+
+    def __init__(self, sources: SubflowSources | None) -> None:
+        self._sources = sources
+        self._uses: dict[str, int] = {}
+        self._made: list[SubflowCall] = []
+        self._lock = threading.Lock()
+
+    def next_key(self, flow: str) -> str:
+        with self._lock:
+            n = self._uses[flow] = self._uses.get(flow, 0) + 1
+        return flow if n == 1 else f"{flow}-{n}"
+
+    def source_of(
+        self, flow: str, key: str, parameters: dict[str, Any] | None
+    ) -> SubflowSource | None:
+        return None if self._sources is None else self._sources.take(flow, key, parameters)
+
+    def made(self, call: SubflowCall) -> None:
+        with self._lock:
+            self._made.append(call)
+
+    def calls(self) -> tuple[SubflowCall, ...]:
+        with self._lock:
+            return tuple(self._made)
+
+
+def start_subflow(
+    flow: FlowFunction, parent: FlowRun, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> FlowRun:
+    """Start ``flow``'s run as a subflow of ``parent``: a rerun of the matching subflow run
+    of the run ``parent`` reruns (``SubflowSources.take``), else afresh. A graph's run
+    (a ``Flow`` task calling a flow) keeps no subflow calls: its subflows start afresh."""
+    calls = getattr(parent, "subflow_calls", None)
+    if not isinstance(calls, SubflowCalls):
+        with child_of(parent.run_id):
+            return parent.runner.start(flow, args=args, kwargs=kwargs)
+    key = calls.next_key(flow.name)
+    parameters = recorded_parameters(flow, args, kwargs)
+    source = calls.source_of(flow.name, key, parameters)
+    rerun: dict[str, Any] = {}
+    if source is not None:
+        rerun = {"rerun_of": source.run_id, "cache": source.calls()}
+    with child_of(parent.run_id):
+        run = parent.runner.start(flow, args=args, kwargs=kwargs, **rerun)
+    assert isinstance(run, FlowRetries)  # a FlowFunction always starts a ``DynamicRun``
+    calls.made(SubflowCall(key, flow.name, parameters, run))
+    return run
+
+
+def rerun_calls(result: RunResult, exclude: Iterable[str] = ()) -> SourceCalls:
+    """What a rerun of the ``@flow`` run ``result`` serves (``rerun_cache.cache_of``: its
+    completed calls but ``exclude``), with the subflow calls it may rerun."""
+    served = cache_of(result, exclude)
+    served.subflows = SubflowSources(call.source() for call in result.subflows)
+    return served

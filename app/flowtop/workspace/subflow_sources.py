@@ -1,0 +1,108 @@
+"""The subflow runs a stored ``@flow`` run called, as a rerun of it reruns them.
+
+``reruns.plan_rerun`` gives a parent's rerun the calls its source completed; a subflow
+call of the rerun is a rerun of the matching subflow run of that source
+(``engine.subflow_reruns``). The store names each subflow run's parent (``parent``), in
+the order they started (``subflow_runs.called_runs_of``): a call's key is its flow's
+name, then ``-2``, ``-3``… for that flow's later calls, as a task's. A flow-level retry
+of a subflow (a run of its own, a child of the same parent, ``rerun_of`` the one before)
+is the same call: the call's source is its last run.
+
+The runs are read when the rerun is planned (a few columns of a row each: ``f``'s key bar
+plans a rerun as each run shows); a source's stored results only once a call of the
+rerun matches it, as the body makes it. Results that can no longer be read then (the
+store deleted meanwhile) reuse nothing: the subflow runs every task, still linked to
+its source.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..engine.parameters import decode
+from ..engine.rerun_cache import SourceCalls
+from ..engine.states import StateType
+from ..engine.subflow_reruns import SubflowSource, SubflowSources, comparable
+from .history_records import REUSED, HistoryError
+from .results import load, reusable_states
+from .store_reader import StoreReader
+from .subflow_runs import CalledRun, called_runs_of
+
+#: Subflow runs inside each other a rerun reads, at most (``dynamic.MAX_NESTING``).
+_DEEPEST = 100
+
+
+def stored_subflows(history: StoreReader, run_id: str, depth: int = 0) -> SubflowSources:
+    """The subflow calls of the stored run ``run_id``, each with its last run's calls."""
+    if depth > _DEEPEST:
+        return SubflowSources()
+    children = called_runs_of(Path(history.path), run_id)
+    by_id = {child.run_id: child for child in children}
+    retried: dict[str, CalledRun] = {}  # a call's run -> its retry
+    for child in children:
+        if child.rerun_of is not None and child.rerun_of in by_id:
+            retried[child.rerun_of] = child
+    uses: dict[str, int] = {}
+    sources = []
+    for child in children:
+        if child.rerun_of in by_id:
+            continue  # a retry of an earlier call: that call's
+        n = uses[child.flow] = uses.get(child.flow, 0) + 1
+        last = child
+        while last.run_id in retried:
+            last = retried[last.run_id]
+        nested = stored_subflows(history, last.run_id, depth + 1)
+        sources.append(
+            SubflowSource(
+                child.flow,
+                child.flow if n == 1 else f"{child.flow}-{n}",
+                comparable(decode(child.parameters)),
+                last.run_id,
+                _calls(history, last.run_id, nested),
+                _completed(last) and nested.all_completed(),
+                nested,
+            )
+        )
+    return SubflowSources(sources)
+
+
+def _completed(run: CalledRun) -> bool:
+    """Whether ``run`` completed, and each of its tasks."""
+    others = {state for state, n in run.counts.items() if n and state != REUSED}
+    return run.state == StateType.COMPLETED.value and others <= {StateType.COMPLETED.value}
+
+
+def _calls(
+    history: StoreReader, run_id: str, subflows: SubflowSources
+) -> Callable[[], SourceCalls]:
+    """What a rerun of the stored run ``run_id`` serves, read when called: its completed
+    calls whose results were stored (by key and fingerprint), the fingerprints of the
+    others (which run again), and its ``subflows``."""
+
+    def calls() -> SourceCalls:
+        try:
+            detail = history.run_detail(run_id)
+            values, _, fingerprints = load(Path(history.path), run_id)
+        except (KeyError, ValueError, OSError, HistoryError, sqlite3.Error):
+            return SourceCalls(subflows=subflows)  # gone, or refused: its tasks run again
+        completed = {t.task: t.attempts for t in detail.tasks if t.state == "COMPLETED"}
+        kept = reusable_states({k: v for k, v in values.items() if k in completed}, completed)
+        return SourceCalls(
+            {(key, fp): state for key, state in kept.items() if (fp := fingerprints.get(key))},
+            {key: fp for key, fp in fingerprints.items() if fp is not None and key not in kept},
+            subflows,
+        )
+
+    return calls
+
+
+def rerun_sources(start: Mapping[str, Any]) -> list[str]:
+    """The ids of the subflow runs a rerun started with ``start`` (``RerunPlan.start``)
+    may rerun, at any depth: ``flowtop run`` names them by number (``run_lines.name_runs``)
+    for its lines ``extract-region #4 started … (rerun of #1)``."""
+    cache = start.get("cache")
+    subflows = getattr(cache, "subflows", None)
+    return subflows.run_ids() if isinstance(subflows, SubflowSources) else []
