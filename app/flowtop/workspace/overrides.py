@@ -91,7 +91,14 @@ def read_for_rewrite(path: Path) -> OnDisk:
         text = settings_text(path)  # (not 300 MB, nor a named pipe)
     except FileNotFoundError:
         return OnDisk({})
-    return OnDisk(tomllib.loads(text), has_comments(text), problem_of(path, text))
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:  # a key set twice: by key and lines, as the workspace says
+        problem = problem_of(path, text)
+        if problem is None or problem.line is None or problem.message.startswith("invalid"):
+            raise
+        raise tomllib.TOMLDecodeError(f"line {problem.line}: {problem.message}") from None
+    return OnDisk(data, has_comments(text), problem_of(path, text))
 
 
 def problem_of(path: Path, text: str) -> LoadError | None:

@@ -34,6 +34,9 @@ from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
 from ..engine.task import MAX_DELAYS
 from .load_error import LoadError
+from .settings_lines import bare_or_quoted, set_twice
+from .settings_lines import locate as locate
+from .settings_lines import table_name as table_name
 
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
@@ -67,14 +70,6 @@ class SettingsError(ValueError):
         self.key = key
 
 
-def table_name(table: tuple[str, ...]) -> str:
-    """``("flows", "etl", "tasks", "x")`` -> ``[flows."etl".tasks."x"]``."""
-    if not table:
-        return "top level"
-    parts = [part if i % 2 == 0 else f'"{part}"' for i, part in enumerate(table)]
-    return "[" + ".".join(parts) + "]"
-
-
 def _unknown(
     key: str, valid: tuple[str, ...], table: tuple[str, ...], what: str = "key"
 ) -> SettingsError:
@@ -105,6 +100,8 @@ _NUMBER_OPTIONS = {
     "max_retries": "max_retries",
     "retry_jitter": "retry_jitter",
     "retry_jitter_factor": "retry_jitter_factor",
+    "workers": "max_retries",  # (a whole number, as a retry count is)
+    "max_result_bytes": "max_retries",
 }
 
 
@@ -295,8 +292,11 @@ class SettingsFile:
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
-def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> SettingsFile:
-    """Parse and check one settings file; raise :class:`SettingsFileError` with its location."""
+def parse_settings(
+    path: Path, text: str, *, allow_defaults: bool = True, without: tuple[TaskId, ...] = ()
+) -> SettingsFile:
+    """Parse and check one settings file; raise :class:`SettingsFileError` with its location.
+    ``without``: the flows' task tables left out, as if the file had none of them."""
     import tomllib  # here: a workspace without settings files never pays for the parser
 
     text = text.removeprefix("\ufeff")  # a byte-order mark (Notepad's): "Invalid statement"
@@ -312,12 +312,19 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
         elif message.endswith("(at end of document)"):
             line = text.count("\n") + 1
             message = message.removesuffix("(at end of document)").strip() + " at end of file"
+        twice = None
+        if line is not None and message.startswith(("Cannot overwrite", "Cannot declare")):
+            twice = set_twice(text, line)
+        if twice is not None:  # by key and both lines: "Cannot overwrite a value" said neither
+            raise SettingsFileError(LoadError(path, line, None, twice)) from None
         raise SettingsFileError(LoadError(path, line, column, f"invalid TOML: {message}")) from None
+    for flow_name, task_key in without:
+        raw.get("flows", {}).get(flow_name, {}).get("tasks", {}).pop(task_key, None)
     try:
         return _check_file(path, raw, text, allow_defaults)
     except SettingsError as exc:
         line = locate(text, exc.table, exc.key)
-        raise SettingsFileError(LoadError(path, line, None, str(exc))) from None
+        raise SettingsFileError(LoadError(path, line, None, str(exc)), exc.table) from None
 
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
@@ -431,6 +438,13 @@ def _check_concurrency(table: Any) -> None:
                 "give it 1 or more slots, or take the tag off the tasks"
             )
         if problem is not None:
+            if problem.startswith("its limit must"):  # what it got, and how to write it
+                limit = value.get("limit") if isinstance(value, dict) else value
+                name = "limit" if isinstance(value, dict) else bare_or_quoted(key)
+                problem += f", got {type(limit).__name__} {_shown(limit)}"
+                written = number_written("max_retries", limit)
+                if written is not None and int(written[0]) >= 1:
+                    problem += f"; write {name} = {written[0]}, without quotes"
             raise SettingsError(f"[concurrency] {key}: {problem}", ("concurrency",), key)
 
 
@@ -468,57 +482,11 @@ def _check_keys(table: Any) -> dict[str, str]:
 
 
 class SettingsFileError(Exception):
-    def __init__(self, error: LoadError) -> None:
+    """``table``: the table at fault (``()``: the file, or none known)."""
+
+    def __init__(self, error: LoadError, table: tuple[str, ...] = ()) -> None:
         super().__init__(str(error))
-        self.error = error
-
-
-def _header_path(line: str) -> tuple[str, ...] | None:
-    """The table path of a ``[a."b".c]`` header line, read by tomllib itself."""
-    stripped = line.strip()
-    if not stripped.startswith("[") or stripped.startswith("[["):
-        return None
-    import tomllib
-
-    try:
-        node: Any = tomllib.loads(stripped + "\n")
-    except tomllib.TOMLDecodeError:
-        return None
-    parts = []
-    while isinstance(node, dict) and len(node) == 1:
-        key = next(iter(node))
-        parts.append(key)
-        node = node[key]
-    return tuple(parts)
-
-
-def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
-    """Best-effort line of ``key`` in ``table`` (or of the table's header) in TOML ``text``.
-    ``key`` may name a list's item (``retry_delay[1]``); a table with no header is inline
-    (``retry_delay = {base = 1}``) or no table (``etl = 5``): its key's line above."""
-    if key is not None:
-        key = re.sub(r"\[\d+\]$", "", key)
-    current: tuple[str, ...] = ()
-    header_line = None
-    key_re = (
-        re.compile(rf"""^\s*(?:"{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*[=.]""")
-        if key
-        else None
-    )
-    for number, line in enumerate(text.splitlines(), 1):
-        header = _header_path(line)
-        if header is not None:
-            current = header
-            if header == table:
-                header_line = number
-            if key is not None and header[: len(table) + 1] == (*table, key):
-                return number  # the key is a table of its own: ``[tasks."x"]``
-            continue
-        if current == table and key_re is not None and key_re.match(line):
-            return number
-    if header_line is None and table:
-        return locate(text, table[:-1], table[-1])
-    return header_line
+        self.error, self.table = error, table
 
 
 @dataclass(frozen=True)
@@ -590,7 +558,7 @@ def apply_layers(
         if "retry_on" in values:
             table = ("flows", task[0], "tasks", task[1])
             classes = resolve(values.pop("retry_on"), table)
-            if classes is not None:
-                values["retry_on"] = classes
+            if classes is not None:  # a class named twice counts once ("builtins.ValueError")
+                values["retry_on"] = tuple(dict.fromkeys(classes))
         policy = policy.with_values(layer, **values)
     return policy

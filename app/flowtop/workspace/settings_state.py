@@ -10,7 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..engine.layers import Layer
@@ -38,8 +39,11 @@ def settings_text(path: Path) -> str:
         data = file.read(MAX_SETTINGS_BYTES + 1)
         if len(data) > MAX_SETTINGS_BYTES:
             size = os.fstat(file.fileno()).st_size
+            # (rounded as the limit is, "1.0 MB" read as within a 1 MB limit)
+            rounded = size_text(size)
+            about = "" if rounded == size_text(MAX_SETTINGS_BYTES) else f" ({rounded})"
             raise OSError(
-                f"it is {size:,} bytes ({size_text(size)}); a settings file is at most "
+                f"it is {size:,} bytes{about}; a settings file is at most "
                 f"{MAX_SETTINGS_BYTES:,} bytes"
             )
     # Decoded whole, so an error's place is the file's (``undecodable``); newlines read as
@@ -78,11 +82,47 @@ class SettingsState:
     )
     errors: dict[Layer, LoadError] = field(default_factory=dict)
     name_errors: list[LoadError] = field(default_factory=list)
+    #: A value at fault in a flow's task table of ``overrides.toml`` (the retry editor's
+    #: file, a table per task): each such table's flow and error. The rest of the file is
+    #: in use (a process that has no last good version reads it without those tables),
+    #: and only those flows' runs are refused: one bad table stopped every flow's runs.
+    scoped: dict[Layer, list[tuple[str, LoadError]]] = field(default_factory=dict)
+    #: ``scoped`` as the flows loaded have it (``Workspace._check_names``): None until then.
+    checked: dict[Layer, list[LoadError]] | None = None
+
+    def said(self) -> list[LoadError]:
+        """Every settings error, a bad table's as the flows loaded have it (``checked``)."""
+        errors = []
+        for layer, error in self.errors.items():
+            checked = None if layer not in self.scoped or self.checked is None else self.checked
+            errors.extend([error] if checked is None else checked.get(layer, []))
+        return [*errors, *self.name_errors]
+
+    def check_tables(
+        self, loaded: Collection[str], *, part: bool, elsewhere: Callable[[str], bool]
+    ) -> None:
+        """Whose runs each bad table of ``scoped`` stops, the ``loaded`` flows known: its
+        flow's; none said in a run of ``part`` of the workspace (another flow's: its file
+        alone imported); a table of a flow that does not exist (not ``elsewhere``, in a
+        file not imported or broken) stops no run (``unused``)."""
+
+        def seen(flow: str, error: LoadError) -> LoadError | None:
+            if flow in loaded:
+                return error
+            if part:
+                return None
+            return error if elsewhere(flow) else replace(error, unused=True)
+
+        self.checked = {
+            layer: [e for flow, error in scoped if (e := seen(flow, error)) is not None]
+            for layer, scoped in self.scoped.items()
+        }
 
     def reread(self, paths: tuple[tuple[Layer, Path], ...]) -> tuple[bool, list[LoadError]]:
         """Re-read each layer's file at its path; a bad one keeps its last good version.
         Returns (changed, new errors)."""
         changed, new_errors = False, []
+        self.checked = None
         for layer, path in paths:
             before, before_error = self.files[layer], self.errors.get(layer)
             self._read(layer, path)
@@ -96,6 +136,7 @@ class SettingsState:
         return changed, new_errors
 
     def _read(self, layer: Layer, path: Path) -> None:
+        self.scoped.pop(layer, None)
         try:
             if refused := distrusted(path, path.parent):  # a stranger's, in /tmp
                 raise OSError(refused)
@@ -113,3 +154,30 @@ class SettingsState:
                 self.errors.pop(layer, None)
             except SettingsFileError as exc:
                 self.errors[layer] = exc.error
+                if layer is Layer.OVERRIDES and (part := _in_part(path, text, exc)) is not None:
+                    file, self.scoped[layer] = part
+                    if self.files[layer] is None:  # no last good version: the rest of it
+                        self.files[layer] = file
+
+
+def _in_part(
+    path: Path, text: str, error: SettingsFileError
+) -> tuple[SettingsFile, list[tuple[str, LoadError]]] | None:
+    """The file read without its task tables that hold a value at fault, and each such
+    table's flow and error; None when something else is wrong with it too."""
+    without: list[tuple[str, str]] = []
+    scoped: list[tuple[str, LoadError]] = []
+    while True:
+        table = error.table
+        if len(table) < 4 or table[0] != "flows" or table[2] != "tasks":
+            return None
+        if (table[1], table[3]) in without:  # (never: that table is gone)
+            return None
+        without.append((table[1], table[3]))
+        scoped.append((table[1], error.error))
+        try:
+            file = parse_settings(path, text, allow_defaults=False, without=tuple(without))
+        except SettingsFileError as exc:
+            error = exc
+        else:
+            return file, scoped

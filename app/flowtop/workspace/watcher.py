@@ -7,7 +7,8 @@ the subfolders an ``import`` can reach, not a data tree's ``year=2024/`` partiti
 without recursion, and never follows a symlink out of the workspace (a link to ``/usr``
 would cost thousands of inotify watches, a link to ``/`` would stop hot reload); a folder
 created later is added by restarting the watch, and so is the folder of a symlinked
-``.py`` file's target (``link_targets``: a save there is a save of the link).
+``.py`` file's or settings file's target (``link_targets``: a save there is a save of the
+link).
 
 Between two watches none is on: while a new folder is added, during the pause after a
 watched folder vanished (``RETRY_FIRST`` .. ``RETRY_MAX``), and, in the monitor, after a
@@ -109,6 +110,10 @@ async def watch(
     wanted = WatchFilter(root)
 
     links: dict[Path, tuple[Path, ...]] = {}  # symlinked .py files' targets -> the links
+    settings = (root / SETTINGS_FILE, workspace.state_dir / OVERRIDES_FILE)
+
+    def linked(folders: list[Path]) -> dict[Path, tuple[Path, ...]]:
+        return linked_files(folders, settings)
 
     def passes(change: Change, path: str) -> bool:  # saves that matter, and new folders
         return (
@@ -119,7 +124,7 @@ async def watch(
 
     # The first walk at once: a save right after the monitor opened is seen.
     folders = watched_folders(root)
-    links = linked_files(folders)
+    links = linked(folders)
     seen = _last_seen(workspace, lambda: _known(file_stamps(folders, wanted)))
     backoff = RETRY_FIRST
     first = True
@@ -127,7 +132,7 @@ async def watch(
         if not first:  # on a thread: a big package tree takes a while, and the monitor
             # waits on this event loop
             folders = await asyncio.to_thread(watched_folders, root)
-            links = await asyncio.to_thread(linked_files, folders)
+            links = await asyncio.to_thread(linked, folders)
         first, restart = False, False
         halt = _Halt(stop_event)
         batches = awatch(
@@ -174,7 +179,7 @@ async def watch(
                 _restamp(seen, paths)  # before the reload: a save during it is new again
                 if new_folders(root, changes):
                     restart = True  # its files are caught up with once it is watched
-                elif paths and await asyncio.to_thread(linked_files, folders) != links:
+                elif paths and await asyncio.to_thread(linked, folders) != links:
                     restart = True  # a link added, moved or removed
                 if paths and (change := await _reload(workspace, paths)) is not None:
                     yield change

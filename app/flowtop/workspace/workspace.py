@@ -287,7 +287,7 @@ class Workspace:
 
     @property
     def settings_errors(self) -> list[LoadError]:
-        return [*self._settings.errors.values(), *self._settings.name_errors]
+        return self._settings.said()
 
     @property
     def settings_error(self) -> LoadError | None:
@@ -333,6 +333,14 @@ class Workspace:
                     unused = flow is None or (layer == Layer.OVERRIDES and flow.node(key) is None)
                     errors.append(LoadError(path, line, None, problem, in_part=True, unused=unused))
         self._settings.name_errors = errors
+        loader = self._loader
+        self._settings.check_tables(  # a bad table in overrides.toml: whose runs it stops
+            loader.flows,
+            part=loader.only is not None or loader.only_flow is not None,
+            elsewhere=lambda flow: (
+                bool(loader.errors or loader.unread) or flow in loader.flows_not_imported()
+            ),
+        )
         return [e for e in errors if str(e) not in before]
 
     def _table_problem(

@@ -368,7 +368,7 @@ class RetryEditor(FormDialog[bool]):
         names = texts["retry_on"].strip()
         if (unapplied := self._unapplied_as_written(texts)) is not None:
             self.state = FormState(errors={**self.state.errors, "retry_on": unapplied.why})
-        elif names and "retry_on" not in self.state.errors:
+        elif names and "retry_on" not in self.state.errors and not self._from_code(texts):
             problem = self._unknown_names(parse_names(names))
             if problem:
                 self.state = FormState(errors={**self.state.errors, "retry_on": problem})
@@ -410,6 +410,12 @@ class RetryEditor(FormDialog[bool]):
         """The override's value that does not apply, when Retry on shows it as written."""
         unapplied = self.unapplied
         return unapplied if unapplied and texts["retry_on"].strip() == unapplied.text else None
+
+    def _from_code(self, texts: dict[str, str]) -> bool:
+        """Whether Retry on shows, untouched, what the code sets: Save writes nothing of it,
+        so a class no name reaches (one made in a function) is no mistake to flag."""
+        untouched = texts["retry_on"].strip() == self.initial["retry_on"].strip()
+        return untouched and self._layer("retry_on") not in (Layer.TOML, Layer.OVERRIDES)
 
     def _unknown_names(self, names: list[str]) -> str:
         """Why ``retry_on`` names would not resolve in the flow's module ("" when they do),

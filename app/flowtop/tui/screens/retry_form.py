@@ -21,6 +21,7 @@ from ...engine.delays import (
     seconds_with_unit,
 )
 from ...engine.layers import Layer
+from ...engine.option_checks import MIN_TIMEOUT
 from ...engine.policy import MAX_RETRIES
 from ...engine.task import MAX_DELAYS
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
@@ -87,6 +88,16 @@ def parse_jitter(text: str) -> int | float:
     return value
 
 
+def parse_timeout(text: str) -> int | float:
+    """More than 0, and at least ``MIN_TIMEOUT`` as code and the settings files take it:
+    ``0.0001`` was flagged by Save alone, in the settings file's words, naming no field."""
+    value = _number(text, "timeout", minimum=0, above=True, seconds=True)
+    if value < MIN_TIMEOUT:
+        why = "a shorter one ends each try as it starts"
+        raise ValueError(f"timeout must be at least {MIN_TIMEOUT:g} seconds ({why}), got {text}")
+    return value
+
+
 #: What a delay with a bracket out of place is told (``[1`` read "must be a number").
 LIST_WRITTEN = "a list of delays is written 1, 5 or [1, 5]"
 
@@ -132,7 +143,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     # Prefect's (``@task(retry_jitter_factor=)``), as the engine takes it: finite, >= 0
     "retry_jitter_factor": lambda t: _number(t, "jitter factor", minimum=0),
     "retry_on": parse_names,
-    "timeout": lambda t: _number(t, "timeout", minimum=0, above=True, seconds=True),
+    "timeout": parse_timeout,
     "retry_deadline": lambda t: _number(t, "deadline", minimum=0, seconds=True),
 }
 
