@@ -136,7 +136,9 @@ def test_every_flow_the_block_calls_runs_and_a_param_then_needs_flow(tmp_path: P
     assert top_level_runs(done.stdout) == ["first", "second"]
     assert done.stderr.splitlines() == [
         "flowtop run: running first, second, the flows multi.py's __main__ block calls "
-        "(--flow NAME runs another)"
+        "(--flow NAME runs another)",
+        "flowtop run: second runs once: .serve() waits for runs in Prefect; flowtop does not "
+        "serve flows",
     ]
     refused = flowtop("run", "multi.py", "-p", "k=1", cwd=tmp_path)
     assert refused.returncode == 2

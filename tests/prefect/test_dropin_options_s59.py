@@ -2,7 +2,7 @@
 ``flows.py``:
 
 - ``@task(result_storage=None)``, ``result_serializer=None`` (and ``on_commit``,
-  ``on_rollback``, ``viz_return_value``, ``asset_deps``, ``cache_result_in_memory``
+  ``on_rollback``, ``asset_deps``, ``cache_result_in_memory``
   given as None), their ``with_options`` and ``@flow(result_storage=None, …)`` were
   refused (``Prefect option 'result_storage' is not available in flowtop``), where None is
   Prefect's default (its ``with_options``: the default, or the value kept); so is
@@ -36,7 +36,6 @@ TASK_DEFAULTS: dict[str, tuple[Any, Any]] = {
     "cache_result_in_memory": (True, False),
     "on_commit": (None, [print]),
     "on_rollback": (None, [print]),
-    "viz_return_value": (None, 1),
     "asset_deps": (None, ["s3://bucket/x"]),
 }
 FLOW_DEFAULTS = {

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..printable import say
-from ..workspace.main_block_args import MainCall, as_called, called_again_note, defaults_notes
+from ..workspace.main_block_args import (
+    DRAWN,
+    MainCall,
+    as_called,
+    called_again_note,
+    defaults_notes,
+)
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -35,7 +41,7 @@ def main_calls_loaded(args: argparse.Namespace, workspace: Workspace) -> dict[st
         return {}
     from ..workspace.entry_flows import main_block_calls_of
 
-    return main_block_calls_of(workspace)
+    return _asked_for(args, main_block_calls_of(workspace))
 
 
 def main_calls_listed(
@@ -44,9 +50,18 @@ def main_calls_listed(
     """The same, from a loader process's description of the flows (``--detach``)."""
     if not takes_main_block(args):
         return {}
-    return {
+    calls = {
         name: call for name, info in flows.items() if (call := MainCall.from_json(info)) is not None
     }
+    return _asked_for(args, calls)
+
+
+def _asked_for(args: argparse.Namespace, calls: Mapping[str, MainCall]) -> dict[str, MainCall]:
+    """``calls``, but a flow the block only draws (``X.visualize()``, refused as the run of
+    the file) when ``--flow`` asks for it by name: then it runs, as ``-p`` gives it."""
+    if args.flow is None:
+        return dict(calls)
+    return {name: call for name, call in calls.items() if call.how not in DRAWN}
 
 
 def listed_refusals(
@@ -95,3 +110,21 @@ def say_running(
             say(again, command="flowtop run")
         for note in defaults_notes(calls[name], given) if name in calls else ():
             say(note, command="flowtop run")
+        if name in calls and (undone := not_done_note(name, calls[name])) is not None:
+            say(undone, command="flowtop run")
+
+
+def not_done_note(flow: str, call: MainCall) -> str | None:
+    """What the block asks of ``flow`` that flowtop does not do, when it serves or
+    deploys it (``etl runs once: .serve(cron='*/5 * * * *') schedules runs in Prefect;
+    flowtop does not schedule``); None for a call of the flow."""
+    if call.how not in ("serve", "deploy", "to_deployment"):
+        return None
+    scheduled = any(f"{key}=" in call.written for key in ("cron", "interval", "rrule", "schedule"))
+    if scheduled:
+        what, instead = "schedules runs in Prefect", "flowtop does not schedule"
+    elif call.how == "serve":
+        what, instead = "waits for runs in Prefect", "flowtop does not serve flows"
+    else:
+        what, instead = "makes a deployment in Prefect", "flowtop makes none"
+    return f"{flow} runs once: {call.written} {what}; {instead}"

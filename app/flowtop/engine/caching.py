@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import json
 import string
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -43,10 +44,12 @@ Params: TypeAlias = dict[str, Any]
 
 
 def hash_objects(*objects: Any) -> str | None:
-    """A stable hash of ``objects``: of their JSON when they have one, else of their
-    pickle (cloudpickle for what pickle refuses); None when neither can be made."""
+    """A stable hash of ``objects``: of their JSON when they have one (a pydantic model's
+    is its ``model_dump(mode="json")``, as Prefect's, so its ``@model_serializer`` decides
+    what is hashed), else of their pickle (cloudpickle for what pickle refuses); None when
+    neither can be made."""
     try:
-        data = json.dumps(objects, sort_keys=True, default=_no_json).encode()
+        data = json.dumps(objects, sort_keys=True, default=_model_json).encode()
     except (TypeError, ValueError):
         try:
             data = stable_dumps(objects)  # (a set's items in one order in every process)
@@ -60,7 +63,17 @@ def hash_objects(*objects: Any) -> str | None:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _no_json(value: Any) -> Any:
+def _model_json(value: Any) -> Any:
+    """The JSON of a value ``json`` cannot write: a pydantic model's, written as Prefect's
+    ``JSONSerializer`` writes it (its class's name and its dump); anything else has none."""
+    pydantic = sys.modules.get("pydantic")  # (not imported: no value can be a model)
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
+        try:
+            data = value.model_dump(mode="json")
+        except Exception as exc:  # a field with no JSON: its pickle, then
+            raise TypeError(type(value).__name__) from exc
+        kind = type(value)
+        return {"__class__": f"{kind.__module__}.{kind.__qualname__}", "data": data}
     raise TypeError(type(value).__name__)
 
 
@@ -244,9 +257,11 @@ class Inputs(CachePolicy):
             return None
         key = hash_objects(kept)
         if key is None:
+            unhashable = [name for name, value in kept.items() if hash_objects(value) is None]
+            leave_out = " - ".join(repr(name) for name in unhashable or ["name"])
             raise ValueError(
                 "the task's inputs cannot be hashed for its cache key (a lock, a file handle, "
-                "another system resource?): leave them out (INPUTS - 'name'), give a "
+                f"another system resource?): leave them out (INPUTS - {leave_out}), give a "
                 "cache_key_fn, or cache_policy=NO_CACHE"
             )
         return key

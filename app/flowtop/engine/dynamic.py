@@ -37,6 +37,7 @@ from .errors import (
 )
 from .flow import Flow
 from .flow_await import awaited_call
+from .flow_generators import is_generator_flow, iterate
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .flow_in_task import enclosing_run, run_in_attempt
 from .flow_result import cancelled_group
@@ -285,6 +286,8 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             refuse_run_at_import(self.name)
         if not sync:  # as Prefect: arguments the function cannot take start no run
             bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
+        if not sync and is_generator_flow(self.fn):  # run as it is iterated, as in Prefect
+            return iterate(self, parent, args, kwargs, wait_for)
         if self.is_async and not sync:  # a coroutine, as in Prefect (``flow_await``)
             return awaited_call(self, parent, args, kwargs, wait_for)
         failure = None if wait_for is None else upstream_failure(self.name, wait_for)

@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, capture, flow_hooks
 from .arg_refs import call_inputs
 from .calls import InlineFuture
+from .cancel_record import raised_for_the_cancel
 from .context import calling_attempt, parent_run, set_run
 from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunEnd, RunStarted
+from .flow_generators import body_value
 from .flow_result import cancelled_by_return, retries_after, returned_state_info
 from .flow_retries import FlowRetries
 from .graph import Node, resolve_inputs
+from .named_end import named_note
 from .option_checks import same_name
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
@@ -39,7 +42,7 @@ from .run_names import downstream_error, is_unnamed, parameter_holding, unnamed_
 from .states import CANCELLED, StateType
 from .subflow_reruns import SubflowCalls
 from .tags import current_tags, tags_in_effect
-from .task_future import TaskFuture, awaited, resolve_return
+from .task_future import TaskFuture, resolve_return
 from .task_runs import call_parameters
 from .timer import on_a_thread
 from .user_threads import UserCodeThread
@@ -206,7 +209,7 @@ class DynamicRun(FlowRetries):
                 flow_hooks.entering(self)
                 if self.flow.timeout is not None:  # ends it off the timer: see ``_time_out``
                     limit = self.runner.timer.call_later(self.flow.timeout, self._time_limit)
-                returned = awaited(self.flow.fn(*self._args, **self._kwargs))
+                returned = body_value(self, self.flow.fn(*self._args, **self._kwargs))
                 try:
                     self.value = resolve_return(returned)
                 except STATE_ERRORS as made:  # a returned ``Failed(message=…)``: no line
@@ -493,12 +496,13 @@ class DynamicRun(FlowRetries):
                 why += f": {by}"  # who: the user, SIGTERM, its parent run, …
             return RunEnd(self._own_error(), output, retry_in, why, took=0.0)
         returned = self._returned if self.state is StateType.COMPLETED else None
-        return RunEnd(
-            self._own_error(), output, retry_in, self.cancelled_by_return or "", result=returned
-        )
+        note = self.cancelled_by_return or named_note(self)  # ``Skipped: No work to do``
+        return RunEnd(self._own_error(), output, retry_in, note, result=returned)
 
     def _own_error(self) -> ErrorInfo | None:
         if self.cancelled_by_return is not None:  # its note says what it returned
+            return None
+        if raised_for_the_cancel(self):  # read as without a cancellation hook
             return None
         if self.error is None and self.states_failed is not None:
             return ErrorInfo("FailedRun", self.states_failed)

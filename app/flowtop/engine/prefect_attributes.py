@@ -147,6 +147,11 @@ class PrefectTaskAttributes(_ResultDefaults):
         return self.options.get("log_prints")
 
     @property
+    def viz_return_value(self) -> Any:
+        """Prefect's stand-in result for ``flow.visualize()``: kept, never used."""
+        return self.options.get("viz_return_value")
+
+    @property
     def task_key(self) -> str:
         return task_key_of(self.fn)
 

@@ -32,6 +32,7 @@ from . import capture, logged_prints
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
 from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
+from .prefect_log_levels import apply_prefect_levels
 from .prefect_slugs import flow_run_slug
 
 if TYPE_CHECKING:
@@ -142,6 +143,8 @@ def _logger(name: str) -> logging.Logger:
     logger = logging.getLogger(name)
     if logger.level == logging.NOTSET and not name.startswith("prefect."):
         logger.setLevel(logging.INFO)
+    if name.startswith("prefect."):  # the first of Prefect's run loggers: its settings'
+        apply_prefect_levels()  # levels (``PREFECT_LOGGING_LEVEL``, …), once
     return logger
 
 

@@ -70,9 +70,10 @@ ALIASES = {
     "timeout_seconds": "timeout",
 }
 #: Prefect options that change nothing in flowtop (prints are captured anyway;
-#: descriptions and versions are not shown): accepted so Prefect files run unchanged,
+#: descriptions and versions are not shown; ``viz_return_value`` only feeds Prefect's
+#: ``flow.visualize()``, which flowtop has not): accepted so Prefect files run unchanged,
 #: and kept to be read back (``PrefectTaskAttributes``).
-IGNORED_OPTIONS = ("log_prints", "description", "version")
+IGNORED_OPTIONS = ("log_prints", "description", "version", "viz_return_value")
 #: Prefect options flowtop does not implement: refused at definition (import) time, unless
 #: given as Prefect's default (``result_storage=None``: ``option_checks.prefect_default``).
 UNSUPPORTED_OPTIONS = (
@@ -81,7 +82,6 @@ UNSUPPORTED_OPTIONS = (
     "result_serializer",
     "on_commit",
     "on_rollback",
-    "viz_return_value",
     "asset_deps",
 )
 

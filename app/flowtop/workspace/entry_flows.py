@@ -38,6 +38,12 @@ SERVING = frozenset({"run", "serve", "deploy", "to_deployment"})
 #: Methods of a flow that give a flow to call or serve: ``X.with_options(...)(...)``,
 #: ``X.from_source(...).deploy(...)`` mean ``X``.
 COPYING = frozenset({"with_options", "from_source"})
+#: Methods of a flow that neither run nor schedule it: ``X.visualize()`` draws its graph
+#: (Prefect traces the body with stand-in values), and flowtop has none to draw.
+DRAWING = frozenset({"visualize"})
+#: What of a ``serve``/``deploy``/``to_deployment`` call Prefect does and flowtop does
+#: not (``BlockCall.written``): its schedule, its work pool and image.
+NOT_DONE = ("cron", "interval", "rrule", "schedule", "schedules", "work_pool_name", "image")
 #: Keywords of Prefect's flow call that are not the flow's parameters.
 CALL_OPTIONS = frozenset({"return_state", "wait_for"})
 
@@ -57,14 +63,24 @@ class BlockCall:
     keywords: tuple[ast.keyword, ...] = ()
     order: int = 0
     again: tuple[int, ...] = ()
+    #: A method flow's call (``Pipeline("sales").run(3)``): what makes its instance,
+    #: ``Pipeline("sales")`` (``method_flows``); None for any other call.
+    receiver: ast.Call | None = None
+    #: ``serve``, ``deploy``, ``to_deployment``, ``visualize``: the flow's method the block
+    #: calls, which flowtop does not do (it runs the flow once, or not at all); "" for a
+    #: call of the flow. ``written``: that call as Prefect would act on it, its schedule,
+    #: work pool and image (``.serve(cron="* * * * *")``), for the line that says so.
+    how: str = ""
+    written: str = ""
 
 
-def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
+def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, BlockCall]:
     """The names the module's top-level ``if __name__ == "__main__":`` blocks call (the
     flow ``X`` of ``X.serve(...)`` and ``X.with_options(...)(...)``), each with its first
     call, in the order the block calls them (``python FILE`` runs them so; ``flowtop run
     FILE`` runs each flow once). Its ``else`` runs at import, and a block nested in a
-    function is not the module's."""
+    function is not the module's. ``methods``: also ``Cls.meth`` of ``Cls(...).meth(...)``
+    and ``Cls.meth(...)``, a class's flow maybe (``method_flows``)."""
     found: list[tuple[str, BlockCall]] = []
     for statement in tree.body:
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
@@ -72,6 +88,9 @@ def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
         for node in (call for part in statement.body for call in _in_call_order(part)):
             if (name := _called(node.func)) is not None:
                 found.append((name, _arguments(node)))
+            if methods and (method := _method_called(node.func)) is not None:
+                own = _arguments(node, serving=False)  # (a method named ``run``: its own)
+                found.append((method[0], replace(own, receiver=method[1])))
             if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
                 # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
                 given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
@@ -113,12 +132,21 @@ def _evaluated_first(node: ast.AST) -> list[ast.AST]:
     return first + [child for child in children if all(child is not f for f in first)]
 
 
-def _arguments(node: ast.Call) -> BlockCall:
+def _arguments(node: ast.Call, *, serving: bool = True) -> BlockCall:
     """What a call the block makes gives the flow: its own arguments (``etl(10)``,
-    ``etl.with_options(...)(10)``), or ``X.serve(parameters={...})``'s mapping."""
-    if isinstance(node.func, ast.Attribute) and node.func.attr in SERVING:
+    ``etl.with_options(...)(10)``, ``Pipeline("sales").run(3)`` when not ``serving``),
+    or ``X.serve(parameters={...})``'s mapping."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if serving and method in DRAWING:
+        return BlockCall(node.lineno, how=method, written=f"{ast.unparse(node.func)}()")
+    if serving and method in SERVING:
         given = [kw.value for kw in node.keywords if kw.arg == "parameters"]
-        return BlockCall(node.lineno, (), tuple(ast.keyword(None, value) for value in given))
+        keywords = tuple(ast.keyword(None, value) for value in given)
+        if method == "run":
+            return BlockCall(node.lineno, (), keywords)
+        done = [f"{kw.arg}={ast.unparse(kw.value)}" for kw in node.keywords if kw.arg in NOT_DONE]
+        written = f".{method}({', '.join(done)})"
+        return BlockCall(node.lineno, (), keywords, how=method, written=written)
     keywords = tuple(kw for kw in node.keywords if kw.arg not in CALL_OPTIONS)
     return BlockCall(node.lineno, tuple(node.args), keywords)
 
@@ -142,6 +170,20 @@ def main_block_calls_of(workspace: Workspace) -> dict[str, MainCall]:
     return workspace._loader.main_block_calls()
 
 
+def _method_called(func: ast.expr) -> tuple[str, ast.Call | None] | None:
+    """``Cls.meth`` of ``Cls(...).meth(...)`` (an instance's method flow, with the call
+    making the instance) and of ``Cls.meth(...)`` (a class's or a static method's, with
+    None); None for anything else. Prefect names such a flow's place ``Cls.meth`` too."""
+    if not isinstance(func, ast.Attribute):
+        return None
+    owner = func.value
+    if isinstance(owner, ast.Name):
+        return f"{owner.id}.{func.attr}", None
+    if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name):
+        return f"{owner.func.id}.{func.attr}", owner
+    return None
+
+
 def _is_main_test(test: ast.expr) -> bool:
     """``__name__ == "__main__"``, either way round."""
     if not (
@@ -159,7 +201,7 @@ def _called(func: ast.expr) -> str | None:
     ``X.deploy(...)``, ``X.with_options(...)(...)`` and Prefect's
     ``X.from_source(source=..., entrypoint=...).deploy(...)`` (a flow too, ``X``'s code
     fetched from elsewhere: flowtop runs the file's ``X``); None for anything else."""
-    if isinstance(func, ast.Attribute) and func.attr in SERVING:
+    if isinstance(func, ast.Attribute) and func.attr in SERVING | DRAWING:
         func = func.value
     while (
         isinstance(func, ast.Call)

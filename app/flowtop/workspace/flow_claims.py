@@ -22,11 +22,12 @@ from typing import Any
 
 from ..engine.flow import ArgumentsRefused, Flow
 from ..engine.option_checks import same_name, two_spellings
-from .entry_flows import main_block_calls
+from .entry_flows import BlockCall, main_block_calls
 from .flow_source import LoadFailed
 from .import_errors import same_file
 from .load_error import LoadError
 from .main_block_args import MainCall, bind_main_call
+from .method_flows import method_flows, no_instance
 
 #: Files of the folder that are never flow files.
 #: Never flow files: a package's, and pytest's (a ``conftest.py`` importing ``Flow`` for
@@ -129,6 +130,11 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
         and (flow.source is None or same_file(flow.source, path))
     ]
     foreign = _held_elsewhere([flow for _, flow in bound], path, root) if bound else set()
+    calls = main_block_calls(tree, methods=True)
+    for method in method_flows(path, module, calls):  # ``Cls.meth``: ``method_flows``
+        bound.append((method.place, method.flow))
+        if method.line is not None:
+            lines[method.place] = method.line
     for var, flow in bound:
         if id(flow) in foreign and flow.source is None:  # one it claimed before stays its
             continue
@@ -146,13 +152,16 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     return FoundFlows(
         {flow.name: flow for _, flow in found.values()},
         {flow.name: lines[var] for var, flow in found.values() if var in lines},
-        _run_by_main_block(tree, vars(module), found, path),
+        _run_by_main_block(calls, vars(module), found, path),
     )
 
 
 def no_flows(path: Path) -> LoadError:
     """A file that loaded but made no flow: both ways of making one are named, as a file
     of ``@task`` functions whose ``@flow`` was forgotten is the usual cause."""
+    on_methods = no_instance(path)  # ``@flow`` on instance methods only: which, and why
+    if on_methods is not None:
+        return LoadError(path, on_methods[0], None, on_methods[1])
     why = (
         "defines no flows: no module-level flowtop.Flow and no @flow function; "
         "a helper module is fine once a flow module imports it"
@@ -172,16 +181,23 @@ def _check_arguments(path: Path, flow: Flow, binding_line: int | None) -> None:
 
 
 def _run_by_main_block(
-    tree: ast.Module, namespace: dict[str, Any], found: dict[str, tuple[str, Flow]], path: Path
+    block: dict[str, BlockCall],
+    namespace: dict[str, Any],
+    found: dict[str, tuple[str, Flow]],
+    path: Path,
 ) -> dict[str, MainCall]:
     """The names of ``found``'s flows that the module's ``__main__`` block calls, each
     with the arguments of its first call there: a name it calls that holds one of them
-    once imported (a ``with_options`` copy bound to a name is the copy). A name the block
-    binds itself holds nothing yet: it never ran."""
+    once imported (a ``with_options`` copy bound to a name is the copy), or a class's
+    flow it calls as ``Cls.meth`` (``method_flows``). A name the block binds itself
+    holds nothing yet: it never ran."""
     ours = {id(flow): (flow.name, flow) for _, flow in found.values()}
+    methods = {var: flow for var, flow in found.values() if "." in var}
     calls: dict[str, MainCall] = {}
-    for var, call in main_block_calls(tree).items():
-        flow = flow_of(namespace[var]) if var in namespace else None
+    for var, call in block.items():
+        flow = methods.get(var)
+        if flow is None and var in namespace:
+            flow = flow_of(namespace[var])
         if flow is not None and id(flow) in ours:
             name, own = ours[id(flow)]
             if name not in calls:  # two names for one flow: the first call, in order

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 #: Why an argument is not a parameter: it is code, not a value.
 NOT_READ = "an expression flowtop cannot read without running the file"
+#: The flow's methods a ``__main__`` block may call that run nothing in Prefect
+#: (``entry_flows.DRAWING``): ``flowtop run FILE`` refuses to run the flow in their place.
+DRAWN = frozenset({"visualize"})
 #: Why a literal is not a parameter: a run's parameters are JSON.
 NOT_JSON = "a value a run's parameters cannot hold (not JSON)"
 
@@ -54,7 +57,8 @@ class MainCall:
     flow's parameters (``problem``: ``python FILE`` fails on it too). ``loose``: the
     keywords the flow's ``**kwargs`` takes, which have no default to fall back on.
     ``order``: the call's place in the block's order, ``again`` the lines of its later
-    calls of the flow, not run (``entry_flows.BlockCall``)."""
+    calls of the flow, not run; ``how`` the flow's method it calls that flowtop does not
+    do (``serve``, ``deploy``, ``visualize``), as ``written`` (``entry_flows.BlockCall``)."""
 
     file: str
     line: int
@@ -66,6 +70,8 @@ class MainCall:
     loose: tuple[str, ...] = ()
     order: int = 0
     again: tuple[int, ...] = ()
+    how: str = ""
+    written: str = ""
 
     @property
     def where(self) -> str:
@@ -77,7 +83,7 @@ class MainCall:
         what ``flowtop run --detach`` needs besides in ``main_block_call``."""
         call = {"line": self.line, "order": self.order, "unread": self.unread, "rest": self.rest}
         call.update(required=list(self.required), problem=self.problem, loose=list(self.loose))
-        call.update(again=list(self.again))
+        call.update(again=list(self.again), how=self.how, written=self.written)
         return {"main_block_parameters": self.parameters, "main_block_call": call}
 
     @classmethod
@@ -98,6 +104,8 @@ class MainCall:
             loose=tuple(map(str, call.get("loose", ()))),
             order=int(call.get("order", 0)),
             again=tuple(map(int, call.get("again", ()))),
+            how=str(call.get("how", "")),
+            written=str(call.get("written", "")),
         )
 
 
@@ -123,6 +131,12 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
             f"it with arguments it does not take: {problem} (python {display_path(file)} "
             "fails on it too)"
         )
+    if call.how in DRAWN:  # ``X.visualize()``: Prefect draws it, and runs nothing
+        problem = (
+            f"flow {flow.name!r}: the __main__ block at {display_path(file)}:{call.line} calls "
+            f"{call.written}, which draws its graph in Prefect without running it; flowtop "
+            f"has no visualize() and runs nothing in its place (--flow {flow.name!r} runs it)"
+        )
     return MainCall(
         file=file,
         line=call.line,
@@ -134,6 +148,8 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
         loose=loose,
         order=call.order,
         again=call.again,
+        how=call.how,
+        written=call.written,
     )
 
 

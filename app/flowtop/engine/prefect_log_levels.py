@@ -1,0 +1,69 @@
+"""Prefect's logging levels from the environment, as its ``logging.yml`` reads them.
+
+Prefect's docs set them so (advanced/logging-customization): ``PREFECT_LOGGING_LEVEL``
+(the ``prefect`` logger's, INFO by default: ``logger.debug`` in a task is dropped) and,
+for a key of ``logging.yml``, ``PREFECT_LOGGING_<PATH>_<TO>_<KEY>``:
+``PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL=ERROR`` keeps a flow run's INFO lines
+out. flowtop ignored them, without a word. Read here, for Prefect's loggers, which only
+Prefect code (drop-in mode) logs to, as its first run logger is made; flowtop's own loggers
+and the root are not Prefect's to set (``PREFECT_LOGGING_ROOT_LEVEL`` is not read).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+#: Prefect's loggers whose level ``logging.yml`` sets, each with its default there: the
+#: ``${PREFECT_LOGGING_LEVEL}`` ones (None), or NOTSET (they take the ``prefect`` one's).
+PREFECT_LOGGERS: Mapping[str, int | None] = {
+    "prefect": None,
+    "prefect.extra": None,
+    "prefect.client": None,
+    "prefect.infrastructure": None,
+    "prefect.flow_runs": logging.NOTSET,
+    "prefect.task_runs": logging.NOTSET,
+}
+
+
+def level_of(text: str) -> int | None:
+    """A level as ``logging`` reads one (``DEBUG``, ``debug``, ``10``); None for none."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    level = logging.getLevelName(text.upper())
+    return level if isinstance(level, int) else None
+
+
+def prefect_levels(environ: Mapping[str, str] | None = None) -> dict[str, int]:
+    """The level of each of Prefect's loggers the environment sets (as Prefect's
+    ``load_logging_config``: the logger's own variable, else ``PREFECT_LOGGING_LEVEL``
+    for those ``logging.yml`` gives it to); a value that is no level is left out."""
+    env = os.environ if environ is None else environ
+    overall = level_of(env.get("PREFECT_LOGGING_LEVEL", ""))
+    levels: dict[str, int] = {}
+    for name, default in PREFECT_LOGGERS.items():
+        own = "PREFECT_LOGGING_LOGGERS_" + name.upper().replace(".", "_") + "_LEVEL"
+        level = level_of(env.get(own, ""))
+        if level is None and default is None:
+            level = overall
+        if level is not None:
+            levels[name] = level
+    return levels
+
+
+#: Whether this process has set them: once, as Prefect's logging setup runs once (a
+#: level the program sets later is kept).
+_APPLIED: list[bool] = []
+
+
+def apply_prefect_levels() -> None:
+    """Set Prefect's loggers to the levels the environment gives them, the first time a
+    run logger of Prefect's is made in this process (not at import: a process forked
+    from one that imported flowtop, as the tests' commands are, reads its own)."""
+    if _APPLIED:
+        return
+    _APPLIED.append(True)
+    for name, level in prefect_levels().items():
+        logging.getLogger(name).setLevel(level)
