@@ -85,10 +85,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=whole_number(1, MAX_LIMIT),
+        type=whole_number(0, MAX_LIMIT),
         default=50,
         metavar="N",
-        help="how many runs to list, newest first (default 50)",
+        help="how many runs to list, newest first (default 50; 0: all)",
     )
 
 
@@ -150,7 +150,7 @@ def main(args: argparse.Namespace) -> int:
             for line in _detail_text(history, record.run_id, gone, args.json, db).splitlines(True):
                 write(line)
             return 0
-        listed = history.runs(args.flow, limit=args.limit, among=among)
+        listed = history.runs(args.flow, limit=args.limit or None, among=among)
         runs = [as_read(run, gone, history.run_detail) for run in listed]
         for run in runs:
             if run.damage:
@@ -171,9 +171,11 @@ def main(args: argparse.Namespace) -> int:
                 print(json_record(_run_json(run, run.run_id in starting)), file=out)
         else:
             _print_table(runs, out, starting, unknown)
-            total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
-            if total > len(runs):  # said after the table, where the reader's eye ends up
-                print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
+        total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
+        if total > len(runs) and not args.json:  # after the table, where the eye ends up
+            print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
+        elif total > len(runs):  # a script reading the lines is not left to think them all
+            say(f"newest {len(runs)} of {total:,} runs listed; --limit N lists more, 0 all")
         return 0
     except HistoryError as exc:
         say(str(exc))

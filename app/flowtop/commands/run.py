@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from ..workspace.main_block_args import MainCall
     from .run_start import Reservation
+    from .unrecorded_json import UnrecordedJsonPrinter
 
 
 #: A run process's youngest-generation collection threshold (see ``main``).
@@ -219,8 +220,11 @@ def _run_opened(
         return cannot_start(last)
 
     printer: JsonPrinter | HumanPrinter
-    if args.json:
-        printer = JsonPrinter(out)
+    json_printer: UnrecordedJsonPrinter | None = None
+    if args.json:  # a run the store does not hold says so (its number is the command's)
+        from .unrecorded_json import UnrecordedJsonPrinter
+
+        printer = json_printer = UnrecordedJsonPrinter(out, everything=args.no_history)
     else:
         live = can_redraw(sys.stdout)  # others' lines then clear the status line first
         shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
@@ -256,6 +260,8 @@ def _run_opened(
             "started; --no-history runs it without recording it)"
         )
         return 2
+    if json_printer is not None and not args.no_history:
+        json_printer.numbered_here = workspace.history.session_numbered  # (open now)
     dask = runner.backend if isinstance(runner.backend, DaskBackend) else None
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         if dask is not None:

@@ -145,7 +145,7 @@ def detach(
     from .rerun_reservation import SHELL_BUSY_MS, RerunRefused, refusal, source_id
     from .store_access import warnings_held_on_failure
 
-    printed = DetachedIds(out, json_lines=args.json)
+    printed = DetachedIds(out, json_lines=args.json, named=len(names) > 1)
     for name in names:
         raise_noted(pressed)  # the runs printed go on; no more are started
         try:  # a rerun is reserved before its process starts, as the TUI's

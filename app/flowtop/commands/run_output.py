@@ -23,6 +23,7 @@ from ..engine import status_line
 from ..engine.events import json_record
 from ..printable import say
 from .late_output import wait_for_given_up
+from .line_pieces import whole_line_stream
 from .run_signals import raise_noted, stops_noted
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def json_stdout() -> TextIO:
         os.dup2(2, 1)
     except OSError:
         return sys.stdout  # no descriptors to move (an embedded interpreter): as before
-    return open(saved, "w", encoding="utf-8", errors="backslashreplace")
+    return whole_line_stream(saved)  # (into a pipe, a write no other run's comes inside)
 
 
 def let_go(out: TextIO, outputs: Iterable[Output]) -> None:
@@ -157,9 +158,12 @@ class DetachedIds:
     SIGPIPE ends a Unix tool: it stopped the command there, and the flows after the
     first were not started, unsaid, while the first went on unnamed."""
 
-    def __init__(self, out: TextIO, *, json_lines: bool) -> None:
+    def __init__(self, out: TextIO, *, json_lines: bool, named: bool = False) -> None:
         self.out = out
         self.json_lines = json_lines
+        #: Several flows' runs (a folder): stderr says whose each bare id is, stdout
+        #: keeping the ids alone for ``ids=$(flowtop run flows --detach)``.
+        self.named = named and not json_lines
         self.lost: OSError | None = None
 
     def __call__(self, flow: str, run_id: str) -> None:
@@ -167,6 +171,8 @@ class DetachedIds:
             event = {"event": "run_detached", "flow": flow, "run_id": run_id}
             try:
                 print(json_record(event) if self.json_lines else run_id, file=self.out, flush=True)
+                if self.named:
+                    say(f"{run_id} is {flow}'s run", command="flowtop run")
                 return
             except OSError as exc:
                 from .printers import output_lost, silence

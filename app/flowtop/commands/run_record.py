@@ -48,9 +48,16 @@ def recorded(workspace: Workspace) -> bool:
             f"to then{ended} (--no-history runs without recording on purpose)"
         )
     else:
+        numbered = (
+            "; its run number is this command's own (the store gave none), which a "
+            "recorded run may have too"
+            if history.session_numbered
+            else ""
+        )
         say(
             f"{store}: the run was not recorded ({reason}): `flowtop history` and other "
-            "flowtop windows will not show it (--no-history runs without recording on purpose)"
+            "flowtop windows will not show it (--no-history runs without recording on "
+            f"purpose){numbered}"
         )
     return False
 

@@ -14,6 +14,7 @@ Ctrl+C, SIGTERM and SIGHUP stop the watch alone (``flowtop run``'s exit codes: 1
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sqlite3
 import sys
@@ -35,6 +36,7 @@ from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
 from ..printable import as_left_on_screen, printable, say, unmarked
 from .common import path_first
 from .history_gone import reap_quietly
+from .line_pieces import into_pipe_whole
 from .printers import (
     READER_GONE,
     HumanPrinter,
@@ -161,7 +163,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     from ..workspace.run_log import LogDamage, LogTail, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
 
-    out = sys.stdout
+    # into a pipe, JSON lines no other run's write comes inside, however long
+    out = into_pipe_whole(sys.stdout) if json_lines else sys.stdout
     printer = (
         JsonPrinter(out)
         if json_lines
@@ -179,12 +182,15 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     damaged = False  # a row of its log could not be read (said): its end, perhaps
     heard = False  # an event of it read, or that it has not started yet said
     newest = 0.0  # the newest time its events read so far say: a run with no row ends then
+    # The runs its @flow body's subflow calls started (and theirs), as their starts come:
+    # their events are shown as ``flowtop run`` shows them, where the watch left them out.
+    family = {run_id}
     try:
         while True:
             events = []
-            # the run's own events (read by id: a store holds every run's); once it has
-            # announced a retry, every event, for the retry's start
-            read = backlog or tail.read(run_id=run_id if retry_by is None else None)
+            # every run's events (a store holds them all), for its subflows' and its
+            # announced retry's starts: those of the run and its subflows are kept
+            read = backlog or tail.read()
             backlog = []
             for event in read:
                 if event.run_id == run_id:
@@ -193,6 +199,10 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         retry_by = time.monotonic() + event.retry_in + RETRY_GRACE
                 elif retry_by is not None and _retry_of(event, run_id):
                     run_id, retry_by = event.run_id, None
+                    family.add(run_id)
+                    events.append(event)
+                elif event.run_id in family or _subflow_of(event, family):
+                    family.add(event.run_id)
                     events.append(event)
             engine_events = [e for e in events if not isinstance(e, RunInterrupted | LogDamage)]
             for damage in events:
@@ -214,7 +224,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
             for event in events:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
-                if isinstance(event, RunInterrupted):
+                if isinstance(event, RunInterrupted) and event.run_id == run_id:
                     return _interrupted(event, printer, running, out, db)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
@@ -246,7 +256,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     if not heard:  # (its owner alive: the reaper found it so)
                         heard = True
                         _say_starting(printer, db, run_id)
-                time.sleep(POLL)
+                if not read:  # (other runs' events read: the next may be its own)
+                    time.sleep(POLL)
     except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
         printer.clear_status_line()  # or the words went after it: `… 2.1s^Cflowtop watch: …`
         how = getattr(exc, "how", "Ctrl+C")
@@ -254,6 +265,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         return int(getattr(exc, "exit_code", 130))
     finally:
         tail.close()
+        if out is not sys.stdout:
+            with contextlib.suppress(OSError, ValueError):  # (a reader gone: silenced)
+                out.close()
 
 
 def _start_left_out(backlog: list[LogEvent]) -> list[LogEvent]:
@@ -467,6 +481,11 @@ class RunningAttempts:
 def _last_end(event: object, run_id: str) -> TypeGuard[RunFinished]:
     """Whether ``event`` ends run ``run_id`` with no retry of its own to follow."""
     return isinstance(event, RunFinished) and event.run_id == run_id and event.retry_in is None
+
+
+def _subflow_of(event: object, runs: set[str]) -> bool:
+    """Whether ``event`` starts a subflow's run that one of ``runs`` called."""
+    return isinstance(event, RunStarted) and event.parent_run in runs
 
 
 def _retry_of(event: object, run_id: str) -> bool:

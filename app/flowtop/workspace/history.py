@@ -107,6 +107,7 @@ class History(StoreReader):
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
+        self.session_numbered: set[str] = set()  # runs numbered here: the store could not
         #: Runs started and not finished, as of the last commit, with how many of their
         #: tasks were carried over (reused) so far: their row's counts keep it at the end.
         self._live: dict[str, int] = {}
@@ -236,6 +237,8 @@ class History(StoreReader):
                         exc,
                     )
                 number = self._handed.get(flow, 0) + 1
+                if run_id is not None:
+                    self.session_numbered.add(run_id)
             self._handed[flow] = max(self._handed.get(flow, 0), number)
             return number
 

@@ -19,23 +19,22 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
 
-from ..engine.events import RunStarted
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
+from .dead_run_dates import body_start, last_logged, last_sign_of_life, newest_time
 from .dead_runs_tasks import plan_of, while_running
-from .history_records import HistoryError, TaskRecord, stored_counts
+from .history_records import HistoryError, stored_counts
 from .log_fold import folded_rows, logged_tasks, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .private import open_store, refuse_linked_store
 from .run_log import (
     UNREADABLE,
-    LogEvent,
     RunInterrupted,
     columns,
     connect_reader,
@@ -250,21 +249,6 @@ def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
     return why if done is None else f"{done}: {why}"
 
 
-def _body_start(events: list[LogEvent]) -> float | None:
-    """When a run's body started: its ``run_started`` event's time, after its flow file
-    imported (``runs.started`` is when it was launched, before). None for a run that never
-    logged one (its process died importing): its body never began, and its duration is 0,
-    as a run that did not start reads (``run_start.Reservation``), and as ``watch`` and
-    the monitor count it; it read the import's time (``378ms``, ``0 tasks``). A
-    ``@flow``'s retry logs its start as its delay begins: its body starts ``starts_in``
-    later (one killed in its delay read ``Interrupted 1.2s``, the wait it had, where a
-    cancelled one reads 0)."""
-    for event in events:
-        if isinstance(event, RunStarted):
-            return event.ts + (event.starts_in or 0.0)
-    return None
-
-
 def interrupt(
     conn: sqlite3.Connection, runs: dict[str, str], ended: Mapping[str, str] | None = None
 ) -> None:
@@ -287,16 +271,18 @@ def interrupt(
         plan = plan_of(plan_text)
         tasks = stored_tasks(conn, run_id, plan)
         began: float | None = started  # its body's start: its duration counts from there
+        logged: float | None = None  # its newest logged event's time
         if tasks is not None:  # recorded before schema version 5: its rows are marked
             _interrupt_rows(conn, run_id, plan, why)
             tasks = stored_tasks(conn, run_id, plan) or []
         else:
             end = RunInterrupted(run_id, why, 0.0, ended=state)
             events, tasks = folded_rows(conn, run_id, plan, then=[end])
-            began = _body_start(events)
+            began = body_start(events)
+            logged = newest_time(events)
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
-        finished = last_sign_of_life(tasks, started, heartbeat)
+        finished = last_sign_of_life(tasks, started, heartbeat, logged)
         if state:  # its end as the mark says it: made as the run ended
             finished = max(finished, end_marks.marked_at(store_file(conn), run_id))
         conn.execute(
@@ -319,17 +305,6 @@ def interrupt(
             store_schema.mark_ended_rows(conn)
     if runs:
         log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
-
-
-def last_sign_of_life(
-    tasks: Iterable[TaskRecord], started: float, heartbeat: float | None
-) -> float:
-    """When a run whose process is gone ended: the newest of its tasks' last steps, its
-    owner's last heartbeat and its start. A run killed 6 s into a sleeping task read
-    0.36 ms. Every reader dates such a run so (its mark here, ``unmarked``, ``end_time``):
-    ``watch`` dated it by when it noticed, up to a reap interval later than ``history``."""
-    last = max((t.updated for t in tasks if t.updated is not None), default=None)
-    return max(last or started, heartbeat or started, started)
 
 
 def _interrupt_rows(
@@ -471,8 +446,10 @@ def _dated(
     plan = plan_of(plan_text)
     stored = stored_tasks(reader, run_id, plan)
     tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
+    last = last_logged(reader, newest) if stored is None else None
     ended = max(
-        last_sign_of_life(tasks or [], started, heartbeat), end_marks.marked_at(path, run_id)
+        last_sign_of_life(tasks or [], started, heartbeat, last),
+        end_marks.marked_at(path, run_id),
     )
     _DATES[(path, run_id)] = (newest, heartbeat, ended)
     return ended

@@ -1,0 +1,65 @@
+"""When a run whose process is gone ended, and when its body began: what its mark and
+every reader that finds it dead date it by (``reaper``).
+
+Its end is its last sign of life: a ``task_output`` piece it logged after its last task
+step and heartbeat was dated after the end (``run_interrupted``'s ``ts`` before an event
+of the same run in ``watch --json``), so its newest logged event counts too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from ..engine.events import RunStarted
+from .history_records import TaskRecord
+from .log_decode import LogEvent, decode_rows
+from .run_log import log_columns
+
+
+def body_start(events: list[LogEvent]) -> float | None:
+    """When a run's body started: its ``run_started`` event's time, after its flow file
+    imported (``runs.started`` is when it was launched, before). None for a run that never
+    logged one (its process died importing): its body never began, and its duration is 0,
+    as a run that did not start reads (``run_start.Reservation``), and as ``watch`` and
+    the monitor count it; it read the import's time (``378ms``, ``0 tasks``). A
+    ``@flow``'s retry logs its start as its delay begins: its body starts ``starts_in``
+    later (one killed in its delay read ``Interrupted 1.2s``, the wait it had, where a
+    cancelled one reads 0)."""
+    for event in events:
+        if isinstance(event, RunStarted):
+            return event.ts + (event.starts_in or 0.0)
+    return None
+
+
+def last_sign_of_life(
+    tasks: Iterable[TaskRecord],
+    started: float,
+    heartbeat: float | None,
+    logged: float | None = None,
+) -> float:
+    """When a run whose process is gone ended: the newest of its tasks' last steps, its
+    owner's last heartbeat, its newest logged event (``logged``: a ``task_output`` piece,
+    after the last step and heartbeat, was dated after the end) and its start. A run
+    killed 6 s into a sleeping task read 0.36 ms. Every reader dates such a run so (its
+    mark here, ``unmarked``, ``end_time``): ``watch`` dated it by when it noticed, up to a
+    reap interval later than ``history``."""
+    last = max((t.updated for t in tasks if t.updated is not None), default=None)
+    return max(last or started, heartbeat or started, logged or started, started)
+
+
+def newest_time(events: Iterable[object]) -> float | None:
+    """The newest ``ts`` of logged ``events`` (None for none): a run's last sign in its log."""
+    times = [ts for event in events if isinstance(ts := getattr(event, "ts", None), float)]
+    return max(times, default=None)
+
+
+def last_logged(reader: sqlite3.Connection, row_id: int | None) -> float | None:
+    """The newest time the log row ``row_id`` (a run's newest) holds, as ``interrupt``
+    reads its log (``newest_time``)."""
+    if row_id is None:
+        return None
+    row = reader.execute(
+        f"SELECT {log_columns(reader)} FROM events WHERE id = ?", (row_id,)
+    ).fetchone()
+    return None if row is None else newest_time(decode_rows([row], [row_id]))
