@@ -382,24 +382,45 @@ def help_of_no_command(words: Sequence[str]) -> bool:
     if len(words) < 2 or words[0] != "help" or is_path("help"):
         return False
     word = words[1]
-    if word in COMMANDS or word.startswith("-"):
-        return False
+    if word in COMMANDS or word in WORDS or word.startswith("-"):
+        return False  # (`help help`, `help version`: flowtop's own help, which has both)
     from .printable import say
 
-    said = f"{word!r} is no command{suggestion(word, list(COMMANDS))}"
-    say(see_help("flowtop", said), command="flowtop help")
+    hint = suggestion(word, list(COMMANDS))
+    if not hint:  # what help takes, as `flowtop --help` lists it
+        *most, last = COMMANDS
+        hint = f": the commands are {', '.join(most)} and {last}"
+    say(see_help("flowtop", f"{word!r} is no command{hint}"), command="flowtop help")
     return True
 
 
 def suggestion(word: str, names: Sequence[str]) -> str:
     """`` (did you mean 'history'?)``: the one name ``word`` starts (``hist``), else the
-    closest (``hsitory``), else "". The closest of ``hist`` was ``list``."""
+    closest (``hsitory``) of those it could be a slip for (``near``), else "". The closest
+    of ``hist`` was ``list``; ``nope`` was "did you mean 'open'?"."""
     starting = [name for name in names if name.startswith(word)]
     if len(starting) == 1:
         return f" (did you mean {starting[0]!r}?)"
     from .engine.suggest import did_you_mean
 
-    return did_you_mean(word, names)
+    return did_you_mean(word, [name for name in names if near(word, name)])
+
+
+def near(word: str, name: str) -> bool:
+    """Whether ``word`` could be ``name`` mistyped: it starts with the same letter (a
+    typist rarely misses the first), or is one slip from it: a letter wrong, missing,
+    extra, or two swapped (``ilst``). ``nope`` is neither of ``open``."""
+    if word[:1] == name[:1]:
+        return True
+    if len(word) == len(name):
+        wrong = [at for at, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
+        if len(wrong) == 2 and wrong[1] == wrong[0] + 1:  # two neighbours swapped?
+            return word[wrong[0]] == name[wrong[1]] and word[wrong[1]] == name[wrong[0]]
+        return len(wrong) <= 1
+    short, long = sorted((word, name), key=len)
+    return len(long) == len(short) + 1 and any(
+        long[:at] + long[at + 1 :] == short for at in range(len(long))
+    )
 
 
 def mistyped_command(word: str) -> bool:

@@ -128,8 +128,9 @@ class PrefectFutureList(list[Any]):
 
 class InlineFuture(Future):
     """``task.submit()`` outside any flow: the call runs (retries included) on a thread.
-    One that could not start (its ``task_run_name`` could not be made) is Failed, and
-    raises why from ``wait()``, ``result()`` and ``final_state()``, as a flow's future."""
+    One that could not start (its ``task_run_name`` could not be made) reads Pending for
+    good, and raises why from ``wait()``, ``result()`` and ``final_state()``, as a flow's
+    future (and Prefect's)."""
 
     __slots__ = ("_task", "_done", "_state", "_raised", "_callbacks", "_lock", "task_run_id")
 
@@ -170,8 +171,8 @@ class InlineFuture(Future):
 
     @property
     def state(self) -> Any:
-        if not self._done.is_set():
-            return Pending()
+        if not self._done.is_set() or self._raised is not None:
+            return Pending()  # (could not be named: Pending for good, as Prefect's)
         return from_engine(self._state, task_run_id=str(self.task_run_id))
 
     def wait(self, timeout: float | None = None) -> None:

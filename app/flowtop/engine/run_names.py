@@ -43,7 +43,8 @@ from .errors import FlowRunNameError, TaskRunNameError
 from .graph import find_refs
 from .policy import Decision
 from .prefect_exceptions import PrefectException
-from .states import FAILED
+from .states import FAILED, PENDING, UPSTREAM_FAILED
+from .states import State as EngineState
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
@@ -147,6 +148,16 @@ def unnamed(error: BaseException) -> BaseException:
 def is_unnamed(error: object) -> bool:
     """Whether ``error`` is why a task run could not be named: its attempt never ran."""
     return getattr(error, _UNNAMED, False) is True
+
+
+def as_its_future_reads(state: EngineState) -> EngineState:
+    """``state`` as a future reads it: ``PENDING`` for a task run whose call raised why it
+    could not be named, or one given such a run's future, as Prefect 3's future reads
+    (its engine raises the error before any state change: the run stays ``Pending``),
+    else ``state``. The run's own record keeps its ``FAILED`` or ``UPSTREAM_FAILED``."""
+    if state.type not in (FAILED, UPSTREAM_FAILED) or not is_unnamed(state.exception):
+        return state
+    return state._replace(type=PENDING, result=None, exception=None, attempt=0, message="")
 
 
 def unnamed_decision(error: BaseException | None) -> Decision | None:

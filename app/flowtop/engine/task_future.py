@@ -17,7 +17,7 @@ from .flow_result import returned_state_error
 from .prefect_api import State, from_engine, made_by_hand, returned_cancelled, returned_failure
 from .prefect_ids import prefect_uuid
 from .run_handle import WAKE
-from .run_names import is_unnamed
+from .run_names import as_its_future_reads, is_unnamed
 from .states import StateType
 from .user_threads import UserCodeThread
 
@@ -63,9 +63,11 @@ class TaskFuture(Future):
 
     @property
     def state(self) -> Any:
-        """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
+        """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …);
+        ``Pending`` for good when its call raised why its run could not be named, as
+        Prefect's (``run_names.as_its_future_reads``)."""
         with self._run._lock:
-            state, returned = self._tr.to_state(), self._tr.returned
+            state, returned = as_its_future_reads(self._tr.to_state()), self._tr.returned
         return from_engine(
             state, task_run_id=self._engine_id, cached=self._tr.reused, returned=returned
         )

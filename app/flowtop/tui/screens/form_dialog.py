@@ -65,7 +65,20 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     FormDialog #buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
     FormDialog #dialog-keys { dock: bottom; }
-    FormDialog.-narrow #buttons Button { min-width: 0; }
+    /* Compact (one row), a default button was plain text on the dialog's background
+       and a disabled one dark on its colour: each in a one-row frame, as a narrow
+       question's answers (flowtop.tcss), side by side down to 40 columns. */
+    FormDialog.-narrow #buttons Button {
+        min-width: 0;
+        margin-left: 0;
+        border-left: vkey $foreground 60% !important;
+        border-right: vkey $foreground 60% !important;
+    }
+    FormDialog.-narrow #buttons Button:disabled {
+        background: $surface;
+        color: $text-muted;
+        text-opacity: 1;
+    }
     FormDialog.-tiny #dialog { height: 100%; }
     FormDialog.-tiny #fields { height: 1fr; }
     """
@@ -87,7 +100,7 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
 
     #: Below this many columns a subclass lays each field out on two lines (its label,
     #: then the input the dialog's width: ``-narrow`` in its CSS) and its buttons take one
-    #: line each (``fit_width``). Side by side, at 40 columns the retry editor's inputs
+    #: row (``fit_width``: compact, each in a frame). Side by side, at 40 columns the retry editor's inputs
     #: showed 2 characters and the run form's none, its type pressed against its label.
     NARROW = 60
 

@@ -25,6 +25,8 @@ from flowtop.tui.model import RunModel, TaskRow
 
 GAP = 1
 STATE_WIDTH = 17  # "⟳ Retry in 123.4s", "⊘ Upstream failed"
+STATE_SHORT = 11  # its symbol and a short word (``state_cell``): "✓ Completed", "⊘ Upstream"
+STATE_SYMBOL = 2  # its symbol alone: "⚡" is two cells wide
 TRY_WIDTH = 5
 TIME_WIDTH = 7
 TASK_MIN = 6  # "TASK ▲": its title with the sort's arrow
@@ -60,15 +62,18 @@ class Columns:
 
     def narrowed(self, cells: int) -> Columns:
         """``cells`` fewer: taken from LAST ERROR, else from POLICY (down to its
-        least), else from TASK, the columns whose text is cut with ``…`` anyway. The
-        table's vertical scrollbar comes and goes with a filter, and laid out on the
-        width left beside it TASK went 24 → 25."""
+        least), else from the cells STATE has past its short form (``state_cell``), else
+        from TASK, the columns whose text is cut with ``…`` anyway. The table's vertical
+        scrollbar comes and goes with a filter, and laid out on the width left beside it
+        TASK went 24 → 25."""
         if cells <= 0:
             return self
         if self.error > cells:
             return replace(self, error=self.error - cells)
         if not self.error and self.policy - cells >= POLICY_MIN:
             return replace(self, policy=self.policy - cells)
+        if not self.error and not self.policy and self.state - cells >= STATE_SHORT:
+            return replace(self, state=self.state - cells)  # (a name cut for a state's word)
         return replace(self, task=max(1, self.task - cells))
 
 
@@ -92,10 +97,9 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WI
     STATE, TRY and TIME are as wide as their texts get; TASK as wide as the longest name
     (``content``) up to ``TASK_CAP``, POLICY as the longest policy up to its cap, and
     LAST ERROR takes the rest (``shares``), none when it would be empty anyway and POLICY
-    wants it. At the narrowest, the policy goes, then the error,
-    then the task name shrinks (down to 6 cells), then time and try go (the detail pane
-    says both), then the state is cut: a cell is cut with an ellipsis, never cropped by
-    the screen's edge, where ``1/14`` would read ``1/1``.
+    wants it. Narrower, the policy goes, then the error, and then the state, time and
+    try give way to the task name (``narrow_columns``): a cell is cut with an ellipsis,
+    never cropped by the screen's edge, where ``1/14`` would read ``1/1``.
     """
     time_width = TIME_WIDTH
     fixed = STATE_WIDTH + GAP + try_width + GAP + time_width + GAP
@@ -106,14 +110,59 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WI
         return Columns(task, policy, error, try_width, time_width)
     if policy and not content.error:  # no error to show: POLICY takes LAST ERROR's room
         return Columns(task, room - task - GAP, 0, try_width, time_width)
-    if room >= 6:  # no room for errors: the name takes what is left
-        return Columns(min(TASK_CAP, room), 0, 0, try_width, time_width)
-    fixed -= time_width + GAP  # narrower still: drop the time column
-    if width - fixed >= 6:
-        return Columns(width - fixed, 0, 0, try_width, 0)
-    fixed -= try_width + GAP  # then the try column
-    task = max(6, width - fixed)
-    return Columns(task, 0, 0, 0, 0, state=max(1, min(STATE_WIDTH, width - task - GAP)))
+    return narrow_columns(width, try_width, content)
+
+
+def narrow_columns(width: int, try_width: int, content: Content) -> Columns:
+    """TASK, STATE, TRY and TIME alone in ``width``: the first of ``NARROWING``'s
+    layouts that leaves the name its cells, looked for with a name of up to ``TASK_KEEP``
+    cells whole, then ``TASK_FLOOR``, then ``TASK_MIN``; cells the names leave over widen a
+    shortened STATE again. STATE kept its 17 cells down to the narrowest, and at 45
+    columns (33 cells beside the flows list) a fan-out's names were cut to 6 cells
+    (``f…-990``) beside ``✓ Completed`` and 6 blank cells: now the state shortens to its
+    symbol and a short word (``state_cell``), TIME goes, then the word, then TRY (the
+    detail pane says them all). Where none fits, TASK keeps 6 cells, the state the rest."""
+    wanted = max(TASK_MIN, min(content.task, TASK_CAP))
+    for need, layouts in (
+        (min(wanted, TASK_KEEP), NARROWING[:3]),
+        (min(wanted, TASK_FLOOR), NARROWING[:4]),
+        (TASK_MIN, NARROWING),
+    ):
+        for state, time, with_try in layouts:
+            tries = try_width if with_try else 0
+            room = width - sum(w + GAP for w in (state, time, tries) if w)
+            if room < need:
+                continue
+            if state >= STATE_SHORT:  # what the names leave over goes to the state's words
+                state += max(0, min(STATE_WIDTH - state, room - wanted))
+                room = width - sum(w + GAP for w in (state, time, tries) if w)
+            return Columns(min(TASK_CAP, room), 0, 0, tries, time, state=state)
+    task = max(TASK_MIN, width - STATE_SYMBOL - GAP)
+    return Columns(task, 0, 0, 0, 0, state=max(1, min(STATE_SYMBOL, width - task - GAP)))
+
+
+#: The narrow layouts, widest first: STATE's and TIME's widths, and whether TRY shows.
+NARROWING = (
+    (STATE_WIDTH, TIME_WIDTH, True),
+    (STATE_SHORT, TIME_WIDTH, True),
+    (STATE_SHORT, 0, True),
+    (STATE_SYMBOL, 0, True),
+    (STATE_SYMBOL, 0, False),
+)
+
+
+def state_cell(text: str, width: int) -> str:
+    """A STATE cell's ``text`` (``TaskRow.state_text``) as a column of ``width`` shows
+    it: whole when it fits; in ``STATE_SHORT`` cells its symbol and first word, a
+    countdown kept (``⟳ in 2.1s``, ``⊘ Upstream``, ``⟳ Overdue``); narrower, its symbol."""
+    if cells(text) <= width:
+        return text
+    symbol, _, words = text.partition(" ")
+    if width < STATE_SHORT:
+        return symbol
+    if words.startswith("Retry in "):
+        return f"{symbol} {words.removeprefix('Retry ')}"
+    return f"{symbol} {words.split(' ', 1)[0]}"
 
 
 def shares(room: int, content: Content) -> tuple[int, int]:

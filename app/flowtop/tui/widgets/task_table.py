@@ -41,6 +41,7 @@ from flowtop.tui.widgets.column_fit import (
     error_cell,
     layout_columns,
     long_try_pays,
+    state_cell,
 )
 from flowtop.tui.widgets.column_fit import STATE_WIDTH as STATE_WIDTH  # (re-exported)
 from flowtop.tui.widgets.column_fit import TIME_WIDTH as TIME_WIDTH  # (re-exported)
@@ -530,7 +531,10 @@ class TaskTable(ScrollView, can_focus=True):
             self.refresh()
         cells = (
             name_text(row, columns.task),
-            row.state_text(now, all_busy=self.run is not None and self.run.all_busy),
+            state_cell(
+                row.state_text(now, all_busy=self.run is not None and self.run.all_busy),
+                columns.state,
+            ),
             row.attempt_text(compact=columns.compact),
             row.time_text(now),
             policy,
