@@ -172,22 +172,3 @@ def test_no_status_line_is_drawn_while_a_child_may_write(
         assert "etl #1: 0/1 done · 1 running" in out.getvalue()
     finally:
         capture_children._children.discard(child)  # type: ignore[arg-type]
-
-
-def test_a_printer_line_written_past_the_stand_in_is_flowtop_s_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The printer writes a line straight to the raw file (``write_whole``), past the
-    stand-in stream that notes flowtop's own writes: written while a ``@flow`` body's child
-    ran, a run's ``✗ failed`` line was taken into the run's output (a CI run met it)."""
-    import io
-
-    from flowtop.commands.printers import write_whole
-    from flowtop.engine import capture_windows
-
-    own: list[str] = []
-    monkeypatch.setattr(capture_windows, "watching", True)
-    monkeypatch.setattr(capture_windows, "_own", own)
-    with io.TextIOWrapper(io.FileIO(tmp_path / "log", "w"), write_through=True) as raw:
-        write_whole(raw, "12:58:28 nightly/build ✗ failed\n")
-    assert own == ["12:58:28 nightly/build ✗ failed\n"]

@@ -181,11 +181,13 @@ class _ThreadRoutedStream(PassThroughStream):
         its row half-written, before it is written, so the printer's next line goes below
         it. A thread's ``print(text)`` is two writes, and a printer's line between them
         was glued on: ``cleaned up: …cancelled20:38:42 spinner #1 started``."""
-        if text:
+        if not text:
+            return self.original.write(text)
+        with status_line.row_turn():  # the printer neither looks nor writes in between
             status_line.row_open = text[-1] not in "\n\r"
             if capture_windows.watching:  # flowtop's, not a child's (``capture_windows``)
                 capture_windows.own(text)
-        return self.original.write(text)
+            return self.original.write(text)
 
     def _clear_of_status(self, text: str) -> int:
         """Past any capture, while a live status line is drawn (``status_line``): a line
@@ -196,13 +198,14 @@ class _ThreadRoutedStream(PassThroughStream):
             self.shares = (status_line.terminal, shares)
         if not (shares and text):
             return self.original.write(text)
-        if not status_line.row_open or text[0] == "\r":  # a row (re)written
-            self.original.write(status_line.CLEAR + text)
-        else:
-            self.original.write(text)
-        # one flag for the terminal (stdout and stderr share it): a row left half-written
-        # is not redrawn over by the printer (``status_line.row_open``)
-        status_line.row_open = text[-1] not in "\n\r"
+        with status_line.row_turn():  # the printer neither looks nor writes in between
+            if not status_line.row_open or text[0] == "\r":  # a row (re)written
+                self.original.write(status_line.CLEAR + text)
+            else:
+                self.original.write(text)
+            # one flag for the terminal (stdout and stderr share it): a row left
+            # half-written is not redrawn over by the printer (``status_line.row_open``)
+            status_line.row_open = text[-1] not in "\n\r"
         return len(text)
 
     def flush(self) -> None:

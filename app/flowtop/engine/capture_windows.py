@@ -11,9 +11,12 @@ Now a child started from an attempt's thread (or a ``@flow`` body's) opens a win
 the log (``open_for``, from ``capture_children``'s audit hook), and the attempt's end
 (``take``) reads what the log gained since: less what flowtop itself wrote there
 meanwhile (``own``: the printer's lines, notices, a ``@flow`` body's prints), it is the
-attempt's output, after what it printed. Tasks whose children write at the same time
-each get the lines of all: the log cannot tell whose they are. In a run on a terminal or
-into a pipe the children's lines went where flowtop's went, and still do.
+attempt's output, after what it printed. The printer's writes (``flowtops``) and a
+window's ends are each made whole under one lock: a line it wrote as a window opened or
+closed, noted too late or not at all, was taken into a run's output (a CI run met it).
+Tasks whose children write at the same time each get the lines of all: the log cannot
+tell whose they are. In a run on a terminal or into a pipe the children's lines went where
+flowtop's went, and still do.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import os
 import stat
 import sys
 import threading
+from collections.abc import Iterator
 
 from .attempt_output import MAX_CAPTURE
 
@@ -44,7 +48,9 @@ _own: list[str] = []
 MAX_OWN = 10_000
 #: The most of a window read (its end): an attempt's output keeps no more anyway.
 MAX_READ = 4 * MAX_CAPTURE
-_lock = threading.Lock()
+_lock = threading.RLock()
+#: Per thread: whether its writes are noted already (``flowtops``), so ``own`` skips them.
+_here = threading.local()
 
 
 def watch_log(launched: bool) -> None:
@@ -76,8 +82,27 @@ def open_for(buffer: object, *, body: bool = False) -> None:
 def own(text: str) -> None:
     """flowtop wrote ``text`` to the log itself: none of a child's output (noted only
     while a child's window is open: ``watching``)."""
-    if watching and len(_own) < MAX_OWN:
+    if watching and len(_own) < MAX_OWN and not getattr(_here, "noted", False):
         _own.append(text)
+
+
+@contextlib.contextmanager
+def flowtops(text: str) -> Iterator[None]:
+    """flowtop writes ``text`` to the log in the block (the printer's lines, however they
+    reach fd 1): noted as its own (``own``; not again by the stand-in it may pass), and no
+    window opens or ends meanwhile. A window that opened between the note (none open yet)
+    and the write, or ended between its reading of the notes and of the log's end, took
+    the line as a child's. The log is a regular file: the lock is held for no long write."""
+    if log_fd is None:
+        yield
+        return
+    with _lock:
+        own(text)
+        _here.noted = True
+        try:
+            yield
+        finally:
+            _here.noted = False
 
 
 def take(buffer: object) -> str:
@@ -95,11 +120,11 @@ def take(buffer: object) -> str:
         if entry is None or entry[0] is not buffer:
             return ""
         _, start, first_own, body = entry
-        mine = _own[first_own:]
-        try:
+        try:  # the end, then the notes: what a write put before it was noted before it
             end = os.fstat(log_fd).st_size
         except OSError:
             end = start
+        mine = _own[first_own:]
         skipped = [(lo, hi) for lo, hi in _taken if lo >= start] if body else []
         if not body and _open:
             _taken.append((start, end))

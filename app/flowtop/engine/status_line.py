@@ -19,7 +19,10 @@ cleared before it starts, and no summary is drawn while it may write
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from typing import TextIO
 
 #: Erase the row, cursor to its first column. No ``"\\r"``: a line-buffered stream flushes
@@ -32,6 +35,15 @@ CLEAR = "\x1b[2K\x1b[1G"
 #: with no status line (a file, a pipe), one for the output all the same.
 #: (A forked child's writes set it in the child only: its half rows can still be drawn over.)
 row_open = False
+
+#: Held while ``row_open`` decides a write and the write is made (``row_turn``), by the
+#: printer and by a writer past it: a thread's ``print`` whose first half went out after the
+#: printer looked (no row open) and before the printer's line had that line glued on
+#: (``cleaned up: …cancelled12:00:01 spinner/spin ■ cancelled``: the SIGTERM test's flake).
+_row_lock = threading.RLock()
+#: How long a writer waits for another's write (one a reader not reading holds), once.
+ROW_WAIT = 0.5
+_row_stuck = False
 
 #: The terminal the live status line is on (``os.fstat``'s device and inode); None while
 #: there is none. Forked children keep it: their writes are what it is for.
@@ -68,3 +80,30 @@ def forget() -> None:
 def shares_terminal(stream: TextIO) -> bool:
     """Whether ``stream`` writes to the terminal the status line is on."""
     return terminal is not None and _identity(stream) == terminal
+
+
+@contextlib.contextmanager
+def row_turn() -> Iterator[None]:
+    """The block looks at ``row_open`` and writes what it decides, no other writer between.
+    A write held longer than ``ROW_WAIT`` (stdout not read) is not waited for: the block
+    goes on without its turn, and later ones do not wait until that write is over."""
+    global _row_stuck
+    locked = (
+        _row_lock.acquire(blocking=False) if _row_stuck else _row_lock.acquire(timeout=ROW_WAIT)
+    )
+    _row_stuck = not locked
+    try:
+        yield
+    finally:
+        if locked:
+            _row_lock.release()
+
+
+def _new_lock() -> None:
+    """In a forked child: a turn another thread held at the fork is no one's there."""
+    global _row_lock, _row_stuck
+    _row_lock, _row_stuck = threading.RLock(), False
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_new_lock)
