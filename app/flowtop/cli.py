@@ -135,6 +135,7 @@ def build_parser(chosen: str | None = None) -> Parser:
         if chosen is None or name == chosen:
             command.register("action", None, StoreOnce)  # what add_argument stores
             command.register("action", "store", StoreOnce)
+            command.register("action", "store_true", StoreTrueOnce)
             importlib.import_module(f"flowtop.commands.{module}").configure(command)
             name_path(command)
             if name in IMPORTS_FLOWS:  # taken anywhere by `main`; said where it matters
@@ -164,6 +165,25 @@ class StoreOnce(argparse._StoreAction):
             raise argparse.ArgumentError(self, f"given more than once ({said}): give it once")
         if option_string is not None:
             given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+class StoreTrueOnce(argparse._StoreTrueAction):
+    """argparse's ``store_true``, refusing a flag given twice as ``StoreOnce`` refuses an
+    option: ``run --json --json`` (``--detach --detach``, ``--quiet --quiet``) was taken
+    without a word, where the README has each option given once."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        given = namespace.__dict__.setdefault(_GIVEN, {})
+        if self.dest in given:
+            raise argparse.ArgumentError(self, "given more than once: give it once")
+        given[self.dest] = True
         super().__call__(parser, namespace, values, option_string)
 
 

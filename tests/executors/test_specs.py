@@ -40,7 +40,7 @@ def test_valid_specs(spec, expected):
         (
             "procss",
             "executor must be 'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT', "
-            "got str 'procss' (did you mean 'process'?)",
+            "got 'procss' (did you mean 'process'?)",
         ),
         (
             "dask:localhost",
@@ -137,7 +137,7 @@ def test_unreachable_scheduler_is_one_clear_error(monkeypatch):
         (
             'executor = "threads"',
             "flowtop.toml:2: [defaults]: executor must be 'thread', 'process', 'dask' or "
-            "'dask:tcp://HOST:PORT', got str 'threads' (did you mean 'thread'?)",
+            "'dask:tcp://HOST:PORT', got 'threads' (did you mean 'thread'?)",
         ),
         (
             'executor = "dask:8786"',

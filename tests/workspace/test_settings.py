@@ -171,7 +171,7 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
         (
             "[defaults]\nexecutor = 'procss'\n",
             "flowtop.toml:2: [defaults]: executor must be 'thread', 'process', 'dask' or "
-            "'dask:tcp://HOST:PORT', got str 'procss' (did you mean 'process'?)",
+            "'dask:tcp://HOST:PORT', got 'procss' (did you mean 'process'?)",
         ),
         (
             "[defaults]\ntimeout = 0\n",

@@ -300,12 +300,14 @@ def _run_opened(
     # took about 30 ms less (bench_store.py part 4), a 50,000-task one about 100 ms.
     gc.freeze()
     ok = True
+    begun = 0  # how many of ``names`` were started
     try:
         for name in names:
             if gone.is_set():
                 break
             with ctrl_c_after():  # a run is recorded, then started: never half of it
                 run = runner.start(workspace.flows[name], run_id=run_id, **starts[name])
+                begun += 1  # (a stop held back till the block's end comes after it)
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel(why_gone)
             while not run.wait(printer.until_tick()):  # its clock goes on through a retry wait
@@ -318,6 +320,8 @@ def _run_opened(
         printer.output.give_up(STOP_GRACE)  # a stdout not read must not hold the exit
         for active in runner.active_runs:
             active.cancel(exc.why)
+        if begun < len(names):
+            say(not_started(names[begun:], exc.how))
         raise
     finally:  # every line written, however slowly stdout is read; lost ones said
         ok = end_runs(runner, printer, workspace, args) and ok
@@ -328,6 +332,19 @@ def _run_opened(
     if printer.output.lost is not None:  # the run is recorded; its output is not whole
         ok = False
     return 0 if ok else 1
+
+
+def not_started(names: Sequence[str], how: str) -> str:
+    """What a stop (``how``: ``SIGTERM``, ``Ctrl+C``) left of a folder's flows: those
+    ``names`` never started, which no run, no line and no store row says. The first
+    flow was cancelled, and nothing said the others were never run."""
+    which = ", ".join(repr(name) for name in names)
+    if len(names) == 1:
+        return f"flow {which} was not started: flowtop run was stopped ({how}) before its turn"
+    return (
+        f"{len(names)} flows were not started: {which}: flowtop run was stopped ({how}) "
+        "before their turn"
+    )
 
 
 def call_start(

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-from ..printable import printable
+from ..printable import printable, say
 from . import capture_windows, logged_prints, root_handlers, status_line
 from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``log_fold``)
 from .attempt_output import AttemptOutput
@@ -378,7 +378,10 @@ class _CaptureHandler(logging.Handler):
         if _program_handlers(_logger_of(record), record.levelno)[0]:
             return
         if record.levelno >= self.passthrough_level:  # the stand-in: past a status line
-            sys.stderr.write(self.format(record) + "\n")
+            if _flowtops_own(record):
+                say(_MESSAGE_ONLY.format(record))
+            else:
+                sys.stderr.write(self.format(record) + "\n")
             return
         last = logging.lastResort
         if last is not None:
@@ -390,6 +393,18 @@ class _CaptureHandler(logging.Handler):
 
 
 _handler = root_handlers.RootHandlers.hidden = _CaptureHandler()
+
+#: The loggers a flow's code logs on (its run loggers, the engine's failure lines): under
+#: a flowtop command their lines read as logged (``INFO flowtop.task_runs: …``).
+_FLOWS_LOGGERS = ("flowtop.flow_runs", "flowtop.task_runs", QUIET_LOGGER)
+_MESSAGE_ONLY = logging.Formatter("%(message)s")
+
+
+def _flowtops_own(record: logging.LogRecord) -> bool:
+    """Whether ``record`` is flowtop's own (its run store's, ``flowtop.history``): a
+    flowtop command says it as its other lines, ``flowtop run: …``. A damaged store's
+    line read ``ERROR flowtop.history: …``, the next one ``flowtop run: …``."""
+    return record.name.startswith("flowtop.") and record.name not in _FLOWS_LOGGERS
 
 
 def _ensure_installed() -> None:

@@ -39,7 +39,9 @@ def parse_spec(spec: object) -> tuple[str, str | None]:
             )
         return "dask", address
     hint = did_you_mean(text, ["thread", "process", "dask"])
-    raise ExecutorError(f"executor must be {SPEC_HELP}, got str {spec!r}{hint}")
+    # (``got 'nope'``, as every argument's message says what it got: the type only for a
+    # value that is no text at all, a number in flowtop.toml)
+    raise ExecutorError(f"executor must be {SPEC_HELP}, got {spec!r}{hint}")
 
 
 def _missing(module: str) -> bool:

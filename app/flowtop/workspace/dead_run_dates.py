@@ -1,5 +1,6 @@
 """When a run whose process is gone ended, and when its body began: what its mark and
-every reader that finds it dead date it by (``reaper``).
+every reader that finds it dead date it by (``reaper``), the monitor's runs whose end
+cannot be read too (``unread_ends``: it dated one by its heartbeat alone).
 
 Its end is its last sign of life: a ``task_output`` piece it logged after its last task
 step and heartbeat was dated after the end (``run_interrupted``'s ``ts`` before an event
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 
 from ..engine.events import RunStarted
 from .history_records import TaskRecord
-from .log_decode import LogEvent, decode_rows
+from .log_decode import LogDamage, LogEvent, decode_rows
 from .run_log import log_columns
 
 
@@ -63,3 +64,23 @@ def last_logged(reader: sqlite3.Connection, row_id: int | None) -> float | None:
         f"SELECT {log_columns(reader)} FROM events WHERE id = ?", (row_id,)
     ).fetchone()
     return None if row is None else newest_time(decode_rows([row], [row_id]))
+
+
+def newest_logged(reader: sqlite3.Connection, run_id: str) -> float | None:
+    """The newest time the log of ``run_id`` holds, its rows read newest first until one
+    says a time (a damaged row says none), as written; None when none does. What dates a
+    run a reader ends with no row of the runs table to read (``unread_ends``)."""
+    names = log_columns(reader)
+    newest_first = f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id DESC"
+    for row in reader.execute(newest_first, (run_id,)) if names else ():
+        times = [ts for ts in map(_time_of, decode_rows([row])) if ts is not None]
+        if times:
+            return max(times)
+    return None
+
+
+def _time_of(event: LogEvent) -> float | None:
+    """When ``event`` happened; None for one that does not say (a damaged row, a time
+    that is no number or none at all)."""
+    ts: object = None if isinstance(event, LogDamage) else event.ts
+    return float(ts) if isinstance(ts, int | float) and ts > 0 else None

@@ -24,16 +24,14 @@ from contextlib import closing
 from pathlib import Path
 
 from ..engine.states import StateType
+from .dead_run_dates import last_sign_of_life, newest_logged
 from .history_records import HistoryError
 from .reaper import gone_reason, numeric
 from .run_log import (
     LogDamage,
-    LogEvent,
     RunInterrupted,
     columns,
     connect_reader,
-    decode_rows,
-    log_columns,
 )
 
 #: Run ids per query: SQLite before 3.32 allows 999 variables in one statement.
@@ -95,8 +93,10 @@ def _unreadable(
             if gone is None:
                 continue  # its process may still write it: rows merely late
             said = _why(state, damage.get(run_id))
-            ended = finished if finished is not None else max(beat or 0.0, started or 0.0)
-            yield run_id, f"{said}, and {gone}", ended
+            if finished is None:  # dated as the reaper dates a dead run it ends
+                logged = newest_logged(conn, run_id)
+                finished = last_sign_of_life((), started or 0.0, beat, logged)
+            yield run_id, f"{said}, and {gone}", finished
         yield from _rowless(conn, chunk, read_upto, damage, now)
 
 
@@ -127,24 +127,12 @@ def _rowless(
 
 
 def _last_sign_of_life(conn: sqlite3.Connection, run_id: str, now: Callable[[], float]) -> float:
-    """The newest time the log of ``run_id`` holds (its rows read newest first, until one
-    says a time), as written: the reaper's times are its writer's too, and a reader's
-    shift for a stepped clock leaves a run's end alone (``boot_clock._moved``). ``now()``
-    only for a run whose rows are all gone: nothing of it says a time."""
-    names = log_columns(conn)
-    newest_first = f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id DESC"
-    for row in conn.execute(newest_first, (run_id,)) if names else ():
-        times = [ts for ts in map(_time_of, decode_rows([row])) if ts is not None]
-        if times:
-            return max(times)
-    return now()
-
-
-def _time_of(event: LogEvent) -> float | None:
-    """When ``event`` happened; None for one that does not say (a damaged row, a time
-    that is no number or none at all)."""
-    ts: object = None if isinstance(event, LogDamage) else event.ts
-    return float(ts) if isinstance(ts, int | float) and ts > 0 else None
+    """When a run with no row of the runs table ended: its newest logged time
+    (``newest_logged``), as written: the reaper's times are its writer's too, and a
+    reader's shift for a stepped clock leaves a run's end alone (``boot_clock._moved``).
+    ``now()`` only for a run whose rows are all gone: nothing of it says a time."""
+    logged = newest_logged(conn, run_id)
+    return now() if logged is None else logged
 
 
 def _unread_rows(conn: sqlite3.Connection, run_id: str, read_upto: int) -> bool:
