@@ -23,6 +23,7 @@ from .common import (
     described_settings,
     say_unread_prefect,
     select_names,
+    shell_word,
     unused_table,
     warn_unread_settings,
 )
@@ -56,6 +57,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     if args.flow is None:  # a Prefect file beside these flows: said, not a listing error
         say_unread_prefect(args.path)
+        say_left_out(listed.flows)
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
     # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``); `flowtop run
     # DIR` runs every flow of the folder (``run.checked_names``): no flow is marked there
@@ -86,12 +88,34 @@ def main(args: argparse.Namespace) -> int:
     return 2 if had_errors else 0
 
 
+def say_left_out(flows: dict[str, dict[str, Any]]) -> None:
+    """Of the files of ``flows``, the ``@flow`` instance methods left out, unlisted for
+    want of an instance (``method_flow_source.left_out``): said, not a listing error."""
+    from ..workspace.method_flow_source import left_out
+
+    for note in left_out(Path(info["file"]) for info in flows.values() if info.get("file")):
+        say(str(note))
+
+
 def main_block_mark(info: dict[str, Any]) -> str:
     """``  (run by its __main__ block)`` for a flow of a listed file that `flowtop run FILE`
     runs because the file's ``if __name__ == "__main__":`` block calls it, else ``""``.
     Only for a file: a folder's flows were marked too, though `flowtop run DIR` runs
-    every one of them, the subflows a marked parent calls among them."""
-    return "  (run by its __main__ block)" if info.get("run_by_main_block") else ""
+    every one of them, the subflows a marked parent calls among them. A flow the block
+    only draws (``X.visualize()``) is not run by `flowtop run FILE`, which refuses it:
+    said so, as run says it (it read "run by its __main__ block")."""
+    if not info.get("run_by_main_block"):
+        return ""
+    from ..workspace.main_block_args import DRAWN
+
+    call = info.get("main_block_call") or {}
+    if call.get("how") in DRAWN:
+        drawn = call.get("written") or "visualize()"
+        return (
+            f"  (its __main__ block only draws it, {drawn}: flowtop run refuses it; "
+            f"--flow {shell_word(str(info.get('flow') or ''))} runs it)"
+        )
+    return "  (run by its __main__ block)"
 
 
 def _parameters(parameters: list[dict[str, Any]]) -> str:

@@ -87,21 +87,24 @@ def say_running(
 ) -> None:
     """Say which flows run when the block chose them (``others_left``: the file holds
     more) or gave them arguments, and which arguments it gives that the runs do not get
-    (an expression: the parameter's default stands in)."""
-    shown = {name: as_called(name, calls[name], given) for name in names if name in calls}
+    (an expression: the parameter's default stands in). A flow the block only draws is
+    not said to run: its refusal follows (``main_block_args.bind_main_call``)."""
+    drawn = [name for name in names if name in calls and calls[name].how in DRAWN]
+    running = [name for name in names if name not in drawn]  # (the drawn: refused after)
+    shown = {name: as_called(name, calls[name], given) for name in running if name in calls}
     file = Path(path).name
     if any(shown.values()):
-        them = "it" if len(names) == 1 else "them"
-        which = ", ".join(shown.get(name) or name for name in names)
+        them = "it" if len(running) == 1 else "them"
+        which = ", ".join(shown.get(name) or name for name in running)
         another = " (--flow NAME runs another)" if others_left else ""
         say(
             f"running {which}, as {file}'s __main__ block calls {them}{another}",
             command="flowtop run",
         )
-    elif others_left:
-        which = "the flow" if len(names) == 1 else "the flows"
+    elif others_left and running:
+        which = "the flow" if len(running) == 1 else "the flows"
         say(
-            f"running {', '.join(names)}, {which} {file}'s __main__ block calls "
+            f"running {', '.join(running)}, {which} {file}'s __main__ block calls "
             "(--flow NAME runs another)",
             command="flowtop run",
         )

@@ -7,6 +7,11 @@ included) and returns its result or raises its exception; ``.submit()`` returns 
 ``TaskFuture``; futures passed as arguments become dependencies. Rerun-failed replays
 the function with a cache: a call whose key and input hash match a call that completed
 in the source run returns the cached result without executing.
+
+Its other questions have modules of their own, mixed into ``DynamicRun``: what a task
+call waits on and does when an upstream fails (``call_upstreams``), a time limit or a
+cancel that cuts the run short with its subflows (``flow_cut_short``), and its own
+retries (``flow_retries``).
 """
 
 from __future__ import annotations
@@ -16,35 +21,34 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from . import aloop, capture, flow_hooks
 from .arg_refs import call_inputs
-from .calls import InlineFuture
+from .call_upstreams import CallUpstreams
 from .cancel_record import raised_for_the_cancel
 from .context import calling_attempt, parent_run, set_run
 from .delays import fmt_seconds
-from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
+from .errors import FlowRunNameError, Retry, RunCancelled
 from .events import ErrorInfo, RunEnd, RunStarted
+from .flow_cut_short import FlowCutShort
 from .flow_generators import body_value
 from .flow_result import cancelled_by_return, retries_after, returned_state_info
 from .flow_retries import FlowRetries
-from .graph import Node, resolve_inputs
+from .graph import Node
 from .named_end import named_note
 from .option_checks import same_name
 from .parameters import given_json
-from .prefect_api import STATE_ERRORS, allow_failure, states_failed
+from .prefect_api import STATE_ERRORS, states_failed
 from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import RerunCache, call_hash, first_attempt
-from .run_names import downstream_error, is_unnamed, parameter_holding, unnamed_run
-from .states import CANCELLED, StateType
+from .run_names import unnamed_run
+from .states import StateType
 from .subflow_reruns import SubflowCalls
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, resolve_return
 from .task_runs import call_parameters
-from .timer import on_a_thread
 from .user_threads import UserCodeThread
 from .value_text import safe_repr
 
@@ -62,7 +66,7 @@ if TYPE_CHECKING:
 RETRY_IN_BODY = "Retry retries the task that raises it; a @flow retries with retries=N"
 
 
-class DynamicRun(FlowRetries):
+class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
     """A run of a ``FlowFunction``: nodes are added as the function calls tasks."""
 
     flow: FlowFunction
@@ -134,6 +138,8 @@ class DynamicRun(FlowRetries):
         self._outcome: StateType | None = None
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
         self._tolerant: dict[str, frozenset[str]] = {}
+        #: Tasks held pending behind an upstream that could not be named (``call_upstreams``).
+        self._held: set[str] = set()
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
@@ -240,71 +246,6 @@ class DynamicRun(FlowRetries):
             if self._unfinished == 0:
                 self._finish()
 
-    def _time_limit(self) -> None:
-        """The timer's call at ``timeout_seconds``: ``_time_out`` on a thread of its own.
-        Cancelling tasks waits (their tags' slots given back to the limits' database),
-        and every retry and timeout of the runner waits for the timer's thread."""
-        name = f"flowtop-flow-timeout-{self.flow.name}"
-        on_a_thread(self._time_out, name, self.runner.timer)
-
-    def _time_out(self) -> None:
-        """The body ran past ``timeout_seconds``: fail the run now, cancel its unfinished
-        tasks and its subflows' runs, and interrupt the body (``flow_hooks``), and theirs:
-        Prefect's timeout interrupts the thread its subflows run on, so their code does
-        not run on after their caller gave up on it."""
-        with self._lock:
-            if self._body_done or self.state is not StateType.RUNNING or self._closed():
-                return
-            assert self.flow.timeout is not None
-            assert self._body_thread is not None
-            self.error, self.timed_out = flow_hooks.timed_out(self.flow.timeout)
-            stopped = {}  # attempts still running stop at their next line, which they name
-            for tr in self.tasks.values():
-                call = tr.call_of(tr.token) if tr.state is StateType.RUNNING else None
-                if call is not None and call.interrupt(flow_hooks.FlowInterrupted):
-                    stopped[tr.key] = call.stopped_where("the flow run timed out")
-            self._end_unfinished("the flow run timed out", stopped)
-            flow_hooks.interrupt(self._body_thread)
-            self._finish()
-        below = self._live_subflows()  # read before they end with it
-        self._cancel_subflows("its parent run timed out")
-        for run in below:
-            run._interrupt_body()
-
-    def cancel(self, why: str = "cancelled by the user") -> bool:
-        """Cancel the run and, as Prefect's cancellation cleanup does, its subflows' runs."""
-        if not super().cancel(why):
-            return False
-        self._cancel_subflows("its parent run was cancelled")
-        return True
-
-    def _cancel_subflows(self, why: str) -> None:
-        """The runs of the subflows this run's body called end with it (and theirs with
-        them): their results have no one left to use them, and a subflow waiting on a
-        long retry would otherwise keep its process and the run store busy until it ends.
-        Called outside the lock: each child takes its own."""
-        for run in self.runner.active_runs:
-            if isinstance(run, DynamicRun) and run.parent_run == self.run_id:
-                run.cancel(why)
-
-    def _live_subflows(self) -> list[DynamicRun]:
-        """The live runs of the subflows this run's body called, and of theirs."""
-        below = []
-        for run in self.runner.active_runs:
-            if isinstance(run, DynamicRun) and run.parent_run == self.run_id:
-                below += [run, *run._live_subflows()]
-        return below
-
-    def _interrupt_body(self) -> None:
-        """Interrupt the body if it is still running (``_time_out``'s way)."""
-        with self._lock:
-            if not self._body_done and self._body_thread is not None:
-                flow_hooks.interrupt(self._body_thread)
-
-    def _closed(self) -> bool:
-        """No task starts any more: cancelled, timed out, or ending."""
-        return self.cancelled or self.timed_out is not None or self._hooks_thread is not None
-
     def submit_call(
         self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
     ) -> TaskFuture:
@@ -331,8 +272,6 @@ class DynamicRun(FlowRetries):
             self._uses[same] = n
             node = Node(key, task, given.args, given.kwargs, nested=given.nested)
             node.upstream = list(dict.fromkeys([*given.upstream, *order_only]))
-            if tolerant:
-                self._tolerant[key] = frozenset(tolerant)
             self.flow.known_nodes[key] = node
             policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
             tr = TaskRun(node, policy)
@@ -340,91 +279,14 @@ class DynamicRun(FlowRetries):
             if tags := current_tags() | task.tags:  # most calls have none: no entry
                 self.task_tags[key] = tags
             self._unfinished += 1
-            tr.waiting_on = 0
-            failed_upstream = None
-            for up_key in node.upstream:
-                up = self.tasks[up_key]
-                if up.state is StateType.COMPLETED:
-                    continue
-                if up_key in tolerant and _tolerable(up):
-                    continue  # ``allow_failure``: a failure, not a cancel, as in Prefect
-                if up.state.is_final:
-                    failed_upstream = up
-                else:
-                    tr.waiting_on += 1
-                    up.add_child(tr)
+            failed_upstream = self._wait_on_upstreams(tr, tolerant)
             self._transition(tr, StateType.PENDING, announce=True, policy=policy)
             if failed_upstream is not None:
-                self._mark_upstream_failed(tr, failed_upstream)
+                self._stopped_at_call(tr, failed_upstream)
                 self._notify()
             elif tr.waiting_on == 0:
                 self._ready(tr)
             return TaskFuture(self, tr)
-
-    def _wait_for_keys(self, task: Task, wait_for: Any, tolerant: set[str]) -> list[str]:
-        """The task keys ``wait_for`` names (futures of this run, maybe ``allow_failure``).
-        As in Prefect, a future of no task of this run is waited for here, and anything
-        else (a result already read, ``x = t.submit().result()``) has nothing to wait for."""
-        if wait_for is None:
-            return []
-        items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
-        keys = []
-        for item in items:
-            allowed = isinstance(item, allow_failure)
-            target = item.unwrap() if allowed else item
-            if not isinstance(target, TaskFuture) or target._run is not self:
-                if isinstance(target, InlineFuture | TaskFuture):
-                    target.wait()
-                continue
-            keys.append(target.key)
-            if allowed:
-                tolerant.add(target.key)
-        return keys
-
-    def _upstream_failed(self, failed: TaskRun) -> None:
-        """As the runner's, except that a child which allows this upstream's failure
-        (``allow_failure``; a cancel is none, as Prefect's) only stops waiting for it."""
-        stack = [(failed, child) for child in failed.children]
-        while stack:
-            parent, child = stack.pop()
-            if child.state is not StateType.PENDING:
-                continue
-            if _tolerable(parent) and parent.key in self._tolerant.get(child.key, ()):
-                child.waiting_on -= 1
-                if child.waiting_on == 0:
-                    self._ready(child)
-                continue
-            self._mark_upstream_failed(child, parent)
-            stack.extend((child, grandchild) for grandchild in child.children)
-
-    def _mark_upstream_failed(self, tr: TaskRun, failed: TaskRun) -> None:
-        """As the runner's; an upstream that could not be named (or that waited on one)
-        gives ``tr`` the error its call raises, as Prefect's (``run_names``)."""
-        error = failed.exception
-        if not isinstance(error, BaseException) or not is_unnamed(error):
-            super()._mark_upstream_failed(tr, failed)
-            return
-        why = f"upstream task {failed.key!r} did not complete"
-        raised = downstream_error(error, parameter_holding(tr.node, failed.key))
-        self._transition(tr, StateType.UPSTREAM_FAILED, message=why, exception=raised)
-        self._unfinished -= 1
-
-    def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
-        """As the runner's; an ``allow_failure`` input whose task failed is its exception."""
-        allowed = self._tolerant.get(node.key)
-        if not allowed:
-            return super()._inputs(node)
-        values: dict[str, Any] = {}
-        for key in node.upstream:
-            up = self.tasks[key]
-            if up.state is StateType.COMPLETED or key not in allowed:
-                value = up.result
-            elif up.exception is not None or up.state is StateType.UPSTREAM_FAILED:
-                value = up.exception  # (None for one that never ran: Prefect's NotReady data)
-            else:
-                value = UpstreamFailed(f"task {key!r}: {up.message or up.state.value}")
-            values[key] = SimpleNamespace(result=value)
-        return resolve_inputs(node, values)
 
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""
@@ -574,12 +436,3 @@ class DynamicRun(FlowRetries):
             kwargs=dict(self._kwargs),
             subflows=self.subflow_calls.calls(),
         )
-
-
-def _tolerable(up: TaskRun) -> bool:
-    """Whether ``allow_failure`` lets a task go on once ``up`` is final: it failed (not
-    cancelled, as in Prefect), and not because its run could not be named (``run_names``:
-    Prefect raises that error on waiting for its future, ``allow_failure`` or not)."""
-    if not up.state.is_final or up.state is CANCELLED:
-        return False
-    return not (isinstance(up.exception, BaseException) and is_unnamed(up.exception))

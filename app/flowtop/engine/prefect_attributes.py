@@ -108,6 +108,20 @@ def refuse_transaction_hook(task_name: str, kind: str) -> NoReturn:
     raise TransactionsNotAvailable(f"task {task_name!r}: @{task_name}.{kind}")
 
 
+class VisualizeNotAvailable(NotInFlowtop):
+    """``my_flow.visualize()`` called from Python (a ``__main__`` block's is read by
+    ``flowtop run``, never called: ``main_block_args.DRAWN``): one line naming the flow,
+    where there was none (an ``AttributeError``, or nothing drawn without a word)."""
+
+    def __init__(self, flow_name: str) -> None:
+        NotImplementedError.__init__(
+            self,
+            f"flow {flow_name!r}: .visualize() is not available in flowtop: Prefect's "
+            "draws the flow's graph, and flowtop draws none; run the flow and watch its "
+            "tasks in the monitor (flowtop)",
+        )
+
+
 class _ResultDefaults:
     """Prefect's result options as a task or a flow reads them back: always their defaults,
     the only values flowtop takes (``option_checks.prefect_default``): no storage and no
@@ -284,6 +298,13 @@ class PrefectFlowAttributes(_ResultDefaults):
         return inspect.iscoroutinefunction(plain) or inspect.isasyncgenfunction(plain)
 
     @property
+    def isgenerator(self) -> bool:
+        """Prefect's: whether the function is a generator function, sync or async (its
+        runs hand their values to the caller iterating them: ``flow_generators``)."""
+        plain = unwrapped(self.fn)
+        return inspect.isgeneratorfunction(plain) or inspect.isasyncgenfunction(plain)
+
+    @property
     def description(self) -> str | None:
         return self.noted.get("description") or inspect.getdoc(unwrapped(self.fn))
 
@@ -344,3 +365,8 @@ class PrefectFlowAttributes(_ResultDefaults):
 
     def to_deployment(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise NotInFlowtop(f"flow {self.name!r}: .to_deployment() (a deployment)")
+
+    def visualize(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's drawing of the flow's graph (Graphviz, its tasks given stand-in
+        values): flowtop draws none; a run's tasks are seen in the monitor."""
+        raise VisualizeNotAvailable(self.name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 
 #: Prefect's loggers whose level ``logging.yml`` sets, each with its default there: the
@@ -36,21 +37,44 @@ def level_of(text: str) -> int | None:
     return level if isinstance(level, int) else None
 
 
+#: The variable setting every ``${PREFECT_LOGGING_LEVEL}`` logger's level.
+OVERALL = "PREFECT_LOGGING_LEVEL"
+
+
+def own_variable(logger: str) -> str:
+    """The variable setting one logger's level: ``PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL``."""
+    return "PREFECT_LOGGING_LOGGERS_" + logger.upper().replace(".", "_") + "_LEVEL"
+
+
 def prefect_levels(environ: Mapping[str, str] | None = None) -> dict[str, int]:
     """The level of each of Prefect's loggers the environment sets (as Prefect's
     ``load_logging_config``: the logger's own variable, else ``PREFECT_LOGGING_LEVEL``
-    for those ``logging.yml`` gives it to); a value that is no level is left out."""
+    for those ``logging.yml`` gives it to); a value that is no level is left out
+    (``not_levels`` says which)."""
     env = os.environ if environ is None else environ
-    overall = level_of(env.get("PREFECT_LOGGING_LEVEL", ""))
+    overall = level_of(env.get(OVERALL, ""))
     levels: dict[str, int] = {}
     for name, default in PREFECT_LOGGERS.items():
-        own = "PREFECT_LOGGING_LOGGERS_" + name.upper().replace(".", "_") + "_LEVEL"
-        level = level_of(env.get(own, ""))
+        level = level_of(env.get(own_variable(name), ""))
         if level is None and default is None:
             level = overall
         if level is not None:
             levels[name] = level
     return levels
+
+
+def not_levels(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A line for each of those variables set to what is no level, which Prefect refuses
+    (its settings take DEBUG, INFO, WARNING, ERROR or CRITICAL, its ``logging.yml`` a
+    ``logging`` level) and ``prefect_levels`` leaves out: said, not left out silently."""
+    env = os.environ if environ is None else environ
+    named = [OVERALL, *map(own_variable, PREFECT_LOGGERS)]
+    return [
+        f"{variable}={value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR, "
+        "CRITICAL or a number): not used (Prefect refuses to start on it)"
+        for variable in named
+        if (value := env.get(variable, "")).strip() and level_of(value) is None
+    ]
 
 
 #: Whether this process has set them: once, as Prefect's logging setup runs once (a
@@ -65,5 +89,7 @@ def apply_prefect_levels() -> None:
     if _APPLIED:
         return
     _APPLIED.append(True)
+    for line in not_levels():  # once, as the levels are read (a run's output, if in one)
+        print(f"flowtop: {line}", file=sys.stderr)
     for name, level in prefect_levels().items():
         logging.getLogger(name).setLevel(level)

@@ -23,9 +23,11 @@ A task or subflow given such a task run's future raises from its call too, as Pr
 3.9.1 does when it waits on the future (checked side by side; ``allow_failure`` does not
 help): its error as it is when the future is only waited for (``wait_for=[future]``),
 Prefect's ``PrefectException: Failed to resolve inputs in parameter 'x'. …`` (from that
-error) when it is an argument (:func:`downstream_error`). A task's run ends
+error) when it is an argument (:func:`downstream_error`); of several upstreams, the
+first in the order Prefect waits on them that did not complete decides which error
+(:func:`in_call_order`), the call pending while one before it runs. A task's run ends
 ``UPSTREAM_FAILED`` with that error, which its call, its future and its own downstream
-tasks raise in turn (``DynamicRun._mark_upstream_failed``).
+tasks raise in turn (``call_upstreams``).
 """
 
 from __future__ import annotations
@@ -199,6 +201,16 @@ def parameter_holding(node: Node, key: str) -> str | None:
         if any(ref.key == key for ref in find_refs(value)):
             return name
     return None
+
+
+def in_call_order(node: Node) -> list[str]:
+    """``node``'s upstream task keys in the order Prefect's engine waits on them
+    (``_resolve_parameters``, then ``_wait_for_dependencies``): its call's parameters in
+    the signature's order, each argument's futures as they are found in it, then the
+    ones it only waits for. The first of them that raises decides its call's error."""
+    parameters = call_parameters(node.task.fn, tuple(node.args), node.kwargs)
+    found = [ref.key for value in parameters.values() for ref in find_refs(value)]
+    return list(dict.fromkeys([*found, *node.upstream]))
 
 
 def parameter_at(fn: Callable[..., Any], where: int | str) -> str:

@@ -30,6 +30,7 @@ from flowtop.tui.messages import WorkspaceLoaded
 from flowtop.tui.unread_settings import summary_said
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import display_path, unread_prefect_note
+from flowtop.workspace.method_flow_source import left_out, left_out_note
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -175,11 +176,15 @@ class FirstLoad(_AppBase):
     def _say_unread_prefect(self) -> None:
         """The Prefect files of a folder of flows not read, drop-in mode off: the monitor
         listed the others and said not a word of them (a folder of nothing else says it
-        in its header: ``unread_prefect_hint``), nor, of a broken one, the error's toast."""
+        in its header: ``unread_prefect_hint``), nor, of a broken one, the error's toast.
+        And the ``@flow`` instance methods of the files that loaded left unlisted for want
+        of an instance (``method_flow_source.left_out``): they were left out silently."""
+        notes = [left_out_note(left_out(self.workspace.flow_files.values()))]  # (methods)
         if self._hint_shown is None:
-            note = unread_prefect_note(self.workspace.unread_prefect)
-            if note:
-                self.notify(printable_name(note), severity="warning", markup=False, timeout=8)
+            notes.insert(0, unread_prefect_note(self.workspace.unread_prefect))
+        note = "; ".join(note for note in notes if note)
+        if note:
+            self.notify(printable_name(note), severity="warning", markup=False, timeout=8)
 
     def _first_load_over(self) -> None:
         """The load is in: the line is the flows' header's again, and the policies and

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..formats import few_names, plural
 from .load_error import LoadError, display_path, prefect_only, unread_prefect_note
+from .method_flow_source import left_out, left_out_note
 from .places import real_path
 
 
@@ -77,7 +78,9 @@ class WorkspaceChanged:
             if unchanged or not unread:
                 parts.append(f"No flow changed ({few_names(unchanged) or 'nothing'})")
         note = unread_prefect_note([display_path(p) for p in unread])
-        return "; ".join([*parts, note] if note else parts)
+        saved = (path for path in self.paths if display_path(path) in self.modules)
+        left = left_out_note(left_out(saved))  # @flow methods with no instance to run on
+        return "; ".join(part for part in (*parts, note, left) if part)
 
     def unread_prefect(self) -> list[Path]:
         """The saved files not read because they import ``prefect`` (drop-in mode off):

@@ -24,7 +24,7 @@ extract, a setup flow after the flows it sets up).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -85,16 +85,21 @@ def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, Bl
     for statement in tree.body:
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
             continue
-        for node in (call for part in statement.body for call in _in_call_order(part)):
-            if (name := _called(node.func)) is not None:
-                found.append((name, _arguments(node)))
-            if methods and (method := _method_called(node.func)) is not None:
-                own = _arguments(node, serving=False)  # (a method named ``run``: its own)
-                found.append((method[0], replace(own, receiver=method[1])))
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
-                # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
-                given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
-                found.extend((name, BlockCall(node.lineno)) for name in given)
+        once = _bound_once(statement.body)
+        made: dict[str, ast.Call] = {}  # ``p = Pipeline("sales")``, bound so above: ``p``
+        for part in statement.body:
+            for node in _in_call_order(part):
+                if (name := _called(node.func)) is not None:
+                    found.append((name, _arguments(node)))
+                if methods and (method := _method_called(node.func, made)) is not None:
+                    own = _arguments(node, serving=False)  # (a method named ``run``: its own)
+                    found.append((method[0], replace(own, receiver=method[1])))
+                if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
+                    # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
+                    given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
+                    found.extend((name, BlockCall(node.lineno)) for name in given)
+            if (instance := _instance_made(part)) is not None and instance[0] in once:
+                made[instance[0]] = instance[1]
     calls: dict[str, BlockCall] = {}
     for name, call in found:
         if name not in calls:
@@ -170,18 +175,56 @@ def main_block_calls_of(workspace: Workspace) -> dict[str, MainCall]:
     return workspace._loader.main_block_calls()
 
 
-def _method_called(func: ast.expr) -> tuple[str, ast.Call | None] | None:
+def _method_called(
+    func: ast.expr, made: Mapping[str, ast.Call]
+) -> tuple[str, ast.Call | None] | None:
     """``Cls.meth`` of ``Cls(...).meth(...)`` (an instance's method flow, with the call
-    making the instance) and of ``Cls.meth(...)`` (a class's or a static method's, with
-    None); None for anything else. Prefect names such a flow's place ``Cls.meth`` too."""
+    making the instance), of ``p.meth(...)`` after ``p = Cls(...)`` (``made``: the same),
+    and of ``Cls.meth(...)`` (a class's or a static method's, with None); None for
+    anything else. Prefect names such a flow's place ``Cls.meth`` too."""
     if not isinstance(func, ast.Attribute):
         return None
     owner = func.value
+    if isinstance(owner, ast.Name) and owner.id in made:
+        owner = made[owner.id]
     if isinstance(owner, ast.Name):
         return f"{owner.id}.{func.attr}", None
     if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name):
         return f"{owner.func.id}.{func.attr}", owner
     return None
+
+
+def _instance_made(statement: ast.stmt) -> tuple[str, ast.Call] | None:
+    """``("p", Pipeline("sales"))`` of the statement ``p = Pipeline("sales")``: a name
+    bound to a call of a name (a class, maybe); None for any other statement."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+        return None
+    target, value = statement.targets[0], statement.value
+    if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+        return (target.id, value) if isinstance(value.func, ast.Name) else None
+    return None
+
+
+def _bound_once(body: list[ast.stmt]) -> set[str]:
+    """The names the block binds once only (an assignment, a loop's or a ``with``'s
+    target, a ``def``, an import, ``del``): ``p.run()`` is followed to ``p = Cls(...)``
+    only then, with no other value of ``p`` to tell apart."""
+    counts: dict[str, int] = {}
+    for node in (inner for statement in body for inner in ast.walk(statement)):
+        names: list[str] = []
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names = [node.id]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names = [node.name]
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            names = [node.name]
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names = list(node.names) * 2  # (bound elsewhere too)
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return {name for name, count in counts.items() if count == 1}
 
 
 def _is_main_test(test: ast.expr) -> bool:
