@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from ast_race_guard import guard_pytest_source_parsing
 from worker_bytecode import precompile_test_modules, workers_will_collect
 
@@ -107,6 +108,12 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
         return (yield)
     finally:
         sys.dont_write_bytecode = dont_write
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The commands a test starts are forked from a Python started with the environment
+    the collected modules left (``fork_cli.after_collection``)."""
+    fork_cli.after_collection()
 
 
 @pytest.hookimpl(trylast=True)

@@ -10,7 +10,10 @@ its own pid, cwd, environment, argv, stdin/stdout/stderr (the caller's pipes, pa
 the socket), exit code and signals, children and exit handlers; what it does not get is a
 fresh interpreter's start. So a command whose test is *about* that start (a variable read
 as Python starts, ``PYTHON*``, the locale, ``-X`` options) runs as a new ``python``:
-:func:`forkable` says which.
+:func:`forkable` says which. :func:`run` stands in for ``subprocess.run``, :func:`popen`
+for ``subprocess.Popen`` (a real ``Popen`` object, only its child's start and wait status
+the server's): the child's parent is the server, so a test about that relation keeps a
+real ``Popen``.
 
 One server per pytest worker, started at its first use, listening on a ``SOCK_SEQPACKET``
 socket (one message per request and per answer). It forks a child per request and answers
@@ -39,10 +42,12 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 #: Variables a Python reads as it starts (or flowtop as it is imported): a command given
 #: other values than the server started with is started as a new ``python``.
-_READ_AT_START = ("PYTHON", "LC_", "LANG", "FLOWTOP_NOTICE_MARK")
+#: (``FLOWTOP_PREFECT_CHILD_MODULES``: by ``compat/child_site``'s ``sitecustomize``.)
+_READ_AT_START = ("PYTHON", "LC_", "LANG", "FLOWTOP_NOTICE_MARK", "FLOWTOP_PREFECT_CHILD_MODULES")
 #: The variable that says how its output is buffered: read by the child itself.
 _UNBUFFERED = "PYTHONUNBUFFERED"
 #: Where imports come from: the same for the child when it adds no folder (``_Server.path``).
@@ -51,8 +56,12 @@ _PATH = "PYTHONPATH"
 
 def forkable(env: Mapping[str, str]) -> bool:
     """Whether a command run with ``env`` behaves the same forked from the server as
-    started anew: the variables read at a Python's start have the server's values."""
+    started anew: the variables read at a Python's start have the server's values, and
+    this thread passes on no signal ignored or blocked (a new process would keep them:
+    ``nohup``'s SIGHUP; the server's children have none)."""
     if os.environ.get("FLOWTOP_TESTS_FORK") == "0":  # to compare, or to rule it out
+        return False
+    if _inherited_signals() != (set(), set()):
         return False
     return not any(
         name.startswith(_READ_AT_START) and env.get(name) != _server_env.get(name)
@@ -61,11 +70,38 @@ def forkable(env: Mapping[str, str]) -> bool:
     ) and all(entry in _the_server().path for entry in _entries(env.get(_PATH)))
 
 
+#: Signals Python ignores as it starts (and ``Popen`` puts back to default before it).
+_PYTHON_IGNORES = frozenset({signal.SIGPIPE, signal.SIGXFSZ})
+
+
+def _inherited_signals() -> tuple[set[int], set[int]]:
+    """What a process started from this thread takes from it of its signals: those it
+    ignores (but :data:`_PYTHON_IGNORES`) and those it blocks."""
+    ignored = set()
+    for number in signal.valid_signals():
+        with contextlib.suppress(ValueError, OSError):
+            if signal.getsignal(number) is signal.SIG_IGN:
+                ignored.add(int(number))
+    blocked = {int(number) for number in signal.pthread_sigmask(signal.SIG_BLOCK, [])}
+    return ignored - _PYTHON_IGNORES, blocked
+
+
 def _entries(path: str | None) -> list[str]:
     return [os.path.abspath(entry) for entry in (path or "").split(os.pathsep) if entry]
 
 
 _server_env: dict[str, str] = dict(os.environ)
+
+
+def after_collection() -> None:
+    """Compare the commands with this process's environment now, and start the server with
+    it (conftest calls this once the tests are collected): importing the test modules
+    changed it for every process started from then on (a module that imported ``prefect``
+    in drop-in mode puts ``child_site`` first on ``PYTHONPATH``: ``compat.children``), so
+    compared with the environment at import no command of a whole suite's worker forked."""
+    global _server_env
+    if _server is None:
+        _server_env = dict(os.environ)
 
 
 # ---- the client: a pytest worker --------------------------------------------------------
@@ -140,19 +176,16 @@ def run(
         )
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    request = json.dumps(
-        {"args": list(args), "cwd": os.path.abspath(cwd or os.getcwd()), "env": env}
-    ).encode()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
-        conn.connect(_the_server().address)
-        socket.send_fds(conn, [request], [0, out_w, err_w])
+    try:
+        conn, pid = _start(args, os.fspath(cwd or os.getcwd()), env, [0, out_w, err_w], False)
+    except BaseException:
+        os.close(out_r)
+        os.close(err_r)
+        raise
+    finally:
         os.close(out_w)
         os.close(err_w)
-        pid = int(conn.recv(64) or 0)
-        if not pid:  # the server ended before it forked
-            os.close(out_r)
-            os.close(err_r)
-            raise RuntimeError("fork_cli: the server ended before starting flowtop")
+    with conn:
         out, err = _read_both(out_r, err_r, pid, timeout, argv)
         conn.settimeout(timeout)
         said = conn.recv(64)
@@ -165,6 +198,140 @@ def run(
         _text(out, encoding, errors),
         _text(err, encoding, errors),
     )
+
+
+def _start(
+    args: Sequence[str], cwd: str, env: Mapping[str, str], fds: list[int], session: bool
+) -> tuple[socket.socket, int]:
+    """Ask the server for ``python -m flowtop ARGS`` over ``fds`` (its stdin, stdout and
+    stderr): the connection its wait status will come on, and its pid."""
+    request = json.dumps(
+        {"args": list(args), "cwd": os.path.abspath(cwd), "env": dict(env), "session": session}
+    ).encode()
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        conn.connect(_the_server().address)
+        socket.send_fds(conn, [request], fds)
+        pid = int(conn.recv(64) or 0)
+    except BaseException:
+        conn.close()
+        raise
+    if not pid:  # the server ended before it forked
+        conn.close()
+        raise RuntimeError("fork_cli: the server ended before starting flowtop")
+    return conn, pid
+
+
+#: ``python -m flowtop``, as the tests start it with ``Popen``: what :func:`popen` forks.
+_COMMAND = [sys.executable, "-m", "flowtop"]
+#: The ``Popen`` options :class:`_Forked` keeps to; any other is a real ``Popen``'s.
+_OPTIONS = frozenset(
+    {"stdin", "stdout", "stderr", "cwd", "env", "text", "universal_newlines", "encoding",
+     "errors", "bufsize", "start_new_session"}
+)  # fmt: skip
+
+
+def popen(args: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen(args, **options)``, forked from the server when ``args`` is
+    ``[sys.executable, "-m", "flowtop", ...]`` and the options are those of :data:`_OPTIONS`
+    (else, or where :func:`forkable` says no, a real ``Popen``). The object is a ``Popen``:
+    its pipes, ``poll``, ``wait`` (``TimeoutExpired``), ``communicate``, ``send_signal``,
+    ``terminate``, ``kill``, ``returncode`` and ``with`` are Popen's own; only its child's
+    start and its wait status come from the server. The child's parent is the server, not
+    this process: a test about that relation (orphans, a parent's death, process groups
+    besides ``start_new_session``'s, a terminal) keeps ``subprocess.Popen``."""
+    env = dict(os.environ if options.get("env") is None else options["env"])
+    cwd = options.get("cwd")
+    if (
+        list(args[:3]) != _COMMAND
+        or not options.keys() <= _OPTIONS
+        or not forkable(env)
+        or (cwd is not None and not os.path.isdir(cwd))
+    ):
+        return subprocess.Popen(args, **options)
+    return _Forked(list(args), **{**options, "env": env})
+
+
+class _Forked(subprocess.Popen[Any]):
+    """A ``Popen`` whose child the server forks: ``_execute_child`` asks for it, and its
+    wait status is read from the server's answer instead of ``waitpid`` (the server is its
+    parent, and reaps it)."""
+
+    def __init__(self, args: list[str], **options: Any) -> None:
+        self._conn: socket.socket | None = None
+        self._status_lock = threading.Lock()
+        super().__init__(args, **options)
+
+    def _execute_child(  # Popen's own, on POSIX: the child asked of the server
+        self,
+        args: list[str],
+        executable: object,
+        preexec_fn: object,
+        close_fds: bool,
+        pass_fds: object,
+        cwd: str | os.PathLike[str] | None,
+        env: Mapping[str, str],
+        startupinfo: object,
+        creationflags: int,
+        shell: bool,
+        p2cread: int,
+        p2cwrite: int,
+        c2pread: int,
+        c2pwrite: int,
+        errread: int,
+        errwrite: int,
+        *rest: object,
+    ) -> None:
+        start_new_session = bool(rest[-2])  # (..., start_new_session, process_group)
+        # -1: not redirected, so the child has this process's own (as Popen's inherits)
+        fds = [p2cread, c2pwrite, errwrite]
+        fds = [fd if fd != -1 else target for target, fd in enumerate(fds)]
+        self._conn, self.pid = _start(
+            args[3:], os.fspath(cwd or os.getcwd()), env, fds, start_new_session
+        )
+        self._child_created = True
+        self._close_pipe_fds(  # type: ignore[attr-defined]  # as Popen's own does here
+            p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite
+        )
+
+    def _internal_poll(self, _deadstate: int | None = None, **_: object) -> int | None:
+        if self.returncode is None:
+            self._take_status(0, _deadstate)
+        return self.returncode
+
+    def _wait(self, timeout: float | None) -> int:
+        if self.returncode is None and not self._take_status(timeout):
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def _take_status(self, timeout: float | None, deadstate: int | None = None) -> bool:
+        """Whether the child has ended, its ``returncode`` set from the wait status the
+        server sends, waited for up to ``timeout`` seconds (None: until it comes)."""
+        if timeout == 0:
+            taken = self._status_lock.acquire(blocking=False)
+        else:
+            taken = self._status_lock.acquire(timeout=-1 if timeout is None else timeout)
+        if not taken:  # another thread waits for it
+            return False
+        try:
+            if self.returncode is not None or self._conn is None:
+                return self.returncode is not None
+            self._conn.settimeout(timeout)
+            try:
+                said = self._conn.recv(64)
+            except (BlockingIOError, TimeoutError):
+                return False
+            if said:
+                self.returncode = os.waitstatus_to_exitcode(int(said))
+            elif deadstate is not None:
+                self.returncode = deadstate
+            else:
+                raise RuntimeError(f"fork_cli: the server ended before flowtop ({self.pid})")
+            self._conn.close()
+            return True
+        finally:
+            self._status_lock.release()
 
 
 def _text(data: bytes, encoding: str | None, errors: str | None) -> str:
@@ -215,6 +382,11 @@ def _serve(address: str) -> None:
     import flowtop.cli  # imported once here, inherited by every child
     import flowtop.commands.run  # noqa: F401 - the command most tests run: imported only
 
+    ignored, blocked = _inherited_signals()  # from the worker's thread that started it:
+    for number in ignored:  # none for its children, as :func:`forkable` asks of a caller
+        handler = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+        signal.signal(number, handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(address)
@@ -245,9 +417,10 @@ def _serve(address: str) -> None:
                     os.close(fd)
                 conn.send(str(pid).encode())
                 waiting[pid] = conn
-            else:
-                while os.read(wake_r, 512) == 512:
-                    pass
+            else:  # the wakeups noted (all of them: a full read may have more behind it)
+                with contextlib.suppress(BlockingIOError):
+                    while len(os.read(wake_r, 512)) == 512:
+                        pass
         _reap(waiting)
 
 
@@ -268,6 +441,8 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
 
 def _child(request: dict[str, object], fds: list[int]) -> None:
     """Become ``python -m flowtop ARGS``; never returns."""
+    if request.get("session"):  # Popen's start_new_session
+        os.setsid()
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for target, fd in enumerate(fds):

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import cli_kit
+import fork_cli
 from executors.test_bundled_flows import bundled_flows
 
 #: ``flowtop ARGS`` without ``NO_COLOR``: these tests see the output as a user's script does.
@@ -452,7 +453,7 @@ def test_a_reader_that_leaves_stops_the_run_without_a_traceback(here: Here, tmp_
                 nap(i)
     """,
     )
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json", "--workers", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -491,7 +492,7 @@ def test_a_reader_that_leaves_during_a_retry_wait_stops_the_run_within_seconds(
             flaky()
     """,
     )
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -949,7 +950,7 @@ def test_a_traceback_shows_the_line_that_ran_not_one_saved_since(tmp_path: Path)
             step()
         """,
     )
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

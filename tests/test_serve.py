@@ -20,6 +20,8 @@ from pathlib import Path
 import aiohttp  # textual-serve's own client library (the test extra installs it)
 import pytest
 
+import fork_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,7 +45,7 @@ class Served:
 
 def serve(folder: Path, *extra: str) -> Served:
     port = free_port()
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "serve", str(folder), "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

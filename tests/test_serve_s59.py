@@ -28,6 +28,7 @@ from urllib.parse import unquote
 import aiohttp  # textual-serve's own client library (the test extra installs it)
 import pytest
 
+import fork_cli
 from flowtop.cli import main
 from flowtop.commands import serve_server
 from flowtop.commands.serve import check_bind, public_url
@@ -261,7 +262,7 @@ def test_stdout_that_cannot_be_written_stops_the_access_log_not_the_server(
     else:
         writer = os.open("/dev/full", os.O_WRONLY)
     try:
-        server = subprocess.Popen(
+        server = fork_cli.popen(
             [sys.executable, "-m", "flowtop", "serve", str(tmp_path), "--port", str(port)],
             stdout=writer,
             stderr=subprocess.PIPE,

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+import fork_cli
 from flowtop.commands import serve_server
 from flowtop.commands.serve import check_bind
 from flowtop.commands.serve_bind import ipv6_loopback_works, listen_addresses
@@ -79,7 +80,7 @@ def serving(folder: Path, host: str, port: int) -> Iterator[Served]:
     """``flowtop serve folder --host host --port port``, once it has printed its link
     (which it does once every address it binds listens)."""
     (folder / "one.py").write_text(ONE_FLOW)
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [
             sys.executable,
             "-m",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from cli_kit import Here, flowtop, stored_runs, wait_for_runs
 from flowtop.commands.printers import READER_GONE, HumanPrinter
 from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
@@ -118,7 +119,7 @@ def test_history_of_one_run_exits_141_when_its_reader_leaves(
     fcntl.fcntl(write, F_SETPIPE_SZ, 4096)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
     args = ["history", "--run", "1", *(["--json"] if json_lines else [])]
-    process = subprocess.Popen(
+    process = fork_cli.popen(
         [sys.executable, "-m", "flowtop", *args],
         cwd=wordy_folder,
         stdout=write,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.store_reader import StoreReader
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
@@ -133,7 +134,7 @@ def test_kill_hup_with_the_terminal_still_there_is_said_as_sigterm_is(
     """``kill -HUP PID``: the runs' last lines and ``interrupted (SIGHUP)`` are printed,
     as for SIGTERM; each cancels the runs saying which signal stopped them."""
     folder = folder_with_waiting_flow(tmp_path)
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "."],
         cwd=folder,
         stdout=subprocess.PIPE,

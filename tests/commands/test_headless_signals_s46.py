@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.engine.events import strict_surrogates
 from waits import wait_until
 
@@ -112,7 +113,7 @@ def test_sigterm_ends_run_at_once_while_stdout_is_not_read(
     read_end, write_end = os.pipe()  # never read: the 300 KB line blocks the printer
     err = tmp_path / "err"
     with err.open("w") as err_file:
-        proc = subprocess.Popen(
+        proc = fork_cli.popen(
             flowtop("run", "flow.py", *json_flag), cwd=tmp_path, stdout=write_end, stderr=err_file
         )
     os.close(write_end)
@@ -246,7 +247,7 @@ def test_stopped_launched_run_forgets_its_log(tmp_path: Path) -> None:
     run_id = "abcdef123456"
     log = logs / f"{run_id}.log"
     log.write_text("")
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         flowtop("run", str(tmp_path / "flow.py"), "--flow=waiting", "--run-id", run_id, "--quiet"),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -269,7 +270,7 @@ def test_first_signal_decides_how_the_run_ends(tmp_path: Path) -> None:
     """SIGHUP 0.3 s after SIGTERM (while the run waits for its task's thread): before,
     129 and ``interrupted (SIGHUP)`` for tasks ``cancelled: SIGTERM``."""
     flow_file(tmp_path, ASLEEP)
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         flowtop("run", "flow.py"),
         cwd=tmp_path,
         stdout=subprocess.PIPE,

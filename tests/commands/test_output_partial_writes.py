@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import fork_cli
 from flowtop.commands.printers import READER_GONE, Output
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -82,7 +83,7 @@ def test_watch_under_pythonunbuffered_exits_141_when_its_reader_leaves(tmp_path:
         timeout=60,
     )
     assert ran.returncode == 0, ran.stderr
-    watch = subprocess.Popen(
+    watch = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "watch", ".", "--flow", "loud"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import fork_cli
 from flowtop.commands.line_pieces import WHOLE_WRITE, whole_line_pieces
 from flowtop.commands.printers import JsonPrinter
 from flowtop.engine.events import Event, TaskOutput
@@ -105,7 +106,7 @@ def test_runs_writing_into_one_pipe_leave_every_line_whole(tmp_path: Path) -> No
     read_end, write_end = os.pipe()
     env = {**os.environ, "NO_COLOR": "1"}
     runs = [
-        subprocess.Popen(
+        fork_cli.popen(
             [sys.executable, "-m", "flowtop", "run", f"many{n}.py", "--json"],
             cwd=tmp_path,
             stdout=write_end,

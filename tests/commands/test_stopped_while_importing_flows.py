@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from cli_kit import stored_runs
 from flow_texts import slow_import
 from waits import wait_until
@@ -32,7 +33,7 @@ def stopped_while_importing(
     folder: Path, command: list[str], sig: signal.Signals
 ) -> subprocess.CompletedProcess[str]:
     """``flowtop COMMAND`` in ``folder``, sent ``sig`` once its flow file's import began."""
-    with subprocess.Popen(
+    with fork_cli.popen(
         [sys.executable, "-m", "flowtop", *command],
         cwd=folder,
         stdout=subprocess.PIPE,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from cli_kit import PLAIN, stored_runs
 from waits import wait_until
 
@@ -51,7 +52,7 @@ def test_a_1_mb_line_reaches_a_reader_that_reads_late_whole(
 ) -> None:
     (tmp_path / "big.py").write_text(FLOW)
     command = [sys.executable, "-m", "flowtop", "run", "big.py", *(["--json"] * json_lines)]
-    running = subprocess.Popen(
+    running = fork_cli.popen(
         command,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

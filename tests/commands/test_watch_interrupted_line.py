@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
+
 from .test_status_line_clear import on_screen
 from .test_watch_stops_cleanly import WAITING, states
 
@@ -29,7 +31,7 @@ def test_a_run_killed_while_watched_is_said_on_a_row_of_its_own(tmp_path: Path) 
     import pty
 
     (tmp_path / "waiting.py").write_text(textwrap.dedent(WAITING))
-    owner = subprocess.Popen(
+    owner = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "."],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,

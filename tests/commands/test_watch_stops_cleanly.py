@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.store_reader import StoreReader
 
 from .test_status_line_clear import on_screen
@@ -55,7 +56,7 @@ def live_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, s
     """A folder with a live run that another process owns, and the run's id."""
     folder = tmp_path_factory.mktemp("watched")
     (folder / "waiting.py").write_text(textwrap.dedent(WAITING))
-    owner = subprocess.Popen(
+    owner = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "."],
         cwd=folder,
         stdout=subprocess.DEVNULL,

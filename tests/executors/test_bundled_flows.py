@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: The flows' own delays are seconds (to watch them in the TUI); tests need only the shape.
@@ -112,7 +114,7 @@ def run_everywhere(tmp_path: Path, executors: list[str]) -> dict[str, tuple[int,
     procs = {}
     for executor in executors:
         folder = copy_flows(tmp_path / executor)
-        procs[executor] = subprocess.Popen(
+        procs[executor] = fork_cli.popen(
             [
                 *(sys.executable, "-m", "flowtop", "run", str(folder), "--json"),
                 *("--workers", "4", "--executor", executor),

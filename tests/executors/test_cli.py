@@ -112,7 +112,7 @@ def test_a_stopped_run_leaves_no_worker_running(tmp_path: Path, sig: signal.Sign
     left its process pool's workers spinning for ever, reparented to init. SIGTERM now
     cancels the run as Ctrl+C does (exit 143); a killed coordinator's workers exit."""
     (tmp_path / "spin.py").write_text(textwrap.dedent(SPIN))
-    proc = subprocess.Popen(
+    proc = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "spin.py", "--executor", "process"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,

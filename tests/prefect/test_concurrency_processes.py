@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop.concurrency import slots
 from flowtop.concurrency.slots import Limit, Short, SlotStore, Taken
 from flowtop.concurrency.sync import concurrency
@@ -70,7 +71,7 @@ def assert_one_at_a_time(blocks: list[tuple[float, float, str, str]]) -> None:
 def test_two_runs_in_their_own_processes_share_a_limit(workspace: Path) -> None:
     (workspace / "guarded.py").write_text(textwrap.dedent(GUARDED))
     command = [sys.executable, "-m", "flowtop", "run", "guarded.py", "--quiet"]
-    runs = [subprocess.Popen(command, cwd=workspace) for _ in range(2)]
+    runs = [fork_cli.popen(command, cwd=workspace) for _ in range(2)]
     assert [run.wait(timeout=60) for run in runs] == [0, 0]
     blocks = spans(workspace)
     assert len(blocks) == 6 and len({pid for _, _, pid, _ in blocks}) == 2
@@ -119,8 +120,8 @@ def test_a_tag_limit_holds_across_runs_and_their_worker_processes(workspace: Pat
     (workspace / "tagged.py").write_text(textwrap.dedent(TAGGED))
     command = [sys.executable, "-m", "flowtop", "run", "tagged.py", "--quiet"]
     runs = [
-        subprocess.Popen(command, cwd=workspace),
-        subprocess.Popen([*command, "--executor", "process"], cwd=workspace),
+        fork_cli.popen(command, cwd=workspace),
+        fork_cli.popen([*command, "--executor", "process"], cwd=workspace),
     ]
     assert [run.wait(timeout=60) for run in runs] == [0, 0]
     blocks = spans(workspace)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.store_reader import StoreReader
 
 from .conftest import flowtop
@@ -309,7 +310,7 @@ def first_line_of_stderr(prefix: tuple[str, ...], *args: str, cwd: Path) -> str:
     and stopped once it has: still running then, as a ``watch`` of a live run is."""
     command = [*prefix, sys.executable, "-m", "flowtop", *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    with subprocess.Popen(
+    with fork_cli.popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     ) as process:
         assert process.stderr is not None

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fork_cli
+
 MARKED = """\
 import os
 from pathlib import Path
@@ -28,7 +30,7 @@ def test_flowtop_list_imports_no_flow_file_in_its_own_process(tmp_path: Path) ->
     (tmp_path / "marked.py").write_text(MARKED)
     marker = tmp_path / "imported-by"
     env = {**os.environ, "MARKER": str(marker), "NO_COLOR": "1"}
-    listing = subprocess.Popen(
+    listing = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "list", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -165,7 +167,7 @@ def test_run_detach_imports_no_flow_file_in_its_own_process(tmp_path: Path) -> N
     (tmp_path / "logged.py").write_text(PID_LOG)
     marker = tmp_path / "importers"
     env = {**os.environ, "MARKER": str(marker), "NO_COLOR": "1"}
-    detach = subprocess.Popen(
+    detach = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", ".", "--detach"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

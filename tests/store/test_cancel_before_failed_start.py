@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.commands import run_start
 from flowtop.commands.run_signals import Terminated
 from flowtop.workspace import reaper
@@ -53,7 +54,7 @@ def held_launch(folder: Path, run_id: str) -> Iterator[tuple[Path, subprocess.Po
     ``importing`` it yields goes; the process is ended after, if it has not."""
     hold = folder / "importing"
     hold.write_text(".")  # (no loader imports it first: the run's import is held)
-    process = subprocess.Popen(
+    process = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "held.py", "--flow", "held", "--run-id", run_id],
         cwd=folder,
         stdout=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import end_marks, ownership, reaper
@@ -163,7 +164,7 @@ def live(tmp_path: Path) -> Any:
     folder = tmp_path / "ws"
     folder.mkdir()
     (folder / "waiting.py").write_text(textwrap.dedent(WAITING))
-    process = subprocess.Popen(
+    process = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "waiting.py"],
         cwd=folder,
         env=env(),

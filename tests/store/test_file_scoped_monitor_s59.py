@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.engine.events import RunStarted
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.messages import WorkspaceReloaded
@@ -60,7 +61,7 @@ def folder(tmp_path: Path) -> Iterator[Path]:
     waits 30 s between retries), started from a process of its own."""
     (tmp_path / "mine.py").write_text(textwrap.dedent(MINE))
     (tmp_path / "waiting.py").write_text(textwrap.dedent(WAITING))
-    owner = subprocess.Popen(
+    owner = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "waiting.py", "--quiet"],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import fork_cli
 from flowtop.engine.flow import Flow
 from flowtop.workspace.history import History, reap_store
 from flowtop.workspace.reruns import plan_rerun
@@ -82,7 +83,7 @@ def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path) -> None:
     rng = random.Random(1234)
     interrupted = 0
     for trial in range(TRIALS):
-        proc = subprocess.Popen(
+        proc = fork_cli.popen(
             [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,

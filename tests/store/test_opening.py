@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.store_schema import enable_wal
 
 
@@ -63,8 +64,7 @@ def test_two_runs_started_together_on_a_new_workspace_both_run(tmp_path: Path) -
         (folder / "one.py").write_text((tmp_path / "one.py").read_text())
         command = [sys.executable, "-m", "flowtop", "run", "one.py", "--quiet"]
         runs = [
-            subprocess.Popen(command, cwd=folder, stderr=subprocess.PIPE, text=True)
-            for _ in range(3)
+            fork_cli.popen(command, cwd=folder, stderr=subprocess.PIPE, text=True) for _ in range(3)
         ]
         for run in runs:
             _, err = run.communicate(timeout=60)

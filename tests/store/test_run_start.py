@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from cli_kit import Here
 from flowtop.commands.printers import HumanPrinter
 from flowtop.engine.events import ErrorInfo, RunFinished
@@ -281,7 +282,7 @@ def test_a_reserved_run_beats_while_its_file_imports(tmp_path: Path) -> None:
         "    time.sleep(0.05)\n(HERE / 'imported').touch()\n\n"
         '@task\ndef extract():\n    return 1\n\nflow = Flow("etl")\nflow.add_task(extract)\n'
     )
-    process = subprocess.Popen(
+    process = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "etl.py", "--flow", "etl", "--run-id", RUN_ID],
         cwd=tmp_path,
         env=env(),

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 
+import fork_cli
+
 from .conftest import env, flowtop, wait_until
 from .test_store_cli import SLOW_IMPORT  # (it touches `importing`, then sleeps 20 s)
 
@@ -17,7 +19,7 @@ def test_a_launched_run_stopped_while_its_file_imports_is_cancelled_naming_the_s
 ) -> None:
     folder = ws(slowimp=SLOW_IMPORT)
     command = ["run", "slowimp.py", "--flow", "slowimp", "--run-id", "5e1f0e4f0a11"]
-    launched = subprocess.Popen(  # as `--detach` and the monitor start a run's process
+    launched = fork_cli.popen(  # as `--detach` and the monitor start a run's process
         [sys.executable, "-m", "flowtop", *command],
         cwd=folder,
         stdout=subprocess.DEVNULL,

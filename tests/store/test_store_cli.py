@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from cli_kit import Here
 from flow_texts import slow_import
 from flowtop.workspace.history_records import RunRecord
@@ -37,7 +38,7 @@ def runs(folder: Path, state: str | None = None) -> list[RunRecord]:
 def run_process(folder: Path, *extra: str, output: bool = True) -> subprocess.Popen[str]:
     """``flowtop run . [extra]`` in the background, its output piped (or dropped)."""
     pipe = subprocess.PIPE if output else subprocess.DEVNULL
-    return subprocess.Popen(
+    return fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", ".", *extra],
         cwd=folder,
         stdout=pipe,
@@ -205,7 +206,7 @@ def test_watch_stops_when_its_reader_leaves(ws) -> None:
     owner = run_process(folder, "--json")
     try:
         run = wait_until(lambda: runs(folder, "RUNNING"), "a live run")[0]
-        watcher = subprocess.Popen(
+        watcher = fork_cli.popen(
             [sys.executable, "-m", "flowtop", "watch", ".", run.run_id, "--json"],
             cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(),
         )  # fmt: skip

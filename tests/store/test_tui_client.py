@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import Workspace
@@ -76,7 +77,7 @@ async def test_r_runs_in_a_process_and_f_reuses_its_results_after_a_restart(tmp_
 async def test_x_gives_up_a_retry_of_a_run_owned_by_flowtop_run(tmp_path: Path) -> None:
     (tmp_path / "waiting.py").write_text(WAITING.replace("\n    ", "\n").lstrip())
     async with client_app(tmp_path, "waiting") as (app, pilot):
-        owner = subprocess.Popen(
+        owner = fork_cli.popen(
             [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import fork_cli
 from cli_kit import PLAIN, flowtop, stored_runs
 from flowtop.engine.value_text import safe_repr
 from flowtop.workspace import RemoteWorkspace, Workspace
@@ -99,7 +100,7 @@ def test_a_stop_during_the_repr_stops_the_run(
     folder: Path, sent: signal.Signals, code: int
 ) -> None:
     (folder / "flowtop.toml").write_text("[defaults]\nload_timeout = 60\n")
-    process = subprocess.Popen(
+    process = fork_cli.popen(
         [sys.executable, "-m", "flowtop", "run", "fp.py", "--flow", "fp-hang"],
         cwd=folder,
         env={**os.environ, **PLAIN},
