@@ -508,7 +508,7 @@ def test_a_dotted_retry_on_never_runs_a_submodule_of_a_package_a_flow_imported(
     write("etl.py", "import pkg\n" + FLOW)
     write("flowtop.toml", '[flows."etl".tasks."extract"]\nretry_on = ["pkg.deploy.Boom"]\n')
     ws = workspace()
-    assert "would run deploy.py, a file of the workspace" in str(ws.settings_error)
+    assert "would run pkg/deploy.py, a file of the workspace" in str(ws.settings_error)
     assert ws.check_retry_on("etl", ["pkg.deploy.Boom"]) is not None
     assert not (tmp_path / "deploy-ran").exists()
 

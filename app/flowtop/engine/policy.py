@@ -91,6 +91,10 @@ class RetryPolicy:
     #: ``retries=1`` (``task._budget_option``): a reason quotes it so (``budget_words``).
     #: Words only: two policies differing in it alone are equal.
     budget_option: BudgetOption = field(default="max_retries", compare=False)
+    #: ``retry_on`` as a settings file wrote it (``Outer.Inner``,
+    #: ``requests.exceptions.HTTPError``), one name per class; None when the code set it.
+    #: Words only (``retry_on_written``): the classes' own names read ``Inner``.
+    retry_on_names: tuple[str, ...] | None = field(default=None, compare=False)
     sources: Mapping[str, Layer] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -114,9 +118,14 @@ class RetryPolicy:
             default = values.pop("default_max_retries")
             if self.max_retries is None or self.source("max_retries") is Layer.DEFAULTS:
                 values["max_retries"] = default
+        if "retry_on" in values:  # names come with the classes they name, or none
+            values = dict(values)
+            names = values.pop("retry_on_names", None)
+        else:
+            names = self.retry_on_names
         sources = dict(self.sources)
         sources.update(dict.fromkeys(values, layer))
-        return replace(self, sources=MappingProxyType(sources), **values)
+        return replace(self, sources=MappingProxyType(sources), retry_on_names=names, **values)
 
     @property
     def retry_only(self) -> bool:
@@ -141,7 +150,7 @@ class RetryPolicy:
         if self.retry_jitter:
             parts.append(f"+0–{self.retry_jitter * 100:.0f}%")
         if self.retry_on:
-            parts.append("on " + ", ".join(t.__name__ for t in self.retry_on))
+            parts.append("on " + ", ".join(self.retry_on_written()))
         elif self.retry_on == () and not self.retry_only:  # a predicate: results only
             parts.append("on no exception")
         if self.retry_predicate is not None:
@@ -245,10 +254,19 @@ class RetryPolicy:
         if self.retry_on is None:
             return "unset"
         if self.retry_on:
-            return ", ".join(t.__name__ for t in self.retry_on)
+            return ", ".join(self.retry_on_written())
         if self.retry_predicate is not None:  # it may still retry a completed attempt
             return "none: a failure retries only on Retry"
         return "none: only Retry retries"
+
+    def retry_on_written(self) -> list[str]:
+        """``retry_on``'s names as one would write them back in a settings file: as its
+        file wrote them, else each class's qualified name (``Outer.Inner``; a class made
+        inside a function, which no name reaches, by its own)."""
+        classes = self.retry_on or ()
+        if self.retry_on_names is not None and len(self.retry_on_names) == len(classes):
+            return list(self.retry_on_names)
+        return [t.__name__ if "<locals>" in t.__qualname__ else t.__qualname__ for t in classes]
 
     def deciders(self) -> list[str]:
         """The options of the task's code that decide whether a failure is retried, beside

@@ -18,10 +18,10 @@ from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
 from flowtop.printable import printable_name
 from flowtop.tui.code_rows import follow_code
+from flowtop.tui.file_rows import file_problem
 from flowtop.tui.model import RunModel
 from flowtop.tui.unread_settings import as_said
 from flowtop.tui.view_actions import ViewActions
-from flowtop.tui.widgets.detail_pane import file_problem
 from flowtop.workspace.flows_beside import flows_beside_hint
 from flowtop.workspace.load_error import unread_prefect_hint
 

@@ -96,6 +96,13 @@ def removed_said(path: Path, error: object) -> str:
     return f"Removed {display_path(path)}, which had failed to load"
 
 
+def stops_no_run(error: object) -> bool:
+    """Whether ``error`` is a settings table nothing uses (``LoadError.unused``: a renamed
+    flow's override): said once, as it appears or changes, not as ``Still failing: …``
+    again at each settings reload (each retry-editor Save), as it fails nothing."""
+    return isinstance(error, LoadError) and error.unused
+
+
 def reload_said(
     change: Change,
     before: Mapping[str, object],
@@ -110,8 +117,9 @@ def reload_said(
     ``before``: the files the flows list showed with ``✗``, each with its error (a
     settings file with a part not in use is removed as such: ``removed_said``); ``now``:
     those listed now (``FlowtopApp._errors``). A still-failing settings file saved again
-    says so first: ``Still failing: …; kept the last good settings``. ``added``: the
-    change's modules loaded for the first time (``loaded_said``)."""
+    says so first: ``Still failing: …; kept the last good settings`` (not of a table
+    that stops no run: ``stops_no_run``). ``added``: the change's modules loaded for the
+    first time (``loaded_said``)."""
     summary = summary_said(change)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
@@ -122,7 +130,7 @@ def reload_said(
     still, gone = [], []
     for path in change.paths:
         where = real_path(path)
-        if where in failing and where not in new:
+        if where in failing and where not in new and not stops_no_run(failing[where]):
             still.append(f"Still failing: {failing[where]}")
         elif where in failed and where not in failing and not where.exists():
             gone.append(removed_said(path, failed[where]))

@@ -22,6 +22,7 @@ from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
+from flowtop.tui.file_rows import not_a_flow_said
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.model import store_full_waits
 from flowtop.tui.run_control import (
@@ -150,14 +151,9 @@ class RunActions(LaunchQueue):
                 else f"{self.key_for('edit_retry')} edits a task's retry settings; "
                 "select a flow in the list, then its task"
             )
-            self.notify(
-                f"{name} holds settings, not a flow: {doing}"
-                if name.endswith(".toml")
-                else f"{name} failed to load, so it has no flow yet: "
-                "fix it and save (its error is shown here)",
-                severity="warning",
-                markup=False,
-            )
+            errors = self.workspace.settings_errors
+            mine = [e for e in errors if str(e.path) == self.selected_error]
+            self.notify(not_a_flow_said(name, mine, doing), severity="warning", markup=False)
             return None
         if self.selected_flow is None:
             self.notify(

@@ -88,13 +88,14 @@ def describe_flow(
 
 def policy_values(policy: RetryPolicy) -> dict[str, Any]:
     """``policy``'s fields as data for ``--json``'s ``"policy_values"``: seconds as numbers,
-    ``retry_on`` as its types' names, a function as its name, null for unset. Every field
-    always, ``retry_condition_fn`` and ``retry_jitter_factor`` too: a script reads one shape.
+    ``retry_on`` as its names are written (``retry_on_written``), a function as its name,
+    null for unset. Every field always, ``retry_condition_fn`` and ``retry_jitter_factor``
+    too: a script reads one shape.
     ``max_retries`` is null when unset: the budget then is ``max_attempts`` - 1."""
     values: dict[str, Any] = {
         "max_retries": policy.max_retries,
         "retry_delay": delay_value(policy.retry_delay),
-        "retry_on": None if policy.retry_on is None else [t.__name__ for t in policy.retry_on],
+        "retry_on": None if policy.retry_on is None else policy.retry_on_written(),
         "retry_predicate": _name(policy.retry_predicate),
         "retry_jitter": policy.retry_jitter,
         "retry_deadline": policy.retry_deadline,

@@ -158,6 +158,9 @@ class LoadError:
     message: str
     in_part: bool = False
     unused: bool = False
+    #: A value at fault in this flow's task table of ``overrides.toml``: it stops that
+    #: flow's runs only, the rest of the file in use (``SettingsState.scoped``).
+    stops_flow: str | None = None
 
     def __str__(self) -> str:
         where = display_path(self.path)
@@ -168,7 +171,8 @@ class LoadError:
         return f"{where}: {self.message}"
 
     def to_json(self) -> list[object]:
-        return [str(self.path), self.line, self.column, self.message, self.in_part, self.unused]
+        where = [str(self.path), self.line, self.column, self.message]
+        return [*where, self.in_part, self.unused, self.stops_flow]
 
     @classmethod
     def from_json(cls, data: list[object]) -> LoadError:
@@ -180,4 +184,5 @@ class LoadError:
             str(message),
             in_part=bool(rest and rest[0]),
             unused=bool(rest[1:] and rest[1]),
+            stops_flow=str(rest[2]) if rest[2:] and rest[2] is not None else None,
         )

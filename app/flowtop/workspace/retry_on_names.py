@@ -45,9 +45,9 @@ def resolve_exception(
         script = workspace_script(module_name, root)
         if script is not None:
             raise SettingsError(
-                f"{where}: {name!r} would run {script.name}, a file of the workspace, to look "
-                f"it up; flowtop only imports installed packages for retry_on: import "
-                f"{attr} in the flow's module and write {attr!r}",
+                f"{where}: {name!r} would run {_in_workspace(script, root)}, a file of the "
+                "workspace, to look it up; flowtop only imports installed packages for "
+                f"retry_on: import {attr} in the flow's module and write {attr!r}",
                 table,
                 "retry_on",
             )
@@ -78,6 +78,15 @@ def resolve_exception(
     if why_not is not None:
         raise SettingsError(f"{where}: {why_not}", table, "retry_on")
     return found
+
+
+def _in_workspace(script: Path, root: Path | None) -> str:
+    """``script`` as the workspace names it, ``pkg/__init__.py``: its name alone did not
+    say which ``__init__.py`` a dotted name would run."""
+    try:
+        return script.relative_to(root.resolve()).as_posix() if root is not None else script.name
+    except (ValueError, OSError):
+        return script.name
 
 
 def _attribute_of_a_class(

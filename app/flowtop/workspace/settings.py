@@ -200,7 +200,13 @@ def _count(
 
 
 def _names(table: tuple[str, ...], value: Any) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
+    items = value
+    if isinstance(value, str):  # a list, as SPEC has it: one name alone was taken unsaid
+        error = _bad(table, "retry_on", 'a list of exception names like ["ConnectionError"]', value)
+        written = json.dumps(value.strip(), ensure_ascii=False)  # a TOML string as well
+        raise SettingsError(
+            f"{error}; write retry_on = [{written}], with brackets", table, "retry_on"
+        )
     if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise _bad(table, "retry_on", 'a list of exception names like ["ConnectionError"]', value)
     # Names only: each is looked up (``retry_on_names.resolve_exception``) once the flows are loaded
@@ -557,8 +563,11 @@ def apply_layers(
             continue
         if "retry_on" in values:
             table = ("flows", task[0], "tasks", task[1])
-            classes = resolve(values.pop("retry_on"), table)
+            names = values.pop("retry_on")
+            classes = resolve(names, table)
             if classes is not None:  # a class named twice counts once ("builtins.ValueError")
+                written = dict(zip(reversed(classes), reversed(names), strict=True))
                 values["retry_on"] = tuple(dict.fromkeys(classes))
+                values["retry_on_names"] = tuple(written[c] for c in values["retry_on"])
         policy = policy.with_values(layer, **values)
     return policy

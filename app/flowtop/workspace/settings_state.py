@@ -174,7 +174,7 @@ def _in_part(
         if (table[1], table[3]) in without:  # (never: that table is gone)
             return None
         without.append((table[1], table[3]))
-        scoped.append((table[1], error.error))
+        scoped.append((table[1], replace(error.error, stops_flow=table[1])))
         try:
             file = parse_settings(path, text, allow_defaults=False, without=tuple(without))
         except SettingsFileError as exc:

@@ -44,8 +44,8 @@ def retry_on_as_written(
     else:
         return None
     in_force, _ = policy.layers.get("retry_on", ("", layer))
-    # the names as written, each class's own name the one in force (`flowtop list`'s)
-    if not names or ", ".join(n.rpartition(".")[2] for n in names) != in_force:
+    # the names as written, the ones in force (`flowtop list` shows them as written)
+    if not names or ", ".join(dict.fromkeys(names)) != in_force:
         return None
     return ", ".join(names)
 
@@ -66,8 +66,9 @@ def _toml_table(workspace: WorkspaceView, flow: str, task: str) -> Mapping[str, 
 
 
 def _names(value: Any) -> list[str] | None:
-    """A file's ``retry_on`` value as names (one name alone, or a list of them)."""
-    names = [value] if isinstance(value, str) else value
+    """A file's ``retry_on`` value as names: a list of them (one name alone, not in a
+    list, is refused by the settings file, which then does not apply)."""
+    names = value
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         return None
     return [name.strip() for name in names]

@@ -60,8 +60,9 @@ def unapplied_retry_on(
 
 def _written(value: Any) -> str | None:
     """A ``retry_on`` value of the file as the editor's field writes names; None for none,
-    or for a value that is not names (the file is refused then, and says so)."""
-    names = [value] if isinstance(value, str) else value
+    or for a value that is not a list of names (the file is refused then, and says so:
+    ``retry_on = "X"`` too, ``write retry_on = ["X"], with brackets``)."""
+    names = value
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         return None
     return ", ".join(name.strip() for name in names)

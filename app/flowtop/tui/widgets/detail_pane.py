@@ -8,7 +8,6 @@ never markup, so ``[bold]oops[/`` in an exception is shown as written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,12 +39,12 @@ from flowtop.looks import (
     run_error_text,
 )
 from flowtop.printable import as_left_on_screen, printable
+from flowtop.tui.file_rows import file_advice
+from flowtop.tui.file_rows import file_problem as file_problem
 from flowtop.tui.model import AttemptView, TaskRow, store_full_waits
-from flowtop.tui.unread_settings import Unreadable
 from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
-from flowtop.workspace.load_error import LoadError
 from flowtop.workspace.store_room import StoreRoom
 
 #: Characters of one line of a running attempt's output shown (a finished attempt's
@@ -113,43 +112,6 @@ def reused_from(message: str) -> str:
     if message.startswith("cached result of "):
         return message.rpartition(", ")[0] or message
     return "from the source run"
-
-
-def in_part(error: object) -> bool:
-    """A settings file that loaded, a part of which names nothing that exists (``LoadError``)."""
-    return isinstance(error, LoadError) and error.in_part
-
-
-def stops_runs(error: object) -> bool:
-    """A settings file in use but for a table that stops its flow's runs until it is fixed
-    (``LoadError``: ``in_part``, not ``unused``): a task ``flowtop.toml`` names that the
-    flow lacks (likely a typo), or a ``retry_on`` name that does not resolve."""
-    return isinstance(error, LoadError) and error.in_part and not error.unused
-
-
-def file_problem(error: object) -> str:
-    """What is wrong with a file the flows list shows with ✗ (``error``: its ``LoadError``,
-    or ``Unreadable``). A table that stops runs says so: "part of it is not in use" read
-    as harmless, while every run of its flow refused to start."""
-    if isinstance(error, Unreadable):
-        return "cannot be read"
-    if stops_runs(error):
-        return "stops its flow's runs: part of it is not in use"
-    return "part of it is not in use" if in_part(error) else "failed to load"
-
-
-#: A flow file refused for a flow name a file before it keeps (``name_owners.already_defined``).
-_KEPT_BY = re.compile(r"flow .+ is already defined in (.+)")
-
-
-def kept_by(error: object) -> str | None:
-    """The file that keeps a flow name the file ``error`` is for defines too: that file
-    imported fine, and is refused for the name alone ("fix the file" sent the user to
-    look for an error in it)."""
-    if not isinstance(error, LoadError) or error.in_part:
-        return None
-    found = _KEPT_BY.fullmatch(error.message)
-    return found.group(1) if found else None
 
 
 class Body:
@@ -548,42 +510,7 @@ class DetailPane(KeyScroll):
         )
         self._set_title(title)
         body = Text(printable("" if error is None else str(error)))
-        if isinstance(error, Unreadable):
-            after = ""  # its line says whose it is and what to ask: nothing to fix in it
-        elif stops_runs(error):
-            after = (
-                "The rest of the file is in use. Runs of the flow this entry is for do not "
-                "start until it is fixed, as with any settings error (a task the flow lacks "
-                "is likely a typo): write the name as the code has it, or delete the entry, "
-                "and save."
-            )
-        elif in_part(error):
-            after = (
-                "The rest of the file is in use. A flow, task or exception renamed in code "
-                "leaves its old name here: write the new one, or delete the entry, and save."
-            )
-        elif (owner := kept_by(error)) is not None:
-            after = (
-                f"Rename the flow in this file or in {owner}: a flow name is one file's (the "
-                "first, as `ls -v` lists them, that loads). This file loads again on its own "
-                f"when {owner} changes, is renamed or is deleted."
-            )
-        elif where.endswith(".toml"):
-            after = (
-                "Fix the file and save it: it reloads on its own. The last good settings "
-                "stay in use (the defaults, if it never loaded)."
-            )
-        elif not flows_listed:
-            after = (
-                "Fix the file and save it: it reloads on its own, and the flows it defines "
-                "are listed then (it has not loaded yet, so none of them is)."
-            )
-        else:
-            after = (
-                "Fix the file and save it: it reloads on its own. Its flows stay listed as "
-                "they last loaded, with their runs and settings; a run imports the file as "
-                "it is now, so it fails to start until the file is fixed."
-            )
+        after = file_advice(where, error, flows_listed=flows_listed)
         if after:
             body.append(f"\n\n{after}", style="dim")
         self.body.update(body)

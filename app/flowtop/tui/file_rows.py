@@ -1,0 +1,137 @@
+"""What the monitor says of a file the flows list shows with ``✗``: a flow file that
+failed to load, or a settings file with an error, in its header, its pane, and when `r`
+is pressed on it.
+
+A value at fault in one flow's task table of ``.flowtop/overrides.toml``
+(``LoadError.stops_flow``) stops that flow's runs only; the rest of the file is in use,
+and the other flows run with it. Its row read ``✗ failed to load``, its pane "the last
+good settings stay in use", and `r` on it "holds settings, not a flow": it now says
+whose runs it stops, and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from flowtop.formats import few_names
+from flowtop.tui.unread_settings import Unreadable
+from flowtop.workspace.load_error import LoadError
+
+
+def in_part(error: object) -> bool:
+    """A settings file that loaded, a part of which names nothing that exists (``LoadError``)."""
+    return isinstance(error, LoadError) and error.in_part
+
+
+def stops_runs(error: object) -> bool:
+    """A settings file in use but for a table that stops its flow's runs until it is fixed
+    (``LoadError``: ``in_part``, not ``unused``): a task ``flowtop.toml`` names that the
+    flow lacks (likely a typo), or a ``retry_on`` name that does not resolve."""
+    return isinstance(error, LoadError) and error.in_part and not error.unused
+
+
+def table_at_fault(error: object) -> str | None:
+    """The flow whose runs a value at fault in its table of ``overrides.toml`` stops
+    (the rest of the file in use); None for any other error, or for a table of a flow
+    that does not exist, which stops no run."""
+    if isinstance(error, LoadError) and error.stops_flow is not None and not error.unused:
+        return error.stops_flow
+    return None
+
+
+def file_problem(error: object) -> str:
+    """What is wrong with a file the flows list shows with ✗ (``error``: its ``LoadError``,
+    or ``Unreadable``). A table that stops runs says so: "part of it is not in use" read
+    as harmless, while every run of its flow refused to start."""
+    if isinstance(error, Unreadable):
+        return "cannot be read"
+    if (flow := table_at_fault(error)) is not None:
+        return f"stops {flow}'s runs: a value at fault in its table"
+    if stops_runs(error):
+        return "stops its flow's runs: part of it is not in use"
+    if isinstance(error, LoadError) and error.stops_flow is not None:
+        return "part of it is not in use"  # a bad table of a flow that does not exist
+    return "part of it is not in use" if in_part(error) else "failed to load"
+
+
+#: A flow file refused for a flow name a file before it keeps (``name_owners.already_defined``).
+_KEPT_BY = re.compile(r"flow .+ is already defined in (.+)")
+
+
+def kept_by(error: object) -> str | None:
+    """The file that keeps a flow name the file ``error`` is for defines too: that file
+    imported fine, and is refused for the name alone ("fix the file" sent the user to
+    look for an error in it)."""
+    if not isinstance(error, LoadError) or error.in_part:
+        return None
+    found = _KEPT_BY.fullmatch(error.message)
+    return found.group(1) if found else None
+
+
+def file_advice(where: str, error: object, *, flows_listed: bool) -> str:
+    """What the pane of a file with ``error`` says under it: what is in use meanwhile,
+    and what to do ("" for a file this user may not read: its line says whose it is)."""
+    if isinstance(error, Unreadable):
+        return ""  # its line says whose it is and what to ask: nothing to fix in it
+    if (flow := table_at_fault(error)) is not None:
+        return (
+            f"The rest of the file is in use, and the other flows run with it. Runs of "
+            f"{flow} do not start until this table is fixed: correct the value and save, "
+            f"or select {flow}'s task and use Clear override in its retry editor."
+        )
+    if stops_runs(error):
+        return (
+            "The rest of the file is in use. Runs of the flow this entry is for do not "
+            "start until it is fixed, as with any settings error (a task the flow lacks "
+            "is likely a typo): write the name as the code has it, or delete the entry, "
+            "and save."
+        )
+    if in_part(error) or (isinstance(error, LoadError) and error.stops_flow is not None):
+        return (
+            "The rest of the file is in use. A flow, task or exception renamed in code "
+            "leaves its old name here: write the new one, or delete the entry, and save."
+        )
+    if (owner := kept_by(error)) is not None:
+        return (
+            f"Rename the flow in this file or in {owner}: a flow name is one file's (the "
+            "first, as `ls -v` lists them, that loads). This file loads again on its own "
+            f"when {owner} changes, is renamed or is deleted."
+        )
+    if where.endswith(".toml"):
+        return (
+            "Fix the file and save it: it reloads on its own. The last good settings "
+            "stay in use (the defaults, if it never loaded)."
+        )
+    if not flows_listed:
+        return (
+            "Fix the file and save it: it reloads on its own, and the flows it defines "
+            "are listed then (it has not loaded yet, so none of them is)."
+        )
+    return (
+        "Fix the file and save it: it reloads on its own. Its flows stay listed as "
+        "they last loaded, with their runs and settings; a run imports the file as "
+        "it is now, so it fails to start until the file is fixed."
+    )
+
+
+def not_a_flow_said(name: str, errors: Sequence[LoadError], doing: str) -> str:
+    """`r` (or `e`) on a file's row, ``name``: a settings file holds no flow, and one
+    whose tables stop flows' runs (``errors``: the file's) says whose and why (it said
+    only "holds settings, not a flow", while that flow's `r` refused to start); a flow
+    file that failed to load has no flow yet. ``doing``: what to do instead."""
+    if not name.endswith(".toml"):
+        return (
+            f"{name} failed to load, so it has no flow yet: fix it and save (its error is "
+            "shown here)"
+        )
+    said = f"{name} holds settings, not a flow: {doing}"
+    at_fault = [e for e in errors if table_at_fault(e) is not None]
+    if at_fault:
+        names = list(dict.fromkeys(str(e.stops_flow) for e in at_fault))
+        one = len(names) == 1
+        said += (
+            f". {few_names(names, 'flows')} {'does' if one else 'do'} not run until "
+            f"{'its table is' if one else 'their tables are'} fixed: {at_fault[0]}"
+        )
+    return said
