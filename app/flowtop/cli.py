@@ -159,12 +159,7 @@ class StoreOnce(argparse._StoreAction):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        given = namespace.__dict__.setdefault(_GIVEN, {})
-        if option_string is not None and self.dest in given:
-            said = f"{given[self.dest]!r} and {values!r}"
-            raise argparse.ArgumentError(self, f"given more than once ({said}): give it once")
-        if option_string is not None:
-            given[self.dest] = values
+        refuse_twice(self, namespace, option_string, values, shown=True)
         super().__call__(parser, namespace, values, option_string)
 
 
@@ -180,11 +175,27 @@ class StoreTrueOnce(argparse._StoreTrueAction):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        given = namespace.__dict__.setdefault(_GIVEN, {})
-        if self.dest in given:
-            raise argparse.ArgumentError(self, "given more than once: give it once")
-        given[self.dest] = True
+        refuse_twice(self, namespace, option_string, True, shown=False)
         super().__call__(parser, namespace, values, option_string)
+
+
+def refuse_twice(
+    action: argparse.Action,
+    namespace: argparse.Namespace,
+    option_string: str | None,
+    value: object,
+    *,
+    shown: bool,
+) -> None:
+    """The usage error of an option or flag given a second time (``shown``: naming both
+    values, as an option's are); else note ``value`` given, on ``namespace``."""
+    given = namespace.__dict__.setdefault(_GIVEN, {})
+    if option_string is None:  # a positional: never "given twice"
+        return
+    if action.dest in given:
+        both = f" ({given[action.dest]!r} and {value!r})" if shown else ""
+        raise argparse.ArgumentError(action, f"given more than once{both}: give it once")
+    given[action.dest] = value
 
 
 #: Where ``StoreOnce`` keeps the options given so far, on the namespace parsed into.
