@@ -117,7 +117,7 @@ def test_history_says_when_limit_left_runs_out(
         assert history_command.main(args) == 0
         return capsys.readouterr().out
 
-    assert "(newest 2 of 5 runs; --limit N shows more)" in listed("limit=2")
+    assert "(newest 2 of 5 runs; --limit N shows more, 0 all)" in listed("limit=2")
     assert "(newest 2 of 3 runs" in listed("limit=2", "flow=etl")
     assert "newest" not in listed("limit=5")  # all of them: nothing left out
 

@@ -173,7 +173,7 @@ def main(args: argparse.Namespace) -> int:
             _print_table(runs, out, starting, unknown)
         total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
         if total > len(runs) and not args.json:  # after the table, where the eye ends up
-            print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
+            print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more, 0 all)", file=out)
         elif total > len(runs):  # a script reading the lines is not left to think them all
             say(f"newest {len(runs)} of {total:,} runs listed; --limit N lists more, 0 all")
         return 0

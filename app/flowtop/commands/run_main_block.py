@@ -88,7 +88,12 @@ def say_running(
     """Say which flows run when the block chose them (``others_left``: the file holds
     more) or gave them arguments, and which arguments it gives that the runs do not get
     (an expression: the parameter's default stands in). A flow the block only draws is
-    not said to run: its refusal follows (``main_block_args.bind_main_call``)."""
+    not said to run: its refusal follows (``main_block_args.bind_main_call``). Nothing is
+    said when the block calls one with arguments it cannot take (``MainCall.problem``):
+    that refusal, said next, stops every run (a ``.deploy(parameters=...)`` was said to
+    run once first)."""
+    if any(name in calls and calls[name].problem for name in names):
+        return
     drawn = [name for name in names if name in calls and calls[name].how in DRAWN]
     running = [name for name in names if name not in drawn]  # (the drawn: refused after)
     shown = {name: as_called(name, calls[name], given) for name in running if name in calls}

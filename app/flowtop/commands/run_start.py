@@ -262,7 +262,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     workspace.reservation = reservation
     try:
         with import_deadline(workspace, reservation), printable_output():
-            workspace.load_flows()
+            workspace.load_flows(flow=args.flow)
         if reservation is not None:  # one queued since the last look: ended the same way
             reservation.end_if_cancelled()
     except BaseException as exc:  # a signal (``Stopped``) as much as a bug

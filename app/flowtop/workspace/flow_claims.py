@@ -131,7 +131,8 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     ]
     foreign = _held_elsewhere([flow for _, flow in bound], path, root) if bound else set()
     calls = main_block_calls(tree, methods=True)
-    for method in method_flows(path, module, calls):  # ``Cls.meth``: ``method_flows``
+    kept = [flow.name for _, flow in bound if id(flow) not in foreign or flow.source]
+    for method in method_flows(path, module, calls, kept):  # ``Cls.meth``: ``method_flows``
         bound.append((method.place, method.flow))
         if method.line is not None:
             lines[method.place] = method.line
@@ -145,6 +146,8 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
             at = f"{first_var} at line {lines.get(first_var, '?')} and {var}"
             spelt = "" if first.name == flow.name else f", {two_spellings(first.name, flow.name)}"
             why = f"two flows named {flow.name!r} ({at}){spelt}"
+            if "." in var or "." in first_var:  # (a method's ``name=``: ``unclashed``)
+                why += "; give one another name, @flow(name=...)"
             raise LoadFailed(LoadError(path, lines.get(var), None, why))
         found[same] = (var, flow)
     for var, flow in found.values():

@@ -11,18 +11,28 @@ block makes it, ``Cls(<literals>).meth(...)`` (``Pipeline("sales").run(3)``, or
 ``p = Pipeline("sales")`` then ``p.run(3)``), when the file is loaded; one the block does
 not make so is not listed, said as a note (``method_flow_source.left_out``), and a file
 left with no flow says which method needs what (``no_instance``).
+
+Such a flow is listed under its name, Prefect's (its function's: ``run``); one whose
+default name another flow of the file has too (``Sales.run`` and ``Marketing.run``, each
+a ``run``, which Prefect tells apart only by entrypoint) is listed under its place,
+``Cls.meth``, rather than refusing the file (``unclashed``).
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import types
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..engine.binding import unwrapped
+from ..engine.dynamic import flow_name
 from ..engine.flow import Flow
+from ..engine.option_checks import same_name
 from .entry_flows import BlockCall
 from .flow_source import LoadFailed
 from .load_error import LoadError
@@ -41,12 +51,48 @@ class MethodFlow:
 
 
 def method_flows(
-    path: Path, module: types.ModuleType, calls: Mapping[str, BlockCall]
+    path: Path,
+    module: types.ModuleType,
+    calls: Mapping[str, BlockCall],
+    others: Iterable[str] = (),
 ) -> list[MethodFlow]:
     """The flows of the classes ``module`` defines that can be run: a classmethod's, a
     staticmethod's, and an instance method's whose instance ``calls`` (the ``__main__``
     block's) makes from literals. An instance whose ``__init__`` raises refuses the file,
-    at the block's line, as ``python FILE`` fails there."""
+    at the block's line, as ``python FILE`` fails there. ``others``: the names of the
+    file's module-level flows (``unclashed``)."""
+    return unclashed(_method_flows(path, module, calls), others)
+
+
+def unclashed(found: list[MethodFlow], others: Iterable[str]) -> list[MethodFlow]:
+    """``found``, each flow whose name is its function's default (``run``) and is the
+    name of another flow of the file (of ``found`` or ``others``) renamed to its place,
+    ``Cls.meth``: two classes' ``run`` flows are two flows, as Prefect's entrypoints
+    ``file.py:Sales.run`` and ``file.py:Marketing.run`` are. A name given (``@flow(name=
+    "x")``) is kept: two such stay a clash, which ``find_flows`` refuses."""
+    count = Counter(same_name(name) for name in others)
+    count.update(same_name(method.flow.name) for method in found)
+    renamed: list[MethodFlow] = []
+    for method in found:
+        flow = method.flow
+        if count[same_name(flow.name)] > 1 and _named_by_default(flow):
+            flow = copy.copy(flow)  # (a staticmethod's is the class's own flow)
+            flow.name = method.place
+            method = MethodFlow(method.place, flow, method.line)
+        renamed.append(method)
+    return renamed
+
+
+def _named_by_default(flow: Flow) -> bool:
+    """Whether ``flow``'s name is its function's (no ``name=`` other than that)."""
+    fn: Any = unwrapped(getattr(flow, "fn", None))
+    fn = getattr(fn, "__func__", fn)  # (a bound method's function)
+    return fn is not None and flow.name == flow_name(fn, None)
+
+
+def _method_flows(
+    path: Path, module: types.ModuleType, calls: Mapping[str, BlockCall]
+) -> list[MethodFlow]:
     found: list[MethodFlow] = []
     for var, cls, attr, flow in _class_flows(module):
         place = f"{var}.{attr}"

@@ -196,18 +196,18 @@ class Workspace:
             finally:
                 self._loader.only_flow = None
 
-    def load_flows(self) -> WorkspaceChanged:
-        """Load every flow file under the settings as last read (``read_settings``): a
-        run process reads them first, for its import deadline, and not twice."""
+    def load_flows(self, flow: str | None = None) -> WorkspaceChanged:
+        """Load every flow file under the settings as last read (``read_settings``, first for
+        the import deadline): a run's process, ``flow``'s, whom another's bad table stops not."""
         with self._lock:
-            return self._load_flows(False, [])
+            return self._load_flows(False, [], flow)
 
     def _load_flows(
-        self, settings_changed: bool, settings_errors: list[LoadError]
+        self, settings_changed: bool, settings_errors: list[LoadError], flow: str | None = None
     ) -> WorkspaceChanged:
         self._loader.prefect_compat = self.settings.prefect_compat
         outcome = self._loader.load_all()
-        name_errors = self._check_names()
+        name_errors = self._check_names(flow)
         self._forget_tasks()
         return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
 
@@ -313,7 +313,7 @@ class Workspace:
         self._shapes = None
         return self._settings.reread(self._settings_paths())
 
-    def _check_names(self) -> list[LoadError]:
+    def _check_names(self, runs: str | None = None) -> list[LoadError]:
         """Report task tables naming a task, flow or ``retry_on`` exception that does not exist
         (after every reload: they depend on the flows); the rest of the file applies. A table of
         a flow the code lacks stops no run (``unused``), nor one of overrides.toml for a task it
@@ -334,9 +334,10 @@ class Workspace:
                     errors.append(LoadError(path, line, None, problem, in_part=True, unused=unused))
         self._settings.name_errors = errors
         loader = self._loader
+        only = loader.only_flow or runs  # (a run of one flow: another's bad table stops it not)
         self._settings.check_tables(  # a bad table in overrides.toml: whose runs it stops
-            loader.flows,
-            part=loader.only is not None or loader.only_flow is not None,
+            loader.flows if only is None else [name for name in loader.flows if name == only],
+            part=loader.only is not None or only is not None,
             elsewhere=lambda flow: (
                 bool(loader.errors or loader.unread) or flow in loader.flows_not_imported()
             ),
