@@ -166,7 +166,7 @@ async def test_at_80_columns_the_subflows_of_a_run_wrap_and_are_all_named(
             [RunStarted("c1", "export-day", 11, (), (), (), ts=1.1, parent_run="p1")]
         )
         app.buffer.append_batch([RunFinished("p1", "nightly", 13, S.COMPLETED, {}, 0.5, 1.5)])
-        whole = "No task of its own; its subflows ran as runs of their own: export-day #11"
+        whole = "No task of its own; its subflows ran as runs of their own: ▶ export-day #11"
         await wait_for(pilot, lambda: said_in_table(app) == whole, f"{whole!r} (whole)")
         assert len(table_lines(app)) >= 2  # it takes the lines it needs
 

@@ -293,13 +293,13 @@ async def test_a_run_whose_work_went_to_subflows_says_so_and_its_end_is_shown(
         app.buffer.append_batch([RunStarted("c1", "child", 4, (), (), (), ts=1.1, parent_run="p1")])
         await wait_for(
             pilot,
-            lambda: "its subflows run as runs of their own: child #4" in screen_text(app),
+            lambda: "its subflows run as runs of their own: ▶ child #4" in screen_text(app),
             "the subflow named",
         )
         app.buffer.append_batch([RunFinished("p1", "parent", 1, S.COMPLETED, {}, 0.5, 1.5)])
         await wait_for(
             pilot,
-            lambda: "its subflows ran as runs of their own: child #4" in screen_text(app),
+            lambda: "its subflows ran as runs of their own: ▶ child #4" in screen_text(app),
             "the line to follow the run's end",
         )
 

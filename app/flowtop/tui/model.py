@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from flowtop.engine.events import (
     RETRIED_NOW,
+    REUSED_FROM_SOURCE,
     ErrorInfo,
     RunFinished,
     RunStarted,
@@ -193,6 +194,10 @@ class RunModel:
         self.parent_label = ""
         #: The subflows it called, as runs of their own: ``child #1``, in call order.
         self.subflows: list[str] = []
+        #: Their runs, in the same order: their states, said beside their labels.
+        self.children: list[RunModel] = []
+        #: The number of the run it reruns (``rerun_of``), once known: ``rerun of #3``.
+        self.rerun_number: int | None = None
         self.started = None if started is None else self.local(started)
         self.finished: float | None = None
         self.duration: float | None = None
@@ -506,13 +511,15 @@ class RunModel:
         if state is S.COMPLETED and ev.reused:
             row.reused = True
             self.reused += 1
+            if ev.message == REUSED_FROM_SOURCE and self.rerun_number:  # named, as history does
+                row.message = f"reused from run #{self.rerun_number}"
             row.add_attempt(
                 AttemptView(
                     ev.attempt,
                     ev.ts,
                     state=S.COMPLETED,
                     result=ev.result,
-                    message=ev.message,
+                    message=row.message,
                     reused=True,
                 )
             )

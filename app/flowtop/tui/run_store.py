@@ -51,6 +51,9 @@ class RunStore:
         self.runs: dict[str, RunModel] = {}
         self.latest: dict[str, str] = {}  # flow name -> id of the run it shows (newest, or w's)
         self.evicted: list[str] = []
+        #: Every run's number by id, as its start is read: a rerun names its source's
+        #: (``rerun of #3``), a run evicted long since.
+        self.numbers: dict[str, int] = {}
         #: Subflow runs read before the run that called them (the store gives them in any
         #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
         self.early_children: dict[str, list[RunModel]] = {}
@@ -294,6 +297,8 @@ class RunStore:
             try:
                 if isinstance(event, RunStarted):
                     model = self._model_of(event)
+                    self.numbers[run_id] = event.run
+                    model.rerun_number = self.numbers.get(event.rerun_of or "")
                     if not model.workers:
                         model.workers = self.workers()
                     parent = runs.get(event.parent_run or "")  # live: it waits for its child
@@ -543,8 +548,11 @@ def _link(parent: RunModel, child: RunModel) -> None:
     """``child`` is a subflow's run that ``parent`` called: each names the other."""
     child.parent_label = f"{parent.flow} #{parent.number}"  # as `history` and `watch` say it
     label = f"{child.flow} #{child.number}"
-    if label not in parent.subflows:
+    if label in parent.subflows:  # the same run read anew: its newer model
+        parent.children[parent.subflows.index(label)] = child
+    else:
         parent.subflows.append(label)
+        parent.children.append(child)
 
 
 def _number(run: RunModel) -> int:

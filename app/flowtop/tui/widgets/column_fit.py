@@ -106,7 +106,8 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WI
     room = width - fixed  # TASK, POLICY, LAST ERROR and the gaps between them
     task, policy = shares(room, content)
     error = room - task - GAP - (policy + GAP if policy else 0)
-    if error >= ERROR_MIN:
+    cut = not policy and task < max(TASK_MIN, min(content.task, TASK_CAP))
+    if error >= ERROR_MIN and not cut:  # (the error goes before a name is cut: rv408 §10)
         return Columns(task, policy, error, try_width, time_width)
     if policy and not content.error:  # no error to show: POLICY takes LAST ERROR's room
         return Columns(task, room - task - GAP, 0, try_width, time_width)
@@ -124,9 +125,10 @@ def narrow_columns(width: int, try_width: int, content: Content) -> Columns:
     detail pane says them all). Where none fits, TASK keeps 6 cells, the state the rest."""
     wanted = max(TASK_MIN, min(content.task, TASK_CAP))
     for need, layouts in (
-        (min(wanted, TASK_KEEP), NARROWING[:3]),
-        (min(wanted, TASK_FLOOR), NARROWING[:4]),
-        (TASK_MIN, NARROWING),
+        (wanted, NARROWING[:2]),  # STATE shortens before a name is cut (rv408 §10)
+        (min(wanted, TASK_KEEP), NARROWING[1:3]),
+        (min(wanted, TASK_FLOOR), NARROWING[1:4]),
+        (TASK_MIN, NARROWING[1:]),
     ):
         for state, time, with_try in layouts:
             tries = try_width if with_try else 0

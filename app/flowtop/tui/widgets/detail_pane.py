@@ -69,6 +69,11 @@ def _message(text: str) -> str:
     return "\n".join(head_and_tail_of_line(line) for line in _block(text).split("\n"))
 
 
+#: The cells of a task's name the title keeps before what follows its state is cut
+#: (``title_text``), as the task table keeps a name of up to ``column_fit.TASK_KEEP``.
+NAME_KEEP = 20
+
+
 def title_text(
     row: TaskRow | None,
     now: float,
@@ -88,6 +93,7 @@ def title_text(
     _, _, look = row.look()
     text = Text("  ")
     text.append(row.state_text(now, all_busy=all_busy), style=styles[look])
+    stated = len(text)  # what follows the state gives way before the name (rv408 §10)
     tries = row.attempt_text()  # "" for a result reused from the cache: no attempt made it
     if row.reused and not tries:
         text.append(f"  {reused_from(row.message)}")
@@ -99,6 +105,14 @@ def title_text(
         due = f"  (due {moment(row.retry_due, now)})"
         if not width or cell_len(row.key) + text.cell_len + cell_len(due) <= width:
             text.append(due, style="dim")
+    kept = min(cell_len(row.key), NAME_KEEP)  # (a longer name gives way past it)
+    if width and kept + text.cell_len > width and len(text) > stated:
+        # `ex…ct  ⟳ Retry in 0.4s  attemp…`: the attempt is cut first, the name whole
+        after, text = text[stated:], text[:stated]
+        room = width - kept - text.cell_len
+        if room > len("  at…"):
+            after.truncate(room, overflow="ellipsis")
+            text.append_text(after)
     key = cut_name(row.key, max(MIN_NAME, width - text.cell_len)) if width else row.key
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(key, style="bold")
@@ -111,6 +125,8 @@ def reused_from(message: str) -> str:
     source run."""
     if message.startswith("cached result of "):
         return message.rpartition(", ")[0] or message
+    if message.startswith("reused from run #"):  # a rerun's source, named (``RunModel``)
+        return message.removeprefix("reused ")
     return "from the source run"
 
 

@@ -41,7 +41,7 @@ def no_rows_text(run: RunModel) -> str:
     live = run.run_id is None or run.is_live
     if run.subflows:
         ran = "run" if live else "ran"
-        labels = ", ".join(run_label(label) for label in run.subflows)
+        labels = ", ".join(run_label(label) for label in subflow_labels(run))
         return f"No task of its own; its subflows {ran} as runs of their own: {labels}"
     if live:
         if run.body_due is not None and run.retried is not None:
@@ -54,6 +54,33 @@ def no_rows_text(run: RunModel) -> str:
             )
         return "No tasks yet: they appear as the flow reaches them"
     return _ended_text(run)
+
+
+def subflow_labels(run: RunModel) -> list[str]:
+    """``run``'s subflow runs, each with its state's symbol (``✗ region-sub #3``), those
+    that did not complete first: the list said only labels, cut after its fourth line,
+    and the one that failed of 30 was not on screen (rv408 §4). A label read without its
+    run (none: a test's) is said alone, in its place."""
+    said = [
+        (f"{child.look[0]} {label}", _failed(child))
+        for label, child in zip(run.subflows, run.children, strict=False)
+    ]
+    said += [(label, False) for label in run.subflows[len(said) :]]
+    return [label for label, failed in sorted(said, key=lambda each: not each[1])]
+
+
+def failed_subflows(run: RunModel) -> int:
+    """How many of ``run``'s subflow runs did not complete."""
+    return sum(_failed(child) for child in run.children)
+
+
+def _failed(child: RunModel) -> bool:
+    """Whether ``child`` ended without completing (failed, crashed, cancelled)."""
+    return child.process_died or child.state in _UNDONE
+
+
+#: The states of a subflow run said first: it did not complete.
+_UNDONE = (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
 
 
 def _ended_text(run: RunModel) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -17,6 +18,7 @@ from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
+from flowtop.tui.widgets.no_rows import failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
 
 #: What the header says of a flow whose runs were pruned (`flowtop history --prune`),
@@ -137,6 +139,23 @@ def starting_note(run: RunModel) -> Note:
     return Note((starting_words(run), f"{_which(run)} starting…", ""))
 
 
+def subflow_notes(run: RunModel) -> list[Note]:
+    """What a run with tasks of its own says of the subflows it called (a run with none
+    lists them in place of rows): `subflows: ✗ region #2, ✓ region #3`, those that did
+    not complete first, then their counts; and `(1 subflow failed, handled by the flow)`.
+    Only its `prep ✓` was on screen, beside `f Rerun failed` (rv408 §4)."""
+    notes: list[Note] = []
+    if run.order and run.children:
+        labels = ", ".join(subflow_labels(run))
+        symbols = Counter(child.look[0] for child in run.children)
+        counted = "  ".join(f"{symbol} {n}" for symbol, n in symbols.most_common())
+        notes.append(Note((f"subflows: {labels}", f"subflows: {counted}", ""), sep="  "))
+    failed = failed_subflows(run)
+    if run.state is StateType.COMPLETED and failed:
+        notes.append(Note((f"({plural(failed, 'subflow')} failed, handled by the flow)", "")))
+    return notes
+
+
 def _which(run: RunModel) -> str:
     return f"run #{run.number}" if run.number else "a run"
 
@@ -170,6 +189,7 @@ class RunHeader(Static):
         none shown since (``RunStore.pruned_away``)."""
         styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
+        marks = (0, 0)  # where the run's notes are on the line: cut first
         tail = Text()  # what may be cut: a run's note and its flow's error
         run_shown = False  # its number, state and time are on the line: they stay whole
         word_at = (0, 0)  # where the state's word is on the line, and its length
@@ -188,15 +208,18 @@ class RunHeader(Static):
             text.append(f"  run #{run.number}")
             if run.run_name:  # already made printable
                 text.append(f" {run.run_name}", style="italic")
+            noted = len(text)  # where its notes start: `(rerun of #3) (child of daily #8)`
             if run.body_due is not None:
                 text.append(" (flow retry)", style="dim")
             elif run.rerun_of:
-                text.append(" (rerun)", style="dim")
+                source = f" of #{run.rerun_number}" if run.rerun_number else ""
+                text.append(f" (rerun{source})", style="dim")
             if run.parent_run:
                 text.append(
                     f" (child of {run.parent_label})" if run.parent_label else " (child run)",
                     style="dim",
                 )
+            marks = (noted, len(text))
             symbol, word, look = run.look
             waits = run.body_waits(now)
             if waits is not None:  # recorded and cancellable, its body not started yet
@@ -218,6 +241,15 @@ class RunHeader(Static):
         # The flow's name gives way first (the flows list shows it whole): a long one
         # pushed the run's number, state and time off the line. The tail is cut next.
         room = self.size.width - text.cell_len if self.size.width else len(flow or "")
+        if run_shown and room < min(MIN_NAME, len(flow or "")) and marks[1] > marks[0]:
+            # its notes go before its number, state and time: `(child of …)` pushed them off
+            start, end = marks
+            cut = text[start:end]
+            kept = max(0, cut.cell_len - (min(MIN_NAME, len(flow or "")) - room))
+            said = cut_cells(cut.plain, kept) if kept > len(" (…") else ""
+            text = text[:start] + Text(said, style="dim") + text[end:]
+            word_at = (word_at[0] - (end - start) + len(said), word_at[1])
+            room = self.size.width - text.cell_len
         if flow is None:
             text = Text("No flow selected", style="dim").append_text(text)
         elif run_shown and room < min(MIN_NAME, len(flow)):
@@ -236,6 +268,7 @@ class RunHeader(Static):
             handled = handled_failures(run.state, run.counts.get(StateType.FAILED, 0))
             if handled:
                 parts.append(Note((handled, ""), sep="  "))
+            parts += subflow_notes(run)
             if starting is not None:  # the run before it stays shown meanwhile
                 parts.append(starting_note(starting))
         elif run is not None and run.order:
