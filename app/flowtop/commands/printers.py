@@ -378,7 +378,7 @@ class HumanPrinter:
 #: The clauses of a retry decision that said yes (``policy.decide``'s reasons read
 #: ``max_retries is set; retry_deadline 1s would pass``): the line says only why not.
 _RETRY_ALLOWED = re.compile(
-    rf"{MAX_RETRIES_SET}|\w+ is in retry_on|\w+ matches retry_on \(\w+\)|\w+ returned True"
+    rf"{MAX_RETRIES_SET}|[\w.]+ is in retry_on|\w+ matches retry_on \([\w.]+\)|\w+ returned True"
     r"|retry_predicate returned .+ \(true\)|task raised Retry"
 )
 

@@ -40,7 +40,7 @@ from .printers import (
 from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
-from .run_main_block import main_calls_loaded, say_running
+from .run_main_block import drawn_left_out, main_calls_loaded, say_running
 from .run_output import STOP_GRACE, end_runs, json_stdout, let_go
 from .run_record import recorded
 from .run_signals import (
@@ -395,9 +395,9 @@ def checked_names(
     everything = select_names(flows, root, args.flow, args.path, unloaded=had_errors)
     if everything is None:
         return None
-    names = everything
+    names, drawn = everything, list[str]()  # (drawn: said of flows the block only draws)
     if args.flow is None and Path(args.path).is_file():
-        names = run_by_main_block(everything, main_block)
+        names, drawn = drawn_left_out(run_by_main_block(everything, main_block), calls or {})
     if not want_dashboard(args, args.executor or executor):
         return None
     one_flow = {"--rerun-of": args.rerun_of, "--task": args.task, "--run-id": args.run_id}
@@ -415,6 +415,8 @@ def checked_names(
         return None
     # the others left out, the block's arguments: said
     say_running(names, args.path, calls or {}, args.parameters, others_left=names != everything)
+    for line in drawn:  # ``X.visualize()`` beside a call of another flow: that one runs
+        say(line, command="flowtop run")
     return names
 
 

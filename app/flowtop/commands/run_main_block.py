@@ -22,6 +22,7 @@ from ..workspace.main_block_args import (
     called_again_note,
     defaults_notes,
 )
+from .common import shell_word
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -62,6 +63,22 @@ def _asked_for(args: argparse.Namespace, calls: Mapping[str, MainCall]) -> dict[
     if args.flow is None:
         return dict(calls)
     return {name: call for name, call in calls.items() if call.how not in DRAWN}
+
+
+def drawn_left_out(names: list[str], calls: Mapping[str, MainCall]) -> tuple[list[str], list[str]]:
+    """The flows the block calls, but those it only draws (``X.visualize()``) when it
+    calls another (``python FILE`` runs that one: the file was refused, exit 2), and a
+    line for each left out; all of them when it calls none (refused: it runs nothing)."""
+    drawn = [name for name in names if name in calls and calls[name].how in DRAWN]
+    called = [name for name in names if name not in drawn]
+    if not drawn or not called:
+        return names, []
+    return called, [
+        f"{name} is not run: the __main__ block at {calls[name].where} calls "
+        f"{calls[name].written}, which draws its graph in Prefect without running it "
+        f"(--flow {shell_word(name)} runs it)"
+        for name in drawn
+    ]
 
 
 def listed_refusals(

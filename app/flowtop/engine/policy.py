@@ -399,11 +399,11 @@ def decide(
             return Decision(False, StateType.FAILED, error=failure, reason="retry_predicate raised")
         why = f"retry_predicate returned {predicate_answer(answer, eligible)}"
         if eligible and failed and policy.retry_on is not None:
-            eligible, against = retry_on_match(error, policy.retry_on)
+            eligible, against = retry_on_match(error, policy)
             why = why if eligible else against
     elif failed:
         if policy.retry_on is not None:
-            eligible, why = retry_on_match(error, policy.retry_on)
+            eligible, why = retry_on_match(error, policy)
         else:
             eligible = policy.max_retries is not None
             why = MAX_RETRIES_SET if eligible else policy.not_retried()
@@ -528,20 +528,21 @@ def predicate_answer(answer: Any, eligible: bool) -> str:
 MAX_RETRIES_SET = "max_retries is set"
 
 
-def retry_on_match(
-    error: BaseException | None, retry_on: tuple[type[BaseException], ...]
-) -> tuple[bool, str]:
-    """Whether a failure's ``error`` matches ``retry_on``, and the words for it: a
+def retry_on_match(error: BaseException | None, policy: RetryPolicy) -> tuple[bool, str]:
+    """Whether a failure's ``error`` matches ``policy.retry_on``, and the words for it: a
     subclass names the type it matched (``Sub matches retry_on (ConnectionError)``),
-    since ``Sub`` itself is not in the list."""
+    since ``Sub`` itself is not in the list; a listed type reads as its settings file
+    wrote it (``retry_on_written``), as the policy's summary says it."""
     kind = type(error)
+    retry_on = policy.retry_on or ()
     if not retry_on:
         return False, "retry_on is empty (only Retry retries)"
+    written = dict(zip(retry_on, policy.retry_on_written(), strict=True))
     if kind in retry_on:
-        return True, f"{kind.__name__} is in retry_on"
+        return True, f"{written[kind]} is in retry_on"
     for listed in retry_on:
         if isinstance(error, listed):
-            return True, f"{kind.__name__} matches retry_on ({listed.__name__})"
+            return True, f"{kind.__name__} matches retry_on ({written[listed]})"
     return False, f"{kind.__name__} is not in retry_on"
 
 

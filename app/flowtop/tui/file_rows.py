@@ -116,7 +116,7 @@ def file_advice(where: str, error: object, *, flows_listed: bool) -> str:
 
 
 def not_a_flow_said(name: str, errors: Sequence[LoadError], doing: str) -> str:
-    """`r` (or `e`) on a file's row, ``name``: a settings file holds no flow, and one
+    """`r`, `e` (or `h`, `c`) on a file's row, ``name``: a settings file holds no flow, and one
     whose tables stop flows' runs (``errors``: the file's) says whose and why (it said
     only "holds settings, not a flow", while that flow's `r` refused to start); a flow
     file that failed to load has no flow yet. ``doing``: what to do instead."""

@@ -27,6 +27,7 @@ class WorkspaceChanged:
     errors: tuple[LoadError, ...] = ()  # new or changed errors
     settings_changed: bool = False
     settings_kept: bool = False  # a saved settings file was refused: its last good version stays
+    settings_stopped: tuple[str, ...] = ()  # flows whose runs a saved file's bad table stops
     removed: tuple[str, ...] = ()  # flows gone with their file
     helpers: tuple[str, ...] = ()  # helper modules re-imported
     first: bool = False  # the workspace's first load (``first_load``), not a reload
@@ -68,7 +69,9 @@ class WorkspaceChanged:
             parts.append(
                 f"Removed flow{'s' if len(self.removed) > 1 else ''} {few_names(self.removed, 'flows')}"
             )
-        if self.settings_changed:
+        if self.settings_changed and self.settings_stopped:  # runs read the rest of its file
+            parts.append(stopped_said(self.settings_stopped))
+        elif self.settings_changed:
             parts.append(
                 "kept the last good settings" if self.settings_kept else "Reloaded settings"
             )
@@ -118,6 +121,7 @@ class WorkspaceChanged:
             "errors": [e.to_json() for e in self.errors],
             "settings_changed": self.settings_changed,
             "settings_kept": self.settings_kept,
+            "settings_stopped": list(self.settings_stopped),
             "removed": list(self.removed),
             "helpers": list(self.helpers),
         }
@@ -131,6 +135,18 @@ class WorkspaceChanged:
             errors=tuple(LoadError.from_json(e) for e in data["errors"]),
             settings_changed=bool(data["settings_changed"]),
             settings_kept=bool(data["settings_kept"]),
+            settings_stopped=tuple(data.get("settings_stopped", ())),
             removed=tuple(data["removed"]),
             helpers=tuple(data["helpers"]),
         )
+
+
+def stopped_said(flows: tuple[str, ...]) -> str:
+    """The runs a bad table of a saved settings file stops (``settings_stopped``), as `r`
+    on its row says them (``file_rows.not_a_flow_said``)."""
+    one = len(flows) == 1
+    return (
+        f"{few_names(flows, 'flows')} {'does' if one else 'do'} not run until "
+        f"{'its table is' if one else 'their tables are'} fixed; the other flows run with "
+        "the rest of the file"
+    )

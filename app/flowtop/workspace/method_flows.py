@@ -6,8 +6,9 @@ They are not module-level names, so the file "defined no flows" (saying there wa
 ``@flow`` function) and its ``__main__`` block's calls of them were not honoured. Here a
 class's flows are found as ``Cls.meth`` (Prefect's own name for such a flow's place in an
 entrypoint, ``file.py:Cls.meth``): a classmethod's bound to its class, a staticmethod's as
-it is. A flow on an instance method needs the instance: it is made as the ``__main__``
-block makes it, ``Cls(<literals>).meth(...)`` (``Pipeline("sales").run(3)``, or
+it is, either decorator above ``@flow`` or below it (Prefect runs both orders). A flow on
+an instance method needs the instance: it is made as the ``__main__`` block makes it,
+``Cls(<literals>).meth(...)`` (``Pipeline("sales").run(3)``, or
 ``p = Pipeline("sales")`` then ``p.run(3)``), when the file is loaded; one the block does
 not make so is not listed, said as a note (``method_flow_source.left_out``), and a file
 left with no flow says which method needs what (``no_instance``).
@@ -100,6 +101,13 @@ def _method_flows(
         if isinstance(getattr(flow, "fn", None), classmethod | staticmethod):
             found.append(MethodFlow(place, getattr(cls, attr), line))
             continue
+        above = vars(cls)[attr]  # ``@classmethod`` above ``@flow``: bound as Prefect runs it
+        if isinstance(above, classmethod | staticmethod):
+            held: Any = flow  # (a ``@flow`` function: it binds, ``FlowFunction.__get__``)
+            if isinstance(above, classmethod):  # a staticmethod's is the flow as it is
+                held = held.__get__(cls, type(cls))
+            found.append(MethodFlow(place, held, line))
+            continue
         call = calls.get(place)
         receiver = call.receiver if call is not None else None
         given = literal_call(receiver) if receiver is not None else None
@@ -126,6 +134,8 @@ def _class_flows(module: types.ModuleType) -> Iterator[tuple[str, type, str, Flo
         if cls.__qualname__ != var:  # (an alias, or a class made elsewhere: its own name)
             continue
         for attr, value in list(vars(cls).items()):
+            if isinstance(value, classmethod | staticmethod):  # written above ``@flow``
+                value = value.__func__
             if isinstance(value, Flow) and hasattr(value, "fn"):
                 yield var, cls, attr, value
 

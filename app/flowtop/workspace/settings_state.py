@@ -98,6 +98,19 @@ class SettingsState:
             errors.extend([error] if checked is None else checked.get(layer, []))
         return [*errors, *self.name_errors]
 
+    def refused(self, saved: Collection[tuple[Layer, Path]]) -> tuple[bool, tuple[str, ...]]:
+        """What the ``saved`` files' errors refused: whether one was (this workspace keeps
+        its last good version), and the flows whose runs a bad table stops (a run reads the
+        rest of its file: "kept the last good settings" said of it was untrue of runs)."""
+        kept, stopped = False, []
+        for layer, _ in saved:
+            if self.errors.get(layer) is None:
+                continue
+            kept, tables = True, (self.checked or {}).get(layer, [])
+            if layer in self.scoped:
+                stopped += [e.stops_flow for e in tables if e.stops_flow and not e.unused]
+        return kept, tuple(dict.fromkeys(stopped))
+
     def check_tables(
         self, loaded: Collection[str], *, part: bool, elsewhere: Callable[[str], bool]
     ) -> None:

@@ -240,12 +240,9 @@ class Workspace:
             self._forget_tasks()
             # A saved file that is still bad (even with the same error as before) was
             # refused: saying "Reloaded settings" would claim the save took effect.
-            kept = any(
-                self._settings.errors.get(layer) is not None
-                for layer, path in self._settings_paths()
-                if path in changed
-            )
-            return replace(change, settings_kept=kept)
+            saved_settings = [(layer, p) for layer, p in self._settings_paths() if p in changed]
+            kept, stopped = self._settings.refused(saved_settings)
+            return replace(change, settings_kept=kept, settings_stopped=stopped)
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder and yield a :class:`WorkspaceChanged` per batch of saves."""
