@@ -74,7 +74,7 @@ def test_an_error_after_the_import_ends_the_run_not_started_naming_it(
 def test_an_error_while_the_file_imports_ends_the_run_not_started_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def out_of_memory(self: Workspace) -> NoReturn:
+    def out_of_memory(self: Workspace, flow: str | None = None) -> NoReturn:
         raise MemoryError
 
     monkeypatch.setattr(Workspace, "load_flows", out_of_memory)

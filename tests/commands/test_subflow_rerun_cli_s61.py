@@ -10,6 +10,8 @@ proves "not executed again".
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from cli_kit import flowtop, stored_runs, wait_for_runs
@@ -89,6 +91,9 @@ def test_rerun_of_a_parent_reruns_only_the_failed_subflows_failed_task(tmp_path:
     assert {r.parent_number for r in runs[3:]} == {2}
 
     # the monitor's ``f`` starts this same run process: its rerun reruns them the same way
+    # (#2 and its subflow runs all completed: with its file as it ran, nothing to rerun)
+    later = time.time() + 5
+    os.utime(tmp_path / "ingest.py", (later, later))
     launched = flowtop("run", ".", "--flow", "daily", "--rerun-of", "2", "--detach", cwd=tmp_path)
     assert launched.returncode == 0, launched.stderr
     wait_for_runs(tmp_path, lambda runs: any(r.flow == "daily" and r.number == 3 for r in runs))

@@ -9,6 +9,7 @@ launched (``launcher``). Apart from ``run``, which runs the flows here and follo
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -94,11 +95,42 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         }
         with stops_noted() as pressed:  # see detach
             try:
-                return detach(workspace, names, args, out, files, given, pressed)
+                tasks = {name: _task_keys(listed.flows[name]) for name in names}
+                return detach(workspace, names, args, out, files, given, pressed, tasks)
             finally:
                 workspace.close()  # (closed within: a signal now must not end the process)
     finally:
         workspace.close()
+
+
+def _task_keys(described: Mapping[str, Any]) -> set[str]:
+    """The task keys a flow's description lists (a ``@flow``'s: its tasks' names)."""
+    return {str(entry["task"]) for entry in described.get("tasks", ())}
+
+
+def unknown_task(
+    workspace: Workspace, source: str | None, listed: Collection[str], task: str | None
+) -> str:
+    """Why ``--task`` names no task of the rerun's ``source`` run (as ``reruns.plan_rerun``
+    refuses it: its run process would record a run that did not start), else "". A task
+    of the flow's code counts (one added since the run; a ``@flow``'s ``load-2`` is a call
+    of its task ``load``), and so does any for a run that did not start itself (its rerun
+    stands for its source: the run process decides)."""
+    from ..workspace.history_records import HistoryError
+    from ..workspace.reruns import not_started
+
+    if task is None or source is None or task in listed:
+        return ""
+    base, _, number = task.rpartition("-")
+    if base in listed and number.isdigit():
+        return ""
+    try:
+        detail = workspace.history.run_detail(source)
+        if task in {t.task for t in detail.tasks} or not_started(detail, workspace.history):
+            return ""
+    except (KeyError, HistoryError):
+        return ""  # the run process says why
+    return f"run #{detail.run.number} of {detail.run.flow} has no task {task!r}"
 
 
 def launch_failure(exc: OSError, state_dir: Path) -> str:
@@ -120,9 +152,11 @@ def detach(
     files: dict[str, Path],
     given: dict[str, dict[str, Any]],
     pressed: list[int],
+    listed_tasks: Mapping[str, Collection[str]] | None = None,
 ) -> int:
     """Start each flow's run in its own process and print the run ids (one per line);
-    ``given``: each flow's parameters (``parameters_for``).
+    ``given``: each flow's parameters (``parameters_for``); ``listed_tasks``: the task
+    keys each flow's code lists (``describe_flow``), which a ``--task`` may name.
 
     SIGTERM, SIGHUP and Ctrl+C are noted in ``pressed`` (``run_signals.stops_noted``)
     and stop the command before the next launch only: once the last run id is printed
@@ -146,12 +180,17 @@ def detach(
     from .store_access import warnings_held_on_failure
 
     printed = DetachedIds(out, json_lines=args.json, named=len(names) > 1)
+    listed_tasks = listed_tasks or {}
     for name in names:
         raise_noted(pressed)  # the runs printed go on; no more are started
         try:  # a rerun is reserved before its process starts, as the TUI's
             source = (
                 None if args.rerun_of is None else source_id(workspace.history, args.rerun_of, name)
             )
+            unknown = unknown_task(workspace, source, listed_tasks.get(name, ()), args.task)
+            if unknown:  # as without --detach: refused, not a run launched to fail
+                say(unknown)
+                return 2
             with warnings_held_on_failure():  # a refusal below says it in one line
                 launched = launch(
                     files.get(name, workspace.path),

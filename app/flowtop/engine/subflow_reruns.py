@@ -10,9 +10,14 @@ name), at the same call place (its key in the parent, ``region-ingest``,
 recorded, ``parameters.given_json``); else the same subflow with the same parameters
 under another key, each source run once (async branches and a loop over a set call in
 another order in each process); else it runs afresh. A parameter that the run store can
-only keep as its ``repr`` (an object, not a value) is never the same: such a call runs
-afresh. The matched call's run is linked to its source (``rerun_of``), like any rerun,
-and reuses what that source completed (``↺``), its own subflows matched the same way.
+only keep as its ``repr`` (an object, not a value: a connection, a client) is matched by
+call place alone: the call at the same key with the same other parameters and an object
+there too (``OBJECT``; the repr names a memory address, other in each process). Its tasks
+are then matched as a flat ``@flow``'s calls are, by their inputs' hash, which hashes the
+object by value: a connection to another database runs them again. It never matches a
+call under another key, which only its parameters could tell apart. The matched call's
+run is linked to its source (``rerun_of``), like any rerun, and reuses what that source
+completed (``↺``), its own subflows matched the same way.
 
 A subflow call is matched to the last run of its source call: its flow-level retries
 (``retries=N``, each a run of its own, a child of the same parent) are one call.
@@ -44,24 +49,40 @@ if TYPE_CHECKING:
     from .run import FlowRun
 
 
+#: What a parameter the run store keeps as its ``repr`` only (an object) compares as: the
+#: same in every call that passed an object there, whatever its repr's memory address.
+OBJECT: dict[str, Any] = {UNSTORED: None}
+
+
 def recorded_parameters(
     flow: FlowFunction, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    """A subflow call's parameters as its run records them (``given_json``, decoded), or
-    None when one of them is kept as its ``repr`` only: a call that matches none."""
+) -> dict[str, Any]:
+    """A subflow call's parameters as its run records them (``given_json``, decoded),
+    each kept as its ``repr`` only as ``OBJECT`` (``comparable``)."""
     return comparable(decode(given_json(flow.fn, args, kwargs)))
 
 
-def comparable(parameters: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``parameters`` (a run's, decoded), or None when a value is an ``UNSTORED`` repr."""
-    return None if _holds_repr(parameters) else dict(parameters)
+def comparable(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """``parameters`` (a run's, decoded), each ``UNSTORED`` repr in them as ``OBJECT``."""
+    return {name: _compared(value) for name, value in parameters.items()}
 
 
-def _holds_repr(value: Any) -> bool:
+def _compared(value: Any) -> Any:
     if isinstance(value, dict):
-        return UNSTORED in value or any(_holds_repr(item) for item in value.values())
+        if UNSTORED in value:
+            return OBJECT
+        return {key: _compared(item) for key, item in value.items()}
     if isinstance(value, list):
-        return any(_holds_repr(item) for item in value)
+        return [_compared(item) for item in value]
+    return value
+
+
+def holds_object(value: Any) -> bool:
+    """Whether ``value`` (``comparable``'s) holds an ``OBJECT``: matched by place only."""
+    if isinstance(value, dict):
+        return value == OBJECT or any(holds_object(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_object(item) for item in value)
     return False
 
 
@@ -109,7 +130,8 @@ class SubflowSources:
     def take(self, flow: str, key: str, parameters: dict[str, Any] | None) -> SubflowSource | None:
         """The source call a call of ``flow`` at ``key`` with ``parameters`` reruns: the
         source's call at that key if it was the same call, else one of the same subflow
-        with the same parameters under another key, not yet taken; None: it runs afresh."""
+        with the same parameters under another key, not yet taken (but for parameters
+        holding an object: ``holds_object``); None: it runs afresh."""
         if parameters is None:
             return None
         with self._lock:
@@ -118,6 +140,8 @@ class SubflowSources:
                 for i, s in enumerate(self._sources)
                 if i not in self._taken and s.flow == flow and s.parameters == parameters
             ]
+            if holds_object(parameters):  # an object's value is known to its tasks only
+                same = [i for i in same if self._sources[i].key == key]
             if not same:
                 return None
             chosen = next((i for i in same if self._sources[i].key == key), same[0])

@@ -200,11 +200,18 @@ class AutoRerun(_AppBase):
         """Flow -> its live run to rerun the failed tasks of once it ends (see above)."""
         return {}
 
+    @cached_property
+    def _after_parent(self) -> dict[str, set[str]]:
+        """A parent's live run -> the subflows' flows whose failed runs its rerun would
+        rerun (``_rerun_by_parent``): rerun on their own once it ends, unless it reruns."""
+        return {}
+
     def action_toggle_auto_rerun(self) -> None:
         self.auto_rerun = not self.auto_rerun
         state = "on" if self.auto_rerun else "off"
         if not self.auto_rerun:
             self._pending.clear()
+            self._after_parent.clear()
         self.notify(f"Auto-rerun of failed tasks on save: {state}", markup=False, timeout=2)
         self._update_header()
 
@@ -257,10 +264,12 @@ class AutoRerun(_AppBase):
             return
         code = list(change.flows)
         for name in code:
-            self._rerun_code(name)
+            if not self._rerun_by_parent(name, code):
+                self._rerun_code(name)
         if before is None or not _reads_settings(change):  # (flow files: their flows only)
             return
         wide = before.run_wide != now.run_wide and self.selected_flow not in (None, *code)
+        asked: list[str] = []
         for name, shape in now.shapes.items():
             old, run = before.shapes.get(name), self.store.latest_for(name)
             if name in code or old is None or run is None:
@@ -273,7 +282,30 @@ class AutoRerun(_AppBase):
             if live is not None:
                 self._rerun_when_ended(name, live, tasks=tasks)
             elif run.state is StateType.CANCELLED or not tasks or self._ran_other(run, shape):
+                asked.append(name)
+        for name in asked:
+            if not self._rerun_by_parent(name, asked):
                 self._auto_rerun(name)
+
+    def _rerun_by_parent(self, name: str, rerun: Collection[str]) -> bool:
+        """Whether ``name``'s newest run is a subflow's whose parent's run (its flow's
+        newest) reruns it: the parent's failed run is rerun too (its flow among those
+        ``rerun``), and a parent's rerun reruns its subflows' runs (``subflow_reruns``).
+        Rerun on its own as well, its failed tasks ran twice for one save (a load into a
+        warehouse twice). A parent's run still live decides as it ends (``_after_parent``)."""
+        run = self.store.latest_for(name)
+        parent = None if run is None else self.store.runs.get(run.parent_run or "")
+        if (
+            parent is None
+            or parent.run_id is None
+            or parent.flow == name
+            or self.store.latest_for(parent.flow) is not parent
+        ):
+            return False
+        if parent.is_live:
+            self._after_parent.setdefault(parent.run_id, set()).add(name)
+            return True
+        return parent.flow in rerun and parent.state is StateType.FAILED
 
     def _ran_other(self, run: RunModel, shape: FlowShape) -> bool:
         """Whether the failed ``run`` ran a task it would run again with other settings
@@ -351,7 +383,9 @@ class AutoRerun(_AppBase):
 
     def _runs_ended(self, run_ids: Collection[str]) -> None:
         """Runs ended (``event_flush``): a pending rerun whose run ended failed starts,
-        unless that run ran with the settings in force now."""
+        unless that run ran with the settings in force now; a subflow's that waited for
+        its parent's run (``_rerun_by_parent``) too, unless that parent's rerun starts."""
+        fire: list[str] = []
         for name, pending in list(self._pending.items()):
             if pending.run_id not in run_ids:
                 continue
@@ -367,6 +401,14 @@ class AutoRerun(_AppBase):
             ):
                 continue
             if pending.code or not pending.tasks or self._ran_other(run, shape):
+                fire.append(name)
+        for parent_id in [run_id for run_id in self._after_parent if run_id in run_ids]:
+            children = self._after_parent.pop(parent_id)
+            parent = self.store.runs.get(parent_id)
+            if self.auto_rerun and (parent is None or parent.flow not in fire):
+                fire += [name for name in children if name not in fire]  # not rerun by it
+        for name in fire:
+            if not self._rerun_by_parent(name, fire):
                 self._auto_rerun(name)
 
     def _auto_rerun(self, name: str) -> None:

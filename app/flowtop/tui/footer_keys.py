@@ -92,8 +92,10 @@ def ran_no_task(run: RunModel | None) -> bool:
     reuse and runs every task, `t`'s as `f`'s; but for a rerun that did not start
     (``stands_for_source``). Its rows are only the code's (``· Not run``,
     ``code_rows.NOT_IN_RUN``, state None), so their count says it at once (a 100,000-task
-    flow's rows are not walked on every tick)."""
-    if run is None or run.is_live or run.counts[None] != len(run.rows):
+    flow's rows are not walked on every tick). Not a ``@flow`` that called subflows and
+    no task of its own: `f` reruns them, each reusing what it completed (``subflow_reruns``),
+    so it reruns the failed ones, as for a run with tasks of its own."""
+    if run is None or run.is_live or run.counts[None] != len(run.rows) or run.subflows:
         return False
     return not stands_for_source(run)
 

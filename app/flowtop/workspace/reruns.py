@@ -126,8 +126,10 @@ def plan_rerun(
         same = all(k in stored and stored[k] == v for k, v in (parameters or {}).items())
         done = record.state == StateType.COMPLETED.value and task is None and same
         done = done and subflows.all_completed()  # a failed subflow its body handled reruns
-        calls = len(detail.tasks)
-        if done and replays_nothing(flow, record.started, calls, reused=len(start["cache"])):
+        calls, reused = len(detail.tasks), len(start["cache"])
+        if done and replays_nothing(
+            flow, record.started, calls, reused=reused, subflows=len(subflows)
+        ):
             return RerunPlan(start, tuple(note for note in notes if note), nothing)
     else:  # by key, what feeds it and how it is called (``rerun_reuse``)
         kept = reusable(
@@ -151,7 +153,9 @@ def _added(flow: Flow, task: str) -> bool:
     return flow.node(task) is not None
 
 
-def replays_nothing(flow: FlowFunction, started: float | None, calls: int, *, reused: int) -> bool:
+def replays_nothing(
+    flow: FlowFunction, started: float | None, calls: int, *, reused: int, subflows: int = 0
+) -> bool:
     """Whether a rerun of a completed run of the ``@flow`` that ``started`` then, and
     made ``calls`` task calls of which ``reused`` completed and were kept (result and
     input hash), would run no call: the one word on it of ``flowtop run --rerun-of``,
@@ -163,8 +167,10 @@ def replays_nothing(flow: FlowFunction, started: float | None, calls: int, *, re
     and its code is as it ran (``_saved_since``): the same body makes the same calls.
     Code saved since may add a call (``add-2``) or change one's arguments: the rerun
     replays the body, which runs those and reuses the rest. A run that made no task
-    call at all is its body alone: a rerun runs that."""
-    every = 0 < calls == reused
+    call at all is its body alone: a rerun runs that; unless it called ``subflows`` (runs
+    that each completed, every task of them: the caller checks), whose reruns would
+    reuse every task, as its own calls' would: such a parent has nothing to rerun."""
+    every = calls == reused and calls + subflows > 0
     return every and started is not None and not _saved_since(flow, started)
 
 
