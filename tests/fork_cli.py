@@ -155,12 +155,14 @@ def run(
     timeout: float | None = None,
     encoding: str | None = None,
     errors: str | None = None,
+    check: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m flowtop ARGS`` as ``subprocess.run(..., capture_output=True, text=True)``
     runs it: a new process with ``cwd`` and exactly ``env`` (this process's when None), its
     output read to the end (children that keep the pipes open keep it waiting, as there)
     and decoded as text mode decodes it, killed at ``timeout``
-    (``subprocess.TimeoutExpired``). Started anew where :func:`forkable` says no."""
+    (``subprocess.TimeoutExpired``), ``check`` raising ``CalledProcessError`` on a non-zero
+    exit. Started anew where :func:`forkable` says no."""
     argv = [sys.executable, "-m", "flowtop", *args]
     env = dict(os.environ if env is None else env)
     if not forkable(env) or (cwd is not None and not os.path.isdir(cwd)):
@@ -173,6 +175,7 @@ def run(
             env=env,
             encoding=encoding,
             errors=errors,
+            check=check,
         )
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -192,12 +195,15 @@ def run(
         if not said:
             raise RuntimeError(f"fork_cli: the server ended before flowtop (pid {pid}) did")
         status = int(said)
-    return subprocess.CompletedProcess(
+    done = subprocess.CompletedProcess(
         argv,
         os.waitstatus_to_exitcode(status),
         _text(out, encoding, errors),
         _text(err, encoding, errors),
     )
+    if check:
+        done.check_returncode()
+    return done
 
 
 def _start(

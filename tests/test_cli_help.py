@@ -5,13 +5,12 @@ mistyped command, a missing ``flowtop.toml``, and a parameter typed only by its 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop import cli
 from flowtop.engine.parameters import ParameterError, call_for
 from flowtop.engine.suggest import did_you_mean
@@ -187,11 +186,9 @@ def test_flowtop_run_refuses_the_text_before_the_run(tmp_path: Path) -> None:
             """
         )
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "report.py", "-p", "regions=eu", "--no-history"],
+    done = fork_cli.run(
+        ["run", "report.py", "-p", "regions=eu", "--no-history"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

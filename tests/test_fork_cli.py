@@ -205,3 +205,15 @@ def test_a_command_forks_in_the_environment_collecting_left() -> None:
     assert done.returncode == 0, done.stderr
     kind, name, _, site_first = done.stdout.split()
     assert (kind, name, site_first) == ("_Forked", "flowtop", "True")
+
+
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["forked", "new-python"])
+def test_run_with_check_raises_on_a_non_zero_exit_as_subprocess_run_does(
+    fork: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLOWTOP_TESTS_FORK", fork)
+    assert fork_cli.run(["--version"], timeout=60, check=True).stdout.startswith("flowtop ")
+    with pytest.raises(subprocess.CalledProcessError) as raised:
+        fork_cli.run(["--no-such-option"], timeout=60, check=True)
+    assert raised.value.returncode == 2 and "--no-such-option" in raised.value.stderr
+    assert raised.value.cmd == [sys.executable, "-m", "flowtop", "--no-such-option"]

@@ -240,10 +240,8 @@ def test_an_every_address_bind_links_to_a_loopback_address_of_its_family(
 
 
 def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", "serve", *args],
-        capture_output=True,
-        text=True,
+    return fork_cli.run(
+        ["serve", *args],
         timeout=30,
     )
 

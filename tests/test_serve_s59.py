@@ -333,10 +333,8 @@ def test_a_public_url_with_a_password_or_a_space_is_refused(given: str) -> None:
 
 def flowtop_serve(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """``flowtop serve folder options…`` that is expected to end at once."""
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", "serve", str(folder), *options],
-        capture_output=True,
-        text=True,
+    return fork_cli.run(
+        ["serve", str(folder), *options],
         timeout=60,
     )
 

@@ -48,11 +48,9 @@ def the_run(folder: Path) -> tuple[str, str]:
     """The one stored run's state and its task's note."""
     reader = StoreReader(folder / ".flowtop" / "history.db")
     (run,) = reader.runs()
-    detail = subprocess.run(
-        [sys.executable, "-m", "flowtop", "history", ".", "--run", "1"],
+    detail = fork_cli.run(
+        ["history", ".", "--run", "1"],
         cwd=folder,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     return run.state, detail.stdout

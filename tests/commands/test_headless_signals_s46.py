@@ -94,11 +94,9 @@ def unread_bytes(read_end: int) -> int:
 
 
 def run_history(folder: Path) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", "history", ".", "--run", "1"],
+    return fork_cli.run(
+        ["history", ".", "--run", "1"],
         cwd=folder,
-        capture_output=True,
-        text=True,
         timeout=60,
     ).stdout
 

@@ -8,13 +8,12 @@ took the thread with it, and the print never showed.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.commands.late_output import wait_for_given_up
 
 LATE = """
@@ -42,11 +41,9 @@ def test_a_timed_out_task_s_late_print_reaches_the_terminal_before_flowtop_run_e
     tmp_path: Path,
 ) -> None:
     (tmp_path / "late.py").write_text(textwrap.dedent(LATE))
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "late.py", "--no-history"],
+    done = fork_cli.run(
+        ["run", "late.py", "--no-history"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert done.returncode == 1, done.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp  # textual-serve's own client library (the test extra installs it)
 import pytest
 
+import fork_cli
 from flowtop.commands.serve_tabs import SERVER_GONE_EXIT
 from test_serve import Served, serve
 from waits import until
@@ -149,10 +150,8 @@ def test_kill_9_of_serve_ends_its_tabs_app_and_flow_host_and_their_run_goes_on(
         asyncio.run(scenario())
     finally:
         kill_all(served, *pids)
-    history = subprocess.run(
-        [sys.executable, "-m", "flowtop", "history", "--json", str(tmp_path)],
-        capture_output=True,
-        text=True,
+    history = fork_cli.run(
+        ["history", "--json", str(tmp_path)],
         timeout=30,
     )
     runs = [json.loads(line) for line in history.stdout.splitlines()]

@@ -7,13 +7,12 @@ parent's start, which names it, is not among them.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.commands.watch import follow
 from flowtop.workspace.store_reader import StoreReader
 
@@ -36,11 +35,9 @@ def test_watching_a_subflow_run_names_its_parent_as_the_history_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "nightly.py").write_text(textwrap.dedent(NIGHTLY))
-    ran = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", ".", "--flow", "nightly"],
+    ran = fork_cli.run(
+        ["run", ".", "--flow", "nightly"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert ran.returncode == 0, ran.stderr

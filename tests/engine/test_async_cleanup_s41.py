@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import subprocess
-import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop import Flow, StateType, task
 from flowtop.engine import Runner, aloop
 from flowtop.engine.timer import ManualClock
@@ -127,11 +126,9 @@ def test_flowtop_run_shows_what_a_timed_out_async_task_prints_after_awaiting(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "late.py").write_text(textwrap.dedent(LATE))
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "late.py", "--no-history"],
+    done = fork_cli.run(
+        ["run", "late.py", "--no-history"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

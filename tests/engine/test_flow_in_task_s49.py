@@ -7,14 +7,13 @@ of the parent run, or the task's timeout, ends it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import fork_cli
 from flowtop import flow, task
 from flowtop.compat import prefect_imports
 from flowtop.engine import Runner, RunStarted, StateType
@@ -239,11 +238,9 @@ def test_flowtop_run_prefect_compat_shows_the_subflow_a_task_called(tmp_path: Pa
             """
         )
     )
-    done_ = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "--prefect-compat", "flows.py"],
+    done_ = fork_cli.run(
+        ["run", "--prefect-compat", "flows.py"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert done_.returncode == 0, done_.stderr

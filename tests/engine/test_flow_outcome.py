@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import subprocess
-import sys
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import flowtop
+import fork_cli
 from flowtop import Flow, flow, task
 from flowtop.commands.printers import HumanPrinter
 from flowtop.engine import RunFinished, StateType, TaskTimeout
@@ -266,11 +265,9 @@ def test_flowtop_run_prints_the_flow_s_error(tmp_path: Path) -> None:
             """
         )
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "report.py"],
+    done = fork_cli.run(
+        ["run", "report.py"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert done.returncode == 1, done.stderr

@@ -14,8 +14,6 @@ from __future__ import annotations
 import collections.abc as abc
 import datetime as dt
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -24,6 +22,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input
 
+import fork_cli
 from flowtop.engine.parameter_types import coerce, hint_named, type_text
 from flowtop.engine.parameters import ParameterError, ParameterInfo, call_for
 from flowtop.tui.screens.run_form import RunForm
@@ -206,11 +205,9 @@ def test_the_cli_refuses_a_misfit_before_the_run_with_exit_2(
 ) -> None:
     (tmp_path / "greet.py").write_text(textwrap.dedent(FLOW))
     params = [arg for assignment in given for arg in ("-p", assignment)]
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "greet.py", *params],
+    done = fork_cli.run(
+        ["run", "greet.py", *params],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert done.returncode == 2, done.stdout + done.stderr

@@ -8,8 +8,6 @@ cancellation, crashes, a body blocked in C, and bad options.
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -18,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import fork_cli
 from flowtop import flow, task
 from flowtop.context import FlowRunContext
 from flowtop.engine import Runner
@@ -353,10 +352,8 @@ def test_flowtop_list_says_what_a_flow_s_runs_do_beyond_its_tasks(tmp_path: Path
             """
         )
     )
-    listed = subprocess.run(
-        [sys.executable, "-m", "flowtop", "list", str(tmp_path)],
-        capture_output=True,
-        text=True,
+    listed = fork_cli.run(
+        ["list", str(tmp_path)],
         timeout=60,
         check=True,
     ).stdout.splitlines()

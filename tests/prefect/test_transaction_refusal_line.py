@@ -8,10 +8,10 @@ TransactionsNotAvailable: q.py:7: task 'write': …``. The other refusals at a d
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+import fork_cli
 
 ROLLBACK = """
     from prefect import flow, task
@@ -33,11 +33,9 @@ ROLLBACK = """
 
 def test_the_loader_names_the_line_of_a_refused_transaction_hook_once(tmp_path: Path) -> None:
     (tmp_path / "q.py").write_text(textwrap.dedent(ROLLBACK).lstrip())
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "list", "--prefect-compat", "q.py"],
+    done = fork_cli.run(
+        ["list", "--prefect-compat", "q.py"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert done.returncode == 2

@@ -12,12 +12,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.concurrency.slots import SlotStore
 from flowtop.workspace.history import History, open_live_history
 from flowtop.workspace.private import FolderError
@@ -80,10 +79,8 @@ def test_flowtop_limits_refuses_a_linked_limits_db(tmp_path: Path) -> None:
     victim.parent.mkdir()
     SlotStore(victim)
     (state / "limits.db").symlink_to(victim)
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "limits", str(workspace)],
-        capture_output=True,
-        text=True,
+    done = fork_cli.run(
+        ["limits", str(workspace)],
         timeout=60,
     )
     assert done.returncode == 2, done.stdout

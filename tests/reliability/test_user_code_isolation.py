@@ -52,10 +52,8 @@ def test_flowtop_list_reports_a_file_that_ends_the_process_and_lists_the_rest(
     (tmp_path / "marked.py").write_text(MARKED)
     (tmp_path / "crash.py").write_text("import os\nfrom flowtop import Flow\nos._exit(3)\n")
     env = {**os.environ, "MARKER": str(tmp_path / "m"), "NO_COLOR": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "list", "."],
-        capture_output=True,
-        text=True,
+    done = fork_cli.run(
+        ["list", "."],
         env=env,
         cwd=tmp_path,
         timeout=60,
@@ -91,10 +89,8 @@ def test_run_json_stdout_holds_json_lines_only(tmp_path: Path) -> None:
     import json
 
     (tmp_path / "noisy.py").write_text(NOISY)
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", ".", "--json"],
-        capture_output=True,
-        text=True,
+    done = fork_cli.run(
+        ["run", ".", "--json"],
         cwd=tmp_path,
         timeout=60,
     )
@@ -178,10 +174,8 @@ def test_run_detach_imports_no_flow_file_in_its_own_process(tmp_path: Path) -> N
     out, err = detach.communicate(timeout=60)
     assert detach.returncode == 0, err
     run_id = out.strip()
-    watched = subprocess.run(
-        [sys.executable, "-m", "flowtop", "watch", run_id],
-        capture_output=True,
-        text=True,
+    watched = fork_cli.run(
+        ["watch", run_id],
         env=env,
         cwd=tmp_path,
         timeout=60,

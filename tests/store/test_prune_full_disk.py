@@ -13,13 +13,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.history import History
 
 from .conftest import env
@@ -84,10 +84,8 @@ def prune_with_free(tmp_path: Path, leave: int) -> tuple[subprocess.CompletedPro
         db = disk / ".flowtop" / "history.db"
         make_store(db)
         fill(disk, leave)
-        done = subprocess.run(
-            [sys.executable, "-m", "flowtop", "history", str(disk), "--prune", str(KEEP)],
-            capture_output=True,
-            text=True,
+        done = fork_cli.run(
+            ["history", str(disk), "--prune", str(KEEP)],
             env=env(),
             timeout=120,
         )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import fork_cli
 from flowtop.workspace.history import History
 from flowtop.workspace.store_client import StoreClient
 
@@ -23,11 +22,9 @@ def test_every_client_sees_the_same_events_as_the_run_prints(ws) -> None:
     for client in clients:
         client.open()
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "flowtop", "run", ".", "--json"],
+        done = fork_cli.run(
+            ["run", ".", "--json"],
             cwd=folder,
-            capture_output=True,
-            text=True,
             env=env(),
             timeout=60,
         )

@@ -9,11 +9,10 @@ returned, or its process died in the wait).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import fork_cli
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -108,13 +107,10 @@ async def test_a_window_opened_after_the_retry_ended_says_what_its_run_raised(
     """The reproduction end to end: ``flowtop run`` makes run #1 and its retry #2 (both
     raise before any task), then a new window reads #2 back from the store."""
     (tmp_path / "bodyfail.py").write_text(FLOW_FILE)
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
+    done = fork_cli.run(
+        ["run", ".", "--quiet"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
     assert done.returncode != 0, done.stderr  # both runs failed
     workspace = Workspace(tmp_path)

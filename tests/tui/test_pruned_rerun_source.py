@@ -8,13 +8,12 @@ more), the TUI's history screen an empty cell (no rerun at all, to read it); bot
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from contextlib import closing
 from pathlib import Path
 
 import flowtop
+import fork_cli
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType as S
 from flowtop.tui.screens import HistoryScreen
@@ -64,11 +63,9 @@ def test_flowtop_history_says_the_source_was_pruned(tmp_path: Path) -> None:
     _rerun_of_a_pruned_run(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(APP)}
     for args in ((), ("--run", "2")):
-        done = subprocess.run(
-            [sys.executable, "-m", "flowtop", "history", ".", *args],
+        done = fork_cli.run(
+            ["history", ".", *args],
             cwd=tmp_path,
-            capture_output=True,
-            text=True,
             timeout=60,
             env=env,
         )

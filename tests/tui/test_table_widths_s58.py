@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from textual.widgets import DataTable
 
+import fork_cli
 from flowtop.engine.events import TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -206,13 +205,10 @@ async def test_a_monitor_opened_after_a_settings_change_marks_the_run_s_own_poli
     (tmp_path / "nightly.py").write_text(FLOW_FILE)
     settings = tmp_path / "flowtop.toml"
     settings.write_text('[flows."nightly".tasks."fetch"]\nmax_retries = 4\n')
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
+    done = fork_cli.run(
+        ["run", ".", "--quiet"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     settings.unlink()

@@ -4,11 +4,10 @@ whatever order the files were loaded in, so the monitor's hot reload, a second m
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import fork_cli
 from flowtop.workspace import RemoteWorkspace, Workspace
 
 ETL = """
@@ -108,10 +107,8 @@ def test_the_monitor_shows_the_flow_the_cli_runs(write: Write, tmp_path: Path) -
         assert str(remote.errors[etl]) == "etl.py:11: flow 'etl' is already defined in adup.py"
     finally:
         remote.close()
-    listed = subprocess.run(
-        [sys.executable, "-m", "flowtop", "list", str(tmp_path)],
-        capture_output=True,
-        text=True,
+    listed = fork_cli.run(
+        ["list", str(tmp_path)],
         timeout=60,
         cwd=tmp_path,
     )

@@ -6,13 +6,12 @@ fixtures was "a file that defines no flows", and ``flowtop run .`` exited 2."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import fork_cli
 from flowtop.workspace.load_error import FLOW_MARKERS, mentions
 
 FLOW = """
@@ -52,11 +51,9 @@ def test_a_folder_s_scripts_and_conftest_are_not_imported(tmp_path: Path) -> Non
     )
     (tmp_path / "conftest.py").write_text("from flowtop import Flow\n")
     for command in (["list", "."], ["run", "."]):
-        done = subprocess.run(
-            [sys.executable, "-m", "flowtop", *command],
+        done = fork_cli.run(
+            [*command],
             cwd=tmp_path,
-            capture_output=True,
-            text=True,
             timeout=60,
         )
         assert done.returncode == 0, done.stderr

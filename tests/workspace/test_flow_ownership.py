@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import fork_cli
 
 CHILD = """
 from flowtop import flow
@@ -65,10 +64,8 @@ def test_an_imported_flow_object_is_not_claimed_by_the_importer(write, workspace
 def test_flowtop_list_and_run_of_a_parent_file(write, tmp_path):
     write("flows/child.py", CHILD)
     write("flows/parent.py", PARENT)
-    listed = subprocess.run(
-        [sys.executable, "-m", "flowtop", "list", "flows"],
-        capture_output=True,
-        text=True,
+    listed = fork_cli.run(
+        ["list", "flows"],
         timeout=60,
     )
     assert listed.returncode == 0, listed.stderr
@@ -76,10 +73,8 @@ def test_flowtop_list_and_run_of_a_parent_file(write, tmp_path):
     lines = [line for line in listed.stdout.splitlines() if not line.startswith(" ")]
     assert [line.split()[0] for line in lines] == ["child", "parent"]
     assert "flows/child.py" in lines[0] and "flows/parent.py" in lines[1]
-    ran = subprocess.run(
-        [sys.executable, "-m", "flowtop", "run", "flows/parent.py", "--no-history"],
-        capture_output=True,
-        text=True,
+    ran = fork_cli.run(
+        ["run", "flows/parent.py", "--no-history"],
         timeout=60,
     )
     assert ran.returncode == 0, ran.stderr

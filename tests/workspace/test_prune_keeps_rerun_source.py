@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 import time
 from contextlib import closing
 from pathlib import Path
 
 import flowtop
+import fork_cli
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType as S
 from flowtop.workspace import reaper
@@ -106,11 +106,9 @@ SLOW_IMPORT = (
 
 
 def _flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
+    return fork_cli.run(
+        [*args],
         cwd=cwd,
-        capture_output=True,
-        text=True,
         timeout=60,
         env={**os.environ, "PYTHONPATH": str(APP), "PYTHONUNBUFFERED": "1"},
     )
