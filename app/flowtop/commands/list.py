@@ -62,12 +62,13 @@ def main(args: argparse.Namespace) -> int:
     # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``); `flowtop run
     # DIR` runs every flow of the folder (``run.checked_names``): no flow is marked there
     of_a_file = Path(args.path).is_file()
+    block_runs_one = of_a_file and any(map(_called_by_main_block, listed.flows.values()))
     for name in names:
         info = listed.flows[name]
         if args.json:
             out.write(json_record(info) + "\n")
             continue
-        by_main = main_block_mark(info) if of_a_file else ""
+        by_main = main_block_mark(info, block_runs_one) if of_a_file else ""
         if info["dynamic"]:
             out.write(
                 f"{name}  ({printable_name(info['file'])}, a @flow function: calls of these tasks appear as it "
@@ -97,25 +98,33 @@ def say_left_out(flows: dict[str, dict[str, Any]]) -> None:
         say(str(note))
 
 
-def main_block_mark(info: dict[str, Any]) -> str:
+def main_block_mark(info: dict[str, Any], block_runs_one: bool = False) -> str:
     """``  (run by its __main__ block)`` for a flow of a listed file that `flowtop run FILE`
     runs because the file's ``if __name__ == "__main__":`` block calls it, else ``""``.
     Only for a file: a folder's flows were marked too, though `flowtop run DIR` runs
     every one of them, the subflows a marked parent calls among them. A flow the block
-    only draws (``X.visualize()``) is not run by `flowtop run FILE`, which refuses it:
-    said so, as run says it (it read "run by its __main__ block")."""
+    only draws (``X.visualize()``) is not run by `flowtop run FILE`: it refuses the file
+    when the block only draws, and leaves the drawn one out when the block also calls
+    another flow (``block_runs_one``, ``run_main_block.drawn_left_out``): said as run
+    says it (it read "run by its __main__ block", then "refuses it" in both cases)."""
     if not info.get("run_by_main_block"):
         return ""
-    from ..workspace.main_block_args import DRAWN
-
-    call = info.get("main_block_call") or {}
-    if call.get("how") in DRAWN:
-        drawn = call.get("written") or "visualize()"
+    if not _called_by_main_block(info):
+        drawn = (info.get("main_block_call") or {}).get("written") or "visualize()"
+        does = "leaves it out" if block_runs_one else "refuses it"
         return (
-            f"  (its __main__ block only draws it, {drawn}: flowtop run refuses it; "
+            f"  (its __main__ block only draws it, {drawn}: flowtop run {does}; "
             f"--flow {shell_word(str(info.get('flow') or ''))} runs it)"
         )
     return "  (run by its __main__ block)"
+
+
+def _called_by_main_block(info: dict[str, Any]) -> bool:
+    """Whether the file's ``__main__`` block runs the flow of ``info``, not only draws it."""
+    from ..workspace.main_block_args import DRAWN
+
+    call = info.get("main_block_call") or {}
+    return bool(info.get("run_by_main_block")) and call.get("how") not in DRAWN
 
 
 def _parameters(parameters: list[dict[str, Any]]) -> str:

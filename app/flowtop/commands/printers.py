@@ -149,6 +149,10 @@ class HumanPrinter:
         self.reused: Counter[str] = Counter()
         #: Each live run's tasks whose budget only ``Retry`` spends (``1/1, +3 on Retry``).
         self.retry_only: dict[str, set[str]] = {}
+        #: Each live subflow run's parent run, and how many of a live run's subflow runs
+        #: ended without completing (its end line says them when it completed).
+        self.parents: dict[str, str] = {}
+        self.failed_subflows: Counter[str] = Counter()
         self._status_shown = False
         self._last_status = 0.0  # when the status line was last drawn (monotonic)
         #: Batches come on the bus's sink thread, ticks from the command's own thread.
@@ -256,12 +260,20 @@ class HumanPrinter:
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             planned = zip(event.tasks, event.policies, strict=False)  # none given: none retry-only
             self.retry_only[event.run_id] = {key for key, p in planned if RETRY_ONLY in p}
+            if event.parent_run is not None:
+                self.parents[event.run_id] = event.parent_run
             return started_line(event, self.names, recorded=self.recorded)
         self.states.pop(event.run_id, None)
         self.retry_only.pop(event.run_id, None)
         self.retry_due.pop(event.run_id, None)
         reused = self.reused.pop(event.run_id, 0)
-        return finished_line(event, run_output=self.run_output, reused=reused)
+        parent = self.parents.pop(event.run_id, None)
+        if parent is not None and event.state in UNDONE and event.retry_in is None:
+            self.failed_subflows[parent] += 1  # (a retry to come: not failed yet)
+        failed = self.failed_subflows.pop(event.run_id, 0)
+        return finished_line(
+            event, run_output=self.run_output, reused=reused, failed_subflows=failed
+        )
 
     def _describe_step(self, event: TaskStateChanged) -> str:
         run_states = self.states.get(event.run_id)
@@ -391,6 +403,9 @@ def _why_not_retried(reason: str) -> str:
         clauses.pop(0)
     return "; ".join(clauses)
 
+
+#: The end states of a subflow run that did not complete (``no_rows._UNDONE``, the header's).
+UNDONE = (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
 
 #: The live status line's clock is redrawn this often while no event comes.
 TICK = 1.0

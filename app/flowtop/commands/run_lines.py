@@ -164,12 +164,16 @@ def name_runs(names: MutableMapping[str, str], db: Path, run_ids: Iterable[str |
             names[run_id] = f"{found[0].flow} #{found[0].number}"
 
 
-def finished_line(event: RunFinished, *, run_output: bool, reused: int = 0) -> str:
+def finished_line(
+    event: RunFinished, *, run_output: bool, reused: int = 0, failed_subflows: int = 0
+) -> str:
     """``18:32:22 long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s`` (a ``@flow`` that
     completed: ``→ 'its repr'``, as a task's line ends), with what the ``@flow`` raised
     below it, and (``run_output``) what its body printed itself;
     ``reused``: how many of its completed tasks were carried over (``(2 reused)`` after
-    its counts, as ``history`` says them)."""
+    its counts, as ``history`` says them); ``failed_subflows``: how many of its subflow
+    runs did not complete (``(1 subflow failed, handled by the flow)`` when it did, as the
+    monitor's run header says: the child's FAILED line may have scrolled past)."""
     counts = state_counts(event.counts)
     counts += f" ({reused:,} reused)" if counts and reused else ""
     line = f"{clock_time(event.ts)} {event.flow} #{event.run} {event.state.value}"
@@ -179,6 +183,8 @@ def finished_line(event: RunFinished, *, run_output: bool, reused: int = 0) -> s
     line += f" ({printable(event.note)})" if event.note else ""
     handled = handled_failures(event.state, event.counts.get(StateType.FAILED.value, 0))
     line += f" {handled}" if handled else ""
+    if event.state is StateType.COMPLETED and failed_subflows:
+        line += f" ({plural(failed_subflows, 'subflow')} failed, handled by the flow)"
     if event.result is not None:  # what the @flow returned, as a task's line shows it
         line += f" → {one_line(event.result, 60)}"
     if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows

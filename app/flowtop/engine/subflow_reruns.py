@@ -15,7 +15,8 @@ call place alone: the call at the same key with the same other parameters and an
 there too (``OBJECT``; the repr names a memory address, other in each process). Its tasks
 are then matched as a flat ``@flow``'s calls are, by their inputs' hash, which hashes the
 object by value: a connection to another database runs them again. It never matches a
-call under another key, which only its parameters could tell apart. The matched call's
+call under another key, which only its parameters could tell apart: a call that runs
+afresh so says why on stderr (``X runs again: …``, as a task does). The matched call's
 run is linked to its source (``rerun_of``), like any rerun, and reuses what that source
 completed (``↺``), its own subflows matched the same way.
 
@@ -33,11 +34,14 @@ So the three ways of rerunning agree: the body runs again, its tasks' results ar
 
 from __future__ import annotations
 
+import io
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import status_line
 from .context import child_of
 from .flow_retries import FlowRetries
 from .parameters import UNSTORED, decode, given_json
@@ -148,6 +152,24 @@ class SubflowSources:
             self._taken.add(chosen)
             return self._sources[chosen]
 
+    def placed_elsewhere(self, flow: str, key: str, parameters: dict[str, Any] | None) -> str:
+        """For a call ``take`` gave nothing to: the key of a source call of ``flow`` with
+        these ``parameters``, holding an object, at another place (not taken), else ""."""
+        if parameters is None or not holds_object(parameters):
+            return ""
+        with self._lock:
+            return next(
+                (
+                    s.key
+                    for i, s in enumerate(self._sources)
+                    if i not in self._taken
+                    and s.flow == flow
+                    and s.parameters == parameters
+                    and s.key != key
+                ),
+                "",
+            )
+
 
 @dataclass(frozen=True)
 class SubflowCall:
@@ -190,7 +212,14 @@ class SubflowCalls:
     def source_of(
         self, flow: str, key: str, parameters: dict[str, Any] | None
     ) -> SubflowSource | None:
-        return None if self._sources is None else self._sources.take(flow, key, parameters)
+        """The source call the call reruns (``SubflowSources.take``); None: it runs afresh,
+        said (``moved_note``) when a call given an object was made at another place."""
+        if self._sources is None:
+            return None
+        source = self._sources.take(flow, key, parameters)
+        if source is None and (there := self._sources.placed_elsewhere(flow, key, parameters)):
+            say_past_capture(moved_note(key, parameters or {}, there))
+        return source
 
     def made(self, call: SubflowCall) -> None:
         with self._lock:
@@ -199,6 +228,33 @@ class SubflowCalls:
     def calls(self) -> tuple[SubflowCall, ...]:
         with self._lock:
             return tuple(self._made)
+
+
+def moved_note(key: str, parameters: Mapping[str, Any], there: str) -> str:
+    """``load runs again: it is given an object (conn), …``: why a subflow call given an
+    object runs afresh in its parent's rerun, its source call being at ``there``, as a
+    task that runs again says why (``reruns.plan_rerun``'s notes)."""
+    objects = ", ".join(name for name, value in parameters.items() if holds_object(value))
+    return (
+        f"{key} runs again: it is given an object ({objects}), and such a subflow call is "
+        f"rerun only from the call at its own place in the source run, {there} there "
+        "(called in another order)"
+    )
+
+
+def say_past_capture(note: str) -> None:
+    """``note`` on the process's own stderr, as its command's notice (``flowtop run: …``;
+    in a launched run's log, marked, which the monitor toasts: ``launch_notes``), not as
+    output of the ``@flow`` body making the call; a live status line's row cleared first."""
+    from ..printable import say
+
+    stream = getattr(sys.stderr, "original", sys.stderr)
+    line = io.StringIO()
+    say(note, stream=line)
+    with status_line.row_turn():
+        clear = status_line.CLEAR if status_line.shares_terminal(stream) else ""
+        stream.write(clear + line.getvalue())
+        stream.flush()
 
 
 def start_subflow(

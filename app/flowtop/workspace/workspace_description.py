@@ -75,9 +75,9 @@ def describe_workspace(
     if alone is not None:
         reply, hung = _described(str(alone), parameters, 3 * timeout + 10, hung)
         if not reply.get("error") and flow in reply["flows"]:
-            return _description(str(alone), root, reply)
+            return _description(str(alone), root, reply, flow)
     reply, _ = _described(path, parameters, (2 * len(files) + 1) * timeout + 10, hung)
-    return _description(path, root, reply)
+    return _description(path, root, reply, flow)
 
 
 def _described(
@@ -106,8 +106,11 @@ def _described(
     return _describe_in_child(careful, budget), hung  # hung (said so at once)
 
 
-def _description(path: str, root: str, reply: dict[str, Any]) -> WorkspaceDescription:
-    """A loader process's ``reply`` describing ``path`` (of the workspace ``root``)."""
+def _description(
+    path: str, root: str, reply: dict[str, Any], flow: str | None = None
+) -> WorkspaceDescription:
+    """A loader process's ``reply`` describing ``path`` (of the workspace ``root``); with
+    ``flow``, the settings error that stops a run of that flow only."""
     if reply.get("error"):
         _, _, message = reply["error"]
         output = reply.get("output", "")
@@ -115,11 +118,22 @@ def _description(path: str, root: str, reply: dict[str, Any]) -> WorkspaceDescri
     return WorkspaceDescription(
         str(reply["root"]),
         tuple(str(e) for e in reply["errors"]),
-        reply.get("settings_error"),
+        _settings_error(reply, flow),
         _with_policies(reply["flows"], reply["policies"]),
         str(reply.get("output", "")),
         tuple(str(w) for w in reply.get("settings_warnings", ())),
     )
+
+
+def _settings_error(reply: dict[str, Any], flow: str | None) -> str | None:
+    """The reply's settings error that stops a run of ``flow`` (of any flow: None), as a
+    foreground ``flowtop run --flow`` has it (``Workspace._check_names``): a value at fault
+    in another flow's table of ``overrides.toml`` stops that flow's runs only, so a
+    ``run --detach --flow beta`` was refused for alpha's table."""
+    stops = reply.get("settings_stops")
+    if flow is None or stops is None:  # (a reply with no "settings_stops": as before)
+        return reply.get("settings_error")
+    return next((str(line) for line, whose in stops if whose in (None, flow)), None)
 
 
 def _tag_limits(state_dir: Path) -> dict[str, int]:
@@ -170,6 +184,10 @@ def describe_here(path: str, parameters: Mapping[str, Any] | None, imports: str)
             "root": str(workspace.root),
             "errors": [str(e) for e in workspace.errors.values()],
             "settings_error": str(settings_error) if settings_error is not None else None,
+            # each error that stops runs, and the one flow it stops (None: every flow)
+            "settings_stops": [
+                [str(e), e.stops_flow] for e in workspace.settings_errors if not e.unused
+            ],
             "settings_warnings": [str(w) for w in workspace.settings_warnings],
             "policies": _policies_apart(flows),
             "flows": flows,
