@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import io
 import json
 import locale
@@ -46,28 +47,65 @@ from typing import Any
 
 #: Variables a Python reads as it starts (or flowtop as it is imported): a command given
 #: other values than the server started with is started as a new ``python``.
-#: (``FLOWTOP_PREFECT_CHILD_MODULES``: by ``compat/child_site``'s ``sitecustomize``.)
-_READ_AT_START = ("PYTHON", "LC_", "LANG", "FLOWTOP_NOTICE_MARK", "FLOWTOP_PREFECT_CHILD_MODULES")
+_READ_AT_START = ("PYTHON", "LC_", "LANG", "FLOWTOP_NOTICE_MARK")
 #: The variable that says how its output is buffered: read by the child itself.
 _UNBUFFERED = "PYTHONUNBUFFERED"
-#: Where imports come from: the same for the child when it adds no folder (``_Server.path``).
+#: Where imports come from: the same for the child when it adds no folder (``_Server.path``)
+#: but :data:`_SITE`.
 _PATH = "PYTHONPATH"
+#: The modules a drop-in parent names (``children.ENV``), and the folder it puts first on
+#: ``PYTHONPATH`` whose ``sitecustomize`` installs them as Python starts (``children.SITE``):
+#: a child given others than the server started with installs them itself, as a new
+#: ``python`` would (:func:`_as_child_site_would`).
+_CHILD_MODULES = "FLOWTOP_PREFECT_CHILD_MODULES"
+_FLOWTOP = importlib.util.find_spec("flowtop")  # found, not imported: the server imports it
+assert _FLOWTOP is not None and _FLOWTOP.origin is not None
+_SITE = str(Path(_FLOWTOP.origin).resolve().parent / "compat" / "child_site")
+#: ``FLOWTOP_TESTS_FORK_LOG``: a file each worker appends a line to per command, ``forked``
+#: or ``new`` (a new ``python``), to count them over a run; unset, nothing is written.
+_LOG = os.environ.get("FLOWTOP_TESTS_FORK_LOG")
+
+
+def _logged(forked: bool) -> bool:
+    if _LOG:
+        with open(_LOG, "a", encoding="utf-8") as log:
+            log.write("forked\n" if forked else "new\n")
+    return forked
 
 
 def forkable(env: Mapping[str, str]) -> bool:
     """Whether a command run with ``env`` behaves the same forked from the server as
-    started anew: the variables read at a Python's start have the server's values, and
-    this thread passes on no signal ignored or blocked (a new process would keep them:
-    ``nohup``'s SIGHUP; the server's children have none)."""
+    started anew: the variables read at a Python's start have the server's values (but
+    drop-in modules, which the child installs), and this thread passes on no signal ignored
+    or blocked (a new process would keep them: ``nohup``'s SIGHUP; the server's have none)."""
     if os.environ.get("FLOWTOP_TESTS_FORK") == "0":  # to compare, or to rule it out
         return False
     if _inherited_signals() != (set(), set()):
         return False
-    return not any(
-        name.startswith(_READ_AT_START) and env.get(name) != _server_env.get(name)
-        for name in {*env, *_server_env}
-        if name not in (_UNBUFFERED, _PATH)
-    ) and all(entry in _the_server().path for entry in _entries(env.get(_PATH)))
+    drop_in = _drop_in(env)
+    return (
+        not any(
+            name.startswith(_READ_AT_START) and env.get(name) != _server_env.get(name)
+            for name in {*env, *_server_env}
+            if name not in (_UNBUFFERED, _PATH)
+        )
+        and (drop_in is not None or drop_in == _drop_in(_server_env))  # none: not undone
+        and all(e in _the_server().path for e in _entries(env.get(_PATH)) if e != _SITE)
+    )
+
+
+def _drop_in(env: Mapping[str, str]) -> dict[str, str] | None:
+    """The modules ``child_site``'s ``sitecustomize`` installs its finder for in a Python
+    started with ``env`` (as ``children.install`` reads them), or None: it installs none."""
+    if _SITE not in _entries(env.get(_PATH)):
+        return None
+    try:
+        modules = json.loads(env.get(_CHILD_MODULES) or "{}")
+    except ValueError:
+        return None
+    if not isinstance(modules, dict) or not modules:
+        return None
+    return {str(name): str(file) for name, file in modules.items()}
 
 
 #: Signals Python ignores as it starts (and ``Popen`` puts back to default before it).
@@ -165,7 +203,7 @@ def run(
     exit. Started anew where :func:`forkable` says no."""
     argv = [sys.executable, "-m", "flowtop", *args]
     env = dict(os.environ if env is None else env)
-    if not forkable(env) or (cwd is not None and not os.path.isdir(cwd)):
+    if not _logged(forkable(env) and (cwd is None or os.path.isdir(cwd))):
         return subprocess.run(
             argv,
             cwd=cwd,
@@ -248,11 +286,8 @@ def popen(args: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
     besides ``start_new_session``'s, a terminal) keeps ``subprocess.Popen``."""
     env = dict(os.environ if options.get("env") is None else options["env"])
     cwd = options.get("cwd")
-    if (
-        list(args[:3]) != _COMMAND
-        or not options.keys() <= _OPTIONS
-        or not forkable(env)
-        or (cwd is not None and not os.path.isdir(cwd))
+    if list(args[:3]) != _COMMAND or not _logged(
+        options.keys() <= _OPTIONS and forkable(env) and (cwd is None or os.path.isdir(cwd))
     ):
         return subprocess.Popen(args, **options)
     return _Forked(list(args), **{**options, "env": env})
@@ -388,6 +423,7 @@ def _serve(address: str) -> None:
     import flowtop.cli  # imported once here, inherited by every child
     import flowtop.commands.run  # noqa: F401 - the command most tests run: imported only
 
+    started_with = _drop_in(os.environ)
     ignored, blocked = _inherited_signals()  # from the worker's thread that started it:
     for number in ignored:  # none for its children, as :func:`forkable` asks of a caller
         handler = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
@@ -418,7 +454,7 @@ def _serve(address: str) -> None:
                     selector.close()
                     for fd in (wake_r, wake_w, listener.fileno(), conn.fileno()):
                         os.close(fd)
-                    _child(json.loads(message), fds)
+                    _child(json.loads(message), fds, started_with)
                 for fd in fds:
                     os.close(fd)
                 conn.send(str(pid).encode())
@@ -445,8 +481,9 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
             conn.close()
 
 
-def _child(request: dict[str, object], fds: list[int]) -> None:
-    """Become ``python -m flowtop ARGS``; never returns."""
+def _child(request: dict[str, object], fds: list[int], started_with: dict[str, str] | None) -> None:
+    """Become ``python -m flowtop ARGS`` (the server started with the drop-in modules
+    ``started_with``); never returns."""
     if request.get("session"):  # Popen's start_new_session
         os.setsid()
     signal.set_wakeup_fd(-1)
@@ -463,6 +500,12 @@ def _child(request: dict[str, object], fds: list[int]) -> None:
     os.chdir(cwd)
     sys.path[0] = os.getcwd()  # as ``-m`` puts it
     _new_stdio(unbuffered=bool(env.get(_UNBUFFERED)))
+    drop_in = _drop_in(env)
+    try:
+        if drop_in is not None and drop_in != started_with:
+            _as_child_site_would(drop_in)
+    except Exception as exc:  # noqa: BLE001 - as sitecustomize: say so, run the command
+        print(f"flowtop: drop-in mode in this process: {exc!r}", file=sys.stderr)
     args = request["args"]
     assert isinstance(args, list)
     sys.argv = ["-m", *args]  # runpy puts the module's path first, as ``-m`` does
@@ -482,6 +525,31 @@ def _child(request: dict[str, object], fds: list[int]) -> None:
         code = 1
     _finish()
     os._exit(code)
+
+
+def _as_child_site_would(modules: dict[str, str]) -> None:
+    """This process as a Python started with ``modules`` published: what the server's start
+    installed undone, what ``child_site``'s ``sitecustomize`` does (``children.py`` loaded by
+    its path, ``install()`` reading ``os.environ``: its finder first), then what that finder
+    does as ``-m flowtop`` imports flowtop (the ``__import__`` hook, knowing ``modules``)."""
+    if _SITE not in sys.path:
+        sys.path.insert(1, _SITE)  # after the cwd: first of ``PYTHONPATH``, as publish puts it
+    site: Any = sys.modules.get("_flowtop_child_site")  # the server's, if it has one
+    if site is None:
+        spec = importlib.util.spec_from_file_location(
+            "_flowtop_child_site", str(Path(_SITE).parent / "children.py")
+        )
+        assert spec is not None and spec.loader is not None
+        site = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(site)
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, site.Spawned)]
+    hook = site._late_imports_hook()
+    if hook is not None:  # the server's, knowing the modules it started with
+        hook.flowtop_drop_in_modules.clear()
+    site.install()
+    for finder in sys.meta_path:
+        if isinstance(finder, site.Spawned):
+            finder.find_spec("flowtop")  # what importing flowtop asks of it: the hook
 
 
 def _exit_code(code: object) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import fork_cli
+from flowtop.compat import children
 from waits import wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
@@ -205,6 +206,89 @@ def test_a_command_forks_in_the_environment_collecting_left() -> None:
     assert done.returncode == 0, done.stderr
     kind, name, _, site_first = done.stdout.split()
     assert (kind, name, site_first) == ("_Forked", "flowtop", "True")
+
+
+#: A module a drop-in test imported (``prefect`` at its top and in a function), published to
+#: the processes started after it, and a flow whose task imports it there by name.
+DROP_IN_HELPER = """
+    import prefect
+
+    def versions():
+        from prefect import runtime  # after its window: children.LateImports's
+
+        return prefect.__version__.partition("+")[2][:7], runtime.__name__
+"""
+IMPORTS_IT = """
+    from flowtop import Flow, task
+
+    @task
+    def helped():
+        import fork_cli_drop_in_helper  # found by children.Spawned, by its file
+
+        print("HELPER", *fork_cli_drop_in_helper.versions())
+
+    with Flow("helped") as flow:
+        helped()
+"""
+
+
+def test_after_a_drop_in_test_published_modules_a_command_forks_as_a_new_python_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prefect_imports()`` in a test puts ``child_site`` on the worker's ``PYTHONPATH``
+    and names its modules in ``FLOWTOP_PREFECT_CHILD_MODULES`` (``children.publish``), for
+    good: no command of that worker forked after it. The child now installs them as that
+    site's ``sitecustomize`` would have, and behaves as a new ``python`` does."""
+    helper = tmp_path / "elsewhere" / "fork_cli_drop_in_helper.py"
+    helper.parent.mkdir()
+    helper.write_text(textwrap.dedent(DROP_IN_HELPER))
+    (tmp_path / "helped.py").write_text(textwrap.dedent(IMPORTS_IT))
+    children.publish([{"__name__": helper.stem, "__file__": str(helper)}])
+    ends = []
+    try:
+        for fork, kind in (("1", fork_cli._Forked), ("0", subprocess.Popen)):
+            monkeypatch.setenv("FLOWTOP_TESTS_FORK", fork)
+            command = [*COMMAND[:3], "run", "helped.py", "--no-history"]
+            env = {**os.environ, "NO_COLOR": "1"}
+            options: Any = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+            proc = fork_cli.popen(command, cwd=tmp_path, env=env, **options)
+            assert type(proc) is kind
+            out, _ = proc.communicate(timeout=60)
+            ends.append((proc.returncode, [line for line in out.splitlines() if "HELPER" in line]))
+    finally:
+        children.forget([helper.stem])
+    assert ends[0] == ends[1]
+    assert ends[0][0] == 0 and ends[0][1][0].endswith("HELPER flowtop prefect.runtime"), ends
+
+
+def test_a_server_started_with_modules_published_forks_for_more(tmp_path: Path) -> None:
+    """As a whole suite's worker: collecting published some modules (the server starts
+    with them installed), a test more. The worker is a ``python`` of its own here."""
+    helper = tmp_path / "elsewhere" / "fork_cli_drop_in_helper.py"
+    helper.parent.mkdir()
+    helper.write_text(textwrap.dedent(DROP_IN_HELPER))
+    (tmp_path / "helped.py").write_text(textwrap.dedent(IMPORTS_IT))
+    script = f"""if True:
+        import os, subprocess, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import fork_cli
+        from flowtop.compat import children
+
+        children.publish([{{"__name__": "collected_flows", "__file__": "/x/collected_flows.py"}}])
+        fork_cli.after_collection()
+        fork_cli.run(["--version"], check=True)  # the server started with it
+        children.publish([{{"__name__": {helper.stem!r}, "__file__": {str(helper)!r}}}])
+        command = [*{COMMAND[:3]!r}, "run", "helped.py", "--no-history"]
+        env = {{**os.environ, "NO_COLOR": "1"}}
+        proc = fork_cli.popen(command, stdout=subprocess.PIPE, text=True, env=env)
+        out = proc.communicate(timeout=60)[0]
+        print(type(proc).__name__, proc.returncode, *[x for x in out.split("\\n") if "HELPER" in x])
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("_Forked 0 ") and "HELPER flowtop prefect.runtime" in done.stdout
 
 
 @pytest.mark.parametrize("fork", ["1", "0"], ids=["forked", "new-python"])
