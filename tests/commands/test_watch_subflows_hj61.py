@@ -32,8 +32,9 @@ PARENT = """
 
 
     @task
-    def gate() -> None:
-        while not (HERE / "go").exists():
+    def gate() -> None:  # (bounded: a test that fails before `go` leaves no run behind)
+        ends = time.monotonic() + 120
+        while not (HERE / "go").exists() and time.monotonic() < ends:
             time.sleep(0.01)
 
 

@@ -103,7 +103,8 @@ def test_f_after_a_restart_reuses_stored_results(tmux: Tmux, tmp_path: Path) -> 
     tmux.wait_for(lambda s: "run #1" in s and "✗ Failed" in s, "the failed run after restart")
     tmux.keys("f")
     tmux.wait_for(
-        lambda s: "(rerun)  ✓ Completed" in s and "↺ Reused" in s, "the rerun to complete, reusing"
+        lambda s: "(rerun of #1)  ✓ Completed" in s and "↺ Reused" in s,
+        "the rerun to complete, reusing",
     )
     assert (tmp_path / "extract-runs").read_text() == "1"  # reused, not run again
 

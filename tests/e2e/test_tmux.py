@@ -81,7 +81,7 @@ def test_run_retry_fail_fix_reload_rerun_failed(tmux, tmp_path):
         "the rerun to complete fetch_prices and publish",
     )
     # Its end, not just its tasks': q with a live run started here would ask first.
-    tmux.wait_for(lambda s: "(rerun)  ✓ Completed" in s, "run #2 to end")
+    tmux.wait_for(lambda s: "(rerun of #1)  ✓ Completed" in s, "run #2 to end")
 
     tmux.keys("q")
     tmux.wait_dead()

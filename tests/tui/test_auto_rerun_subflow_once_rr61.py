@@ -66,6 +66,13 @@ def hosted(tmp_path: Path) -> Iterator[RemoteWorkspace]:
         workspace.close()
 
 
+def _selected(app: FlowtopApp, flow: str) -> bool:
+    """Select ``flow`` (again, while its row is not listed yet: the flows' shapes come
+    before the list shows them) and say whether it is the selected one."""
+    app.flow_list.select_flow(flow)
+    return app.selected_flow == flow
+
+
 def _failed(app: FlowtopApp, flow: str) -> bool:
     run = app.store.latest_for(flow)
     return run is not None and run.state is StateType.FAILED
@@ -78,8 +85,7 @@ async def test_a_save_reruns_a_failed_subflow_only_inside_its_parents_rerun(
     app = FlowtopApp(hosted, load=True, run_processes=True, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: "daily" in app.workspace.shapes, "the flows", LOADED)
-        app.flow_list.select_flow("daily")
-        await wait_for(pilot, lambda: app.selected_flow == "daily", "the parent selected")
+        await wait_for(pilot, lambda: _selected(app, "daily"), "the parent selected")
         await pilot.press("r")
         await wait_for(
             pilot,
@@ -166,8 +172,7 @@ async def test_a_save_while_the_parent_runs_waits_for_its_end(
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await wait_for(pilot, lambda: "daily" in app.workspace.shapes, "the flows", LOADED)
-            app.flow_list.select_flow("daily")
-            await wait_for(pilot, lambda: app.selected_flow == "daily", "the parent selected")
+            await wait_for(pilot, lambda: _selected(app, "daily"), "the parent selected")
             await pilot.press("r")
             await wait_for(pilot, lambda: _failed(app, "extract-region"), "the child", LOADED)
             parent = app.store.latest_for("daily")
