@@ -26,7 +26,7 @@ import os
 import select
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -66,27 +66,14 @@ class PipeWrites(io.FileIO):
 
     def __init__(self, fd: int, *, closefd: bool = True) -> None:
         super().__init__(fd, "w", closefd=closefd)
-        try:
-            self.locks = sys.platform != "win32" and stat.S_ISFIFO(os.fstat(fd).st_mode)
-        except OSError:
-            self.locks = False
+        self.locks = sys.platform != "win32" and is_fifo(fd)
 
     def write(self, data: Buffer, /) -> int:
         """All of ``data``, in as many system calls as the pipe takes, under its lock;
         a non-blocking descriptor that is full is waited on (inside the lock)."""
-        view = memoryview(data).cast("B")
         locked = self.locks and self._lock(True)
         try:
-            done = 0
-            while done < len(view):
-                written = super().write(view[done:])
-                if written is None:  # a non-blocking descriptor that is full: wait for room
-                    room = select.poll()
-                    room.register(self.fileno(), select.POLLOUT)
-                    room.poll()
-                    continue
-                done += written
-            return done
+            return write_all(super().write, self.fileno, memoryview(data).cast("B"))
         finally:
             if locked:
                 self._lock(False)
@@ -118,9 +105,36 @@ def into_pipe_whole(stream: TextIO) -> TextIO:
     (left open when closed) whose writes no other flowtop's come inside (``PipeWrites``)."""
     try:
         fd = stream.fileno()
-        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        if not is_fifo(fd):
             return stream
         stream.flush()
     except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO)
         return stream
     return whole_line_stream(fd, closefd=False)
+
+
+def is_fifo(fd: int) -> bool:
+    """Whether ``fd`` is a pipe (or a named one): where a long write may be split."""
+    try:
+        return stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+def write_all(
+    write: Callable[[memoryview], int | None], fileno: Callable[[], int], data: memoryview
+) -> int:
+    """All of ``data`` through ``write`` (a raw file's), in as many calls as it takes: a
+    raw write may take part of it, and a non-blocking descriptor that is full none (None):
+    then its descriptor (``fileno``, asked for only then) is waited on with ``poll``
+    (``select`` refuses a descriptor numbered 1024 or more)."""
+    done = 0
+    while done < len(data):
+        written = write(data[done:])
+        if written is None:
+            room = select.poll()
+            room.register(fileno(), select.POLLOUT)
+            room.poll()
+            continue
+        done += written
+    return done

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import select
-import stat
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import TextIO
 
 from ..engine import capture_windows, status_line
 from ..printable import PrintableStream, printable, say
+from .line_pieces import is_fifo, write_all
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -151,20 +151,13 @@ def write_whole(stream: TextIO, text: str) -> None:
         return
     stream.flush()  # what the text layer still holds goes first
     data = memoryview(text.encode(real.encoding or "utf-8", real.errors or "strict"))
-    while data:
-        written = raw.write(data)
-        if written is None:  # a non-blocking descriptor that is full: wait for room
-            room = select.poll()  # (``select`` refuses a descriptor numbered 1024 or more)
-            room.register(raw.fileno(), select.POLLOUT)
-            room.poll()
-            continue
-        data = data[written:]
+    write_all(raw.write, raw.fileno, data)
 
 
 def is_pipe(stream: TextIO) -> bool:
     """Whether ``stream`` writes into a pipe (``| head``), whose reader may leave."""
     try:
-        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)
+        return is_fifo(stream.fileno())
     except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO)
         return False
 
