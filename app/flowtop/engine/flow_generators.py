@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .binding import unwrapped
 from .context import current_run
-from .flow_in_task import _refuse_when_over, _room_while_waiting, _why_called_off, subflow_started
+from .flow_in_task import refuse_when_over, room_while_waiting, subflow_started, why_called_off
 from .flow_upstream import upstream_failure
 from .run_handle import WAKE, wait_for
 from .states import StateType
@@ -253,9 +253,9 @@ class _Consumer:
             assert runner is not None  # a private one: no parent run
             self._held.enter_context(runner)
         elif self.in_attempt:
-            _refuse_when_over(flow, parent)
+            refuse_when_over(flow, parent)
             if not self.is_async:  # its waits hold the attempt's thread: a worker lent
-                self._held.enter_context(_room_while_waiting(flow, parent))
+                self._held.enter_context(room_while_waiting(flow, parent))
             run = self._held.enter_context(subflow_started(flow, parent, self.args, self.kwargs))
         else:
             run, _ = flow.start_call(parent, self.args, self.kwargs)
@@ -297,7 +297,7 @@ class _Consumer:
         try:
             if self.run is not None:
                 parent = self.parent if self.in_attempt else None
-                self.run.call_off(why if parent is None else _why_called_off(parent))
+                self.run.call_off(why if parent is None else why_called_off(parent))
         finally:
             self._let_go()
 

@@ -93,12 +93,12 @@ def run_in_attempt(
 ) -> RunResult:
     """Start ``flow``'s run as a subflow of ``parent``, whose task attempt calls it here, and
     wait for its end (after its own retries), leaving room for its tasks meanwhile."""
-    _refuse_when_over(flow, parent)
-    with _room_while_waiting(flow, parent), subflow_started(flow, parent, args, kwargs) as run:
+    refuse_when_over(flow, parent)
+    with room_while_waiting(flow, parent), subflow_started(flow, parent, args, kwargs) as run:
         try:
             return run.final_result()
         except BaseException:  # its attempt was interrupted (a timeout, a cancel): nobody
-            run.call_off(_why_called_off(parent))  # waits now, for the reason its run says
+            run.call_off(why_called_off(parent))  # waits now, for the reason its run says
             raise
 
 
@@ -118,7 +118,7 @@ def subflow_started(
         yield run
 
 
-def _refuse_when_over(flow: FlowFunction, parent: FlowRun) -> None:
+def refuse_when_over(flow: FlowFunction, parent: FlowRun) -> None:
     """``RunCancelled`` when ``parent`` starts no more runs: ended, cancelled, timed out."""
     timed_out = getattr(parent, "timed_out", None)  # a ``@flow`` run's time limit
     if parent.state is not StateType.RUNNING or parent.cancelled or timed_out:
@@ -130,7 +130,7 @@ def _refuse_when_over(flow: FlowFunction, parent: FlowRun) -> None:
 
 
 @contextlib.contextmanager
-def _room_while_waiting(flow: FlowFunction, parent: FlowRun) -> Iterator[None]:
+def room_while_waiting(flow: FlowFunction, parent: FlowRun) -> Iterator[None]:
     """For the block, the wait for a subflow leaves its tasks room to run (see above)."""
     if aloop.on_shared_loop():  # an async attempt: it holds no worker, it blocks a loop
         with aloop.blocked():
@@ -222,7 +222,7 @@ def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Ite
 
     def given_up() -> None:  # under the caller's lock
         def call_off() -> None:
-            run.call_off(_why_called_off(caller))
+            run.call_off(why_called_off(caller))
 
         with contextlib.suppress(RuntimeError):  # the runner shut down: it cancelled its runs
             on_a_thread(call_off, f"flowtop-call-off-{run.flow.name}", caller.runner.timer)
@@ -232,7 +232,7 @@ def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Ite
         if waits:
             caller.subflow_waits.add(key, given_up)
     if not waits:
-        run.call_off(_why_called_off(caller))
+        run.call_off(why_called_off(caller))
     try:
         yield
     finally:
@@ -241,7 +241,7 @@ def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Ite
                 caller.subflow_waits.discard(key, given_up)
 
 
-def _why_called_off(parent: FlowRun) -> str:
+def why_called_off(parent: FlowRun) -> str:
     """The note of a subflow called off because the attempt that called it is over: its
     parent run's end, in the words ``DynamicRun`` cancels its subflows with."""
     if parent.cancelled:
