@@ -121,10 +121,10 @@ def main_block_mark(info: dict[str, Any], block_runs_one: bool = False) -> str:
 
 def _called_by_main_block(info: dict[str, Any]) -> bool:
     """Whether the file's ``__main__`` block runs the flow of ``info``, not only draws it."""
-    from ..workspace.main_block_args import DRAWN
+    from ..workspace.entry_flows import DRAWING
 
     call = info.get("main_block_call") or {}
-    return bool(info.get("run_by_main_block")) and call.get("how") not in DRAWN
+    return bool(info.get("run_by_main_block")) and call.get("how") not in DRAWING
 
 
 def _parameters(parameters: list[dict[str, Any]]) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..printable import say
+from ..workspace.entry_flows import DRAWING
 from ..workspace.main_block_args import (
-    DRAWN,
     MainCall,
     as_called,
     called_again_note,
@@ -62,14 +62,14 @@ def _asked_for(args: argparse.Namespace, calls: Mapping[str, MainCall]) -> dict[
     the file) when ``--flow`` asks for it by name: then it runs, as ``-p`` gives it."""
     if args.flow is None:
         return dict(calls)
-    return {name: call for name, call in calls.items() if call.how not in DRAWN}
+    return {name: call for name, call in calls.items() if call.how not in DRAWING}
 
 
 def drawn_left_out(names: list[str], calls: Mapping[str, MainCall]) -> tuple[list[str], list[str]]:
     """The flows the block calls, but those it only draws (``X.visualize()``) when it
     calls another (``python FILE`` runs that one: the file was refused, exit 2), and a
     line for each left out; all of them when it calls none (refused: it runs nothing)."""
-    drawn = [name for name in names if name in calls and calls[name].how in DRAWN]
+    drawn = _drawn(names, calls)
     called = [name for name in names if name not in drawn]
     if not drawn or not called:
         return names, []
@@ -111,7 +111,7 @@ def say_running(
     run once first)."""
     if any(name in calls and calls[name].problem for name in names):
         return
-    drawn = [name for name in names if name in calls and calls[name].how in DRAWN]
+    drawn = _drawn(names, calls)
     running = [name for name in names if name not in drawn]  # (the drawn: refused after)
     shown = {name: as_called(name, calls[name], given) for name in running if name in calls}
     file = Path(path).name
@@ -153,3 +153,8 @@ def not_done_note(flow: str, call: MainCall) -> str | None:
     else:
         what, instead = "makes a deployment in Prefect", "flowtop makes none"
     return f"{flow} runs once: {call.written} {what}; {instead}"
+
+
+def _drawn(names: Sequence[str], calls: Mapping[str, MainCall]) -> list[str]:
+    """Those of ``names`` the block only draws (``X.visualize()``): it runs none of them."""
+    return [name for name in names if name in calls and calls[name].how in DRAWING]

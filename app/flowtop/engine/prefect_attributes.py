@@ -110,7 +110,7 @@ def refuse_transaction_hook(task_name: str, kind: str) -> NoReturn:
 
 class VisualizeNotAvailable(NotInFlowtop):
     """``my_flow.visualize()`` called from Python (a ``__main__`` block's is read by
-    ``flowtop run``, never called: ``main_block_args.DRAWN``): one line naming the flow,
+    ``flowtop run``, never called: ``entry_flows.DRAWING``): one line naming the flow,
     where there was none (an ``AttributeError``, or nothing drawn without a word)."""
 
     def __init__(self, flow_name: str) -> None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.parameters import ParameterError, ParameterProblem, describe
 from ..engine.suggest import did_you_mean
+from .entry_flows import DRAWING
 from .load_error import display_path
 
 if TYPE_CHECKING:
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
 
 #: Why an argument is not a parameter: it is code, not a value.
 NOT_READ = "an expression flowtop cannot read without running the file"
-#: The flow's methods a ``__main__`` block may call that run nothing in Prefect
-#: (``entry_flows.DRAWING``): ``flowtop run FILE`` refuses to run the flow in their place.
-DRAWN = frozenset({"visualize"})
 #: Why a literal is not a parameter: a run's parameters are JSON.
 NOT_JSON = "a value a run's parameters cannot hold (not JSON)"
 
@@ -131,7 +129,7 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
             f"it with arguments it does not take: {problem} (python {display_path(file)} "
             "fails on it too)"
         )
-    if call.how in DRAWN:  # ``X.visualize()``: Prefect draws it, and runs nothing
+    if call.how in DRAWING:  # ``X.visualize()``: Prefect draws it, and runs nothing
         problem = (
             f"flow {flow.name!r}: the __main__ block at {display_path(file)}:{call.line} calls "
             f"{call.written}, which draws its graph in Prefect without running it; flowtop "

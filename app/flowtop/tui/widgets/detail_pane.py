@@ -42,6 +42,7 @@ from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.file_rows import file_advice
 from flowtop.tui.file_rows import file_problem as file_problem
 from flowtop.tui.model import AttemptView, TaskRow, store_full_waits
+from flowtop.tui.widgets.column_fit import TASK_KEEP
 from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
@@ -67,11 +68,6 @@ def _message(text: str) -> str:
     if "\n" not in text:
         return head_and_tail_of_line(text)
     return "\n".join(head_and_tail_of_line(line) for line in _block(text).split("\n"))
-
-
-#: The cells of a task's name the title keeps before what follows its state is cut
-#: (``title_text``), as the task table keeps a name of up to ``column_fit.TASK_KEEP``.
-NAME_KEEP = 20
 
 
 def title_text(
@@ -105,7 +101,7 @@ def title_text(
         due = f"  (due {moment(row.retry_due, now)})"
         if not width or cell_len(row.key) + text.cell_len + cell_len(due) <= width:
             text.append(due, style="dim")
-    kept = min(cell_len(row.key), NAME_KEEP)  # (a longer name gives way past it)
+    kept = min(cell_len(row.key), TASK_KEEP)  # kept as the table keeps it; longer gives way
     if width and kept + text.cell_len > width and len(text) > stated:
         # `ex…ct  ⟳ Retry in 0.4s  attemp…`: the attempt is cut first, the name whole
         after, text = text[stated:], text[:stated]
