@@ -252,3 +252,32 @@ def test_cancelling_the_caller_s_run_ends_the_generator_flow_s_run_and_its_body(
             )
         )
     assert recorder.run_finished(child.run_id).state is StateType.CANCELLED
+
+
+@flow(name="athrows")
+async def athrows() -> str:
+    numbers = anumbers()
+    await numbers.__anext__()
+    try:
+        await numbers.athrow(ValueError("caller gave up"))
+    except ValueError as error:
+        return str(error)
+    return "not thrown"
+
+
+def test_an_error_thrown_into_an_async_generator_flow_calls_its_run_off() -> None:
+    """``athrow`` into an ``async for`` generator flow: its run is called off, as ``throw``
+    into a sync one's is; it stayed running, the body waiting for a caller gone."""
+    recorder = Recorder()
+    with Runner(sinks=[recorder]) as runner:
+        result = runner.run(athrows)
+        runner.bus.flush()
+        child = _runs(recorder)["anumbers"]
+        wait_until(lambda: _ended(runner, recorder, child.run_id), timeout=10)
+    assert result.value == "caller gave up"
+    assert recorder.run_finished(child.run_id).state is StateType.CANCELLED
+
+
+def _ended(runner: Runner, recorder: Recorder, run_id: str) -> bool:
+    runner.bus.flush()
+    return any(isinstance(e, RunFinished) and e.run_id == run_id for e in recorder.events)

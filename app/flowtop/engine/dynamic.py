@@ -153,6 +153,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         self.fn = fn
         #: ``async def``: calling it gives a coroutine; its body runs on its own loop.
         self.is_async = inspect.iscoroutinefunction(unwrapped(fn))
+        self.is_generator = is_generator_flow(fn)  # (``yield`` in it: ``flow_generators``)
         self.retries = retries
         self.retry_delay = to_seconds(retry_delay, what=f"@flow {self.name!r}: {retry_delay_as}")
         self.__flowtop_flow__ = self
@@ -286,7 +287,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             refuse_run_at_import(self.name)
         if not sync:  # as Prefect: arguments the function cannot take start no run
             bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
-        if not sync and is_generator_flow(self.fn):  # run as it is iterated, as in Prefect
+        if not sync and self.is_generator:  # run as it is iterated, as in Prefect
             return iterate(self, parent, args, kwargs, wait_for)
         if self.is_async and not sync:  # a coroutine, as in Prefect (``flow_await``)
             return awaited_call(self, parent, args, kwargs, wait_for)

@@ -67,7 +67,7 @@ def body_value(run: DynamicRun, made: Any) -> Any:
     values handed to the caller iterating it (its ``return`` value, the run's), or, with
     none iterating it, collected into a list; any other generator returned, consumed
     into a list (see the module doc)."""
-    generator_flow = is_generator_flow(run.flow.fn)
+    generator_flow = run.flow.is_generator
     if isinstance(made, GeneratorType):
         exchange = _relay_claim(run) if generator_flow else None
         return list(made) if exchange is None else exchange.drive(made)
@@ -374,6 +374,9 @@ async def _aiterate(consumer: _Consumer) -> AsyncGenerator[Any]:
             yield got[0]
         except GeneratorExit:
             await _off_loop(consumer.close, consumer)
+            raise
+        except BaseException:  # thrown in by the caller (``athrow``): as ``_iterate``
+            consumer.leave()
             raise
 
 

@@ -537,13 +537,18 @@ def retry_on_match(error: BaseException | None, policy: RetryPolicy) -> tuple[bo
     retry_on = policy.retry_on or ()
     if not retry_on:
         return False, "retry_on is empty (only Retry retries)"
-    written = dict(zip(retry_on, policy.retry_on_written(), strict=True))
     if kind in retry_on:
-        return True, f"{written[kind]} is in retry_on"
+        return True, f"{_written(policy, kind)} is in retry_on"
     for listed in retry_on:
         if isinstance(error, listed):
-            return True, f"{kind.__name__} matches retry_on ({written[listed]})"
+            return True, f"{kind.__name__} matches retry_on ({_written(policy, listed)})"
     return False, f"{kind.__name__} is not in retry_on"
+
+
+def _written(policy: RetryPolicy, listed: type[BaseException]) -> str:
+    """The listed class ``listed`` as ``policy.retry_on_written`` names it (read only for
+    the class that matched: this runs at each failed attempt)."""
+    return policy.retry_on_written()[(policy.retry_on or ()).index(listed)]
 
 
 def delay_too_long(policy: RetryPolicy, delay: DelayBreakdown, attempt: int) -> DelayError:
