@@ -83,6 +83,29 @@ async def test_h_on_a_file_whose_flows_stay_listed_points_at_them(tmp_path: Path
         ]
 
 
+async def test_r_on_a_file_whose_flows_stay_listed_points_at_them_as_h_does(
+    tmp_path: Path,
+) -> None:
+    """`r` there said "it has no flow yet" of a file whose flows stay listed, where `h`
+    named them: both keys word a file's row one way (``file_rows.file_row_said``)."""
+    from .conftest import Calls, demo_flow
+
+    path = tmp_path / "demo.py"
+    errors = {path: FakeLoadError(path, 3, "SyntaxError: invalid syntax")}
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"demo": demo_flow(Calls())}, errors))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.flow_list.focus()
+        await pilot.press("home", "end")
+        await wait_for(pilot, lambda: app.selected_error is not None, "the file's row")
+        with toasts_said(app) as said:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: said, "r's answer")
+        assert said == [
+            "demo.py failed to load; its flows stay listed as they last loaded (demo): "
+            "select one to run it"
+        ]
+
+
 async def test_h_on_a_broken_settings_file_says_it_holds_no_flow(
     workspace: FakeWorkspace,
 ) -> None:

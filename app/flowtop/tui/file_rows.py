@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowtop.formats import few_names
 from flowtop.tui.unread_settings import Unreadable
 from flowtop.workspace.load_error import LoadError
+
+if TYPE_CHECKING:
+    from flowtop.tui.workspace_view import WorkspaceView
 
 
 def in_part(error: object) -> bool:
@@ -115,12 +120,26 @@ def file_advice(where: str, error: object, *, flows_listed: bool) -> str:
     )
 
 
-def not_a_flow_said(name: str, errors: Sequence[LoadError], doing: str) -> str:
+def not_a_flow_said(
+    name: str,
+    errors: Sequence[LoadError],
+    doing: str,
+    *,
+    listed: Sequence[str] = (),
+    pick_one: str = "",
+) -> str:
     """`r`, `e` (or `h`, `c`) on a file's row, ``name``: a settings file holds no flow, and one
     whose tables stop flows' runs (``errors``: the file's) says whose and why (it said
     only "holds settings, not a flow", while that flow's `r` refused to start); a flow
-    file that failed to load has no flow yet. ``doing``: what to do instead."""
+    file that failed to load has no flow yet, unless it loaded before: its flows stay
+    ``listed``, one of which to pick (``pick_one``, "select one for its history").
+    ``doing``: what to do instead."""
     if not name.endswith(".toml"):
+        if listed:
+            return (
+                f"{name} failed to load; its flows stay listed as they last loaded "
+                f"({few_names(listed, 'flows')}): {pick_one}"
+            )
         return (
             f"{name} failed to load, so it has no flow yet: fix it and save (its error is "
             "shown here)"
@@ -135,3 +154,12 @@ def not_a_flow_said(name: str, errors: Sequence[LoadError], doing: str) -> str:
             f"{'its table is' if one else 'their tables are'} fixed: {at_fault[0]}"
         )
     return said
+
+
+def file_row_said(workspace: WorkspaceView, key: str, doing: str, pick_one: str) -> str:
+    """``not_a_flow_said`` for the row of the file ``key``, with its settings errors and
+    the flows it last loaded: one wording for every key pressed there (`r` said "no flow
+    yet" of a file whose flows stayed listed, where `h` named them)."""
+    errors = [e for e in workspace.settings_errors if str(e.path) == key]
+    listed = [flow for flow, path in workspace.flow_files.items() if str(path) == key]
+    return not_a_flow_said(Path(key).name, errors, doing, listed=listed, pick_one=pick_one)

@@ -22,7 +22,7 @@ from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
-from flowtop.tui.file_rows import not_a_flow_said
+from flowtop.tui.file_rows import file_row_said
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.model import store_full_waits
 from flowtop.tui.run_control import (
@@ -143,17 +143,18 @@ class RunActions(LaunchQueue):
             self._not_ready()
             return None
         if self.selected_error is not None:
-            name = Path(self.selected_error).name
             # `e` (runs=False) edits: "to run it" said of it named a key it is not
-            doing = (
-                "select a flow in the list to run it"
+            edits = f"{self.key_for('edit_retry')} edits a task's retry settings"
+            doing, pick_one = (
+                ("select a flow in the list to run it", "select one to run it")
                 if runs
-                else f"{self.key_for('edit_retry')} edits a task's retry settings; "
-                "select a flow in the list, then its task"
+                else (
+                    f"{edits}; select a flow in the list, then its task",
+                    f"{edits}; select one, then its task",
+                )
             )
-            errors = self.workspace.settings_errors
-            mine = [e for e in errors if str(e.path) == self.selected_error]
-            self.notify(not_a_flow_said(name, mine, doing), severity="warning", markup=False)
+            said = file_row_said(self.workspace, self.selected_error, doing, pick_one)
+            self.notify(said, severity="warning", markup=False)
             return None
         if self.selected_flow is None:
             self.notify(

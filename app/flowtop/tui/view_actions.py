@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
-from flowtop.formats import few_names
 from flowtop.looks import STARTING
-from flowtop.tui.file_rows import not_a_flow_said
+from flowtop.tui.file_rows import file_row_said
 from flowtop.tui.row_views import SORT_MODES
 from flowtop.tui.widgets.run_header import Note, live_runs_note
 from flowtop.tui.widgets.task_table import TaskTable
@@ -185,21 +184,9 @@ class ViewActions(_AppBase):
         key = self.selected_error
         if key is None:
             return False
-        name = Path(key).name
-        flows = [flow for flow, path in self.workspace.flow_files.items() if str(path) == key]
-        if name.endswith(".toml"):  # one whose table stops a flow says whose, and why
-            mine = [e for e in self.workspace.settings_errors if str(e.path) == key]
-            said = not_a_flow_said(name, mine, f"select a flow in the list {doing}")
-        elif flows:  # it loaded before: its flows stay listed, with their runs
-            said = (
-                f"{name} failed to load; its flows stay listed as they last loaded "
-                f"({few_names(flows, 'flows')}): select one {doing}"
-            )
-        else:
-            said = (
-                f"{name} failed to load, so it has no flow yet: "
-                "fix it and save (its error is shown here)"
-            )
+        said = file_row_said(
+            self.workspace, key, f"select a flow in the list {doing}", f"select one {doing}"
+        )
         self.notify(said, severity="warning", markup=False)
         return True
 
