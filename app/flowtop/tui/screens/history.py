@@ -29,6 +29,7 @@ from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
 from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
+from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
 from .history_reads import history_version, read_run
@@ -249,7 +250,7 @@ class HistoryScreen(Screen[None]):
         finally:
             self._reading = False
         if read is not None:
-            self.app.call_from_thread(self._show, *read)
+            answer_from_thread(self, self._show, *read)  # not once the screen is going
 
     def on_screen_resume(self) -> None:
         if self._limit > RUN_LIMIT:  # pages of older runs: read off the event loop
@@ -478,7 +479,7 @@ class HistoryScreen(Screen[None]):
             detail: RunDetail | Exception = read_run(self.history, run_id)
         except Exception as exc:  # noqa: BLE001 - a run deleted or unreadable is a message
             detail = exc
-        self.app.call_from_thread(self._opened, run_id, detail)
+        answer_from_thread(self, self._opened, run_id, detail)
 
     def _opened(self, run_id: str, detail: RunDetail | Exception) -> None:
         """Show the run read (or why it could not be), unless the user left the screen or

@@ -39,6 +39,7 @@ from ...workspace.reuse_origin import Origin, origins, reused_keys
 from ..after_frame import after_frame
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
+from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.state_colors import LOOK_STYLE, looks
@@ -388,11 +389,11 @@ class RunDetailScreen(Screen[None]):
             log.exception(
                 "reading run %s again for its page failed; it is no longer followed", run_id
             )
-            self.app.call_from_thread(self._stop_following)
+            answer_from_thread(self, self._stop_following)
             return
         finally:
             self._reading = False
-        self.app.call_from_thread(self._show_detail, detail)
+        answer_from_thread(self, self._show_detail, detail)  # not once the page is going
 
     def _stop_following(self) -> None:
         """No more reads: what the page shows stays as it is."""
@@ -428,14 +429,13 @@ class RunDetailScreen(Screen[None]):
             detail, read = self.detail, run_reader(self.history)  # (pruned) said
 
             def place() -> None:
-                self.app.call_from_thread(self._placed, origins(detail, read, keys))
+                answer_from_thread(self, self._placed, origins(detail, read, keys))
 
             self.run_worker(place, thread=True, group="origins")
 
     def _placed(self, found: dict[str, Origin]) -> None:
         self._origins.update(found)
-        if self.is_mounted:
-            self._show_attempts()
+        self._show_attempts()
 
     @on(DataTable.RowHighlighted, "#tasks")
     def _task_highlighted(self, _event: DataTable.RowHighlighted) -> None:

@@ -21,6 +21,7 @@ from flowtop.printable import printable
 from ...workspace.history_records import HistoryError
 from ...workspace.store_reader import StoreReader
 from ...workspace.subflow_runs import SubflowRun, subflow_runs
+from ..thread_answers import answer_from_thread
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -86,17 +87,14 @@ class SubflowsShown:
                 called = read_subflows(history, run_id)
             except (HistoryError, sqlite3.Error, OSError):
                 return
-            screen.app.call_from_thread(self._changed, called, screen, shown)
+            answer_from_thread(screen, self._changed, called, shown)
 
         screen.run_worker(read, thread=True, group="subflows")
 
-    def _changed(
-        self, called: tuple[SubflowRun, ...], screen: Screen[Any], shown: Callable[[], Any]
-    ) -> None:
+    def _changed(self, called: tuple[SubflowRun, ...], shown: Callable[[], Any]) -> None:
         if called != self.called:
             self.called = called
-            if screen.is_mounted:
-                shown()
+            shown()
 
     def text(self, run_state: str, *, own_tasks: bool) -> Text:
         """``subflows_text`` of those read, for a run in ``run_state``."""
