@@ -24,6 +24,7 @@ the attempt's output (``capture_children``, ``capture_windows``).
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -159,11 +160,7 @@ class _ThreadRoutedStream(PassThroughStream):
     def write(self, text: str) -> int:
         buffer = _buffer()
         if buffer is None:
-            if text.__class__ is not str:
-                return self.original.write(text)
-            if status_line.terminal is None:
-                return self._mark_open_row(text)
-            return self._clear_of_status(text)
+            return self.past(text)
         if not isinstance(
             text, str
         ):  # as a real text stream would: the task fails, the run goes on
@@ -175,6 +172,20 @@ class _ThreadRoutedStream(PassThroughStream):
         elif buffer.echo:
             self.original.write(text)
         return len(text)
+
+    def past(self, text: str, *, own_line: bool = False) -> int:
+        """``text`` written past any capture. ``own_line``: flowtop's (``say_past``), put
+        below a row another writer left half-written, as the printer's lines are."""
+        if text.__class__ is not str:
+            return self.original.write(text)
+        if own_line and text:
+            with status_line.row_turn():
+                if status_line.row_open:  # that row ends as it is, this goes below it
+                    text = "\n" + text  # (not cleared: it starts with no "\r")
+                return self.past(text)  # (the turn is this thread's: held again at once)
+        if status_line.terminal is None:
+            return self._mark_open_row(text)
+        return self._clear_of_status(text)
 
     def _mark_open_row(self, text: str) -> int:
         """Past any capture, with no status line (a file, a pipe): say whether this leaves
@@ -305,6 +316,20 @@ def shown_by_nobody(logger: logging.Logger, level: int) -> bool:
     and a task a flow called on a plain thread (a ``ThreadPoolExecutor``'s, which carries
     no run) is none: its ``log_prints`` prints and INFO lines went nowhere."""
     return _buffer() is None and not _program_handlers(logger, level)[0]
+
+
+def say_past(note: str) -> None:
+    """flowtop's notice ``note`` (``printable.say``'s: toasted from a launched run's log) on
+    stderr past the capture of this thread's ``@flow`` body or task, as the stand-in writes
+    past it (``past``: flowtop's own in the log, a status line cleared, a half row kept)."""
+    line = io.StringIO()
+    say(note, stream=line)
+    stream = sys.stderr
+    if isinstance(stream, _ThreadRoutedStream):
+        stream.past(line.getvalue(), own_line=True)
+    else:
+        stream.write(line.getvalue())
+    _real(stream).flush()
 
 
 def show_on_stderr(record: logging.LogRecord) -> None:

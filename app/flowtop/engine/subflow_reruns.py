@@ -34,14 +34,12 @@ So the three ways of rerunning agree: the body runs again, its tasks' results ar
 
 from __future__ import annotations
 
-import io
-import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import status_line
+from . import capture
 from .context import child_of
 from .flow_retries import FlowRetries
 from .parameters import UNSTORED, decode, given_json
@@ -60,10 +58,54 @@ OBJECT: dict[str, Any] = {UNSTORED: None}
 
 def recorded_parameters(
     flow: FlowFunction, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> dict[str, Any]:
-    """A subflow call's parameters as its run records them (``given_json``, decoded),
-    each kept as its ``repr`` only as ``OBJECT`` (``comparable``)."""
-    return comparable(decode(given_json(flow.fn, args, kwargs)))
+) -> Recorded:
+    """A subflow call's parameters as its run records them (``given_json``), made at the
+    call: a list it was given may be cleared for the next call (a batch)."""
+    return Recorded(given_json(flow.fn, args, kwargs) or "")
+
+
+class Recorded:
+    """A call's parameters as its run records them: ``given_json``'s text ("" for none;
+    None: given decoded only), compared by that text, else decoded (``comparable``: a
+    dict's keys in another order, ``1`` and ``1.0``; an object held). Decoded once, and
+    only then: a subflow given a 1M-item list decoded it (and walked it) at every call."""
+
+    __slots__ = ("_compared", "text")
+
+    def __init__(self, text: str | None, compared: dict[str, Any] | None = None) -> None:
+        self.text = text
+        self._compared = compared
+
+    @classmethod
+    def of(cls, parameters: Recorded | Mapping[str, Any]) -> Recorded:
+        """``parameters``, decoded ones (``comparable``'s) as a ``Recorded``."""
+        return parameters if isinstance(parameters, Recorded) else cls(None, dict(parameters))
+
+    def compared(self) -> dict[str, Any]:
+        """The parameters decoded, each kept as its ``repr`` only as ``OBJECT``."""
+        if self._compared is None:
+            self._compared = comparable(decode(self.text))
+        return self._compared
+
+    def holds_object(self) -> bool:
+        """Whether one of them is kept as its ``repr`` only (``holds_object``)."""
+        if self.text is not None and UNSTORED not in self.text:
+            return False
+        return holds_object(self.compared())
+
+    def __eq__(self, other: object) -> bool:
+        """The same parameters: the same text, else decoded the same."""
+        if isinstance(other, Mapping):
+            other = Recorded.of(other)
+        if not isinstance(other, Recorded):
+            return NotImplemented
+        if self.text is not None and self.text == other.text:
+            return True
+        return self.compared() == other.compared()
+
+    def __repr__(self) -> str:
+        shown = self.text if self.text is not None else self._compared
+        return f"Recorded({shown!r:.80})"
 
 
 def comparable(parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,7 +142,7 @@ class SubflowSource:
 
     flow: str
     key: str
-    parameters: dict[str, Any] | None
+    parameters: Recorded | Mapping[str, Any] | None
     run_id: str
     calls: Callable[[], SourceCalls]
     completed: bool = False
@@ -131,31 +173,56 @@ class SubflowSources:
         """Whether every subflow call of the source completed, each of its tasks too."""
         return all(source.completed for source in self._sources)
 
-    def take(self, flow: str, key: str, parameters: dict[str, Any] | None) -> SubflowSource | None:
+    def take(
+        self, flow: str, key: str, parameters: Recorded | Mapping[str, Any] | None
+    ) -> SubflowSource | None:
         """The source call a call of ``flow`` at ``key`` with ``parameters`` reruns: the
         source's call at that key if it was the same call, else one of the same subflow
         with the same parameters under another key, not yet taken (but for parameters
-        holding an object: ``holds_object``); None: it runs afresh."""
+        holding an object: ``holds_object``); None: it runs afresh. Compared by their
+        text first (``Recorded``): a call decodes nothing when it matches by text."""
         if parameters is None:
             return None
+        given = Recorded.of(parameters)
         with self._lock:
-            same = [
+            free = [
                 i
                 for i, s in enumerate(self._sources)
-                if i not in self._taken and s.flow == flow and s.parameters == parameters
+                if i not in self._taken and s.flow == flow and s.parameters is not None
             ]
-            if holds_object(parameters):  # an object's value is known to its tasks only
-                same = [i for i in same if self._sources[i].key == key]
-            if not same:
+            here = [i for i in free if self._sources[i].key == key]
+            chosen = self._first(here, given, decoded=False)
+            if chosen is None and given.holds_object():  # an object's value is known to
+                chosen = self._first(here, given, decoded=True)  # its tasks only: here
+            elif chosen is None:  # by text (no decoding), else decoded, its own place first
+                chosen = self._first(free, given, decoded=False)
+                if chosen is None:
+                    chosen = self._first(here + free, given, decoded=True)
+            if chosen is None:
                 return None
-            chosen = next((i for i in same if self._sources[i].key == key), same[0])
             self._taken.add(chosen)
             return self._sources[chosen]
 
-    def placed_elsewhere(self, flow: str, key: str, parameters: dict[str, Any] | None) -> str:
+    def _first(self, among: list[int], given: Recorded, *, decoded: bool) -> int | None:
+        """The first of the sources ``among`` whose parameters are ``given``'s text (with
+        ``decoded``: decoded the same)."""
+        same = self._same if decoded else self._same_text
+        return next((i for i in among if same(i, given)), None)
+
+    def _same_text(self, i: int, given: Recorded) -> bool:
+        found = self._sources[i].parameters
+        return isinstance(found, Recorded) and found.text is not None and found.text == given.text
+
+    def _same(self, i: int, given: Recorded) -> bool:
+        parameters = self._sources[i].parameters
+        return parameters is not None and Recorded.of(parameters) == given
+
+    def placed_elsewhere(
+        self, flow: str, key: str, parameters: Recorded | Mapping[str, Any] | None
+    ) -> str:
         """For a call ``take`` gave nothing to: the key of a source call of ``flow`` with
         these ``parameters``, holding an object, at another place (not taken), else ""."""
-        if parameters is None or not holds_object(parameters):
+        if parameters is None or not (given := Recorded.of(parameters)).holds_object():
             return ""
         with self._lock:
             return next(
@@ -164,8 +231,8 @@ class SubflowSources:
                     for i, s in enumerate(self._sources)
                     if i not in self._taken
                     and s.flow == flow
-                    and s.parameters == parameters
                     and s.key != key
+                    and self._same(i, given)
                 ),
                 "",
             )
@@ -174,12 +241,14 @@ class SubflowSources:
 @dataclass(frozen=True)
 class SubflowCall:
     """A subflow call a ``@flow`` run's body made (``RunResult.subflows``): its key, its
-    flow's name, its parameters (``recorded_parameters``) and the run it started first."""
+    flow's name, its parameters (``recorded_parameters``) and the run it started first,
+    its id (what the call is compared and shown by, not the run object) and the run."""
 
     key: str
     flow: str
-    parameters: dict[str, Any] | None
-    run: FlowRetries
+    parameters: Recorded
+    run_id: str
+    run: FlowRetries = field(repr=False, compare=False)
 
     def source(self) -> SubflowSource:
         """The call as a rerun of its parent reruns it: its last run (after its retries),
@@ -210,7 +279,7 @@ class SubflowCalls:
         return flow if n == 1 else f"{flow}-{n}"
 
     def source_of(
-        self, flow: str, key: str, parameters: dict[str, Any] | None
+        self, flow: str, key: str, parameters: Recorded | Mapping[str, Any]
     ) -> SubflowSource | None:
         """The source call the call reruns (``SubflowSources.take``); None: it runs afresh,
         said (``moved_note``) when a call given an object was made at another place."""
@@ -218,7 +287,7 @@ class SubflowCalls:
             return None
         source = self._sources.take(flow, key, parameters)
         if source is None and (there := self._sources.placed_elsewhere(flow, key, parameters)):
-            say_past_capture(moved_note(key, parameters or {}, there))
+            capture.say_past(moved_note(key, Recorded.of(parameters).compared(), there))
         return source
 
     def made(self, call: SubflowCall) -> None:
@@ -242,21 +311,6 @@ def moved_note(key: str, parameters: Mapping[str, Any], there: str) -> str:
     )
 
 
-def say_past_capture(note: str) -> None:
-    """``note`` on the process's own stderr, as its command's notice (``flowtop run: …``;
-    in a launched run's log, marked, which the monitor toasts: ``launch_notes``), not as
-    output of the ``@flow`` body making the call; a live status line's row cleared first."""
-    from ..printable import say
-
-    stream = getattr(sys.stderr, "original", sys.stderr)
-    line = io.StringIO()
-    say(note, stream=line)
-    with status_line.row_turn():
-        clear = status_line.CLEAR if status_line.shares_terminal(stream) else ""
-        stream.write(clear + line.getvalue())
-        stream.flush()
-
-
 def start_subflow(
     flow: FlowFunction, parent: FlowRun, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> FlowRun:
@@ -276,7 +330,7 @@ def start_subflow(
     with child_of(parent.run_id):
         run = parent.runner.start(flow, args=args, kwargs=kwargs, **rerun)
     assert isinstance(run, FlowRetries)  # a FlowFunction always starts a ``DynamicRun``
-    calls.made(SubflowCall(key, flow.name, parameters, run))
+    calls.made(SubflowCall(key, flow.name, parameters, run.run_id, run))
     return run
 
 

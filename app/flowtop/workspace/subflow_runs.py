@@ -6,14 +6,15 @@ parent's page said ``This run recorded no tasks.`` and ``history --run`` only it
 parameters and result: nothing led from a parent to its children but scanning every
 flow's history. ``history --run`` and the history screen's run page name them now, as
 the monitor's main screen does (``its subflows ran as runs of their own: …``). A rerun of
-the parent reruns them (``called_runs_of``, ``subflow_sources``).
+the parent reruns them (``called_runs``, ``subflow_sources``).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,43 @@ from .private import refuse_linked_store
 from .run_log import connect_reader
 from .store_schema import check_version
 
-#: The children of a run, in the order they were called (started).
-_CALLED = "SELECT run_id, flow, number, state FROM runs WHERE parent = ? ORDER BY started, number"
+#: The children of runs, ``{}`` the columns read of each, by their parent (its first
+#: column) and in the order each parent called them (started): one query per level of a
+#: rerun's plan (``subflow_sources``), per page.
+_CHILDREN = "SELECT parent, {} FROM runs WHERE parent IN ({}) ORDER BY started, number"
+#: Parents one query names at most (an older SQLite allows 999 variables).
+_BATCH = 500
+#: A page's columns (``SubflowRun``) and a rerun's (``CalledRun``).
+_SHOWN = ("run_id", "flow", "number", "state")
+_MATCHED = ("run_id", "flow", "state", "rerun_of", "parameters", "counts")
+
+
+@contextmanager
+def reading(db: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the store ``db`` read as ``StoreReader`` reads it (never through a
+    link at its name, a newer flowtop's store refused)."""
+    refuse_linked_store(db)
+    with closing(connect_reader(db)) as conn:
+        check_version(conn, db)
+        yield conn
+
+
+def _children(
+    conn: sqlite3.Connection, parents: Sequence[str], columns: Sequence[str]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The ``columns`` of the runs each of ``parents`` called, by parent, oldest first;
+    none from a store older than the columns (before subflows, or parameters)."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for at in range(0, len(parents), _BATCH):
+        batch = parents[at : at + _BATCH]
+        query = _CHILDREN.format(", ".join(columns), ", ".join("?" * len(batch)))
+        try:
+            rows = conn.execute(query, batch).fetchall()
+        except sqlite3.OperationalError:  # a store from before subflows (or parameters)
+            return {}
+        for parent, *row in rows:
+            found.setdefault(parent, []).append(tuple(row))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +85,6 @@ def called_by(conn: sqlite3.Connection, run_id: str) -> tuple[SubflowRun, ...]:
     """The subflow runs ``run_id`` called, oldest first; none from a store older than
     subflows (no ``parent`` column). A crafted row's odd value stands in as ``?`` (a
     number as 0): the run is still named, not the page failed."""
-    try:
-        rows = conn.execute(_CALLED, (run_id,)).fetchall()
-    except sqlite3.OperationalError:  # a store from before subflows were recorded
-        return ()
     return tuple(
         SubflowRun(
             child if isinstance(child, str) else "?",
@@ -60,24 +92,14 @@ def called_by(conn: sqlite3.Connection, run_id: str) -> tuple[SubflowRun, ...]:
             number if isinstance(number, int) and not isinstance(number, bool) else 0,
             state if isinstance(state, str) else "?",
         )
-        for child, flow, number, state in rows
+        for child, flow, number, state in _children(conn, [run_id], _SHOWN).get(run_id, ())
     )
 
 
 def subflow_runs(db: Path, run_id: str) -> tuple[SubflowRun, ...]:
-    """``called_by`` in the store ``db``, read as ``StoreReader`` reads it (never through a
-    link at its name, a newer flowtop's store refused)."""
-    refuse_linked_store(db)
-    with closing(connect_reader(db)) as conn:
-        check_version(conn, db)
+    """``called_by`` in the store ``db`` (``reading``)."""
+    with reading(db) as conn:
         return called_by(conn, run_id)
-
-
-#: The children of a run as a rerun of it reads them (``subflow_sources``).
-_CALLS = (
-    "SELECT run_id, flow, state, rerun_of, parameters, counts FROM runs WHERE parent = ?"
-    " ORDER BY started, number"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,29 +116,27 @@ class CalledRun:
     counts: dict[str, Any]
 
 
-def called_runs_of(db: Path, run_id: str) -> tuple[CalledRun, ...]:
-    """The subflow runs ``run_id`` called, oldest first (read as ``subflow_runs``); a row
-    of a crafted store whose id, flow or state is not text is left out, and its counts
-    that are not JSON read as none."""
-    refuse_linked_store(db)
-    with closing(connect_reader(db)) as conn:
-        check_version(conn, db)
-        try:
-            rows = conn.execute(_CALLS, (run_id,)).fetchall()
-        except sqlite3.OperationalError:  # a store from before subflows (or parameters)
-            return ()
-    return tuple(
-        CalledRun(
-            child,
-            flow,
-            state,
-            rerun_of if isinstance(rerun_of, str) else None,
-            parameters if isinstance(parameters, str) else None,
-            _counts(counts),
+def called_runs(
+    conn: sqlite3.Connection, parents: Sequence[str]
+) -> dict[str, tuple[CalledRun, ...]]:
+    """The subflow runs each of ``parents`` called, by parent, oldest first, in one query
+    (``reading``'s connection); a row of a crafted store whose id, flow or state is not
+    text is left out, and its counts that are not JSON read as none."""
+    return {
+        parent: tuple(
+            CalledRun(
+                child,
+                flow,
+                state,
+                rerun_of if isinstance(rerun_of, str) else None,
+                parameters if isinstance(parameters, str) else None,
+                _counts(counts),
+            )
+            for child, flow, state, rerun_of, parameters, counts in rows
+            if isinstance(child, str) and isinstance(flow, str) and isinstance(state, str)
         )
-        for child, flow, state, rerun_of, parameters, counts in rows
-        if isinstance(child, str) and isinstance(flow, str) and isinstance(state, str)
-    )
+        for parent, rows in _children(conn, parents, _MATCHED).items()
+    }
 
 
 def _counts(text: object) -> dict[str, Any]:

@@ -3,16 +3,17 @@
 ``reruns.plan_rerun`` gives a parent's rerun the calls its source completed; a subflow
 call of the rerun is a rerun of the matching subflow run of that source
 (``engine.subflow_reruns``). The store names each subflow run's parent (``parent``), in
-the order they started (``subflow_runs.called_runs_of``): a call's key is its flow's
+the order they started (``subflow_runs.called_runs``): a call's key is its flow's
 name, then ``-2``, ``-3``… for that flow's later calls, as a task's. A flow-level retry
 of a subflow (a run of its own, a child of the same parent, ``rerun_of`` the one before)
 is the same call: the call's source is its last run.
 
 The runs are read when the rerun is planned (a few columns of a row each: ``f``'s key bar
-plans a rerun as each run shows); a source's stored results only once a call of the
-rerun matches it, as the body makes it. Results that can no longer be read then (the
-store deleted meanwhile) reuse nothing: the subflow runs every task, still linked to
-its source.
+plans a rerun as each run shows), on one connection, one query per level of nesting;
+their parameters are decoded only where a call's differ by text (``Recorded``); a
+source's stored results only once a call of the rerun matches it, as the body makes it.
+Results that can no longer be read then (the store deleted meanwhile) reuse nothing:
+the subflow runs every task, still linked to its source.
 """
 
 from __future__ import annotations
@@ -22,46 +23,84 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..engine.parameters import decode
 from ..engine.rerun_cache import SourceCalls
 from ..engine.states import StateType
-from ..engine.subflow_reruns import SubflowSource, SubflowSources, comparable
+from ..engine.subflow_reruns import Recorded, SubflowSource, SubflowSources
 from .history_records import REUSED, HistoryError
 from .results import load, reusable_states
 from .store_reader import StoreReader
-from .subflow_runs import CalledRun, called_runs_of
+from .subflow_runs import CalledRun, called_runs, reading
 
 #: Subflow runs inside each other a rerun reads, at most (``dynamic.MAX_NESTING``).
 _DEEPEST = 100
 
 
-def stored_subflows(history: StoreReader, run_id: str, depth: int = 0) -> SubflowSources:
-    """The subflow calls of the stored run ``run_id``, each with its last run's calls."""
-    if depth > _DEEPEST:
-        return SubflowSources()
-    children = called_runs_of(Path(history.path), run_id)
+def stored_subflows(history: StoreReader, run_id: str) -> SubflowSources:
+    """The subflow calls of the stored run ``run_id``, each with its last run's calls,
+    theirs below them too: read a level at a time (``_calls_by_run``)."""
+    found = _calls_by_run(Path(history.path), run_id)
+    return _sources(history, found, run_id, 0)
+
+
+def _calls_by_run(db: Path, run_id: str) -> dict[str, list[tuple[CalledRun, CalledRun]]]:
+    """Each run read (``run_id``, and the last run of each of its calls, below it) -> its
+    subflow calls, each its first run and its last (after its flow-level retries)."""
+    found: dict[str, list[tuple[CalledRun, CalledRun]]] = {}
+    level = [run_id]
+    with reading(db) as conn:
+        for _ in range(_DEEPEST + 1):
+            children = called_runs(conn, level)
+            level = []
+            for parent, called in children.items():
+                if parent in found:
+                    continue  # a crafted store's loop: read once
+                found[parent] = calls = _calls(called)
+                level += [last.run_id for _, last in calls]
+            if not level:
+                break
+    return found
+
+
+def _calls(children: tuple[CalledRun, ...]) -> list[tuple[CalledRun, CalledRun]]:
+    """A run's subflow calls among its ``children``: each first run, and its last retry."""
     by_id = {child.run_id: child for child in children}
     retried: dict[str, CalledRun] = {}  # a call's run -> its retry
     for child in children:
         if child.rerun_of is not None and child.rerun_of in by_id:
             retried[child.rerun_of] = child
-    uses: dict[str, int] = {}
-    sources = []
+    calls = []
     for child in children:
         if child.rerun_of in by_id:
             continue  # a retry of an earlier call: that call's
-        n = uses[child.flow] = uses.get(child.flow, 0) + 1
         last = child
         while last.run_id in retried:
             last = retried[last.run_id]
-        nested = stored_subflows(history, last.run_id, depth + 1)
+        calls.append((child, last))
+    return calls
+
+
+def _sources(
+    history: StoreReader,
+    found: Mapping[str, list[tuple[CalledRun, CalledRun]]],
+    run_id: str,
+    depth: int,
+) -> SubflowSources:
+    """The subflow calls of ``run_id`` as ``found`` read them, each key its flow's name,
+    then ``-2``, ``-3``… for that flow's later calls."""
+    if depth > _DEEPEST:
+        return SubflowSources()
+    uses: dict[str, int] = {}
+    sources = []
+    for child, last in found.get(run_id, ()):
+        n = uses[child.flow] = uses.get(child.flow, 0) + 1
+        nested = _sources(history, found, last.run_id, depth + 1)
         sources.append(
             SubflowSource(
                 child.flow,
                 child.flow if n == 1 else f"{child.flow}-{n}",
-                comparable(decode(child.parameters)),
+                Recorded(child.parameters or ""),
                 last.run_id,
-                _calls(history, last.run_id, nested),
+                _source_calls(history, last.run_id, nested),
                 _completed(last) and nested.all_completed(),
                 nested,
             )
@@ -75,7 +114,7 @@ def _completed(run: CalledRun) -> bool:
     return run.state == StateType.COMPLETED.value and others <= {StateType.COMPLETED.value}
 
 
-def _calls(
+def _source_calls(
     history: StoreReader, run_id: str, subflows: SubflowSources
 ) -> Callable[[], SourceCalls]:
     """What a rerun of the stored run ``run_id`` serves, read when called: its completed
