@@ -285,9 +285,9 @@ def run_command(words: list[str]) -> int:
 
     draw_utf8_in_the_c_locale(words, os.environ)
     replace_what_cannot_print()  # before anything wraps the streams
-    args_list = list(words)
-    if "--prefect-compat" in args_list:  # before or after the command: drop-in mode
-        args_list.remove("--prefect-compat")
+    args_list = [word for word in words if word != "--prefect-compat"]
+    compat_given = len(words) - len(args_list)  # before or after the command: drop-in mode
+    if compat_given:
         from .compat import ENV_FLAG
 
         os.environ[ENV_FLAG] = "1"
@@ -308,6 +308,10 @@ def run_command(words: list[str]) -> int:
         args, unknown = command.parse_known_intermixed_args(args_list[1:])
         args.command = args_list[0]
     vars(args).pop(_GIVEN, None)  # (``StoreOnce``'s, not an option)
+    if compat_given > 1:  # (taken off the words above, where ``refuse_twice`` is not)
+        parser.commands.get(args.command, parser).error(
+            "argument --prefect-compat: given more than once: give it once"
+        )
     speak_as(f"flowtop {args.command}")  # every line `say` says names the command
     if unknown:  # said by its command: `flowtop run: … (see flowtop run --help)`
         parser.commands.get(args.command, parser).error(
@@ -426,32 +430,11 @@ def help_of_no_command(words: Sequence[str]) -> bool:
 
 
 def suggestion(word: str, names: Sequence[str]) -> str:
-    """`` (did you mean 'history'?)``: the one name ``word`` starts (``hist``), else the
-    closest (``hsitory``) of those it could be a slip for (``near``), else "". The closest
-    of ``hist`` was ``list``; ``nope`` was "did you mean 'open'?"."""
-    starting = [name for name in names if name.startswith(word)]
-    if len(starting) == 1:
-        return f" (did you mean {starting[0]!r}?)"
+    """`` (did you mean 'history'?)`` after a command's name mistyped, or "": the rule for
+    a word typed for one of a few short names (``suggest.did_you_mean``'s ``typed``)."""
     from .engine.suggest import did_you_mean
 
-    return did_you_mean(word, [name for name in names if near(word, name)])
-
-
-def near(word: str, name: str) -> bool:
-    """Whether ``word`` could be ``name`` mistyped: it starts with the same letter (a
-    typist rarely misses the first), or is one slip from it: a letter wrong, missing,
-    extra, or two swapped (``ilst``). ``nope`` is neither of ``open``."""
-    if word[:1] == name[:1]:
-        return True
-    if len(word) == len(name):
-        wrong = [at for at, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
-        if len(wrong) == 2 and wrong[1] == wrong[0] + 1:  # two neighbours swapped?
-            return word[wrong[0]] == name[wrong[1]] and word[wrong[1]] == name[wrong[0]]
-        return len(wrong) <= 1
-    short, long = sorted((word, name), key=len)
-    return len(long) == len(short) + 1 and any(
-        long[:at] + long[at + 1 :] == short for at in range(len(long))
-    )
+    return did_you_mean(word, names, typed=True)
 
 
 def mistyped_command(word: str) -> bool:

@@ -33,14 +33,17 @@ BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069
 #: ``tags:\U000e0069\U000e0067… end`` showed as ``tags: end``, its hidden text ("ASCII
 #: smuggling") reaching whoever copied or logged it. Names refuse them (``option_checks``);
 #: text shows them as their escapes (``\ufeff``, ``\U000e0069``), as the bidi controls.
-_INVISIBLE = "\u00ad\u180e\u2060-\u206f\ufeff\U000e0000-\U000e007f"
+#: ``INVISIBLE`` those of the Basic Multilingual Plane (``parameters.describe`` writes
+#: them as JSON's ``\ufeff``), ``TAGS`` the tags.
+INVISIBLE = "\u00ad\u180e\u2060-\u206f\ufeff"
+TAGS = "\U000e0000-\U000e007f"
 #: Lone surrogates too: a file name's bytes that are not UTF-8 (``surrogateescape``), which
 #: a terminal gets back raw (0x9b is an 8-bit CSI), show as those bytes (``\xff``); any
 #: other (``\ud800`` in a ``@flow`` parameter, which the store keeps) as its escape, as
 #: the terminal's encoder would write it: six cells, measured as six, so a row that holds
 #: one keeps its columns. The bidirectional controls (:data:`BIDI`) and the invisible
-#: characters (:data:`_INVISIBLE`) show as theirs too.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + BIDI + _INVISIBLE + "]")
+#: characters (:data:`INVISIBLE`, :data:`TAGS`) show as theirs too.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + BIDI + INVISIBLE + TAGS + "]")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
 _PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})

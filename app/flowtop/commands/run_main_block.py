@@ -10,6 +10,7 @@ value the command line did not give comes from.
 from __future__ import annotations
 
 import argparse
+import ast
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,14 +146,33 @@ def not_done_note(flow: str, call: MainCall) -> str | None:
     flowtop does not schedule``); None for a call of the flow."""
     if call.how not in ("serve", "deploy", "to_deployment"):
         return None
-    scheduled = any(f"{key}=" in call.written for key in ("cron", "interval", "rrule", "schedule"))
-    if scheduled:
+    if _schedules(call.written):
         what, instead = "schedules runs in Prefect", "flowtop does not schedule"
     elif call.how == "serve":
         what, instead = "waits for runs in Prefect", "flowtop does not serve flows"
     else:
         what, instead = "makes a deployment in Prefect", "flowtop makes none"
     return f"{flow} runs once: {call.written} {what}; {instead}"
+
+
+#: The keywords of ``serve``/``deploy``/``to_deployment`` that schedule runs in Prefect.
+SCHEDULING = frozenset({"cron", "interval", "rrule", "schedule", "schedules"})
+
+
+def _schedules(written: str) -> bool:
+    """Whether the call ``written`` (``.serve(schedules=[Cron(...)])``, as
+    ``entry_flows`` unparsed it) gives a schedule: one of its keywords, not None. A test
+    of ``cron=`` in the text read ``schedules=[...]`` as no schedule, and a value that
+    reads ``cron=`` as one."""
+    try:
+        tree = ast.parse(f"_{written}", mode="eval").body
+    except SyntaxError:  # (always Python: ``ast.unparse``'s; nothing said of what is not)
+        return False
+    return isinstance(tree, ast.Call) and any(
+        keyword.arg in SCHEDULING
+        and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is None)
+        for keyword in tree.keywords
+    )
 
 
 def _drawn(names: Sequence[str], calls: Mapping[str, MainCall]) -> list[str]:

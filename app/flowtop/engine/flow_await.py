@@ -60,23 +60,30 @@ async def _run_to_end(
     return_state: bool,
     wait_for: Any,
 ) -> Any:
+    call = _Call()
+    outcome = functools.partial(_outcome, flow, parent, args, kwargs, call, wait_for)
+    work = functools.partial(flow_call_state, outcome) if return_state else outcome
+    return await off_loop(work, name=f"flowtop-await-{flow.name}", left=call.leave)
+
+
+async def off_loop(work: Callable[[], Any], *, name: str, left: Callable[[], object]) -> Any:
+    """``work()`` on a thread of its own named ``name``, in the caller's context (its
+    tags, settings, attempt), awaited: its value, or its error raised here. When the
+    awaiting coroutine is cancelled, ``left()`` (which calls the run off) and
+    ``CancelledError`` at once; ``work`` ends on its own. Also each step of an async
+    generator flow's iteration (``flow_generators``)."""
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     loop = asyncio.get_running_loop()
     ended: asyncio.Future[Any] = loop.create_future()
-    call = _Call()
-    outcome = functools.partial(_outcome, flow, parent, args, kwargs, call, wait_for)
-    context = contextvars.copy_context()  # the caller's (its tags, settings, attempt)
+    context = contextvars.copy_context()
     threading.Thread(
-        target=context.run,
-        args=(_wait, outcome, return_state, loop, ended),
-        name=f"flowtop-await-{flow.name}",
-        daemon=True,
+        target=context.run, args=(_wait, work, loop, ended), name=name, daemon=True
     ).start()
     try:
         return await ended
     except asyncio.CancelledError:
-        call.leave()
+        left()
         raise
 
 
@@ -134,17 +141,13 @@ def _outcome(
 
 
 def _wait(
-    outcome: Callable[[], Any],
-    return_state: bool,
-    loop: asyncio.AbstractEventLoop,
-    ended: asyncio.Future[Any],
+    work: Callable[[], Any], loop: asyncio.AbstractEventLoop, ended: asyncio.Future[Any]
 ) -> None:
-    """On the call's own thread: its ``outcome()`` (as a ``State`` with ``return_state``),
-    handed to the caller's loop."""
+    """On the call's own thread: ``work()``'s value or error, handed to the caller's loop."""
     value: Any = None
     error: BaseException | None = None
     try:
-        value = flow_call_state(outcome) if return_state else outcome()
+        value = work()
     except BaseException as exc:  # noqa: BLE001 - the call's outcome: raised in the caller
         error = exc
     with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody awaits

@@ -26,7 +26,6 @@ prints or calls is the run's); a returned async generator stays as it is, as in 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import copy
 import inspect
 import threading
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .binding import unwrapped
 from .context import current_run
+from .flow_await import off_loop
 from .flow_in_task import refuse_when_over, room_while_waiting, subflow_started, why_called_off
 from .flow_upstream import upstream_failure
 from .run_handle import WAKE, wait_for
@@ -381,34 +381,7 @@ async def _aiterate(consumer: _Consumer) -> AsyncGenerator[Any]:
 
 
 async def _off_loop(work: Callable[[], Any], consumer: _Consumer) -> Any:
-    """``work()`` on a thread of its own (in the caller's context), awaited; its run is
-    called off if the awaiting coroutine is cancelled."""
-    import asyncio  # a loop runs
-
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[Any] = loop.create_future()
-
-    def settle(value: Any, error: BaseException | None) -> None:
-        if done.cancelled():
-            return
-        if error is not None:
-            done.set_exception(error)
-        else:
-            done.set_result(value)
-
-    def call() -> None:
-        try:
-            value, error = work(), None
-        except BaseException as exc:  # noqa: BLE001 - raised to the awaiting coroutine
-            value, error = None, exc
-        with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody waits
-            loop.call_soon_threadsafe(settle, value, error)
-
-    context = contextvars.copy_context()  # the caller's (its tags, settings, attempt)
+    """``work()`` on a thread of its own, awaited as an awaited flow's call is
+    (``flow_await.off_loop``): its run is called off if the awaiting coroutine is cancelled."""
     name = f"flowtop-generator-{consumer.flow.name}"
-    threading.Thread(target=context.run, args=(call,), name=name, daemon=True).start()
-    try:
-        return await done
-    except asyncio.CancelledError:
-        consumer.leave()
-        raise
+    return await off_loop(work, name=name, left=consumer.leave)

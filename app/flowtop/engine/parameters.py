@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ..printable import BIDI
+from ..printable import BIDI, INVISIBLE
 from .parameter_types import (
     annotation_for,
     choices,
@@ -561,8 +561,9 @@ def parse_object(text: str) -> dict[str, Any]:
 #: What JSON leaves as it is but ``printable`` shows as an escape of its own: DEL, C1,
 #: lone surrogates, bidi and invisible format characters. Not a byte that was not UTF-8
 #: (``surrogateescape``'s U+DC80-U+DCFF: an argument's raw byte), which ``printable``
-#: shows as that byte, ``\xff``, as in a file's name.
-_UNSEEN = re.compile(rf"[\x7f-\x9f\ud800-\udc7f\udd00-\udfff{BIDI}\u00ad\u180e\u2060-\u206f\ufeff]")
+#: shows as that byte, ``\xff``, as in a file's name; nor a tag (``printable``'s
+#: ``\U000e0069``: JSON's is a surrogate pair).
+_UNSEEN = re.compile(rf"[\x7f-\x9f\ud800-\udc7f\udd00-\udfff{BIDI}{INVISIBLE}]")
 
 
 def describe(parameters: Mapping[str, Any], limit: int = 60) -> str:

@@ -236,6 +236,10 @@ class PrefectFlowAttributes(_ResultDefaults):
     retry_delay: float
     run_name: str | Callable[[], str] | None
     should_validate_parameters: bool
+    #: ``FlowFunction``'s, known when it is made: a coroutine function; a generator
+    #: function, sync or async.
+    is_async: bool
+    is_generator: bool
     #: Prefect options flowtop keeps only to give back (``description``, ``version``,
     #: ``log_prints``) and the ``task_runner`` object given.
     noted: dict[str, Any]
@@ -294,15 +298,16 @@ class PrefectFlowAttributes(_ResultDefaults):
 
     @property
     def isasync(self) -> bool:
-        plain = unwrapped(self.fn)
-        return inspect.iscoroutinefunction(plain) or inspect.isasyncgenfunction(plain)
+        """Prefect's: ``async def``, a coroutine function or an async generator's."""
+        return self.is_async or (
+            self.is_generator and inspect.isasyncgenfunction(unwrapped(self.fn))
+        )
 
     @property
     def isgenerator(self) -> bool:
         """Prefect's: whether the function is a generator function, sync or async (its
         runs hand their values to the caller iterating them: ``flow_generators``)."""
-        plain = unwrapped(self.fn)
-        return inspect.isgeneratorfunction(plain) or inspect.isasyncgenfunction(plain)
+        return self.is_generator
 
     @property
     def description(self) -> str | None:

@@ -46,7 +46,6 @@ from .run_table import RunTable
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord
-    from ..widgets.key_bar import Entry
     from ..workspace_view import HistoryView
 
 #: What ``HistoryScreen._read`` read: scope, limit, runs, total, error, store version.
@@ -136,10 +135,6 @@ class RunsTable(RunTable):
         super().action_scroll_bottom()
 
 
-#: The runs list's footer keys by priority (binding ids): Enter, then Esc, then `a`.
-FOOTER_FIRST = ("history.open", "history.back", "history.all")
-
-
 class HistoryScreen(Screen[None]):
     """Runs, newest first, of one flow (or all flows with `a`)."""
 
@@ -149,15 +144,10 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #message { padding: 1 2; height: auto; }
     """
 
+    #: In the footer's order, its keys most wanted first: the bar keeps them in order as
+    #: far as they fit, and at 60 columns it kept `a All flows / this flow` and dropped
+    #: `⏎ Open run`, the list's main key. So Enter, then Esc, then `a`.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="history.back", tooltip="Back to the main screen"),
-        Binding(
-            "a",
-            "toggle_all",
-            "All flows / this flow",
-            id="history.all",
-            tooltip="Switch between every flow's runs and this flow's",
-        ),
         Binding(
             "enter",
             "open",
@@ -165,6 +155,14 @@ class HistoryScreen(Screen[None]):
             show=True,
             id="history.open",
             tooltip="The selected run's tasks and their attempts",
+        ),
+        Binding("escape", "back", "Back", id="history.back", tooltip="Back to the main screen"),
+        Binding(
+            "a",
+            "toggle_all",
+            "All flows / this flow",
+            id="history.all",
+            tooltip="Switch between every flow's runs and this flow's",
         ),
     ]
 
@@ -213,17 +211,7 @@ class HistoryScreen(Screen[None]):
         table.add_columns("Flow", "#", "State", "Counts", "Started", "Duration", "Rerun of")
         yield table
         yield Static("", id="message")
-        yield KeyBar(self._footer_entries)
-
-    def _footer_entries(self) -> tuple[list[Entry], list[Entry]]:
-        """Its keys most wanted first (``FOOTER_FIRST``): the bar keeps them in order as
-        far as they fit, and at 60 columns it kept `a All flows / this flow` and dropped
-        `⏎ Open run`, the list's main key."""
-        own, always = footer_entries(self)
-        ids = {b.description: b.id for b in self.BINDINGS if isinstance(b, Binding)}
-        rank = {ident: n for n, ident in enumerate(FOOTER_FIRST)}
-        own.sort(key=lambda entry: rank.get(ids.get(entry[1]) or "", len(rank)))
-        return own, always
+        yield KeyBar(lambda: footer_entries(self))
 
     def on_mount(self) -> None:
         self.load()

@@ -6,8 +6,10 @@ lines), and tested on their own (``saved_text``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+# (imported first by ``workspace.overrides``, before a flows folder is on sys.path)
+import tomli_w
 
 from ...workspace.places import OVERRIDES_FILE, STATE_DIR
 
@@ -40,21 +42,18 @@ def saved_text(
 
 
 def toml_value(value: Any) -> str:
-    """``value`` as TOML writes it, on one line: the toast said `retry_delay = 1, 5, 30`
-    and `retry_on = ValueError` where the file holds `[1, 5, 30]` and `["ValueError"]`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    """``value`` as ``overrides.toml`` holds it, on one line: the toast said `retry_delay
+    = 1, 5, 30` and `retry_on = ValueError` where the file holds `[1, 5, 30]` and
+    `["ValueError"]`. Each string, number and key as ``tomli_w`` writes it to the file;
+    an array on one line here (the file has an item a line)."""
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        pairs = (f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items())
-        return "{ " + ", ".join(pairs) + " }"
-    return str(value)
+        pairs = ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items())
+        return f"{{ {pairs} }}" if pairs else "{}"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").removesuffix("\n")
 
 
 def toml_key(key: str) -> str:
-    """A bare key as is, any other quoted."""
-    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
-    return key if bare else json.dumps(key, ensure_ascii=False)
+    """A bare key as is, any other quoted, as ``tomli_w`` writes it."""
+    return tomli_w.dumps({key: 0}).removesuffix(" = 0\n")
