@@ -17,7 +17,8 @@ from flowtop.engine.events import (
 )
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunModel, TaskRow, fmt_duration
+from flowtop.formats import fmt_duration
+from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.row_views import counts_text, view_order
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace.run_log import RunInterrupted

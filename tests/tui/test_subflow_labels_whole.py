@@ -77,15 +77,18 @@ async def test_the_subflows_labels_are_never_split_across_lines(tmp_path: Path) 
 
 
 def test_the_line_naming_subflows_breaks_between_labels_at_every_width() -> None:
-    """At every width a label fits in (the longest, with its comma, is 29 cells)."""
+    """At every width a label fits in (the longest, with its symbol and comma, is 31 cells)."""
     run = RunModel("regions", [], run_id="r1", number=1)  # live: "its subflows run"
-    run.subflows = [*LABELS, "a flow named with spaces #12"]
+    for label in [*LABELS, "a flow named with spaces #12"]:
+        name, _, number = label.rpartition(" #")
+        run.children.append(RunModel(name, [], run_id=label, number=int(number)))
     text = no_rows_text(run)
-    for width in range(29, 100):
+    for width in range(31, 100):
         lines = wrapped(text, width, most=20)
         assert not labels_split(lines), (width, lines)
         assert all(cell_len(line) <= width for line in lines), (width, lines)
         assert " ".join(lines) == (
-            "No task of its own; its subflows run as runs of their own: " + ", ".join(run.subflows)
+            "No task of its own; its subflows run as runs of their own: "
+            + ", ".join(f"▶ {label}" for label in run.subflows)
         ), (width, lines)  # drawn with spaces, whatever kept a label whole
         assert any("a flow named with spaces #12" in line for line in lines), (width, lines)

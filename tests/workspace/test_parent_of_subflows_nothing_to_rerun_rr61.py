@@ -85,5 +85,5 @@ def test_the_key_bar_offers_rerun_failed_on_a_parent_of_subflows() -> None:
     parent = RunModel("daily", (), run_id="p" * 12, number=1)
     parent.state = StateType.FAILED
     assert ran_no_task(parent)  # no task, no subflow: `f Run again`
-    parent.subflows = ["extract-region #1", "extract-region #2"]
+    parent.children = [RunModel("extract-region", (), run_id=f"c{n}", number=n) for n in (1, 2)]
     assert not ran_no_task(parent)  # old: `f Run again`, though `f` reuses what completed

@@ -118,7 +118,7 @@ def _ended(*, error: ErrorInfo | None = None, subflows: tuple[str, ...] = ()) ->
     run = RunModel("parent", (), run_id="b" * 12, number=2, rerun_of="a" * 12)
     run.state = StateType.FAILED
     run.error = error
-    run.subflows = list(subflows)
+    run.children = [RunModel(label, (), run_id=label, number=1) for label in subflows]
     return run
 
 

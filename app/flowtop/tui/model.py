@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flowtop.engine.events import (
@@ -24,127 +23,26 @@ from flowtop.engine.events import (
     TaskStateChanged,
 )
 from flowtop.engine.parameters import decode as decode_parameters
-from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import OVERDUE, RETRY_ONLY, fmt_duration, retry_text, try_text
-from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK, error_line
+from flowtop.formats import OVERDUE, RETRY_ONLY, try_text
+from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock
 from flowtop.tui.safe_events import printable_event, unsafe
+from flowtop.tui.task_row import AttemptView as AttemptView  # (re-exported: the rows' users)
+from flowtop.tui.task_row import TaskRow as TaskRow
 from flowtop.workspace.flow_shapes import collector_paused
 from flowtop.workspace.run_log import LogEvent, RunInterrupted
 
 S = StateType
 
 
+#: How a reused task's message names where its result was made: ``reused from run #1``
+#: (``RunModel.reused_from``; a store client's events name it already: ``store_client_origins``).
+REUSED_FROM = "reused from "
+
 #: The most of a running attempt's output kept while it runs (its end brings all of it).
 LIVE_OUTPUT = 64 * 1024
-#: A retry past its due time while every worker of its run runs an attempt: it waits for
-#: one to be free, not for a stopped process (``⟳ Overdue``).
-AWAITING_WORKER = "Awaiting worker"
-
-
-@dataclass(slots=True)
-class AttemptView(Attempt):
-    """The engine's :class:`Attempt` record as the monitor folds it from events, plus what
-    only the events carry: the result's text, the transition's message, and whether the
-    attempt was carried over from a source run. The engine's record has no use for these
-    (it holds the result value on its ``TaskRun``, and reused tasks make no attempt there)."""
-
-    result: str | None = None
-    #: What the step that ended it said: why a retry followed (``retry_predicate returned
-    #: True``), kept when a cancel then ended its wait; a reused one's source.
-    message: str = ""
-    reused: bool = False
-    retried_now: bool = False  # started by the user before its retry's wait was over
-    #: Running when its run's process died: shown ⚡, as the history's run page shows it
-    #: (it read ■, a cancel's symbol, beside a row that said ``⚡ Interrupted``).
-    interrupted: bool = False
-
-
-class TaskRow:
-    """One task's latest state. A plain class with class-level defaults: a 100k-task
-    flow makes 100k of these before its first frame, and only five fields vary at first."""
-
-    attempt = 0
-    started: float | None = None  # start of the current attempt (steady clock)
-    duration: float | None = None  # of the last finished attempt
-    retry_due: float | None = None  # time of the next attempt (steady clock)
-    delay_explained = ""
-    error: ErrorInfo | None = None  # the last error seen
-    message = ""
-    result: str | None = None
-    reused = False
-    interrupted = False  # CANCELLED because its run's process died (``RunInterrupted``)
-    retry_only = False  # the budget is spent only on ``Retry`` (no max_retries set)
-    upstream: tuple[str, ...] = ()  # a @flow call's: the calls it waited for
-    #: How the task stands in the code as loaded now, when not as in this run
-    #: (``code_rows``: not in this run, or gone from the code); "" when it is.
-    code_mark = ""
-    attempts: list[AttemptView] | tuple[()] = ()
-
-    def __init__(
-        self,
-        key: str,
-        index: int,
-        state: StateType | None = None,
-        max_attempts: int = 0,
-        policy: str = "",
-    ) -> None:
-        self.key = key
-        self.index = index  # definition order
-        self.state = state
-        self.max_attempts = max_attempts
-        self.policy = policy
-
-    def add_attempt(self, attempt: AttemptView) -> None:
-        if not self.attempts:
-            self.attempts = []
-        assert isinstance(self.attempts, list)
-        self.attempts.append(attempt)
-
-    def look(self) -> tuple[str, str, str]:
-        if self.reused and self.state is S.COMPLETED:
-            return REUSED_LOOK
-        if self.interrupted:
-            return INTERRUPTED_LOOK
-        return STATE_LOOK[self.state]
-
-    def state_text(self, now: float, *, all_busy: bool = False) -> str:
-        """``✓ Completed``, ``⟳ Retry in 2.1s``: readable with no colour at all. A retry
-        that is due while every worker of its run is busy (``all_busy``:
-        ``RunModel.all_busy``) reads ``⟳ Awaiting worker``, not ``⟳ Overdue 4s``."""
-        symbol, word, _ = self.look()
-        if self.state is S.AWAITING_RETRY and self.retry_due is not None:
-            if all_busy and now >= self.retry_due:
-                return f"{symbol} {AWAITING_WORKER}"
-            return f"{symbol} {retry_text(self.retry_due - now)}"
-        return f"{symbol} {word}"
-
-    def live_duration(self, now: float) -> float | None:
-        if self.state is S.RUNNING and self.started is not None:
-            return max(0.0, now - self.started)
-        return self.duration
-
-    def time_text(self, now: float) -> str:
-        """The TIME cell: a clock while an attempt runs, else the last attempt's time."""
-        return fmt_duration(self.live_duration(now), live=self.state is S.RUNNING)
-
-    def attempt_text(self, *, compact: bool = False) -> str:
-        """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)`` (``1/1+3``
-        when ``compact``): a plain failure ends it at once, so ``0/4`` would mislead."""
-        return try_text(
-            self.attempt, self.max_attempts, self.retry_only, compact=compact, reused=self.reused
-        )
-
-    def error_text(self) -> str:
-        if self.interrupted:  # its run's process died: what ended it, not an earlier failure
-            return self.message
-        if self.error is not None:
-            return error_line(self.error.type, self.error.message)
-        if self.state in (S.UPSTREAM_FAILED, S.CANCELLED):
-            return self.message
-        return ""
 
 
 class RunModel:
@@ -192,12 +90,14 @@ class RunModel:
         #: A subflow's run: the id of the run that called it, and ``#3 of parent`` once known.
         self.parent_run = parent_run
         self.parent_label = ""
-        #: The subflows it called, as runs of their own: ``child #1``, in call order.
-        self.subflows: list[str] = []
-        #: Their runs, in the same order: their states, said beside their labels.
+        #: The subflows it called, as runs of their own, in call order (``subflows``).
         self.children: list[RunModel] = []
         #: The number of the run it reruns (``rerun_of``), once known: ``rerun of #3``.
         self.rerun_number: int | None = None
+        #: Where each task its source carried over was made, by key, as that run's rows
+        #: say it (``made_where``; a rerun of a rerun names that run, as `history` does):
+        #: read as its reused results come, let go of at its end.
+        self.origins: dict[str, str] = {}
         self.started = None if started is None else self.local(started)
         self.finished: float | None = None
         self.duration: float | None = None
@@ -269,6 +169,16 @@ class RunModel:
         return self.state is S.RUNNING
 
     @property
+    def label(self) -> str:
+        """``extract #7``, as `history` and `watch` name a run."""
+        return f"{self.flow} #{self.number}"
+
+    @property
+    def subflows(self) -> list[str]:
+        """Its subflow runs' labels (``child #1``), in call order."""
+        return [child.label for child in self.children]
+
+    @property
     def shows_own_policy(self) -> bool:
         """Its POLICY cells and detail pane name the policy it ran with when the next
         run's differs (``code_rows.policy_cell``): any run that started, which records
@@ -276,6 +186,26 @@ class RunModel:
         opened after a settings change showed a finished run's TRY against its own
         budget (``3/6``) beside the next run's ``4× …``, with no ``≠``."""
         return self.run_id is not None
+
+    def made_where(self) -> dict[str, str]:
+        """Where each task it carried over from its source was made, by key, as its rows
+        say it (``reused from run #1``): a rerun of it names that run, not this one, which
+        made no attempt of them (``RunStore``)."""
+        if not self.reused:  # (a rerun's start asks: no walk of a big run that reused none)
+            return {}
+        return {
+            key: row.message
+            for key, row in self.rows.items()
+            if row.reused and row.message.startswith(REUSED_FROM)
+        }
+
+    def reused_from(self, key: str) -> str:
+        """What a task carried over from its source says: where it was made, as `history`
+        names it (``origins``, else its source), ``reused from the source run`` unknown."""
+        said = self.origins.get(key)
+        if said is None and self.rerun_number:
+            said = f"{REUSED_FROM}run #{self.rerun_number}"
+        return said or REUSED_FROM_SOURCE
 
     def body_waits(self, now: float) -> float | None:
         """Seconds until this flow-level retry's body starts; None once it has (or this
@@ -290,6 +220,20 @@ class RunModel:
         """Its symbol, word and look: ``⚡ Interrupted`` when its process died (as the
         history says it), not the ``✗ Failed`` its state is."""
         return INTERRUPTED_LOOK if self.process_died else STATE_LOOK[self.state]
+
+    @property
+    def all_reused(self) -> bool:
+        """Completed with no task run again: every task reused (carried over from its
+        source, or a cached result), every subflow run of it too; one with neither ran
+        its body alone. Its parent's subflow list says it ``↺``, as a reused task's row."""
+        if self.state is not S.COMPLETED or not (self.rows or self.children):
+            return False
+        return self.reused == len(self.rows) and all(c.all_reused for c in self.children)
+
+    @property
+    def called_look(self) -> tuple[str, str, str]:
+        """Its ``look`` in its parent's subflow list: ``↺ Reused`` when ``all_reused``."""
+        return REUSED_LOOK if self.all_reused else self.look
 
     def call_links(self, key: str) -> tuple[list[str], list[str]] | None:
         """A @flow call's upstream and downstream calls in this run (None: no such call)."""
@@ -369,6 +313,8 @@ class RunModel:
             return row.key
         if isinstance(event, TaskOutput):
             return self._output_so_far(event)
+        if isinstance(event, RunFinished | RunInterrupted):
+            self.origins = {}  # its reused results came before its end
         if isinstance(event, RunFinished):
             self.state = event.state
             self.duration = event.duration
@@ -511,8 +457,8 @@ class RunModel:
         if state is S.COMPLETED and ev.reused:
             row.reused = True
             self.reused += 1
-            if ev.message == REUSED_FROM_SOURCE and self.rerun_number:  # named, as history does
-                row.message = f"reused from run #{self.rerun_number}"
+            if ev.message == REUSED_FROM_SOURCE:  # named, as history does
+                row.message = self.reused_from(row.key)
             row.add_attempt(
                 AttemptView(
                     ev.attempt,

@@ -43,6 +43,7 @@ WaitAct: TypeAlias = Literal["retry_now", "give_up"]
 
 if TYPE_CHECKING:
     from flowtop.engine.flow import Flow
+    from flowtop.engine.records import RunResult
     from flowtop.engine.run import FlowRun
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
     from flowtop.workspace.history_records import RunRecord
@@ -136,17 +137,37 @@ def reruns_nothing(flow: Flow, source: FlowRun) -> bool:
     static flow's rerun reuses a task only as ``Flow.rerun_plan`` allows (what feeds it
     reused, called as in ``source``): a changed call runs again, not only an added task.
     A ``@flow``'s, as ``flowtop run --rerun-of`` decides it (``reruns.replays_nothing``):
-    every call completed and reusable, its code not saved since."""
+    every call completed and reusable, every subflow run it called completed, each of
+    their tasks too (a failed one its body handled reruns), its code not saved since."""
     from flowtop.engine.dynamic import FlowFunction
     from flowtop.workspace.reruns import replays_nothing
 
-    plan = flow.rerun_plan(source.snapshot())
+    result = source.snapshot()
+    plan = flow.rerun_plan(result)
     if isinstance(flow, FlowFunction):
         calls, cached = len(source.tasks), len(plan["cache"])
-        completed = source.state is StateType.COMPLETED
-        return completed and replays_nothing(flow, source.started_at, calls, reused=cached)
+        completed = source.state is StateType.COMPLETED and _subflows_completed(result)
+        return completed and replays_nothing(
+            flow, source.started_at, calls, reused=cached, subflows=len(result.subflows)
+        )
     reused: Mapping[str, Any] = plan["reuse"]
     return reused.keys() >= flow.nodes.keys()
+
+
+def _subflows_completed(result: RunResult) -> bool:
+    """Whether each subflow run the ended ``result``'s body called (its last flow-level
+    retry) completed, every task of it and its own subflow runs too, as ``flowtop run
+    --rerun-of`` asks of a stored run (``subflow_sources``)."""
+    for call in result.subflows:
+        try:
+            ran = call.run.final_run(timeout=0).snapshot()
+        except TimeoutError:  # one its body left running (it never waited for it)
+            return False
+        if ran.state is not StateType.COMPLETED or not _subflows_completed(ran):
+            return False
+        if any(state.type is not StateType.COMPLETED for state in ran.states.values()):
+            return False
+    return True
 
 
 #: What ends a wait for an answer early (the app quitting), checked as it polls.

@@ -51,9 +51,6 @@ class RunStore:
         self.runs: dict[str, RunModel] = {}
         self.latest: dict[str, str] = {}  # flow name -> id of the run it shows (newest, or w's)
         self.evicted: list[str] = []
-        #: Every run's number by id, as its start is read: a rerun names its source's
-        #: (``rerun of #3``), a run evicted long since.
-        self.numbers: dict[str, int] = {}
         #: Subflow runs read before the run that called them (the store gives them in any
         #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
         self.early_children: dict[str, list[RunModel]] = {}
@@ -297,8 +294,7 @@ class RunStore:
             try:
                 if isinstance(event, RunStarted):
                     model = self._model_of(event)
-                    self.numbers[run_id] = event.run
-                    model.rerun_number = self.numbers.get(event.rerun_of or "")
+                    self._sourced(model)
                     if not model.workers:
                         model.workers = self.workers()
                     parent = runs.get(event.parent_run or "")  # live: it waits for its child
@@ -317,7 +313,7 @@ class RunStore:
                     continue
                 key = run.apply(event)
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
-                    _noted(run, event.said(f"{run.flow} #{run.number}"))
+                    _noted(run, event.said(run.label))
                 if isinstance(event, RunFinished | RunInterrupted):
                     if (retry := self._retried_by.pop(run_id, None)) is not None:
                         _retries(retry, run)
@@ -410,6 +406,16 @@ class RunStore:
         self.reserved.clear()  # (the new store's are said next)
         self._retried_by = {k: v for k, v in self._retried_by.items() if k in self.runs}
         return sorted(flow for flow in shown if flow not in self.latest)
+
+    def _sourced(self, model: RunModel) -> None:
+        """A rerun names its source's number (``rerun of #3``) when that run is kept here
+        (``f`` on the run shown keeps it until the rerun shows), and where its reused
+        results were made (``RunModel.origins``). A number kept for every run ever read,
+        by id, was never let go of as runs were evicted or pruned."""
+        source = self.runs.get(model.rerun_of or "")
+        if source is not None:
+            model.rerun_number = source.number
+            model.origins = source.made_where()
 
     def _retry_of(self, model: RunModel) -> None:
         """A ``@flow``'s own retry (``body_due``) learns why the run it retries failed,
@@ -546,13 +552,12 @@ def _retries(retry: RunModel, failed: RunModel) -> None:
 
 def _link(parent: RunModel, child: RunModel) -> None:
     """``child`` is a subflow's run that ``parent`` called: each names the other."""
-    child.parent_label = f"{parent.flow} #{parent.number}"  # as `history` and `watch` say it
-    label = f"{child.flow} #{child.number}"
-    if label in parent.subflows:  # the same run read anew: its newer model
-        parent.children[parent.subflows.index(label)] = child
-    else:
-        parent.subflows.append(label)
-        parent.children.append(child)
+    child.parent_label = parent.label  # as `history` and `watch` say it
+    for at, called in enumerate(parent.children):
+        if called.run_id == child.run_id:  # the same run read anew: its newer model
+            parent.children[at] = child
+            return
+    parent.children.append(child)
 
 
 def _number(run: RunModel) -> int:

@@ -35,6 +35,7 @@ from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
+from .store_client_origins import Origins
 from .store_client_prunes import PruneWatch
 from .store_client_replay import replay_runs, runs_to_replay
 from .store_errors import store_writable, unreadable
@@ -114,6 +115,7 @@ class StoreClient:
         #: What the last look at the store met (``_look_around``), said once: None, nothing.
         self._look_failed: str | None = None
         self._prunes = PruneWatch(db, sink if says_gone else None, self._replay_all)  # RunsPruned
+        self._origins = Origins(db)  # where reruns' reused results were made
         workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
         self._following = store_file_id(self.db)  # (not at the tail's start: deleted by then)
@@ -202,7 +204,8 @@ class StoreClient:
     def _hand(self, events: Sequence[LogEvent]) -> None:
         """Give ``events`` to the sink, keeping count of the runs it was told are live, and
         telling ``_prunes`` the runs handed on and where the cache hits are (a cache hit
-        naming a pruned run says so): in one pass, the monitor's event path."""
+        naming a pruned run says so), a rerun's reused results naming where they were made
+        (``_origins``): in one pass, the monitor's event path."""
         hits: list[tuple[int, TaskStateChanged]] = []
         for at, event in enumerate(events):
             if type(event) is TaskStateChanged:  # (most events: asked first)
@@ -223,7 +226,9 @@ class StoreClient:
                     self._prunes.interrupted(event)
             elif type(event) is LogDamage and event.run_id in self._live:
                 self._damaged[event.run_id] = event
-        self.sink(self._prunes.marked(events, hits) if hits else events)
+        if hits:
+            events = self._prunes.marked(self._origins.named(events, hits), hits)
+        self.sink(events)
 
     def _store_replaced(self, now_file: tuple[int, int], *, said: bool = True) -> Moved | None:
         """The store was deleted (another may be at its name already, ``now_file``), or

@@ -41,7 +41,7 @@ from flowtop.looks import (
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.file_rows import file_advice
 from flowtop.tui.file_rows import file_problem as file_problem
-from flowtop.tui.model import AttemptView, TaskRow, store_full_waits
+from flowtop.tui.model import REUSED_FROM, AttemptView, TaskRow, store_full_waits
 from flowtop.tui.widgets.column_fit import TASK_KEEP
 from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.tui.widgets.run_header import MIN_NAME
@@ -117,11 +117,11 @@ def title_text(
 
 def reused_from(message: str) -> str:
     """Where a reused result that no attempt made came from, in a few words: the cache
-    entry (``cached result of etl #3``, less the time the Why line gives), else the rerun's
-    source run."""
+    entry (``cached result of etl #3``, less the time the Why line gives), else the run
+    whose attempt made it (``from run #1``, ``RunModel.reused_from``), else its source."""
     if message.startswith("cached result of "):
         return message.rpartition(", ")[0] or message
-    if message.startswith("reused from run #"):  # a rerun's source, named (``RunModel``)
+    if message.startswith(REUSED_FROM):  # where a rerun's was made, named (``RunModel``)
         return message.removeprefix("reused ")
     return "from the source run"
 

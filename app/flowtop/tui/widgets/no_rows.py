@@ -59,13 +59,9 @@ def no_rows_text(run: RunModel) -> str:
 def subflow_labels(run: RunModel) -> list[str]:
     """``run``'s subflow runs, each with its state's symbol (``✗ region-sub #3``), those
     that did not complete first: the list said only labels, cut after its fourth line,
-    and the one that failed of 30 was not on screen (rv408 §4). A label read without its
-    run (none: a test's) is said alone, in its place."""
-    said = [
-        (f"{child.look[0]} {label}", _failed(child))
-        for label, child in zip(run.subflows, run.children, strict=False)
-    ]
-    said += [(label, False) for label in run.subflows[len(said) :]]
+    and the one that failed of 30 was not on screen (rv408 §4). One that reused every
+    task reads ``↺``, as a reused task's row (``RunModel.all_reused``; it read ``✓``)."""
+    said = [(f"{child.called_look[0]} {child.label}", _failed(child)) for child in run.children]
     return [label for label, failed in sorted(said, key=lambda each: not each[1])]
 
 
