@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.events import json_record
 from ..engine.layers import Layer
@@ -21,12 +21,14 @@ from ..printable import PrintableStream, Writer, printable_name, say
 from .common import (
     bad_path,
     described_settings,
-    say_unread_prefect,
     select_names,
     shell_word,
     unused_table,
     warn_unread_settings,
 )
+
+if TYPE_CHECKING:
+    from ..workspace.workspace_description import WorkspaceDescription
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +58,7 @@ def main(args: argparse.Namespace) -> int:
     if names is None:
         return 2
     if args.flow is None:  # a Prefect file beside these flows: said, not a listing error
-        say_unread_prefect(args.path)
-        say_left_out(listed.flows)
+        say_notes(listed)
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
     # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``); `flowtop run
     # DIR` runs every flow of the folder (``run.checked_names``): no flow is marked there
@@ -89,13 +90,16 @@ def main(args: argparse.Namespace) -> int:
     return 2 if had_errors else 0
 
 
-def say_left_out(flows: dict[str, dict[str, Any]]) -> None:
-    """Of the files of ``flows``, the ``@flow`` instance methods left out, unlisted for
-    want of an instance (``method_flow_source.left_out``): said, not a listing error."""
-    from ..workspace.method_flow_source import left_out
+def say_notes(listed: WorkspaceDescription) -> None:
+    """The Prefect files not read beside the flows listed (drop-in mode off), then the
+    ``@flow`` instance methods left out of their files, unlisted for want of an instance
+    (``method_flow_source.left_out``): said, not listing errors. Both as the loader
+    process read them: this process read every file again for them."""
+    from ..workspace.load_error import unread_prefect_note
 
-    for note in left_out(Path(info["file"]) for info in flows.values() if info.get("file")):
-        say(str(note))
+    for note in (unread_prefect_note(listed.unread_prefect), *listed.left_out):
+        if note:
+            say(note)
 
 
 def main_block_mark(info: dict[str, Any], block_runs_one: bool = False) -> str:

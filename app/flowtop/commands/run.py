@@ -184,6 +184,8 @@ def _run_opened(
         return 2
     if args.flow is None:  # a Prefect file beside these flows: said before they run
         say_unread_prefect(args.path, workspace=workspace)
+        for note in workspace.left_out:  # and a @flow method left out, as list says it
+            say(str(note))
 
     def cannot_start(reason: str) -> int:
         say(reason)

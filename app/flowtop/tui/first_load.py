@@ -17,6 +17,7 @@ load's reply then replaces what was listed early.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -29,8 +30,8 @@ from flowtop.printable import printable_name
 from flowtop.tui.messages import WorkspaceLoaded
 from flowtop.tui.unread_settings import summary_said
 from flowtop.workspace.changes import WorkspaceChanged
-from flowtop.workspace.load_error import display_path, unread_prefect_note
-from flowtop.workspace.method_flow_source import left_out, left_out_note
+from flowtop.workspace.load_error import LoadError, display_path, unread_prefect_note
+from flowtop.workspace.method_flow_source import left_out_note
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -103,6 +104,8 @@ class FirstLoad(_AppBase):
     _loading_ticker: Timer | None = None
     _flows_heard = 0  # the workspace's ``flows_heard`` when the list last showed them
     _hint_shown: str | None  # the header's hint of an empty folder (FlowtopApp's)
+    #: The workspace's ``unread_prefect`` as the load's thread read it, for its toast.
+    _unread_at_load: Sequence[str] = ()
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') the load calls
 
@@ -139,8 +142,12 @@ class FirstLoad(_AppBase):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_workspace(self) -> None:
-        """Importing the flow modules is the slow part of startup: after the first frame."""
-        self.post_message(WorkspaceLoaded(self.workspace.load()))
+        """Importing the flow modules is the slow part of startup: after the first frame.
+        The Prefect files not read are asked here too: a workspace that loads in this
+        process reads every flow file for them (``Workspace.unread_prefect``)."""
+        change = self.workspace.load()
+        self._unread_at_load = list(self.workspace.unread_prefect)
+        self.post_message(WorkspaceLoaded(change))
 
     def _show_loading_line(self) -> None:
         """The flows imported since the last look, and what still imports: in the header
@@ -169,19 +176,20 @@ class FirstLoad(_AppBase):
             self.notify(summary_said(change), severity="error", markup=False, timeout=8)
         early = self.selected_flow if self.selected_error is None else None
         self._workspace_ready()
-        self._say_unread_prefect()
+        self._say_unread_prefect(change.left_out if isinstance(change, WorkspaceChanged) else ())
         if early is not None and early == self.selected_flow:
             self._early_flow_loaded(early)
 
-    def _say_unread_prefect(self) -> None:
+    def _say_unread_prefect(self, left_out: Sequence[LoadError]) -> None:
         """The Prefect files of a folder of flows not read, drop-in mode off: the monitor
         listed the others and said not a word of them (a folder of nothing else says it
         in its header: ``unread_prefect_hint``), nor, of a broken one, the error's toast.
         And the ``@flow`` instance methods of the files that loaded left unlisted for want
-        of an instance (``method_flow_source.left_out``): they were left out silently."""
-        notes = [left_out_note(left_out(self.workspace.flow_files.values()))]  # (methods)
+        of an instance (``left_out``, the load's ``WorkspaceChanged.left_out``, read where
+        the load ran: they were parsed here, on the UI thread)."""
+        notes = [left_out_note(left_out)]  # (methods)
         if self._hint_shown is None:
-            notes.insert(0, unread_prefect_note(self.workspace.unread_prefect))
+            notes.insert(0, unread_prefect_note(self._unread_at_load))
         note = "; ".join(note for note in notes if note)
         if note:
             self.notify(printable_name(note), severity="warning", markup=False, timeout=8)

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..formats import few_names, plural
 from .load_error import LoadError, display_path, prefect_only, unread_prefect_note
-from .method_flow_source import left_out, left_out_note
+from .method_flow_source import left_out as methods_left_out
+from .method_flow_source import left_out_note
 from .places import real_path
 
 
@@ -31,6 +32,11 @@ class WorkspaceChanged:
     removed: tuple[str, ...] = ()  # flows gone with their file
     helpers: tuple[str, ...] = ()  # helper modules re-imported
     first: bool = False  # the workspace's first load (``first_load``), not a reload
+    # What ``summary`` says beside, read once where the change is made (``noted``): the
+    # saved files not read as they import prefect, and the @flow instance methods left
+    # out of the files (re)loaded (all of a load's: the monitor's open says them).
+    unread: tuple[Path, ...] = ()
+    left_out: tuple[LoadError, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
@@ -75,23 +81,32 @@ class WorkspaceChanged:
             parts.append(
                 "kept the last good settings" if self.settings_kept else "Reloaded settings"
             )
-        unread = self.unread_prefect()
+        unread = self.unread
         if not parts:
             unchanged = [display_path(p) for p in self.paths if p not in unread]
             if unchanged or not unread:
                 parts.append(f"No flow changed ({few_names(unchanged) or 'nothing'})")
         note = unread_prefect_note([display_path(p) for p in unread])
-        saved = (path for path in self.paths if display_path(path) in self.modules)
-        left = left_out_note(left_out(saved))  # @flow methods with no instance to run on
+        left = left_out_note(self.left_out)  # @flow methods with no instance to run on
         return "; ".join(part for part in (*parts, note, left) if part)
 
-    def unread_prefect(self) -> list[Path]:
+    def noted(self, loaded: Iterable[Path]) -> WorkspaceChanged:
+        """This change with what ``summary`` says beside it, read from the files now, where
+        the change is made (the flow host, a reload's thread): ``summary`` read and parsed
+        them at each call, on the monitor's UI thread, twice per reload. ``loaded``: the
+        files (re)loaded; of a reload, only the saved ones among them are noted."""
+        files = list(loaded)
+        if self.paths:
+            files = [path for path in self.paths if display_path(path) in self.modules]
+        return replace(self, unread=self._unread(), left_out=tuple(methods_left_out(files)))
+
+    def _unread(self) -> tuple[Path, ...]:
         """The saved files not read because they import ``prefect`` (drop-in mode off):
         none of them reloaded, failed or is a helper. Saving one said "No flow changed
         (pf.py)", as if it had loaded; ``flowtop run pf.py`` knew why it was not."""
         said = {*self.modules, *self.helpers, *(display_path(e.path) for e in self.errors)}
         saved = [p for p in self.paths if p.suffix == ".py" and display_path(p) not in said]
-        return prefect_only(saved) if saved else []
+        return tuple(prefect_only(saved)) if saved else ()
 
     def only(self, saved: Iterable[Path], flow_files: Mapping[str, Path]) -> WorkspaceChanged:
         """This change (a whole load) as a reload of the ``saved`` files alone would have
@@ -103,7 +118,7 @@ class WorkspaceChanged:
             return path is not None and real_path(path) in files
 
         modules = tuple(m for m in self.modules if among(m))
-        return replace(
+        narrowed = replace(
             self,
             paths=tuple(saved),
             modules=modules,
@@ -111,7 +126,9 @@ class WorkspaceChanged:
             errors=tuple(error for error in self.errors if among(error.path)),
             settings_changed=self.settings_changed and any(p.suffix == ".toml" for p in files),
             helpers=self.helpers if modules else (),
+            left_out=tuple(note for note in self.left_out if among(note.path)),
         )
+        return replace(narrowed, unread=narrowed._unread())  # (a load noted none: no path)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +141,8 @@ class WorkspaceChanged:
             "settings_stopped": list(self.settings_stopped),
             "removed": list(self.removed),
             "helpers": list(self.helpers),
+            "unread": [str(p) for p in self.unread],
+            "left_out": [note.to_json() for note in self.left_out],
         }
 
     @classmethod
@@ -138,6 +157,8 @@ class WorkspaceChanged:
             settings_stopped=tuple(data.get("settings_stopped", ())),
             removed=tuple(data["removed"]),
             helpers=tuple(data["helpers"]),
+            unread=tuple(Path(p) for p in data.get("unread", ())),
+            left_out=tuple(LoadError.from_json(e) for e in data.get("left_out", ())),
         )
 
 

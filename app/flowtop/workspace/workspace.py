@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import threading
-import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..compat import forced as forced_compat
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow, Node
 from ..engine.layers import Layer
@@ -29,8 +29,9 @@ from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_order import in_natural_order
 from .import_guard import CAREFUL, deadline, hung
-from .load_error import LoadError, display_path, prefect_only, undecodable
+from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
+from .override_saves import as_saved, save_lock
 from .overrides import OverridesSaved
 from .places import Places
 from .result_cache import FolderCache
@@ -103,6 +104,9 @@ class Workspace:
         #: ``shapes`` as last built; dropped by whatever changes flows or settings.
         self._shapes: dict[str, FlowShape] | None = None
         self.shape_errors: dict[str, LoadError] = {}  # flows ``shapes`` could not make
+        #: The @flow instance methods the last whole load left out (``WorkspaceChanged``'s,
+        #: read as it loaded): what ``flowtop run`` says beside the flows it runs.
+        self.left_out: tuple[LoadError, ...] = ()
 
     @classmethod
     def in_helper(cls, path: str, imports: str) -> Workspace:
@@ -168,7 +172,8 @@ class Workspace:
         """Flow files that import ``prefect`` and were therefore not read: with drop-in
         mode off, a file is imported only when it mentions flowtop. What "no flows
         found" points at, since a Prefect user's first try is a folder of such files."""
-        return [] if self._loader.compat() else prefect_only(self.flow_file_candidates())
+        compat = self.settings.prefect_compat or forced_compat()  # (as read: no load needed)
+        return [] if compat else prefect_only(self.flow_file_candidates())
 
     @property
     def unread_prefect(self) -> list[str]:
@@ -209,7 +214,9 @@ class Workspace:
         outcome = self._loader.load_all()
         name_errors = self._check_names(flow)
         self._forget_tasks()
-        return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
+        change = self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
+        self.left_out = change.left_out
+        return change
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
         """Reload what the changed ``paths`` affect (what :meth:`watch` calls per batch)."""
@@ -268,7 +275,7 @@ class Workspace:
             # one file and loaded from another in the same batch: not removed.
             removed=tuple(name for name in outcome.removed if name not in outcome.flows),
             helpers=tuple(display_path(p) for p in outcome.helpers),
-        )
+        ).noted(outcome.modules)  # (read here, off the monitor's UI thread)
 
     # -- settings ---------------------------------------------------------------------
     @property
@@ -448,8 +455,8 @@ class Workspace:
             retry_on = given["retry_on"]
             names = (retry_on,) if isinstance(retry_on, str) else tuple(retry_on)
             self._resolve(flow, names, table)
-        with self._lock, self._overrides_locked():
-            disk = self._current_overrides()
+        with self._lock, save_lock(self.overrides_path):
+            disk = as_saved(self.overrides_path)
             if disk.problem is not None:  # the save would keep the value at fault
                 raise overrides_file.not_in_use(self.overrides_path, disk.problem)
             overrides_file.write_toml_atomic(
@@ -463,10 +470,10 @@ class Workspace:
         """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty).
         In a file not in use (a value fails the check), only when the value at fault was
         in that table: the file left is one flowtop uses."""
-        if not overrides_file.has_task(self._current_overrides().data, flow, task):
+        if not overrides_file.has_task(as_saved(self.overrides_path).data, flow, task):
             return OverridesSaved()  # nothing to clear: no lock taken (nor its file made)
-        with self._lock, self._overrides_locked():
-            disk = self._current_overrides()
+        with self._lock, save_lock(self.overrides_path):
+            disk = as_saved(self.overrides_path)
             if not overrides_file.has_task(disk.data, flow, task):
                 return OverridesSaved()
             cleared = overrides_file.without_task(disk.data, flow, task)
@@ -477,21 +484,6 @@ class Workspace:
             self._reload_settings()
             self._check_names()
         return OverridesSaved(comments_dropped=disk.commented)
-
-    def _overrides_locked(self) -> AbstractContextManager[None]:
-        """Held while the file is read and rewritten: another window (another process)
-        saving at the same moment would otherwise write over this save."""
-        return overrides_file.locked(self.overrides_path.with_suffix(".lock"), SettingsError)
-
-    def _current_overrides(self) -> overrides_file.OnDisk:
-        """The file as a save reads it (``OnDisk``); one that does not parse is refused."""
-        path = self.overrides_path
-        try:
-            return overrides_file.read_for_rewrite(path)
-        except UnicodeDecodeError as exc:  # by its line, as the workspace says it
-            raise overrides_file.not_in_use(path, undecodable(path, exc)) from None
-        except (tomllib.TOMLDecodeError, OSError) as exc:
-            raise overrides_file.cannot_update(path, str(exc)) from None
 
     # -- runs -------------------------------------------------------------------------
     @property

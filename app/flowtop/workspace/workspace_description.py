@@ -32,6 +32,11 @@ class WorkspaceDescription:
     flows: dict[str, dict[str, Any]]  # name -> flow_description.describe_flow()
     output: str = ""  # what the flow modules printed at import
     warnings: tuple[str, ...] = ()  # ``Workspace.settings_warnings``: said, stop nothing
+    # Said beside the flows, read by the loader process too (the parent read every file
+    # again for them): the files not read as they import prefect (drop-in mode off), by
+    # name, and the @flow instance methods left out for want of an instance, one a line.
+    unread_prefect: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
 
     @property
     def problems(self) -> list[str]:
@@ -122,6 +127,8 @@ def _description(
         _with_policies(reply["flows"], reply["policies"]),
         str(reply.get("output", "")),
         tuple(str(w) for w in reply.get("settings_warnings", ())),
+        tuple(str(name) for name in reply.get("unread_prefect", ())),
+        tuple(str(note) for note in reply.get("left_out", ())),
     )
 
 
@@ -168,7 +175,7 @@ def describe_here(path: str, parameters: Mapping[str, Any] | None, imports: str)
     from .workspace import Workspace
 
     with Workspace.in_helper(path, imports) as workspace:
-        workspace.load()
+        change = workspace.load()
         settings_error = workspace.settings_error
         limits = _tag_limits(workspace.state_dir)  # flowtop.toml read once, not per flow
         by_main = main_block_calls_of(workspace)  # what `flowtop run FILE` runs, and how
@@ -189,6 +196,8 @@ def describe_here(path: str, parameters: Mapping[str, Any] | None, imports: str)
                 [str(e), e.stops_flow] for e in workspace.settings_errors if not e.unused
             ],
             "settings_warnings": [str(w) for w in workspace.settings_warnings],
+            "unread_prefect": [p.name for p in workspace.unread_prefect_files()],
+            "left_out": [str(note) for note in change.left_out],
             "policies": _policies_apart(flows),
             "flows": flows,
         }
