@@ -41,7 +41,7 @@ from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
 from .run_main_block import drawn_left_out, main_calls_loaded, say_running
-from .run_output import STOP_GRACE, end_runs, json_stdout, let_go
+from .run_output import STOP_GRACE, end_runs, json_stdout, let_go, not_started, reader_left
 from .run_record import recorded
 from .run_signals import (
     command_signals,
@@ -287,11 +287,13 @@ def _run_opened(
     # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
     # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
     gone = printer.output.reader_gone
-    why_gone = "cancelled: the reader of flowtop run's output left (broken pipe)"
+
+    def why_gone() -> str:  # the folder's flows not started yet named (``reader_left``)
+        return reader_left(names[begun:])
 
     def stop_runs() -> None:
         for active in runner.active_runs:
-            active.cancel(why_gone)
+            active.cancel(why_gone())
 
     printer.output.on_reader_gone = stop_runs
     # (a pipe only: a terminal that hangs up loses the output, the run goes on, as ever)
@@ -311,7 +313,7 @@ def _run_opened(
                 run = runner.start(workspace.flows[name], run_id=run_id, **starts[name])
                 begun += 1  # (a stop held back till the block's end comes after it)
             if gone.is_set():  # the reader left while this run was being started
-                run.cancel(why_gone)
+                run.cancel(why_gone())
             while not run.wait(printer.until_tick()):  # its clock goes on through a retry wait
                 printer.tick()
                 if piped and printer.output.reader_left():  # `| head` left during a wait
@@ -328,25 +330,14 @@ def _run_opened(
     finally:  # every line written, however slowly stdout is read; lost ones said
         ok = end_runs(runner, printer, workspace, args) and ok
     if gone.is_set():
+        if begun < len(names):  # as a stop says them; stderr may be the pipe that broke
+            reader_left(names[begun:], on_stderr=True)
         return READER_GONE
     if not args.no_history and not recorded(workspace):
         return 1
     if printer.output.lost is not None:  # the run is recorded; its output is not whole
         ok = False
     return 0 if ok else 1
-
-
-def not_started(names: Sequence[str], how: str) -> str:
-    """What a stop (``how``: ``SIGTERM``, ``Ctrl+C``) left of a folder's flows: those
-    ``names`` never started, which no run, no line and no store row says. The first
-    flow was cancelled, and nothing said the others were never run."""
-    which = ", ".join(repr(name) for name in names)
-    if len(names) == 1:
-        return f"flow {which} was not started: flowtop run was stopped ({how}) before its turn"
-    return (
-        f"{len(names)} flows were not started: {which}: flowtop run was stopped ({how}) "
-        "before their turn"
-    )
 
 
 def call_start(

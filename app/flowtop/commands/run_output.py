@@ -16,7 +16,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..engine import status_line
@@ -192,3 +192,37 @@ class DetachedIds:
         if self.lost is None:
             return 0
         return READER_GONE if isinstance(self.lost, BrokenPipeError) else 1
+
+
+def not_started(names: Sequence[str], how: str) -> str:
+    """What a stop (``how``: ``SIGTERM``, ``Ctrl+C``) left of a folder's flows: those
+    ``names`` never started, which no run, no line and no store row says. The first
+    flow was cancelled, and nothing said the others were never run."""
+    which = ", ".join(repr(name) for name in names)
+    if len(names) == 1:
+        return f"flow {which} was not started: flowtop run was stopped ({how}) before its turn"
+    return (
+        f"{len(names)} flows were not started: {which}: flowtop run was stopped ({how}) "
+        "before their turn"
+    )
+
+
+#: Why a reader that left cancels a run (``flowtop run --json | head -3``), as a stop's
+#: ``how`` (``not_started``).
+READER_LEFT = "cancelled: the reader of flowtop run's output left (broken pipe)"
+READER_LEFT_HOW = "its reader left: broken pipe"
+
+
+def reader_left(names: Sequence[str], *, on_stderr: bool = False) -> str:
+    """Why a reader that left cancels a run, with the flows of a folder run it leaves
+    not started (``names``), as a stop names them: a folder run named none. In the
+    cancelled run's record (its note) and, ``on_stderr``, on stderr, unless stderr went into
+    the same pipe (``2>&1 | head``): then the record alone says it."""
+    if not names:
+        return READER_LEFT
+    left = not_started(names, READER_LEFT_HOW)
+    if on_stderr:
+        with contextlib.suppress(OSError):  # (stderr's reader left too)
+            say(left)
+            sys.stderr.flush()
+    return f"{READER_LEFT}; {left}"

@@ -6,7 +6,11 @@ for a key of ``logging.yml``, ``PREFECT_LOGGING_<PATH>_<TO>_<KEY>``:
 ``PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL=ERROR`` keeps a flow run's INFO lines
 out. flowtop ignored them, without a word. Read here, for Prefect's loggers, which only
 Prefect code (drop-in mode) logs to, as its first run logger is made; flowtop's own loggers
-and the root are not Prefect's to set (``PREFECT_LOGGING_ROOT_LEVEL`` is not read).
+are not Prefect's to set. ``PREFECT_LOGGING_ROOT_LEVEL`` (``logging.yml``'s ``root:
+level``) sets the root logger's then too, as Prefect's setup does: a library's lines
+(``logging.getLogger("mylib")``) pass it or not. Unset, the root keeps the level flowtop's
+commands give it (INFO, for a program that configures no logging: ``capture``), where
+Prefect's is WARNING.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ def level_of(text: str) -> int | None:
 #: The variable setting every ``${PREFECT_LOGGING_LEVEL}`` logger's level.
 OVERALL = "PREFECT_LOGGING_LEVEL"
 
+#: The variable setting the root logger's level (``logging.yml``'s ``root: level``).
+ROOT = "PREFECT_LOGGING_ROOT_LEVEL"
+
 
 def own_variable(logger: str) -> str:
     """The variable setting one logger's level: ``PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL``."""
@@ -63,12 +70,19 @@ def prefect_levels(environ: Mapping[str, str] | None = None) -> dict[str, int]:
     return levels
 
 
+def root_level(environ: Mapping[str, str] | None = None) -> int | None:
+    """The root logger's level ``PREFECT_LOGGING_ROOT_LEVEL`` sets; None when it is unset,
+    empty (Prefect's setup skips an empty one) or no level (``not_levels``)."""
+    env = os.environ if environ is None else environ
+    return level_of(env.get(ROOT, ""))
+
+
 def not_levels(environ: Mapping[str, str] | None = None) -> list[str]:
     """A line for each of those variables set to what is no level, which Prefect refuses
     (its settings take DEBUG, INFO, WARNING, ERROR or CRITICAL, its ``logging.yml`` a
     ``logging`` level) and ``prefect_levels`` leaves out: said, not left out silently."""
     env = os.environ if environ is None else environ
-    named = [OVERALL, *map(own_variable, PREFECT_LOGGERS)]
+    named = [OVERALL, *map(own_variable, PREFECT_LOGGERS), ROOT]
     return [
         f"{variable}={value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR, "
         "CRITICAL or a number): not used (Prefect refuses to start on it)"
@@ -93,3 +107,5 @@ def apply_prefect_levels() -> None:
         print(f"flowtop: {line}", file=sys.stderr)
     for name, level in prefect_levels().items():
         logging.getLogger(name).setLevel(level)
+    if (root := root_level()) is not None:
+        logging.getLogger().setLevel(root)

@@ -103,9 +103,15 @@ def _name() -> str | None:
     return None if run is None else prefect_flow_run_name(run)
 
 
+#: The attribute that holds a flow's Prefect name when flowtop lists it under another
+#: (two classes' ``run`` flows, listed ``Sales.run`` and ``Marketing.run``: the
+#: workspace's ``method_flows``); ``flow_run.flow_name`` says Prefect's, as Prefect does.
+PREFECT_NAME = "prefect_name"
+
+
 def _flow_name() -> str | None:
     run = active_run()
-    return None if run is None else str(run.flow.name)
+    return None if run is None else str(getattr(run.flow, PREFECT_NAME, run.flow.name))
 
 
 def _start() -> DateTime:

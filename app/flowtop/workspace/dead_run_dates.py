@@ -55,21 +55,12 @@ def newest_time(events: Iterable[object]) -> float | None:
     return max(times, default=None)
 
 
-def last_logged(reader: sqlite3.Connection, row_id: int | None) -> float | None:
-    """The newest time the log row ``row_id`` (a run's newest) holds, as ``interrupt``
-    reads its log (``newest_time``)."""
-    if row_id is None:
-        return None
-    row = reader.execute(
-        f"SELECT {log_columns(reader)} FROM events WHERE id = ?", (row_id,)
-    ).fetchone()
-    return None if row is None else newest_time(decode_rows([row], [row_id]))
-
-
 def newest_logged(reader: sqlite3.Connection, run_id: str) -> float | None:
     """The newest time the log of ``run_id`` holds, its rows read newest first until one
     says a time (a damaged row says none), as written; None when none does. What dates a
-    run a reader ends with no row of the runs table to read (``unread_ends``)."""
+    run a reader ends with no row of the runs table to read (``unread_ends``), and one
+    the reaper finds dead (``reaper``), as ``interrupt``, reading its whole log, dates
+    it: the reaper read the newest row alone, and a damaged one gave no time."""
     names = log_columns(reader)
     newest_first = f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id DESC"
     for row in reader.execute(newest_first, (run_id,)) if names else ():

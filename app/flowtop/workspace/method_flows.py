@@ -16,13 +16,13 @@ left with no flow says which method needs what (``no_instance``).
 Such a flow is listed under its name, Prefect's (its function's: ``run``); one whose
 default name another flow of the file has too (``Sales.run`` and ``Marketing.run``, each
 a ``run``, which Prefect tells apart only by entrypoint) is listed under its place,
-``Cls.meth``, rather than refusing the file (``unclashed``).
+``Cls.meth``, rather than refusing the file (``unclashed``): run and recorded so, also
+when another flow calls it as a subflow, while ``flow_run.flow_name`` says ``run``.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 import types
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,6 +34,7 @@ from ..engine.binding import unwrapped
 from ..engine.dynamic import flow_name
 from ..engine.flow import Flow
 from ..engine.option_checks import same_name
+from ..engine.runtime_reads import PREFECT_NAME
 from .entry_flows import BlockCall
 from .flow_source import LoadFailed
 from .load_error import LoadError
@@ -44,11 +45,13 @@ from .method_flow_source import no_instance as no_instance  # (``flow_claims``'s
 @dataclass(frozen=True)
 class MethodFlow:
     """A flow of a class of the file: its place (``Cls.meth``), the flow as called
-    there (bound), and the line of its ``def``."""
+    there (bound), the line of its ``def``, and the flow as its class holds it (what a
+    call of it in another flow's body binds)."""
 
     place: str
     flow: Flow
     line: int | None
+    own: Flow
 
 
 def method_flows(
@@ -70,18 +73,27 @@ def unclashed(found: list[MethodFlow], others: Iterable[str]) -> list[MethodFlow
     name of another flow of the file (of ``found`` or ``others``) renamed to its place,
     ``Cls.meth``: two classes' ``run`` flows are two flows, as Prefect's entrypoints
     ``file.py:Sales.run`` and ``file.py:Marketing.run`` are. A name given (``@flow(name=
-    "x")``) is kept: two such stay a clash, which ``find_flows`` refuses."""
+    "x")``) is kept: two such stay a clash, which ``find_flows`` refuses.
+
+    The class's own flow is renamed too, so a subflow call of it (``Sales("eu").run()``
+    in another flow) is recorded as it is listed; each keeps Prefect's name for the
+    runtime (``runtime_reads.PREFECT_NAME``)."""
     count = Counter(same_name(name) for name in others)
     count.update(same_name(method.flow.name) for method in found)
     renamed: list[MethodFlow] = []
     for method in found:
         flow = method.flow
         if count[same_name(flow.name)] > 1 and _named_by_default(flow):
-            flow = copy.copy(flow)  # (a staticmethod's is the class's own flow)
-            flow.name = method.place
-            method = MethodFlow(method.place, flow, method.line)
+            _rename(method.own, method.place)
+            if flow is not method.own:  # (a bound copy: made before its class's was renamed)
+                _rename(flow, method.place)
         renamed.append(method)
     return renamed
+
+
+def _rename(flow: Flow, name: str) -> None:
+    setattr(flow, PREFECT_NAME, flow.name)
+    flow.name = name
 
 
 def _named_by_default(flow: Flow) -> bool:
@@ -99,14 +111,14 @@ def _method_flows(
         place = f"{var}.{attr}"
         line = _def_line(flow)
         if isinstance(getattr(flow, "fn", None), classmethod | staticmethod):
-            found.append(MethodFlow(place, getattr(cls, attr), line))
+            found.append(MethodFlow(place, getattr(cls, attr), line, flow))
             continue
         above = vars(cls)[attr]  # ``@classmethod`` above ``@flow``: bound as Prefect runs it
         if isinstance(above, classmethod | staticmethod):
             held: Any = flow  # (a ``@flow`` function: it binds, ``FlowFunction.__get__``)
             if isinstance(above, classmethod):  # a staticmethod's is the flow as it is
                 held = held.__get__(cls, type(cls))
-            found.append(MethodFlow(place, held, line))
+            found.append(MethodFlow(place, held, line, flow))
             continue
         call = calls.get(place)
         receiver = call.receiver if call is not None else None
@@ -122,7 +134,7 @@ def _method_flows(
                 f"makes, {ast.unparse(receiver)}, raised {type(exc).__name__}: {exc}"
             )
             raise LoadFailed(LoadError(path, receiver.lineno, None, why)) from None
-        found.append(MethodFlow(place, getattr(instance, attr), line))
+        found.append(MethodFlow(place, getattr(instance, attr), line, flow))
     return found
 
 

@@ -27,7 +27,7 @@ from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
-from .dead_run_dates import body_start, last_logged, last_sign_of_life, newest_time
+from .dead_run_dates import body_start, last_sign_of_life, newest_logged, newest_time
 from .dead_runs_tasks import plan_of, while_running
 from .history_records import HistoryError, stored_counts
 from .log_fold import folded_rows, logged_tasks, stored_tasks
@@ -446,7 +446,7 @@ def _dated(
     plan = plan_of(plan_text)
     stored = stored_tasks(reader, run_id, plan)
     tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
-    last = last_logged(reader, newest) if stored is None else None
+    last = newest_logged(reader, run_id) if stored is None and logged else None
     ended = max(
         last_sign_of_life(tasks or [], started, heartbeat, last),
         end_marks.marked_at(path, run_id),
