@@ -160,7 +160,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     from ..workspace import end_marks
     from ..workspace.log_fold import unsound
     from ..workspace.reaper import end_time
-    from ..workspace.run_log import LogDamage, LogTail, RunInterrupted, first_event_id
+    from ..workspace.run_family import FamilyTail
+    from ..workspace.run_log import LogDamage, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
 
     # into a pipe, JSON lines no other run's write comes inside, however long
@@ -175,7 +176,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     backlog = _start_left_out(StoreReader(db).events_from_rows(run_id))
     # every event's fields looked at: the printer shows them all, and one that is not what
     # flowtop writes (a crafted store) stopped the watch with a traceback
-    tail = LogTail(db, first_event_id(db, run_id), check=unsound)
+    tail = FamilyTail(db, run_id, first_event_id(db, run_id), check=unsound)
     running = RunningAttempts()
     next_reap = 0.0
     retry_by: float | None = None  # the announced retry's start is awaited until then
@@ -188,8 +189,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     try:
         while True:
             events = []
-            # every run's events (a store holds them all), for its subflows' and its
-            # announced retry's starts: those of the run and its subflows are kept
+            # the events of its family's runs (``FamilyTail``): of those, the run's own,
+            # its subflows' and its announced retry's are kept
             read = backlog or tail.read()
             backlog = []
             for event in read:

@@ -14,7 +14,11 @@ How a row becomes an event again, for each shape older versions wrote, is
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
+import weakref
+from collections.abc import Collection
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -149,16 +153,15 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     refuse_linked_reader(path)  # here, not in each caller: one forgot is one read through
     whole = not _wal_holds_events(path)  # (an empty one: left by a reader, or a writer's)
     conn = open_unswapped(path, lambda: _reader(path, "mode=ro"), LinkedStore)
-    if whole and isinstance(conn, _Reader):
-        conn.tidy = path
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as exc:
-        if isinstance(conn, _Reader):  # no -shm could be made: nothing to tidy
-            conn.tidy = None
-        conn.close()
+        conn.close()  # (no -shm could be made: nothing to tidy)
         conn = open_unswapped(path, lambda: _reader(path, "immutable=1"), LinkedStore)
         _WITHOUT_WAL.setdefault(path, _why_immutable(path, exc))
+        return conn
+    if isinstance(conn, _Reader):
+        conn.hold(path, tidy=whole)
     return conn
 
 
@@ -201,16 +204,32 @@ class _Reader(sqlite3.Connection):
     deletes them at the last close only when that connection may write (it folds the
     write-ahead log in first): ``flowtop history`` left an empty ``history.db-wal`` and
     a 32 KB ``history.db-shm`` beside every closed store, for good. Opened with an
-    empty write-ahead log, or none (``tidy``), and closed with it still empty (nothing
-    to fold in: no page is written), a writable connection is opened and closed after
-    it: SQLite deletes them if that one is the last, and leaves them to anyone who
-    still has the store open (a live run's process, another reader)."""
+    empty write-ahead log, or none (``tidy``), the last of this process's readers of
+    the file to close, with it still empty (nothing to fold in: no page is written),
+    opens and closes a writable connection after it: SQLite deletes them if that one is
+    the last, and leaves them to anyone who still has the store open (a live run's
+    process, another reader). One closed while another of this process is open leaves
+    that to it (``_Held``): the monitor's and ``flowtop watch``'s polls, once a second
+    beside the tail they keep open, each opened a writable connection for nothing."""
 
-    tidy: Path | None = None
+    _held: weakref.finalize[[tuple[int, int]], _Reader] | None = None
+
+    def hold(self, path: Path, *, tidy: bool) -> None:
+        """Count this connection among the process's readers of ``path``, until it is
+        closed or collected; ``tidy``: it may have made the ``-wal`` and ``-shm`` (they
+        were empty or missing)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return  # gone since: nothing to tidy
+        file = (stat.st_dev, stat.st_ino)
+        _HELD.hold(file, path if tidy else None)
+        self._held = weakref.finalize(self, _HELD.let_go, file)
 
     def close(self) -> None:
         super().close()
-        path, self.tidy = self.tidy, None
+        held, self._held = self._held, None
+        path: Path | None = None if held is None else held()  # (None: let go already)
         if path is None:
             return
         try:
@@ -222,6 +241,38 @@ class _Reader(sqlite3.Connection):
                 last.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except (sqlite3.Error, OSError):
             return  # left as SQLite left them: harmless
+
+
+class _Held:
+    """This process's open readers of each store file (device, inode), and the path to
+    tidy once the last of them closes, if one of them may have made the files."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # (readers close on the threads that used them)
+        self._open: dict[tuple[int, int], tuple[int, Path | None]] = {}
+
+    def hold(self, file: tuple[int, int], tidy: Path | None) -> None:
+        with self._lock:
+            count, path = self._open.get(file, (0, None))
+            self._open[file] = (count + 1, path or tidy)
+
+    def let_go(self, file: tuple[int, int]) -> Path | None:
+        """One reader of ``file`` closed: the path to tidy when it was the last."""
+        with self._lock:
+            count, path = self._open.pop(file, (1, None))
+            if count > 1:
+                self._open[file] = (count - 1, path)
+                return None
+            return path
+
+    def forget(self) -> None:
+        """A forked child's own count starts at none: its parent's readers are not its."""
+        self._lock = threading.Lock()
+        self._open = {}
+
+
+_HELD = _Held()
+os.register_at_fork(after_in_child=_HELD.forget)
 
 
 def _reader(path: Path, options: str) -> sqlite3.Connection:
@@ -264,16 +315,18 @@ class LogTail:
             self._columns = log_columns(self._conn)
         return self._conn
 
+    def connection(self) -> sqlite3.Connection:
+        """This tail's connection to the store (opened at the first call)."""
+        return self._connection()
+
     def read(
         self, limit: int = 64, run_id: str | None = None, upto: int | None = None
     ) -> list[LogEvent]:
         """The events logged since the last read (of ``run_id`` only, and up to the id
         ``upto``, when given)."""
         conn = self._connection()
-        if self._columns != LOG_COLUMNS:  # an older store: migrated by a writer since?
-            self._columns = log_columns(conn)
-            if not self._columns:
-                return []
+        if not self._readable(conn):
+            return []
         bound = (1 << 62) if upto is None else upto
         if run_id is None:
             rows = conn.execute(
@@ -287,6 +340,32 @@ class LogTail:
                 "ORDER BY id LIMIT ?",
                 (run_id, self.last, bound, limit),
             ).fetchall()
+        return self._decoded(conn, rows)
+
+    def read_runs(self, runs: Collection[str], upto: int, limit: int = 64) -> list[LogEvent]:
+        """The events of ``runs`` logged since the last read, up to the id ``upto``; with
+        fewer than ``limit`` rows, none of theirs is left up to ``upto``: the next read
+        starts after it."""
+        conn = self._connection()
+        if not self._readable(conn):
+            return []
+        rows = conn.execute(
+            f"SELECT id, {self._columns} FROM events WHERE run_id IN "
+            "(SELECT value FROM json_each(?)) AND id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (json.dumps(list(runs)), self.last, upto, limit),
+        ).fetchall()
+        events = self._decoded(conn, rows)
+        if len(rows) < limit:
+            self.last = max(self.last, upto)
+        return events
+
+    def _readable(self, conn: sqlite3.Connection) -> bool:
+        """Whether the store has a log to read (an older one may be migrated since)."""
+        if self._columns != LOG_COLUMNS:
+            self._columns = log_columns(conn)
+        return bool(self._columns)
+
+    def _decoded(self, conn: sqlite3.Connection, rows: list[Any]) -> list[LogEvent]:
         if rows:
             self.last = rows[-1][0]
             self._at_last = (self.last, rows[-1][1])
