@@ -53,8 +53,23 @@ __all__ = [
     "Runner",
     "TaskRun",
     "error_info",
+    "fail_before_body",
     "new_run_id",
 ]
+
+
+def fail_before_body(run: FlowRun, error: Exception) -> bool:
+    """For a ``Runner.before_begin`` hook: ``run`` is recorded as begun, then fails with
+    ``error`` before its body runs (no retry, no hooks: as a run whose ``flow_run_name``
+    could not be made). Only a ``@flow``'s run has a body to stop so; False for another
+    (a ``with Flow`` flow's run, never a subflow: its caller refuses it before it starts).
+    """
+    from .dynamic_run import DynamicRun  # (it imports this module for typing only)
+
+    if not isinstance(run, DynamicRun):
+        return False
+    run._name_error = error
+    return True
 
 
 class Runner:

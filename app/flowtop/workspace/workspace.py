@@ -46,6 +46,7 @@ from .settings import (
     table_name,
 )
 from .settings_state import SettingsState
+from .tables_at_fault import refuse_tables_at_fault
 
 if TYPE_CHECKING:
     from ..engine.parameters import ParameterProblem
@@ -532,7 +533,8 @@ class Workspace:
 
         if not record:
             self.history_error = None
-            return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
+            runner = Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
+            return refuse_tables_at_fault(runner, self._settings)
         from .recorded_runner import recorded_runner
 
         try:
@@ -551,10 +553,11 @@ class Workspace:
             self.history_error = str(exc)
             if not self._owned:
                 self._close_history()
-            return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
+            runner = Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
+            return refuse_tables_at_fault(runner, self._settings)
         self.history_error = None
         self._owned.extend(parts)
-        return runner
+        return refuse_tables_at_fault(runner, self._settings)
 
     def stop_loading(self) -> None:
         """An import in this process cannot be interrupted: a load ends when it ends."""
