@@ -102,7 +102,7 @@ def test_the_workspace_runs_nothing_unrecorded_then_and_closes_its_history(
             assert workspace.history_error is not None
             assert workspace.history_error.endswith("history.db: planted")
             assert workspace._history is None  # closed again, nothing left beside it
-            assert runner.before_begin is None  # a runner of its own, not recording
+            assert not runner.keep_results  # a runner of its own, not recording
         finally:
             runner.shutdown()
 

@@ -52,6 +52,10 @@ class RunStarted(NamedTuple):
     #: smaller ``max_workers``), said by the run itself: a monitor beside it may have
     #: another ``[defaults] workers``. 0: unknown (a start an older flowtop recorded).
     workers: int = 0
+    #: A rerun's source's number (``rerun of #3``), as a store client reads it once at the
+    #: rerun's start (``PruneWatch.sourced``): never logged (``rerun_of`` names the run).
+    #: None: not looked up (the engine's own start); 0: the store no longer holds it.
+    rerun_number: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -32,6 +32,7 @@ from flowtop.tui.safe_events import printable_event, unsafe
 from flowtop.tui.task_row import AttemptView as AttemptView  # (re-exported: the rows' users)
 from flowtop.tui.task_row import TaskRow as TaskRow
 from flowtop.workspace.flow_shapes import collector_paused
+from flowtop.workspace.reuse_origin import MADE_IN_PRUNED
 from flowtop.workspace.run_log import LogEvent, RunInterrupted
 
 S = StateType
@@ -92,7 +93,8 @@ class RunModel:
         self.parent_label = ""
         #: The subflows it called, as runs of their own, in call order (``subflows``).
         self.children: list[RunModel] = []
-        #: The number of the run it reruns (``rerun_of``), once known: ``rerun of #3``.
+        #: The number of the run it reruns (``rerun_of``), once known: ``rerun of #3``;
+        #: 0 when the store no longer holds that run (``RunStarted.rerun_number``, a prune).
         self.rerun_number: int | None = None
         #: Where each task its source carried over was made, by key, as that run's rows
         #: say it (``made_where``; a rerun of a rerun names that run, as `history` does):
@@ -162,6 +164,7 @@ class RunModel:
         if event.starts_in is not None and model.started is not None:
             model.body_due = model.started + event.starts_in
         model.workers = event.workers
+        model.rerun_number = event.rerun_number  # (a store client's: else ``RunStore``)
         return model
 
     @property
@@ -172,6 +175,15 @@ class RunModel:
     def label(self) -> str:
         """``extract #7``, as `history` and `watch` name a run."""
         return f"{self.flow} #{self.number}"
+
+    @property
+    def rerun_source(self) -> str:
+        """The run it reruns: ``#3``, as `history`'s RERUN OF column says it; ``a pruned
+        run`` once the store holds it no more (that column's ``(pruned)``); "" while not
+        known, or no rerun."""
+        if self.rerun_number is None:
+            return ""
+        return f"#{self.rerun_number}" if self.rerun_number else "a pruned run"
 
     @property
     def subflows(self) -> list[str]:
@@ -203,8 +215,8 @@ class RunModel:
         """What a task carried over from its source says: where it was made, as `history`
         names it (``origins``, else its source), ``reused from the source run`` unknown."""
         said = self.origins.get(key)
-        if said is None and self.rerun_number:
-            said = f"{REUSED_FROM}run #{self.rerun_number}"
+        if said is None and self.rerun_number is not None:
+            said = f"{REUSED_FROM}run #{self.rerun_number}" if self.rerun_number else MADE_IN_PRUNED
         return said or REUSED_FROM_SOURCE
 
     def body_waits(self, now: float) -> float | None:

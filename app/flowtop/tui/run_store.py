@@ -15,7 +15,7 @@ from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.tui.workspace_view import OneFile
-from flowtop.workspace.reuse_origin import cached_source, pruned_said
+from flowtop.workspace.reuse_origin import origin_pruned, origin_source
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
 from flowtop.workspace.store_notices import (
     ClientEvent,
@@ -378,17 +378,25 @@ class RunStore:
     def _sources_pruned(
         self, sources: frozenset[tuple[str, int]], changed: dict[str, set[str]]
     ) -> None:
-        """A prune took the runs ``sources`` (flow, number) that cached results shown name
-        (``cached result of etl #2, …``): their words say so now (``pruned_said``), in the
-        rows and their attempts; ``changed`` gets the rows."""
+        """A prune took the runs ``sources`` (flow, number) that reused results shown name
+        as where they were made (``cached result of etl #2, …``, ``reused from run #1``),
+        or that reruns shown rerun: their words say so now (``origin_pruned``), in the rows
+        and their attempts, and the reruns' headers (``rerun of a pruned run``, as
+        ``RunStarted.rerun_number`` 0 says it); ``changed`` gets the rows."""
         if not sources:
             return
         for run in self.runs.values():
+            if run.rerun_number and (run.flow, run.rerun_number) in sources:
+                run.rerun_number = 0
+                changed.setdefault(run.run_id or "", set())
+                run.version += 1
+            if not run.reused:  # (no walk of a big run that reused none)
+                continue
             for key, row in run.rows.items():
-                if row.reused and cached_source(row.message) in sources:
-                    row.message = pruned_said(row.message)
+                if row.reused and origin_source(run.flow, row.message) in sources:
+                    row.message = origin_pruned(row.message)
                     for attempt in row.attempts:
-                        attempt.message = pruned_said(attempt.message)
+                        attempt.message = origin_pruned(attempt.message)
                     changed.setdefault(run.run_id or "", set()).add(key)
                     run.version += 1
 
@@ -411,10 +419,12 @@ class RunStore:
         """A rerun names its source's number (``rerun of #3``) when that run is kept here
         (``f`` on the run shown keeps it until the rerun shows), and where its reused
         results were made (``RunModel.origins``). A number kept for every run ever read,
-        by id, was never let go of as runs were evicted or pruned."""
+        by id, was never let go of as runs were evicted or pruned: a store client's start
+        names it (``RunStarted.rerun_number``), read once from the store."""
         source = self.runs.get(model.rerun_of or "")
         if source is not None:
-            model.rerun_number = source.number
+            if model.rerun_number is None:
+                model.rerun_number = source.number
             model.origins = source.made_where()
 
     def _retry_of(self, model: RunModel) -> None:

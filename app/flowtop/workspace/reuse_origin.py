@@ -37,6 +37,11 @@ _CACHED = re.compile(
     r"cached result of (?P<flow>.+) #(?P<number>[0-9]+)(?P<pruned> \(pruned\))?(?=, |$)"
 )
 PRUNED = " (pruned)"
+#: A rerun's carried-over result as a store client names where it was made (``reused
+#: from run #1``, ``store_client_origins``): a run of the rerun's own flow.
+_MADE = re.compile(r"reused from run #(?P<number>[0-9]+)$")
+#: What such a result says once a prune took that run, as ``history --run`` says it.
+MADE_IN_PRUNED = "reused from a pruned run"
 
 #: The runs a store no longer holds among some, by (flow, number) (``StoreReader.pruned``).
 Pruned = Callable[[Collection[tuple[str, int]]], Collection[tuple[str, int]]]
@@ -143,6 +148,20 @@ def pruned_said(message: str) -> str:
     if found is None or found["pruned"]:
         return message
     return f"{message[: found.end()]}{PRUNED}{message[found.end() :]}"
+
+
+def origin_source(flow: str, message: str) -> tuple[str, int] | None:
+    """The run (flow, number) a reused result's ``message`` names as where it was made,
+    ``flow`` being its run's: a cache hit's entry (``cached_source``), or the run a rerun
+    carried it over from (``reused from run #1``); None for any other message."""
+    found = _MADE.match(message)
+    return cached_source(message) if found is None else (flow, int(found["number"]))
+
+
+def origin_pruned(message: str) -> str:
+    """A reused result's ``message`` saying that the run it names was pruned: a cache
+    hit's as ``pruned_said``, a carried-over one's ``reused from a pruned run``."""
+    return MADE_IN_PRUNED if _MADE.match(message) else pruned_said(message)
 
 
 def said_pruned(detail: RunDetail, pruned: Pruned) -> RunDetail:

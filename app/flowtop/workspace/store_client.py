@@ -204,9 +204,10 @@ class StoreClient:
     def _hand(self, events: Sequence[LogEvent]) -> None:
         """Give ``events`` to the sink, keeping count of the runs it was told are live, and
         telling ``_prunes`` the runs handed on and where the cache hits are (a cache hit
-        naming a pruned run says so), a rerun's reused results naming where they were made
-        (``_origins``): in one pass, the monitor's event path."""
+        naming a pruned run says so), a rerun's start its source's number and its reused
+        results where they were made (``_origins``): in one pass, the monitor's event path."""
         hits: list[tuple[int, TaskStateChanged]] = []
+        sourced: list[tuple[int, RunStarted]] = []
         for at, event in enumerate(events):
             if type(event) is TaskStateChanged:  # (most events: asked first)
                 if event.state is AWAITING_RETRY:
@@ -214,6 +215,8 @@ class StoreClient:
                 if event.reused:
                     hits.append((at, event))
             elif type(event) is RunStarted:
+                if event.rerun_of is not None:  # (its source read now: it may be pruned later)
+                    sourced.append((at, self._prunes.sourced(event)))
                 self._live[event.run_id] = (event.flow, event.run)
                 self._prunes.started(event)
                 if self._gone is not None:  # (kept only once a store went: no cost before)
@@ -226,6 +229,10 @@ class StoreClient:
                     self._prunes.interrupted(event)
             elif type(event) is LogDamage and event.run_id in self._live:
                 self._damaged[event.run_id] = event
+        if sourced:
+            events = list(events)
+            for at, start in sourced:
+                events[at] = start
         if hits:
             events = self._prunes.marked(self._origins.named(events, hits), hits)
         self.sink(events)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from ..engine.events import RunStarted, TaskStateChanged
-from .reuse_origin import cached_source, pruned_said
+from .reuse_origin import origin_pruned, origin_source
 from .run_log import LogEvent, LogTail, RunInterrupted, connect_reader
 from .store_notices import ClientEvent, RunsPruned
 from .store_reader import pruned_runs
@@ -71,7 +71,8 @@ class PruneWatch:
         self._mark: int | None = None
         #: Each run handed on since the store was (re)read: run id -> (flow, number).
         self._handed: dict[str, tuple[str, int]] = {}
-        #: The runs cached results handed on name (flow, number) -> whether pruned.
+        #: The runs reused results handed on name as where they were made (a cache hit's
+        #: entry, a rerun's origin), and reruns' sources: (flow, number) -> whether pruned.
         self._sources: dict[tuple[str, int], bool] = {}
         #: Runs handed on that a prune took (ids): their log rows go after them.
         self._pruned: set[str] = set()
@@ -96,6 +97,29 @@ class PruneWatch:
         """A run handed on (``StoreClient._hand``, which walks each batch once) started."""
         self._handed[event.run_id] = (event.flow, event.run)
 
+    def sourced(self, event: RunStarted) -> RunStarted:
+        """A rerun's start about to be handed on, naming its source's number
+        (``rerun_number``: 0 when the store no longer holds it), read once: a run handed on
+        already is known (``started``), another is one row of the runs table. A prune of
+        that run is followed from now on (``RunsPruned.sources``)."""
+        source = event.rerun_of or ""
+        flow, number = self._handed.get(source) or (event.flow, self._number_of(source))
+        if number is None:
+            return event
+        if number:
+            self._sources.setdefault((flow, number), False)
+        return event._replace(rerun_number=number)
+
+    def _number_of(self, run_id: str) -> int | None:
+        """The number of the run ``run_id`` in the store, 0 when it holds none such, None
+        when it cannot be read now."""
+        try:
+            with closing(connect_reader(self.db)) as conn:
+                row = conn.execute("SELECT number FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        except (sqlite3.Error, OSError):
+            return None
+        return 0 if row is None else int(row[0])
+
     def interrupted(self, event: RunInterrupted) -> None:
         """A run handed on was ended for its owner: one that died importing names its
         flow, and may have started nowhere."""
@@ -105,21 +129,24 @@ class PruneWatch:
     def marked(
         self, events: Sequence[LogEvent], hits: Sequence[tuple[int, TaskStateChanged]]
     ) -> Sequence[LogEvent]:
-        """``events``, about to be handed on, ``hits`` the cache hits among them with their
-        places (``TaskStateChanged.reused``): each that names a pruned run saying so (a
-        copy of them, then; one reused from a source run names none)."""
+        """``events``, about to be handed on, ``hits`` the reused steps among them by their
+        places (``TaskStateChanged.reused``): each that names a pruned run as where it was
+        made saying so (a copy of them, then): a cache hit's entry, or the run a rerun's
+        result was carried over from (``reused from run #1``, as ``Origins`` named it in
+        ``events``; ``reused from the source run`` names none)."""
         sources = [
-            (at, hit, source)
-            for at, hit in hits
-            if (source := cached_source(hit.message)) is not None
+            (at, step, source)
+            for at, _ in hits
+            if type(step := events[at]) is TaskStateChanged
+            and (source := origin_source(step.flow, step.message)) is not None
         ]
         if not sources:
             return events
         self._look_up({source for _, _, source in sources})
         marked = list(events)
-        for at, hit, source in sources:
+        for at, step, source in sources:
             if self._sources.get(source):
-                marked[at] = hit._replace(message=pruned_said(hit.message))
+                marked[at] = step._replace(message=origin_pruned(step.message))
         return marked
 
     def _look_up(self, sources: set[tuple[str, int]]) -> None:

@@ -60,9 +60,10 @@ class RunsPruned:
     that lost one (a screen shows what is left, as when the store is read anew). It was
     noticed only when the last event read went with them (the log "went back"): a window
     showing a run of one flow kept it after ``--prune 0 --flow`` it, until a restart.
-    ``sources``: the runs (flow, number) that cached results handed on name as where they
-    were made (``cached result of etl #2, …``) and that the prune took: their words say so
-    now (``reuse_origin.pruned_said``). ``ts``: when the client saw it."""
+    ``sources``: the runs (flow, number) that the prune took among those named by what was
+    handed on: where cached results were made (``cached result of etl #2, …``), a rerun's
+    source (``(rerun of #3)``) and where a reused result was made (``reused from run #1``):
+    their words say so now (``reuse_origin.pruned_said``). ``ts``: when the client saw it."""
 
     runs: tuple[str, ...]
     sources: frozenset[tuple[str, int]]

@@ -212,7 +212,7 @@ class RunHeader(Static):
             if run.body_due is not None:
                 text.append(" (flow retry)", style="dim")
             elif run.rerun_of:
-                source = f" of #{run.rerun_number}" if run.rerun_number else ""
+                source = f" of {run.rerun_source}" if run.rerun_source else ""
                 text.append(f" (rerun{source})", style="dim")
             if run.parent_run:
                 text.append(
