@@ -71,6 +71,8 @@ def test_a_subflow_whose_table_is_at_fault_fails_and_its_parent_with_it(
     assert "alpha #1 FAILED" in done.stdout, done.stdout
     assert SAID in done.stdout, done.stdout
     assert "beta #1 FAILED" in done.stdout, done.stdout
+    assert 'jobs.py", line 13, in beta' in done.stdout, done.stdout  # the user's call
+    assert "app/flowtop/" not in done.stdout  # no frame of flowtop's own (dynamic.py)
     _alpha_refused(folder)
 
 

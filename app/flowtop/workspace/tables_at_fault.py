@@ -12,14 +12,17 @@ is no subflow: refused before it starts), would be cancelled so, saying why.
 
 from __future__ import annotations
 
+from ..engine.errors import OwnFramesOnly
 from ..engine.runner import FlowRun, Runner, fail_before_body
 from .load_error import LoadError
 from .settings import SettingsError
 from .settings_state import SettingsState
 
 
-class TableAtFault(SettingsError):
-    """Why a run of a flow whose settings table holds a value at fault did not run."""
+class TableAtFault(OwnFramesOnly, SettingsError):
+    """Why a run of a flow whose settings table holds a value at fault did not run: about
+    the user's file, so a parent's traceback keeps only the user's frames (the subflow
+    call's own in flowtop's ``dynamic.py`` pointed at flowtop)."""
 
 
 def refusal(flow: str, error: LoadError) -> str:
