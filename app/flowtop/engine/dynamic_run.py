@@ -33,7 +33,12 @@ from .errors import FlowRunNameError, Retry, RunCancelled
 from .events import ErrorInfo, RunEnd, RunStarted
 from .flow_cut_short import FlowCutShort
 from .flow_generators import body_value
-from .flow_result import cancelled_by_return, retries_after, returned_state_info
+from .flow_result import (
+    cancelled_by_return,
+    retries_after,
+    returned_state_info,
+    traceback_says_more,
+)
 from .flow_retries import FlowRetries
 from .graph import Node
 from .named_end import named_note
@@ -45,7 +50,7 @@ from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import RerunCache, call_hash, first_attempt
 from .run_names import unnamed_run
 from .states import StateType
-from .subflow_reruns import SubflowCalls
+from .subflow_reruns import SubflowCalls, handed_parameters
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, resolve_return
 from .task_runs import call_parameters
@@ -90,6 +95,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         self._cond = threading.Condition(self._lock)
         self._args = args
         self._kwargs = dict(kwargs or {})
+        #: Its parameters' JSON as its subflow call made them, else None: made as it begins.
+        self._parameters_made = handed_parameters(args, kwargs)
         self._cache = RerunCache(cache)
         #: Its subflow calls, and the source's a rerun's may rerun (``subflow_reruns``).
         self.subflow_calls = SubflowCalls(getattr(cache, "subflows", None))
@@ -152,6 +159,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
             self._name_error = exc
         if self._name_error is not None:  # ``return_state=True`` raises it, as Prefect
             unnamed_run(self._name_error, self.run_id)
+        made, self._parameters_made = self._parameters_made, None
+        parameters = made[0] if made else given_json(self.flow.fn, self._args, self._kwargs)
         with self._lock:
             self._emit(
                 RunStarted(
@@ -164,7 +173,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
                     self.rerun_of,
                     time.time(),
                     parent_run=self.parent_run,
-                    parameters=given_json(self.flow.fn, self._args, self._kwargs),
+                    parameters=parameters,
                     name=self.run_name,
                     starts_in=self._start_delay if self.flow_attempt > 1 else None,
                     workers=self.workers,
@@ -372,7 +381,11 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
             return ErrorInfo(type(self.error).__name__, self.timed_out)
         if (returned := returned_state_info(self)) is not None:  # ``Failed(...)``: not raised
             return returned
-        return None if self.error is None else error_info(self.error)
+        if (error := self.error) is None:
+            return None
+        # why it failed before its body: without a traceback that only says its line again
+        traced = traceback_says_more(error) or error is not self._name_error
+        return error_info(error, with_traceback=traced)
 
     # -- what Prefect code reads of it (``run_protocols.ActiveRun``) --------------------
     @property

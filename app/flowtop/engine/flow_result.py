@@ -58,6 +58,23 @@ def returned_state_info(run: DynamicRun) -> ErrorInfo | None:
     return ErrorInfo(f"{RETURNED}{state.name}", state.message or "")
 
 
+def traceback_says_more(error: BaseException) -> bool:
+    """Whether the traceback of ``error``, why a run failed before its body (its
+    ``flow_run_name`` could not be made, its flow's settings table is at fault), says more
+    than its own line (``type: message``, which the run's end says already): not when no
+    code raised it, no frame in it, none chained to it, no note (a template that could not
+    be filled, a table's refusal). ``flowtop run`` printed that line twice, as the error
+    and as its traceback (``history --run`` and the monitor too). A ``flow_run_name``
+    callable that raised keeps its frames."""
+    return (
+        error.__traceback__ is not None
+        or error.__cause__ is not None
+        or (error.__context__ is not None and not error.__suppress_context__)
+        or bool(getattr(error, "__notes__", None))
+        or isinstance(error, BaseExceptionGroup | SyntaxError)  # (lines of their own)
+    )
+
+
 def returned_state_error(state: State[Any]) -> BaseException:
     """The exception of ``state``, a task's that did not complete and that the body of the
     flow run of this context returned, marked with that state, that run and its parent."""
@@ -144,4 +161,5 @@ __all__ = [
     "retries_after",
     "returned_state_error",
     "returned_state_info",
+    "traceback_says_more",
 ]

@@ -13,9 +13,10 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from .context import child_of, in_attempt
-from .rerun_cache import cache_of, retrying
+from .rerun_cache import retrying
 from .run import FlowRun
 from .run_handle import wait_for
+from .subflow_reruns import rerun_calls
 from .tags import tags_in_effect
 from .timer import on_a_thread
 
@@ -81,7 +82,7 @@ class FlowRetries(FlowRun):
                 ):
                     run = self.runner.start(
                         self.flow,
-                        cache=cache_of(self.snapshot(kept=True)) if reuse else None,
+                        cache=rerun_calls(self.snapshot(kept=True)) if reuse else None,
                         rerun_of=self.run_id,
                         args=self._args,
                         kwargs=self._kwargs,

@@ -30,23 +30,26 @@ since (a rerun runs "with the current code"; the body's calls are only known by 
 it). Nor could a rerun in another process give a subflow's return value back: the run
 store keeps a flow's return value only as text, not its result, as it keeps a task's.
 So the three ways of rerunning agree: the body runs again, its tasks' results are reused.
+A ``@flow``'s own retry (``retries=N``) is a rerun of the run it retries, whose subflow
+calls it matches the same way (``flow_retries``: a completed subflow's tasks ran again).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import capture
 from .context import child_of
-from .flow_retries import FlowRetries
 from .parameters import UNSTORED, decode, given_json
 from .rerun_cache import SourceCalls, cache_of
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
+    from .flow_retries import FlowRetries
     from .records import RunResult
     from .run import FlowRun
 
@@ -56,12 +59,36 @@ if TYPE_CHECKING:
 OBJECT: dict[str, Any] = {UNSTORED: None}
 
 
-def recorded_parameters(
-    flow: FlowFunction, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> Recorded:
-    """A subflow call's parameters as its run records them (``given_json``), made at the
-    call: a list it was given may be cleared for the next call (a batch)."""
-    return Recorded(given_json(flow.fn, args, kwargs) or "")
+class _Handed(threading.local):
+    """The subflow call whose run this thread is starting (``start_subflow``): its
+    arguments and their ``given_json`` text, which that run records (``handed_parameters``)."""
+
+    call: tuple[tuple[Any, ...], Mapping[str, Any], str | None] | None = None
+
+
+_HANDED = _Handed()
+
+
+@contextlib.contextmanager
+def _handing(args: tuple[Any, ...], kwargs: Mapping[str, Any], text: str | None) -> Iterator[None]:
+    _HANDED.call = (args, kwargs, text)
+    try:
+        yield
+    finally:
+        _HANDED.call = None
+
+
+def handed_parameters(
+    args: tuple[Any, ...], kwargs: Mapping[str, Any] | None
+) -> tuple[str | None] | None:
+    """For a run being made with ``args`` and ``kwargs``: the ``given_json`` text of those
+    very arguments (the same objects) that the subflow call starting it made to match its
+    source (``start_subflow``), in a 1-tuple; None: none was made, the run makes its own.
+    (Its run made it again as it began: a 1M-item list argument serialised twice.)"""
+    handed = _HANDED.call
+    if handed is None or handed[0] is not args or handed[1] is not kwargs:
+        return None
+    return (handed[2],)
 
 
 class Recorded:
@@ -241,7 +268,7 @@ class SubflowSources:
 @dataclass(frozen=True)
 class SubflowCall:
     """A subflow call a ``@flow`` run's body made (``RunResult.subflows``): its key, its
-    flow's name, its parameters (``recorded_parameters``) and the run it started first,
+    flow's name, its parameters (``given_json``'s, at the call) and the run it started first,
     its id (what the call is compared and shown by, not the run object) and the run."""
 
     key: str
@@ -322,14 +349,18 @@ def start_subflow(
         with child_of(parent.run_id):
             return parent.runner.start(flow, args=args, kwargs=kwargs)
     key = calls.next_key(flow.name)
-    parameters = recorded_parameters(flow, args, kwargs)
+    # its parameters as its run records them, made at the call (a list it was given may
+    # be cleared for the next call: a batch), once: handed to the run, which records them
+    text = given_json(flow.fn, args, kwargs)
+    parameters = Recorded(text or "")
     source = calls.source_of(flow.name, key, parameters)
     rerun: dict[str, Any] = {}
     if source is not None:
         rerun = {"rerun_of": source.run_id, "cache": source.calls()}
-    with child_of(parent.run_id):
-        run = parent.runner.start(flow, args=args, kwargs=kwargs, **rerun)
-    assert isinstance(run, FlowRetries)  # a FlowFunction always starts a ``DynamicRun``
+    with child_of(parent.run_id), _handing(args, kwargs, text):
+        # a FlowFunction always starts a ``DynamicRun`` (a type only here: ``flow_retries``
+        # starts a retry's subflow reruns with ``rerun_calls``, so imports this module)
+        run = cast("FlowRetries", parent.runner.start(flow, args=args, kwargs=kwargs, **rerun))
     calls.made(SubflowCall(key, flow.name, parameters, run.run_id, run))
     return run
 

@@ -32,7 +32,7 @@ from .import_graph import ImportGraph
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
 from .store_reader import StoreReader
-from .subflow_sources import stored_subflows
+from .subflow_sources import stored_subflows, subflows_with_task
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,10 @@ def plan_rerun(
     if record.state == StateType.RUNNING.value:
         raise ValueError(f"run #{record.number} of {record.flow} is still running")
     completed = {t.task: t.attempts for t in detail.tasks if t.state == "COMPLETED"}
-    if task is not None and task not in {t.task for t in detail.tasks} and not _added(flow, task):
-        raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
+    if task is not None and task not in {t.task for t in detail.tasks}:
+        _refuse_a_subflows_task(flow, history, source_id, record, task)
+        if not _added(flow, task):
+            raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
     values, refused, fingerprints = load(Path(history.path), source_id)
     forced: set[str] = set()
     if task is not None:
@@ -144,6 +146,26 @@ def plan_rerun(
         if len(kept.kept) == len(flow.nodes):  # every task it has now: a no-op run
             return RerunPlan(start, tuple(note for note in notes if note), nothing)
     return RerunPlan(start, tuple(note for note in notes if note))
+
+
+def _refuse_a_subflows_task(
+    flow: Flow, history: StoreReader, source_id: str, record: RunRecord, task: str
+) -> None:
+    """Raise ``KeyError`` for a ``task`` the source run of the ``@flow`` ``flow`` lacks
+    and its function does not call, which its subflow runs have: a subflow's run is a
+    run of its own (``--task`` named a module's task, reran nothing and said nothing)."""
+    if not isinstance(flow, FlowFunction):
+        return
+    base, _, number = task.rpartition("-")
+    if (base if base and number.isdigit() else task) in flow.task_nodes():
+        return  # its own call, added since the run
+    there = subflows_with_task(history, source_id, task)
+    if there:
+        raise KeyError(
+            f"run #{record.number} of {record.flow} has no task {task!r}: it is a task of its "
+            f"subflow {there[0]}, whose runs are runs of their own (rerun one with "
+            f"--flow {there[0]} --rerun-of N --task {task})"
+        )
 
 
 def _added(flow: Flow, task: str) -> bool:

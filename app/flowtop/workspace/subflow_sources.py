@@ -42,6 +42,24 @@ def stored_subflows(history: StoreReader, run_id: str) -> SubflowSources:
     return _sources(history, found, run_id, 0)
 
 
+def subflows_with_task(history: StoreReader, run_id: str, task: str) -> list[str]:
+    """The flows of the subflow runs the stored run ``run_id`` called (at any depth, each
+    call's last run) that recorded a task ``task``, in call order: a parent's rerun with
+    ``--task`` of a task only they have reran nothing and said nothing (``reruns``)."""
+    flows: list[str] = []
+    for calls in _calls_by_run(Path(history.path), run_id).values():
+        for _, last in calls:
+            if last.flow in flows:
+                continue
+            try:
+                tasks = history.run_detail(last.run_id).tasks
+            except (KeyError, HistoryError, sqlite3.Error):
+                continue
+            if any(each.task == task for each in tasks):
+                flows.append(last.flow)
+    return flows
+
+
 def _calls_by_run(db: Path, run_id: str) -> dict[str, list[tuple[CalledRun, CalledRun]]]:
     """Each run read (``run_id``, and the last run of each of its calls, below it) -> its
     subflow calls, each its first run and its last (after its flow-level retries)."""
