@@ -32,6 +32,7 @@ from flowtop.tui.safe_events import printable_event, unsafe
 from flowtop.tui.task_row import AttemptView as AttemptView  # (re-exported: the rows' users)
 from flowtop.tui.task_row import TaskRow as TaskRow
 from flowtop.workspace.flow_shapes import collector_paused
+from flowtop.workspace.history_records import REUSED
 from flowtop.workspace.reuse_origin import MADE_IN_PRUNED
 from flowtop.workspace.run_log import LogEvent, RunInterrupted
 
@@ -138,6 +139,10 @@ class RunModel:
             {initial: len(self.order)} if self.order else {}
         )
         self.reused = 0
+        #: (its tasks, how many were reused) as its end says, for a run whose rows were not
+        #: read (a store's replay reads an older subflow run in outline: ``REUSED`` in its
+        #: end's counts); None: its rows tell (``all_reused``).
+        self.reused_at_end: tuple[int, int] | None = None
         self.interrupted = 0  # rows its dead process left unfinished (counted as cancelled)
         self.process_died = False  # ended by ``RunInterrupted``: its process is gone
         #: Ended as its process ended it, which the store missed (``RunInterrupted.ended``):
@@ -190,6 +195,24 @@ class RunModel:
         """Its subflow runs' labels (``child #1``), in call order."""
         return [child.label for child in self.children]
 
+    def subflow_calls(self) -> list[tuple[RunModel, list[RunModel]]]:
+        """Its subflow calls in call order, each as its last run and the runs it retried: a
+        subflow's own retry (``retries=N``) is a run of its own, a child of the same parent
+        and a rerun of the run it retries. A call is what its last run did: one whose retry
+        completed did not fail (the header said ``(1 subflow failed, …)``, listing ``✗``)."""
+        ids = {child.run_id for child in self.children}
+        after = {c.rerun_of: c for c in self.children if c.rerun_of in ids}
+        retries = {child.run_id for child in after.values()}
+        calls = []
+        for first in self.children:
+            if first.run_id in retries:
+                continue
+            runs = [first]
+            while runs[-1].run_id in after and len(runs) <= len(self.children):
+                runs.append(after[runs[-1].run_id])
+            calls.append((runs[-1], runs[:-1]))
+        return calls
+
     @property
     def shows_own_policy(self) -> bool:
         """Its POLICY cells and detail pane name the policy it ran with when the next
@@ -238,9 +261,10 @@ class RunModel:
         """Completed with no task run again: every task reused (carried over from its
         source, or a cached result), every subflow run of it too; one with neither ran
         its body alone. Its parent's subflow list says it ``↺``, as a reused task's row."""
-        if self.state is not S.COMPLETED or not (self.rows or self.children):
+        tasks, reused = self.reused_at_end or (len(self.rows), self.reused)
+        if self.state is not S.COMPLETED or not (tasks or self.children):
             return False
-        return self.reused == len(self.rows) and all(c.all_reused for c in self.children)
+        return reused == tasks and all(c.all_reused for c in self.children)
 
     @property
     def called_look(self) -> tuple[str, str, str]:
@@ -336,6 +360,9 @@ class RunModel:
             self.output = printable(event.output)
             self.result = None if event.result is None else printable(event.result)
             self.note = printable(event.note) or self.note
+            if REUSED in event.counts:  # read in outline: its rows do not tell
+                said = sum(n for state, n in event.counts.items() if state != REUSED)
+                self.reused_at_end = (said, event.counts[REUSED])
             self.version += 1
         elif isinstance(event, RunInterrupted):
             # Its process died: the run can't go on. FAILED, shown as interrupted (as the

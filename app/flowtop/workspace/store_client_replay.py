@@ -7,14 +7,15 @@ whole logs, once, through a reader of its own, where the tail reads rows as they
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..engine.events import RunStarted
-from .history_records import HistoryError
+from ..engine.events import RunFinished, RunStarted
+from .history_records import REUSED, HistoryError
 from .run_log import LogDamage, LogEvent, LogTail
 from .store_reader import StoreReader
 
@@ -82,6 +83,8 @@ def _events_of(
     """A run's events up to the id ``upto`` (its start and end only, with
     ``outline``, when it has finished), read through ``replay``."""
     events = replay.outline(run_id, upto) if outline else None
+    if events:
+        events[-1] = _with_reused(replay, events[-1])
     if events is None:
         replay.last = 0  # (a tail reads on from its last row: a run's whole log here)
         events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
@@ -90,3 +93,25 @@ def _events_of(
         # the interruption a newer one may have logged for it)
         events = StoreReader(db).events_from_rows(run_id) or events
     return events
+
+
+def _with_reused(replay: LogTail, end: LogEvent) -> LogEvent:
+    """A run's end read in outline, its counts with how many of its tasks were reused
+    (``REUSED``, from its record: its end in the log counts states only). Its rows are
+    not read, and a subflow run that reused every task read ``✓`` in its parent's list
+    once the monitor was reopened, where it read ``↺`` live (``RunModel.all_reused``)."""
+    if not isinstance(end, RunFinished):
+        return end
+    try:
+        row = (
+            replay.connection()
+            .execute("SELECT counts FROM runs WHERE run_id = ?", (end.run_id,))
+            .fetchone()
+        )
+        recorded = json.loads(row[0]) if row is not None and row[0] else {}
+        reused = recorded.get(REUSED, 0) if isinstance(recorded, dict) else 0
+    except (sqlite3.Error, ValueError, TypeError):  # a damaged row: its end as logged
+        return end
+    if type(reused) is not int:
+        return end
+    return end._replace(counts={**end.counts, REUSED: reused})

@@ -10,7 +10,8 @@ parameters are shown as plain text, never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import sqlite3
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
@@ -26,7 +27,9 @@ from flowtop.formats import cut_cells, date_time, fmt_duration, plural
 from flowtop.looks import run_error_text
 
 from ...engine.parameters import describe as describe_parameters
-from ...workspace.history_records import counts_so_far, source_label
+from ...workspace.history_records import HistoryError, counts_so_far, source_label
+from ...workspace.store_reader import StoreReader
+from ...workspace.subflow_runs import CalledRun, called_runs, reading
 from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..thread_answers import answer_from_thread
@@ -48,8 +51,9 @@ if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord
     from ..workspace_view import HistoryView
 
-#: What ``HistoryScreen._read`` read: scope, limit, runs, total, error, store version.
-Read = tuple[str | None, int, list["RunRecord"], int, str, tuple[int, ...] | None]
+#: What ``HistoryScreen._read`` read: scope, limit, runs, total, error, store version,
+#: and the failed subflow calls each completed run handled (``handled_subflows``).
+Read = tuple[str | None, int, list["RunRecord"], int, str, tuple[int, ...] | None, dict[str, int]]
 
 #: How many runs the list reads at first, and how many more each time the cursor reaches
 #: its last row (``HistoryScreen._older``).
@@ -99,6 +103,46 @@ def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
     else:
         return Text("")
     return Text(cut_cells(plain(said, 200, cell=True), REASON_CELL), style=styles["error"])
+
+
+def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: int) -> str | Text:
+    """``record``'s Counts cell: its counts, else why it has none (``why_no_counts``),
+    then the failed subflow calls its body ``handled`` as the monitor's header says them
+    (`1 subflow failed, handled`): a parent's row read `✓ Completed` and a blank cell."""
+    cell = counts_text(record.counts, record.reused) or why_no_counts(record, styles)
+    if not handled:
+        return cell
+    said = f"{plural(handled, 'subflow')} failed, handled"
+    return Text.assemble(cell, "  " if cell else "", (said, "dim"))
+
+
+#: A subflow run's stored states that say it did not complete (the monitor's ``✗``).
+_UNDONE = frozenset({"FAILED", "UPSTREAM_FAILED", "CANCELLED", "CRASHED", "INTERRUPTED"})
+
+
+def handled_subflows(history: object, records: Sequence[RunRecord]) -> dict[str, int]:
+    """How many subflow calls of each completed run of ``records`` failed (its body
+    caught them), by run id, those with none left out: one query for them all. A call is
+    its last run: a subflow's own retry (``retries=N``, a rerun of the run before it by
+    the same parent) that completed is no failure. Only a store read here says (``{}``
+    for another history, or a store older than subflows)."""
+    parents = [record.run_id for record in records if record.state == "COMPLETED"]
+    if not isinstance(history, StoreReader) or not parents:
+        return {}
+    try:
+        with reading(history.path) as conn:
+            called = called_runs(conn, parents)
+    except (sqlite3.Error, HistoryError, OSError):  # the list itself was read: this is extra
+        return {}
+    failed = {parent: _failed_calls(runs) for parent, runs in called.items()}
+    return {parent: n for parent, n in failed.items() if n}
+
+
+def _failed_calls(runs: Sequence[CalledRun]) -> int:
+    """How many of the calls ``runs`` (one parent's) ended in a run that did not complete."""
+    ids = {run.run_id for run in runs}
+    retried = {run.rerun_of for run in runs if run.rerun_of in ids}
+    return sum(run.state in _UNDONE for run in runs if run.run_id not in retried)
 
 
 def no_runs(flow: str | None, *, pruned: bool) -> str:
@@ -198,7 +242,9 @@ class HistoryScreen(Screen[None]):
         self._total = 0
         #: Each listed run's cells, with the run they were made of (``_row``), and the
         #: width and looks they were made for.
-        self._row_cells: dict[str, tuple[RunRecord, list[Any]]] = {}
+        self._row_cells: dict[str, tuple[tuple[RunRecord, int], list[Any]]] = {}
+        #: The failed subflow calls each completed run listed handled (``handled_subflows``).
+        self._handled: dict[str, int] = {}
         self._cells_for: tuple[int, Mapping[str, str]] | None = None
         #: The run Enter opens, read on a thread, and how the heading names it meanwhile.
         self._opening: tuple[str, str] | None = None
@@ -271,14 +317,15 @@ class HistoryScreen(Screen[None]):
             listed = self.history.runs(flow=flow, limit=limit)
             records = [counts_so_far(r, self.history.run_detail) for r in listed]
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
-            return flow, limit, [], 0, f"Cannot read the run history: {exc}", None
+            return flow, limit, [], 0, f"Cannot read the run history: {exc}", None, {}
+        handled = handled_subflows(self.history, records)
         total = len(records)
         if total == limit:  # perhaps the newest only: say how many the file holds
             try:
                 total = self.history.count(flow)
             except Exception:  # noqa: BLE001 - the list itself was read; the total is extra
                 version = None  # (read again next time)
-        return flow, limit, records, total, "", version
+        return flow, limit, records, total, "", version, handled
 
     def _show(
         self,
@@ -288,6 +335,7 @@ class HistoryScreen(Screen[None]):
         total: int,
         error: str,
         version: tuple[int, ...] | None,
+        handled: dict[str, int],
     ) -> None:
         if flow != (None if self.show_all else self.flow):
             return  # read before `a` switched the scope: the next read is the scope's own
@@ -316,7 +364,8 @@ class HistoryScreen(Screen[None]):
         if total > len(records):
             count = f"newest {len(records):,} of {total:,} runs"
         self._heading = (scope, count)
-        if records != list(self.records.values()):  # the refresh finds nothing new mostly
+        if records != list(self.records.values()) or handled != self._handled:  # (mostly not)
+            self._handled = handled
             # Another scope's runs (`a`): the columns narrow to them too. Back from all
             # flows', one flow's kept the widest Flow and State cells until a resize.
             self._fill(records, refit=flow != self._filled_scope)
@@ -355,13 +404,16 @@ class HistoryScreen(Screen[None]):
 
     def _row(self, record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
         """``record``'s cells: those made for it before while it is the same run."""
-        made = self._row_cells.get(record.run_id)
-        if made is None or made[0] != record:
-            made = self._row_cells[record.run_id] = (record, self._cells(record, room, styles))
+        made, handled = self._row_cells.get(record.run_id), self._handled.get(record.run_id, 0)
+        if made is None or made[0] != (record, handled):
+            cells = self._cells(record, room, styles, handled)
+            made = self._row_cells[record.run_id] = ((record, handled), cells)
         return made[1]
 
     @staticmethod
-    def _cells(record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
+    def _cells(
+        record: RunRecord, room: int, styles: Mapping[str, str], handled: int = 0
+    ) -> list[Any]:
         """One run's row; its Flow cell is a ``Text`` of its own (``replace_rows``)."""
         flow_cell = Text(plain(record.flow, 60, cell=True))
         if record.name:  # its flow_run_name, as the monitor's header shows it
@@ -376,7 +428,7 @@ class HistoryScreen(Screen[None]):
             flow_cell,
             Text(str(record.number), justify="right"),
             state_text(record.state, styles),
-            counts_text(record.counts, record.reused) or why_no_counts(record, styles),
+            counts_cell(record, styles, handled),
             date_time(record.started, ""),
             Text(fmt_duration(record.duration), justify="right"),
             source_label(record.rerun_of, record.rerun_of_number),

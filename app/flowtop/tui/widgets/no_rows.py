@@ -4,7 +4,8 @@ A run with no rows says why: its tasks are still to come, a flow retry waits (an
 the run it retries failed, when that run was read here), it was cancelled or its process
 died before any task ran, its function raised or returned before calling one, its work
 went to subflows. One line cut to the table's width lost the end of it (the subflows'
-names at 80 columns, silently): it wraps, and what is still too long ends in ``…``.
+names at 80 columns, silently): it wraps, and what is still too long ends in ``…``; a
+list of subflow runs is cut between two of them and says how many more (``+12 more``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,21 @@ MOST_LINES = 4
 GLUE = "\u00a0"
 
 
+class Listing(str):
+    """A text that ends in a list of ``entries`` words (a subflow run's ``✗ region #3``
+    each, joined by ``GLUE``): ``wrapped`` cuts it between two and says how many more
+    did not fit (``+12 more``). Cut anywhere, `✓ leaf #1…` read as run #1, not #13."""
+
+    entries: int = 0
+
+
+def listing(text: str, entries: int) -> Listing:
+    """``text`` as a ``Listing`` whose last ``entries`` words are its list."""
+    listed = Listing(text)
+    listed.entries = entries
+    return listed
+
+
 def run_label(label: str) -> str:
     """``label`` (``region-sub #3``, ``run #6``) as one word for ``wrapped``."""
     return label.replace(" ", GLUE)
@@ -41,8 +57,9 @@ def no_rows_text(run: RunModel) -> str:
     live = run.run_id is None or run.is_live
     if run.subflows:
         ran = "run" if live else "ran"
-        labels = ", ".join(run_label(label) for label in subflow_labels(run))
-        return f"No task of its own; its subflows {ran} as runs of their own: {labels}"
+        labels = [run_label(label) for label in subflow_labels(run)]
+        said = f"No task of its own; its subflows {ran} as runs of their own: {', '.join(labels)}"
+        return listing(said, len(labels))
     if live:
         if run.body_due is not None and run.retried is not None:
             number, error = run.retried
@@ -60,14 +77,26 @@ def subflow_labels(run: RunModel) -> list[str]:
     """``run``'s subflow runs, each with its state's symbol (``✗ region-sub #3``), those
     that did not complete first: the list said only labels, cut after its fourth line,
     and the one that failed of 30 was not on screen (rv408 §4). One that reused every
-    task reads ``↺``, as a reused task's row (``RunModel.all_reused``; it read ``✓``)."""
-    said = [(f"{child.called_look[0]} {child.label}", _failed(child)) for child in run.children]
+    task reads ``↺``, as a reused task's row (``RunModel.all_reused``; it read ``✓``).
+    A call its own retries ran again is listed once, as its last run: ``✓ kid #2 (retry
+    of #1)`` (``RunModel.subflow_calls``; ``✗ kid #1`` was listed first, as failed)."""
+    said = [
+        (f"{last.called_look[0]} {last.label}{_retried(before)}", _failed(last))
+        for last, before in run.subflow_calls()
+    ]
     return [label for label, failed in sorted(said, key=lambda each: not each[1])]
 
 
+def _retried(before: list[RunModel]) -> str:
+    if not before:
+        return ""
+    return f" (retry of {', '.join(f'#{run.number}' for run in before)})"
+
+
 def failed_subflows(run: RunModel) -> int:
-    """How many of ``run``'s subflow runs did not complete."""
-    return sum(_failed(child) for child in run.children)
+    """How many of ``run``'s subflow calls did not complete, each by its last run (one
+    that completed on its own retry did not fail, as ``flowtop run`` and ``watch`` say)."""
+    return sum(_failed(last) for last, _ in run.subflow_calls())
 
 
 def _failed(child: RunModel) -> bool:
@@ -121,8 +150,40 @@ def _error_said(error: ErrorInfo) -> str:
 def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken between words (a word wider
     than a line is cut into pieces; words joined by ``GLUE`` are one), at most ``most``
-    lines: the last ends in ``…`` when some of it did not fit."""
+    lines: the last ends in ``…`` when some of it did not fit, or, a ``Listing``'s, in
+    how many of its entries did not (``+12 more``)."""
     width = max(1, width)
+    lines = _broken(text, width)
+    if len(lines) > most and isinstance(text, Listing) and text.entries:
+        lines = _listed(text, width, most)
+    elif len(lines) > most:
+        lines = [*lines[: most - 1], cut_cells(lines[most - 1] + " " + lines[most], width)]
+        if not lines[-1].endswith("…"):
+            lines[-1] = cut_cells(lines[-1] + " …", width)
+    return [line.replace(GLUE, " ") for line in lines]
+
+
+def _listed(text: Listing, width: int, most: int) -> list[str]:
+    """``text``'s lines, too many, as the most entries of its list that fit in ``most``
+    lines with ``, +N more`` after them, N those left out (its head and none, at worst)."""
+    words = text.split(" ")
+    head, entries = words[: -text.entries], words[-text.entries :]
+
+    def lines_with(kept: int) -> list[str]:  # (each entry kept ends in its comma)
+        return _broken(
+            " ".join([*head, *entries[:kept], f"+{len(entries) - kept}{GLUE}more"]), width
+        )
+
+    fits, over = 0, len(entries)  # (all of them do not fit: ``wrapped``)
+    while over - fits > 1:  # the most that fit: lines only grow with the entries kept
+        middle = (fits + over) // 2
+        fits, over = (middle, over) if len(lines_with(middle)) <= most else (fits, middle)
+    lines = lines_with(fits)
+    return lines if len(lines) <= most else lines[:most]
+
+
+def _broken(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken between words (``wrapped``)."""
     lines: list[str] = []
     line = ""
     for word in text.split(" "):
@@ -138,8 +199,4 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
             word = word[len(piece) :]
         line = word
     lines.append(line)
-    if len(lines) > most:
-        lines = [*lines[: most - 1], cut_cells(lines[most - 1] + " " + lines[most], width)]
-        if not lines[-1].endswith("…"):
-            lines[-1] = cut_cells(lines[-1] + " …", width)
-    return [line.replace(GLUE, " ") for line in lines]
+    return lines

@@ -147,7 +147,7 @@ def subflow_notes(run: RunModel) -> list[Note]:
     notes: list[Note] = []
     if run.order and run.children:
         labels = ", ".join(subflow_labels(run))
-        symbols = Counter(child.called_look[0] for child in run.children)
+        symbols = Counter(last.called_look[0] for last, _ in run.subflow_calls())
         counted = "  ".join(f"{symbol} {n}" for symbol, n in symbols.most_common())
         notes.append(Note((f"subflows: {labels}", f"subflows: {counted}", ""), sep="  "))
     failed = failed_subflows(run)
