@@ -296,9 +296,8 @@ def unread_prefect(path: str, workspace: Workspace | None = None) -> list[str]:
     mode being off (settings only are read here; no flow file is imported). ``workspace``:
     that workspace, open (its settings read): closing one opened here ends drop-in mode
     for the processes started after (a run's spawned children lost their stand-ins)."""
-    if workspace is not None:  # (drop-in mode set in the settings reads them: none unread)
-        compat = workspace.settings.prefect_compat
-        return [] if compat else [p.name for p in workspace.unread_prefect_files()]
+    if workspace is not None:  # (it checks drop-in mode itself: on, none unread)
+        return [p.name for p in workspace.unread_prefect_files()]
     from ..workspace import Workspace
 
     with Workspace(path, isolate_imports=False) as opened:

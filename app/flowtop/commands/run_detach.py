@@ -18,11 +18,11 @@ from .common import (
     bad_path,
     described_settings,
     one_flow_at_a_time,
-    say_unread_prefect,
     store_refusal,
     unused_table,
     warn_unread_settings,
 )
+from .list import say_notes
 from .run import checked_names, parameters_for, take_flow_of_source
 from .run_main_block import listed_refusals, main_calls_listed
 from .run_output import DetachedIds
@@ -74,8 +74,8 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         )
         if names is None:
             return 2
-        if args.flow is None:  # as ``run._run_opened`` says it
-            say_unread_prefect(args.path, workspace=workspace)
+        if args.flow is None:  # as ``run._run_opened`` says them, as the loader read them
+            say_notes(listed)
         reasons = listed_refusals(listed.flows, names, calls)
         startable = [name for name in names if name not in reasons]
         file = Path(args.path).is_file()

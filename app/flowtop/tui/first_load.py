@@ -104,8 +104,9 @@ class FirstLoad(_AppBase):
     _loading_ticker: Timer | None = None
     _flows_heard = 0  # the workspace's ``flows_heard`` when the list last showed them
     _hint_shown: str | None  # the header's hint of an empty folder (FlowtopApp's)
-    #: The workspace's ``unread_prefect`` as the load's thread read it, for its toast.
-    _unread_at_load: Sequence[str] = ()
+    #: The workspace's ``unread_prefect`` as the load's thread read it, for its toast and
+    #: the empty folder's header hint (``FlowSelection``'s).
+    _unread_prefect: Sequence[str] | None
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') the load calls
 
@@ -146,7 +147,7 @@ class FirstLoad(_AppBase):
         The Prefect files not read are asked here too: a workspace that loads in this
         process reads every flow file for them (``Workspace.unread_prefect``)."""
         change = self.workspace.load()
-        self._unread_at_load = list(self.workspace.unread_prefect)
+        self._unread_prefect = list(self.workspace.unread_prefect)
         self.post_message(WorkspaceLoaded(change))
 
     def _show_loading_line(self) -> None:
@@ -189,7 +190,7 @@ class FirstLoad(_AppBase):
         the load ran: they were parsed here, on the UI thread)."""
         notes = [left_out_note(left_out)]  # (methods)
         if self._hint_shown is None:
-            notes.insert(0, unread_prefect_note(self._unread_at_load))
+            notes.insert(0, unread_prefect_note(self._unread_prefect or ()))
         note = "; ".join(note for note in notes if note)
         if note:
             self.notify(printable_name(note), severity="warning", markup=False, timeout=8)

@@ -9,10 +9,13 @@ reload or load changed it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
+from textual import work
+from textual.message import Message
 
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
@@ -42,6 +45,16 @@ if TYPE_CHECKING:
     _AppBase = App[int]
 else:
     _AppBase = object
+
+
+class UnreadPrefectRead(Message):
+    """The Prefect files not read, as a worker's thread read them (``_read_unread``):
+    ``asked``, the reading they answer (an older one's answer is stale)."""
+
+    def __init__(self, names: Sequence[str], asked: int) -> None:
+        super().__init__()
+        self.names = tuple(names)
+        self.asked = asked
 
 
 class FlowSelection(_AppBase):
@@ -115,6 +128,13 @@ class FlowSelection(_AppBase):
             self._show_flows()  # a flow whose file is gone leaves with its ended run
 
     _hint_shown: str | None = None  # the empty folder's hint, as the header shows it now
+    #: The Prefect files not read (drop-in mode off) the empty folder's hint names, as a
+    #: thread read them: the first load's (``first_load``), or a worker's (``_read_unread``;
+    #: None: not read since the last reload). Asked on the UI thread at each redraw, a
+    #: workspace loaded in this process read every flow file there.
+    _unread_prefect: Sequence[str] | None = None
+    _unread_asked = 0  # the reloads since: the answer of a reading before the last is stale
+    _unread_reading: int | None = None  # the ``_unread_asked`` a reading was started for
 
     def _update_header(self) -> None:
         """While the flows list lists nothing, the header keeps saying where flowtop looked
@@ -126,7 +146,11 @@ class FlowSelection(_AppBase):
             # (the next mixin not only naming it; this one mixed in beside it, not under it)
             ViewActions._update_header(cast("ViewActions", self))
             return
-        advice = unread_prefect_hint(self.workspace.unread_prefect) or (
+        unread = self._unread_prefect
+        if unread is None:  # read off the UI thread; the header says it once read
+            self._ask_unread()
+            return
+        advice = unread_prefect_hint(unread) or (
             "add a .py file that defines a Flow"
             + (", and it shows here when saved" if self._watch else "")
         )  # the folder's and the files' names may hold escapes or newlines:
@@ -138,6 +162,29 @@ class FlowSelection(_AppBase):
             styles.text_wrap, styles.text_overflow, styles.height = "wrap", "fold", "auto"
             self.header.update(Text(hint, style="dim"))
             self._hint_shown = hint
+
+    def unread_stale(self) -> None:
+        """A reload may have changed the Prefect files not read: read again, off the UI
+        thread, when the empty folder's hint needs them."""
+        self._unread_prefect = None
+        self._unread_asked += 1
+        if self._hint_shown is not None:  # (else read once the hint shows)
+            self._update_header()
+
+    def _ask_unread(self) -> None:
+        """Read the Prefect files not read on a worker's thread, once per reload."""
+        if self._unread_reading != self._unread_asked:
+            self._unread_reading = self._unread_asked
+            self._read_unread(self._unread_asked)
+
+    @work(thread=True, exclusive=True, group="unread-prefect", exit_on_error=False)
+    def _read_unread(self, asked: int) -> None:
+        self.post_message(UnreadPrefectRead(self.workspace.unread_prefect, asked))
+
+    def on_unread_prefect_read(self, message: UnreadPrefectRead) -> None:
+        if message.asked == self._unread_asked and self._unread_prefect is None:
+            self._unread_prefect = message.names
+            self._update_header()
 
     def _hint_gone(self) -> None:
         """The header's two lines cut to its width again (flowtop.tcss)."""

@@ -229,6 +229,8 @@ class ReloadActions(_AppBase):
 
         def _update_header(self) -> None: ...
 
+        def unread_stale(self) -> None: ...
+
         def _update_detail(self) -> None: ...
 
         def _select_error(self, key: str) -> None: ...
@@ -329,6 +331,7 @@ class ReloadActions(_AppBase):
         summary, failing = reload_said(change, self._listed_errors(), self._errors(), added)
         self._files_known = self._files_now()
         self._say_reload(change, summary, failing, added)
+        self.unread_stale()  # (the empty folder's hint: read again off the UI thread)
         self._previews.clear()
         self._policy_cache.clear()
         self._children.clear()
@@ -382,7 +385,8 @@ class ReloadActions(_AppBase):
     ) -> None:
         """The reload's toast (``added``: the modules new among the change's). One that
         only reloaded flow files (``only_reloaded``), while the toast of one like it still
-        shows, takes its place and says both once they are many files (``MANY_NAMES``): a
+        shows, takes its place and says both (the notes of each: unread Prefect files,
+        left-out @flow methods) once they are many files (``MANY_NAMES``): a
         checkout's 150 files come as a few reloads (50 ms apart, or more on a loaded
         machine), and their toasts stacked."""
         last, self._reload_toast = self._reload_toast, None
@@ -394,6 +398,8 @@ class ReloadActions(_AppBase):
                 paths=joined(before.paths, change.paths),
                 modules=joined(before.modules, change.modules),
                 flows=joined(before.flows, change.flows),
+                unread=joined(before.unread, change.unread),
+                left_out=joined(before.left_out, change.left_out),
             )
             shown = toast in self._notifications and not toast.has_expired
             if shown and len(both.modules) > MANY_NAMES:

@@ -10,9 +10,12 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .run_log import LogDamage
+
+if TYPE_CHECKING:
+    from .subflow_runs import SubflowRun
 
 #: The key of a finished run's stored counts that says how many of its tasks were reused
 #: (``history_fold.apply``); read out into ``RunRecord.reused``, not a state's count.
@@ -210,6 +213,9 @@ class RunDetail:
     #: What a COMPLETED ``@flow`` function returned, its repr cut as a task's result is
     #: (``RunFinished.result``); None for any other run, and one recorded before.
     result: str | None = None
+    #: The subflow runs its body called, read on the run's own connection when asked
+    #: (``StoreReader.run_detail(subflows=True)``: a run's page); None when not read.
+    subflows: tuple[SubflowRun, ...] | None = None
 
     def own_json(self) -> dict[str, str]:
         """What its ``@flow`` body printed (``output``) and returned (``result``), as

@@ -32,6 +32,7 @@ from .run_log import (
     run_started_name,
 )
 from .store_schema import check_version
+from .subflow_runs import SubflowRun, called_by
 
 #: A flow's runs, newest first: by number, which the store hands out in order, not by the
 #: clock that stamped ``started`` (set back, or another host's); NULL numbers last.
@@ -347,6 +348,9 @@ class StoreReader:
     _watching = True
     _watch_lock = threading.Lock()
 
+    #: The connection ``one_read`` lends the thread's reads of a reader: (reader, conn).
+    _lent = threading.local()
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
 
@@ -390,10 +394,31 @@ class StoreReader:
         (WAL), and needs no write access to the file or its folder. Never through a
         symbolic link at the store's name (``private.refuse_linked_store``): SQLite made
         files beside what it points at, and the next writer wrote through it."""
+        lent = getattr(self._lent, "held", None)
+        if lent is not None and lent[0] is self:  # (within ``one_read``)
+            yield lent[1]
+            return
         refuse_linked_store(self.path)
         with closing(connect_reader(self.path)) as conn:
             check_version(conn, self.path)  # a newer flowtop's store is refused, untouched
             yield conn
+
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        """The calling thread's reads of this store within, on one connection: a run's
+        page opened one for the run, one for its subflow runs and one for the runs its
+        cache hits name, at each refresh (``history_reads.read_run``)."""
+        with self._reader() as conn:
+            held, self._lent.held = getattr(self._lent, "held", None), (self, conn)
+            try:
+                yield
+            finally:
+                self._lent.held = held
+
+    def subflows(self, run_id: str) -> tuple[SubflowRun, ...]:
+        """The subflow runs ``run_id`` called, oldest first (``subflow_runs.called_by``)."""
+        with self._reader() as conn:
+            return called_by(conn, run_id)
 
     @contextmanager
     def _runs_reader(self) -> Iterator[tuple[sqlite3.Connection, str]]:

@@ -12,6 +12,7 @@ a source it has not: it names its cache entry now.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -24,13 +25,18 @@ if TYPE_CHECKING:
     from ..workspace_view import HistoryView
 
 
-def read_run(history: HistoryView, run_id: str) -> RunDetail:
+def read_run(history: HistoryView, run_id: str, *, subflows: bool = True) -> RunDetail:
     """The run ``run_id`` of ``history``, its cache hits saying which runs they name were
-    pruned (a history that is no store, a test's, is asked nothing more)."""
-    detail = history.run_detail(run_id)
-    if isinstance(history, StoreReader):
+    pruned, and with ``subflows`` the subflow runs it called (``RunDetail.subflows``: its
+    page shows them), all read on one connection. A history that is no store, a test's,
+    is asked nothing more."""
+    if not isinstance(history, StoreReader):
+        return history.run_detail(run_id)
+    with history.one_read():  # one connection for it all, not one a question
+        detail = history.run_detail(run_id)
+        if subflows:
+            detail = replace(detail, subflows=history.subflows(run_id))
         return said_pruned(detail, history.pruned)
-    return detail
 
 
 def history_version(history: HistoryView) -> tuple[int, ...] | None:
@@ -40,8 +46,9 @@ def history_version(history: HistoryView) -> tuple[int, ...] | None:
 
 
 def run_reader(history: HistoryView) -> Callable[[str], RunDetail]:
-    """``read_run`` of ``history``: what a rerun's chain is read with (``origins``)."""
-    return partial(read_run, history)
+    """``read_run`` of ``history``: what a rerun's chain is read with (``origins``; no
+    subflow runs)."""
+    return partial(read_run, history, subflows=False)
 
 
 def reused_said(task: TaskRecord, origin: Origin | None) -> str:

@@ -36,6 +36,7 @@ from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import HistoryError, source_label
 from ...workspace.reuse_origin import Origin, origins, reused_keys
+from ...workspace.store_reader import StoreReader
 from ..after_frame import after_frame
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
@@ -197,6 +198,7 @@ class RunDetailScreen(Screen[None]):
         self._origins: dict[str, Origin] = {}
         #: The subflow runs it called, each a run of its own (``run_subflows``).
         self._subflows = SubflowsShown(lambda state: state_text(state, looks(self.app)))
+        self._subflows.take(detail)  # (read with the run: ``read_run``)
         #: The heading, and what it was fitted to: the width, whether the table is wider
         #: (room kept for the hint) and whether the hint shows (``_show_heading``).
         self._heading: tuple[tuple[int, bool, bool], Text] | None = None
@@ -369,14 +371,20 @@ class RunDetailScreen(Screen[None]):
             self._follow = self.set_interval(REFRESH, self._refresh)
         self._show_attempts()
         self._place_reused()
-        self._subflows.read(self, self.history, self.detail.run.run_id, self._show_attempts)
+        if self.detail.subflows is None and isinstance(self.history, StoreReader):
+            self._read_again()  # read without its subflow runs: once more, with them
 
     def _refresh(self) -> None:
         """Every ``REFRESH`` while the run is live: read on a thread, shown here."""
-        if self.is_current and not self._reading:
+        if self.is_current:
+            self._read_again()
+
+    def _read_again(self) -> None:
+        """The run read on a thread, its subflow runs on the same connection (a second
+        one was opened for them at each refresh), and shown here."""
+        if not self._reading:
             self._reading = True
             self.run_worker(self._read_in_thread, thread=True, group="refresh")
-            self._subflows.read(self, self.history, self.detail.run.run_id, self._show_attempts)
 
     def _read_in_thread(self) -> None:
         assert self.history is not None  # only followed with a history to read
@@ -408,6 +416,7 @@ class RunDetailScreen(Screen[None]):
         if detail == self.detail:
             return
         self.detail = detail
+        subflows_changed = self._subflows.take(detail)
         self.tasks = {record.task: record for record in detail.tasks}
         self._counts, self._heading = run_counts(detail), None
         self._show_heading()
@@ -419,6 +428,8 @@ class RunDetailScreen(Screen[None]):
         self._show_cursor_task()
         after_frame(self, self._fit_cells)  # its new tasks may have widened Task
         self._place_reused()
+        if subflows_changed:
+            self._show_attempts()
 
     def _place_reused(self) -> None:
         """Where its reused tasks' results were made, read on a thread for those not

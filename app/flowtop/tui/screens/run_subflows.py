@@ -10,34 +10,19 @@ them under each task's attempts, as its flow result is.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from flowtop.printable import printable
 
-from ...workspace.history_records import HistoryError
-from ...workspace.store_reader import StoreReader
-from ...workspace.subflow_runs import SubflowRun, subflow_runs
-from ..thread_answers import answer_from_thread
-
 if TYPE_CHECKING:
-    from textual.screen import Screen
-
-    from ..workspace_view import HistoryView
+    from ...workspace.history_records import RunDetail
+    from ...workspace.subflow_runs import SubflowRun
 
 #: What the page says of a run with no task and no subflow.
 NO_TASKS = "This run recorded no tasks.\n"
-
-
-def read_subflows(history: HistoryView, run_id: str) -> tuple[SubflowRun, ...]:
-    """The subflow runs ``run_id`` called, from a store (a history that is no store, a
-    test's, has none); read on a thread, as the run is."""
-    if isinstance(history, StoreReader):
-        return subflow_runs(history.path, run_id)
-    return ()
 
 
 def subflows_text(
@@ -62,39 +47,22 @@ def subflows_text(
 
 
 class SubflowsShown:
-    """The subflow runs a run's page shows (none until read), and how it says them;
+    """The subflow runs a run's page shows (none until read with it), and how it says them;
     ``state``: a state as the page draws it (``run_detail.state_text``)."""
 
     def __init__(self, state: Callable[[str], Text]) -> None:
         self.state = state
         self.called: tuple[SubflowRun, ...] = ()
 
-    def read(
-        self,
-        screen: Screen[Any],
-        history: HistoryView | None,
-        run_id: str,
-        shown: Callable[[], Any],
-    ) -> None:
-        """The subflow runs ``run_id`` called, read on a thread (a live run calls more as
-        it goes: read again at each of its page's reads); ``shown`` once they changed,
-        while ``screen`` is up. A store unreadable for now leaves them as they were."""
-        if history is None:
-            return
-
-        def read() -> None:
-            try:
-                called = read_subflows(history, run_id)
-            except (HistoryError, sqlite3.Error, OSError):
-                return
-            answer_from_thread(screen, self._changed, called, shown)
-
-        screen.run_worker(read, thread=True, group="subflows")
-
-    def _changed(self, called: tuple[SubflowRun, ...], shown: Callable[[], Any]) -> None:
-        if called != self.called:
-            self.called = called
-            shown()
+    def take(self, detail: RunDetail) -> bool:
+        """The subflow runs ``detail`` brings (read with the run, on its connection: a
+        live run calls more as it goes, read again at each of its page's reads); whether
+        they changed. A run read without them (a history that is no store) leaves them
+        as they were."""
+        if detail.subflows is None or detail.subflows == self.called:
+            return False
+        self.called = detail.subflows
+        return True
 
     def text(self, run_state: str, *, own_tasks: bool) -> Text:
         """``subflows_text`` of those read, for a run in ``run_state``."""
