@@ -30,7 +30,8 @@ def prune(
     of: str = "",
 ) -> int:
     """``--prune N``: keep the newest N runs of each flow (of ``flow``, or of those
-    ``among`` some: the flow file ``of``'s) and their results; live runs stay.
+    ``among`` some: the flow file ``of``'s) and their results; live runs stay, and the
+    subflow runs a kept run called (``pruning.prune_runs``).
     ``as_json``: one JSON object (runs ``removed``, the ``keep`` asked for, the store's
     ``bytes_before`` and ``bytes_after``), for a script that prunes."""
     # Said before anything is asked or opened: opening a store it cannot write, the run

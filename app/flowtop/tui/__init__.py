@@ -6,7 +6,12 @@ never import from here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowtop.workspace.remote_workspace import RemoteWorkspace
+
+    from .app import FlowtopApp
 
 
 def run_tui(path: str, *, executor: str | None = None) -> int:
@@ -23,8 +28,9 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
     # The flow files are imported by a flow host process, never here (issue 13).
     workspace = RemoteWorkspace(path)
     app = FlowtopApp(workspace, runner_options=options, load=True, run_processes=True)
-    # a hang-up as a run starts leaves it started; a kill leaves the terminal as it was
-    stops_wait_for_launches(saved_terminal())
+    # a hang-up as a run starts leaves it started; a kill leaves the terminal as it was,
+    # and the run store closed as `q` closes it (no -wal nor -shm left by this reader)
+    stops_wait_for_launches(saved_terminal(lambda: _close(app, workspace)))
     try:
         app.run()
     finally:
@@ -32,6 +38,12 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
         app.shutdown()
         workspace.close()
     return app.return_code or 0
+
+
+def _close(app: FlowtopApp, workspace: RemoteWorkspace) -> None:
+    """What ``q`` closes as the monitor ends, when SIGTERM or SIGHUP ends it."""
+    app.shutdown()
+    workspace.close()
 
 
 __all__ = ["run_tui"]

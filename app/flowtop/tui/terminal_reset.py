@@ -8,6 +8,11 @@ frame until the user typed ``reset``. ``put_back`` does what Textual's driver do
 stops (``LinuxDriver.stop_application_mode``), straight to the terminal's file
 descriptors, so it works from a signal handler and while the screen's loop is stuck. A
 terminal that hung up takes none of it, and nothing is said.
+
+Then it closes what ``q`` closes (``closing``: the run store's connections): ended by the
+signal's default, the monitor left ``history.db-wal`` and ``-shm`` beside a store no
+process had open, which SQLite deletes at the last close (docs/store.md: a read by the
+TUI leaves neither), ``CLOSE_WAIT`` at most: a kill must end the monitor whatever is stuck.
 """
 
 from __future__ import annotations
@@ -32,11 +37,14 @@ RESET = (
 
 #: The longest the reset waits for the terminal to take it (seconds).
 WRITE_WAIT = 0.5
+#: The longest the monitor's ``closing`` may take after it (seconds).
+CLOSE_WAIT = 2.0
 
 
-def saved_terminal() -> Callable[[], None]:
+def saved_terminal(closing: Callable[[], None] | None = None) -> Callable[[], None]:
     """Note the terminal's modes now, before the monitor changes them; the function
-    returned puts them back (and the screen) as the monitor ends."""
+    returned puts them back (and the screen) as the monitor ends, then calls ``closing``
+    (in the background too, where the terminal is left alone)."""
     stdin, stderr = sys.__stdin__, sys.__stderr__  # as Textual's driver reads and draws
     modes: Any = None
     if stdin is not None and stdin.isatty():
@@ -49,30 +57,39 @@ def saved_terminal() -> Callable[[], None]:
     # stalled ssh link) must not hold the end, and a signal handler must not start one
     # (``Thread.start`` takes a lock the main thread may hold as the signal lands).
     asked = threading.Event()
+    reset: list[TextIO] = []  # the stream to write the reset to: none in the background
     writer = threading.Thread(
-        target=_write_when, args=(asked, stderr), name="flowtop-terminal-reset", daemon=True
+        target=_write_when, args=(asked, reset, closing), name="flowtop-terminal-reset", daemon=True
     )
     writer.start()
 
     def put_back() -> None:
-        if stdin is None or stderr is None or not _in_the_foreground(stdin.fileno()):
-            return  # suspended (Ctrl+Z): Textual put the terminal back; a write would stop it
-        if modes is not None:
-            import termios
+        # suspended (Ctrl+Z): Textual put the terminal back; a write would stop it
+        if stdin is not None and stderr is not None and _in_the_foreground(stdin.fileno()):
+            if modes is not None:
+                import termios
 
-            with contextlib.suppress(OSError, ValueError, termios.error):
-                termios.tcsetattr(stdin.fileno(), termios.TCSANOW, modes)
+                with contextlib.suppress(OSError, ValueError, termios.error):
+                    termios.tcsetattr(stdin.fileno(), termios.TCSANOW, modes)
+            reset.append(stderr)
+        elif closing is None:
+            return
         asked.set()
-        writer.join(WRITE_WAIT)
+        writer.join(WRITE_WAIT + (CLOSE_WAIT if closing is not None else 0.0))
 
     return put_back
 
 
-def _write_when(asked: threading.Event, stream: TextIO | None) -> None:
+def _write_when(
+    asked: threading.Event, reset: list[TextIO], closing: Callable[[], None] | None
+) -> None:
     asked.wait()
-    if stream is not None:
+    for stream in reset:
         with contextlib.suppress(OSError, ValueError):
             os.write(stream.fileno(), RESET)
+    if closing is not None:
+        with contextlib.suppress(Exception):  # the process ends next, whatever it met
+            closing()
 
 
 def _in_the_foreground(fd: int) -> bool:
@@ -86,4 +103,4 @@ def _in_the_foreground(fd: int) -> bool:
         return True
 
 
-__all__ = ["RESET", "saved_terminal"]
+__all__ = ["CLOSE_WAIT", "RESET", "saved_terminal"]

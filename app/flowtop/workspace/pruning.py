@@ -80,7 +80,8 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     and deleted under it, the rerun the user saw accepted ended "did not start: no run
     with id …". Chosen in the write transaction that deletes, as ``reserve_rerun`` checks
     the source in one: a rerun is either reserved before (its source kept) or refused.
-    The run numbers stay allocated, so numbering goes on where it was.
+    The run numbers stay allocated, so numbering goes on where it was. A subflow run
+    stays as long as the run that called it does (``_without_kept_families``).
 
     The runs go in one transaction (their ``runs`` rows), their other rows after it in
     chunks (``sweep``): a failure there (a full disk) leaves them for the next prune,
@@ -100,6 +101,7 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
                 (flow, flow, keep),
             )
         ]
+        doomed = _without_kept_families(conn, doomed)
         for table in ("commands", "runs"):
             conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
     try:
@@ -107,6 +109,30 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     except sqlite3.Error as exc:
         raise PruneUnfinished(doomed, exc) from exc
     return doomed
+
+
+def _without_kept_families(conn: sqlite3.Connection, doomed: list[str]) -> list[str]:
+    """``doomed`` less every subflow run whose parent stays (and theirs, down the family),
+    however old among its own flow's runs: a subflow run is part of its parent's record.
+    Kept by its flow's newest N alone, ``daily #9``'s page listed two of the three
+    subflow runs it called, and its rerun ran the third again from scratch (a load into
+    a warehouse done twice), with no word of why: the rerun matches each subflow call to
+    the source's subflow run, and found none."""
+    if not doomed:
+        return doomed
+    parents = dict(conn.execute("SELECT run_id, parent FROM runs WHERE parent IS NOT NULL"))
+    if not parents:
+        return doomed
+    going = set(doomed)
+    stays = {run_id for (run_id,) in conn.execute("SELECT run_id FROM runs")} - going
+    kept = True
+    while kept:  # a kept grandparent keeps its child, which keeps its own child, …
+        kept = False
+        for run_id in [r for r in going if parents.get(r) in stays]:
+            going.discard(run_id)
+            stays.add(run_id)
+            kept = True
+    return [run_id for run_id in doomed if run_id in going]
 
 
 def refuse_on_full_disk(conn: sqlite3.Connection) -> None:
