@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from ..printable import printable, say
-from . import capture_windows, logged_prints, root_handlers, status_line
+from . import capture_windows, logged_prints, prefect_log_levels, root_handlers, status_line
 from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``log_fold``)
 from .attempt_output import AttemptOutput
 from .binary_output import RoutedBytes
@@ -188,35 +188,25 @@ class _ThreadRoutedStream(PassThroughStream):
         return self._clear_of_status(text)
 
     def _mark_open_row(self, text: str) -> int:
-        """Past any capture, with no status line (a file, a pipe): say whether this leaves
-        its row half-written, before it is written, so the printer's next line goes below
-        it. A thread's ``print(text)`` is two writes, and a printer's line between them
-        was glued on: ``cleaned up: …cancelled20:38:42 spinner #1 started``."""
+        """Past any capture, with no status line (a file, a pipe): whether this leaves its
+        row half-written is said (``status_line.write_marked``)."""
         if not text:
             return self.original.write(text)
-        with status_line.row_turn():  # the printer neither looks nor writes in between
-            status_line.row_open = text[-1] not in "\n\r"
-            if capture_windows.watching:  # flowtop's, not a child's (``capture_windows``)
-                capture_windows.own(text)
-            return self.original.write(text)
+        if capture_windows.watching:  # flowtop's, not a child's (``capture_windows``)
+            capture_windows.own(text)
+        return status_line.write_marked(self.original, text)
 
     def _clear_of_status(self, text: str) -> int:
         """Past any capture, while a live status line is drawn (``status_line``): a line
-        begun on its terminal clears that row first, in the same write."""
+        begun on its terminal clears that row first (``write_clearing``); one flag for the
+        terminal, stdout's and stderr's, says a row is left half-written (``row_open``)."""
         seen, shares = self.shares
         if seen != status_line.terminal:
             shares = status_line.shares_terminal(self.original)
             self.shares = (status_line.terminal, shares)
         if not (shares and text):
             return self.original.write(text)
-        with status_line.row_turn():  # the printer neither looks nor writes in between
-            if not status_line.row_open or text[0] == "\r":  # a row (re)written
-                self.original.write(status_line.CLEAR + text)
-            else:
-                self.original.write(text)
-            # one flag for the terminal (stdout and stderr share it): a row left
-            # half-written is not redrawn over by the printer (``status_line.row_open``)
-            status_line.row_open = text[-1] not in "\n\r"
+        status_line.write_clearing(self.original, text)
         return len(text)
 
     def flush(self) -> None:
@@ -233,11 +223,21 @@ class _ThreadRoutedStream(PassThroughStream):
 
 
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
-    """Pass on what a ``@flow`` body wrote (already captured) to where it went."""
+    """Pass on what a ``@flow`` body wrote (already captured) to where it went, saying
+    whether it leaves its row half-written (``print("calling b... ", end="")``), as a
+    writer past any capture does (``status_line.row_open``): the printer's lines and
+    flowtop's notes (``say_past``) go below such a row. Once one did, the body's next text
+    starts a row, the printer's lines caught up first (the row's newline not again)."""
+    shown = text
+    if not (_local.line_start or status_line.row_open):  # its row was ended below it
+        _local.line_start = True
+        shown = text.removeprefix("\n")
     _catch_up(buffer, tee)
-    if capture_windows.watching:  # the body's own, not a child's (``capture_windows``)
-        capture_windows.own(_shown(text))
-    original.write(_shown(text))
+    if shown:
+        shown = _shown(shown)
+        if capture_windows.watching:  # the body's own, not a child's (``capture_windows``)
+            capture_windows.own(shown)
+        status_line.write_marked(original, shown)
     _local.line_start = text.endswith("\n")
 
 
@@ -484,8 +484,10 @@ def hold() -> None:
     """A run begins: flowtop's handler stays on the root logger until its ``release``.
     Its thread attempts (``begin(held=True)``) then neither put it on nor take it off,
     each under the lock: that was a third of what capturing an attempt cost. Prefect's
-    ``log_prints`` may apply from now on (``logged_prints``)."""
+    ``log_prints`` may apply from now on (``logged_prints``), and its logging levels
+    (``PREFECT_LOGGING_ROOT_LEVEL``, …: ``prefect_log_levels``)."""
     logged_prints.install()
+    prefect_log_levels.apply_in_drop_in()
     _open_capture(None)
 
 

@@ -5,12 +5,13 @@ Prefect's docs set them so (advanced/logging-customization): ``PREFECT_LOGGING_L
 for a key of ``logging.yml``, ``PREFECT_LOGGING_<PATH>_<TO>_<KEY>``:
 ``PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL=ERROR`` keeps a flow run's INFO lines
 out. flowtop ignored them, without a word. Read here, for Prefect's loggers, which only
-Prefect code (drop-in mode) logs to, as its first run logger is made; flowtop's own loggers
-are not Prefect's to set. ``PREFECT_LOGGING_ROOT_LEVEL`` (``logging.yml``'s ``root:
-level``) sets the root logger's then too, as Prefect's setup does: a library's lines
-(``logging.getLogger("mylib")``) pass it or not. Unset, the root keeps the level flowtop's
-commands give it (INFO, for a program that configures no logging: ``capture``), where
-Prefect's is WARNING.
+Prefect code (drop-in mode) logs to, once: as the first run starts after drop-in mode made
+a flow or task (``apply_in_drop_in``), or as its first run logger is made; flowtop's own
+loggers are not Prefect's to set. ``PREFECT_LOGGING_ROOT_LEVEL`` (``logging.yml``'s
+``root: level``) sets the root logger's then too, as Prefect's setup does before any run:
+a library's lines (``logging.getLogger("mylib")``) pass it or not, in a flow that never
+asks for a run logger too. Unset, the root keeps the level flowtop's commands give it
+(INFO, for a program that configures no logging: ``capture``), where Prefect's is WARNING.
 """
 
 from __future__ import annotations
@@ -96,15 +97,29 @@ def not_levels(environ: Mapping[str, str] | None = None) -> list[str]:
 _APPLIED: list[bool] = []
 
 
+#: Loaded once drop-in mode served Prefect code ``prefect.flow`` or ``prefect.task``
+#: (``flowtop.compat``): until then no run is one of Prefect's.
+DROP_IN_MODULES = ("flowtop.compat.prefect_tasks", "flowtop.compat.prefect_flows")
+
+
+def apply_in_drop_in() -> None:
+    """As a run starts (``capture.hold``), or a task called outside any flow: the levels
+    applied once drop-in mode made a flow or task, whether or not the flow ever asks for a
+    run logger (Prefect's setup sets them before any run: a library's INFO lines)."""
+    if not _APPLIED and any(name in sys.modules for name in DROP_IN_MODULES):
+        apply_prefect_levels()
+
+
 def apply_prefect_levels() -> None:
-    """Set Prefect's loggers to the levels the environment gives them, the first time a
-    run logger of Prefect's is made in this process (not at import: a process forked
-    from one that imported flowtop, as the tests' commands are, reads its own)."""
+    """Set Prefect's loggers to the levels the environment gives them, once: as the first
+    run starts in drop-in mode (``apply_in_drop_in``) or a run logger of Prefect's is made
+    in this process (not at import: a process forked from one that imported flowtop, as the
+    tests' commands are, reads its own)."""
     if _APPLIED:
         return
     _APPLIED.append(True)
     for line in not_levels():  # once, as the levels are read (a run's output, if in one)
-        print(f"flowtop: {line}", file=sys.stderr)
+        sys.stderr.write(f"flowtop: {line}\n")  # not ``print``: a run may log it (log_prints)
     for name, level in prefect_levels().items():
         logging.getLogger(name).setLevel(level)
     if (root := root_level()) is not None:

@@ -32,7 +32,7 @@ from . import capture, logged_prints
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
 from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
-from .prefect_log_levels import apply_prefect_levels
+from .prefect_log_levels import apply_in_drop_in, apply_prefect_levels
 from .prefect_slugs import flow_run_slug
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def inline_attempt() -> Iterator[None]:
     """An attempt of a task called outside any flow runs inside (``inline``): its prints
     are its run logger's lines when its ``log_prints`` asks (``logged_prints``)."""
     logged_prints.install()
+    apply_in_drop_in()  # Prefect's logging levels, as a run's start applies them
     _inline.depth = inline_depth() + 1
     token = _INLINE.set(True)
     try:

@@ -99,6 +99,25 @@ def row_turn() -> Iterator[None]:
             _row_lock.release()
 
 
+def write_marked(stream: TextIO, text: str) -> int:
+    """``text`` (not empty) written by a writer other than the printer, in one turn with
+    saying whether it leaves its row half-written (``row_open``): the printer's next line
+    goes below such a row, and no status line is drawn on it. A thread's ``print(text)``
+    is two writes, and a printer's line between them was glued on: ``cleaned up:
+    …cancelled20:38:42 spinner #1 started``."""
+    global row_open
+    with row_turn():  # the printer neither looks nor writes in between
+        row_open = text[-1] not in "\n\r"
+        return stream.write(text)
+
+
+def write_clearing(stream: TextIO, text: str) -> None:
+    """``write_marked``, on the status line's terminal: a row ``text`` begins (none is
+    left half-written, or it starts with ``\\r``) is cleared first, in the same write."""
+    with row_turn():
+        write_marked(stream, CLEAR + text if not row_open or text[0] == "\r" else text)
+
+
 def _new_lock() -> None:
     """In a forked child: a turn another thread held at the fork is no one's there."""
     global _row_lock, _row_stuck
