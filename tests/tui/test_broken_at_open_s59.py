@@ -104,6 +104,14 @@ async def test_a_file_broken_at_open_lists_its_flows_with_their_runs(
             for words in said:
                 assert "etl cannot run: its file etl.py failed to load" in words
                 assert "etl.py:11:" in words and "SyntaxError" in words
+            await pilot.press("end")  # the file's row: its key words name etl too
+            await wait_for(pilot, lambda: app.selected_error is not None, "the file's row")
+            with toasts_said(app) as said:
+                await pilot.press("r")
+                await wait_for(pilot, lambda: said, "r on the file's row")
+            assert "its flows with runs are listed as they last ran (etl)" in said[0], said
+            app.flow_list.select_flow("etl")
+            await wait_for(pilot, lambda: app.selected_flow == "etl", "etl selected again")
             await pilot.press("h")
             await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "h's history")
             app.shutdown()

@@ -12,7 +12,7 @@ whose runs it stops, and why.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,10 +108,10 @@ def file_advice(where: str, error: object, *, flows_listed: bool) -> str:
             "Fix the file and save it: it reloads on its own. The last good settings "
             "stay in use (the defaults, if it never loaded)."
         )
-    if not flows_listed:
+    if not flows_listed:  # (those with runs are listed meanwhile, as they last ran)
         return (
             "Fix the file and save it: it reloads on its own, and the flows it defines "
-            "are listed then (it has not loaded yet, so none of them is)."
+            "are listed then; until it loads, only those with runs are, as they last ran."
         )
     return (
         "Fix the file and save it: it reloads on its own. Its flows stay listed as "
@@ -126,19 +126,27 @@ def not_a_flow_said(
     doing: str,
     *,
     listed: Sequence[str] = (),
+    last_ran: Sequence[str] = (),
     pick_one: str = "",
 ) -> str:
     """`r`, `e` (or `h`, `c`) on a file's row, ``name``: a settings file holds no flow, and one
     whose tables stop flows' runs (``errors``: the file's) says whose and why (it said
     only "holds settings, not a flow", while that flow's `r` refused to start); a flow
     file that failed to load has no flow yet, unless it loaded before: its flows stay
-    ``listed``, one of which to pick (``pick_one``, "select one for its history").
+    ``listed``, one of which to pick (``pick_one``, "select one for its history"); one
+    that has not loaded since the monitor opened lists only its flows with runs, as they
+    last ran (``last_ran``: "it has no flow yet" was said while they were listed).
     ``doing``: what to do instead."""
     if not name.endswith(".toml"):
         if listed:
             return (
                 f"{name} failed to load; its flows stay listed as they last loaded "
                 f"({few_names(listed, 'flows')}): {pick_one}"
+            )
+        if last_ran:
+            return (
+                f"{name} failed to load; its flows with runs are listed as they last ran "
+                f"({few_names(last_ran, 'flows')}): {pick_one}"
             )
         return (
             f"{name} failed to load, so it has no flow yet: fix it and save (its error is "
@@ -156,10 +164,22 @@ def not_a_flow_said(
     return said
 
 
-def file_row_said(workspace: WorkspaceView, key: str, doing: str, pick_one: str) -> str:
+def file_row_said(
+    workspace: WorkspaceView,
+    key: str,
+    doing: str,
+    pick_one: str,
+    *,
+    of_broken: Mapping[str, Path],
+) -> str:
     """``not_a_flow_said`` for the row of the file ``key``, with its settings errors and
     the flows it last loaded: one wording for every key pressed there (`r` said "no flow
-    yet" of a file whose flows stayed listed, where `h` named them)."""
+    yet" of a file whose flows stayed listed, where `h` named them). ``of_broken``: the
+    flows listed for their runs by the broken file they come from (``RunStore.of_broken``),
+    for a file that has not loaded since the monitor opened."""
     errors = [e for e in workspace.settings_errors if str(e.path) == key]
     listed = [flow for flow, path in workspace.flow_files.items() if str(path) == key]
-    return not_a_flow_said(Path(key).name, errors, doing, listed=listed, pick_one=pick_one)
+    last_ran = [flow for flow, path in of_broken.items() if str(path) == key]
+    return not_a_flow_said(
+        Path(key).name, errors, doing, listed=listed, last_ran=last_ran, pick_one=pick_one
+    )

@@ -153,7 +153,9 @@ class RunActions(LaunchQueue):
                     f"{edits}; select one, then its task",
                 )
             )
-            said = file_row_said(self.workspace, self.selected_error, doing, pick_one)
+            said = file_row_said(
+                self.workspace, self.selected_error, doing, pick_one, of_broken=self.store.of_broken
+            )
             self.notify(said, severity="warning", markup=False)
             return None
         if self.selected_flow is None:

@@ -185,7 +185,11 @@ class ViewActions(_AppBase):
         if key is None:
             return False
         said = file_row_said(
-            self.workspace, key, f"select a flow in the list {doing}", f"select one {doing}"
+            self.workspace,
+            key,
+            f"select a flow in the list {doing}",
+            f"select one {doing}",
+            of_broken=self.store.of_broken,
         )
         self.notify(said, severity="warning", markup=False)
         return True

@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
@@ -38,6 +38,7 @@ from ...workspace.load_error import display_path
 from ...workspace.places import OVERRIDES_FILE, SETTINGS_FILE
 from .form_dialog import FormDialog, fit_placeholder, names_line
 from .overrides_not_in_use import not_in_use_note
+from .retry_editor_fields import FieldsScroll as FieldsScroll  # (its tests import it here)
 from .retry_editor_retry_on import retry_on_as_written
 from .retry_editor_saved import COMMENTS_LOST, saved_text
 from .retry_form import (
@@ -52,46 +53,6 @@ from .unapplied_retry_on import Unapplied, unapplied_retry_on
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
-
-
-class FieldsScroll(VerticalScroll):
-    """The editor's fields, the focused one kept in view as the dialog gives them fewer
-    rows: at 40×12 the note that both jitters apply, appearing as the factor was typed,
-    left them one row, and it showed the row above the field typed in. With its label
-    (the line above it when narrow) where the rows allow: a toast's band, taking rows,
-    left the input in view and its label, saying which field it was, out of it.
-
-    Looked at after each layout of the screen, not on a ``Resize``: Textual sends none
-    when, after a scroll-only layout, a look at any region (the mouse's, a test's) came
-    between a change and its layout: the screen's map, made again for the look, already
-    had the new sizes, and the layout found none changed. The toasts' band took the
-    fields' rows so one time in ten under load, the field typed in left out of sight."""
-
-    #: The rows shown at the last look (-1 before the first layout).
-    _rows_seen = -1
-
-    def on_mount(self) -> None:
-        self.screen.screen_layout_refresh_signal.subscribe(self, self._after_layout)
-
-    def _after_layout(self, _screen: object) -> None:
-        rows = self.scrollable_content_region.height
-        if rows == self._rows_seen:
-            return
-        self._rows_seen = rows
-        focused = self.screen.focused
-        if focused is not None:
-            self.show(focused)
-
-    def show(self, field: Widget) -> bool:
-        """``field`` scrolled into view, with its row (its label) where the rows allow;
-        False if it is not one of the fields."""
-        if self not in field.ancestors:
-            return False
-        row = field.parent
-        rows = self.scrollable_content_region.height
-        fits = isinstance(row, Widget) and row.outer_size.height <= rows
-        self.scroll_to_widget(row if fits and isinstance(row, Widget) else field, animate=False)
-        return True
 
 
 class RetryEditor(FormDialog[bool]):
@@ -268,6 +229,7 @@ class RetryEditor(FormDialog[bool]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_width(event.size.width)  # narrow: a field's label and layer above it
+        self.query_one(FieldsScroll).let_grow()
         self._fit_density()
         # its short form under 30 rows, once the screen's height classes are set (after this)
         after_frame(self, self._show_not_in_use)

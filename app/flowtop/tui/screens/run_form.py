@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from flowtop.printable import printable, printable_name
@@ -32,6 +32,7 @@ from flowtop.tui.widgets.ordered_input import OrderedInput
 from ...engine.parameter_types import coerce, hint_named
 from ...engine.parameters import ParameterInfo, ParameterProblem, typed_value, value_text
 from .form_dialog import FormDialog, fit_placeholder
+from .retry_editor_fields import FieldsScroll
 
 
 def _placeholder(p: ParameterInfo) -> str:
@@ -55,6 +56,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         width: 20; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
     }
     RunForm .error { color: $error; padding-left: 18; height: auto; }
+    RunForm #form-error { color: $error; height: auto; margin-top: 1; display: none; }
+    RunForm.-short #form-error, RunForm.-tiny #form-error { margin-top: 0; }
     RunForm.-narrow .row { height: 2; }
     RunForm.-narrow .row Input { dock: bottom; width: 100%; }
     RunForm.-narrow .label { width: auto; max-width: 50%; }
@@ -88,7 +91,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(f"Run {self.flow} with"), id="title")
-            with VerticalScroll(id="fields", can_focus=False):  # Tab goes field to field
+            # Tab goes field to field; the fields fit the dialog, the focused one in view
+            with FieldsScroll(id="fields", can_focus=False):
                 for index, p in enumerate(self.parameters):
                     with Horizontal(classes="row"):
                         yield Static(Text(p.name), classes="label")
@@ -104,6 +108,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                         # a string annotation is the user's text: it may hold escapes
                         yield Static(Text(printable_name(p.annotation)), classes="kind")
                     yield Static("", classes="error", id=f"error-{index}")
+            yield Static("", id="form-error")  # why Run did not run (``_refuse_run``)
             yield Static(
                 'Values are read as JSON (4, 0.5, true, [1, 2], "4"), else as text; an empty '
                 "field takes the default. Enter or ctrl+s runs, Escape cancels.",
@@ -125,6 +130,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         # Narrow, a field's name and type above it, the input the dialog's width: at 40
         # columns the name and the type took the row, and what was typed was not seen.
         self.fit_width(event.size.width)
+        self.query_one(FieldsScroll).let_grow()  # the dialog's room changed
         after_frame(self, self._fit_placeholders)
 
     def _fit_placeholders(self) -> None:
@@ -156,8 +162,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                 errors[index] = f"{problem.name}: {problem.reason}"
         return given, errors
 
-    def _validate(self) -> tuple[dict[str, Any], bool]:
-        """Mark the fields in error; the values typed, and whether they may run."""
+    def _validate(self) -> tuple[dict[str, Any], dict[int, str]]:
+        """Mark the fields in error; the values typed, and the fields in error."""
         given, errors = self.values()
         for index in range(len(self.parameters)):
             message = errors.get(index, "")
@@ -165,7 +171,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
             error.update(Text(printable(message)))  # it may quote the annotation or a value
             error.display = bool(message)
             self.query_one(f"#param-{index}", Input).set_class(bool(message), "-invalid")
-        return given, not errors
+        self._say_refused([])  # said again on the next Run, as a field changed
+        return given, errors
 
     @on(Input.Changed)
     def _changed(self) -> None:
@@ -188,6 +195,33 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
 
     def action_run(self) -> None:
         self.tried = True
-        given, valid = self._validate()
-        if valid:
+        given, errors = self._validate()
+        if not errors:
             self.dismiss(given)
+            return
+        self._refuse_run(errors)
+
+    def _refuse_run(self, errors: dict[int, str]) -> None:
+        """Say that Run started nothing, and why: the fields in error, named; the first
+        gets the focus. Before, Enter and ctrl+s with a wrong value left the dialog as it
+        was, without a word (the retry editor's ``_refuse_save`` was fixed for this)."""
+        empty = {i for i in errors if not self.query_one(f"#param-{i}", Input).value.strip()}
+        self._say_refused([self.parameters[i].name for i in sorted(errors)], len(empty))
+        field = self.query_one(f"#param-{min(errors)}", OrderedInput)
+        self.set_focus(field, scroll_visible=False)
+        row = field.parent if isinstance(field.parent, Horizontal) else field  # with its name
+        self.query_one(FieldsScroll).scroll_to_widget(row, animate=False, top=True)
+
+    def _say_refused(self, wrong: list[str], empty: int = 0) -> None:
+        """The line under the fields naming the ``wrong`` ones (none: no line), ``empty``
+        of them required ones left empty."""
+        names = ", ".join(wrong[:-1]) + f" and {wrong[-1]}" if len(wrong) > 1 else "".join(wrong)
+        one = len(wrong) == 1
+        if empty == len(wrong):
+            said = "needs a value" if one else "need values"
+        else:
+            said = "is wrong" if one else "are wrong" if not empty else "are wrong or empty"
+            said += " (see under it)" if one else " (see under each)"
+        line = self.query_one("#form-error", Static)
+        line.update(Text(printable(f"Not run: {names} {said}.") if wrong else ""))
+        line.display = bool(wrong)

@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from flowtop.attempt_story import PREDICATE_ASKED, wait_story
 from flowtop.attempt_story import interrupted_wait as interrupted_wait_story
+from flowtop.engine.clock_text import local_time
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
@@ -97,11 +98,17 @@ def title_text(
         text.append(f"  attempt {tries}")
     if row.state is StateType.RUNNING and row.started is not None:
         text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
+    kept = min(cell_len(row.key), TASK_KEEP)  # kept as the table keeps it; longer gives way
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
         due = f"  (due {moment(row.retry_due, now)})"
+        day = due_day(row.retry_due, now)
+        day = f"  (due {day})" if day else ""
         if not width or cell_len(row.key) + text.cell_len + cell_len(due) <= width:
             text.append(due, style="dim")
-    kept = min(cell_len(row.key), TASK_KEEP)  # kept as the table keeps it; longer gives way
+        elif day and MIN_NAME + text.cell_len + cell_len(day) <= width:
+            # a day away, which the countdown does not say: the name gives way to it
+            text.append(day, style="dim")
+            kept = min(kept, width - text.cell_len)
     if width and kept + text.cell_len > width and len(text) > stated:
         # `ex…ct  ⟳ Retry in 0.4s  attemp…`: the attempt is cut first, the name whole
         after, text = text[stated:], text[:stated]
@@ -113,6 +120,18 @@ def title_text(
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(key, style="bold")
     return title.append_text(text)
+
+
+def due_day(due: float, now: float) -> str:
+    """A due time not today, short: ``Wed 00:06`` within a few days, else its date
+    (``2027-10-02``); "" for one today. At 80 columns the whole (``moment``) did not fit
+    after a long wait's countdown and attempt, and a retry 299 days away gave no date."""
+    whole = moment(due, now)
+    if whole == clock_time(due):
+        return ""
+    return (
+        local_time("%a %H:%M", due) if abs(due - now) < 6 * 86400 else local_time("%Y-%m-%d", due)
+    )
 
 
 def reused_from(message: str) -> str:

@@ -1,0 +1,95 @@
+"""The retry editor's fields (``FieldsScroll``): a scroll that keeps the focused field in
+view, and fits itself to the rows the dialog has."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+
+
+class FieldsScroll(VerticalScroll):
+    """The editor's fields (and the run form's), the focused one kept in view as the
+    dialog gives them fewer rows: at 40×12 the note that both jitters apply, appearing as the factor was typed,
+    left them one row, and it showed the row above the field typed in. With its label
+    (the line above it when narrow) where the rows allow: a toast's band, taking rows,
+    left the input in view and its label, saying which field it was, out of it.
+
+    Looked at after each layout of the screen, not on a ``Resize``: Textual sends none
+    when, after a scroll-only layout, a look at any region (the mouse's, a test's) came
+    between a change and its layout: the screen's map, made again for the look, already
+    had the new sizes, and the layout found none changed. The toasts' band took the
+    fields' rows so one time in ten under load, the field typed in left out of sight."""
+
+    #: The rows shown at the last look (-1 before the first layout).
+    _rows_seen = -1
+
+    def on_mount(self) -> None:
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._after_layout)
+
+    #: The fewest rows the fields keep when the dialog is short of rows (a field and
+    #: one line of its error).
+    FEWEST = 2
+
+    def _after_layout(self, _screen: object) -> None:
+        if self._fit_dialog():
+            self._rows_seen = -1  # the grown fields scrolled to their top: show it again
+            return  # laid out again: looked at then
+        rows = self.scrollable_content_region.height
+        if rows == self._rows_seen:
+            return
+        self._rows_seen = rows
+        focused = self.screen.focused
+        if focused is not None:
+            self.show(focused)
+
+    #: The dialog's height when it last ran past its edge: the most it takes (0: not
+    #: seen yet). The fields grow back into what a line going left, up to that.
+    _dialog_most = 0
+
+    def _fit_dialog(self) -> bool:
+        """The fields' rows fitted to the dialog's; whether they changed. Fewer when the
+        dialog runs past its edge: their ``max-height: 1fr`` left the buttons' rows out
+        (docked), so at 80×24, with error lines under earlier fields and the note of
+        which calls the editor covers, the last fields lay under the buttons, the
+        focused one typed in blind, and a refused Save's line under them went unseen.
+        More, up to what they hold, when a line under them went and left rows spare."""
+        dialog = self.parent
+        if not isinstance(dialog, Widget):
+            return False
+        over = dialog.virtual_size.height - dialog.scrollable_content_region.height
+        height = self.outer_size.height
+        if over > 0:
+            self._dialog_most = dialog.outer_size.height  # as tall as it may be
+            most = max(self.FEWEST, height - over)
+            return most < height and self._most(most)
+        if not self.styles.inline.has_rule("max_height"):
+            return False
+        spare = self._dialog_most - dialog.outer_size.height
+        return (
+            spare > 0
+            and self.max_scroll_y > 0
+            and self._most(height + min(spare, self.max_scroll_y))
+        )
+
+    def _most(self, rows: int) -> bool:
+        self.styles.max_height = rows
+        return True
+
+    def let_grow(self) -> None:
+        """The fields' rows as the CSS gives them again, as the dialog's room changed (a
+        resize): the next layout fits them to it (``_fit_dialog``)."""
+        if self.styles.inline.has_rule("max_height"):
+            self._dialog_most = 0
+            self.styles.clear_rule("max_height")
+            self.refresh(layout=True)
+
+    def show(self, field: Widget) -> bool:
+        """``field`` scrolled into view, with its row (its label) where the rows allow;
+        False if it is not one of the fields."""
+        if self not in field.ancestors:
+            return False
+        row = field.parent
+        rows = self.scrollable_content_region.height
+        fits = isinstance(row, Widget) and row.outer_size.height <= rows
+        self.scroll_to_widget(row if fits and isinstance(row, Widget) else field, animate=False)
+        return True
