@@ -8,30 +8,15 @@ a call given a 1M-item list, at every call, rerun or not.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import Any
 
 import pytest
 
+from counted_json import CountedJson
 from flowtop import StateType, flow, task
 from flowtop.engine import Runner, parameters
 from flowtop.engine.rerun_cache import SourceCalls
 from flowtop.engine.subflow_reruns import Recorded, SubflowSource, SubflowSources
-
-
-class _Counted:
-    """``json`` as ``parameters`` reads it, its ``loads`` calls counted."""
-
-    def __init__(self) -> None:
-        self.decoded = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(json, name)
-
-    def loads(self, text: Any, *args: Any, **kwargs: Any) -> Any:
-        self.decoded += 1
-        return json.loads(text, *args, **kwargs)
 
 
 def test_subflow_calls_and_their_rerun_decode_no_parameters(
@@ -60,7 +45,7 @@ def test_subflow_calls_and_their_rerun_decode_no_parameters(
             found.append(state)
         return [state.result() for state in found]
 
-    counting = _Counted()
+    counting = CountedJson()
     monkeypatch.setattr(parameters, "json", counting)
     first = runner.run(parent)
     assert first.state is StateType.FAILED

@@ -8,15 +8,14 @@ given a 1M-item list included, though a rerun's call matches by their text.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cli_kit import flowtop, stored_runs
+from counted_json import CountedJson
 from flowtop.engine import parameters
 from flowtop.workspace import subflow_runs
 from flowtop.workspace.store_reader import StoreReader
@@ -47,20 +46,6 @@ def root() -> list:
 """
 
 
-class _Counted:
-    """``json`` as ``parameters`` reads it, its ``loads`` calls counted."""
-
-    def __init__(self) -> None:
-        self.decoded = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(json, name)
-
-    def loads(self, text: Any, *args: Any, **kwargs: Any) -> Any:
-        self.decoded += 1
-        return json.loads(text, *args, **kwargs)
-
-
 def test_a_plan_reads_each_level_at_once_and_decodes_no_parameters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,7 +64,7 @@ def test_a_plan_reads_each_level_at_once_and_decodes_no_parameters(
         return conn
 
     monkeypatch.setattr(subflow_runs, "connect_reader", counted)
-    counting = _Counted()
+    counting = CountedJson()
     monkeypatch.setattr(parameters, "json", counting)
 
     sources = stored_subflows(StoreReader(tmp_path / ".flowtop" / "history.db"), parent.run_id)
