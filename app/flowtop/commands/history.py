@@ -49,6 +49,7 @@ from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
 from ..workspace.run_refs import NoRun
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
+from ..workspace.subflow_runs import handled_failures
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
@@ -170,7 +171,7 @@ def main(args: argparse.Namespace) -> int:
             for run in runs:
                 print(json_record(_run_json(run, run.run_id in starting)), file=out)
         else:
-            _print_table(runs, out, starting, unknown)
+            _print_table(runs, out, starting, unknown, handled_failures(db, runs))
         total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
         if total > len(runs) and not args.json:  # after the table, where the eye ends up
             print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more, 0 all)", file=out)
@@ -196,29 +197,30 @@ def _detail_text(
     or row that cannot be read (left out). Written whole, once it is: an event whose
     fields are not what flowtop writes (a crafted store) failed the printing halfway,
     and the run is then read again with every event's fields looked at."""
-    called = called_runs(db, run_id, gone)  # its subflows' runs (``history_subflows``)
-    for checked in (False, True):
-        detail = detail_as_read(history.run_detail(run_id, checked=checked), gone)
-        text = io.StringIO()
-        # (looked at once read: a run that has logged since shows its start)
-        starting = bool(_starting(db, [detail.run]))
-        began = not _never_began(db, [detail.run]) and not record_did_not_start(detail.run)
-        try:
-            if as_json:
-                _print_detail_json(detail, text, starting, subflows_json(called))
-            else:
-                # a cache hit names its run as pruned once it is (``reuse_origin``)
-                shown = said_pruned(detail, history.pruned)
-                made = origins(
-                    shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
-                )
-                _print_detail(shown, text, made, starting=starting, began=began)
-                print_subflows(called, text)
-        except UNREADABLE:
-            if checked:
-                raise
-            continue
-        break
+    with history.one_read():  # the run, its subflows' runs, those its cache hits name
+        called = called_runs(history, run_id, gone)  # (``history_subflows``)
+        for checked in (False, True):
+            detail = detail_as_read(history.run_detail(run_id, checked=checked), gone)
+            text = io.StringIO()
+            # (looked at once read: a run that has logged since shows its start)
+            starting = bool(_starting(db, [detail.run]))
+            began = not _never_began(db, [detail.run]) and not record_did_not_start(detail.run)
+            try:
+                if as_json:
+                    _print_detail_json(detail, text, starting, subflows_json(called))
+                else:
+                    # a cache hit names its run as pruned once it is (``reuse_origin``)
+                    shown = said_pruned(detail, history.pruned)
+                    made = origins(
+                        shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
+                    )
+                    _print_detail(shown, text, made, starting=starting, began=began)
+                    print_subflows(called, text)
+            except UNREADABLE:
+                if checked:
+                    raise
+                continue
+            break
     named = _named(detail.run)
     if detail.run.damage:
         _warn(f"run {named} ({run_id}) in {db}: {detail.run.damage}")
@@ -282,9 +284,15 @@ NAME_CELLS = 40
 
 
 def _print_table(
-    runs: list[RunRecord], out: Writer, starting: Set[str], unknown: Set[str] = frozenset()
+    runs: list[RunRecord],
+    out: Writer,
+    starting: Set[str],
+    unknown: Set[str] = frozenset(),
+    handled: Mapping[str, int] | None = None,
 ) -> None:
-    """``unknown``: the runs whose tasks are not known (``_never_began``, ``_starting``)."""
+    """``unknown``: the runs whose tasks are not known (``_never_began``, ``_starting``);
+    ``handled``: the failed subflow calls each run's body caught, by id (its NOTE)."""
+    handled = handled or {}
     header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
     rows = [
         (
@@ -296,7 +304,7 @@ def _print_table(
             "-" if r.run_id in unknown else _tasks_cell(r),  # none known (yet)
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
-            clean(_note(r, r.run_id in starting)),
+            clean(_note(r, r.run_id in starting, handled.get(r.run_id, 0))),
         )
         for r in runs
     ]
@@ -322,12 +330,13 @@ def _reused(run: RunRecord) -> str:
     return f" ({run.reused:,} reused)" if run.reused else ""
 
 
-def _note(run: RunRecord, starting: bool = False) -> str:
+def _note(run: RunRecord, starting: bool = False, handled: int = 0) -> str:
     """The NOTE column: a @flow run's parameters (which day a nightly run was for), a
     subflow's parent run, then who runs it (live; ``starting: …`` first while its process
     imports the flow file), why it was interrupted, why it never started, or what its
     @flow function raised (its first line: a run whose tasks all completed failed for
-    that)."""
+    that); ``handled``: how many of its subflow calls failed, its body catching them
+    (``1 subflow failed, handled``, as the monitor's header and history screen say)."""
     note = run.owner if run.state == "RUNNING" else run.note
     note = f"{STARTING_WORDS}; {note}" if starting else note
     error = run.error or {}
@@ -338,7 +347,9 @@ def _note(run: RunRecord, starting: bool = False) -> str:
         first = error.get("message", "").strip().split("\n", 1)[0]
         why = run_error_text(error["type"], one_line(first, 60))
     given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
-    return "; ".join(part for part in (given, run.child_of, note, why, run.damage) if part)
+    caught = f"{plural(handled, 'subflow')} failed, handled" if handled else ""
+    parts = (given, run.child_of, caught, note, why, run.damage)
+    return "; ".join(part for part in parts if part)
 
 
 def _print_detail(

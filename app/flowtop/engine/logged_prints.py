@@ -26,6 +26,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .prefect_log_levels import drop_in_made
+
 #: The builtin ``print``, as it was when flowtop was imported.
 _PRINT = builtins.print
 
@@ -54,17 +56,13 @@ def print_as_log(*args: Any, **kwargs: Any) -> None:
     _PRINT(*args, **kwargs)
 
 
-#: Loaded once Prefect code is served ``prefect.task`` or ``prefect.flow`` (drop-in mode,
-#: ``flowtop.compat``): until then no print can be one Prefect logs, and ``print`` stays
-#: the builtin (one that asks costs a few microseconds).
-_DROP_IN_MODULES = ("flowtop.compat.prefect_tasks", "flowtop.compat.prefect_flows")
-
-
 def install() -> None:
     """``print`` is :func:`print_as_log` from now on, once Prefect code made a task or a
-    flow, unless the program replaced it. Called as a run starts (``capture.hold``) and
-    as a task called outside any flow runs (``run_loggers.inline_attempt``)."""
-    if builtins.print is _PRINT and any(name in sys.modules for name in _DROP_IN_MODULES):
+    flow (``drop_in_made``: until then no print can be one Prefect logs, and ``print``
+    stays the builtin, one that asks costing a few microseconds), unless the program
+    replaced it. Called as a run starts (``capture.hold``) and as a task called outside
+    any flow runs (``run_loggers.inline_attempt``)."""
+    if builtins.print is _PRINT and drop_in_made():
         builtins.print = print_as_log
 
 

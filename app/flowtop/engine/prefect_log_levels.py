@@ -98,15 +98,21 @@ _APPLIED: list[bool] = []
 
 
 #: Loaded once drop-in mode served Prefect code ``prefect.flow`` or ``prefect.task``
-#: (``flowtop.compat``): until then no run is one of Prefect's.
+#: (``flowtop.compat``): until then no run is one of Prefect's (``drop_in_made``).
 DROP_IN_MODULES = ("flowtop.compat.prefect_tasks", "flowtop.compat.prefect_flows")
+
+
+def drop_in_made() -> bool:
+    """Whether drop-in mode made a flow or task in this process: what Prefect's levels
+    (here) and its ``log_prints`` (``logged_prints.install``) wait for."""
+    return any(name in sys.modules for name in DROP_IN_MODULES)
 
 
 def apply_in_drop_in() -> None:
     """As a run starts (``capture.hold``), or a task called outside any flow: the levels
     applied once drop-in mode made a flow or task, whether or not the flow ever asks for a
     run logger (Prefect's setup sets them before any run: a library's INFO lines)."""
-    if not _APPLIED and any(name in sys.modules for name in DROP_IN_MODULES):
+    if not _APPLIED and drop_in_made():
         apply_prefect_levels()
 
 

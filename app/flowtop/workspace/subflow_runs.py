@@ -5,8 +5,10 @@ run that called it (``parent``): the child's page says ``child of daily-ingest #
 parent's page said ``This run recorded no tasks.`` and ``history --run`` only its
 parameters and result: nothing led from a parent to its children but scanning every
 flow's history. ``history --run`` and the history screen's run page name them now, as
-the monitor's main screen does (``its subflows ran as runs of their own: …``). A rerun of
-the parent reruns them (``called_runs``, ``subflow_sources``).
+the monitor's main screen does (``its subflows ran as runs of their own: …``), a subflow's
+own retries as one call (``subflow_calls``: ``kid #2 (retry of #1)``, and no failure
+when its last run completed). A rerun of the parent reruns them (``called_runs``,
+``subflow_sources``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from .history_records import HistoryError
 from .private import refuse_linked_store
 from .run_log import connect_reader
 from .store_schema import check_version
+
+if TYPE_CHECKING:
+    from .history_records import RunRecord
 
 #: The children of runs, ``{}`` the columns read of each, by their parent (its first
 #: column) and in the order each parent called them (started): one query per level of a
@@ -30,7 +36,7 @@ _CHILDREN = "SELECT parent, {} FROM runs WHERE parent IN ({}) ORDER BY started, 
 #: Parents one query names at most (an older SQLite allows 999 variables).
 _BATCH = 500
 #: A page's columns (``SubflowRun``) and a rerun's (``CalledRun``).
-_SHOWN = ("run_id", "flow", "number", "state")
+_SHOWN = ("run_id", "flow", "number", "state", "rerun_of")
 _MATCHED = ("run_id", "flow", "state", "rerun_of", "parameters", "counts")
 
 
@@ -64,12 +70,14 @@ def _children(
 
 @dataclass(frozen=True, slots=True)
 class SubflowRun:
-    """One run a run's body called as a subflow: its id, flow, number and stored state."""
+    """One run a run's body called as a subflow: its id, flow, number and stored state,
+    and the run it reruns (a subflow's own retry: the one before it; else None)."""
 
     run_id: str
     flow: str
     number: int
     state: str
+    rerun_of: str | None = None
 
     @property
     def label(self) -> str:
@@ -84,22 +92,27 @@ class SubflowRun:
 def called_by(conn: sqlite3.Connection, run_id: str) -> tuple[SubflowRun, ...]:
     """The subflow runs ``run_id`` called, oldest first; none from a store older than
     subflows (no ``parent`` column). A crafted row's odd value stands in as ``?`` (a
-    number as 0): the run is still named, not the page failed."""
+    number as 0, a rerun as none): the run is still named, not the page failed."""
     return tuple(
         SubflowRun(
             child if isinstance(child, str) else "?",
             flow if isinstance(flow, str) else "?",
             number if isinstance(number, int) and not isinstance(number, bool) else 0,
             state if isinstance(state, str) else "?",
+            rerun_of if isinstance(rerun_of, str) else None,
         )
-        for child, flow, number, state in _children(conn, [run_id], _SHOWN).get(run_id, ())
+        for child, flow, number, state, rerun_of in _children(conn, [run_id], _SHOWN).get(
+            run_id, ()
+        )
     )
 
 
-def subflow_runs(db: Path, run_id: str) -> tuple[SubflowRun, ...]:
-    """``called_by`` in the store ``db`` (``reading``)."""
-    with reading(db) as conn:
-        return called_by(conn, run_id)
+def retried_label(last: SubflowRun, before: Sequence[SubflowRun]) -> str:
+    """A call as its last run, as the monitor's main screen names it: ``kid #2 (retry of
+    #1)`` for one its own retries ran again (``subflow_calls``), else ``kid #2``."""
+    if not before:
+        return last.label
+    return f"{last.label} (retry of {', '.join(f'#{run.number}' for run in before)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +158,77 @@ def _counts(text: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return counts if isinstance(counts, dict) else {}
+
+
+class _Run(Protocol):
+    """A subflow run as ``subflow_calls`` groups them: its id, and the run it reruns."""
+
+    @property
+    def run_id(self) -> str: ...
+
+    @property
+    def rerun_of(self) -> str | None: ...
+
+
+_R = TypeVar("_R", bound=_Run)
+
+
+def subflow_calls(runs: Sequence[_R]) -> list[tuple[_R, list[_R]]]:
+    """The subflow calls one parent's ``runs`` (oldest first) made, in call order, each as
+    its last run and the runs before it that it retried: a subflow's own retry
+    (``retries=N``) is a run of its own, a child of the same parent and a rerun of the
+    run it retries. A call is what its last run did (``✓ kid #2 (retry of #1)``, as the
+    monitor's ``RunModel.subflow_calls`` says it); a crafted store's loop of reruns
+    leaves each of its runs a call of its own, none dropped."""
+    at = {run.run_id: index for index, run in enumerate(runs)}
+    after: dict[int, int] = {}  # a run's index -> its retry's (the first that names it)
+    for index, run in enumerate(runs):
+        retried = at.get(run.rerun_of) if run.rerun_of is not None else None
+        if retried is not None and retried != index and retried not in after:
+            after[retried] = index
+    retries = set(after.values())
+    chains: dict[int, list[int]] = {}
+    for first in range(len(runs)):
+        if first in retries:
+            continue
+        chain = [first]
+        while chain[-1] in after:  # no loop: it began at a run nothing retries
+            chain.append(after[chain[-1]])
+        chains[first] = chain
+    placed = {index for chain in chains.values() for index in chain}
+    calls = []
+    for index, run in enumerate(runs):
+        if index in chains:
+            *before, last = (runs[each] for each in chains[index])
+            calls.append((last, before))
+        elif index not in placed:  # in a loop of reruns
+            calls.append((run, []))
+    return calls
+
+
+#: A subflow run's stored states that say it did not complete (the monitor's ``✗``).
+UNDONE = frozenset({"FAILED", "UPSTREAM_FAILED", "CANCELLED", "CRASHED", "INTERRUPTED"})
+
+
+def failed_calls(runs: Sequence[CalledRun]) -> int:
+    """How many of the calls ``runs`` (one parent's) ended in a run that did not complete:
+    one whose own retry completed did not fail (``subflow_calls``)."""
+    return sum(last.state in UNDONE for last, _ in subflow_calls(runs))
+
+
+def handled_failures(db: Path, records: Sequence[RunRecord]) -> dict[str, int]:
+    """How many subflow calls of each completed run of ``records`` failed (its body
+    caught them), by run id, those with none left out, as the monitor's header says them
+    (``1 subflow failed, handled by the flow``): one query for them all, in the store
+    ``db``. ``{}`` when it cannot be read, or is older than subflows: the runs themselves
+    were read, this is extra."""
+    parents = [record.run_id for record in records if record.state == "COMPLETED"]
+    if not parents:
+        return {}
+    try:
+        with reading(db) as conn:
+            called = called_runs(conn, parents)
+    except (sqlite3.Error, HistoryError, OSError):
+        return {}
+    failed = {parent: failed_calls(runs) for parent, runs in called.items()}
+    return {parent: n for parent, n in failed.items() if n}

@@ -10,7 +10,6 @@ parameters are shown as plain text, never parsed as markup.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,9 +26,9 @@ from flowtop.formats import cut_cells, date_time, fmt_duration, plural
 from flowtop.looks import run_error_text
 
 from ...engine.parameters import describe as describe_parameters
-from ...workspace.history_records import HistoryError, counts_so_far, source_label
+from ...workspace.history_records import counts_so_far, source_label
 from ...workspace.store_reader import StoreReader
-from ...workspace.subflow_runs import CalledRun, called_runs, reading
+from ...workspace.subflow_runs import handled_failures
 from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..thread_answers import answer_from_thread
@@ -116,33 +115,14 @@ def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: int) -> s
     return Text.assemble(cell, "  " if cell else "", (said, "dim"))
 
 
-#: A subflow run's stored states that say it did not complete (the monitor's ``✗``).
-_UNDONE = frozenset({"FAILED", "UPSTREAM_FAILED", "CANCELLED", "CRASHED", "INTERRUPTED"})
-
-
 def handled_subflows(history: object, records: Sequence[RunRecord]) -> dict[str, int]:
     """How many subflow calls of each completed run of ``records`` failed (its body
-    caught them), by run id, those with none left out: one query for them all. A call is
-    its last run: a subflow's own retry (``retries=N``, a rerun of the run before it by
-    the same parent) that completed is no failure. Only a store read here says (``{}``
-    for another history, or a store older than subflows)."""
-    parents = [record.run_id for record in records if record.state == "COMPLETED"]
-    if not isinstance(history, StoreReader) or not parents:
+    caught them), by run id, those with none left out (``subflow_runs.handled_failures``:
+    a call is its last run, one whose own retry completed is no failure). Only a store
+    read here says (``{}`` for another history)."""
+    if not isinstance(history, StoreReader):
         return {}
-    try:
-        with reading(history.path) as conn:
-            called = called_runs(conn, parents)
-    except (sqlite3.Error, HistoryError, OSError):  # the list itself was read: this is extra
-        return {}
-    failed = {parent: _failed_calls(runs) for parent, runs in called.items()}
-    return {parent: n for parent, n in failed.items() if n}
-
-
-def _failed_calls(runs: Sequence[CalledRun]) -> int:
-    """How many of the calls ``runs`` (one parent's) ended in a run that did not complete."""
-    ids = {run.run_id for run in runs}
-    retried = {run.rerun_of for run in runs if run.rerun_of in ids}
-    return sum(run.state in _UNDONE for run in runs if run.run_id not in retried)
+    return handled_failures(history.path, records)
 
 
 def no_runs(flow: str | None, *, pruned: bool) -> str:

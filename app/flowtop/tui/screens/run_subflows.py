@@ -5,7 +5,9 @@ A parent that called subflows and no task of its own read ``This run recorded no
 tasks.``, while the main screen said ``No task of its own; its subflows ran as runs of
 their own: region-ingest #19, region-ingest #20``: its page says so now, each child
 with its state (``region-ingest #19 · ✓ Completed``); one with tasks of its own too lists
-them under each task's attempts, as its flow result is.
+them under each task's attempts, as its flow result is. A subflow's own retries are one
+call, said as its last run, as the main screen says it (``kid #2 (retry of #1) · ✓
+Completed``; ``subflow_runs.subflow_calls``): its first try read as a failed call.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from flowtop.printable import printable
+
+from ...workspace.subflow_runs import retried_label, subflow_calls
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail
@@ -28,9 +32,10 @@ NO_TASKS = "This run recorded no tasks.\n"
 def subflows_text(
     called: Sequence[SubflowRun], state: Callable[[str], Text], *, own_tasks: bool, live: bool
 ) -> Text:
-    """The subflow runs ``called`` in lines, each with its ``state`` as the page draws
-    one (``✓ Completed``); ``own_tasks``: after a task's attempts, else in place of them,
-    where ``NO_TASKS`` stood; ``live``: the run goes on (they run, not ran)."""
+    """The subflow calls the runs ``called`` made in lines, each as its last run with its
+    ``state`` as the page draws one (``✓ Completed``); ``own_tasks``: after a task's
+    attempts, else in place of them, where ``NO_TASKS`` stood; ``live``: the run goes on
+    (they run, not ran)."""
     if not called:
         return Text() if own_tasks else Text(NO_TASKS)
     ran = "run" if live else "ran"
@@ -39,9 +44,9 @@ def subflows_text(
         text.append(f"  {ran} as runs of their own\n", style="dim")
     else:
         text = Text(f"No task of its own; its subflows {ran} as runs of their own:\n")
-    for child in called:
-        text.append(f"  {printable(child.label)} · ")
-        text.append_text(state(child.state))
+    for last, before in subflow_calls(called):
+        text.append(f"  {printable(retried_label(last, before))} · ")
+        text.append_text(state(last.state))
         text.append("\n")
     return text
 
