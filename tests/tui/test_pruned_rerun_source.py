@@ -14,7 +14,7 @@ from pathlib import Path
 
 import flowtop
 import fork_cli
-from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType as S
 from flowtop.tui.screens import HistoryScreen
 from flowtop.tui.screens.run_detail import RunDetailScreen
@@ -48,6 +48,8 @@ def _rerun_of_a_pruned_run(folder: Path) -> Path:
             history.sink(
                 [
                     RunStarted(run_id, "f", number, ("a",), (1,), ("",), source, now),
+                    # it ran: a rerun that did not start keeps its source from a prune
+                    TaskStateChanged(run_id, "f", "a", S.FAILED, 1, 1, now),
                     RunFinished(run_id, "f", number, S.FAILED, {}, 1.0, now),
                 ]
             )

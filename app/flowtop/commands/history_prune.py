@@ -71,7 +71,9 @@ def prune(
         fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
         print(json_record(fields))
         return 0
-    said = f"Removed {plural(removed, 'run')}; kept the newest {keep} {_kept_of(flow, among, of)}."
+    more = _kept_more(db, keep, flows)
+    said = f"Removed {plural(removed, 'run')}; kept the newest {keep} {_kept_of(flow, among, of)}"
+    said += f"{more}."
     if compacted:
         was, now = size_text(before), size_text(_store_size(db))
         said += (
@@ -121,6 +123,28 @@ def _kept_of(flow: str | None, among: Sequence[str] | None, of: str) -> str:
     if among and of:
         return f"of each flow of {printable(of)}"
     return "of each flow"
+
+
+def _kept_more(db: Path, keep: int, flows: Sequence[str | None]) -> str:
+    """``, and 2 more that a kept run called``: the runs past the newest ``keep`` that
+    stayed, and why (``pruning.kept_beyond``); "" for none, or a store that cannot be
+    read now (the prune itself is said). "kept the newest 1 of leaf" left 3 runs of it."""
+    from ..workspace.pruning import WHYS, kept_beyond
+    from ..workspace.subflow_runs import reading
+
+    said: dict[str, int] = {}
+    try:
+        with reading(db) as conn:
+            for name in flows:
+                for why, count in kept_beyond(conn, keep, name).items():
+                    said[why] = said.get(why, 0) + count
+    except (sqlite3.Error, HistoryError, OSError):
+        return ""
+    whys = [(why, said[why]) for why in WHYS if why in said]
+    total = sum(said.values())
+    if len(whys) < 2:
+        return "".join(f", and {total} more {why}" for why, _ in whys)
+    return f", and {total} more ({', '.join(f'{n} {why}' for why, n in whys)})"
 
 
 def unwritten_row(exc: Exception) -> str:

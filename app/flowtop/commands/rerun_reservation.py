@@ -38,6 +38,8 @@ def refusal(flow: str, exc: RerunRunning | SourceGone | StoreBusy) -> RerunRefus
     """What ``flowtop run`` says when the store refused a rerun of ``flow``."""
     if isinstance(exc, StoreBusy):
         return RerunRefused(str(exc))
+    if isinstance(exc, SourceGone) and exc.said:
+        return RerunRefused(f"{flow}: {exc.said}: run the flow anew")
     if isinstance(exc, SourceGone):
         return RerunRefused(f"{flow}: run {exc} is no longer in the history (pruned meanwhile)")
     if exc.source_number is None:

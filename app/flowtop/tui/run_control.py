@@ -403,14 +403,12 @@ class StoreControl:
         """A rerun of ``run``, unless the store knows it (or a rerun of it) is live."""
         from flowtop.workspace.run_numbers import RerunRunning, SourceGone
 
-        source = self._source(run)
-        path = self._file_of(run.flow)
+        source, path = self._source(run), self._file_of(run.flow)
         try:
             launched = self.client.start(path, run.flow, rerun_of=source, task=key)
-        except SourceGone:  # it started a run that failed at once, "no run with id …"
-            raise RunControlError(
-                _source_gone(run, self.client.gone_with_store(source)), "run"
-            ) from None
+        except SourceGone as exc:  # it started a run that failed at once, "no run with id …"
+            said = _source_gone(run, self.client.gone_with_store(source), exc.said)
+            raise RunControlError(said, "run") from None
         except RerunRunning as exc:
             where = "here" if exc.run_id in self.client.started else "in another window"
             raise AlreadyRerunning(exc.run_id, exc.number, exc.source_number, where) from None
@@ -578,10 +576,13 @@ class InProcessControl:
         self.runner.shutdown(cancel=True, wait=False)
 
 
-def _source_gone(run: RunModel, store_gone: str | None) -> str:
-    """Why a rerun of ``run`` was refused, its source in no store: pruned, or gone with
-    its run store (``store_gone``: ``.flowtop/history.db was deleted``), which it said
-    was a prune. A template for ``RunControlError`` (``{key}``: the run key)."""
+def _source_gone(run: RunModel, store_gone: str | None, stands: str = "") -> str:
+    """Why a rerun of ``run`` was refused: its source pruned, or gone with its run store
+    (``store_gone``: ``.flowtop/history.db was deleted``), or the run stands for a pruned
+    one (``stands``). A template for ``RunControlError`` (``{key}``: the run key)."""
+    if stands and store_gone is None:
+        said = _braces_kept(stands[:1].upper() + stands[1:])
+        return f"{said}: press {{key}} to run the flow anew"
     what = _braces_kept(f"Run #{run.number} of {run.flow}")
     if store_gone is None:
         return f"{what} is no longer in the history (pruned): press {{key}} to run the flow"

@@ -8,7 +8,10 @@ process ended is ``process_ends``'s; where no reader could learn it, the note sa
 process "ended without a word", and why: its exit status went to the shell that started
 it (``UNSAID``), or to init, the flowtop that launched it (the monitor, ``run --detach``,
 whose log of the run stands beside the store) having ended (``ORPHANED``). It read "the
-process that started it, which was no flowtop" for those too.
+process that started it, which was no flowtop" for those too. A monitor that launched the
+run and reaped its process writes how it ended in its launcher file (``process_ends``):
+another client reads it there (``told_end``), and says the status went to that monitor
+while it is open (``LAUNCHER_HAS``), never that it had ended.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from pathlib import Path
 
 from ..engine.states import StateType
 from .log_fold import logged_tasks, stored_tasks
+from .ownership import boot_id, host_name, pid_running, process_start
+from .process_ends import said
 from .run_log import log_columns
 from .store_errors import store_file
 
@@ -30,6 +35,9 @@ ORPHANED = (
     "its exit status went to init: the flowtop that started it had ended, "
     "and no flowtop was left to see it"
 )
+#: The same for one whose launcher is open still (or elsewhere), with its pid, which
+#: has yet to write how the process ended (``process_ends.note_end``).
+LAUNCHER_HAS = "its exit status went to the flowtop that started it ({})"
 #: The running tasks a note names; the others are counted.
 NAMED = 3
 #: How many runs' folds are kept (``_folded``).
@@ -52,10 +60,67 @@ def while_running(conn: sqlite3.Connection, run_id: str, why: str) -> str:
     )
     if not doing:
         return why
-    if why.endswith(") is gone") and ", " not in why[why.rfind("(") :]:
-        unsaid = ORPHANED if launched(store_file(conn), run_id) else UNSAID
-        return f"{why}: it ended without a word while {doing} ({unsaid})"
+    if _bare(why):
+        return f"{why}: it ended without a word while {doing} ({_unsaid(conn, run_id)})"
     return f"{why}; it was {doing}"
+
+
+def _bare(why: str) -> bool:
+    """Whether ``why`` names a process that is gone without saying how it ended."""
+    return (
+        why.startswith("its process (")
+        and why.endswith(") is gone")
+        and ", " not in why[why.rfind("(") :]
+    )
+
+
+def told_end(conn: sqlite3.Connection, run_id: str, why: str) -> str:
+    """``why`` a run's process is gone, with how it ended as its launcher wrote it
+    (``process_ends.note_end``) where this reader could not tell (the monitor that
+    launched it had reaped it): "its process (pid 7 on vm, killed by SIGKILL) is gone"."""
+    if not _bare(why):
+        return why
+    code = _launcher(store_file(conn), run_id)[1]
+    if code is None:
+        return why
+    return f"{why[: -len(') is gone')]}, {said(code)}) is gone"
+
+
+def _unsaid(conn: sqlite3.Connection, run_id: str) -> str:
+    """Why no reader can say how the process of ``run_id`` ended."""
+    path = store_file(conn)
+    if not launched(path, run_id):
+        return UNSAID
+    who = _launcher(path, run_id)[0]
+    return ORPHANED if who is None else LAUNCHER_HAS.format(who)
+
+
+def _launcher(path: Path | None, run_id: str) -> tuple[str | None, int | None]:
+    """What the launcher file of ``run_id`` beside the store ``path`` says: its launcher
+    ("pid 7 on vm") unless it is certainly gone, and how the run's process ended (None:
+    not written, or no such file: a launcher that did not stay, ``run --detach``)."""
+    from .launcher import LAUNCHER, LOGS  # (the launcher imports the reaper, which imports this)
+
+    if path is None:
+        return None, None
+    try:
+        lines = (path.parent / LOGS / f"{run_id}{LAUNCHER}").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None, None
+    first, *rest = lines.splitlines() or [""]
+    code = None
+    for line in rest:
+        word, _, value = line.partition(" ")
+        if word == "exit" and value.lstrip("-").isdigit():
+            code = int(value)
+    host, pid, boot, start = ([*first.split(), "", "", "", ""])[:4]
+    if not pid.isdigit():
+        return None, code
+    if host == host_name() and (
+        boot != (boot_id() or "-") or not pid_running(int(pid)) or process_start(int(pid)) != start
+    ):
+        return None, code  # (ended, or its pid names another process now)
+    return f"pid {pid} on {host}", code
 
 
 def _named(tasks: list[str]) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..engine.records import new_run_id
 from ..printable import NOTICE_MARK
-from . import params_file, store_schema
+from . import params_file, process_ends, store_schema
 from .closing_writes import fold_wal
 from .helper_process import python_command, unserved
 from .history_records import HistoryError
@@ -46,6 +46,9 @@ from .store_errors import FULL, LOCKED, cause, store_advice
 #: run's parameters go through a private file there too, which the run process deletes
 #: (``params_file``), never its command line: every local user reads those (``ps``).
 LOGS = "logs"
+#: Beside a run's log, its launcher file, for a launcher that stays to wait for the run's
+#: process (the monitor): who it is, and how the process ended (``process_ends``).
+LAUNCHER = ".launcher"
 
 
 class NotRecorded(HistoryError, OSError):
@@ -141,6 +144,7 @@ def launch(
                 with contextlib.suppress(OSError):
                     made.unlink(missing_ok=True)
             raise
+        process_ends.note_file(process.pid, logs / f"{run_id}{LAUNCHER}", log)
         if reserved is not None:
             hand_over(store, run_id, process.pid)
             return Launched(run_id, process.pid, log, reserved, mark, process)
@@ -198,7 +202,8 @@ def run_environment(environ: Mapping[str, str], notice_mark: str) -> dict[str, s
 def forget_log(state_dir: Path, run_id: str) -> None:
     """Delete a launched run's log once its end is in the store (or it is pruned): every
     run the TUI or ``--detach`` started left one, holding its whole output, until a prune.
-    Its parameters file too, left when its process died before it read it."""
-    for name in (f"{run_id}.log", f"{run_id}{params_file.SUFFIX}"):
+    Its parameters file too, left when its process died before it read it, and its
+    launcher file."""
+    for name in (f"{run_id}.log", f"{run_id}{params_file.SUFFIX}", f"{run_id}{LAUNCHER}"):
         with contextlib.suppress(OSError):
             (state_dir / LOGS / name).unlink()

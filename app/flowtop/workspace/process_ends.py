@@ -17,9 +17,11 @@ note says it "ended without a word", and why.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
+from pathlib import Path
 
 from .proc_stat import proc_stat
 
@@ -32,6 +34,9 @@ _lock = threading.Lock()
 _starts: dict[int, tuple[str, int | None]] = {}
 #: (pid, start) -> how it ended, as ``Popen.returncode`` says it (-N: signal N).
 _ends: dict[tuple[int, str], int] = {}
+#: pid -> its run's launcher file (``launcher.LAUNCHER``) and log, for the processes
+#: launched here.
+_files: dict[int, tuple[Path, Path]] = {}
 
 
 def _oom_kills() -> int | None:
@@ -42,15 +47,37 @@ def _oom_kills() -> int | None:
     return oom_kills()
 
 
+def note_file(pid: int, path: Path, log: Path) -> None:
+    """The run process ``pid`` launched here has ``path`` for its launcher file: written
+    if this process stays to wait for it (``note_start``, ``note_end``); ``log`` is its
+    run's log, which goes once the run's end is recorded (``launcher.forget_log``)."""
+    with _lock:
+        _files[pid] = (path, log)
+        while len(_files) > KEPT:
+            _files.pop(next(iter(_files)))
+
+
 def note_start(pid: int) -> None:
-    """The process ``pid`` was just launched here, as a run's process: noted with the
-    machine's OOM kills, a "(out of memory?)" hint's base should it be killed."""
+    """The process ``pid`` was just launched here, as a run's process, and this process
+    will wait for it: noted with the machine's OOM kills, a "(out of memory?)" hint's
+    base should it be killed, and this process named in its launcher file (if any)."""
     fields = proc_stat(pid)
     start = fields[19] if len(fields) > 19 else ""
     with _lock:
         _starts[pid] = (start, _oom_kills())
         while len(_starts) > KEPT:
             _starts.pop(next(iter(_starts)))
+        path = _files.get(pid, (None, None))[0]
+    if path is not None:
+        from .ownership import Owner  # (it imports this module)
+        from .private import open_private
+
+        me = Owner.current()
+        try:
+            with open(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as out:
+                out.write(f"{me.host} {me.pid} {me.boot or '-'} {me.start or '-'}\n")
+        except OSError:  # (a full disk: a note may then say the status went to init)
+            pass
 
 
 def note_end(pid: int) -> bool:
@@ -68,6 +95,18 @@ def note_end(pid: int) -> bool:
         _ends[(pid, start)] = code
         while len(_ends) > KEPT:
             _ends.pop(next(iter(_ends)))
+        path, log = _files.pop(pid, (None, None))
+    if path is not None and log is not None and not log.exists():
+        # its end recorded, its log forgotten (maybe before ``note_start`` made the file)
+        with contextlib.suppress(OSError):
+            path.unlink()
+    elif path is not None:  # before the wait: a client that finds it gone reads it there
+        try:  # (no O_CREAT: a file its run's recorded end deleted stays deleted)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return True
+        with open(fd, "w") as out:
+            out.write(f"exit {code}\n")
     return True
 
 
@@ -101,12 +140,18 @@ def how_ended(pid: int, start: str) -> str | None:
         code = _zombie_status(pid, start)
     if code is None:
         return None
+    return said(code, base[1] if base[0] == start else None)
+
+
+def said(code: int, oom_before: int | None = None) -> str:
+    """How a process ended, ``code`` as ``Popen.returncode`` says it, as a note says it;
+    with "out of memory?" for a SIGKILL when the machine's OOM kills rose past
+    ``oom_before``."""
     if code >= 0:
         return f"exit code {code}"
     try:
         how = signal.Signals(-code).name
     except ValueError:
         how = f"signal {-code}"
-    before = base[1] if base[0] == start else None
-    oom = -code == signal.SIGKILL and before is not None and (_oom_kills() or 0) > before
+    oom = -code == signal.SIGKILL and oom_before is not None and (_oom_kills() or 0) > oom_before
     return f"killed by {how}" + (": out of memory?" if oom else "")

@@ -81,7 +81,8 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     with id …". Chosen in the write transaction that deletes, as ``reserve_rerun`` checks
     the source in one: a rerun is either reserved before (its source kept) or refused.
     The run numbers stay allocated, so numbering goes on where it was. A subflow run
-    stays as long as the run that called it does (``_without_kept_families``).
+    stays as long as the run that called it does (``_without_kept_families``), and the
+    source a kept rerun that did not start stands for (``_without_stood_for``).
 
     The runs go in one transaction (their ``runs`` rows), their other rows after it in
     chunks (``sweep``): a failure there (a full disk) leaves them for the next prune,
@@ -101,6 +102,7 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
                 (flow, flow, keep),
             )
         ]
+        doomed = _without_stood_for(conn, doomed)
         doomed = _without_kept_families(conn, doomed)
         for table in ("commands", "runs"):
             conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
@@ -109,6 +111,36 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     except sqlite3.Error as exc:
         raise PruneUnfinished(doomed, exc) from exc
     return doomed
+
+
+def _without_stood_for(conn: sqlite3.Connection, doomed: list[str]) -> list[str]:
+    """``doomed`` less the source of each kept rerun that did not start (its file broken,
+    or cancelled while it imported), and that source's own, down the chain: a rerun of
+    it reruns that source, reusing what it completed (``reruns.not_started``). Pruned,
+    ``--rerun-of 2`` said "no run with id '<#1's id>'" and the monitor's ``f`` made a
+    failed run each time."""
+    going = set(doomed)
+    reruns = conn.execute(
+        "SELECT run_id, rerun_of FROM runs WHERE rerun_of IS NOT NULL AND state <> 'RUNNING'"
+    ).fetchall()
+    if not going.intersection(source for _, source in reruns):
+        return doomed
+    from .reruns import lent, not_started  # the engine's imports: only when needed
+
+    stands: dict[str, bool] = {}
+    with lent(conn) as reader:  # read in the prune's own write transaction
+        kept = True
+        while kept:  # a kept rerun keeps its source, which may be one that did not start
+            kept = False
+            for run_id, source in reruns:
+                if source not in going or run_id in going:
+                    continue
+                if run_id not in stands:
+                    stands[run_id] = not_started(reader.run_detail(run_id), reader)
+                if stands[run_id]:
+                    going.discard(source)
+                    kept = True
+    return [run_id for run_id in doomed if run_id in going]
 
 
 def _without_kept_families(conn: sqlite3.Connection, doomed: list[str]) -> list[str]:
@@ -133,6 +165,36 @@ def _without_kept_families(conn: sqlite3.Connection, doomed: list[str]) -> list[
             stays.add(run_id)
             kept = True
     return [run_id for run_id in doomed if run_id in going]
+
+
+#: Why a run older than its flow's newest N stays after a prune (``kept_beyond``), as
+#: ``history --prune`` says it.
+CALLED = "that a kept run called"
+RERUNNING = "that a live rerun is rerunning"
+STOOD_FOR = "that a kept rerun that did not start stands for"
+WHYS = (CALLED, STOOD_FOR, RERUNNING)
+
+
+def kept_beyond(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> dict[str, int]:
+    """How many finished runs of each flow (or of ``flow``) past its newest ``keep`` a
+    prune kept, by why (in ``WHYS``' order): "kept the newest 1 of
+    leaf" left 3 of its runs, with no word of the others."""
+    older = conn.execute(
+        "SELECT run_id, parent FROM (SELECT run_id, parent, row_number() OVER "
+        "(PARTITION BY flow ORDER BY number DESC, started DESC) AS place "
+        "FROM runs WHERE state <> 'RUNNING' AND (? IS NULL OR flow = ?)) WHERE place > ?",
+        (flow, flow, keep),
+    ).fetchall()
+    if not older:
+        return {}
+    stored = {run_id for (run_id,) in conn.execute("SELECT run_id FROM runs")}
+    sources: dict[str, str] = {}  # a source -> why it stays: a live rerun's first
+    for state, source in conn.execute(
+        "SELECT state, rerun_of FROM runs WHERE rerun_of IS NOT NULL ORDER BY state = 'RUNNING'"
+    ):
+        sources[source] = RERUNNING if state == "RUNNING" else STOOD_FOR
+    whys = [CALLED if parent in stored else sources.get(run_id, "") for run_id, parent in older]
+    return {why: whys.count(why) for why in WHYS if why in whys}
 
 
 def refuse_on_full_disk(conn: sqlite3.Connection) -> None:

@@ -28,7 +28,7 @@ from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
 from .dead_run_dates import body_start, last_sign_of_life, newest_logged, newest_time
-from .dead_runs_tasks import plan_of, while_running
+from .dead_runs_tasks import plan_of, told_end, while_running
 from .history_records import HistoryError, stored_counts
 from .log_fold import folded_rows, logged_tasks, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
@@ -243,6 +243,8 @@ def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
     running (``dead_runs_tasks``): for one that started no task, what it did first
     (``unstarted_runs``: its table may show nothing to tell it). Not for a run its end
     mark ends (``ended``): it ran, and the store missed its tasks with its end."""
+    if not ended:  # how its process ended, as the monitor that reaped it wrote it
+        why = told_end(conn, run_id, why)
     done = None if ended else before_any_start(conn, run_id)
     if done is None and not ended:  # the tasks it was running
         why = while_running(conn, run_id, why)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import inspect
 import os
+import sqlite3
 import sys
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from .history_records import RunDetail, RunRecord, TaskRecord
 from .import_graph import ImportGraph
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
+from .store_errors import store_file
 from .store_reader import StoreReader
 from .subflow_sources import stored_subflows, subflows_with_task
 
@@ -76,9 +79,12 @@ def plan_rerun(
     # is what a rerun of it means (it ran every task again, with the defaults). One that
     # named itself (``--detach --rerun-of 1`` on a flow with no run #1 yet took its own
     # reserved #1 as its source) ends the walk: it looped for good.
-    seen = {source_id}
+    seen, asked = {source_id}, record
     while not_started(detail, history) and record.rerun_of and record.flow == flow.name:
-        source_id = _full_id(history, record.rerun_of, flow.name)
+        try:
+            source_id = _full_id(history, record.rerun_of, flow.name)
+        except KeyError:  # pruned: not "no run with id '<an id the user never typed>'"
+            raise KeyError(f"{stands_for_pruned(asked, record)}: run the flow anew") from None
         if source_id in seen:
             break
         seen.add(source_id)
@@ -321,6 +327,45 @@ def not_started(detail: RunDetail, history: StoreReader) -> bool:
     return idle and not body_ran(detail, history)
 
 
+def stands_for_pruned(asked: RunRecord, stand_in: RunRecord) -> str:
+    """What a rerun of ``asked`` says when ``stand_in`` (``asked`` itself, or the run it
+    stands for, down a chain of reruns that did not start) stands for a run no longer
+    stored (an older flowtop's prune, a manual delete): its number is gone with it."""
+    whose = "the run it reran" if stand_in is asked else f"the run #{stand_in.number} reran"
+    return f"run #{asked.number} stands for {whose}, which was pruned"
+
+
+def pruned_stand_in(history: StoreReader, run_id: str) -> str:
+    """``stands_for_pruned``'s words when the run ``run_id`` did not start and stands for
+    a run no longer stored (a rerun of it would fail to start, "no run with id …"), else
+    "". Read on ``history``'s lent connection within a writer's transaction (``lent``)."""
+    detail = history.run_detail(run_id)
+    asked = record = detail.run
+    seen = {run_id}
+    while record.rerun_of and record.rerun_of not in seen and not_started(detail, history):
+        if not any(r.run_id == record.rerun_of for r in history.with_id_prefix(record.rerun_of)):
+            return stands_for_pruned(asked, record)
+        seen.add(record.rerun_of)
+        detail = history.run_detail(record.rerun_of)
+        if detail.run.flow != asked.flow:
+            return ""
+        record = detail.run
+    return ""
+
+
+@contextmanager
+def lent(conn: sqlite3.Connection) -> Iterator[StoreReader]:
+    """A reader of ``conn``'s store whose reads go through ``conn`` (in its transaction,
+    should it be in one): a prune and a rerun's reservation decide on what they read."""
+    reader = StoreReader(store_file(conn) or ":memory:")
+    held = getattr(StoreReader._lent, "held", None)
+    StoreReader._lent.held = (reader, conn)
+    try:
+        yield reader
+    finally:
+        StoreReader._lent.held = held
+
+
 def body_ran(detail: RunDetail, history: StoreReader) -> bool:
     """Whether the run's ``@flow`` body is known to have run: it raised (a run that did not
     start has no error but ``NOT_STARTED``'s), printed, or called a subflow (an
@@ -354,8 +399,6 @@ def nothing_to_rerun(state_dir: Path, run_id: str, flow: Flow) -> str:
     plan (pruned, of another flow, unreadable) gives "": the rerun says why. Read
     only: the monitor asks as a run shows, and a store opened to write was made anew
     in the place of one deleted meanwhile (the monitor said it was "replaced")."""
-    import sqlite3
-
     from .history_records import HistoryError
     from .places import STORE_FILE
 

@@ -96,7 +96,13 @@ class StoreBusy(OSError):
 
 
 class SourceGone(Exception):
-    """A rerun was refused: its source run is no longer in the store (pruned meanwhile)."""
+    """A rerun was refused: its source run is no longer in the store (pruned meanwhile);
+    or the source did not start and stands for a run no longer stored (``said``:
+    ``reruns.stands_for_pruned``'s words, else "")."""
+
+    def __init__(self, run_id: str, said: str = "") -> None:
+        super().__init__(run_id)
+        self.said = said
 
 
 class RerunRunning(Exception):
@@ -137,16 +143,12 @@ def reserve_rerun(
                     is None
                 ):
                     raise SourceGone(rerun_of)  # its process would only fail to find it
-                live = conn.execute(
-                    "SELECT r.run_id, r.number, src.number FROM runs r "
-                    "LEFT JOIN runs src ON src.run_id = r.rerun_of "
-                    "WHERE r.state = 'RUNNING' AND (r.rerun_of = ? OR r.run_id = ?) "
-                    "ORDER BY r.number DESC LIMIT 1",
-                    (rerun_of, rerun_of),
-                ).fetchone()
+                said = _stands_for_pruned(conn, rerun_of)
+                if said:  # its process would fail to find what it stands for
+                    raise SourceGone(rerun_of, said)
+                live = _live_rerun(conn, rerun_of)
                 if live is not None:
-                    found, number, source = live
-                    raise RerunRunning(found, number, None if found == rerun_of else source)
+                    raise RerunRunning(*live)
                 owner = f"{me.host}:{os.getpid()}:{LAUNCHED}"
                 number = record_run(conn, flow, run_id, owner, me)
                 conn.execute("UPDATE runs SET rerun_of = ? WHERE run_id = ?", (rerun_of, run_id))
@@ -165,6 +167,88 @@ def reserve_rerun(
     except (sqlite3.Error, HistoryError) as exc:
         log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
         return None
+
+
+def _live_rerun(conn: sqlite3.Connection, rerun_of: str) -> tuple[str, int, int | None] | None:
+    """The live run a rerun of ``rerun_of`` would run beside (in the caller's transaction):
+    its id, number and source's number (None: it is the source, or what the source stands
+    for); None when there is none. A rerun that did not start stands for its source
+    (``reruns.not_started``): ``--rerun-of 1`` and ``--rerun-of 2`` at once, #2 such a
+    rerun of #1, both started, two reruns of #1 together. So two reruns conflict when
+    their sources stand for one run (chains of such reruns end at one run)."""
+    chain = _stood_for(conn, rerun_of)
+    rows = conn.execute(
+        "SELECT r.run_id, r.number, r.rerun_of, src.number FROM runs r "
+        "LEFT JOIN runs src ON src.run_id = r.rerun_of "
+        "WHERE r.state = 'RUNNING' AND (r.rerun_of IS NOT NULL "
+        f"OR r.run_id IN ({', '.join('?' * len(chain))})) ORDER BY r.number DESC",
+        chain,
+    ).fetchall()
+    ends: dict[str, str] = {}  # a live rerun's source -> the run it stands for
+    for found, number, source, source_number in rows:
+        if found in chain:  # the source itself (or what it stands for) runs
+            return found, number, None
+        if source is None:
+            continue
+        if source not in ends:
+            ends[source] = source if source in chain else _stood_for(conn, source)[-1]
+        if ends[source] == chain[-1]:
+            return found, number, source_number
+    return None
+
+
+def _stood_for(conn: sqlite3.Connection, run_id: str) -> list[str]:
+    """``run_id``, then the run it stands for when it is a rerun that did not start, and
+    so on down the chain (``reruns.pruned_stand_in`` walks it so): a rerun of it reruns
+    the last. Read in the caller's transaction."""
+    chain = [run_id]
+    if not _maybe_unstarted(conn, run_id):
+        return chain
+    from .reruns import lent, not_started  # the engine's imports: only when needed
+
+    with lent(conn) as reader:
+        try:
+            detail = reader.run_detail(run_id)
+            record = detail.run
+            while record.rerun_of and record.rerun_of not in chain and not_started(detail, reader):
+                detail = reader.run_detail(record.rerun_of)
+                if detail.run.flow != record.flow:
+                    break
+                chain.append(record.rerun_of)
+                record = detail.run
+        except (HistoryError, LookupError):  # gone (pruned): refused before, as it says
+            pass
+    return chain
+
+
+def _maybe_unstarted(conn: sqlite3.Connection, run_id: str) -> bool:
+    """Whether ``run_id`` is a rerun that ended unfinished: one that may not have started."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM runs WHERE run_id = ? AND rerun_of IS NOT NULL "
+            "AND state NOT IN ('COMPLETED', 'RUNNING')",
+            (run_id,),
+        ).fetchone()
+        is not None
+    )
+
+
+def _stands_for_pruned(conn: sqlite3.Connection, run_id: str) -> str:
+    """``reruns.pruned_stand_in`` of run ``run_id`` (read in the caller's transaction),
+    looked at only for a rerun that ended unfinished: one that may not have started.
+    A source pruned from under it (an older flowtop's prune, a manual delete) made
+    every ``f`` of the monitor a rerun that failed at once, "no run with id …"."""
+    maybe = conn.execute(
+        "SELECT 1 FROM runs WHERE run_id = ? AND rerun_of IS NOT NULL "
+        "AND state NOT IN ('COMPLETED', 'RUNNING')",
+        (run_id,),
+    ).fetchone()
+    if maybe is None:
+        return ""
+    from .reruns import lent, pruned_stand_in  # the engine's imports: only when needed
+
+    with lent(conn) as reader:
+        return pruned_stand_in(reader, run_id)
 
 
 def hand_over(db: Path, run_id: str, pid: int | None) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..engine.events import RunFinished, RunStarted
 from .history_records import REUSED, HistoryError
-from .run_log import LogDamage, LogEvent, LogTail
+from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted
 from .store_reader import StoreReader
 
 log = logging.getLogger("flowtop.client")
@@ -92,7 +92,30 @@ def _events_of(
         # a finished run an older flowtop recorded without a log: its rows tell (with
         # the interruption a newer one may have logged for it)
         events = StoreReader(db).events_from_rows(run_id) or events
+        events = _from_body_start(replay, events)
     return events
+
+
+def _from_body_start(replay: LogTail, events: list[LogEvent]) -> list[LogEvent]:
+    """A run rebuilt from its rows that its process left (``RunInterrupted``), its start
+    moved to its body's start, as its recorded duration counts it: a run killed while its
+    file imported (no body yet, ``0s`` everywhere) read ``1.5s`` in the header of a
+    monitor opened afterwards, from its launch to its last heartbeat."""
+    first, last = (events[0], events[-1]) if events else (None, None)
+    if not isinstance(first, RunStarted) or not isinstance(last, RunInterrupted) or last.ended:
+        return events
+    try:
+        row = (
+            replay.connection()
+            .execute("SELECT duration FROM runs WHERE run_id = ?", (first.run_id,))
+            .fetchone()
+        )
+    except sqlite3.Error:  # its start as recorded
+        return events
+    took = None if row is None else row[0]
+    if not isinstance(took, int | float) or not 0 <= took < last.ts - first.ts:
+        return events
+    return [first._replace(ts=last.ts - took), *events[1:]]
 
 
 def _with_reused(replay: LogTail, end: LogEvent) -> LogEvent:

@@ -48,6 +48,7 @@ from .attempt_lines import behind_gutter, hang_indent
 from .history_reads import read_run, reused_said, run_reader
 from .last_error import last_error
 from .run_heading import heading_lines
+from .run_pruned import close_when_pruned
 from .run_subflows import SubflowsShown
 from .run_table import RunTable
 
@@ -371,6 +372,7 @@ class RunDetailScreen(Screen[None]):
             self._follow = self.set_interval(REFRESH, self._refresh)
         self._show_attempts()
         self._place_reused()
+        close_when_pruned(self, self.history, self.detail.run)  # a toast says so, if it goes
         if self.detail.subflows is None and isinstance(self.history, StoreReader):
             self._read_again()  # read without its subflow runs: once more, with them
 
@@ -391,7 +393,7 @@ class RunDetailScreen(Screen[None]):
         run_id = self.detail.run.run_id
         try:
             detail = read_run(self.history, run_id)  # a cache hit's pruned run said
-        except (HistoryError, sqlite3.Error):  # unreadable for now: keep what it shows, read again
+        except (HistoryError, sqlite3.Error, KeyError):  # unreadable now, or pruned (run_pruned)
             return
         except Exception:  # not the store's trouble: a bug, or the run gone; said once
             log.exception(
