@@ -10,6 +10,7 @@ the note in a file; and in a launched run's log the note was not flowtop's own
 from __future__ import annotations
 
 import io
+import json
 import os
 import select
 import sys
@@ -21,7 +22,7 @@ import pytest
 from flowtop.engine import capture, capture_windows, status_line
 from flowtop.engine.parameters import UNSTORED
 from flowtop.engine.rerun_cache import SourceCalls
-from flowtop.engine.subflow_reruns import SubflowCalls, SubflowSource, SubflowSources, comparable
+from flowtop.engine.subflow_reruns import Recorded, SubflowCalls, SubflowSource, SubflowSources
 
 LOADING = "loading..."
 
@@ -29,9 +30,9 @@ LOADING = "loading..."
 def _moved_call() -> None:
     """A call of ``load`` given an object, whose source call was at ``load-2``: it runs
     afresh, and says why."""
-    stored = comparable({"conn": {UNSTORED: "<Conn object at 0x7f01>"}})
+    stored = Recorded(json.dumps({"conn": {UNSTORED: "<Conn object at 0x7f01>"}}))
     sources = SubflowSources([SubflowSource("load", "load-2", stored, "r1", SourceCalls)])
-    called = comparable({"conn": {UNSTORED: "<Conn object at 0x7e99>"}})
+    called = Recorded(json.dumps({"conn": {UNSTORED: "<Conn object at 0x7e99>"}}))
     assert SubflowCalls(sources).source_of("load", "load", called) is None
 
 

@@ -10,6 +10,7 @@ inputs' hash as a flat flow's are.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from flowtop.engine.parameters import UNSTORED
 from flowtop.engine.rerun_cache import SourceCalls
 from flowtop.engine.subflow_reruns import (
     OBJECT,
+    Recorded,
     SubflowSource,
     SubflowSources,
     comparable,
@@ -88,7 +90,7 @@ def test_another_connection_runs_the_subflows_tasks_again(tmp_path: Path) -> Non
 
 
 def _source(key: str, parameters: Mapping[str, object]) -> SubflowSource:
-    return SubflowSource("child", key, comparable(parameters), key, SourceCalls)
+    return SubflowSource("child", key, Recorded(json.dumps(parameters)), key, SourceCalls)
 
 
 def test_an_object_parameter_matches_at_its_call_place_only() -> None:
@@ -96,8 +98,10 @@ def test_an_object_parameter_matches_at_its_call_place_only() -> None:
     called = comparable({"conn": {UNSTORED: "<Conn object at 0x7e99>"}, "q": "a"})
     assert called == {"conn": OBJECT, "q": "a"} and holds_object(called)
     assert not holds_object(comparable({"q": "a", "rows": [1, {"x": 2}]}))
-    taken = SubflowSources([_source("child-2", stored)]).take("child", "child", called)
+    taken = SubflowSources([_source("child-2", stored)]).take(
+        "child", "child", Recorded(json.dumps(called))
+    )
     assert taken is None  # by value it could be another connection's call
     sources = SubflowSources([_source("child", stored), _source("child-2", stored)])
-    taken = sources.take("child", "child-2", called)
+    taken = sources.take("child", "child-2", Recorded(json.dumps(called)))
     assert taken is not None and taken.key == "child-2"

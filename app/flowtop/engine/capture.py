@@ -180,8 +180,8 @@ class _ThreadRoutedStream(PassThroughStream):
             return self.original.write(text)
         if own_line and text:
             with status_line.row_turn():
-                if status_line.row_open:  # that row ends as it is, this goes below it
-                    text = "\n" + text  # (not cleared: it starts with no "\r")
+                if status_line.open_on(self.original):  # that row ends as it is, this
+                    text = "\n" + text  # goes below it (not cleared: no "\r" first)
                 return self.past(text)  # (the turn is this thread's: held again at once)
         if status_line.terminal is None:
             return self._mark_open_row(text)
@@ -199,7 +199,7 @@ class _ThreadRoutedStream(PassThroughStream):
     def _clear_of_status(self, text: str) -> int:
         """Past any capture, while a live status line is drawn (``status_line``): a line
         begun on its terminal clears that row first (``write_clearing``); one flag for the
-        terminal, stdout's and stderr's, says a row is left half-written (``row_open``)."""
+        terminal, stdout's and stderr's, says a row is left half-written (``open_on``)."""
         seen, shares = self.shares
         if seen != status_line.terminal:
             shares = status_line.shares_terminal(self.original)
@@ -226,10 +226,10 @@ def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[],
     """Pass on what a ``@flow`` body wrote (already captured) to where it went, saying
     whether it leaves its row half-written (``print("calling b... ", end="")``), as a
     writer past any capture does (``status_line.row_open``): the printer's lines and
-    flowtop's notes (``say_past``) go below such a row. Once one did, the body's next text
-    starts a row, the printer's lines caught up first (the row's newline not again)."""
+    flowtop's notes (``say_past``) go below such a row. Once one did, on its stream
+    (``ended_on``), its next text starts a row, the printer's lines caught up first."""
     shown = text
-    if not (_local.line_start or status_line.row_open):  # its row was ended below it
+    if not _local.line_start and status_line.ended_on(original):  # ended below it
         _local.line_start = True
         shown = text.removeprefix("\n")
     _catch_up(buffer, tee)

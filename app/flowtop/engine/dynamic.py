@@ -382,6 +382,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             flow_attempt=options.flow_attempt,
             run_id=run_id,
             start_delay=options.start_delay,
+            parameters=options.parameters,
         )
 
     def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:

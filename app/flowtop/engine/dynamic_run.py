@@ -49,8 +49,9 @@ from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import RerunCache, call_hash, first_attempt
 from .run_names import unnamed_run
+from .run_options import NOT_GIVEN, NotGiven
 from .states import StateType
-from .subflow_reruns import SubflowCalls, handed_parameters
+from .subflow_reruns import SubflowCalls
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, resolve_return
 from .task_runs import call_parameters
@@ -90,13 +91,14 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         flow_attempt: int = 1,
         run_id: str | None = None,
         start_delay: float = 0.0,
+        parameters: str | NotGiven | None = NOT_GIVEN,
     ) -> None:
         super().__init__(runner, flow, number, {}, {}, rerun_of, run_id=run_id)
         self._cond = threading.Condition(self._lock)
         self._args = args
         self._kwargs = dict(kwargs or {})
-        #: Its parameters' JSON as its subflow call made them, else None: made as it begins.
-        self._parameters_made = handed_parameters(args, kwargs)
+        #: Its parameters' JSON as its subflow call made them, else made as it begins.
+        self._parameters_given = parameters
         self._cache = RerunCache(cache)
         #: Its subflow calls, and the source's a rerun's may rerun (``subflow_reruns``).
         self.subflow_calls = SubflowCalls(getattr(cache, "subflows", None))
@@ -131,6 +133,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         #: Its ``flow_run_name`` ("" for none), or why that could not be made.
         self.run_name = ""
         self._name_error: Exception | None = None
+        #: Why it was refused before it began (``fail_before_body``): it is not named.
+        self._refused: Exception | None = None
         self._successor = threading.Event()
         self._retrying = False
         self._called_off: str | None = None  # why, once its caller stopped waiting
@@ -149,18 +153,31 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         self._held: set[str] = set()
 
     # -- the function body ----------------------------------------------------------
+    def fail_before_body(self, error: Exception) -> None:
+        """Refuse this run before it begins (a ``Runner.before_begin`` hook's call): it is
+        recorded as begun, then fails with ``error`` before its body runs, unnamed (its
+        ``flow_run_name`` is not called), with no retry and no hooks."""
+        self._refused = error
+
+    @property
+    def _failed_before_body(self) -> Exception | None:
+        """Why it fails before its body: refused, or its ``flow_run_name`` failed."""
+        return self._refused if self._refused is not None else self._name_error
+
     def _begin(self) -> None:
-        try:
-            self.run_name = self.flow.run_name_for(self)
-        except FlowRunNameError as exc:
-            self._name_error = exc.with_traceback(None)  # flowtop's frames only
-        except Exception as exc:  # noqa: BLE001 - the user's flow_run_name: the run fails with it
-            hide_own_frames(exc)
-            self._name_error = exc
-        if self._name_error is not None:  # ``return_state=True`` raises it, as Prefect
-            unnamed_run(self._name_error, self.run_id)
-        made, self._parameters_made = self._parameters_made, None
-        parameters = made[0] if made else given_json(self.flow.fn, self._args, self._kwargs)
+        if self._refused is None:
+            try:
+                self.run_name = self.flow.run_name_for(self)
+            except FlowRunNameError as exc:
+                self._name_error = exc.with_traceback(None)  # flowtop's frames only
+            except Exception as exc:  # noqa: BLE001 - the user's flow_run_name: the run fails with it
+                hide_own_frames(exc)
+                self._name_error = exc
+        if (failed := self._failed_before_body) is not None:  # ``return_state=True`` raises
+            unnamed_run(failed, self.run_id)  # it, as Prefect
+        given, self._parameters_given = self._parameters_given, NOT_GIVEN  # (let go of it)
+        if isinstance(given, NotGiven):
+            given = given_json(self.flow.fn, self._args, self._kwargs)
         with self._lock:
             self._emit(
                 RunStarted(
@@ -173,7 +190,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
                     self.rerun_of,
                     time.time(),
                     parent_run=self.parent_run,
-                    parameters=parameters,
+                    parameters=given,
                     name=self.run_name,
                     starts_in=self._start_delay if self.flow_attempt > 1 else None,
                     workers=self.workers,
@@ -218,8 +235,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         self._captured = capture.begin(tee=self._bus.catch_up)
         limit = returned = None
         try:
-            if self._name_error is not None:  # as in Prefect: the run fails before its body
-                self.error = self._name_error
+            if (failed := self._failed_before_body) is not None:  # as in Prefect: it fails
+                self.error = failed  # before its body
             else:
                 flow_hooks.entering(self)
                 if self.flow.timeout is not None:  # ends it off the timer: see ``_time_out``
@@ -384,7 +401,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         if (error := self.error) is None:
             return None
         # why it failed before its body: without a traceback that only says its line again
-        traced = traceback_says_more(error) or error is not self._name_error
+        traced = traceback_says_more(error) or error is not self._failed_before_body
         return error_info(error, with_traceback=traced)
 
     # -- what Prefect code reads of it (``run_protocols.ActiveRun``) --------------------
@@ -417,8 +434,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         hooks = self._hooks_thread
         if hooks is not None and hooks is not threading.current_thread():
             return  # its final hooks run: it ends after them
-        named = self._name_error is None  # else it failed before its body: no retry, no
-        will_retry = named and retries_after(self)  # hook, as in Prefect (``run_names``)
+        named = self._failed_before_body is None  # else it failed before its body: no
+        will_retry = named and retries_after(self)  # retry, no hook, as in Prefect
         if hooks is None and not will_retry and named:
             outcome = self._final_state()
             kind = flow_hooks.ending_kind(self, outcome)

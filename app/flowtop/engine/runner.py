@@ -30,7 +30,7 @@ from .policy import RetryPolicy
 from .pool import WorkerPool, checked_workers
 from .records import MAX_MESSAGE, Attempt, RunResult, TaskRun, error_info, new_run_id
 from .run import FlowRun
-from .run_options import RunOptions
+from .run_options import NOT_GIVEN, NotGiven, RunOptions
 from .states import State
 from .timer import Timer
 
@@ -53,23 +53,8 @@ __all__ = [
     "Runner",
     "TaskRun",
     "error_info",
-    "fail_before_body",
     "new_run_id",
 ]
-
-
-def fail_before_body(run: FlowRun, error: Exception) -> bool:
-    """For a ``Runner.before_begin`` hook: ``run`` is recorded as begun, then fails with
-    ``error`` before its body runs (no retry, no hooks: as a run whose ``flow_run_name``
-    could not be made). Only a ``@flow``'s run has a body to stop so; False for another
-    (a ``with Flow`` flow's run, never a subflow: its caller refuses it before it starts).
-    """
-    from .dynamic_run import DynamicRun  # (it imports this module for typing only)
-
-    if not isinstance(run, DynamicRun):
-        return False
-    run._name_error = error
-    return True
 
 
 class Runner:
@@ -166,12 +151,14 @@ class Runner:
         flow_attempt: int = 1,
         run_id: str | None = None,
         start_delay: float = 0.0,
+        parameters: str | NotGiven | None = NOT_GIVEN,
     ) -> FlowRun:
         """Start a run and return at once; events tell the rest.
 
         ``reuse`` carries completed states over by task key (static flows); ``cache``
         (completed states by call: task key and input hash), ``args``, ``kwargs`` and
-        ``flow_attempt`` (and ``start_delay``) are for ``@flow`` functions. ``run_id``
+        ``flow_attempt`` (and ``start_delay``, ``parameters``: ``RunOptions``) are for
+        ``@flow`` functions. ``run_id``
         names the run (a launcher that must print the id before the run starts picks it).
         """
         refuse_run_at_import(flow.name)  # a flow file's unguarded top-level call
@@ -188,6 +175,7 @@ class Runner:
             kwargs=kwargs,
             flow_attempt=flow_attempt,
             start_delay=start_delay,
+            parameters=parameters,
         )
         run = flow.make_run(self, number, run_id, options)
         with self._lock:

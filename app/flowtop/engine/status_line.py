@@ -31,10 +31,14 @@ CLEAR = "\x1b[2K\x1b[1G"
 
 #: Whether a writer other than the printer left the terminal's row half-written (a
 #: ``print(..., end="")`` before a slow step): the printer then draws nothing over it, and
-#: its next line ends that row first. One flag for the terminal, whatever stream wrote;
-#: with no status line (a file, a pipe), one for the output all the same.
+#: its next line ends that row first. The row is ``row_open_on``'s: a line to another
+#: stream (stderr to a file of its own) neither goes below it nor ends it; stdout and
+#: stderr to one terminal, or ``2>&1``, share it (``same_output``).
 #: (A forked child's writes set it in the child only: its half rows can still be drawn over.)
 row_open = False
+#: The stream (past any stand-in) that last left a row half-written, kept once that row
+#: ended: where the row is, or was. None: not known (any stream's).
+row_open_on: TextIO | None = None
 
 #: Held while ``row_open`` decides a write and the write is made (``row_turn``), by the
 #: printer and by a writer past it: a thread's ``print`` whose first half went out after the
@@ -73,8 +77,39 @@ def drawn_on(stream: TextIO) -> TextIO:
 
 def forget() -> None:
     """No status line any more (its command ended; tests)."""
-    global terminal, row_open
-    terminal, row_open = None, False
+    global terminal, row_open, row_open_on
+    terminal, row_open, row_open_on = None, False, None
+
+
+def _output(stream: TextIO) -> tuple[int, int] | None:
+    """The file, pipe or terminal ``stream`` writes to (``os.fstat``'s device and inode);
+    None when it has no descriptor (a StringIO)."""
+    try:
+        found = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return found.st_dev, found.st_ino
+
+
+def same_output(stream: TextIO, other: TextIO | None) -> bool:
+    """Whether ``stream`` writes where ``other`` does (None: not known, taken as the same):
+    stdout and stderr do on one terminal, or with ``2>&1``."""
+    if other is None or other is stream:
+        return True
+    found = _output(stream)
+    return found is not None and found == _output(other)
+
+
+def open_on(stream: TextIO) -> bool:
+    """Whether a row is left half-written where ``stream`` writes: a line it begins goes
+    below that row."""
+    return row_open and same_output(stream, row_open_on)
+
+
+def ended_on(stream: TextIO) -> bool:
+    """Whether the row last left half-written was where ``stream`` writes, and another
+    writer ended it since (a line of the printer's, a note): its next text starts a row."""
+    return not row_open and same_output(stream, row_open_on)
 
 
 def shares_terminal(stream: TextIO) -> bool:
@@ -104,10 +139,14 @@ def write_marked(stream: TextIO, text: str) -> int:
     saying whether it leaves its row half-written (``row_open``): the printer's next line
     goes below such a row, and no status line is drawn on it. A thread's ``print(text)``
     is two writes, and a printer's line between them was glued on: ``cleaned up:
-    …cancelled20:38:42 spinner #1 started``."""
-    global row_open
+    …cancelled20:38:42 spinner #1 started``. A whole line to another output than the
+    open row's (a note on stderr, stdout's row open) leaves that row open."""
+    global row_open, row_open_on
     with row_turn():  # the printer neither looks nor writes in between
-        row_open = text[-1] not in "\n\r"
+        if text[-1] not in "\n\r":
+            row_open, row_open_on = True, stream
+        elif row_open and same_output(stream, row_open_on):
+            row_open = False
         return stream.write(text)
 
 
@@ -115,7 +154,7 @@ def write_clearing(stream: TextIO, text: str) -> None:
     """``write_marked``, on the status line's terminal: a row ``text`` begins (none is
     left half-written, or it starts with ``\\r``) is cleared first, in the same write."""
     with row_turn():
-        write_marked(stream, CLEAR + text if not row_open or text[0] == "\r" else text)
+        write_marked(stream, CLEAR + text if not open_on(stream) or text[0] == "\r" else text)
 
 
 def _new_lock() -> None:

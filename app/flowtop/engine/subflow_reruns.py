@@ -36,9 +36,8 @@ calls it matches the same way (``flow_retries``: a completed subflow's tasks ran
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -59,38 +58,6 @@ if TYPE_CHECKING:
 OBJECT: dict[str, Any] = {UNSTORED: None}
 
 
-class _Handed(threading.local):
-    """The subflow call whose run this thread is starting (``start_subflow``): its
-    arguments and their ``given_json`` text, which that run records (``handed_parameters``)."""
-
-    call: tuple[tuple[Any, ...], Mapping[str, Any], str | None] | None = None
-
-
-_HANDED = _Handed()
-
-
-@contextlib.contextmanager
-def _handing(args: tuple[Any, ...], kwargs: Mapping[str, Any], text: str | None) -> Iterator[None]:
-    _HANDED.call = (args, kwargs, text)
-    try:
-        yield
-    finally:
-        _HANDED.call = None
-
-
-def handed_parameters(
-    args: tuple[Any, ...], kwargs: Mapping[str, Any] | None
-) -> tuple[str | None] | None:
-    """For a run being made with ``args`` and ``kwargs``: the ``given_json`` text of those
-    very arguments (the same objects) that the subflow call starting it made to match its
-    source (``start_subflow``), in a 1-tuple; None: none was made, the run makes its own.
-    (Its run made it again as it began: a 1M-item list argument serialised twice.)"""
-    handed = _HANDED.call
-    if handed is None or handed[0] is not args or handed[1] is not kwargs:
-        return None
-    return (handed[2],)
-
-
 class Recorded:
     """A call's parameters as its run records them: ``given_json``'s text ("" for none;
     None: given decoded only), compared by that text, else decoded (``comparable``: a
@@ -102,11 +69,6 @@ class Recorded:
     def __init__(self, text: str | None, compared: dict[str, Any] | None = None) -> None:
         self.text = text
         self._compared = compared
-
-    @classmethod
-    def of(cls, parameters: Recorded | Mapping[str, Any]) -> Recorded:
-        """``parameters``, decoded ones (``comparable``'s) as a ``Recorded``."""
-        return parameters if isinstance(parameters, Recorded) else cls(None, dict(parameters))
 
     def compared(self) -> dict[str, Any]:
         """The parameters decoded, each kept as its ``repr`` only as ``OBJECT``."""
@@ -122,8 +84,6 @@ class Recorded:
 
     def __eq__(self, other: object) -> bool:
         """The same parameters: the same text, else decoded the same."""
-        if isinstance(other, Mapping):
-            other = Recorded.of(other)
         if not isinstance(other, Recorded):
             return NotImplemented
         if self.text is not None and self.text == other.text:
@@ -169,7 +129,7 @@ class SubflowSource:
 
     flow: str
     key: str
-    parameters: Recorded | Mapping[str, Any] | None
+    parameters: Recorded | None
     run_id: str
     calls: Callable[[], SourceCalls]
     completed: bool = False
@@ -200,17 +160,16 @@ class SubflowSources:
         """Whether every subflow call of the source completed, each of its tasks too."""
         return all(source.completed for source in self._sources)
 
-    def take(
-        self, flow: str, key: str, parameters: Recorded | Mapping[str, Any] | None
-    ) -> SubflowSource | None:
+    def take(self, flow: str, key: str, parameters: Recorded | None) -> SubflowSource | None:
         """The source call a call of ``flow`` at ``key`` with ``parameters`` reruns: the
         source's call at that key if it was the same call, else one of the same subflow
         with the same parameters under another key, not yet taken (but for parameters
-        holding an object: ``holds_object``); None: it runs afresh. Compared by their
-        text first (``Recorded``): a call decodes nothing when it matches by text."""
+        holding an object: ``holds_object``); None: it runs afresh. Its own key first, by
+        text then decoded, then another's: two calls whose parameters differ only in how
+        they were written (``1`` and ``1.0``) each rerun their own place's, never swapped.
+        Decoded only where the texts differ: a call matched by text decodes nothing."""
         if parameters is None:
             return None
-        given = Recorded.of(parameters)
         with self._lock:
             free = [
                 i
@@ -218,38 +177,34 @@ class SubflowSources:
                 if i not in self._taken and s.flow == flow and s.parameters is not None
             ]
             here = [i for i in free if self._sources[i].key == key]
-            chosen = self._first(here, given, decoded=False)
-            if chosen is None and given.holds_object():  # an object's value is known to
-                chosen = self._first(here, given, decoded=True)  # its tasks only: here
-            elif chosen is None:  # by text (no decoding), else decoded, its own place first
-                chosen = self._first(free, given, decoded=False)
-                if chosen is None:
-                    chosen = self._first(here + free, given, decoded=True)
+            chosen = None
+            for n, (among, decoded) in enumerate(
+                ((here, False), (here, True), (free, False), (free, True))
+            ):
+                if n == 2 and parameters.holds_object():  # an object's value is known to
+                    break  # its tasks only: matched at its own place alone
+                chosen = next((i for i in among if self._same(i, parameters, decoded)), None)
+                if chosen is not None:
+                    break
             if chosen is None:
                 return None
             self._taken.add(chosen)
             return self._sources[chosen]
 
-    def _first(self, among: list[int], given: Recorded, *, decoded: bool) -> int | None:
-        """The first of the sources ``among`` whose parameters are ``given``'s text (with
-        ``decoded``: decoded the same)."""
-        same = self._same if decoded else self._same_text
-        return next((i for i in among if same(i, given)), None)
-
-    def _same_text(self, i: int, given: Recorded) -> bool:
+    def _same(self, i: int, given: Recorded, decoded: bool = True) -> bool:
+        """Whether source ``i``'s parameters are ``given``'s text (with ``decoded``: or,
+        their texts differing, decoded the same)."""
         found = self._sources[i].parameters
-        return isinstance(found, Recorded) and found.text is not None and found.text == given.text
+        if found is None:
+            return False
+        if found.text is not None and found.text == given.text:
+            return True
+        return decoded and found.compared() == given.compared()
 
-    def _same(self, i: int, given: Recorded) -> bool:
-        parameters = self._sources[i].parameters
-        return parameters is not None and Recorded.of(parameters) == given
-
-    def placed_elsewhere(
-        self, flow: str, key: str, parameters: Recorded | Mapping[str, Any] | None
-    ) -> str:
+    def placed_elsewhere(self, flow: str, key: str, parameters: Recorded | None) -> str:
         """For a call ``take`` gave nothing to: the key of a source call of ``flow`` with
         these ``parameters``, holding an object, at another place (not taken), else ""."""
-        if parameters is None or not (given := Recorded.of(parameters)).holds_object():
+        if parameters is None or not parameters.holds_object():
             return ""
         with self._lock:
             return next(
@@ -259,7 +214,7 @@ class SubflowSources:
                     if i not in self._taken
                     and s.flow == flow
                     and s.key != key
-                    and self._same(i, given)
+                    and self._same(i, parameters)
                 ),
                 "",
             )
@@ -305,16 +260,14 @@ class SubflowCalls:
             n = self._uses[flow] = self._uses.get(flow, 0) + 1
         return flow if n == 1 else f"{flow}-{n}"
 
-    def source_of(
-        self, flow: str, key: str, parameters: Recorded | Mapping[str, Any]
-    ) -> SubflowSource | None:
+    def source_of(self, flow: str, key: str, parameters: Recorded) -> SubflowSource | None:
         """The source call the call reruns (``SubflowSources.take``); None: it runs afresh,
         said (``moved_note``) when a call given an object was made at another place."""
         if self._sources is None:
             return None
         source = self._sources.take(flow, key, parameters)
         if source is None and (there := self._sources.placed_elsewhere(flow, key, parameters)):
-            capture.say_past(moved_note(key, Recorded.of(parameters).compared(), there))
+            capture.say_past(moved_note(key, parameters.compared(), there))
         return source
 
     def made(self, call: SubflowCall) -> None:
@@ -350,17 +303,18 @@ def start_subflow(
             return parent.runner.start(flow, args=args, kwargs=kwargs)
     key = calls.next_key(flow.name)
     # its parameters as its run records them, made at the call (a list it was given may
-    # be cleared for the next call: a batch), once: handed to the run, which records them
+    # be cleared for the next call: a batch), once: given to the run, which records them
     text = given_json(flow.fn, args, kwargs)
     parameters = Recorded(text or "")
     source = calls.source_of(flow.name, key, parameters)
     rerun: dict[str, Any] = {}
     if source is not None:
         rerun = {"rerun_of": source.run_id, "cache": source.calls()}
-    with child_of(parent.run_id), _handing(args, kwargs, text):
+    with child_of(parent.run_id):
         # a FlowFunction always starts a ``DynamicRun`` (a type only here: ``flow_retries``
         # starts a retry's subflow reruns with ``rerun_calls``, so imports this module)
-        run = cast("FlowRetries", parent.runner.start(flow, args=args, kwargs=kwargs, **rerun))
+        started = parent.runner.start(flow, args=args, kwargs=kwargs, parameters=text, **rerun)
+        run = cast("FlowRetries", started)
     calls.made(SubflowCall(key, flow.name, parameters, run.run_id, run))
     return run
 

@@ -12,8 +12,9 @@ is no subflow: refused before it starts), would be cancelled so, saying why.
 
 from __future__ import annotations
 
+from ..engine.dynamic_run import DynamicRun
 from ..engine.errors import OwnFramesOnly
-from ..engine.runner import FlowRun, Runner, fail_before_body
+from ..engine.runner import FlowRun, Runner
 from .load_error import LoadError
 from .settings import SettingsError
 from .settings_state import SettingsState
@@ -51,8 +52,10 @@ def refuse_tables_at_fault(runner: Runner, state: SettingsState) -> Runner:
         if error is None:
             return
         why = refusal(run.flow.name, error)
-        if not fail_before_body(run, TableAtFault(why)):  # a ``with Flow`` flow: no body
-            run.cancel(why)  # its tasks CANCELLED, none run: never without a word
+        if isinstance(run, DynamicRun):  # recorded as begun, then fails before its body
+            run.fail_before_body(TableAtFault(why))
+        else:  # a ``with Flow`` flow: no body; its tasks CANCELLED, none run, with a word
+            run.cancel(why)
 
     runner.before_begin = before_begin
     return runner
