@@ -64,9 +64,6 @@ REAP_EVERY = 1.0
 #: watch looks whether its process is still there (``_retry_owner_gone``): on this
 #: machine it is waited for while it is, however long it is stopped.
 RETRY_GRACE = 30.0
-#: Longest the watched run's end waits for the ends of the subflow runs still open when
-#: it came (``SubflowsFirst``): they end in its process, a moment after it.
-SUBFLOW_ENDS_WAIT = 2.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -189,7 +186,6 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     # The runs its @flow body's subflow calls started (and theirs), as their starts come:
     # their events are shown as ``flowtop run`` shows them, where the watch left them out.
     family = {run_id}
-    subflows_first = SubflowsFirst()
     try:
         while True:
             events = []
@@ -209,7 +205,6 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 elif event.run_id in family or _subflow_of(event, family):
                     family.add(event.run_id)
                     events.append(event)
-            events = subflows_first.order(events, run_id)
             engine_events = [e for e in events if not isinstance(e, RunInterrupted | LogDamage)]
             for damage in events:
                 if type(damage) is LogDamage:  # skipped, said where the user looks
@@ -232,9 +227,6 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     return 0 if event.state is StateType.COMPLETED else 1
                 if isinstance(event, RunInterrupted) and event.run_id == run_id:
                     return _interrupted(event, printer, running, out, db)
-            if not events and subflows_first.holds():
-                time.sleep(POLL)  # the run ended: its subflow runs' ends come next
-                continue
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
                     gone = _retry_owner_gone(db, run_id)
@@ -485,46 +477,6 @@ class RunningAttempts:
             line += "".join(f"\n  │ {part}" for part in shown.split("\n")) if shown else ""
             lines.append(printable(line))
         return lines
-
-
-class SubflowsFirst:
-    """The watched run's end printed after those of the subflow runs still open when it
-    came: a cancel logs the parent's end first, then its subflow's cancelled task and
-    end, and the watch's last line was a subflow's, not the run it follows (``root #3
-    CANCELLED`` then ``leaf #12 CANCELLED``). Held back ``SUBFLOW_ENDS_WAIT`` at most."""
-
-    def __init__(self) -> None:
-        #: The subflow runs started and not ended, among the events seen.
-        self._open: set[str] = set()
-        self._held: list[LogEvent] = []
-        self._until = 0.0
-
-    def order(self, events: list[LogEvent], run_id: str) -> list[LogEvent]:
-        """``events`` of the family (the watched run ``run_id``'s own among them) with its
-        end held back while a subflow run is open, and given back once none is."""
-        from ..workspace.run_log import RunInterrupted
-
-        shown: list[LogEvent] = []
-        for event in events:
-            if event.run_id != run_id:
-                if isinstance(event, RunStarted):
-                    self._open.add(event.run_id)
-                elif isinstance(event, RunFinished | RunInterrupted):
-                    self._open.discard(event.run_id)
-            elif self._held or (_last_end(event, run_id) and self._open):
-                if not self._held:
-                    self._until = time.monotonic() + SUBFLOW_ENDS_WAIT
-                self._held.append(event)  # (and what it logs after its end, after it)
-                continue
-            shown.append(event)
-        if self._held and (not self._open or time.monotonic() > self._until):
-            shown += self._held
-            self._held = []
-        return shown
-
-    def holds(self) -> bool:
-        """Whether the watched run's end is held back."""
-        return bool(self._held)
 
 
 def _last_end(event: object, run_id: str) -> TypeGuard[RunFinished]:

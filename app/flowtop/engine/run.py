@@ -560,8 +560,11 @@ class FlowRun(RunDrivers, RunActions):
             then()
 
     def _finish(self) -> None:
-        if self.state is not RUNNING:
-            return
+        if self.state is RUNNING and not self._end_held_back():  # (its subflows' ends first)
+            self._end_now()
+
+    def _end_now(self) -> None:
+        """Under the lock, RUNNING: it ends, and its waiters are told."""
         self.state = self._final_state()
         self.finished_at = self._clock()
         self._drivers.clear()

@@ -3,6 +3,10 @@ how a run ends when flowtop itself fails inside it.
 
 Kept apart from the state machine (``run``), which they drive through its own steps
 (``_end_unrun``, ``_submit``, ``_fail``, ``_finish``), each under the run's lock.
+
+A cancelled run's subflow runs end before it does, and their ends are logged first: the
+store's log, the monitor and ``flowtop watch`` read a parent's end last, after its
+subflows' cancelled tasks and ends (its end came first, theirs a moment later).
 """
 
 from __future__ import annotations
@@ -13,19 +17,24 @@ from typing import TYPE_CHECKING
 
 from . import live_output
 from .errors import RetriesExhausted
-from .run_handle import RunHandle
+from .run_handle import WAKE, RunHandle
 from .states import StateType
+from .timer import on_a_thread
 from .value_text import safe_repr, safe_str
 
 if TYPE_CHECKING:
     from .attempt_output import AttemptOutput
     from .events import RunEnd
     from .records import TaskRun
+    from .run import FlowRun
     from .subflow_waits import SubflowWaits
     from .user_call import UserCall
 
 #: Where a failure inside the engine is told, with its traceback, for a bug report.
 log = logging.getLogger("flowtop.engine")
+
+#: Why the live runs of the subflows a cancelled run called are cancelled with it.
+PARENT_CANCELLED = "its parent run was cancelled"
 
 
 class RunActions(RunHandle):
@@ -43,6 +52,10 @@ class RunActions(RunHandle):
     #: Why the run was cancelled before it began (``Runner.before_begin``): ``_begin``
     #: ends it so, no task started, after its start is recorded.
     _cancel_at_begin: str | None
+    #: A cancel ends the runs of its subflows: its own end waits for theirs (``_finish``).
+    _subflows_ending = False
+    #: Its end was asked for meanwhile: it is made once theirs are (``_end_held``).
+    _end_asked = False
 
     if TYPE_CHECKING:  # FlowRun's own steps
 
@@ -61,33 +74,98 @@ class RunActions(RunHandle):
 
         def _finish(self) -> None: ...
 
+        def _end_now(self) -> None: ...
+
         def _own_end(self) -> RunEnd: ...
 
     def cancel(self, why: str = "cancelled by the user") -> bool:
-        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED (``why``)."""
+        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED (``why``);
+        the live runs of the subflows it called are cancelled and end first."""
         with self._lock:
             if self.state is not StateType.RUNNING:
                 return False
             if self._starting:  # not begun: ended by ``_begin``, after its RunStarted
                 self._cancel_at_begin = why
                 return True
-            self._end_cancelled(why)
-            return True
+            if self._subflows_ending:  # a cancel under way ends it once they ended
+                return True
+            self._stop_cancelled(why)
+            self._subflows_ending = True
+        self._end_after_subflows()
+        return True
 
     def _end_cancelled(self, why: str) -> None:
-        """Under the lock: the run ends CANCELLED, its unfinished tasks saying ``why``. A
-        sync attempt still running on a thread of this process gets ``TaskInterrupted``
-        raised in its code (``task interrupted: the run was cancelled``), as one past its
-        timeout does, and an async one's coroutine is cancelled: a task looping in Python
-        stopped only with its process (its thread given up but spinning on), an async one
-        with its runner. Both once the attempt's output is read and its token moved on, so
-        what its ``except`` handler prints goes to the terminal."""
+        """Under the lock: the run ends CANCELLED (``_stop_cancelled``) at once: one
+        cancelled before it began, whose body called no subflow."""
+        self._stop_cancelled(why)
+        self._finish()
+
+    def _stop_cancelled(self, why: str) -> None:
+        """Under the lock: the run is cancelled, its unfinished tasks ending CANCELLED saying
+        ``why``; no task or subflow starts in it any more. A sync attempt still running on
+        a thread of this process gets ``TaskInterrupted`` raised in its code (``task
+        interrupted: the run was cancelled``), as one past its timeout does, and an async
+        one's coroutine is cancelled: a task looping in Python stopped only with its
+        process (its thread given up but spinning on), an async one with its runner. Both
+        once the attempt's output is read and its token moved on, so what its ``except``
+        handler prints goes to the terminal."""
         self.cancelled = True
         self.cancelled_why = why
         running = self._running_calls()  # read while their tokens are still theirs
         self._end_unfinished(why)
         _interrupt_cancelled(running)
-        self._finish()
+
+    def _end_after_subflows(self) -> None:
+        """Off its lock (each child takes its own, and a parent's lock is never held while
+        a child ends): cancel the live runs of the subflows it called, each ending its own
+        first, then end it. A child whose end comes later (its cancellation hooks run, or
+        it has not begun) is waited for on a thread of its own, and the run ends after it:
+        its end came first, and the log read ``root CANCELLED`` above ``leaf CANCELLED``."""
+        left: list[FlowRun] = []
+        try:
+            below = [run for run in self.runner.active_runs if run.parent_run == self.run_id]
+            for run in below:
+                run.cancel(PARENT_CANCELLED)
+            left = [run for run in below if not run.done]
+        finally:
+            if not left:
+                self._end_held()
+            else:
+                try:
+                    name = f"flowtop-cancel-{self.flow.name}"
+                    on_a_thread(lambda: self._end_after(left), name, self.runner.timer)
+                except RuntimeError:  # the runner shut down: it ends now
+                    self._end_held()
+
+    def _end_after(self, runs: list[FlowRun]) -> None:
+        """End it, held by its cancel, once ``runs`` (its subflows') ended, or were let go
+        of without an end (one whose ``_begin`` raised, its runner shut down meanwhile)."""
+        try:
+            for run in runs:
+                while not run.wait(WAKE) and run in self.runner.active_runs:
+                    pass
+        finally:
+            self._end_held()
+
+    def _end_held(self) -> None:
+        """Its cancel's end, which its subflows' ends held back: made now, or by its
+        ``_finish`` (its final hooks may run first)."""
+        with self._lock:
+            self._subflows_ending = False
+            asked, self._end_asked = self._end_asked, False
+            if self.state is not StateType.RUNNING:
+                return
+            if asked:  # its ``_finish`` came meanwhile: what it asked for, made now
+                self._end_now()
+            else:
+                self._finish()
+
+    def _end_held_back(self) -> bool:
+        """Under the lock, as it would end (``FlowRun._finish``): whether its cancel is
+        ending its subflows' runs, so its end waits for theirs (``_end_held`` makes it)."""
+        if self._subflows_ending:
+            self._end_asked = True
+        return self._subflows_ending
 
     def _running_calls(self) -> list[UserCall]:
         """Under the lock: the calls of the attempts running in this process, on a thread or
