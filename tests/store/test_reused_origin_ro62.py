@@ -14,7 +14,7 @@ from typing import Any
 from flowtop.engine.events import TaskStateChanged
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace.store_client import StoreClient
-from flowtop.workspace.store_client_origins import made_where
+from flowtop.workspace.store_client_origins import made_in
 
 from .conftest import flowtop
 
@@ -55,12 +55,12 @@ def test_a_rerun_of_a_rerun_names_the_run_that_made_its_reused_result(ws) -> Non
     run = store.latest_for("etl")
     assert run is not None and run.number == 3
     assert run.rows["extract"].message == "reused from run #1"  # #2 was never read here
-    assert made_where(db, reused[0].run_id) == {"extract": "reused from run #1"}
+    assert made_in(db, reused[0].run_id)[1] == {"extract": "reused from run #1"}
 
 
 def test_a_run_that_is_no_rerun_or_is_gone_names_no_origin(tmp_path: Path, ws) -> None:
     folder = ws(etl=FAILS_UNTIL_OK)
     assert flowtop("run", ".", cwd=folder).returncode == 1
     db = folder / ".flowtop" / "history.db"
-    assert made_where(db, "no-such-run") == {}
-    assert made_where(tmp_path / "missing.db", "no-such-run") == {}
+    assert made_in(db, "no-such-run") == (None, {})
+    assert made_in(tmp_path / "missing.db", "no-such-run") == (None, {})

@@ -258,10 +258,10 @@ class CountedReads(StoreReader):
 
     reads = 0
 
-    def run_detail(self, run_id: str, *, checked: bool = False) -> RunDetail:
-        if run_id == "run-2":
+    def run_page(self, run_id: str, *, subflows: bool) -> RunDetail:
+        if run_id == "run-2":  # (``history_reads.read_run``: each refresh's one read)
             self.reads += 1
-        return super().run_detail(run_id, checked=checked)
+        return super().run_page(run_id, subflows=subflows)
 
 
 async def test_a_live_run_s_page_keeps_saying_pruned(

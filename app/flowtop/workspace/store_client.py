@@ -216,7 +216,7 @@ class StoreClient:
                     hits.append((at, event))
             elif type(event) is RunStarted:
                 if event.rerun_of is not None:  # (its source read now: it may be pruned later)
-                    sourced.append((at, self._prunes.sourced(event)))
+                    sourced.append((at, self._prunes.sourced(event, self._origins.source_number)))
                 self._live[event.run_id] = (event.flow, event.run)
                 self._prunes.started(event)
                 if self._gone is not None:  # (kept only once a store went: no cost before)

@@ -97,28 +97,21 @@ class PruneWatch:
         """A run handed on (``StoreClient._hand``, which walks each batch once) started."""
         self._handed[event.run_id] = (event.flow, event.run)
 
-    def sourced(self, event: RunStarted) -> RunStarted:
+    def sourced(
+        self, event: RunStarted, number_of: Callable[[RunStarted], int | None]
+    ) -> RunStarted:
         """A rerun's start about to be handed on, naming its source's number
         (``rerun_number``: 0 when the store no longer holds it), read once: a run handed on
-        already is known (``started``), another is one row of the runs table. A prune of
+        already is known (``started``), another's is ``number_of`` the start (None: not
+        read; ``Origins.source_number``, which reads its row with its chain). A prune of
         that run is followed from now on (``RunsPruned.sources``)."""
         source = event.rerun_of or ""
-        flow, number = self._handed.get(source) or (event.flow, self._number_of(source))
+        flow, number = self._handed.get(source) or (event.flow, number_of(event))
         if number is None:
             return event
         if number:
             self._sources.setdefault((flow, number), False)
         return event._replace(rerun_number=number)
-
-    def _number_of(self, run_id: str) -> int | None:
-        """The number of the run ``run_id`` in the store, 0 when it holds none such, None
-        when it cannot be read now."""
-        try:
-            with closing(connect_reader(self.db)) as conn:
-                row = conn.execute("SELECT number FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        except (sqlite3.Error, OSError):
-            return None
-        return 0 if row is None else int(row[0])
 
     def interrupted(self, event: RunInterrupted) -> None:
         """A run handed on was ended for its owner: one that died importing names its

@@ -14,13 +14,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..engine.parameters import decode as decode_parameters
 from .history_records import REUSED, RunDetail, RunRecord
-from .log_fold import PlanEntry, fold, run_end, run_tasks, stored_tasks
+from .log_fold import fold, run_end, run_tasks, stored_tasks
 from .private import refuse_linked_store
+from .reuse_origin import said_pruned
 from .row_events import row_events
 from .run_log import (
     UNREADABLE,
@@ -32,6 +34,7 @@ from .run_log import (
     run_started_name,
 )
 from .store_schema import check_version
+from .stored_plan import stored_plan
 from .subflow_runs import SubflowRun, called_by
 
 #: A flow's runs, newest first: by number, which the store hands out in order, not by the
@@ -257,29 +260,6 @@ def _flow_error(stored: str | None) -> dict[str, str] | None:
     return {"type": kind, "message": message, "traceback": trace}
 
 
-def _plan(stored: Any) -> list[PlanEntry] | None:
-    """A run's plan as the runs table keeps it (runs before schema version 5; "[]"
-    since), None when it is not one (a damaged or crafted row)."""
-    try:
-        plan = json.loads(stored)
-    except UNREADABLE:
-        return None
-    if type(plan) is not list or not all(_is_entry(entry) for entry in plan):
-        return None
-    return [(key, limit, policy) for key, limit, policy in plan]
-
-
-def _is_entry(entry: Any) -> bool:
-    """Whether ``entry`` is a plan's ``[task key, attempt limit, policy]``."""
-    return (
-        type(entry) is list
-        and len(entry) == 3
-        and type(entry[0]) is str
-        and type(entry[1]) is int
-        and type(entry[2]) is str
-    )
-
-
 class ReservedRun(NamedTuple):
     """A run recorded RUNNING whose process has logged nothing yet (``reserved_runs``)."""
 
@@ -405,9 +385,9 @@ class StoreReader:
 
     @contextmanager
     def one_read(self) -> Iterator[None]:
-        """The calling thread's reads of this store within, on one connection: a run's
-        page opened one for the run, one for its subflow runs and one for the runs its
-        cache hits name, at each refresh (``history_reads.read_run``)."""
+        """The calling thread's reads of this store within, on one connection: ``flowtop
+        history --run`` read its run, its subflow runs and the runs its cache hits name
+        (``commands.history``) each on its own."""
         with self._reader() as conn:
             held, self._lent.held = getattr(self._lent, "held", None), (self, conn)
             try:
@@ -560,18 +540,34 @@ class StoreReader:
         attempt. What of its log cannot be read is left out, said in ``damage`` and in
         its note (the history screen shows that); ``checked``: every event's fields are
         looked at too (``log_fold.logged_tasks``), for a reader that failed on one."""
-        damage: list[LogDamage] = []
         with self._runs_reader() as (conn, runs):
-            row = conn.execute(f"{runs} WHERE r.run_id = ?", (run_id,)).fetchone()
-            if row is None:
-                raise KeyError(f"no run with id {run_id!r} in {self.path}")
-            (stored,) = conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-            plan = _plan(stored)
-            if log_columns(conn):
-                tasks = run_tasks(conn, run_id, plan or [], damage, checked=checked)
-                end = run_end(conn, run_id, damage)
-            else:  # a version 1 store nobody could migrate: no log, rows only
-                tasks, end = stored_tasks(conn, run_id, plan or []) or fold(plan or [], []), None
+            return self._run_detail(conn, runs, run_id, checked=checked)
+
+    def run_page(self, run_id: str, *, subflows: bool) -> RunDetail:
+        """``run_detail`` as a run's page shows it, read on one connection: its cache hits
+        saying which runs they name were pruned, and with ``subflows`` the subflow runs it
+        called (``RunDetail.subflows``). It opened three, each refresh."""
+        with self._runs_reader() as (conn, runs):
+            detail = self._run_detail(conn, runs, run_id)
+            if subflows:
+                detail = replace(detail, subflows=called_by(conn, run_id))
+            return said_pruned(detail, partial(pruned_runs, conn))
+
+    def _run_detail(
+        self, conn: sqlite3.Connection, runs: str, run_id: str, *, checked: bool = False
+    ) -> RunDetail:
+        """``run_detail`` on ``conn``, ``runs`` the runs query its store allows (``_runs_reader``)."""
+        damage: list[LogDamage] = []
+        row = conn.execute(f"{runs} WHERE r.run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no run with id {run_id!r} in {self.path}")
+        (stored,) = conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        plan = stored_plan(stored)
+        if log_columns(conn):
+            tasks = run_tasks(conn, run_id, plan or [], damage, checked=checked)
+            end = run_end(conn, run_id, damage)
+        else:  # a version 1 store nobody could migrate: no log, rows only
+            tasks, end = stored_tasks(conn, run_id, plan or []) or fold(plan or [], []), None
         record = _run_record(row)
         said = [piece.said() for piece in damage]
         if plan is None:  # its tasks as its log has them

@@ -12,11 +12,10 @@ a source it has not: it names its cache entry now.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ...workspace.reuse_origin import Origin, carried_over, from_source, said_pruned
+from ...workspace.reuse_origin import Origin, carried_over, from_source
 from ...workspace.store_reader import StoreReader
 from ..workspace_view import VersionedHistory
 
@@ -32,11 +31,7 @@ def read_run(history: HistoryView, run_id: str, *, subflows: bool = True) -> Run
     is asked nothing more."""
     if not isinstance(history, StoreReader):
         return history.run_detail(run_id)
-    with history.one_read():  # one connection for it all, not one a question
-        detail = history.run_detail(run_id)
-        if subflows:
-            detail = replace(detail, subflows=history.subflows(run_id))
-        return said_pruned(detail, history.pruned)
+    return history.run_page(run_id, subflows=subflows)
 
 
 def history_version(history: HistoryView) -> tuple[int, ...] | None:
