@@ -74,6 +74,13 @@ SWITCH_ACTIONS = frozenset({"next_live_run"})
 #: The footer's keys for a flow that takes parameters (a ``@flow`` function's): shown then.
 PARAMETER_ACTIONS = frozenset({"run_with_parameters"})
 
+#: The keys that act on the task under the table's cursor: they act from the task table
+#: and its detail pane, not from the flows list, whose footer leaves them out (`t` there
+#: reran the unfocused table's task): ``KeyActions.off_pane_actions``.
+TASK_ACTIONS = frozenset(
+    {"rerun_task", "edit_retry", "open_editor", "copy_error", "retry_now", "give_up"}
+)
+
 #: The footer's keys per focused pane, most useful first: as many as fit are shown,
 #: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
 FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -28,7 +28,7 @@ from textual.timer import Timer
 from flowtop.formats import fmt_seconds
 from flowtop.printable import printable_name
 from flowtop.tui.messages import WorkspaceLoaded
-from flowtop.tui.unread_settings import summary_said
+from flowtop.tui.unread_settings import NotesSaid, summary_said
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError, display_path, unread_prefect_note
 from flowtop.workspace.method_flow_source import left_out_note
@@ -107,6 +107,7 @@ class FirstLoad(_AppBase):
     #: The workspace's ``unread_prefect`` as the load's thread read it, for its toast and
     #: the empty folder's header hint (``FlowSelection``'s).
     _unread_prefect: Sequence[str] | None
+    _notes_said: NotesSaid  # (``ReloadActions``': a save says the notes not said here)
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') the load calls
 
@@ -189,8 +190,9 @@ class FirstLoad(_AppBase):
         of an instance (``left_out``, the load's ``WorkspaceChanged.left_out``, read where
         the load ran: they were parsed here, on the UI thread)."""
         notes = [left_out_note(left_out)]  # (methods)
-        if self._hint_shown is None:
-            notes.insert(0, unread_prefect_note(self._unread_prefect or ()))
+        unread = (self._unread_prefect or ()) if self._hint_shown is None else ()
+        notes.insert(0, unread_prefect_note(unread))
+        self._notes_said = self._notes_said.opened(unread, left_out)
         note = "; ".join(note for note in notes if note)
         if note:
             self.notify(printable_name(note), severity="warning", markup=False, timeout=8)

@@ -147,6 +147,8 @@ class FooterKeys(_AppBase):
 
         def keyless_actions(self) -> frozenset[str]: ...
 
+        def off_pane_actions(self) -> frozenset[str]: ...
+
     def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
         """The focused pane's keys (as rebound now) by priority, but those that would act
         on nothing now (``footer_hidden_actions``), and ``?``/``q``. The pane focused on
@@ -172,8 +174,10 @@ class FooterKeys(_AppBase):
     def footer_hidden_actions(self) -> frozenset[str]:
         """The actions whose keys the footer leaves out now: those that would only say why
         they cannot act (``footer_idle_actions``), the run-wide ones with nothing to act
-        on (``run_wide_idle``), and those ``[keys]`` left with no key (``keyless_actions``).
-        The one set both the entries and the tick ask."""
+        on (``run_wide_idle``), those ``[keys]`` left with no key (``keyless_actions``),
+        and from the flows list the table task's, whose keys do nothing there
+        (``off_pane_actions``, as ``check_action`` asks). The one set both the entries and
+        the tick ask."""
         shape = self.workspace.shapes.get(self.selected_flow or "")
         run = self.table.run if self.selected_error is None else None
         live = run is not None and run.is_live
@@ -195,6 +199,7 @@ class FooterKeys(_AppBase):
         on_file = FILE_ROW_IDLE if self.selected_error is not None else frozenset()
         ran_none = frozenset({"history"}) if self._no_run_at_all() else frozenset()
         hidden = self.footer_idle_actions() | run_wide | self.keyless_actions() | again
+        hidden |= self.off_pane_actions()
         return hidden | on_file | ran_none
 
     #: The store's version when ``_no_run_at_all`` last counted its runs, and whether

@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from flowtop.engine.states import StateType
 from flowtop.printable import key_shown_on
+from flowtop.tui.bindings import TASK_ACTIONS
 from flowtop.tui.code_rows import GONE, added_since
 from flowtop.tui.key_clashes import loss_message, resolve_keys
 from flowtop.tui.rerun_answers import RerunAnswers
@@ -124,6 +125,9 @@ class KeyContext:
     task_error: bool = False
     #: Whether it awaits its retry in a live run (``n`` and ``x`` act on it).
     task_waiting: bool = False
+    #: Whether a run of the flow started from here still imports its flow file
+    #: (``RunStore.loading``): ``f`` and ``t`` only say it is starting, as on a live run.
+    starting: bool = False
     #: Whether the flows list lists anything (a flow, a file that failed to load): in a
     #: folder with no flow file, the keys that arrange what it shows have nothing to act on.
     listed: bool = True
@@ -139,14 +143,18 @@ ARRANGING_ACTIONS = frozenset(
 
 def idle_actions(context: KeyContext) -> frozenset[str]:
     """The actions that would do nothing in ``context`` but say why: ``f`` on a flow that
-    never ran, or whose newest run still runs (a rerun waits for its end) or completed
-    with the code unchanged since; ``t`` before a run ended, or with no task of the flow
+    never ran, or whose newest run still runs or starts (a rerun waits for its end) or
+    completed with the code unchanged since; ``t`` before a run ended, or with no task of the flow
     selected; ``e`` with no task; ``o`` and ``y`` on a task without an error; ``n`` and
     ``x`` on one not awaiting a retry; with nothing listed, ``ARRANGING_ACTIONS``."""
     idle: set[str] = set() if context.listed else set(ARRANGING_ACTIONS)
     if not context.flow:
         idle |= {"run", "run_with_parameters", "rerun_failed", "rerun_task", "edit_retry"}
-    rerunnable = context.last_run is not None and context.last_run is not StateType.RUNNING
+    rerunnable = (
+        context.last_run is not None
+        and context.last_run is not StateType.RUNNING
+        and not context.starting
+    )
     if not rerunnable or (context.last_run is StateType.COMPLETED and not context.changed_since):
         idle.add("rerun_failed")
     if not rerunnable or not context.task_in_flow:
@@ -244,11 +252,33 @@ class KeyActions(RerunAnswers):
         return frozenset(action for action, key in keys.items() if not key)
 
     def arranges_nothing(self, action: str) -> bool:
-        """Whether ``action`` would filter, sort, move between the panes or rerun on a save
-        (``ARRANGING_ACTIONS``) with nothing listed: the footer leaves its key out
-        (``idle_actions``), and ``FlowtopApp.check_action`` asks here so it does not act
-        either (`s` typed anyway sorted the empty table and toasted "Sorted by…")."""
-        return action in ARRANGING_ACTIONS and self.flow_list.option_count == 0
+        """Whether ``action``'s key does nothing here, as the footer, leaving it out, says:
+        ``FlowtopApp.check_action`` asks. One that would filter, sort, move between the
+        panes or rerun on a save (``ARRANGING_ACTIONS``) with nothing listed (``s`` typed
+        anyway sorted the empty table and toasted "Sorted by…"); one for the table's task
+        from the flows list (``off_pane_actions``)."""
+        if action in ARRANGING_ACTIONS and self.flow_list.option_count == 0:
+            return True
+        return action in self.off_pane_actions()
+
+    def off_pane_actions(self) -> frozenset[str]:
+        """The actions on the task under the table's cursor (``TASK_ACTIONS``) while the
+        flows list has focus: its footer leaves them out, and their keys do nothing there
+        (``arranges_nothing``). `t` there reran the unfocused table's task and what follows
+        it, `e` opened its retry editor. The main screen's focus, under a dialog too. Not
+        on a file's row (one that failed to load, a settings file): the table holds no
+        task there, and each only says why it cannot act, as anywhere else (`e` on
+        flowtop.toml: it edits a task's retry settings, in a flow)."""
+        flows = bool(self.screen_stack) and self.screen_stack[0].focused is self.flow_list
+        return TASK_ACTIONS if flows and self.selected_error is None else frozenset()
+
+    async def _run_from_palette(self, action: str) -> None:
+        """The palette's command for ``action``: a task's, picked with the flows list
+        focused, acts on the table's task, which it focuses first (its key does nothing
+        there: ``off_pane_actions``)."""
+        if action in self.off_pane_actions():
+            self.screen_stack[0].set_focus(self.table)
+        await self.run_action(action)
 
     def help_bindings(self) -> list[Binding]:
         """What `?` lists: the app's keys on the main screen; on another screen (the
@@ -282,6 +312,7 @@ class KeyActions(RerunAnswers):
             and run is not None
             and run.is_live
             and row.state is StateType.AWAITING_RETRY,
+            starting=flow is not None and bool(self.store.loading(name or "")),
             listed=self.flow_list.option_count > 0,
         )
 
@@ -390,5 +421,5 @@ class KeyActions(RerunAnswers):
             yield SystemCommand(
                 binding.description,
                 binding.tooltip if binding.action in keyless else f"key {key} · {binding.tooltip}",
-                partial(self.run_action, binding.action),
+                partial(self._run_from_palette, binding.action),
             )

@@ -37,7 +37,7 @@ from flowtop.formats import MANY_NAMES, few_names, fmt_seconds
 from flowtop.printable import printable, printable_name
 from flowtop.tui.first_load import LOADING_TICK, NAMED_AFTER, SaysImports
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
-from flowtop.tui.unread_settings import summary_said
+from flowtop.tui.unread_settings import NotesSaid, summary_said
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError, display_path
 from flowtop.workspace.places import real_path
@@ -108,6 +108,7 @@ def reload_said(
     before: Mapping[str, object],
     now: Mapping[str, object],
     added: Collection[str] = (),
+    said_before: Collection[str] = (),
 ) -> tuple[str, bool]:
     """The reload's toast, and whether it says of a failure. A change names only new or
     changed load errors, so a file saved again that fails as before (one still hanging
@@ -119,8 +120,9 @@ def reload_said(
     those listed now (``FlowtopApp._errors``). A still-failing settings file saved again
     says so first: ``Still failing: …; kept the last good settings`` (not of a table
     that stops no run: ``stops_no_run``). ``added``: the change's modules loaded for the
-    first time (``loaded_said``)."""
-    summary = summary_said(change)
+    first time (``loaded_said``); ``said_before``: its Prefect files not read said before,
+    in a few words (``NotesSaid``)."""
+    summary = summary_said(change, said_before)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
     summary = loaded_said(summary, change, added)
@@ -213,6 +215,8 @@ class ReloadActions(_AppBase):
     #: The last reload's toast, while it may show, when it said only which flow files
     #: reloaded: with the change it said and the modules new among them (``_say_reload``).
     _reload_toast: tuple[Notification, WorkspaceChanged, tuple[str, ...]] | None = None
+    #: The notes said beside the toasts so far: a save says those new or changed only.
+    _notes_said = NotesSaid()
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') a reload calls
 
@@ -328,9 +332,11 @@ class ReloadActions(_AppBase):
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
         # a file this user may not read: whose, what to ask; a file still failing
         added = tuple(self._new_modules(change))
-        summary, failing = reload_said(change, self._listed_errors(), self._errors(), added)
+        told, before, self._notes_said = self._notes_said.told(change)  # (their news only)
+        listed = self._listed_errors()
+        summary, failing = reload_said(told, listed, self._errors(), added, before)
         self._files_known = self._files_now()
-        self._say_reload(change, summary, failing, added)
+        self._say_reload(told, summary, failing, added)
         self.unread_stale()  # (the empty folder's hint: read again off the UI thread)
         self._previews.clear()
         self._policy_cache.clear()

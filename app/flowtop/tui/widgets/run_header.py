@@ -193,16 +193,17 @@ class RunHeader(Static):
         tail = Text()  # what may be cut: a run's note and its flow's error
         run_shown = False  # its number, state and time are on the line: they stay whole
         word_at = (0, 0)  # where the state's word is on the line, and its length
+        hints: tuple[str, ...] = ()  # what is said of a flow with no run shown, longest first
         if error:  # what is wrong with the file shown instead of a flow
             symbol, look = LOAD_ERROR_LOOK
             text.append(f"  {symbol} {error}", style=styles[look])
         elif run is None or run.run_id is None:
             if flow is not None and starting is not None:
-                text.append(f"  {starting_words(starting)}", style="dim")
+                hints = (f"  {starting_words(starting)}", f"  {_which(starting)} starting…")
             elif flow is not None and pruned:  # ran, then pruned
-                text.append(f"  {PRUNED_WORDS} — press {run_key} to run", style="dim")
+                hints = (f"  {PRUNED_WORDS} — press {run_key} to run",)
             elif flow is not None:
-                text.append(f"  not run yet — press {run_key} to run", style="dim")
+                hints = (f"  not run yet — press {run_key} to run",)
         else:
             run_shown = True
             text.append(f"  run #{run.number}")
@@ -252,6 +253,9 @@ class RunHeader(Static):
             room = self.size.width - text.cell_len
         if flow is None:
             text = Text("No flow selected", style="dim").append_text(text)
+        elif hints:
+            text = Text(cut_cells(flow, room) if room else flow, style="bold")
+            text.append(self._fit_hint(hints, self.size.width - text.cell_len), style="dim")
         elif run_shown and room < min(MIN_NAME, len(flow)):
             text = text[len("  ") :]  # not even `etl` fits: the flows list beside shows it
             if text.cell_len > self.size.width:  # then the state's word: its symbol stays
@@ -294,6 +298,17 @@ class RunHeader(Static):
         if self._asked is not None:
             flow, run, now, notes, error, run_key, starting = self._asked
             self.show(flow, run, now, notes=notes, error=error, run_key=run_key, starting=starting)
+
+    def _fit_hint(self, hints: Sequence[str], room: int) -> str:
+        """The longest of ``hints`` that fits ``room`` cells, else the shortest cut: the
+        flow's name stays whole before them (cut to `slow…`, a flow's name read as
+        another flow's: `slow…  run #1 starting: its process is importing the flow`)."""
+        if not self.size.width:
+            return hints[0]
+        fits = [hint for hint in hints if cell_len(hint) <= room]
+        if fits:
+            return fits[0]
+        return cut_cells(hints[-1], room) if room >= len("  x…") else ""
 
     def _cut_tail(self, tail: Text, room: int) -> Text:
         """``tail`` in ``room`` cells, ending in ``…`` when cut; left out when not even
