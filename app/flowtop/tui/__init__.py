@@ -6,6 +6,7 @@ never import from here.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
     # The flow files are imported by a flow host process, never here (issue 13).
     workspace = RemoteWorkspace(path)
     app = FlowtopApp(workspace, runner_options=options, load=True, run_processes=True)
+    if sys.platform != "win32":  # a SIGCONT resumes it only after its own stop (ctrl+z)
+        from .resume_guard import guard_resume
+
+        guard_resume(app)
     # a hang-up as a run starts leaves it started; a kill leaves the terminal as it was,
     # and the run store closed as `q` closes it (no -wal nor -shm left by this reader)
     stops_wait_for_launches(saved_terminal(lambda: _close(app, workspace)))
