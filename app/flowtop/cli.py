@@ -288,9 +288,9 @@ def run_command(words: list[str]) -> int:
     args_list = [word for word in words if word != "--prefect-compat"]
     compat_given = len(words) - len(args_list)  # before or after the command: drop-in mode
     if compat_given:
-        from .compat import ENV_FLAG
+        from .compat import force
 
-        os.environ[ENV_FLAG] = "1"
+        force(True)
     if help_of_no_command(args_list):
         return 2
     args_list = spelt_out(args_list)

@@ -45,6 +45,15 @@ def forced() -> bool:
     return os.environ.get(ENV_FLAG, "") not in ("", "0")
 
 
+def force(on: bool) -> None:
+    """Drop-in mode asked for (``flowtop --prefect-compat``) or not, in this process and
+    the processes it starts from now on."""
+    if on:
+        os.environ[ENV_FLAG] = "1"
+    else:
+        os.environ.pop(ENV_FLAG, None)
+
+
 def _prefect() -> dict[str, Any]:
     from .. import __version__
     from ..engine.prefect_api import State, allow_failure, get_run_logger, unmapped
@@ -448,6 +457,7 @@ __all__ = [
     "MODULES",
     "MissingName",
     "NotAvailable",
+    "force",
     "forced",
     "late_import",
     "plain_imports",

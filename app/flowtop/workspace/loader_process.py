@@ -275,7 +275,10 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         # flow's 1 s; ``flow_shapes.collector_paused``).
         gc.disable()
         if request.get("kind") == "describe":  # (``hung``: those a FAST one ended on)
+            from ..compat import force
             from .workspace_description import describe_here  # (it imports this module)
+
+            force(bool(request.get("forced")))  # the asker's drop-in mode, not the server's
 
             with import_guard.known_hung(request.get("hung") or {}):
                 imports = request.get("imports", CAREFUL)

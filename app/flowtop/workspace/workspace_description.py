@@ -92,6 +92,8 @@ def _described(
     (``hung``: known already, so said at once, as the files of a first try that hung).
     Each file is imported in the loader process only, unless one hangs or ends it: then
     each in a child first, but the one that hung."""
+    from ..compat import forced as forced_compat
+
     request = {
         "kind": "describe",
         "path": str(path),
@@ -99,6 +101,9 @@ def _described(
         "timeout": budget,
         "parameters": None if parameters is None else dict(parameters),
         "imports": FAST,
+        # drop-in mode as this process stands now, not as it stood when the loader's
+        # server started (one server serves every command of a process, a test worker's)
+        "forced": forced_compat(),
     }
     if not available():  # no fork (Windows): load here, as flowtop did before
         return describe_here(str(path), parameters, CAREFUL), hung
