@@ -70,8 +70,7 @@ NOTE = f"flowtop run: sub {AGAIN}"
 COMMAND = [sys.executable, "-m", "flowtop", "run", "o.py", "--flow", "parent", "--rerun-of", "1"]
 
 
-@pytest.fixture
-def swapped(tmp_path: Path) -> Path:
+def swapped_folder(tmp_path: Path) -> Path:
     """A folder whose ``parent`` ran once (a, then b failing), now calling b first: each
     subflow call, given an object, runs again and says so."""
     (tmp_path / "o.py").write_text(OBJECT_SUBFLOW)
@@ -79,6 +78,11 @@ def swapped(tmp_path: Path) -> Path:
     assert first.returncode == 0, first.stderr
     (tmp_path / "swap").touch()
     return tmp_path
+
+
+@pytest.fixture
+def swapped(tmp_path: Path) -> Path:
+    return swapped_folder(tmp_path)
 
 
 def _below_the_half_row(rows: list[str]) -> None:

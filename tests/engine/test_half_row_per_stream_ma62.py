@@ -17,10 +17,8 @@ from typing import TextIO
 import pytest
 
 from cli_kit import PLAIN
-from commands.test_subflow_note_half_row_lg62 import COMMAND, NOTE
+from commands.test_subflow_note_half_row_lg62 import COMMAND, NOTE, swapped_folder
 from flowtop.engine import capture, status_line
-
-pytest_plugins = ["commands.test_subflow_note_half_row_lg62"]  # its ``swapped`` folder
 
 
 @contextlib.contextmanager
@@ -75,7 +73,8 @@ def test_2_to_1_the_note_goes_below_the_half_row(
     assert (tmp_path / "both").read_text() == "a\nflowtop: note\nb\n"
 
 
-def test_flowtop_run_with_stdout_and_stderr_to_two_files(swapped: Path) -> None:
+def test_flowtop_run_with_stdout_and_stderr_to_two_files(tmp_path: Path) -> None:
+    swapped = swapped_folder(tmp_path)
     with (
         open(swapped / "out", "w", encoding="utf-8") as out,
         open(swapped / "err", "w", encoding="utf-8") as err,
