@@ -214,7 +214,7 @@ class RunDetail:
     #: (``RunFinished.result``); None for any other run, and one recorded before.
     result: str | None = None
     #: The subflow runs its body called, read on the run's own connection when asked
-    #: (``StoreReader.run_detail(subflows=True)``: a run's page); None when not read.
+    #: (``StoreReader.run_page(run_id, subflows=True)``: a run's page); None when not read.
     subflows: tuple[SubflowRun, ...] | None = None
 
     def own_json(self) -> dict[str, str]:
