@@ -36,3 +36,16 @@ async def test_a_rerun_of_a_run_never_held_names_its_source(number: int | None, 
         await pilot.pause()
         line = screen_text(app).splitlines()[0]
     assert f"run #4 {said}" in line, line
+
+
+async def test_a_resize_keeps_saying_a_flow_s_runs_were_pruned() -> None:
+    """``on_resize`` asked ``show`` again without ``pruned``: the header went back to `not
+    run yet` for a flow whose runs a prune took."""
+    app = HeaderApp()
+    async with app.run_test(size=(80, 3)) as pilot:
+        app.query_one(RunHeader).show("etl", None, time.monotonic(), pruned=True)
+        await pilot.pause()
+        assert "no runs in the history (pruned)" in screen_text(app), screen_text(app)
+        await pilot.resize_terminal(70, 3)
+        await pilot.pause()
+        assert "no runs in the history (pruned)" in screen_text(app), screen_text(app)

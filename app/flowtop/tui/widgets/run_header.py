@@ -166,7 +166,8 @@ class RunHeader(Static):
     _shown: Text | None = None
     #: What ``show`` was last asked, to fit it again after a resize.
     _asked: (
-        tuple[str | None, RunModel | None, float, Sequence[Note], str, str, RunModel | None] | None
+        tuple[str | None, RunModel | None, float, Sequence[Note], str, str, RunModel | None, bool]
+        | None
     ) = None
 
     def show(
@@ -290,14 +291,23 @@ class RunHeader(Static):
         if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
             self.update(shown)
             self._shown = shown
-        self._asked = (flow, run, now, notes, error, run_key, starting)
+        self._asked = (flow, run, now, notes, error, run_key, starting, pruned)
 
     def on_resize(self) -> None:
         """Fitted again to its new width: a run that ended is not asked for again, and
         its filter count, cut by a narrower terminal, stayed cut."""
         if self._asked is not None:
-            flow, run, now, notes, error, run_key, starting = self._asked
-            self.show(flow, run, now, notes=notes, error=error, run_key=run_key, starting=starting)
+            flow, run, now, notes, error, run_key, starting, pruned = self._asked
+            self.show(
+                flow,
+                run,
+                now,
+                notes=notes,
+                error=error,
+                run_key=run_key,
+                starting=starting,
+                pruned=pruned,  # (a resize read `not run yet` of a flow whose runs were pruned)
+            )
 
     def _fit_hint(self, hints: Sequence[str], room: int) -> str:
         """The longest of ``hints`` that fits ``room`` cells, else the shortest cut: the
