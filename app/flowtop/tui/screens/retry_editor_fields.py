@@ -35,12 +35,18 @@ class FieldsScroll(VerticalScroll):
             self._rows_seen = -1  # the grown fields scrolled to their top: show it again
             return  # laid out again: looked at then
         rows = self.scrollable_content_region.height
-        if rows == self._rows_seen:
-            return
-        self._rows_seen = rows
         focused = self.screen.focused
+        if rows == self._rows_seen and (focused is None or self._seen_whole(focused)):
+            return  # (a line that came under an earlier field moved the focused one down,
+        self._rows_seen = rows  # out of sight with the rows unchanged: shown again)
         if focused is not None:
             self.show(focused)
+
+    def _seen_whole(self, widget: Widget) -> bool:
+        """Whether ``widget`` lies within the fields' rows shown (True for one not a field)."""
+        if self not in widget.ancestors:
+            return True
+        return self.scrollable_content_region.contains_region(widget.region)
 
     #: The dialog's height when it last ran past its edge: the most it takes (0: not
     #: seen yet). The fields grow back into what a line going left, up to that.
