@@ -7,50 +7,17 @@ standing for it, are refused as two reruns of one source are (ex62c §6).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from flowtop.engine.events import Event, RunFinished, RunStarted, TaskStateChanged
-from flowtop.engine.states import StateType as S
-from flowtop.workspace.history import History
+from flowtop.engine.events import Event
 from flowtop.workspace.run_numbers import RerunRunning, reserve_rerun
-
-
-def ran(run_id: str, number: int) -> list[Event]:
-    """Run ``number`` of ``slow``: ``a`` completed, ``b`` failed."""
-    now = time.time()
-    return [
-        RunStarted(run_id, "slow", number, ("a", "b"), (1, 1), ("", ""), None, now),
-        TaskStateChanged(run_id, "slow", "a", S.RUNNING, 1, 1, now),
-        TaskStateChanged(run_id, "slow", "a", S.COMPLETED, 1, 1, now, result="1"),
-        TaskStateChanged(run_id, "slow", "b", S.RUNNING, 1, 1, now),
-        TaskStateChanged(run_id, "slow", "b", S.FAILED, 1, 1, now),
-        RunFinished(run_id, "slow", number, S.FAILED, {"COMPLETED": 1, "FAILED": 1}, 0.1, now),
-    ]
-
-
-def cancelled_importing(run_id: str, number: int, rerun_of: str) -> list[Event]:
-    """A rerun of ``rerun_of`` cancelled while its file imported: no task ran."""
-    now = time.time()
-    return [
-        RunStarted(run_id, "slow", number, ("a", "b"), (1, 1), ("", ""), rerun_of, now),
-        RunFinished(run_id, "slow", number, S.CANCELLED, {}, 0.0, now),
-    ]
+from stand_in_runs import cancelled_importing, ran, store
 
 
 def workspace(tmp_path: Path, *runs: list[Event]) -> Path:
-    db = tmp_path / "history.db"
-    history = History(db)
-    try:
-        for events in runs:
-            history.next_number("slow")
-            history.sink(events)
-        assert history.flush(10)
-    finally:
-        history.close()
-    return db
+    return store(tmp_path / "history.db", *runs)
 
 
 @pytest.mark.parametrize(("first", "second"), [("one", "two"), ("two", "one")])
