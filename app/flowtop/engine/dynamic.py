@@ -37,6 +37,7 @@ from .errors import (
 )
 from .flow import Flow
 from .flow_await import awaited_call
+from .flow_cut_short import cut_short_meanwhile, refuse_when_cut_short
 from .flow_generators import is_generator_flow, iterate
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .flow_in_task import enclosing_run, run_in_attempt
@@ -334,6 +335,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         starts none (``run_names``)."""
         refuse_unfillable(self, args, kwargs)
         if parent is not None:
+            refuse_when_cut_short(self, parent)
             if _nesting(parent) >= MAX_NESTING:
                 raise RecursionError(
                     f"flow {self.name!r}: subflow runs nested {MAX_NESTING} deep; does a flow "
@@ -344,6 +346,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             )  # its parameters are values, as in Prefect
             run = start_subflow(self, parent, args, kwargs)  # a rerun's: of its source's
             assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
+            cut_short_meanwhile(parent, run)
             return run, None
         runner = Runner()
         runner.echo_output = True  # no monitor: a task's prints go where a script's go

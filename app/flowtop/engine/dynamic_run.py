@@ -434,6 +434,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         hooks = self._hooks_thread
         if hooks is not None and hooks is not threading.current_thread():
             return  # its final hooks run: it ends after them
+        if hooks is None and self._subflows_ending:  # its subflows end first; then its
+            return  # hooks run, and its retry starts (``_end_held`` calls this again)
         named = self._failed_before_body is None  # else it failed before its body: no
         will_retry = named and retries_after(self)  # retry, no hook, as in Prefect
         if hooks is None and not will_retry and named:
@@ -441,7 +443,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
             kind = flow_hooks.ending_kind(self, outcome)
             if kind is not None and (self.flow.hooks[kind] or flow_hooks.logs_crash(self, kind)):
                 self._outcome = outcome
-                self._hooks_thread = flow_hooks.end_with_hooks(self, kind)
+                flow_hooks.end_with_hooks(self, kind)  # (its ``_hooks_thread``)
                 return
         self._retrying = will_retry
         super()._finish()

@@ -1,24 +1,39 @@
 """A ``@flow`` run cut short before its body ends: its time limit, or a cancel.
 
 Either way its subflows' runs end with it, as Prefect's timeout and cancellation cleanup
-end them: their results have no one left to use them. A time limit also interrupts the
-body, and theirs (``flow_hooks.interrupt``), so their code does not run on after their
-caller gave up on it. Kept apart from ``dynamic_run``, whose run this is, which starts
-the timer (``_call_body``) and asks ``_closed`` before it starts a task.
+end them: their results have no one left to use them. They end first, and its own end
+waits for theirs (the cancel path's order, ``RunActions._end_after_subflows``): a consumer
+reads a parent's end after its subflows' ends. That wait is bounded (``SUBFLOWS_WAITED``):
+a subflow whose ``on_cancellation`` hook never returns keeps its parent from ending no
+longer. A time limit also interrupts the body, and theirs (``flow_hooks.interrupt``), so
+their code does not run on after their caller gave up on it; a subflow called once it was
+cut short starts no run (``refuse_when_cut_short``). Kept apart from
+``dynamic_run``, whose run this is, which starts the timer (``_call_body``) and asks
+``_closed`` before it starts a task.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from . import flow_hooks
+from .flow_in_task import refuse_when_over, why_called_off
 from .run import FlowRun
+from .run_handle import WAKE
 from .states import StateType
 from .timer import on_a_thread
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
+
+#: The most a run cut short waits for its subflows' runs to end before it ends (seconds,
+#: in all): one whose ``on_cancellation`` hook hangs then ends after it, when its hook
+#: returns. Long enough for a hook that sends a message; Prefect's parent waits for none.
+SUBFLOWS_WAITED = 5.0
+#: Why the live runs of the subflows a timed-out run called are cancelled with it.
+PARENT_TIMED_OUT = "its parent run timed out"
 
 
 class FlowCutShort(FlowRun):
@@ -45,7 +60,8 @@ class FlowCutShort(FlowRun):
         """The body ran past ``timeout_seconds``: fail the run now, cancel its unfinished
         tasks and its subflows' runs, and interrupt the body (``flow_hooks``), and theirs:
         Prefect's timeout interrupts the thread its subflows run on, so their code does
-        not run on after their caller gave up on it."""
+        not run on after their caller gave up on it. It ends after its subflows, as a
+        cancelled run does (``_end_after_subflows``)."""
         with self._lock:
             if self._body_done or self.state is not StateType.RUNNING or self._closed():
                 return
@@ -59,27 +75,39 @@ class FlowCutShort(FlowRun):
                     stopped[tr.key] = call.stopped_where("the flow run timed out")
             self._end_unfinished("the flow run timed out", stopped)
             flow_hooks.interrupt(self._body_thread)
-            self._finish()
+            self._subflows_ending = True  # its end waits for theirs (``_end_held``)
         below = self._live_subflows()  # read before they end with it
-        self._cancel_subflows("its parent run timed out")
+        for run in below:  # its own subflows say why; theirs, that their parent was cancelled
+            if run.parent_run == self.run_id:
+                run.cancel(PARENT_TIMED_OUT)
         for run in below:
             run._interrupt_body()
+        self._end_after_subflows()  # (their cancels there change nothing: see ``cancel``)
 
     def cancel(self, why: str = "cancelled by the user") -> bool:
-        """Cancel the run and, as Prefect's cancellation cleanup does, its subflows' runs."""
-        if not super().cancel(why):
-            return False
-        self._cancel_subflows("its parent run was cancelled")
-        return True
+        """As any run's (``RunActions.cancel``); one cancelled already keeps its first
+        cancel's ``why`` (its hooks may be running: a second cancel, such as its timed-out
+        parent's, ``_end_after_subflows``, would have said its parent run was cancelled)."""
+        with self._lock:
+            if self.state is StateType.RUNNING and (
+                self.cancelled or self._cancel_at_begin is not None
+            ):
+                return True
+        return super().cancel(why)
 
-    def _cancel_subflows(self, why: str) -> None:
-        """The runs of the subflows this run's body called end with it (and theirs with
-        them): their results have no one left to use them, and a subflow waiting on a
-        long retry would otherwise keep its process and the run store busy until it ends.
-        Called outside the lock: each child takes its own."""
-        for run in self.runner.active_runs:
-            if isinstance(run, FlowCutShort) and run.parent_run == self.run_id:
-                run.cancel(why)
+    def _end_after(self, runs: list[FlowRun]) -> None:
+        """End it once ``runs`` (its subflows') ended, or were let go of without an end
+        (``RunActions._end_after``), or ``SUBFLOWS_WAITED`` seconds from now: a subflow
+        whose ``on_cancellation`` hook never returns keeps it from ending no longer."""
+        deadline = time.monotonic() + SUBFLOWS_WAITED
+        try:
+            for run in runs:
+                while run in self.runner.active_runs:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or run.wait(min(WAKE, left)):
+                        break
+        finally:
+            self._end_held()
 
     def _live_subflows(self) -> list[FlowCutShort]:
         """The live runs of the subflows this run's body called, and of theirs."""
@@ -98,3 +126,29 @@ class FlowCutShort(FlowRun):
     def _closed(self) -> bool:
         """No task starts any more: cancelled, timed out, or ending."""
         return self.cancelled or self.timed_out is not None or self._hooks_thread is not None
+
+
+def refuse_when_cut_short(flow: FlowFunction, parent: FlowRun) -> None:
+    """A subflow called in ``parent``, once it was cut short (cancelled, timed out) or
+    ended, starts no run, as a task called there does not (``RunCancelled``): a cancel
+    leaves the body running, and a subflow it called then ran as a run of its own, past
+    its parent's end. Its final hooks may call one (an ``on_cancellation`` hook's cleanup
+    flow)."""
+    if not _in_its_hooks(parent):
+        refuse_when_over(flow, parent)
+
+
+def cut_short_meanwhile(parent: FlowRun, run: FlowRun) -> None:
+    """``run``, a subflow ``parent`` just started, is cancelled at once if ``parent`` was
+    cut short or ended meanwhile: its list of subflows to end was made before ``run``
+    started (``refuse_when_cut_short``)."""
+    if _in_its_hooks(parent):
+        return
+    timed_out = getattr(parent, "timed_out", None)
+    if parent.state is not StateType.RUNNING or parent.cancelled or timed_out:
+        run.cancel(why_called_off(parent))
+
+
+def _in_its_hooks(parent: FlowRun) -> bool:
+    """Whether this thread runs ``parent``'s final hooks (``flow_hooks.end_with_hooks``)."""
+    return getattr(parent, "_hooks_thread", None) is threading.current_thread()

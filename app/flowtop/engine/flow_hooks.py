@@ -175,7 +175,9 @@ def logs_crash(run: DynamicRun, kind: str) -> bool:
 
 def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
     """Run the hooks of ``kind`` on a thread of their own, then end the run; their output
-    is the run's, after the body's, and so is a crash's line (``logs_crash``)."""
+    is the run's, after the body's, and so is a crash's line (``logs_crash``). The thread
+    is the run's ``_hooks_thread`` before it starts: a hook that calls a ``@flow`` asks
+    whether it runs in the run's hooks (``flow_cut_short.refuse_when_cut_short``)."""
 
     def call() -> None:
         # FlowRunContext.get() and get_run_logger() work in a hook, but for a call its
@@ -193,5 +195,6 @@ def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
             run.hooks_done()
 
     thread = UserCodeThread(call, f"flowtop-flow-hooks-{run.flow.name}")
+    run._hooks_thread = thread
     thread.start()
     return thread
