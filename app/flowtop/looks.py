@@ -53,6 +53,13 @@ REUSED_LOOK = ("↺", "Reused", "reused")
 INTERRUPTED = "INTERRUPTED"
 #: A task left unfinished by a run whose process died (the store's ``INTERRUPTED``).
 INTERRUPTED_LOOK = ("⚡", "Interrupted", "interrupted")
+#: The end states of a run that did not complete, a subflow's said first (``✗``) and
+#: counted as a failed call: by the monitor (``no_rows``), ``flowtop run`` (``printers``)
+#: and the history (``subflow_runs``), live (``StateType``) or as the store keeps them
+#: (Prefect's ``CRASHED``, and ``INTERRUPTED``: its process died). One set for all three.
+UNDONE_STATES: frozenset[str] = frozenset(
+    {S.FAILED, S.UPSTREAM_FAILED, S.CANCELLED, S.CRASHED.value, INTERRUPTED}
+)
 #: A flow file that failed to load, shown where its flows would be (the flows list, the
 #: run header, the detail pane's title): a failure's symbol and style name.
 LOAD_ERROR_LOOK = (STATE_LOOK[S.FAILED][0], STATE_LOOK[S.FAILED][2])

@@ -41,7 +41,7 @@ from ..formats import (
     retry_text,
     try_text,
 )
-from ..looks import STATE_LOOK, state_words
+from ..looks import STATE_LOOK, UNDONE_STATES, state_words
 from ..printable import as_left_on_screen, printable
 from ..tui.clock import LocalClock, system_clock
 from .cache_hit_words import CacheSources
@@ -268,7 +268,7 @@ class HumanPrinter:
         self.retry_due.pop(event.run_id, None)
         reused = self.reused.pop(event.run_id, 0)
         parent = self.parents.pop(event.run_id, None)
-        if parent is not None and event.state in UNDONE and event.retry_in is None:
+        if parent is not None and event.state in UNDONE_STATES and event.retry_in is None:
             self.failed_subflows[parent] += 1  # (a retry to come: not failed yet)
         failed = self.failed_subflows.pop(event.run_id, 0)
         return finished_line(
@@ -403,9 +403,6 @@ def _why_not_retried(reason: str) -> str:
         clauses.pop(0)
     return "; ".join(clauses)
 
-
-#: The end states of a subflow run that did not complete (``no_rows._UNDONE``, the header's).
-UNDONE = (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
 
 #: The live status line's clock is redrawn this often while no event comes.
 TICK = 1.0

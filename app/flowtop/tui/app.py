@@ -139,6 +139,7 @@ class FlowtopApp(
         #: "plain", "mono", "ansi16" or "full" forces the state colours; None asks the terminal.
         self.colour_mode: str | None = None
         self._shut_down = False
+        self._panes_made = False  # (``compose``: no key acts before the panes are made)
         self._workspace_shown = False  # (``_workspace_ready``: once)
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
@@ -179,6 +180,7 @@ class FlowtopApp(
                 yield self.detail
         self.key_bar = KeyBar(self.footer_entries, id="keys")
         yield self.key_bar
+        self._panes_made = True
 
     def on_command_palette_opened(self, message: CommandPalette.Opened) -> None:
         for screen in self.screen_stack:  # under it, the main screen's keys did nothing
@@ -210,8 +212,9 @@ class FlowtopApp(
         not in the filtered one it cleared after the `j`), and `?` and
         `q` close the help screen (its ``CLOSES_WITH``). Once quitting, none acts: `e`
         typed right after `q` opened the retry editor as the screens came down, and its
-        mount failed with a traceback."""
-        if self._shut_down:
+        mount failed with a traceback. Nor before the panes are made: asked then (`e`),
+        ``off_pane_actions`` raised, looking for a flows list not made yet."""
+        if self._shut_down or not self._panes_made:
             return False
         if action == "leave_filter":
             in_table = self.focused is self.table and bool(self.table.filter_text)
@@ -225,8 +228,8 @@ class FlowtopApp(
             return self.focused is self.detail
         if action in TYPED_IN_INPUTS and isinstance(self.focused, Input):
             return False
-        if action in getattr(self.screen, "CLOSES_WITH", ()) or self.arranges_nothing(action):
-            return False  # the screen's own keys; with nothing listed, none that arranges
+        if action in getattr(self.screen, "CLOSES_WITH", ()) or self.does_nothing_here(action):
+            return False  # the screen's own keys; those the footer leaves out as doing nothing
         return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 
     def on_mount(self) -> None:

@@ -27,6 +27,7 @@ from textual.timer import Timer
 
 from flowtop.formats import fmt_seconds
 from flowtop.printable import printable_name
+from flowtop.tui.flow_selection import UnreadPrefectRead
 from flowtop.tui.messages import WorkspaceLoaded
 from flowtop.tui.unread_settings import NotesSaid, summary_said
 from flowtop.workspace.changes import WorkspaceChanged
@@ -105,8 +106,10 @@ class FirstLoad(_AppBase):
     _flows_heard = 0  # the workspace's ``flows_heard`` when the list last showed them
     _hint_shown: str | None  # the header's hint of an empty folder (FlowtopApp's)
     #: The workspace's ``unread_prefect`` as the load's thread read it, for its toast and
-    #: the empty folder's header hint (``FlowSelection``'s).
+    #: the empty folder's header hint: ``FlowSelection``'s, which sets it as the thread's
+    #: ``UnreadPrefectRead`` comes (``_unread_asked``: the reading it answers).
     _unread_prefect: Sequence[str] | None
+    _unread_asked: int
     _notes_said: NotesSaid  # (``ReloadActions``': a save says the notes not said here)
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') the load calls
@@ -147,8 +150,10 @@ class FirstLoad(_AppBase):
         """Importing the flow modules is the slow part of startup: after the first frame.
         The Prefect files not read are asked here too: a workspace that loads in this
         process reads every flow file for them (``Workspace.unread_prefect``)."""
+        asked = self._unread_asked  # (no reload before the first load is in)
         change = self.workspace.load()
-        self._unread_prefect = list(self.workspace.unread_prefect)
+        # first: ``on_workspace_loaded`` says them
+        self.post_message(UnreadPrefectRead(self.workspace.unread_prefect, asked))
         self.post_message(WorkspaceLoaded(change))
 
     def _show_loading_line(self) -> None:

@@ -128,10 +128,12 @@ class FlowSelection(_AppBase):
             self._show_flows()  # a flow whose file is gone leaves with its ended run
 
     _hint_shown: str | None = None  # the empty folder's hint, as the header shows it now
-    #: The Prefect files not read (drop-in mode off) the empty folder's hint names, as a
-    #: thread read them: the first load's (``first_load``), or a worker's (``_read_unread``;
-    #: None: not read since the last reload). Asked on the UI thread at each redraw, a
-    #: workspace loaded in this process read every flow file there.
+    #: The Prefect files not read (drop-in mode off) the empty folder's hint and the first
+    #: load's toast name, as a thread read them: the first load's (``first_load``), or a
+    #: worker's (``_read_unread``; None: not read since the last reload). Asked on the UI
+    #: thread at each redraw, a workspace loaded in this process read every flow file
+    #: there. Set here only, as an ``UnreadPrefectRead`` comes: the first load's thread
+    #: set it too, from its own thread.
     _unread_prefect: Sequence[str] | None = None
     _unread_asked = 0  # the reloads since: the answer of a reading before the last is stale
     _unread_reading: int | None = None  # the ``_unread_asked`` a reading was started for
@@ -182,9 +184,13 @@ class FlowSelection(_AppBase):
         self.post_message(UnreadPrefectRead(self.workspace.unread_prefect, asked))
 
     def on_unread_prefect_read(self, message: UnreadPrefectRead) -> None:
+        """A reading's answer, a worker's or the first load's (before its ``WorkspaceLoaded``,
+        whose toast names them): the header's hint drawn with them once the flows are
+        shown (``_workspace_ready`` draws it then; before, the header says it loads)."""
         if message.asked == self._unread_asked and self._unread_prefect is None:
             self._unread_prefect = message.names
-            self._update_header()
+            if self._workspace_shown:
+                self._update_header()
 
     def _hint_gone(self) -> None:
         """The header's two lines cut to its width again (flowtop.tcss)."""

@@ -141,6 +141,13 @@ ARRANGING_ACTIONS = frozenset(
 )
 
 
+#: The keys that arrange the task table's rows (``/``, ``s``, ``S``): from the table and its
+#: detail pane, whose footer offers them, not from the flows list, whose footer does not
+#: (README: a task's keys and these act from the table and its pane). There `s` sorted the
+#: table beside it and toasted "Sorted by…", `/` moved to its filter line.
+TABLE_ARRANGING_ACTIONS = frozenset({"filter", "sort", "sort_reverse"})
+
+
 def idle_actions(context: KeyContext) -> frozenset[str]:
     """The actions that would do nothing in ``context`` but say why: ``f`` on a flow that
     never ran, or whose newest run still runs or starts (a rerun waits for its end) or
@@ -251,31 +258,38 @@ class KeyActions(RerunAnswers):
             keys[binding.action] = keys.get(binding.action, "") + binding.key
         return frozenset(action for action, key in keys.items() if not key)
 
-    def arranges_nothing(self, action: str) -> bool:
+    def does_nothing_here(self, action: str) -> bool:
         """Whether ``action``'s key does nothing here, as the footer, leaving it out, says:
         ``FlowtopApp.check_action`` asks. One that would filter, sort, move between the
         panes or rerun on a save (``ARRANGING_ACTIONS``) with nothing listed (``s`` typed
-        anyway sorted the empty table and toasted "Sorted by…"); one for the table's task
-        from the flows list (``off_pane_actions``)."""
+        anyway sorted the empty table and toasted "Sorted by…"), or one for the table's
+        rows on a file's row (its table has none); one for the table's task or rows from
+        the flows list (``off_pane_actions``)."""
         if action in ARRANGING_ACTIONS and self.flow_list.option_count == 0:
             return True
+        if action in TABLE_ARRANGING_ACTIONS and self.selected_error is not None:
+            return True  # a file's row: no rows to arrange (``footer_keys.FILE_ROW_IDLE``)
         return action in self.off_pane_actions()
 
     def off_pane_actions(self) -> frozenset[str]:
-        """The actions on the task under the table's cursor (``TASK_ACTIONS``) while the
-        flows list has focus: its footer leaves them out, and their keys do nothing there
-        (``arranges_nothing``). `t` there reran the unfocused table's task and what follows
-        it, `e` opened its retry editor. The main screen's focus, under a dialog too. Not
-        on a file's row (one that failed to load, a settings file): the table holds no
-        task there, and each only says why it cannot act, as anywhere else (`e` on
-        flowtop.toml: it edits a task's retry settings, in a flow)."""
+        """The actions on the task under the table's cursor (``TASK_ACTIONS``) and on its
+        rows (``TABLE_ARRANGING_ACTIONS``) while the flows list has focus: its footer
+        leaves them out, and their keys do nothing there (``does_nothing_here``). `t`
+        there reran the unfocused table's task and what follows it, `e` opened its retry
+        editor, `s` sorted the table. The main screen's focus, under a dialog too. A task's
+        keys still act on a file's row (one that failed to load, a settings file): the
+        table holds no task there, and each only says why it cannot act, as anywhere else
+        (`e` on flowtop.toml: it edits a task's retry settings, in a flow)."""
         flows = bool(self.screen_stack) and self.screen_stack[0].focused is self.flow_list
-        return TASK_ACTIONS if flows and self.selected_error is None else frozenset()
+        if not flows:
+            return frozenset()
+        on_task = TASK_ACTIONS if self.selected_error is None else frozenset()
+        return on_task | TABLE_ARRANGING_ACTIONS
 
     async def _run_from_palette(self, action: str) -> None:
-        """The palette's command for ``action``: a task's, picked with the flows list
-        focused, acts on the table's task, which it focuses first (its key does nothing
-        there: ``off_pane_actions``)."""
+        """The palette's command for ``action``: a task's or one arranging the table's
+        rows, picked with the flows list focused, acts on the table, which it focuses
+        first (its key does nothing there: ``off_pane_actions``)."""
         if action in self.off_pane_actions():
             self.screen_stack[0].set_focus(self.table)
         await self.run_action(action)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ..looks import UNDONE_STATES
 from .history_records import HistoryError
 from .private import refuse_linked_store
 from .run_log import connect_reader
@@ -206,14 +207,10 @@ def subflow_calls(runs: Sequence[_R]) -> list[tuple[_R, list[_R]]]:
     return calls
 
 
-#: A subflow run's stored states that say it did not complete (the monitor's ``✗``).
-UNDONE = frozenset({"FAILED", "UPSTREAM_FAILED", "CANCELLED", "CRASHED", "INTERRUPTED"})
-
-
 def failed_calls(runs: Sequence[CalledRun]) -> int:
     """How many of the calls ``runs`` (one parent's) ended in a run that did not complete:
     one whose own retry completed did not fail (``subflow_calls``)."""
-    return sum(last.state in UNDONE for last, _ in subflow_calls(runs))
+    return sum(last.state in UNDONE_STATES for last, _ in subflow_calls(runs))
 
 
 def handled_failures(db: Path, records: Sequence[RunRecord]) -> dict[str, int]:

@@ -16,7 +16,7 @@ from flowtop.engine.events import ErrorInfo
 from flowtop.engine.final_states import RETURNED
 from flowtop.engine.states import StateType
 from flowtop.formats import cell_head, cut_cells
-from flowtop.looks import NOT_STARTED, run_error_text
+from flowtop.looks import NOT_STARTED, UNDONE_STATES, run_error_text
 from flowtop.tui.model import RunModel
 
 #: The most lines the text takes; past them it ends in ``…`` (the history has it all).
@@ -101,11 +101,7 @@ def failed_subflows(run: RunModel) -> int:
 
 def _failed(child: RunModel) -> bool:
     """Whether ``child`` ended without completing (failed, crashed, cancelled)."""
-    return child.process_died or child.state in _UNDONE
-
-
-#: The states of a subflow run said first: it did not complete.
-_UNDONE = (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
+    return child.process_died or child.state in UNDONE_STATES
 
 
 def _ended_text(run: RunModel) -> str:
