@@ -111,6 +111,8 @@ FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
         ("rerun_failed", "Rerun failed"),
         ("history", "History"),
         ("focus_tasks", "Tasks"),
+        ("filter", "Filter"),
+        ("sort", "Sort"),
         ("toggle_auto_rerun", "Auto-rerun"),
         ("command_palette", "Palette"),
     ),

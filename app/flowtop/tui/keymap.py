@@ -141,10 +141,9 @@ ARRANGING_ACTIONS = frozenset(
 )
 
 
-#: The keys that arrange the task table's rows (``/``, ``s``, ``S``): from the table and its
-#: detail pane, whose footer offers them, not from the flows list, whose footer does not
-#: (README: a task's keys and these act from the table and its pane). There `s` sorted the
-#: table beside it and toasted "Sorted by…", `/` moved to its filter line.
+#: The keys that arrange the task table's rows (``/``, ``s``, ``S``): from either pane, as
+#: both footers offer them (a `/` that did nothing from the flows list let the `err` typed
+#: after it act as keys: `r` ran the flow), but not on a file's row, whose table is empty.
 TABLE_ARRANGING_ACTIONS = frozenset({"filter", "sort", "sort_reverse"})
 
 
@@ -272,24 +271,22 @@ class KeyActions(RerunAnswers):
         return action in self.off_pane_actions()
 
     def off_pane_actions(self) -> frozenset[str]:
-        """The actions on the task under the table's cursor (``TASK_ACTIONS``) and on its
-        rows (``TABLE_ARRANGING_ACTIONS``) while the flows list has focus: its footer
-        leaves them out, and their keys do nothing there (``does_nothing_here``). `t`
-        there reran the unfocused table's task and what follows it, `e` opened its retry
-        editor, `s` sorted the table. The main screen's focus, under a dialog too. A task's
+        """The actions on the task under the table's cursor (``TASK_ACTIONS``) while the
+        flows list has focus: its footer leaves them out, and their keys do nothing there
+        (``does_nothing_here``). `t` there reran the unfocused table's task and what
+        follows it, `e` opened its retry editor. The main screen's focus, under a dialog too. A task's
         keys still act on a file's row (one that failed to load, a settings file): the
         table holds no task there, and each only says why it cannot act, as anywhere else
         (`e` on flowtop.toml: it edits a task's retry settings, in a flow)."""
         flows = bool(self.screen_stack) and self.screen_stack[0].focused is self.flow_list
         if not flows:
             return frozenset()
-        on_task = TASK_ACTIONS if self.selected_error is None else frozenset()
-        return on_task | TABLE_ARRANGING_ACTIONS
+        return TASK_ACTIONS if self.selected_error is None else frozenset()
 
     async def _run_from_palette(self, action: str) -> None:
-        """The palette's command for ``action``: a task's or one arranging the table's
-        rows, picked with the flows list focused, acts on the table, which it focuses
-        first (its key does nothing there: ``off_pane_actions``)."""
+        """The palette's command for ``action``: a task's, picked with the flows list
+        focused, acts on the table, which it focuses first (its key does nothing there:
+        ``off_pane_actions``)."""
         if action in self.off_pane_actions():
             self.screen_stack[0].set_focus(self.table)
         await self.run_action(action)
