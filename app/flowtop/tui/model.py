@@ -10,7 +10,8 @@ detail pane.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from flowtop.engine.events import (
@@ -35,6 +36,7 @@ from flowtop.workspace.flow_shapes import collector_paused
 from flowtop.workspace.history_records import REUSED
 from flowtop.workspace.reuse_origin import MADE_IN_PRUNED
 from flowtop.workspace.run_log import LogEvent, RunInterrupted
+from flowtop.workspace.subflow_runs import subflow_calls
 
 S = StateType
 
@@ -65,6 +67,8 @@ class RunModel:
     #: A ``@flow``'s own retry: the number of the run it retries and what that run's
     #: function raised, shown while it has no tasks (``RunStore``: once both are known).
     retried: tuple[int, ErrorInfo] | None = None
+    #: Its subflow calls while ``subflow_calls_once`` holds them.
+    _calls_held: list[tuple[RunModel, list[RunModel]]] | None = None
 
     def __init__(
         self,
@@ -199,19 +203,21 @@ class RunModel:
         """Its subflow calls in call order, each as its last run and the runs it retried: a
         subflow's own retry (``retries=N``) is a run of its own, a child of the same parent
         and a rerun of the run it retries. A call is what its last run did: one whose retry
-        completed did not fail (the header said ``(1 subflow failed, …)``, listing ``✗``)."""
-        ids = {child.run_id for child in self.children}
-        after = {c.rerun_of: c for c in self.children if c.rerun_of in ids}
-        retries = {child.run_id for child in after.values()}
-        calls = []
-        for first in self.children:
-            if first.run_id in retries:
-                continue
-            runs = [first]
-            while runs[-1].run_id in after and len(runs) <= len(self.children):
-                runs.append(after[runs[-1].run_id])
-            calls.append((runs[-1], runs[:-1]))
-        return calls
+        completed did not fail (the header said ``(1 subflow failed, …)``, listing ``✗``).
+        Grouped as the history groups a stored run's (``subflow_runs.subflow_calls``)."""
+        if self._calls_held is not None:
+            return self._calls_held
+        return subflow_calls(self.children)
+
+    @contextmanager
+    def subflow_calls_once(self) -> Iterator[None]:
+        """Within, ``subflow_calls`` is grouped once: the header asked for it three times
+        at each of its ten ticks a second (its labels, their symbols, how many failed)."""
+        self._calls_held = subflow_calls(self.children)
+        try:
+            yield
+        finally:
+            self._calls_held = None
 
     @property
     def shows_own_policy(self) -> bool:

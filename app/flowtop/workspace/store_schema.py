@@ -216,6 +216,16 @@ ALTER TABLE runs ADD COLUMN clock TEXT;
 # decoder is the one that refuses them.
 ENDED_ROWS_VERSION = 13
 
+# No version: the indexes every store opened for writing is given, whatever its version
+# (``migrate``). An index changes nothing an older flowtop reads or writes (SQLite keeps
+# it up to date for any writer), so it takes no version, which would lock that flowtop
+# out of the file for nothing. ``runs_parent``: a run's subflow runs, read by their
+# ``parent`` (``subflow_runs``, ``watch``, rerun plans, pruning), scanned every run for
+# each; only the subflow runs are in it (a top-level run's ``parent`` is NULL).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent) WHERE parent IS NOT NULL;
+"""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
     1: _VERSION_1,
@@ -261,7 +271,8 @@ def mark_ended_rows(conn: sqlite3.Connection) -> None:
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the file to ``SCHEMA_VERSION``, inside the caller's write transaction."""
+    """Bring the file to ``SCHEMA_VERSION``, inside the caller's write transaction, and
+    give it the ``INDEXES`` it lacks (a file marked ``ENDED_ROWS_VERSION`` too)."""
     version = check_version(conn, path)
     if version == 0:
         tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()
@@ -278,6 +289,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             _add_missing(conn, target - 1)
     if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    for statement in INDEXES.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 _ADD_COLUMN = re.compile(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)

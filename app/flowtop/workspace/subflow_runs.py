@@ -162,10 +162,11 @@ def _counts(text: object) -> dict[str, Any]:
 
 
 class _Run(Protocol):
-    """A subflow run as ``subflow_calls`` groups them: its id, and the run it reruns."""
+    """A subflow run as ``subflow_calls`` groups them: its id (None: not known yet, as a
+    monitor's run before its start), and the run it reruns."""
 
     @property
-    def run_id(self) -> str: ...
+    def run_id(self) -> str | None: ...
 
     @property
     def rerun_of(self) -> str | None: ...
@@ -178,10 +179,11 @@ def subflow_calls(runs: Sequence[_R]) -> list[tuple[_R, list[_R]]]:
     """The subflow calls one parent's ``runs`` (oldest first) made, in call order, each as
     its last run and the runs before it that it retried: a subflow's own retry
     (``retries=N``) is a run of its own, a child of the same parent and a rerun of the
-    run it retries. A call is what its last run did (``✓ kid #2 (retry of #1)``, as the
-    monitor's ``RunModel.subflow_calls`` says it); a crafted store's loop of reruns
-    leaves each of its runs a call of its own, none dropped."""
-    at = {run.run_id: index for index, run in enumerate(runs)}
+    run it retries. A call is what its last run did (``✓ kid #2 (retry of #1)``): the one
+    grouping of them, the monitor's (``RunModel.subflow_calls``), a run's page's, ``history``'s
+    and a rerun's (``subflow_sources``); a crafted store's loop of reruns leaves each of
+    its runs a call of its own, none dropped."""
+    at = {run.run_id: index for index, run in enumerate(runs) if run.run_id is not None}
     after: dict[int, int] = {}  # a run's index -> its retry's (the first that names it)
     for index, run in enumerate(runs):
         retried = at.get(run.rerun_of) if run.rerun_of is not None else None

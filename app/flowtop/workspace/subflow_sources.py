@@ -29,7 +29,7 @@ from ..engine.subflow_reruns import Recorded, SubflowSource, SubflowSources
 from .history_records import REUSED, HistoryError
 from .results import load, reusable_states
 from .store_reader import StoreReader
-from .subflow_runs import CalledRun, called_runs, reading
+from .subflow_runs import CalledRun, called_runs, reading, subflow_calls
 
 #: Subflow runs inside each other a rerun reads, at most (``dynamic.MAX_NESTING``).
 _DEEPEST = 100
@@ -80,21 +80,9 @@ def _calls_by_run(db: Path, run_id: str) -> dict[str, list[tuple[CalledRun, Call
 
 
 def _calls(children: tuple[CalledRun, ...]) -> list[tuple[CalledRun, CalledRun]]:
-    """A run's subflow calls among its ``children``: each first run, and its last retry."""
-    by_id = {child.run_id: child for child in children}
-    retried: dict[str, CalledRun] = {}  # a call's run -> its retry
-    for child in children:
-        if child.rerun_of is not None and child.rerun_of in by_id:
-            retried[child.rerun_of] = child
-    calls = []
-    for child in children:
-        if child.rerun_of in by_id:
-            continue  # a retry of an earlier call: that call's
-        last = child
-        while last.run_id in retried:
-            last = retried[last.run_id]
-        calls.append((child, last))
-    return calls
+    """A run's subflow calls among its ``children`` (``subflow_calls``): each its first
+    run, whose flow and parameters key it, and its last, after its flow-level retries."""
+    return [(before[0] if before else last, last) for last, before in subflow_calls(children)]
 
 
 def _sources(

@@ -11,7 +11,6 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,7 +33,7 @@ from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
-from ...workspace.history_records import HistoryError, source_label
+from ...workspace.history_records import source_label
 from ...workspace.reuse_origin import Origin, origins, reused_keys
 from ...workspace.store_reader import StoreReader
 from ..after_frame import after_frame
@@ -45,10 +44,10 @@ from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.state_colors import LOOK_STYLE, looks
 from .attempt_lines import behind_gutter, hang_indent
-from .history_reads import read_run, reused_said, run_reader
+from .history_reads import reused_said, run_reader
 from .last_error import last_error
 from .run_heading import heading_lines
-from .run_pruned import close_when_pruned
+from .run_pruned import PageReads, Pruned
 from .run_subflows import SubflowsShown
 from .run_table import RunTable
 
@@ -79,7 +78,7 @@ MIN_TITLE = 5
 #: What the heading ends in while columns are past the table's right edge.
 MORE_HINT = " · → more columns"
 #: How often an open history screen reads the store again (seconds): the runs list, and
-#: a live run's page until the run ends.
+#: a run's page (a live run's, a store's whether a prune took it: ``run_pruned``).
 REFRESH = 2.0
 #: The app keys every screen answers to: (action, default key, label).
 ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
@@ -179,12 +178,14 @@ class RunDetailScreen(Screen[None]):
     ]
 
     def __init__(self, detail: RunDetail, history: HistoryView | None = None) -> None:
-        """``history``: where a live run is read again (every ``REFRESH``) until it ends;
-        without it the page shows ``detail`` as it is."""
+        """``history``: where a live run is read again (every ``REFRESH``) until it ends,
+        a store's run for good (``run_pruned``); without it ``detail`` shows as it is."""
         super().__init__()
         self.detail = detail
         self.tasks = {record.task: record for record in detail.tasks}
         self.history = history
+        self._reads = None if history is None else PageReads(history)
+        self._store = isinstance(history, StoreReader)  # looked at whether pruned
         self._reading = False  # a refresh's read is on a thread
         self._follow: Timer | None = None
         #: The Last error cells' width: what the columns before it leave (``_fit_cells``).
@@ -366,19 +367,20 @@ class RunDetailScreen(Screen[None]):
         after_frame(self, self._fit_cells)
         if len(self.detail.tasks) > ROWS_AT_ONCE:
             after_frame(self, self._more_rows)
-        if self.history is not None and self.detail.run.state == "RUNNING":
-            # A live run's page followed it as the runs list does: it read `▶ Running`
-            # and `waiting to retry` for good, after the run had failed.
+        if self._reads and (self.detail.run.state == "RUNNING" or self._store):
+            # A live run's page follows it as the runs list does (it read `▶ Running`
+            # for good after the run had failed); a store's, whether a prune took it.
             self._follow = self.set_interval(REFRESH, self._refresh)
         self._show_attempts()
         self._place_reused()
-        close_when_pruned(self, self.history, self.detail.run)  # a toast says so, if it goes
-        if self.detail.subflows is None and isinstance(self.history, StoreReader):
-            self._read_again()  # read without its subflow runs: once more, with them
+        if self._store:  # at once: its subflow runs, and whether it was pruned meanwhile
+            self._read_again()
 
     def _refresh(self) -> None:
-        """Every ``REFRESH`` while the run is live: read on a thread, shown here."""
-        if self.is_current:
+        """Every ``REFRESH`` while the run is live, or a store's: read on a thread, shown
+        here; once a read found it pruned, the page closes (``run_pruned``)."""
+        reads = self._reads
+        if self.is_current and reads and not reads.closed_if_gone(self, self.detail.run):
             self._read_again()
 
     def _read_again(self) -> None:
@@ -389,31 +391,29 @@ class RunDetailScreen(Screen[None]):
             self.run_worker(self._read_in_thread, thread=True, group="refresh")
 
     def _read_in_thread(self) -> None:
-        assert self.history is not None  # only followed with a history to read
+        assert self._reads is not None  # only followed with a history to read
         run_id = self.detail.run.run_id
         try:
-            detail = read_run(self.history, run_id)  # a cache hit's pruned run said
-        except (HistoryError, sqlite3.Error, KeyError):  # unreadable now, or pruned (run_pruned)
+            detail = self._reads.again(self.detail)  # None: nothing new, or unreadable now
+        except Pruned:
+            answer_from_thread(self, self._refresh)  # said, and closed
             return
         except Exception:  # not the store's trouble: a bug, or the run gone; said once
             log.exception(
                 "reading run %s again for its page failed; it is no longer followed", run_id
             )
-            answer_from_thread(self, self._stop_following)
+            if self._follow is not None:  # no more reads: the page stays as it is
+                answer_from_thread(self, self._follow.stop)
             return
         finally:
             self._reading = False
-        answer_from_thread(self, self._show_detail, detail)  # not once the page is going
-
-    def _stop_following(self) -> None:
-        """No more reads: what the page shows stays as it is."""
-        if self._follow is not None:
-            self._follow.stop()
+        if detail is not None:  # (none: nothing new)
+            answer_from_thread(self, self._show_detail, detail)  # not once the page is going
 
     def _show_detail(self, detail: RunDetail) -> None:
         """``detail`` shown, the view kept: the cursor on its task, the table scrolled
         where it was (``replace_rows``); once the run has ended, no more reads."""
-        if detail.run.state != "RUNNING" and self._follow is not None:
+        if detail.run.state != "RUNNING" and self._follow is not None and not self._store:
             self._follow.stop()
         if detail == self.detail:
             return

@@ -1,54 +1,80 @@
-"""A run's page closes, saying so, once a prune took its run (``history --prune`` elsewhere).
+"""What a run's page reads at each of its refreshes (``run_detail``), and how it closes,
+saying so, once a prune took its run (``history --prune`` elsewhere).
 
 Left open over a run a prune had taken, the page showed it as it was, a rerun's still
 saying "Carried over from run #1 …: its attempts are there" of a run gone too; and Enter
 on a history row as a prune ran opened a run it had just deleted, with no word. The main
 screen says so of the runs it showed in a toast: the page does the same, and closes.
+It learns it from its own refresh: a second poll beside it looked at the store each
+second on a connection of its own, for the run the refresh read already.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from ...workspace.history_records import HistoryError, RunRecord
+from ...workspace.history_records import HistoryError
 from ...workspace.store_reader import StoreReader
-from ..thread_answers import answer_from_thread
+from .history_reads import history_version, read_run
 
-#: How often an open page looks whether the store changed (s): a look is a ``stat`` and a
-#: pragma; the run is read for only after a commit.
-LOOK = 1.0
+if TYPE_CHECKING:
+    from ...workspace.history_records import RunDetail, RunRecord
+    from ..workspace_view import HistoryView
 
 
-def close_when_pruned(screen: Screen[Any], history: object, run: RunRecord) -> None:
-    """Look at once, then every ``LOOK``, whether the store still holds ``run`` (shown on
-    ``screen``); when not, a toast says so and ``screen`` closes, as soon as it is on
-    top (a subflow's page opened over it closes first). Only a store's page looks."""
-    if not isinstance(history, StoreReader):
-        return
-    seen: list[object] = [None]  # the store's version last looked at
-    gone: list[bool | None] = [False]  # None: said
+class Pruned(Exception):
+    """The run a page shows is no longer in the store: a prune took it."""
 
-    def look() -> None:  # on a worker's thread
-        version = history.version()
-        if version is not None and version == seen[0]:
-            return
+
+class PageReads:
+    """A run page's reads of its run, each refresh's on one connection of ``history``."""
+
+    #: Its run was found pruned: True until said (``closed_if_gone``), then None.
+    gone: bool | None = False
+
+    def __init__(self, history: HistoryView) -> None:
+        self.history = history
+        #: The store's version at the last read (``history_version``); None: not read.
+        self._seen: object = None
+
+    def again(self, detail: RunDetail) -> RunDetail | None:
+        """``detail``'s run read again, on the calling (a worker's) thread: whether it is
+        still there (``Pruned`` when not), and while it runs, or its subflow runs were
+        not read yet, the run itself (``read_run``; else None: nothing new to show, or it
+        cannot be read now). An ended run is looked at only once the store changed since
+        the last look. A history that is no store (a test's) is not looked at for
+        prunes."""
         try:
-            found = history.with_id_prefix(run.run_id)
-        except (HistoryError, OSError, sqlite3.Error):  # unreadable now: looked at again
-            return
-        seen[0] = version
-        if not any(record.run_id == run.run_id for record in found):
-            gone[0] = True
-            answer_from_thread(screen, tick)
+            return self._again(detail)
+        except (HistoryError, sqlite3.Error, KeyError, OSError):  # read again next time
+            return None
 
-    def tick() -> None:
-        if gone[0] is False:
-            screen.run_worker(look, thread=True, group="pruned", exclusive=True)
-        elif gone[0] and screen.is_current:
-            gone[0] = None
+    def _again(self, detail: RunDetail) -> RunDetail | None:
+        history, run_id = self.history, detail.run.run_id
+        whole = detail.run.state == "RUNNING" or detail.subflows is None
+        version = history_version(history)
+        if not whole and version is not None and version == self._seen:
+            return None
+        if not isinstance(history, StoreReader):
+            read = read_run(history, run_id) if whole else None
+        else:
+            with history.one_read():  # the look and the read on one connection
+                if not any(found.run_id == run_id for found in history.with_id_prefix(run_id)):
+                    self.gone = True
+                    raise Pruned(run_id)
+                read = read_run(history, run_id) if whole else None
+        self._seen = version
+        return read
+
+    def closed_if_gone(self, screen: Screen[Any], run: RunRecord) -> bool:
+        """Whether ``run`` was found pruned: then a toast says so and ``screen``, its
+        page, closes, once, as soon as it is on top (a subflow's page opened over it
+        closes first)."""
+        if self.gone and screen.is_current:
+            self.gone = None
             screen.notify(
                 f"Run #{run.number} of {run.flow} was pruned from the run history "
                 "(flowtop history --prune): its page is closed",
@@ -56,6 +82,4 @@ def close_when_pruned(screen: Screen[Any], history: object, run: RunRecord) -> N
                 timeout=10,
             )
             screen.dismiss(None)
-
-    tick()
-    screen.set_interval(LOOK, tick)
+        return self.gone is not False

@@ -143,7 +143,13 @@ def subflow_notes(run: RunModel) -> list[Note]:
     """What a run with tasks of its own says of the subflows it called (a run with none
     lists them in place of rows): `subflows: ✗ region #2, ✓ region #3`, those that did
     not complete first, then their counts; and `(1 subflow failed, handled by the flow)`.
-    Only its `prep ✓` was on screen, beside `f Rerun failed` (rv408 §4)."""
+    Only its `prep ✓` was on screen, beside `f Rerun failed` (rv408 §4). Its subflow
+    calls are grouped once for all three (``RunModel.subflow_calls_once``)."""
+    with run.subflow_calls_once():
+        return _subflow_notes(run)
+
+
+def _subflow_notes(run: RunModel) -> list[Note]:
     notes: list[Note] = []
     if run.order and run.children:
         labels = ", ".join(subflow_labels(run))
