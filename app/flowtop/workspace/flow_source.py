@@ -12,6 +12,7 @@ import ast
 import errno
 import io
 import os
+import re
 import stat
 import tokenize
 from pathlib import Path
@@ -61,7 +62,26 @@ def decode_source(path: Path, data: bytes) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise LoadFailed(undecodable(path, exc, encoding)) from None
+    except (LookupError, UnicodeError) as exc:  # a declared codec that is not text's
+        # (``rot13``, ``hex``, ``zlib``: LookupError; ``punycode``: UnicodeError) failed
+        # the whole folder's load, every other file's flows unlisted
+        raise LoadFailed(_not_text(path, data, encoding, exc)) from None
     return text.removeprefix("\ufeff")
+
+
+#: A coding declaration (PEP 263), as ``tokenize`` finds it on line 1 or 2.
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _not_text(path: Path, data: bytes, encoding: str, exc: Exception) -> LoadError:
+    """The error of a file whose coding declaration names a codec that does not decode
+    it to text, at the declaration's line (as Python says: "encoding problem")."""
+    lines = data.splitlines()[:2]
+    line = next((n for n, text in enumerate(lines, 1) if _CODING.match(text)), None)
+    # punycode's: "decoding with 'punycode' codec failed (…)"
+    not_text = f"{encoding!r} is not a text encoding"
+    why = not_text if isinstance(exc, LookupError) else printable_name(str(exc))
+    return LoadError(path, line, None, f"SyntaxError: encoding problem: {why}")
 
 
 def parse_source(path: Path, text: str) -> ast.Module:

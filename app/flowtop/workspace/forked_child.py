@@ -3,7 +3,8 @@ process that forked it, to keep none of that process's files open, and, on the p
 side, to be read without waiting past its time and to be killed with what it started.
 
 ``loader_process`` forks one such child per flow file it tries (a loader child): these
-helpers are its, kept here as ``loader_process`` reached its 600 lines.
+helpers are its, kept here as ``loader_process`` reached its 600 lines. And a process a
+flow file's own import forks (``forks_end_here``) ends as it comes back to flowtop.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import select
 import signal
 import threading
+from collections.abc import Iterator
 
 #: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
@@ -78,3 +80,29 @@ def close_all_but(*kept: int) -> None:
         os.closerange(start, fd)
         start = fd + 1
     os.closerange(start, max_fd())
+
+
+@contextlib.contextmanager
+def forks_end_here() -> Iterator[None]:
+    """Around user code flowtop runs in its own process (a flow file's import): a copy of
+    the process that code forked and that comes back here ends at once, ``os._exit``, as a
+    process forked in a task does (``engine.user_call.end_forked_child``): status 0 when
+    the code returned, 1 when it raised.
+
+    ``os.fork()`` at a module's top level, both sides going on (a careless library, a
+    "daemonize" helper), left a copy of the flow host reading the monitor's socket beside
+    the host (hot reload of every file stopped, unsaid), two replies in a loader child's
+    pipe (``flowtop list``: "the import ended the process (exit code 0)"), and two run
+    processes running one run. Only the process that began the import goes on: the file
+    loads as it would without the fork. Nothing of flowtop's runs in the copy: no exit
+    handler, no ``finally`` (its news would go to the shared socket), no flush of output
+    buffered before the fork (the process that began the import writes it). A process
+    the import forks that does not come back (a daemon's loop) is the user's."""
+    pid = os.getpid()
+    code = 1
+    try:
+        yield
+        code = 0
+    finally:
+        if os.getpid() != pid:
+            os._exit(code)

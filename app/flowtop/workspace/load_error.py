@@ -79,8 +79,8 @@ def mentions(markers: re.Pattern[bytes], data: bytes) -> bool:
         for token in tokenize.tokenize(io.BytesIO(data).readline):
             if token.type == tokenize.NAME and markers.search(token.string.encode()):
                 return True
-    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        return True
+    except (tokenize.TokenError, SyntaxError, LookupError, UnicodeError):  # (a non-text
+        return True  # codec, ``rot13``: LookupError)
     return False
 
 

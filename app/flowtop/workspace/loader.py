@@ -36,7 +36,7 @@ import os
 import re
 import sys
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from .flow_naming import NameScan, will_import
 from .flow_naming import Probed as Probed  # (re-exported: the workspace's probe makes them)
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
+from .forked_child import forks_end_here
 from .helper_eviction import evict_helpers
 from .import_as_script import as_script
 from .import_errors import import_error
@@ -242,8 +243,9 @@ class Loader:
         )
         return outcome
 
-    def reload(self, paths: Iterable[Path]) -> LoadOutcome:
-        """Reload what ``paths`` (changed ``.py`` files) affect."""
+    def reload(self, paths: Iterable[Path], hung: Collection[Path] = ()) -> LoadOutcome:
+        """Reload what ``paths`` (changed ``.py`` files) affect; one of ``hung`` (its import
+        overran ``load_timeout``) only when saved, not for each new file (one more timeout)."""
         self.activate()
         outcome = LoadOutcome()
         changed = {Path(os.path.abspath(p)) for p in paths if str(p).endswith(".py")}
@@ -264,7 +266,7 @@ class Loader:
         to_load |= {f for f, owner in self.conflicts.items() if owner in changed} & candidates
         unknown = changed - helper_files - known
         if any(p.exists() for p in unknown):  # a new module may be the one an errored file lacked
-            to_load |= set(self.errors) & candidates
+            to_load |= (set(self.errors) - set(hung)) & candidates
         for gone in sorted(p for p in (changed & known) if p not in candidates):
             self._forget(gone, outcome)
         if to_load:  # what they import of the user's, as it is now (a helper outside the
@@ -429,6 +431,7 @@ class Loader:
                 importing_flow_file(),  # a flow it calls at top level must not run
                 prefect_imports() if compat else plain_imports(name),
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
+                forks_end_here(),  # (a copy the import forked, coming back here, ends)
             ):
                 exec(code, module.__dict__)
                 describe_defaults(module, path)  # under the guard's deadline: may not return

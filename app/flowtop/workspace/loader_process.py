@@ -40,7 +40,14 @@ from typing import Any
 
 from . import import_guard
 from .child_failure import write_failure, write_reply
-from .forked_child import close_all_but, die_with, kill_group, ready_to_read, single_threaded
+from .forked_child import (
+    close_all_but,
+    die_with,
+    forks_end_here,
+    kill_group,
+    ready_to_read,
+    single_threaded,
+)
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL
 from .load_error import LoadError, import_overran
@@ -280,7 +287,8 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
 
             force(bool(request.get("forced")))  # the asker's drop-in mode, not the server's
 
-            with import_guard.known_hung(request.get("hung") or {}):
+            # (a copy user code forks while described, past its import, writes no reply)
+            with import_guard.known_hung(request.get("hung") or {}), forks_end_here():
                 imports = request.get("imports", CAREFUL)
                 reply = describe_here(request["path"], request.get("parameters"), imports)
         else:  # its own deadline, before its parent's: a default's repr that hangs is named

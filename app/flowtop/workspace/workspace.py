@@ -238,7 +238,7 @@ class Workspace:
             # Drop-in mode turned on or off: which files are flow files changed, and what
             # `from prefect import …` means in them; every file is read again.
             anew = self._loader.compat() != reads_prefect
-            outcome = self._loader.load_all() if anew else self._loader.reload(saved)
+            outcome = self._loader.load_all() if anew else self._loader.reload(saved, self._overran)
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []
             )
