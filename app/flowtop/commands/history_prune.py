@@ -33,7 +33,8 @@ def prune(
     ``among`` some: the flow file ``of``'s) and their results; live runs stay, and the
     subflow runs a kept run called (``pruning.prune_runs``).
     ``as_json``: one JSON object (runs ``removed``, the ``keep`` asked for, the store's
-    ``bytes_before`` and ``bytes_after``), for a script that prunes."""
+    ``bytes_before`` and ``bytes_after``, and ``kept_beyond``: the runs kept past the
+    newest N, by why), for a script that prunes."""
     # Said before anything is asked or opened: opening a store it cannot write, the run
     # store says "a run needs write access", and a prune is not a run.
     refused = no_write_access(db, PRUNING)
@@ -66,14 +67,14 @@ def prune(
         return 2
     finally:
         history.close()  # folds the WAL in: the size below is the file's own
+    beyond = _kept_beyond(db, keep, flows)
     if as_json:
         after = _store_size(db)
         fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
-        print(json_record(fields))
+        print(json_record({**fields, "kept_beyond": _as_json(beyond)}))
         return 0
-    more = _kept_more(db, keep, flows)
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} {_kept_of(flow, among, of)}"
-    said += f"{more}."
+    said += f"{_kept_more(beyond)}."
     if compacted:
         was, now = size_text(before), size_text(_store_size(db))
         said += (
@@ -125,11 +126,11 @@ def _kept_of(flow: str | None, among: Sequence[str] | None, of: str) -> str:
     return "of each flow"
 
 
-def _kept_more(db: Path, keep: int, flows: Sequence[str | None]) -> str:
-    """``, and 2 more that a kept run called``: the runs past the newest ``keep`` that
-    stayed, and why (``pruning.kept_beyond``); "" for none, or a store that cannot be
-    read now (the prune itself is said). "kept the newest 1 of leaf" left 3 runs of it."""
-    from ..workspace.pruning import WHYS, kept_beyond
+def _kept_beyond(db: Path, keep: int, flows: Sequence[str | None]) -> dict[str, int]:
+    """The runs past the newest ``keep`` finished ones of ``flows`` that stayed, by why
+    (``pruning.kept_beyond``: live, called by a kept run, …); {} for none, or a store
+    that cannot be read now (the prune itself is said)."""
+    from ..workspace.pruning import kept_beyond
     from ..workspace.subflow_runs import reading
 
     said: dict[str, int] = {}
@@ -139,12 +140,38 @@ def _kept_more(db: Path, keep: int, flows: Sequence[str | None]) -> str:
                 for why, count in kept_beyond(conn, keep, name).items():
                     said[why] = said.get(why, 0) + count
     except (sqlite3.Error, HistoryError, OSError):
-        return ""
-    whys = [(why, said[why]) for why in WHYS if why in said]
-    total = sum(said.values())
+        return {}
+    return said
+
+
+def _kept_more(said: dict[str, int]) -> str:
+    """``, and 2 more that a kept run called``, ``, and 2 live runs``: the runs past the
+    newest N that stayed (``_kept_beyond``), and why; "" for none. "kept the newest 1
+    of leaf" left 3 runs of it; live ones were kept and not said, the sum short of what
+    ``history`` lists."""
+    from ..workspace.pruning import LIVE, WHYS
+
+    whys = [(why, said[why]) for why in WHYS if said.get(why)]
+    total = sum(n for _, n in whys)
+    if [why for why, _ in whys] == [LIVE]:
+        return f", and {plural(total, 'live run')}"
     if len(whys) < 2:
         return "".join(f", and {total} more {why}" for why, _ in whys)
     return f", and {total} more ({', '.join(f'{n} {why}' for why, n in whys)})"
+
+
+def _as_json(said: dict[str, int]) -> dict[str, int]:
+    """``kept_beyond`` of ``--prune N --json``: the runs kept past the newest N finished
+    ones, by why, each key present (0: none), as the words say them."""
+    from ..workspace.pruning import WHYS
+
+    return {key: said.get(why, 0) for key, why in zip(KEPT_KEYS, WHYS, strict=True)}
+
+
+#: ``kept_beyond``'s keys in ``--prune N --json``, one per ``pruning.WHYS``: live runs,
+#: runs a kept run called, sources a kept rerun that did not start stands for, sources of
+#: live reruns.
+KEPT_KEYS = ("live", "called", "stood_for", "rerunning")
 
 
 def unwritten_row(exc: Exception) -> str:

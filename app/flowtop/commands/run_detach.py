@@ -9,6 +9,7 @@ launched (``launcher``). Apart from ``run``, which runs the flows here and follo
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -118,6 +119,7 @@ def unknown_task(
     stands for its source: the run process decides)."""
     from ..workspace.history_records import HistoryError
     from ..workspace.reruns import not_started
+    from ..workspace.subflow_task_refusal import subflow_task_refusal
 
     if task is None or source is None or task in listed:
         return ""
@@ -128,9 +130,11 @@ def unknown_task(
         detail = workspace.history.run_detail(source)
         if task in {t.task for t in detail.tasks} or not_started(detail, workspace.history):
             return ""
-    except (KeyError, HistoryError):
+        run = detail.run  # a task its subflows ran: which to rerun, as without --detach
+        subflows = subflow_task_refusal(workspace.history, source, run.number, run.flow, task)
+    except (KeyError, HistoryError, sqlite3.Error):
         return ""  # the run process says why
-    return f"run #{detail.run.number} of {detail.run.flow} has no task {task!r}"
+    return subflows or f"run #{run.number} of {run.flow} has no task {task!r}"
 
 
 def launch_failure(exc: OSError, state_dir: Path) -> str:

@@ -186,6 +186,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     # The runs its @flow body's subflow calls started (and theirs), as their starts come:
     # their events are shown as ``flowtop run`` shows them, where the watch left them out.
     family = {run_id}
+    said_ends: set[str] = set()  # the runs of its family whose interruption was printed
     try:
         while True:
             events = []
@@ -225,7 +226,11 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
             for event in events:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
-                if isinstance(event, RunInterrupted) and event.run_id == run_id:
+                if isinstance(event, RunInterrupted) and event.run_id != run_id:
+                    said_ends.add(_say_interrupted(event, printer, running, out, db))
+                elif isinstance(event, RunInterrupted):  # its subflows' ends first, if later
+                    kin = [e for e in events if isinstance(e, RunInterrupted)]
+                    _subflows_first(kin, run_id, said_ends, printer, running, out, db)
                     return _interrupted(event, printer, running, out, db)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
@@ -244,7 +249,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if now >= next_reap:
                     if printer.output.reader_left():  # (no line written to find it out)
                         return READER_GONE
-                    why = reap_quietly(db, "flowtop watch").get(run_id)  # read-only: not marked
+                    notes = reap_quietly(db, "flowtop watch")  # read-only: not marked
+                    why = notes.get(run_id)
                     if why is None:  # its end unreadable, or its row gone: no reaper's
                         why = _ended_unread(db, run_id, damaged)
                     if why is not None:  # ended as its end mark says, if it has one
@@ -252,6 +258,12 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         # dated as history dates it, not by when this watch noticed
                         at = end_time(db, run_id) or newest or time.time()
                         interrupted = RunInterrupted(run_id, why, at, ended=ended)
+                        kin = [  # its subflows, unmarked as it is
+                            RunInterrupted(kin, notes[kin], end_time(db, kin) or at)
+                            for kin in notes
+                            if kin in family
+                        ]
+                        _subflows_first(kin, run_id, said_ends, printer, running, out, db)
                         return _interrupted(interrupted, printer, running, out, db)
                     next_reap = now + REAP_EVERY
                     if not heard:  # (its owner alive: the reaper found it so)
@@ -405,6 +417,37 @@ def _interrupted(
     ended it, but the store missed that end (a full disk), ends as it did: exit 0 when
     it completed. Its last line reads as a run's end does (``interrupted_line``), its flow
     and number found in the store (``db``) when its start never came."""
+    _say_interrupted(event, printer, running, out, db)
+    return 0 if event.ended == StateType.COMPLETED.value else 1
+
+
+def _subflows_first(
+    ends: list[RunInterrupted],
+    run_id: str,
+    said: set[str],
+    printer: JsonPrinter | HumanPrinter,
+    running: RunningAttempts,
+    out: TextIO,
+    db: Path,
+) -> None:
+    """Print the interruptions of ``ends`` of runs other than the watched ``run_id`` not
+    ``said`` yet (its subflows', killed with it), before the watched run's own end."""
+    for end in ends:
+        if end.run_id != run_id and end.run_id not in said:
+            said.add(_say_interrupted(end, printer, running, out, db))
+
+
+def _say_interrupted(
+    event: RunInterrupted,
+    printer: JsonPrinter | HumanPrinter,
+    running: RunningAttempts,
+    out: TextIO,
+    db: Path,
+) -> str:
+    """Print the interruption of a run of the family watched (``_interrupted``), the
+    watched run's or a subflow's, whose process died with its parent's: it printed
+    none, the parent's INTERRUPTED line last with its subflow's task still running. The
+    run's id."""
     printer.clear_status_line()
     if isinstance(printer, JsonPrinter):
         print(json_record(event.as_json()), file=out, flush=True)
@@ -414,8 +457,8 @@ def _interrupted(
         states = printer.states.get(event.run_id)
         started = running.started.get(event.run_id)
         lines.append(interrupted_line(event, name, states, started))
-        print("\n".join(lines), file=out)
-    return 0 if event.ended == StateType.COMPLETED.value else 1
+        print("\n".join(lines), file=out, flush=True)
+    return event.run_id
 
 
 def _run_name(event: RunInterrupted, db: Path) -> str:

@@ -169,16 +169,21 @@ def _without_kept_families(conn: sqlite3.Connection, doomed: list[str]) -> list[
 
 #: Why a run older than its flow's newest N stays after a prune (``kept_beyond``), as
 #: ``history --prune`` says it.
+LIVE = "live"  # not yet finished: the newest N are counted among the finished
 CALLED = "that a kept run called"
 RERUNNING = "that a live rerun is rerunning"
 STOOD_FOR = "that a kept rerun that did not start stands for"
-WHYS = (CALLED, STOOD_FOR, RERUNNING)
+WHYS = (LIVE, CALLED, STOOD_FOR, RERUNNING)
 
 
 def kept_beyond(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> dict[str, int]:
-    """How many finished runs of each flow (or of ``flow``) past its newest ``keep`` a
-    prune kept, by why (in ``WHYS``' order): "kept the newest 1 of
+    """How many runs of each flow (or of ``flow``) past its newest ``keep`` finished ones
+    a prune kept, by why (in ``WHYS``' order), its live runs too: "kept the newest 1 of
     leaf" left 3 of its runs, with no word of the others."""
+    (live,) = conn.execute(
+        "SELECT count(*) FROM runs WHERE state = 'RUNNING' AND (? IS NULL OR flow = ?)",
+        (flow, flow),
+    ).fetchone()
     older = conn.execute(
         "SELECT run_id, parent FROM (SELECT run_id, parent, row_number() OVER "
         "(PARTITION BY flow ORDER BY number DESC, started DESC) AS place "
@@ -186,7 +191,7 @@ def kept_beyond(conn: sqlite3.Connection, keep: int, flow: str | None = None) ->
         (flow, flow, keep),
     ).fetchall()
     if not older:
-        return {}
+        return {LIVE: live} if live else {}
     stored = {run_id for (run_id,) in conn.execute("SELECT run_id FROM runs")}
     sources: dict[str, str] = {}  # a source -> why it stays: a live rerun's first
     for state, source in conn.execute(
@@ -194,6 +199,7 @@ def kept_beyond(conn: sqlite3.Connection, keep: int, flow: str | None = None) ->
     ):
         sources[source] = RERUNNING if state == "RUNNING" else STOOD_FOR
     whys = [CALLED if parent in stored else sources.get(run_id, "") for run_id, parent in older]
+    whys += [LIVE] * live
     return {why: whys.count(why) for why in WHYS if why in whys}
 
 

@@ -27,6 +27,7 @@ from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
+from .dead_families import subflows_first, subflows_said
 from .dead_run_dates import body_start, last_sign_of_life, newest_logged, newest_time
 from .dead_runs_tasks import plan_of, told_end, while_running
 from .history_records import HistoryError, stored_counts
@@ -42,7 +43,7 @@ from .run_log import (
     log_columns,
 )
 from .store_errors import FULL, LOCKED, READ_ONLY, cause, store_file, store_writable
-from .unstarted_runs import before_any_start, logged_start
+from .unstarted_runs import NOTHING_STARTED, before_any_start, logged_start
 
 log = logging.getLogger("flowtop.history")
 
@@ -230,6 +231,7 @@ def reap(conn: sqlite3.Connection) -> list[str]:
     """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction),
     or ended as their end mark says."""
     gone = _orphans(conn)
+    gone = {run_id: gone[run_id] for run_id in subflows_first(conn, gone)}  # subflows first
     ends = _marked_ends(conn, gone)
     said = {
         run_id: _reason(conn, run_id, why, ends.get(run_id, "")) for run_id, why in gone.items()
@@ -246,6 +248,8 @@ def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
     if not ended:  # how its process ended, as the monitor that reaped it wrote it
         why = told_end(conn, run_id, why)
     done = None if ended else before_any_start(conn, run_id)
+    if done == NOTHING_STARTED and (called := subflows_said(conn, run_id)) is not None:
+        return f"{why}; {called}"  # a ``@flow`` parent: its subflows' runs did its work
     if done is None and not ended:  # the tasks it was running
         why = while_running(conn, run_id, why)
     return why if done is None else f"{done}: {why}"
@@ -397,6 +401,8 @@ def unmarked(path: Path, *, dated: bool = True) -> list[RunInterrupted]:
                 (_RUNNING.value,),
             ).fetchall()
             because = f" {not_marked(path)}"
+            order = {run_id: i for i, run_id in enumerate(subflows_first(reader, gone))}
+            rows.sort(key=lambda row: order.get(row[0], 0))  # as ``reap`` marks them
             ended = [
                 RunInterrupted(
                     run_id,

@@ -35,7 +35,8 @@ from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
 from .store_errors import store_file
 from .store_reader import StoreReader
-from .subflow_sources import stored_subflows, subflows_with_task
+from .subflow_sources import stored_subflows
+from .subflow_task_refusal import subflow_task_refusal
 
 
 @dataclass(frozen=True)
@@ -165,13 +166,9 @@ def _refuse_a_subflows_task(
     base, _, number = task.rpartition("-")
     if (base if base and number.isdigit() else task) in flow.task_nodes():
         return  # its own call, added since the run
-    there = subflows_with_task(history, source_id, task)
-    if there:
-        raise KeyError(
-            f"run #{record.number} of {record.flow} has no task {task!r}: it is a task of its "
-            f"subflow {there[0]}, whose runs are runs of their own (rerun one with "
-            f"--flow {there[0]} --rerun-of N --task {task})"
-        )
+    refusal = subflow_task_refusal(history, source_id, record.number, record.flow, task)
+    if refusal is not None:
+        raise KeyError(refusal)
 
 
 def _added(flow: Flow, task: str) -> bool:

@@ -16,6 +16,8 @@ from ..engine.states import StateType
 from .run_log import decode_rows, log_columns
 
 _RUNNING = StateType.RUNNING
+#: The note's start for a run that did nothing: no task started, none reused.
+NOTHING_STARTED = "ended before any task was recorded as started"
 
 
 def before_any_start(conn: sqlite3.Connection, run_id: str) -> str | None:
@@ -50,7 +52,7 @@ def reused_said(reused: int, planned: int) -> str:
     the ``planned`` its start named (0: a ``@flow`` run, whose tasks come as they are
     called, so more may have been to come), or nothing."""
     if not reused:
-        return "ended before any task was recorded as started"
+        return NOTHING_STARTED
     if planned and reused >= planned:
         tasks = "its task" if planned == 1 else f"all {planned} of its tasks"
         results = "a reused result" if planned == 1 else "reused results"
