@@ -17,6 +17,7 @@ from .engine.context import shipped_workspace
 from .engine.prefect_context import active_run
 from .workspace.places import SETTINGS_FILE, STATE_DIR
 from .workspace.settings_state import settings_text
+from .workspace.settings_toml import read_settings_toml
 
 
 def state_dir() -> Path:
@@ -31,7 +32,7 @@ def settings_table(name: str, folder: Path | None = None) -> dict[str, Any]:
     workspace checks the file when it loads; a file broken since is one clear error."""
     path = (folder or state_dir()).parent / SETTINGS_FILE
     try:
-        table = tomllib.loads(settings_text(path)).get(name, {})
+        table = read_settings_toml(settings_text(path)).get(name, {})
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

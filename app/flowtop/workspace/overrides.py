@@ -29,6 +29,7 @@ from .load_error import LoadError, display_path
 from .private import FolderError, file_mode, open_private, private_folder, take_permissions
 from .settings import SettingsError, SettingsFileError, parse_settings
 from .settings_state import settings_text
+from .settings_toml import read_settings_toml
 
 HEADER = (
     "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
@@ -67,7 +68,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = settings_text(path)  # (not 300 MB, nor a named pipe)
     except FileNotFoundError:
         return {}
-    return tomllib.loads(text)
+    return read_settings_toml(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def read_for_rewrite(path: Path) -> OnDisk:
     except FileNotFoundError:
         return OnDisk({})
     try:
-        data = tomllib.loads(text)
+        data = read_settings_toml(text)
     except tomllib.TOMLDecodeError:  # a key set twice: by key and lines, as the workspace says
         problem = problem_of(path, text)
         if problem is None or problem.line is None or problem.message.startswith("invalid"):

@@ -35,6 +35,7 @@ from .overrides import OverridesSaved
 from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
 from .settings import Settings, SettingsError
 from .settings_state import settings_text
+from .settings_toml import read_settings_toml
 
 if TYPE_CHECKING:
     from .history import History
@@ -132,7 +133,7 @@ class RemoteWorkspace:
         that overran the old one is tried again)."""
         try:  # (settings_text: not a named pipe in its place, nor 300 MB)
             text = settings_text(self.root / SETTINGS_FILE)
-            value = tomllib.loads(text).get("defaults", {}).get("load_timeout")
+            value = read_settings_toml(text).get("defaults", {}).get("load_timeout")
             number = isinstance(value, int | float) and not isinstance(value, bool)
             seconds = float(value) if number else math.nan
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):

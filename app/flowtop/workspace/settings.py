@@ -305,9 +305,11 @@ def parse_settings(
     ``without``: the flows' task tables left out, as if the file had none of them."""
     import tomllib  # here: a workspace without settings files never pays for the parser
 
+    from .settings_toml import read_settings_toml
+
     text = text.removeprefix("\ufeff")  # a byte-order mark (Notepad's): "Invalid statement"
     try:
-        raw = tomllib.loads(text)
+        raw = read_settings_toml(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.search(message)

@@ -14,6 +14,8 @@ import re
 import tomllib
 from typing import Any
 
+from .settings_toml import read_settings_toml
+
 #: A key of a ``key = value`` line, dotted or not: bare, "basic" or 'literal' parts.
 _KEY = re.compile(
     r"""^\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
@@ -55,7 +57,7 @@ def header_path(line: str) -> tuple[str, ...] | None:
     if not stripped.startswith("[") or stripped.startswith("[["):
         return None
     try:
-        return _path_of(tomllib.loads(stripped + "\n"))
+        return _path_of(read_settings_toml(stripped + "\n"))
     except tomllib.TOMLDecodeError:
         return None
 
@@ -67,7 +69,7 @@ def key_path(line: str) -> tuple[str, ...] | None:
     if match is None:
         return None
     try:
-        return _path_of(tomllib.loads(f"{match.group(1)} = 0\n"))
+        return _path_of(read_settings_toml(f"{match.group(1)} = 0\n"))
     except tomllib.TOMLDecodeError:
         return None
 
