@@ -216,11 +216,15 @@ def _joined(text: str, index: int) -> bool:
 
 def as_left_on_screen(output: str, *, carriage: str = "\r") -> str:
     """``output`` as a terminal leaves it: a line rewritten in place, as a progress bar
-    rewrites its own after a carriage return, reads as its last version (a tqdm bar was
-    one line of every update it ever drew). ``carriage``: ``"␍"`` in text made printable."""
+    rewrites its own after a carriage return, reads as its last version drawn over the
+    earlier ones (``ERROR: disk full\\rOK`` leaves ``OKROR: disk full``; a tqdm bar was
+    one line of every update it ever drew). ``carriage``: ``"␍"`` in text made printable.
+    Every view of a task's output shows it so (:mod:`flowtop.left_on_screen`)."""
     if carriage not in output:
         return output
-    return "\n".join(line.rstrip(carriage).rsplit(carriage, 1)[-1] for line in output.split("\n"))
+    from .left_on_screen import left_on_screen  # it measures: not for the run processes
+
+    return left_on_screen(output, carriage=carriage)
 
 
 class Writer(Protocol):
