@@ -4,7 +4,7 @@ A timed-out run logged its ``RunFinished`` (FAILED), then cancelled its subflows
 whose ends came after it, as a cancelled run's once did: it now ends after them by the
 cancel path's own order. A subflow whose ``on_cancellation`` hook never returned kept its
 parent from ending for good; the parent now waits for it at most
-``flow_cut_short.SUBFLOWS_WAITED`` seconds.
+``run_actions.SUBFLOWS_WAITED`` seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from flowtop import flow, task
-from flowtop.engine import FlowRun, RunFinished, Runner, StateType, flow_cut_short
+from flowtop.engine import FlowRun, RunFinished, Runner, StateType, run_actions
 from flowtop.engine.dynamic_run import DynamicRun
 from flowtop.engine.errors import RunCancelled
 from flowtop.engine.events import RunStarted
@@ -171,7 +171,7 @@ def stuck_root() -> int:
 def test_a_subflow_s_hook_that_never_returns_holds_its_parent_only_so_long(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(flow_cut_short, "SUBFLOWS_WAITED", 0.2)
+    monkeypatch.setattr(run_actions, "SUBFLOWS_WAITED", 0.2)
     recorder = Recorder()
     with Runner(2, sinks=[recorder]) as runner:
         run = runner.start(stuck_root)

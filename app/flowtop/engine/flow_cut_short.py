@@ -3,35 +3,28 @@
 Either way its subflows' runs end with it, as Prefect's timeout and cancellation cleanup
 end them: their results have no one left to use them. They end first, and its own end
 waits for theirs (the cancel path's order, ``RunActions._end_after_subflows``): a consumer
-reads a parent's end after its subflows' ends. That wait is bounded (``SUBFLOWS_WAITED``):
-a subflow whose ``on_cancellation`` hook never returns keeps its parent from ending no
-longer. A time limit also interrupts the body, and theirs (``flow_hooks.interrupt``), so
-their code does not run on after their caller gave up on it; a subflow called once it was
-cut short starts no run (``refuse_when_cut_short``). Kept apart from
-``dynamic_run``, whose run this is, which starts the timer (``_call_body``) and asks
-``_closed`` before it starts a task.
+reads a parent's end after its subflows' ends. That wait is bounded, as any run's
+(``run_actions.SUBFLOWS_WAITED``). A time limit also interrupts the body, and theirs
+(``flow_hooks.interrupt``), so their code does not run on after their caller gave up on
+it; a subflow called once it was cut short starts no run (``refuse_when_cut_short``).
+Kept apart from ``dynamic_run``, whose run this is, which starts the timer
+(``_call_body``) and asks ``_closed`` before it starts a task.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from . import flow_hooks
 from .flow_in_task import refuse_when_over, why_called_off
 from .run import FlowRun
-from .run_handle import WAKE
 from .states import StateType
 from .timer import on_a_thread
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
 
-#: The most a run cut short waits for its subflows' runs to end before it ends (seconds,
-#: in all): one whose ``on_cancellation`` hook hangs then ends after it, when its hook
-#: returns. Long enough for a hook that sends a message; Prefect's parent waits for none.
-SUBFLOWS_WAITED = 5.0
 #: Why the live runs of the subflows a timed-out run called are cancelled with it.
 PARENT_TIMED_OUT = "its parent run timed out"
 
@@ -94,20 +87,6 @@ class FlowCutShort(FlowRun):
             ):
                 return True
         return super().cancel(why)
-
-    def _end_after(self, runs: list[FlowRun]) -> None:
-        """End it once ``runs`` (its subflows') ended, or were let go of without an end
-        (``RunActions._end_after``), or ``SUBFLOWS_WAITED`` seconds from now: a subflow
-        whose ``on_cancellation`` hook never returns keeps it from ending no longer."""
-        deadline = time.monotonic() + SUBFLOWS_WAITED
-        try:
-            for run in runs:
-                while run in self.runner.active_runs:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or run.wait(min(WAKE, left)):
-                        break
-        finally:
-            self._end_held()
 
     def _live_subflows(self) -> list[FlowCutShort]:
         """The live runs of the subflows this run's body called, and of theirs."""

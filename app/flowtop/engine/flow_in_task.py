@@ -27,8 +27,8 @@ The attempt waits for that run, and its wait must leave room for the subflow's t
 An attempt that stops waiting (its timeout interrupts it) calls the run off; so does the
 attempt's run, the moment it gives the attempt up (``_called_off_with_its_caller``: an
 async attempt's timeout, which cannot reach a blocked loop, or a graph's run cancelled);
-a cancel or time limit of a ``@flow`` parent run ends its subflows anyway
-(``DynamicRun._cancel_subflows``).
+a cancel of the parent run (or a ``@flow``'s time limit) ends its subflows anyway, first
+(``RunActions._end_after_subflows``).
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Ite
     ``@flow`` run cancels its subflows itself; nothing else told an async attempt blocked
     in the call of its time limit (its loop cannot cancel it), nor a graph's run's subflow
     of its run's end. Its run's lock is held where it tells: the call off is made on a
-    thread of its own, off that lock, as ``_cancel_subflows`` cancels outside its own (and
+    thread of its own, off that lock, as ``_end_after_subflows`` cancels outside its own (and
     off the runner's timer thread, where it told: cancelling tasks waits for I/O, their
     tags' slots given back, and every retry and timeout of the runner waits for that
     thread)."""

@@ -6,12 +6,15 @@ Kept apart from the state machine (``run``), which they drive through its own st
 
 A cancelled run's subflow runs end before it does, and their ends are logged first: the
 store's log, the monitor and ``flowtop watch`` read a parent's end last, after its
-subflows' cancelled tasks and ends (its end came first, theirs a moment later).
+subflows' cancelled tasks and ends (its end came first, theirs a moment later). It waits
+for them ``SUBFLOWS_WAITED`` seconds at most, whatever its kind (a ``@flow``'s run, or a
+graph's whose task called a subflow).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -35,6 +38,10 @@ log = logging.getLogger("flowtop.engine")
 
 #: Why the live runs of the subflows a cancelled run called are cancelled with it.
 PARENT_CANCELLED = "its parent run was cancelled"
+#: The most a run cut short waits for its subflows' runs to end before it ends (seconds,
+#: in all): one whose ``on_cancellation`` hook hangs then ends after it, when its hook
+#: returns. Long enough for a hook that sends a message; Prefect's parent waits for none.
+SUBFLOWS_WAITED = 5.0
 
 
 class RunActions(RunHandle):
@@ -139,11 +146,17 @@ class RunActions(RunHandle):
 
     def _end_after(self, runs: list[FlowRun]) -> None:
         """End it, held by its cancel, once ``runs`` (its subflows') ended, or were let go
-        of without an end (one whose ``_begin`` raised, its runner shut down meanwhile)."""
+        of without an end (one whose ``_begin`` raised, its runner shut down meanwhile),
+        or ``SUBFLOWS_WAITED`` seconds from now: a subflow whose ``on_cancellation`` hook
+        never returns keeps it from ending no longer (a graph's run, whose task called
+        that subflow, waited for good)."""
+        deadline = time.monotonic() + SUBFLOWS_WAITED
         try:
             for run in runs:
-                while not run.wait(WAKE) and run in self.runner.active_runs:
-                    pass
+                while run in self.runner.active_runs:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or run.wait(min(WAKE, left)):
+                        break
         finally:
             self._end_held()
 

@@ -25,6 +25,7 @@ from .early_flows import heard_by, only_files
 from .flow_claims import no_flows
 from .flow_host_news import HostNews
 from .flow_shapes import ShapeMaker, collector_paused, shapes_to_json
+from .forked_child import closed_in_children
 from .helper_process import receive
 from .host_watch import die_with_peer
 from .import_guard import CAREFUL, FAST, ImportNews, known_hung, tell
@@ -57,6 +58,7 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
     die_with_peer(sock)  # a TUI gone ends the host even while a flow file's code holds it
+    closed_in_children(fd)  # (after: the watcher keeps it) a host gone is seen, whatever forks
     news = HostNews(sock)
     tell(news)
     with Workspace.in_helper(path, imports) as workspace:

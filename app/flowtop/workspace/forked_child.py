@@ -4,7 +4,8 @@ side, to be read without waiting past its time and to be killed with what it sta
 
 ``loader_process`` forks one such child per flow file it tries (a loader child): these
 helpers are its, kept here as ``loader_process`` reached its 600 lines. And a process a
-flow file's own import forks (``forks_end_here``) ends as it comes back to flowtop.
+flow file's own import forks (``forks_end_here``) ends as it comes back to flowtop, and
+keeps none of the descriptors that tell the host's end (``closed_in_children``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,40 @@ def close_all_but(*kept: int) -> None:
         os.closerange(start, fd)
         start = fd + 1
     os.closerange(start, max_fd())
+
+
+#: This process's descriptors a child forked from it must not keep (``closed_in_children``).
+_kept_from_children: list[int] = []
+_at_fork: list[bool] = []  # (registered once a process: a forked child inherits it)
+
+
+def closed_in_children(*fds: int) -> None:
+    """``fds`` (the flow host's socket to the monitor, a loader child's reply pipe) are
+    not open in a child forked from here from now on, in place of those named before. A
+    process a flow file's import forks that never comes back to flowtop (a daemon's loop,
+    which ``forks_end_here`` cannot end) kept the host's socket open: the monitor saw no
+    end of the host when it died. There each is /dev/null: its number stays taken, so a
+    socket object closing it closes no file the child opened since."""
+    _kept_from_children[:] = fds
+    if not _at_fork and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_drop_in_child)
+        _at_fork.append(True)
+
+
+def _drop_in_child() -> None:
+    """``os.fork``'s hook in the child: the descriptors named are /dev/null here, and a
+    child of this one is left its own (``closed_in_children`` names them, if flowtop's)."""
+    fds, _kept_from_children[:] = list(_kept_from_children), []
+    if not fds:
+        return
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in fds:
+            if fd != null:
+                with contextlib.suppress(OSError):
+                    os.dup2(null, fd, inheritable=False)
+        if null not in fds:
+            os.close(null)
 
 
 @contextlib.contextmanager

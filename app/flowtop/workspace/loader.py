@@ -230,17 +230,18 @@ class Loader:
             found.append(self.root / entry.name)
         return sorted(filter(in_this_load, found), key=file_order)  # (a side host's: some)
 
-    def load_all(self) -> LoadOutcome:
+    def load_all(self, anew: bool = False) -> LoadOutcome:
+        """``anew``: drop-in mode turned on or off: each file read as a fresh start would."""
         self.activate()
-        outcome = LoadOutcome()
+        outcome, said = LoadOutcome(), dict(self.errors) if anew else {}
         self._evict(set(self._helpers.values()))
         self._user.evict()
-        current = set(self.candidates())
-        for gone in sorted((set(self.modules) | set(self.errors)) - current):
+        current, known = set(self.candidates()), set(self.modules) | set(self.errors)
+        for gone in sorted(known if anew else known - current):
             self._forget(gone, outcome)
-        self._load_files(
-            sorted(current, key=file_order), outcome, explicit=set(self.modules) | set(self.errors)
-        )
+        explicit = set() if anew else known & current
+        self._load_files(sorted(current, key=file_order), outcome, explicit=explicit)
+        outcome.errors = [e for e in outcome.errors if str(e) != str(said.get(e.path))]
         return outcome
 
     def reload(self, paths: Iterable[Path], hung: Collection[Path] = ()) -> LoadOutcome:
@@ -593,7 +594,6 @@ class Loader:
 
 
 def _open_to_all(folder: Path) -> bool:
-    try:
+    with contextlib.suppress(OSError):
         return everyone_writes(os.stat(folder))
-    except OSError:
-        return False
+    return False

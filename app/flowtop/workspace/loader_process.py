@@ -42,6 +42,7 @@ from . import import_guard
 from .child_failure import write_failure, write_reply
 from .forked_child import (
     close_all_but,
+    closed_in_children,
     die_with,
     forks_end_here,
     kill_group,
@@ -273,6 +274,7 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         # Nothing else of the parent's stays open here: a socket of the flow host's would
         # keep the TUI from seeing the host die while this import hangs.
         close_all_but(reply_fd)
+        closed_in_children(reply_fd)  # nor in a process the import forks (a daemon's)
         sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         with contextlib.suppress(OSError):

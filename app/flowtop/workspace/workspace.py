@@ -238,7 +238,8 @@ class Workspace:
             # Drop-in mode turned on or off: which files are flow files changed, and what
             # `from prefect import …` means in them; every file is read again.
             anew = self._loader.compat() != reads_prefect
-            outcome = self._loader.load_all() if anew else self._loader.reload(saved, self._overran)
+            loader = self._loader
+            outcome = loader.load_all(anew=True) if anew else loader.reload(saved, self._overran)
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []
             )
@@ -250,7 +251,8 @@ class Workspace:
             # refused: saying "Reloaded settings" would claim the save took effect.
             saved_settings = [(layer, p) for layer, p in self._settings_paths() if p in changed]
             kept, stopped = self._settings.refused(saved_settings)
-            return replace(change, settings_kept=kept, settings_stopped=stopped)
+            unread = tuple(self.unread_prefect_files()) if anew else change.unread  # (its toast)
+            return replace(change, settings_kept=kept, settings_stopped=stopped, unread=unread)
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder and yield a :class:`WorkspaceChanged` per batch of saves."""
