@@ -55,6 +55,8 @@ NEVER_RAN_FLOWS = [
     "h History",
     "→ Tasks",
     "a Auto-rerun",
+    "/ Filter",
+    "s Sort",
     "^p Palette",
     "? Help",
     "q Quit",

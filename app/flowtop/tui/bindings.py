@@ -111,9 +111,9 @@ FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
         ("rerun_failed", "Rerun failed"),
         ("history", "History"),
         ("focus_tasks", "Tasks"),
+        ("toggle_auto_rerun", "Auto-rerun"),
         ("filter", "Filter"),
         ("sort", "Sort"),
-        ("toggle_auto_rerun", "Auto-rerun"),
         ("command_palette", "Palette"),
     ),
 }
