@@ -64,7 +64,7 @@ def test_history_run_lists_a_retried_subflow_call_once(tmp_path: Path, flowtop_h
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     listed = lines[lines.index("subflow runs (each a run of its own):") + 1 :]
-    assert listed == ["  kid #2 (retry of #1)  COMPLETED", "  region #1  FAILED"], shown.stdout
+    assert listed == ["  ✗ region #1  FAILED", "  ✓ kid #2 (retry of #1)  COMPLETED"], shown.stdout
 
 
 def test_history_run_json_keeps_every_run_and_marks_retries(

@@ -65,8 +65,8 @@ def test_history_run_of_a_parent_names_its_subflow_runs(tmp_path: Path, flowtop_
     assert "result: 5" in said, said
     assert "subflow runs (each a run of its own):" in said, said
     lines = said.splitlines()
-    assert "  region-ingest #1  COMPLETED" in lines, said
-    assert "  region-ingest #2  COMPLETED" in lines, said
+    assert "  ✓ region-ingest #1  COMPLETED" in lines, said
+    assert "  ✓ region-ingest #2  COMPLETED" in lines, said
     assert said.index("region-ingest #1") < said.index("region-ingest #2"), said  # call order
 
     as_json = flowtop_here(

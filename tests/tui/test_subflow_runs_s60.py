@@ -81,7 +81,7 @@ async def test_a_parent_s_page_names_its_subflow_runs(tmp_path: Path) -> None:
         assert "No task of its own; its subflows ran as runs of their own:" in said, said
         assert "region-ingest #1 · ✓ Completed" in said, said
         assert "region-ingest #2 · ✗ Failed" in said, said
-        assert said.index("region-ingest #1") < said.index("region-ingest #2"), said
+        assert said.index("region-ingest #1") > said.index("region-ingest #2"), said  # ✗ first
 
 
 async def test_a_parent_with_tasks_names_them_under_each_task(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
 from ..workspace.run_refs import NoRun
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
-from ..workspace.subflow_runs import handled_failures
+from ..workspace.subflow_runs import failed_calls, handled_failures, handled_words
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
@@ -214,7 +214,8 @@ def _detail_text(
                     made = origins(
                         shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
                     )
-                    _print_detail(shown, text, made, starting=starting, began=began)
+                    handled = failed_calls(called) if detail.run.state == "COMPLETED" else 0
+                    _print_detail(shown, text, made, starting=starting, began=began, caught=handled)
                     print_subflows(called, text)
             except UNREADABLE:
                 if checked:
@@ -359,11 +360,14 @@ def _print_detail(
     *,
     starting: bool = False,
     began: bool = True,
+    caught: int = 0,
 ) -> None:
     """One run as ``--run`` prints it; ``made``: where its reused tasks' results were made
     (``reuse_origin``); ``starting``: it has logged nothing yet (``_starting``);
     ``began``: False for one that never did (``_never_began``, ``record_did_not_start``),
-    whose tasks are not known: ``run id … · 0 tasks`` read as a ``@flow`` that called none."""
+    whose tasks are not known: ``run id … · 0 tasks`` read as a ``@flow`` that called none;
+    ``caught``: its failed subflow calls, said with its failed tasks as handled when it
+    completed, as the monitor's header and ``flowtop run``'s end line say them."""
     run = detail.run
     source = source_label(run.rerun_of, run.rerun_of_number)
     rerun = f"  rerun of {source}" if source else ""
@@ -382,7 +386,10 @@ def _print_detail(
         head, counts = f"run id {run.run_id}", ""
     if starting:  # it read ``0 tasks: running``, as a @flow that reached none
         head, counts = f"run id {run.run_id} · {STARTING_WORDS}", ""
-    print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task
+    failed = run.counts.get("FAILED", 0) if run.state == "COMPLETED" else 0
+    handled = handled_words(failed if isinstance(failed, int) else 0, caught)
+    head += f": {counts}" if counts else ""  # (none: a @flow that called no task)
+    print(f"{head} {handled[0]}" if handled else head, file=out)
     if run.parameters:
         print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)
     if detail.result is not None:  # what its @flow function returned, as a task's result

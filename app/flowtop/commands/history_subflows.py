@@ -2,13 +2,15 @@
 own, named as ``history --run N --flow FLOW`` finds it (``StoreReader.subflows``, read
 on the run's own connection: ``StoreReader.one_read``).
 
-``subflow runs (each a run of its own):`` then ``  region-ingest #19  COMPLETED``, one
-call a line: a subflow's own retries once, as its last run (``  kid #2 (retry of #1)
-COMPLETED``), as the monitor's main screen lists them (``subflow_runs.subflow_calls``).
+``subflow runs (each a run of its own):`` then ``  ✓ region-ingest #19  COMPLETED``, one
+call a line, those that did not complete first: a subflow's own retries once, as its last
+run (``  ✗ kid #2 (retry of #1)  FAILED``), one that reused every task ``↺``, as the
+monitor's main screen lists them (``subflow_runs.subflow_calls``, ``failed_first``).
 Under ``--json`` the run's record gets ``"subflow_runs"``, a list of ``run_id``,
 ``flow``, ``run`` and ``state``, when it called any: every run, the retried ones too,
 each retry marked ``"retry_of"`` (the id of the run it retried) and each run retried
-``"retried": true`` (a script counting failed calls leaves those out). A child whose
+``"retried": true`` (a script counting failed calls leaves those out), one that reused
+every task ``"reused": true``. A child whose
 process is gone and that the store could not mark reads as the table reads it
 (``gone``: INTERRUPTED).
 """
@@ -20,9 +22,10 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
+from ..looks import REUSED_LOOK, stored_look
 from ..printable import Writer, printable
 from ..workspace.store_reader import StoreReader
-from ..workspace.subflow_runs import SubflowRun, retried_label, subflow_calls
+from ..workspace.subflow_runs import SubflowRun, failed_first, retried_label, subflow_calls
 
 
 def called_runs(
@@ -44,8 +47,11 @@ def print_subflows(called: Sequence[SubflowRun], out: Writer) -> None:
         return
     print(file=out)
     print("subflow runs (each a run of its own):", file=out)
-    for last, before in subflow_calls(called):
-        print(f"  {printable(retried_label(last, before))}  {printable(last.state)}", file=out)
+    for last, before in failed_first(subflow_calls(called), lambda run: run.failed):
+        look = REUSED_LOOK if last.reused else stored_look(last.state)
+        label = f"{look[0] if look else '?'} {retried_label(last, before)}"
+        reused = " (every task reused)" if last.reused else ""
+        print(f"  {printable(label)}  {printable(last.state)}{reused}", file=out)
 
 
 def subflows_json(called: Sequence[SubflowRun]) -> dict[str, Any]:

@@ -302,6 +302,9 @@ class RunStore:
                         _link(parent, model)
                     elif event.parent_run:  # read back from the store: its parent comes later
                         self.early_children.setdefault(event.parent_run, []).append(model)
+                    if (before := runs.get(run_id)) is not None:  # handed on anew (a prune's):
+                        for child in before.children:  # its children are not; they stay
+                            _link(model, child)
                     for child in self.early_children.pop(run_id, ()):
                         _link(model, child)
                     self._retry_of(model)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ..formats import plural
 from ..looks import UNDONE_STATES
-from .history_records import HistoryError
+from .history_records import REUSED, HistoryError
 from .private import refuse_linked_store
 from .run_log import connect_reader
 from .store_schema import check_version
@@ -37,7 +38,7 @@ _CHILDREN = "SELECT parent, {} FROM runs WHERE parent IN ({}) ORDER BY started, 
 #: Parents one query names at most (an older SQLite allows 999 variables).
 _BATCH = 500
 #: A page's columns (``SubflowRun``) and a rerun's (``CalledRun``).
-_SHOWN = ("run_id", "flow", "number", "state", "rerun_of")
+_SHOWN = ("run_id", "flow", "number", "state", "rerun_of", "counts")
 _MATCHED = ("run_id", "flow", "state", "rerun_of", "parameters", "counts")
 
 
@@ -72,29 +73,40 @@ def _children(
 @dataclass(frozen=True, slots=True)
 class SubflowRun:
     """One run a run's body called as a subflow: its id, flow, number and stored state,
-    and the run it reruns (a subflow's own retry: the one before it; else None)."""
+    and the run it reruns (a subflow's own retry: the one before it; else None);
+    ``reused``: it completed reusing every task, its subflows' too (``_all_reused``)."""
 
     run_id: str
     flow: str
     number: int
     state: str
     rerun_of: str | None = None
+    reused: bool = False
 
     @property
     def label(self) -> str:
         """``region-ingest #19``, as the monitor and the child's ``child of`` name runs."""
         return f"{self.flow} #{self.number}"
 
+    @property
+    def failed(self) -> bool:
+        """Whether it ended without completing (failed, crashed, cancelled, interrupted)."""
+        return self.state in UNDONE_STATES
+
     def as_json(self) -> dict[str, Any]:
-        """Named as ``history --json`` names a run's (``run_id``, ``flow``, ``run``, ``state``)."""
-        return {"run_id": self.run_id, "flow": self.flow, "run": self.number, "state": self.state}
+        """Named as ``history --json`` names a run's (``run_id``, ``flow``, ``run``,
+        ``state``), ``"reused": true`` when it reused every task (``↺`` on screen)."""
+        said = {"run_id": self.run_id, "flow": self.flow, "run": self.number, "state": self.state}
+        return {**said, "reused": True} if self.reused else said
 
 
 def called_by(conn: sqlite3.Connection, run_id: str) -> tuple[SubflowRun, ...]:
     """The subflow runs ``run_id`` called, oldest first; none from a store older than
     subflows (no ``parent`` column). A crafted row's odd value stands in as ``?`` (a
-    number as 0, a rerun as none): the run is still named, not the page failed."""
-    return tuple(
+    number as 0, a rerun as none): the run is still named, not the page failed. Each that
+    reused every task, its own subflows' too, is marked (``reused``), as the monitor's ``↺``."""
+    rows = _children(conn, [run_id], _SHOWN).get(run_id, [])
+    runs = [
         SubflowRun(
             child if isinstance(child, str) else "?",
             flow if isinstance(flow, str) else "?",
@@ -102,18 +114,84 @@ def called_by(conn: sqlite3.Connection, run_id: str) -> tuple[SubflowRun, ...]:
             state if isinstance(state, str) else "?",
             rerun_of if isinstance(rerun_of, str) else None,
         )
-        for child, flow, number, state, rerun_of in _children(conn, [run_id], _SHOWN).get(
-            run_id, ()
-        )
-    )
+        for child, flow, number, state, rerun_of, _ in rows
+    ]
+    done = {row[0]: _counts(row[5]) for row in rows if row[3] == "COMPLETED"}
+    reused = _all_reused(conn, done, {run_id})
+    return tuple(replace(run, reused=True) if run.run_id in reused else run for run in runs)
 
 
-def retried_label(last: SubflowRun, before: Sequence[SubflowRun]) -> str:
+def _all_reused(
+    conn: sqlite3.Connection, runs: dict[str, dict[str, Any]], seen: set[str]
+) -> set[str]:
+    """Which of the completed ``runs`` (their stored counts, by id) reused every task and
+    called only subflows that did too, with a task or a subflow at all, as the monitor's
+    ``RunModel.all_reused`` tells it: a query a level of subflows. ``seen``: the runs
+    asked about above them (a crafted store's loop of parents ends there)."""
+    runs = {run_id: counts for run_id, counts in runs.items() if run_id not in seen}
+    if not runs:
+        return set()
+    called = _children(conn, list(runs), ("run_id", "state", "counts"))
+    done = {
+        child: _counts(counts)
+        for rows in called.values()
+        for child, state, counts in rows
+        if state == "COMPLETED" and isinstance(child, str)
+    }
+    inner = _all_reused(conn, done, seen | set(runs)) if done else set()
+    found = set()
+    for run_id, counts in runs.items():
+        tasks = sum(n for state, n in counts.items() if state != REUSED and isinstance(n, int))
+        children = called.get(run_id, [])
+        every = all(child in inner for child, *_ in children)
+        if (tasks or children) and counts.get(REUSED, 0) == tasks and every:
+            found.add(run_id)
+    return found
+
+
+class _Numbered(Protocol):
+    """A run as a subflow list names it: its ``label`` (``kid #2``) and ``number``."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def number(self) -> int | None: ...
+
+
+def retried_label(last: _Numbered, before: Sequence[_Numbered]) -> str:
     """A call as its last run, as the monitor's main screen names it: ``kid #2 (retry of
     #1)`` for one its own retries ran again (``subflow_calls``), else ``kid #2``."""
     if not before:
         return last.label
     return f"{last.label} (retry of {', '.join(f'#{run.number}' for run in before)})"
+
+
+_C = TypeVar("_C")
+
+
+def failed_first(
+    calls: Sequence[tuple[_C, list[_C]]], failed: Callable[[_C], bool]
+) -> list[tuple[_C, list[_C]]]:
+    """Subflow calls (``subflow_calls``) as every screen lists them: those whose last run
+    did not complete first, each kind in call order. The monitor listed them so (one of
+    30 that failed was cut off its screen), ``history --run`` and a run's page in call order."""
+    return sorted(calls, key=lambda call: not failed(call[0]))
+
+
+def handled_words(tasks: int, subflows: int) -> tuple[str, ...]:
+    """What a completed run says of the failures its ``@flow`` body caught, ``tasks`` of its
+    tasks and ``subflows`` of its subflow calls, longest first; () for none. The longest
+    as ``flowtop run``'s end line says it, ``(1 task failed, handled by the flow) (1
+    subflow failed, handled by the flow)``; the others for a narrow header."""
+    said = [plural(n, word) for n, word in ((tasks, "task"), (subflows, "subflow")) if n]
+    if len(said) == 2:
+        return (
+            " ".join(f"({words} failed, handled by the flow)" for words in said),
+            f"({said[0]} and {said[1]} failed, handled by the flow)",
+            f"({said[0]}, {said[1]} failed, handled)",
+        )
+    return tuple(f"({said[0]} failed, {how})" for how in ("handled by the flow", "handled") if said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +287,14 @@ def subflow_calls(runs: Sequence[_R]) -> list[tuple[_R, list[_R]]]:
     return calls
 
 
-def failed_calls(runs: Sequence[CalledRun]) -> int:
+class _Stated(_Run, Protocol):
+    """A subflow run as ``failed_calls`` counts them: with its stored state too."""
+
+    @property
+    def state(self) -> str: ...
+
+
+def failed_calls(runs: Sequence[_Stated]) -> int:
     """How many of the calls ``runs`` (one parent's) ended in a run that did not complete:
     one whose own retry completed did not fail (``subflow_calls``)."""
     return sum(last.state in UNDONE_STATES for last, _ in subflow_calls(runs))

@@ -105,8 +105,8 @@ def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """``✓ Completed`` etc., like the live table; the store's own ``INTERRUPTED`` as the
     table says it (``⚡ Interrupted``), in ``styles``' colour (none under ``NO_COLOR``). A
     state this flowtop does not know (a newer one's store) is its name after ``?``,
-    uncoloured: not ``⚡`` in yellow, which means interrupted."""
-    known = stored_look(state)
+    uncoloured: not ``⚡`` in yellow, which means interrupted; ``reused``: ``↺ Reused``."""
+    known = REUSED_LOOK if state == REUSED_LOOK[2] else stored_look(state)
     if known is None:
         return Text(f"? {plain(state.title(), 40, cell=True)}")
     return look_text(known, styles)

@@ -7,7 +7,9 @@ their own: region-ingest #19, region-ingest #20``: its page says so now, each ch
 with its state (``region-ingest #19 · ✓ Completed``); one with tasks of its own too lists
 them under each task's attempts, as its flow result is. A subflow's own retries are one
 call, said as its last run, as the main screen says it (``kid #2 (retry of #1) · ✓
-Completed``; ``subflow_runs.subflow_calls``): its first try read as a failed call.
+Completed``; ``subflow_runs.subflow_calls``): its first try read as a failed call. As
+there too, those that did not complete come first, one that reused every task reads ``↺
+Reused``, and a completed run says how many failed, its body catching them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from rich.text import Text
 
 from flowtop.printable import printable
 
-from ...workspace.subflow_runs import retried_label, subflow_calls
+from ...looks import REUSED_LOOK
+from ...workspace.subflow_runs import (
+    failed_calls,
+    failed_first,
+    handled_words,
+    retried_label,
+    subflow_calls,
+)
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail
@@ -30,23 +39,29 @@ NO_TASKS = "This run recorded no tasks.\n"
 
 
 def subflows_text(
-    called: Sequence[SubflowRun], state: Callable[[str], Text], *, own_tasks: bool, live: bool
+    called: Sequence[SubflowRun],
+    state: Callable[[str], Text],
+    *,
+    own_tasks: bool,
+    run_state: str,
 ) -> Text:
     """The subflow calls the runs ``called`` made in lines, each as its last run with its
-    ``state`` as the page draws one (``✓ Completed``); ``own_tasks``: after a task's
-    attempts, else in place of them, where ``NO_TASKS`` stood; ``live``: the run goes on
-    (they run, not ran)."""
+    ``state`` as the page draws one (``✓ Completed``; ``reused``, ``REUSED_LOOK``'s name:
+    ``↺ Reused``); ``own_tasks``: after a task's attempts, else in place of them, where
+    ``NO_TASKS`` stood; ``run_state``: the parent's (running: they run, not ran)."""
     if not called:
         return Text() if own_tasks else Text(NO_TASKS)
-    ran = "run" if live else "ran"
+    ran = "run" if run_state == "RUNNING" else "ran"
     if own_tasks:
         text = Text("\nSubflow runs", style="bold")
         text.append(f"  {ran} as runs of their own\n", style="dim")
     else:
         text = Text(f"No task of its own; its subflows {ran} as runs of their own:\n")
-    for last, before in subflow_calls(called):
+    if run_state == "COMPLETED" and (handled := handled_words(0, failed_calls(called))):
+        text.append(f"{handled[0]}\n", style="bold")
+    for last, before in failed_first(subflow_calls(called), lambda run: run.failed):
         text.append(f"  {printable(retried_label(last, before))} · ")
-        text.append_text(state(last.state))
+        text.append_text(state(REUSED_LOOK[2] if last.reused else last.state))
         text.append("\n")
     return text
 
@@ -71,5 +86,4 @@ class SubflowsShown:
 
     def text(self, run_state: str, *, own_tasks: bool) -> Text:
         """``subflows_text`` of those read, for a run in ``run_state``."""
-        live = run_state == "RUNNING"
-        return subflows_text(self.called, self.state, own_tasks=own_tasks, live=live)
+        return subflows_text(self.called, self.state, own_tasks=own_tasks, run_state=run_state)

@@ -18,6 +18,7 @@ from flowtop.engine.states import StateType
 from flowtop.formats import cell_head, cut_cells
 from flowtop.looks import NOT_STARTED, UNDONE_STATES, run_error_text
 from flowtop.tui.model import RunModel
+from flowtop.workspace.subflow_runs import failed_first, retried_label
 
 #: The most lines the text takes; past them it ends in ``…`` (the history has it all).
 MOST_LINES = 4
@@ -80,17 +81,8 @@ def subflow_labels(run: RunModel) -> list[str]:
     task reads ``↺``, as a reused task's row (``RunModel.all_reused``; it read ``✓``).
     A call its own retries ran again is listed once, as its last run: ``✓ kid #2 (retry
     of #1)`` (``RunModel.subflow_calls``; ``✗ kid #1`` was listed first, as failed)."""
-    said = [
-        (f"{last.called_look[0]} {last.label}{_retried(before)}", _failed(last))
-        for last, before in run.subflow_calls()
-    ]
-    return [label for label, failed in sorted(said, key=lambda each: not each[1])]
-
-
-def _retried(before: list[RunModel]) -> str:
-    if not before:
-        return ""
-    return f" (retry of {', '.join(f'#{run.number}' for run in before)})"
+    calls = failed_first(run.subflow_calls(), _failed)  # (as `history --run` lists them)
+    return [f"{last.called_look[0]} {retried_label(last, before)}" for last, before in calls]
 
 
 def failed_subflows(run: RunModel) -> int:

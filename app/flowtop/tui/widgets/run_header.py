@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
@@ -13,13 +13,14 @@ from textual.widgets import Static
 
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
-from flowtop.formats import countdown, cut_cells, fmt_duration, handled_failures, plural
+from flowtop.formats import countdown, cut_cells, fmt_duration, plural
 from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
 from flowtop.tui.widgets.no_rows import failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
+from flowtop.workspace.subflow_runs import handled_words
 
 #: What the header says of a flow whose runs were pruned (`flowtop history --prune`),
 #: none shown since (``RunStore.pruned_away``): it read `not run yet`.
@@ -142,24 +143,47 @@ def starting_note(run: RunModel) -> Note:
 def subflow_notes(run: RunModel) -> list[Note]:
     """What a run with tasks of its own says of the subflows it called (a run with none
     lists them in place of rows): `subflows: ✗ region #2, ✓ region #3`, those that did
-    not complete first, then their counts; and `(1 subflow failed, handled by the flow)`.
-    Only its `prep ✓` was on screen, beside `f Rerun failed` (rv408 §4). Its subflow
-    calls are grouped once for all three (``RunModel.subflow_calls_once``)."""
+    not complete first, then their counts; then the failures its body caught, its tasks'
+    and its subflows' (``handled_note``). Only its `prep ✓` was on screen, beside `f Rerun
+    failed` (rv408 §4). Its subflow calls are grouped once for all three
+    (``RunModel.subflow_calls_once``)."""
     with run.subflow_calls_once():
-        return _subflow_notes(run)
+        notes: list[Note] = []
+        if run.order and run.children:
+            labels = ", ".join(subflow_labels(run))
+            symbols = Counter(last.called_look[0] for last, _ in run.subflow_calls())
+            counted = "  ".join(f"{symbol} {n}" for symbol, n in symbols.most_common())
+            notes.append(Note((f"subflows: {labels}", f"subflows: {counted}", ""), sep="  "))
+        return notes if (note := handled_note(run)) is None else [*notes, note]
 
 
-def _subflow_notes(run: RunModel) -> list[Note]:
-    notes: list[Note] = []
-    if run.order and run.children:
-        labels = ", ".join(subflow_labels(run))
-        symbols = Counter(last.called_look[0] for last, _ in run.subflow_calls())
-        counted = "  ".join(f"{symbol} {n}" for symbol, n in symbols.most_common())
-        notes.append(Note((f"subflows: {labels}", f"subflows: {counted}", ""), sep="  "))
-    failed = failed_subflows(run)
-    if run.state is StateType.COMPLETED and failed:
-        notes.append(Note((f"({plural(failed, 'subflow')} failed, handled by the flow)", "")))
-    return notes
+def handled_note(run: RunModel) -> Note | None:
+    """`(1 task failed, handled by the flow) (1 subflow failed, handled by the flow)`, as
+    `flowtop run`'s end line says a completed run's caught failures (``handled_words``),
+    shorter when narrow, never left out: it alone says a `✓ Completed` hid failures. It
+    gives way after the run's parameters (cut, then left out: it was left out at 80
+    columns for `with regions=["r1", …`); a run with tasks of its own left out the
+    subflows' part (the subflows' list had taken its room)."""
+    if run.state is not StateType.COMPLETED:
+        return None
+    words = handled_words(run.counts.get(StateType.FAILED, 0), failed_subflows(run))
+    holds = PARAMETER_LIMITS_ROUNDS if run.parameters else 0  # (none: shorter, the list kept)
+    return Note(words, sep="  ", holds=holds) if words else None
+
+
+#: The longest a parameter's value is said in the header, then shorter as it gives way
+#: to the other notes (``fit_notes``), before it is left out.
+PARAMETER_LIMITS = (30, 12, 5)
+#: The rounds of ``fit_notes`` the parameters take to give way wholly (they hold one).
+PARAMETER_LIMITS_ROUNDS = len(PARAMETER_LIMITS) + 1
+
+
+def parameters_note(parameters: Mapping[str, object]) -> Note:
+    """`with regions=["r1", "r2", …`, its values cut shorter as the line narrows."""
+    wordings = (
+        f"with {printable(describe_parameters(parameters, limit=n))}" for n in PARAMETER_LIMITS
+    )
+    return Note((*dict.fromkeys(wordings), ""), holds=1)  # which run it is
 
 
 def _which(run: RunModel) -> str:
@@ -276,9 +300,6 @@ class RunHeader(Static):
         if run is not None and run.run_id is not None:
             counts = (counts_text(run), counts_text(run, short=True))
             parts.append(Note(counts, style="", first=True))  # (the symbols say them)
-            handled = handled_failures(run.state, run.counts.get(StateType.FAILED, 0))
-            if handled:
-                parts.append(Note((handled, ""), sep="  "))
             parts += subflow_notes(run)
             if starting is not None:  # the run before it stays shown meanwhile
                 parts.append(starting_note(starting))
@@ -287,8 +308,7 @@ class RunHeader(Static):
         elif run is not None:  # a @flow's graph exists only while it runs
             parts.append(Note(("its tasks appear as the flow reaches them", "")))
         if run is not None and run.parameters:
-            given = describe_parameters(run.parameters, limit=30)
-            parts.append(Note((f"with {printable(given)}", ""), holds=1))  # which run it is
+            parts.append(parameters_note(run.parameters))
         parts += [replace(note, sep="  ") if i else note for i, note in enumerate(notes)]
         line2 = Text(no_wrap=True, overflow="ellipsis")
         for note, words in fit_notes(parts, self.size.width):
