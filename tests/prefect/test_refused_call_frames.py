@@ -99,6 +99,6 @@ def test_flowtop_run_records_a_refused_subflow_call_without_flowtops_frames(
     for error in errors.values():
         assert error["message"] == REFUSED
         assert FLOWTOP_FOLDER not in error["traceback"], error["traceback"]
-    assert errors["daily"]["traceback"] == f"flowtop.engine.errors.ParameterTypeError: {REFUSED}\n"
+    assert errors["daily"]["traceback"] == f"prefect.exceptions.ParameterTypeError: {REFUSED}\n"
     called = errors["parent"]["traceback"]  # the flow's line that called it stays
     assert f'File "{tmp_path / "days.py"}", line 12, in parent\n' in called, called

@@ -185,8 +185,10 @@ def _states() -> dict[str, Any]:
 def _exceptions() -> dict[str, Any]:
     """``prefect.exceptions``: flowtop's, ``PausedRun`` (a paused state's ``result()``),
     the two a pause's caller catches (``prefect_flow_runs``), never raised,
-    ``SignatureMismatchError`` (``Flow.validate_parameters``, ``flow_validation``) and
-    ``InvalidNameError`` (a flow's name, ``prefect_flows``)."""
+    ``SignatureMismatchError`` (``Flow.validate_parameters``, ``flow_validation``),
+    ``InvalidNameError`` (a flow's name, ``prefect_flows``) and the errors of a drop-in
+    call, named as Prefect's (``errors.PREFECT_NAMED``)."""
+    from ..engine.errors import PREFECT_NAMED
     from ..engine.prefect_exceptions import PausedRun
     from . import prefect_flow_runs
     from .flow_validation import SignatureMismatchError
@@ -197,7 +199,8 @@ def _exceptions() -> dict[str, Any]:
         "SignatureMismatchError": SignatureMismatchError,
         "InvalidNameError": InvalidNameError,
     }
-    return _public("exceptions")() | prefect_flow_runs.exceptions() | own
+    named = {cls.__name__: cls for cls in PREFECT_NAMED.values()}  # what a drop-in call raises
+    return _public("exceptions")() | prefect_flow_runs.exceptions() | own | named
 
 
 def _schedules() -> dict[str, Any]:

@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..engine.errors import ParameterTypeError
+from ..engine.errors import ParameterTypeError, PrefectParameterTypeError
 from ..engine.parameter_types import field_default, hints, is_field
 from ..engine.prefect_api import State
 from ..engine.prefect_exceptions import PrefectException
@@ -148,8 +148,8 @@ def _made(adapter: Any, invalid: Any, name: str, value: Any, problems: list[str]
 
 
 def _refused(problems: list[str]) -> ParameterTypeError:
-    """Prefect's error naming each parameter's problem."""
-    return ParameterTypeError(
+    """Prefect's error naming each parameter's problem (named as Prefect's)."""
+    return PrefectParameterTypeError(
         "Flow run received invalid parameters:\n" + "\n".join(f" - {p}" for p in problems)
     )
 

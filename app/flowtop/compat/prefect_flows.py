@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..engine import dynamic
 from ..engine.dynamic import FlowFunction, flow_name
-from ..engine.errors import ParameterTypeError
+from ..engine.errors import ParameterTypeError, PrefectParameterBindError
 from ..engine.prefect_api import Failed, State
 from ..engine.prefect_context import Call, called_with, given_call
 from ..engine.prefect_exceptions import PrefectException
@@ -89,6 +89,7 @@ class DropInFlow(FlowFunction):
     runs every task again (see the module doc)."""
 
     retry_reuses_completed: ClassVar[bool] = False
+    bind_error = PrefectParameterBindError  # a call it cannot take: named as Prefect's
     #: Set on the copy that stands for a call its validation refused (``_refused``): the
     #: error. Prefect's run of such a call never enters Running, and what its hooks read
     #: says so (``prefect_context.refused_run``).

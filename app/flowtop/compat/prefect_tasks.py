@@ -41,12 +41,18 @@ from typing import Any
 from ..engine.aloop import running_loop
 from ..engine.context import current_run, in_shipped_attempt
 from ..engine.dynamic import bind_call
-from ..engine.errors import NotInFlowtop, PrefectTimeout, UpstreamFailed
+from ..engine.errors import (
+    NotInFlowtop,
+    PrefectParameterBindError,
+    PrefectTimeout,
+    UpstreamFailed,
+)
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.prefect_attributes import NO_POLICY
 from ..engine.prefect_context import active_run
 from ..engine.task import Task, TaskDecorator
+from .crashed_tasks import crashing, crashing_all, raised_if_crashed
 from .state_inputs import not_ready, resolve_states
 
 #: Prefect 3.9.1's words for a ``.submit()`` or a ``.map()`` with no flow run to run it.
@@ -129,6 +135,7 @@ class DropInTask(Task):
     maps any iterable but a string, bytes or a file, as Prefect's (``map_rules``)."""
 
     maps_as_prefect = True
+    crashes_as_prefect = True
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         for key in ("timeout_seconds", "timeout"):  # a ``with_options`` copy's is ``timeout``
@@ -169,7 +176,7 @@ class DropInTask(Task):
         and the signature), a method's instance bound first as Prefect binds it."""
         if not kwargs and len(args) == self._arity:
             return  # the common call, ``f(x)`` of ``def f(x)``: nothing to bind
-        bind_call(self.fn, args, dict(kwargs))
+        bind_call(self.fn, args, dict(kwargs), PrefectParameterBindError)
 
     def __call__(
         self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
@@ -188,7 +195,8 @@ class DropInTask(Task):
             if return_state:
                 return made
             raise
-        return super().__call__(*args, return_state=return_state, wait_for=wait_for, **kwargs)
+        called = super().__call__(*args, return_state=return_state, wait_for=wait_for, **kwargs)
+        return raised_if_crashed(self, called) if return_state else called  # (``crashed_tasks``)
 
     def submit(
         self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
@@ -199,7 +207,11 @@ class DropInTask(Task):
         if not in_a_flow_run():
             raise no_task_runner(self.name, SUBMIT_WITHOUT_A_FLOW_RUN)
         args, kwargs, wait_for = resolve_states(self.name, args, kwargs, wait_for)
-        return super().submit(*args, wait_for=wait_for, return_state=return_state, **kwargs)
+        future = crashing(super().submit(*args, wait_for=wait_for, **kwargs))
+        if not return_state:
+            return future
+        future.wait()  # (a crash raised, as Prefect's: ``crashed_tasks``)
+        return future.state
 
     def map(
         self,
@@ -216,7 +228,11 @@ class DropInTask(Task):
             raise NotInFlowtop(f"{self.name}.map(..., deferred=True) (background task runs)")
         if not in_a_flow_run():
             raise no_task_runner(self.name, MAP_WITHOUT_A_FLOW_RUN)
-        return super().map(*args, wait_for=wait_for, return_state=return_state, **kwargs)
+        futures = crashing_all(super().map(*args, wait_for=wait_for, **kwargs))
+        if not return_state:
+            return futures
+        futures.wait()  # (a crash raised, as Prefect's: ``crashed_tasks``)
+        return [future.state for future in futures]
 
     def __class_getitem__(cls, params: Any) -> types.GenericAlias:
         """``Task[..., Any]``: Prefect's ``Task`` is generic, and its docs' examples write it

@@ -16,7 +16,7 @@ from . import aloop, cached_calls, capture, live_output, task_runs, user_call
 from .async_call import AsyncCall
 from .backends import Done, hand_over
 from .delays import RETRY_DELAY_REFUSED, RetryDelayError
-from .errors import TaskTimeout
+from .errors import TaskTimeout, crashes
 from .events import ErrorInfo
 from .policy import Decision, decide
 from .pool import WorkerPool
@@ -27,6 +27,7 @@ from .prefect_api import (
     returned_failure,
     returned_state,
 )
+from .prefect_context import crash_message
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
 from .states import CANCELLED, COMPLETED, FAILED, State
@@ -162,6 +163,10 @@ def judge(
             returned, value = value, value.data
     if decision is None and error is not None:  # (a success has nothing to settle)
         decision = settled_before_the_policy(error, returned=not raised)
+        if decision is None and crashes(tr.node.task, error):  # a drop-in's sys.exit()
+            decision = Decision(
+                False, FAILED, error=error, reason=f"Crashed: {crash_message(error)}"
+            )
     if decision is None and (error is not None or tr.policy.retry_predicate):
         try:
             failed = error is not None

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, current_run
-from .errors import UpstreamFailed
+from .errors import UpstreamFailed, named_for_prefect
 from .inline import run_inline
 from .map_rules import (
     argument_names,
@@ -340,9 +340,10 @@ def map_calls(
         named = {name: named[name] for name in in_parameter_order(signature, list(named))}
     lengths = {name: len(items) for name, (_, items) in named.items() if items is not None}
     if not lengths:
-        raise missing_iterable(task.name, {k: shown for k, (shown, _) in named.items()}, prefect)
+        shown = {k: shown for k, (shown, _) in named.items()}
+        raise named_for_prefect(missing_iterable(task.name, shown, prefect), prefect)
     if len(set(lengths.values())) > 1:
-        raise length_mismatch(task.name, lengths, prefect)
+        raise named_for_prefect(length_mismatch(task.name, lengths, prefect), prefect)
     (n,) = set(lengths.values())
 
     def pick(value: Any, items: list[Any] | None, i: int) -> Any:

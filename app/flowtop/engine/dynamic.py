@@ -30,11 +30,7 @@ from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import current_run, refuse_run_at_import
 from .delays import to_seconds
 from .dynamic_run import DynamicRun
-from .errors import (
-    ParameterBindError,
-    RunCancelled,
-    UpstreamFailed,
-)
+from .errors import ParameterBindError, RunCancelled, UpstreamFailed
 from .flow import Flow
 from .flow_await import awaited_call
 from .flow_cut_short import cut_short_meanwhile, refuse_when_cut_short
@@ -67,8 +63,7 @@ if TYPE_CHECKING:
     from .run_options import RunOptions
 
 
-#: Subflow runs inside each other, at most: deeper is a flow calling itself with no end.
-MAX_NESTING = 100
+MAX_NESTING = 100  # subflow runs inside each other, at most: deeper is endless recursion
 
 
 def _nesting(run: FlowRun) -> int:
@@ -81,10 +76,15 @@ def _nesting(run: FlowRun) -> int:
     return depth
 
 
-def bind_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Raise ``ParameterBindError`` when ``fn`` cannot take ``args`` and ``kwargs``, as
-    Prefect binds a flow's call before its run (``return_state=True`` too). A bound
-    method is bound with its instance (or class) first, as Prefect shows it."""
+def bind_call(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: type[ParameterBindError] = ParameterBindError,
+) -> None:
+    """Raise ``error`` when ``fn`` cannot take ``args`` and ``kwargs`` (``return_state`` aside),
+    as Prefect binds a call before its run: a method with its instance first, as Prefect."""
+    kwargs = {k: v for k, v in kwargs.items() if k != "return_state"}
     target, given = unwrapped(fn), args
     if isinstance(fn, types.MethodType):
         target, given = fn.__func__, (fn.__self__, *args)
@@ -95,7 +95,7 @@ def bind_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
     try:
         signature.bind(*given, **kwargs)
     except TypeError as exc:
-        raise ParameterBindError.from_bind_failure(target, exc, given, kwargs) from None
+        raise error.from_bind_failure(target, exc, given, kwargs) from None
 
 
 class FlowFunction(Flow, PrefectFlowAttributes):
@@ -106,6 +106,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
     #: rerun with their cache); drop-in ``prefect.flow``'s runs every task again, as
     #: Prefect's retry of the same flow run does (``compat.prefect_flows``).
     retry_reuses_completed: ClassVar[bool] = True
+    bind_error: ClassVar[type[ParameterBindError]] = ParameterBindError  # drop-in: Prefect's
 
     def __init__(
         self,
@@ -138,10 +139,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         self.max_workers = max_workers
         #: Prefect's ``flow_run_name``: a template of the parameters, or a callable.
         self.run_name = run_name
-        #: Prefect's ``validate_parameters`` option, read back under Prefect's name for it
-        #: (its ``Flow.validate_parameters`` is a method: ``PrefectFlowAttributes``'s):
-        #: parameters given by name (``--param``, the run form, a rerun from the store)
-        #: are made the types the function declares.
+        #: Prefect's ``validate_parameters`` option, under Prefect's name for it (its
+        #: ``Flow.validate_parameters`` is a method, ``PrefectFlowAttributes``'s): parameters
+        #: given by name (``--param``, the run form, a rerun) are made the types declared.
         self.should_validate_parameters = validate_parameters
         if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
             retries = 0
@@ -287,7 +287,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         if parent is None:  # before ``return_state=True`` makes the refusal a Failed state
             refuse_run_at_import(self.name)
         if not sync:  # as Prefect: arguments the function cannot take start no run
-            bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
+            bind_call(self.fn, args, kwargs, self.bind_error)
         if not sync and self.is_generator:  # run as it is iterated, as in Prefect
             return iterate(self, parent, args, kwargs, wait_for)
         if self.is_async and not sync:  # a coroutine, as in Prefect (``flow_await``)

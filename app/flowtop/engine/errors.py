@@ -10,7 +10,7 @@ import copyreg
 import inspect
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .delays import retry_delay_seconds
 from .prefect_exceptions import PrefectException
@@ -92,6 +92,19 @@ class Interrupt(BaseException):
     a condition) lets it through: it stops the code around that call, not the call."""
 
 
+def crashes(task: Any, error: BaseException | None) -> bool:
+    """Whether ``error`` ends a run of ``task`` as Prefect 3's engine ends a task run it
+    calls Crashed: a drop-in task's (``Task.crashes_as_prefect``) ``sys.exit()`` or
+    ``KeyboardInterrupt``, not flowtop's ``Interrupt``. flowtop records it FAILED, never
+    retried, and calls no ``on_failure`` hook (Prefect's ``call_hooks`` has none for a
+    crash); its call, ``wait()`` and ``result()`` raise it (``compat.prefect_tasks``)."""
+    return (
+        isinstance(error, SystemExit | KeyboardInterrupt)
+        and not isinstance(error, Interrupt)
+        and getattr(task, "crashes_as_prefect", False)
+    )
+
+
 class OwnFramesOnly(Exception):
     """An error flowtop raises about a setting of the user's (a run name template) or a
     value (a drop-in flow's parameter): its message names it; the frames flowtop raised it from would point a reader at
@@ -105,9 +118,10 @@ class ParameterTypeError(OwnFramesOnly, PrefectException):
     Prefect does (``- limit: Input should be a valid integer``)."""
 
 
-class ParameterBindError(TypeError, PrefectException):
+class ParameterBindError(OwnFramesOnly, TypeError, PrefectException):
     """A ``@flow`` called with arguments its function cannot take (Prefect 3's, of
-    ``prefect.exceptions``; a ``TypeError``): raised by the call, before any run starts."""
+    ``prefect.exceptions``; a ``TypeError``): raised by the call, before any run starts.
+    Its traceback is the user's call: flowtop's frames that bound it say nothing more."""
 
     @classmethod
     def from_bind_failure(
@@ -155,12 +169,12 @@ class RunCancelled(Exception):
     """The run was cancelled while the flow function was still calling tasks."""
 
 
-class MappingLengthMismatch(PrefectException, ValueError):
+class MappingLengthMismatch(OwnFramesOnly, PrefectException, ValueError):
     """``task.map()`` given mapped arguments of different lengths (Prefect's name; a
-    ``ValueError`` too)."""
+    ``ValueError`` too). Its traceback is the user's ``.map()`` line, not flowtop's."""
 
 
-class MappingMissingIterable(PrefectException, TypeError):
+class MappingMissingIterable(OwnFramesOnly, PrefectException, TypeError):
     """``task.map()`` given no argument to map over (Prefect's name; a ``TypeError`` too,
     as flowtop raised before it had Prefect's)."""
 
@@ -220,3 +234,63 @@ class FlowCalledAtImport(RuntimeError):
 # process executor) finds them there too.
 for _public in (Retry, TaskTimeout, RetriesExhausted):
     _public.__module__ = "flowtop"
+
+
+# -- Prefect's names: what a drop-in call raises ------------------------------------------
+# Prefect code's call errors are named as Prefect names them (``prefect.exceptions.
+# MappingLengthMismatch: …``, the last line of a traceback), not by flowtop's module: the
+# drop-in ``prefect.exceptions`` gives these subclasses, so ``except`` of either name
+# catches them, and ``type(e).__name__`` is the same.
+
+
+_E = TypeVar("_E", bound=Exception)
+
+
+class _PrefectNamed(Exception):
+    """Pickled by flowtop's name for it (``_prefect_named``): ``prefect.exceptions`` is
+    importable only where Prefect code is, not in every process that unpickles."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _prefect_named, (type(self).__name__, self.args), self.__dict__ or None
+
+
+class PrefectParameterBindError(_PrefectNamed, ParameterBindError):
+    """``ParameterBindError`` of a drop-in flow's or task's call."""
+
+
+class PrefectParameterTypeError(_PrefectNamed, ParameterTypeError):
+    """``ParameterTypeError`` of a drop-in flow's parameters."""
+
+
+class PrefectMappingLengthMismatch(_PrefectNamed, MappingLengthMismatch):
+    """``MappingLengthMismatch`` of a drop-in task's ``.map()``."""
+
+
+class PrefectMappingMissingIterable(_PrefectNamed, MappingMissingIterable):
+    """``MappingMissingIterable`` of a drop-in task's ``.map()``."""
+
+
+#: flowtop's class -> the drop-in's, named as Prefect's.
+PREFECT_NAMED: dict[type[Exception], type[Exception]] = {
+    ParameterBindError: PrefectParameterBindError,
+    ParameterTypeError: PrefectParameterTypeError,
+    MappingLengthMismatch: PrefectMappingLengthMismatch,
+    MappingMissingIterable: PrefectMappingMissingIterable,
+}
+for _flowtops, _prefects in PREFECT_NAMED.items():
+    _prefects.__module__ = "prefect.exceptions"
+    _prefects.__name__ = _prefects.__qualname__ = _flowtops.__name__
+
+
+def _prefect_named(name: str, args: tuple[Any, ...]) -> Exception:
+    """An unpickled Prefect-named error (``_PrefectNamed.__reduce__``)."""
+    (made,) = [cls for cls in PREFECT_NAMED.values() if cls.__name__ == name]
+    return made(*args)
+
+
+def named_for_prefect(error: _E, prefect: bool) -> _E:
+    """``error`` (a class of ``PREFECT_NAMED``) as Prefect code's call raises it, when
+    ``prefect``; else as it is."""
+    if not prefect:
+        return error
+    return cast("_E", PREFECT_NAMED[type(error)](*error.args))  # (a subclass of its class)

@@ -428,7 +428,8 @@ def decide(
         # called (its timeout), it stops that outer task, as it would anywhere in its code.
         name = callable_name(policy.retry_condition_fn)
         try:
-            eligible = bool(policy.retry_condition_fn(outcome))
+            answer = policy.retry_condition_fn(outcome)
+            eligible = bool(answer)
         except Interrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - sys.exit() too: no retry, its own error
@@ -439,9 +440,9 @@ def decide(
                 reason=f"retry_condition_fn {name} raised {type(exc).__name__}: {safe_str(exc)}",
             )
         if not eligible:
-            return Decision(
-                False, StateType.FAILED, error=error, reason="retry_condition_fn returned False"
-            )
+            # a forgotten ``return`` reads "returned None (false)", not "returned False"
+            said = f"retry_condition_fn returned {predicate_answer(answer, eligible)}"
+            return Decision(False, StateType.FAILED, error=error, reason=said)
         why = f"{why}; retry_condition_fn returned True"
 
     if attempt - 1 >= policy.budget:

@@ -295,12 +295,14 @@ class RetryCondition:
         self.task = task
         self.__qualname__ = callable_name(fn)  # an object's: its class's
 
-    def __call__(self, outcome: EngineState) -> bool:
+    def __call__(self, outcome: EngineState) -> Any:
+        """What the condition returned (awaited), as it returned it: the policy says a
+        forgotten ``return`` as ``returned None (false)``, and tests its truth itself."""
         task_run = asked_about(outcome.task or self.task.name, outcome.attempt)
         answer = self.fn(self.task, task_run, condition_state(outcome.exception))
         if inspect.isawaitable(answer):
             answer = run_sync(answer)
-        return bool(answer)
+        return answer
 
     def __repr__(self) -> str:
         return f"<retry_condition_fn {self.__qualname__}>"

@@ -106,6 +106,8 @@ class Task(PrefectTaskAttributes):
     #: ``.map()`` by Prefect 3's rule (``map_rules``), as a drop-in task maps: any iterable
     #: but a str, bytes or file, a dict giving its keys. False: lists, tuples and ranges.
     maps_as_prefect: ClassVar[bool] = False
+    #: A ``sys.exit()`` in it crashes its run, as in Prefect 3 (``errors.crashes``).
+    crashes_as_prefect: ClassVar[bool] = False
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         if not callable(fn) and not isinstance(fn, classmethod):

@@ -13,7 +13,8 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
   ``on_completion`` / ``on_failure`` once, when the task reaches its final state and before
   its caller sees it; never on an attempt that will be retried, nor for a task that
   returned ``Cancelled(...)`` (Prefect's state is then Cancelled, which no task hook
-  is for; the engine's record is CANCELLED, not retried). A hook that raises is
+  is for; the engine's record is CANCELLED, not retried), nor for a drop-in task that
+  called ``sys.exit()`` (Prefect's Crashed: ``errors.crashes``). A hook that raises is
   logged and changes nothing. ``(task, task_run, state)`` as in Prefect. What they print
   (and log) is the attempt's output (``hook_output``): the ``on_running`` hooks' at its
   start, the final hooks' at the end of the last attempt's.
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture, hook_output, tag_limits
 from .context import current_run
-from .errors import Interrupt
+from .errors import Interrupt, crashes
 from .hooks import acall_hooks, call_hooks, traceback_kept
 from .prefect_api import (
     State,
@@ -464,7 +465,7 @@ def concluding(
             output = said[1] + output
     if not extras.final or (decision is not None and decision.retry) or returned_cancelled(error):
         return token, output
-    if is_unnamed(error):  # its run could not be named: its call raises, no hook runs
+    if is_unnamed(error) or crashes(tr.node.task, error):  # unnamed, crashed: no hook runs
         return token, output
     with run._lock:
         if tr.token != token or tr.state is not RUNNING:
@@ -515,6 +516,8 @@ def _inline_final(
 ) -> tuple[tuple[Callable[..., Any], ...], State[Any]]:
     extras = call.task.extras
     if extras is None or not extras.final or returned_cancelled(final.exception):
+        return (), State(COMPLETED)
+    if crashes(call.task, final.exception):  # Prefect's Crashed: no hook is for it
         return (), State(COMPLETED)
     error = final.exception if final.type is FAILED else None
     state = final_state(call, final.result, error)
