@@ -12,13 +12,16 @@ receives it (``heard``); one a program's handler writes into a stand-in stream i
 as that handler wrote it, not twice (``_program_handlers``). A thread a task attempt
 starts with its context copied (``contextvars.copy_context().run``, ``asyncio.to_thread``)
 is in that attempt, as Prefect's run contexts (context variables) make it: while the
-attempt runs, what it writes is the attempt's output too (``copied``).
+attempt runs, what it writes is the attempt's output too (``copied``); so is a plain
+thread's it (or a ``@flow`` body, the body's) starts, and a pool's work item it submits
+(``capture_threads``).
 A process forked from an attempt (``os.fork``, ``multiprocessing``'s default start method
 on Linux) writes to the real streams, as in plain Python (``_forked``). What passes
 through to a terminal showing ``flowtop run``'s live status line clears it first
 (``status_line``). A process an attempt starts (``subprocess``) writes past all this: it
-starts after the printer's lines, and in a launched run its lines in the run's log are
-the attempt's output (``capture_children``, ``capture_windows``).
+starts after the printer's lines, and its lines are the attempt's output, read from a
+pipe it is given (``child_pipes``), or in a launched run from the run's log
+(``capture_children``, ``capture_windows``).
 """
 
 from __future__ import annotations
@@ -34,11 +37,20 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from ..printable import printable, say
-from . import capture_windows, logged_prints, prefect_log_levels, root_handlers, status_line
+from . import (
+    capture_threads,
+    capture_windows,
+    child_pipes,
+    logged_prints,
+    prefect_log_levels,
+    root_handlers,
+    status_line,
+)
 from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``log_fold``)
 from .attempt_output import AttemptOutput
 from .binary_output import RoutedBytes
 from .pass_through import PassThroughStream
+from .program_handlers import logger_of, program_handlers
 
 #: The engine's Prefect-style failure lines (``task_runs.ENGINE_LOG``): for the program's
 #: own logging setup, or, in a program that set none up, on stderr as Python's last resort
@@ -87,6 +99,7 @@ class Captured(AttemptOutput):
             children = capture_windows.take(self)
             if children:
                 self.write(children)
+        child_pipes.take(self)  # (under ``flowtop run``)
         if self in _open:
             _close(self)
         return super().getvalue()
@@ -126,6 +139,7 @@ def _forked() -> None:
     _held = 0
     if not _pinned:
         logging.root.removeHandler(_handler)
+    capture_threads.forget()
     for buffer in (_local.buffer, _attempt_context.get()):
         if buffer is not None:
             buffer.taken, buffer.live, buffer.echo = _always, None, False
@@ -141,7 +155,7 @@ def _buffer() -> Captured | None:
     (the real stream) once the run took that attempt's output for good (``taken``)."""
     buffer: Captured | None = _local.buffer
     if buffer is None:
-        buffer = copied()
+        buffer = copied() or capture_threads.started_by()
     if buffer is not None and buffer.taken is not None and buffer.taken():
         return None
     return buffer
@@ -166,9 +180,9 @@ class _ThreadRoutedStream(PassThroughStream):
         ):  # as a real text stream would: the task fails, the run goes on
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer.write(text)
-        tee = _local.tee
+        tee = _local.tee if _local.buffer is not None else capture_threads.tee_of(buffer)
         if tee is not None:
-            _write_teed(self.original, text, buffer, tee)
+            _write_teed(self.original, text, tee)
         elif buffer.echo:
             self.original.write(text)
         return len(text)
@@ -222,7 +236,7 @@ class _ThreadRoutedStream(PassThroughStream):
         return self.bytes
 
 
-def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
+def _write_teed(original: TextIO, text: str, tee: Callable[[], object]) -> None:
     """Pass on what a ``@flow`` body wrote (already captured) to where it went, saying
     whether it leaves its row half-written (``print("calling b... ", end="")``), as a
     writer past any capture does (``status_line.row_open``): the printer's lines and
@@ -232,7 +246,7 @@ def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[],
     if not _local.line_start and status_line.ended_on(original):  # ended below it
         _local.line_start = True
         shown = text.removeprefix("\n")
-    _catch_up(buffer, tee)
+    _catch_up(tee)
     if shown:
         shown = _shown(shown)
         if capture_windows.watching:  # the body's own, not a child's (``capture_windows``)
@@ -251,51 +265,21 @@ def _shown(text: str) -> str:
     return "\r".join(map(printable, text.split("\r"))) if "\r" in text else printable(text)
 
 
-def _catch_up(buffer: Captured, tee: Callable[[], object]) -> None:
+def _catch_up(tee: Callable[[], object]) -> None:
     """The printer's lines of what happened before the body's next line go out first
     (between the body's lines, never inside one); written on this thread, they are not
     the body's output: nothing is captured meanwhile."""
     if _local.line_start:
+        saved = _local.buffer, _local.tee  # (none on a thread it started: ``capture_threads``)
         _local.buffer = _local.tee = None
         try:
             tee()
         finally:
-            _local.buffer, _local.tee = buffer, tee
+            _local.buffer, _local.tee = saved
 
 
 def _real(stream: object) -> Any:
     return getattr(stream, "original", stream)
-
-
-def _program_handlers(
-    logger: logging.Logger | None, level: int, record: logging.LogRecord | None = None
-) -> tuple[bool, bool, bool]:
-    """Whether a record at ``level`` on ``logger`` meets a handler of the program's on its
-    way up (any: Python's last resort then stays silent), whether one receives it, and
-    whether one that does writes to a stand-in stream (``basicConfig()`` called while
-    flowtop runs holds ``sys.stderr``): its line is then captured as it writes it. Given
-    the ``record``, a handler whose filters drop it does not receive it."""
-    found = received = False
-    while logger is not None:
-        for handler in logger.handlers:
-            if handler is not _handler:
-                found = True
-                if level >= handler.level and (record is None or handler.filter(record)):
-                    received = True
-                    if _into_stand_in(getattr(handler, "stream", None)):
-                        return True, True, True
-        logger = logger.parent if logger.propagate else None
-    return found, received, False
-
-
-def _into_stand_in(stream: object) -> bool:
-    """Whether ``stream`` is a stand-in, or writes into one (``flowtop run`` wraps the
-    streams a flow module sees at import, ``import_output``)."""
-    for _ in range(3):
-        if stream is None or stream.__class__ is _ThreadRoutedStream:
-            return stream is not None
-        stream = getattr(stream, "stream", None)
-    return False
 
 
 def heard(logger: logging.Logger, level: int) -> bool:
@@ -304,7 +288,7 @@ def heard(logger: logging.Logger, level: int) -> bool:
     its way and this is no flowtop command (``capture_info_logs``), whose own output
     reports what the record says: flowtop's handler then prints it to stderr, standing in
     for Python's last resort, which its presence on the root logger silences."""
-    found, received, _ = _program_handlers(logger, level)
+    found, received, _ = program_handlers(logger, level)
     return received or not (found or _pinned)
 
 
@@ -315,7 +299,7 @@ def shown_by_nobody(logger: logging.Logger, level: int) -> bool:
     outside any flow). So would a flowtop command: its output reports the runs' attempts,
     and a task a flow called on a plain thread (a ``ThreadPoolExecutor``'s, which carries
     no run) is none: its ``log_prints`` prints and INFO lines went nowhere."""
-    return _buffer() is None and not _program_handlers(logger, level)[0]
+    return _buffer() is None and not program_handlers(logger, level)[0]
 
 
 def say_past(note: str) -> None:
@@ -338,11 +322,6 @@ def show_on_stderr(record: logging.LogRecord) -> None:
     (sys.stderr if _pinned else _real(sys.stderr)).write(_handler.format(record) + "\n")
 
 
-def _logger_of(record: logging.LogRecord) -> logging.Logger:
-    logger = logging.Logger.manager.loggerDict.get(record.name)
-    return logger if isinstance(logger, logging.Logger) else logging.getLogger()
-
-
 class _CaptureHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -361,12 +340,12 @@ class _CaptureHandler(logging.Handler):
             if buffer is None:
                 self._outside(record)
                 return
-            _, shown, streamed = _program_handlers(_logger_of(record), record.levelno, record)
+            _, shown, streamed = program_handlers(logger_of(record), record.levelno, record)
             if streamed:  # the program's handler writes it into the capture: kept once
                 return
             line = self.format(record) + "\n"
             buffer.write(line)
-            tee = _local.tee
+            tee = _local.tee if _local.buffer is not None else capture_threads.tee_of(buffer)
             if tee is None and not buffer.echo:
                 return  # an attempt's: its output shows it (the monitor, `flowtop run`)
             if shown:
@@ -376,7 +355,7 @@ class _CaptureHandler(logging.Handler):
                 # its prints (an INFO line of its run logger too, as with Prefect), on stderr
                 # as any log line; `catch_up` waits at most half a second for a printer
                 # busy on another thread
-                _catch_up(buffer, tee)
+                _catch_up(tee)
                 with contextlib.suppress(OSError, ValueError):
                     _real(sys.stdout).flush()  # the lines before it first, on one terminal
             # else echoed: a script's run, as Prefect shows it
@@ -392,7 +371,7 @@ class _CaptureHandler(logging.Handler):
         this handler on the root logger keeps Python's last resort from printing the line:
         it goes to stderr here, at the level the program left the logger at, unless a
         handler of the program's has it (printed once) or a flowtop command runs (``heard``)."""
-        if _pinned or _program_handlers(_logger_of(record), record.levelno)[0]:
+        if _pinned or program_handlers(logger_of(record), record.levelno)[0]:
             return
         _real(sys.stderr).write(self.format(record) + "\n")
 
@@ -400,7 +379,7 @@ class _CaptureHandler(logging.Handler):
         """A record from outside any attempt, while flowtop's handler is on the root logger:
         what Python does with it without flowtop (``Logger.callHandlers``), or the flowtop
         commands' line on stderr."""
-        if _program_handlers(_logger_of(record), record.levelno)[0]:
+        if program_handlers(logger_of(record), record.levelno)[0]:
             return
         if record.levelno >= self.passthrough_level:  # the stand-in: past a status line
             if _flowtops_own(record):
@@ -437,10 +416,24 @@ def _ensure_installed() -> None:
     if isinstance(sys.stdout, _ThreadRoutedStream) and isinstance(sys.stderr, _ThreadRoutedStream):
         return
     with _install_lock:
+        capture_threads.install(_owner, _owns)
         if not isinstance(sys.stdout, _ThreadRoutedStream) and sys.stdout is not None:
             sys.stdout = _ThreadRoutedStream(sys.stdout)
         if not isinstance(sys.stderr, _ThreadRoutedStream) and sys.stderr is not None:
             sys.stderr = _ThreadRoutedStream(sys.stderr)
+
+
+def _owner() -> capture_threads.Owner | None:
+    """What this thread writes into, and its tee: what a thread it starts writes into."""
+    buffer = _buffer()
+    if buffer is None:
+        return None
+    return buffer, _local.tee if _local.buffer is not None else capture_threads.tee_of(buffer)
+
+
+def _owns(buffer: Captured) -> bool:
+    """Whether ``buffer``'s attempt runs, or a ``@flow`` body's is still written into."""
+    return buffer.attempt is not None or buffer in _open
 
 
 def _open_capture(buffer: Captured | None) -> None:
@@ -585,6 +578,8 @@ def capture_info_logs() -> None:
     from . import capture_children  # its processes' lines come after the printer's
 
     capture_children.install(_local, copied)
+    if not _notice_mark:  # else the run's log has its children's lines (capture_windows)
+        child_pipes.install(_owner, _owns)
     capture_windows.watch_log(bool(_notice_mark))
     root = logging.getLogger()
     _ensure_installed()
