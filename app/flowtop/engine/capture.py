@@ -19,9 +19,8 @@ A process forked from an attempt (``os.fork``, ``multiprocessing``'s default sta
 on Linux) writes to the real streams, as in plain Python (``_forked``). What passes
 through to a terminal showing ``flowtop run``'s live status line clears it first
 (``status_line``). A process an attempt starts (``subprocess``) writes past all this: it
-starts after the printer's lines, and its lines are the attempt's output, read from a
-pipe it is given (``child_pipes``), or in a launched run from the run's log
-(``capture_children``, ``capture_windows``).
+starts after the printer's lines, and in a launched run its lines in the run's log are
+the attempt's output (``capture_children``, ``capture_windows``).
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ from ..printable import printable, say
 from . import (
     capture_threads,
     capture_windows,
-    child_pipes,
     logged_prints,
     prefect_log_levels,
     root_handlers,
@@ -99,7 +97,6 @@ class Captured(AttemptOutput):
             children = capture_windows.take(self)
             if children:
                 self.write(children)
-        child_pipes.take(self)  # (under ``flowtop run``)
         if self in _open:
             _close(self)
         return super().getvalue()
@@ -577,9 +574,7 @@ def capture_info_logs() -> None:
     from ..printable import _notice_mark  # set: a run process a client launched
     from . import capture_children  # its processes' lines come after the printer's
 
-    capture_children.install(_local, copied)
-    if not _notice_mark:  # else the run's log has its children's lines (capture_windows)
-        child_pipes.install(_owner, _owns)
+    capture_children.install(_local, lambda: copied() or capture_threads.started_by())
     capture_windows.watch_log(bool(_notice_mark))
     root = logging.getLogger()
     _ensure_installed()

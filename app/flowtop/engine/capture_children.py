@@ -8,10 +8,6 @@ which the printer writes on the bus's thread a few milliseconds later (``bus``'s
 window), and on a terminal they were glued to the live status line
 (``etl #8: 0/1 done · 1 running · 0.0sSUBPROC-STDOUT-LINE``).
 
-Under ``flowtop run`` a ``subprocess.Popen`` child now writes into a pipe instead
-(``child_pipes``): what follows is for the others (``os.system``, ``os.posix_spawn``), and
-for a launched run's children, which write to its log (``capture_windows``).
-
 Now, under a flowtop command, a child started from a run's thread waits for what the
 printer holds to be written and for the status line to be taken away first: a Python
 audit hook (``sys.addaudithook``) sees every process start (``subprocess.Popen``,
@@ -50,7 +46,8 @@ _copied: Callable[[], Any] = type(None)  # (no attempt until ``install``)
 def install(local: Any, copied: Callable[[], Any]) -> None:
     """From now on a child started from a run's thread comes after the printer's lines
     (a flowtop command owns its process; an audit hook cannot be taken off). ``local``
-    and ``copied``: ``capture``'s, where a thread's attempt is found."""
+    and ``copied``: ``capture``'s, where a thread's attempt is found (``copied``: also a
+    plain thread's or a pool's work item an attempt started, ``capture_threads``)."""
     global _installed, _local, _copied
     _local, _copied = local, copied
     if not _installed:
