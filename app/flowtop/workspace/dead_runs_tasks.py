@@ -52,17 +52,23 @@ def while_running(conn: sqlite3.Connection, run_id: str, why: str) -> str:
     (``ownership.owner_gone``: "its process (pid …) …"); for one that is gone, how no
     reader could tell (its pid alone in the parentheses, no ``exit code 3`` beside it:
     ``process_ends``), "it ended without a word", and why. ``why`` alone when none was."""
-    running, waiting = _running(conn, run_id) if why.startswith("its process (") else ([], [])
-    doing = " and ".join(
-        f"{what} {_named(tasks)}"
+    said = doing(conn, run_id) if why.startswith("its process (") else ""
+    if not said:
+        return why
+    if _bare(why):
+        return f"{why}: it ended without a word while {said} ({_unsaid(conn, run_id)})"
+    return f"{why}; it was {said}"
+
+
+def doing(conn: sqlite3.Connection, run_id: str) -> str:
+    """``running work`` / ``waiting to retry load``: what the tasks of ``run_id`` were
+    doing, as its store has them (a dead run's, kept: ``_folded``); "" for none."""
+    running, waiting = _running(conn, run_id)
+    return " and ".join(
+        f"{what} {named(tasks)}"
         for what, tasks in (("running", running), ("waiting to retry", waiting))
         if tasks
     )
-    if not doing:
-        return why
-    if _bare(why):
-        return f"{why}: it ended without a word while {doing} ({_unsaid(conn, run_id)})"
-    return f"{why}; it was {doing}"
 
 
 def _bare(why: str) -> bool:
@@ -123,12 +129,13 @@ def _launcher(path: Path | None, run_id: str) -> tuple[str | None, int | None]:
     return f"pid {pid} on {host}", code
 
 
-def _named(tasks: list[str]) -> str:
-    """``tasks`` as a note names them: the first ``NAMED``, the others counted."""
-    names = ", ".join(tasks[:NAMED])
-    if len(tasks) > NAMED:
-        names += f" and {len(tasks) - NAMED:,} more"
-    return names
+def named(names: list[str]) -> str:
+    """``names`` (tasks, runs) as a note names them: the first ``NAMED``, the others
+    counted."""
+    said = ", ".join(names[:NAMED])
+    if len(names) > NAMED:
+        said += f" and {len(names) - NAMED:,} more"
+    return said
 
 
 def launched(path: Path | None, run_id: str) -> bool:
@@ -141,10 +148,11 @@ def launched(path: Path | None, run_id: str) -> bool:
     return path is not None and (path.parent / LOGS / f"{run_id}.log").is_file()
 
 
-#: run id -> the newest event of its log read, and the tasks it had running and waiting
-#: to retry then: a monitor on a read-only store notes a dead run it cannot mark every
-#: second (``reaper.unmarked``), and a dead run's log stays as it is.
-_folded: dict[str, tuple[int | None, tuple[list[str], list[str]]]] = {}
+#: (store, run id) -> the newest event of its log read, and the tasks it had running and
+#: waiting to retry then: a monitor on a read-only store notes a dead run it cannot mark
+#: every second (``reaper.unmarked``), and a dead run's log stays as it is. By store: a
+#: copy of a folder holds its runs under the same ids, its logs grown apart.
+_folded: dict[tuple[Path, str], tuple[int, tuple[list[str], list[str]]]] = {}
 
 
 def _running(conn: sqlite3.Connection, run_id: str) -> tuple[list[str], list[str]]:
@@ -156,9 +164,11 @@ def _running(conn: sqlite3.Connection, run_id: str) -> tuple[list[str], list[str
         if logged
         else None
     )
+    path = store_file(conn)
+    key = None if newest is None or path is None else (path, run_id)
     with _lock:
-        known = _folded.get(run_id)
-    if known is not None and known[0] == newest and newest is not None:
+        known = None if key is None else _folded.get(key)
+    if known is not None and known[0] == newest:
         return known[1]
     row = conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()
     plan = plan_of(None if row is None else row[0])
@@ -169,12 +179,13 @@ def _running(conn: sqlite3.Connection, run_id: str) -> tuple[list[str], list[str
         [task.task for task in tasks if task.state == state.value]
         for state in (StateType.RUNNING, StateType.AWAITING_RETRY)
     )
-    doing = (found[0], found[1])
-    with _lock:
-        _folded[run_id] = (newest, doing)
-        while len(_folded) > KEPT:
-            _folded.pop(next(iter(_folded)))
-    return doing
+    split = (found[0], found[1])
+    if key is not None and newest is not None:
+        with _lock:
+            _folded[key] = (newest, split)
+            while len(_folded) > KEPT:
+                _folded.pop(next(iter(_folded)))
+    return split
 
 
 def plan_of(plan_text: object) -> list[tuple[str, int, str]]:

@@ -243,15 +243,20 @@ def reap(conn: sqlite3.Connection) -> list[str]:
 def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
     """What a run whose process is gone (``why``) keeps as its note, with the tasks it was
     running (``dead_runs_tasks``): for one that started no task, what it did first
-    (``unstarted_runs``: its table may show nothing to tell it). Not for a run its end
-    mark ends (``ended``): it ran, and the store missed its tasks with its end."""
-    if not ended:  # how its process ended, as the monitor that reaped it wrote it
-        why = told_end(conn, run_id, why)
-    done = None if ended else before_any_start(conn, run_id)
-    if done == NOTHING_STARTED and (called := subflows_said(conn, run_id)) is not None:
-        return f"{why}; {called}"  # a ``@flow`` parent: its subflows' runs did its work
-    if done is None and not ended:  # the tasks it was running
-        why = while_running(conn, run_id, why)
+    (``unstarted_runs``: its table may show nothing to tell it); for a ``@flow`` parent
+    whose own tasks show none running, what its subflows' runs were doing. Not for a run
+    its end mark ends (``ended``): it ran, and the store missed its tasks with its end."""
+    if ended:
+        return why
+    why = told_end(conn, run_id, why)  # how its process ended, as its monitor wrote it
+    done = before_any_start(conn, run_id)
+    if done is None and (said := while_running(conn, run_id, why)) != why:
+        return said  # the tasks it was running
+    called = subflows_said(conn, run_id)
+    if called is not None:  # its subflows' runs did its work
+        why = f"{why}; {called}"
+        if done == NOTHING_STARTED:  # it started something: them
+            return why
     return why if done is None else f"{done}: {why}"
 
 
