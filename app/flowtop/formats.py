@@ -31,7 +31,6 @@ __all__ = [
     "date_time",
     "fmt_duration",
     "fmt_seconds",
-    "handled_failures",
     "in_count_order",
     "middle_cut",
     "moment",
@@ -190,15 +189,6 @@ def few_names(names: Sequence[str], noun: str = "files") -> str:
     if len(names) <= MANY_NAMES:
         return ", ".join(names)
     return f"{', '.join(names[:FIRST_NAMES])} and {len(names) - FIRST_NAMES:,} more {noun}"
-
-
-def handled_failures(state: StateType | None, failed: int) -> str:
-    """``(2 tasks failed, handled by the flow)``: a run that completed though ``failed``
-    of its tasks failed (its ``@flow`` function caught them), as ``flowtop run``'s last
-    line and the monitor's run header both say it; "" for any other run."""
-    if state is not StateType.COMPLETED or not failed:
-        return ""
-    return f"({plural(failed, 'task')} failed, handled by the flow)"
 
 
 #: The order of a run's counts wherever they are shown (``flowtop run`` and ``history``,

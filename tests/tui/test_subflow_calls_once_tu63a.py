@@ -4,7 +4,7 @@
 ``subflow_runs.subflow_calls`` (a run's page, ``history --run``, a rerun's plan): a
 crafted loop of reruns (``a`` reruns ``b``, ``b`` reruns ``a``) left the monitor listing
 neither run. And the header grouped them three times at each of its ten ticks a second
-(its labels, their symbols, how many failed): once now (``subflow_calls_once``).
+(its labels, their symbols, how many failed): once now (``subflow_notes`` passes them on).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_the_header_groups_the_calls_once(monkeypatch: pytest.MonkeyPatch) -> No
         "(1 subflow failed, handled by the flow)",
     ], notes
     assert grouped == [3]  # old: 3 times
-    assert mom.subflow_calls() == subflow_calls(mom.children)  # held no longer
+    assert mom.subflow_calls() == subflow_calls(mom.children)  # grouped anew each time
     assert len(grouped) == 2
 
 
@@ -57,8 +57,8 @@ def test_a_crafted_loop_of_reruns_lists_each_run_as_the_history_does() -> None:
     b = _run(2, StateType.COMPLETED, "kid-1")
     mom = _mom(a, b)
     assert mom.subflow_calls() == subflow_calls(mom.children) == [(a, []), (b, [])]
-    assert subflow_labels(mom) == ["✗ kid #1", "✓ kid #2"]  # old: none
-    assert failed_subflows(mom) == 1
+    assert subflow_labels(mom.subflow_calls()) == ["✗ kid #1", "✓ kid #2"]  # old: none
+    assert failed_subflows(mom.subflow_calls()) == 1
 
 
 def test_the_monitor_s_calls_are_the_history_s() -> None:

@@ -40,8 +40,8 @@ def test_a_subflow_retried_to_completion_is_not_failed() -> None:
     kid1 = _run("kid", 1, StateType.FAILED)
     kid2 = _run("kid", 2, StateType.COMPLETED, rerun_of="kid-1")
     mom = _mom(kid1, kid2)
-    assert failed_subflows(mom) == 0
-    assert subflow_labels(mom) == ["✓ kid #2 (retry of #1)"]
+    assert failed_subflows(mom.subflow_calls()) == 0
+    assert subflow_labels(mom.subflow_calls()) == ["✓ kid #2 (retry of #1)"]
     said = no_rows_text(mom).replace("\u00a0", " ")
     assert "✗" not in said and "kid #2 (retry of #1)" in said, said
     assert subflow_notes(mom) == []  # no task of its own: the list is in place of rows
@@ -53,8 +53,8 @@ def test_a_subflow_whose_retries_all_failed_counts_once_by_its_last_try() -> Non
     kid3 = _run("kid", 3, StateType.FAILED, rerun_of="kid-2")
     other = _run("kid", 4, StateType.COMPLETED)
     mom = _mom(kid1, other, kid2, kid3, keys=("prep",))
-    assert failed_subflows(mom) == 1
-    assert subflow_labels(mom) == ["✗ kid #3 (retry of #1, #2)", "✓ kid #4"]
+    assert failed_subflows(mom.subflow_calls()) == 1
+    assert subflow_labels(mom.subflow_calls()) == ["✗ kid #3 (retry of #1, #2)", "✓ kid #4"]
     notes = [note.wordings[0] for note in subflow_notes(mom)]
     assert notes[-1] == "(1 subflow failed, handled by the flow)", notes
     assert notes[0].startswith("subflows: ✗ kid #3"), notes

@@ -44,7 +44,7 @@ def test_a_parent_handed_on_again_after_a_prune_keeps_its_subflow_runs() -> None
         ]
     )
     run = store.latest_for("tolerant")
-    assert run is not None and failed_subflows(run) == 1
+    assert run is not None and failed_subflows(run.subflow_calls()) == 1
     # `history --prune 1` took p1: the newest run left of each flow that lost one is
     # handed on again (the subflow's first, by flow name), then the prune is said
     store.apply_batch(
@@ -58,7 +58,7 @@ def test_a_parent_handed_on_again_after_a_prune_keeps_its_subflow_runs() -> None
     )
     run = store.latest_for("tolerant")
     assert run is not None and run.rerun_number == 0  # `(rerun of a pruned run)`
-    assert subflow_labels(run) == ["✗ region #1", "✓ region #2"]
-    assert failed_subflows(run) == 1  # `(1 subflow failed, handled by the flow)`
+    assert subflow_labels(run.subflow_calls()) == ["✗ region #1", "✓ region #2"]
+    assert failed_subflows(run.subflow_calls()) == 1  # `(1 subflow failed, handled by the flow)`
     assert no_rows_text(run).startswith("No task of its own; its subflows ran")
     assert [child.run_id for child in run.children] == ["c1", "c2"]  # c2 once, its newer model

@@ -163,15 +163,9 @@ def _kept_more(said: dict[str, int]) -> str:
 def _as_json(said: dict[str, int]) -> dict[str, int]:
     """``kept_beyond`` of ``--prune N --json``: the runs kept past the newest N finished
     ones, by why, each key present (0: none), as the words say them."""
-    from ..workspace.pruning import WHYS
+    from ..workspace.pruning import WHY_KEYS
 
-    return {key: said.get(why, 0) for key, why in zip(KEPT_KEYS, WHYS, strict=True)}
-
-
-#: ``kept_beyond``'s keys in ``--prune N --json``, one per ``pruning.WHYS``: live runs,
-#: runs a kept run called, sources a kept rerun that did not start stands for, sources of
-#: live reruns.
-KEPT_KEYS = ("live", "called", "stood_for", "rerunning")
+    return {key: said.get(why, 0) for why, key in WHY_KEYS.items()}
 
 
 def unwritten_row(exc: Exception) -> str:

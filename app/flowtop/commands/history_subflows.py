@@ -22,7 +22,6 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
-from ..looks import REUSED_LOOK, stored_look
 from ..printable import Writer, printable
 from ..workspace.store_reader import StoreReader
 from ..workspace.subflow_runs import SubflowRun, failed_first, retried_label, subflow_calls
@@ -48,8 +47,7 @@ def print_subflows(called: Sequence[SubflowRun], out: Writer) -> None:
     print(file=out)
     print("subflow runs (each a run of its own):", file=out)
     for last, before in failed_first(subflow_calls(called), lambda run: run.failed):
-        look = REUSED_LOOK if last.reused else stored_look(last.state)
-        label = f"{look[0] if look else '?'} {retried_label(last, before)}"
+        label = f"{last.look[0] if last.look else '?'} {retried_label(last, before)}"
         reused = " (every task reused)" if last.reused else ""
         print(f"  {printable(label)}  {printable(last.state)}{reused}", file=out)
 

@@ -25,13 +25,13 @@ from ..engine.states import StateType
 from ..formats import (
     clock_time,
     fmt_seconds,
-    handled_failures,
     plural,
     precise_duration,
     state_counts,
 )
 from ..looks import INTERRUPTED, NOT_STARTED, STARTING, run_error_text
 from ..printable import printable
+from ..workspace.subflow_runs import handled_words
 from .message_lines import one_line, whole_line
 
 if TYPE_CHECKING:
@@ -181,10 +181,10 @@ def finished_line(
     if event.counts or event.duration or not event.note:  # else it never ran
         line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
     line += f" ({printable(event.note)})" if event.note else ""
-    handled = handled_failures(event.state, event.counts.get(StateType.FAILED.value, 0))
-    line += f" {handled}" if handled else ""
-    if event.state is StateType.COMPLETED and failed_subflows:
-        line += f" ({plural(failed_subflows, 'subflow')} failed, handled by the flow)"
+    if event.state is StateType.COMPLETED:  # what its body caught, in the longest words
+        failed = event.counts.get(StateType.FAILED.value, 0)
+        handled = handled_words(failed, failed_subflows)
+        line += f" {handled[0]}" if handled else ""
     if event.result is not None:  # what the @flow returned, as a task's line shows it
         line += f" → {one_line(event.result, 60)}"
     if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows

@@ -10,8 +10,7 @@ detail pane.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from flowtop.engine.events import (
@@ -67,8 +66,6 @@ class RunModel:
     #: A ``@flow``'s own retry: the number of the run it retries and what that run's
     #: function raised, shown while it has no tasks (``RunStore``: once both are known).
     retried: tuple[int, ErrorInfo] | None = None
-    #: Its subflow calls while ``subflow_calls_once`` holds them.
-    _calls_held: list[tuple[RunModel, list[RunModel]]] | None = None
 
     def __init__(
         self,
@@ -205,19 +202,7 @@ class RunModel:
         and a rerun of the run it retries. A call is what its last run did: one whose retry
         completed did not fail (the header said ``(1 subflow failed, …)``, listing ``✗``).
         Grouped as the history groups a stored run's (``subflow_runs.subflow_calls``)."""
-        if self._calls_held is not None:
-            return self._calls_held
         return subflow_calls(self.children)
-
-    @contextmanager
-    def subflow_calls_once(self) -> Iterator[None]:
-        """Within, ``subflow_calls`` is grouped once: the header asked for it three times
-        at each of its ten ticks a second (its labels, their symbols, how many failed)."""
-        self._calls_held = subflow_calls(self.children)
-        try:
-            yield
-        finally:
-            self._calls_held = None
 
     @property
     def shows_own_policy(self) -> bool:

@@ -173,7 +173,9 @@ LIVE = "live"  # not yet finished: the newest N are counted among the finished
 CALLED = "that a kept run called"
 RERUNNING = "that a live rerun is rerunning"
 STOOD_FOR = "that a kept rerun that did not start stands for"
-WHYS = (LIVE, CALLED, STOOD_FOR, RERUNNING)
+#: Each why's key in ``history --prune N --json``'s ``kept_beyond``, in the order they are said.
+WHY_KEYS = {LIVE: "live", CALLED: "called", STOOD_FOR: "stood_for", RERUNNING: "rerunning"}
+WHYS = tuple(WHY_KEYS)
 
 
 def kept_beyond(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> dict[str, int]:

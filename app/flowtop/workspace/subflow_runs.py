@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..formats import plural
-from ..looks import UNDONE_STATES
+from ..looks import REUSED_LOOK, UNDONE_STATES, stored_look
 from .history_records import REUSED, HistoryError
 from .private import refuse_linked_store
 from .run_log import connect_reader
@@ -92,6 +92,12 @@ class SubflowRun:
     def failed(self) -> bool:
         """Whether it ended without completing (failed, crashed, cancelled, interrupted)."""
         return self.state in UNDONE_STATES
+
+    @property
+    def look(self) -> tuple[str, str, str] | None:
+        """How every list draws it: ``↺ Reused`` when it reused every task, else its
+        state's look (``stored_look``: None for a state this flowtop does not know)."""
+        return REUSED_LOOK if self.reused else stored_look(self.state)
 
     def as_json(self) -> dict[str, Any]:
         """Named as ``history --json`` names a run's (``run_id``, ``flow``, ``run``,

@@ -35,7 +35,6 @@ from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import source_label
 from ...workspace.reuse_origin import Origin, origins, reused_keys
-from ...workspace.store_reader import StoreReader
 from ..after_frame import after_frame
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
@@ -101,12 +100,14 @@ def block(text: str | None) -> str:
     return head_and_tail(printable((text or "").replace("\r\n", "\n")))
 
 
-def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
+def state_text(
+    state: str, styles: Mapping[str, str] = LOOK_STYLE, look: tuple[str, str, str] | None = None
+) -> Text:
     """``✓ Completed`` etc., like the live table; the store's own ``INTERRUPTED`` as the
     table says it (``⚡ Interrupted``), in ``styles``' colour (none under ``NO_COLOR``). A
     state this flowtop does not know (a newer one's store) is its name after ``?``,
-    uncoloured: not ``⚡`` in yellow, which means interrupted; ``reused``: ``↺ Reused``."""
-    known = REUSED_LOOK if state == REUSED_LOOK[2] else stored_look(state)
+    uncoloured: not ``⚡`` in yellow, which means interrupted; ``look``: ``SubflowRun.look``."""
+    known = look or stored_look(state)
     if known is None:
         return Text(f"? {plain(state.title(), 40, cell=True)}")
     return look_text(known, styles)
@@ -185,7 +186,6 @@ class RunDetailScreen(Screen[None]):
         self.tasks = {record.task: record for record in detail.tasks}
         self.history = history
         self._reads = None if history is None else PageReads(history)
-        self._store = isinstance(history, StoreReader)  # looked at whether pruned
         self._reading = False  # a refresh's read is on a thread
         self._follow: Timer | None = None
         #: The Last error cells' width: what the columns before it leave (``_fit_cells``).
@@ -199,7 +199,7 @@ class RunDetailScreen(Screen[None]):
         #: Where its reused tasks' results were made, by task (``_place_reused``).
         self._origins: dict[str, Origin] = {}
         #: The subflow runs it called, each a run of its own (``run_subflows``).
-        self._subflows = SubflowsShown(lambda state: state_text(state, looks(self.app)))
+        self._subflows = SubflowsShown(lambda run: state_text(run.state, looks(self.app), run.look))
         self._subflows.take(detail)  # (read with the run: ``read_run``)
         #: The heading, and what it was fitted to: the width, whether the table is wider
         #: (room kept for the hint) and whether the hint shows (``_show_heading``).
@@ -266,9 +266,7 @@ class RunDetailScreen(Screen[None]):
         record: TaskRecord, styles: Mapping[str, str], error_room: int, task_room: int
     ) -> list[Any]:
         """One task's row; its Task cell is a ``Text`` of its own (``replace_rows``)."""
-        state = (
-            look_text(REUSED_LOOK, styles) if record.reused else state_text(record.state, styles)
-        )
+        state = state_text(record.state, styles, REUSED_LOOK if record.reused else None)
         return [
             task_cell(record, task_room),
             state,
@@ -367,13 +365,14 @@ class RunDetailScreen(Screen[None]):
         after_frame(self, self._fit_cells)
         if len(self.detail.tasks) > ROWS_AT_ONCE:
             after_frame(self, self._more_rows)
-        if self._reads and (self.detail.run.state == "RUNNING" or self._store):
+        watches = self._reads is not None and self._reads.watches_store  # (a store's page)
+        if self._reads and (self.detail.run.state == "RUNNING" or watches):
             # A live run's page follows it as the runs list does (it read `▶ Running`
             # for good after the run had failed); a store's, whether a prune took it.
             self._follow = self.set_interval(REFRESH, self._refresh)
         self._show_attempts()
         self._place_reused()
-        if self._store:  # at once: its subflow runs, and whether it was pruned meanwhile
+        if watches:  # at once: its subflow runs, and whether it was pruned meanwhile
             self._read_again()
 
     def _refresh(self) -> None:
@@ -413,8 +412,9 @@ class RunDetailScreen(Screen[None]):
     def _show_detail(self, detail: RunDetail) -> None:
         """``detail`` shown, the view kept: the cursor on its task, the table scrolled
         where it was (``replace_rows``); once the run has ended, no more reads."""
-        if detail.run.state != "RUNNING" and self._follow is not None and not self._store:
-            self._follow.stop()
+        reads, follow = self._reads, self._follow
+        if detail.run.state != "RUNNING" and follow and reads and not reads.watches_store:
+            follow.stop()
         if detail == self.detail:
             return
         self.detail = detail

@@ -37,8 +37,15 @@ class PageReads:
 
     def __init__(self, history: HistoryView) -> None:
         self.history = history
+        #: The store it looks at for prunes; None: a history that is no store (a test's).
+        self._store = history if isinstance(history, StoreReader) else None
         #: The store's version at the last read (``history_version``); None: not read.
         self._seen: object = None
+
+    @property
+    def watches_store(self) -> bool:
+        """Whether it looks at a store for prunes: its page then reads its run for good."""
+        return self._store is not None
 
     def again(self, detail: RunDetail) -> RunDetail | None:
         """``detail``'s run read again, on the calling (a worker's) thread: whether it is
@@ -53,16 +60,16 @@ class PageReads:
             return None
 
     def _again(self, detail: RunDetail) -> RunDetail | None:
-        history, run_id = self.history, detail.run.run_id
+        history, store, run_id = self.history, self._store, detail.run.run_id
         whole = detail.run.state == "RUNNING" or detail.subflows is None
         version = history_version(history)
         if not whole and version is not None and version == self._seen:
             return None
-        if not isinstance(history, StoreReader):
+        if store is None:
             read = read_run(history, run_id) if whole else None
         else:
-            with history.one_read():  # the look and the read on one connection
-                if not any(found.run_id == run_id for found in history.with_id_prefix(run_id)):
+            with store.one_read():  # the look and the read on one connection
+                if not any(found.run_id == run_id for found in store.with_id_prefix(run_id)):
                     self.gone = True
                     raise Pruned(run_id)
                 read = read_run(history, run_id) if whole else None

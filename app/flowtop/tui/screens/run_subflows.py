@@ -21,7 +21,6 @@ from rich.text import Text
 
 from flowtop.printable import printable
 
-from ...looks import REUSED_LOOK
 from ...workspace.subflow_runs import (
     failed_calls,
     failed_first,
@@ -40,14 +39,14 @@ NO_TASKS = "This run recorded no tasks.\n"
 
 def subflows_text(
     called: Sequence[SubflowRun],
-    state: Callable[[str], Text],
+    state: Callable[[SubflowRun], Text],
     *,
     own_tasks: bool,
     run_state: str,
 ) -> Text:
     """The subflow calls the runs ``called`` made in lines, each as its last run with its
-    ``state`` as the page draws one (``✓ Completed``; ``reused``, ``REUSED_LOOK``'s name:
-    ``↺ Reused``); ``own_tasks``: after a task's attempts, else in place of them, where
+    ``state`` as the page draws a run's (``✓ Completed``; its ``look``: ``↺ Reused``);
+    ``own_tasks``: after a task's attempts, else in place of them, where
     ``NO_TASKS`` stood; ``run_state``: the parent's (running: they run, not ran)."""
     if not called:
         return Text() if own_tasks else Text(NO_TASKS)
@@ -61,16 +60,16 @@ def subflows_text(
         text.append(f"{handled[0]}\n", style="bold")
     for last, before in failed_first(subflow_calls(called), lambda run: run.failed):
         text.append(f"  {printable(retried_label(last, before))} · ")
-        text.append_text(state(REUSED_LOOK[2] if last.reused else last.state))
+        text.append_text(state(last))
         text.append("\n")
     return text
 
 
 class SubflowsShown:
     """The subflow runs a run's page shows (none until read with it), and how it says them;
-    ``state``: a state as the page draws it (``run_detail.state_text``)."""
+    ``state``: a run's state as the page draws it (``run_detail.state_text``)."""
 
-    def __init__(self, state: Callable[[str], Text]) -> None:
+    def __init__(self, state: Callable[[SubflowRun], Text]) -> None:
         self.state = state
         self.called: tuple[SubflowRun, ...] = ()
 

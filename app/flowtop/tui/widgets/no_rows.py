@@ -10,6 +10,8 @@ list of subflow runs is cut between two of them and says how many more (``+12 mo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.cells import cell_len
 
 from flowtop.engine.events import ErrorInfo
@@ -58,7 +60,7 @@ def no_rows_text(run: RunModel) -> str:
     live = run.run_id is None or run.is_live
     if run.subflows:
         ran = "run" if live else "ran"
-        labels = [run_label(label) for label in subflow_labels(run)]
+        labels = [run_label(label) for label in subflow_labels(run.subflow_calls())]
         said = f"No task of its own; its subflows {ran} as runs of their own: {', '.join(labels)}"
         return listing(said, len(labels))
     if live:
@@ -74,21 +76,21 @@ def no_rows_text(run: RunModel) -> str:
     return _ended_text(run)
 
 
-def subflow_labels(run: RunModel) -> list[str]:
-    """``run``'s subflow runs, each with its state's symbol (``✗ region-sub #3``), those
+def subflow_labels(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> list[str]:
+    """A run's subflow ``calls`` (``RunModel.subflow_calls``), each with its state's symbol (``✗ region-sub #3``), those
     that did not complete first: the list said only labels, cut after its fourth line,
     and the one that failed of 30 was not on screen (rv408 §4). One that reused every
     task reads ``↺``, as a reused task's row (``RunModel.all_reused``; it read ``✓``).
     A call its own retries ran again is listed once, as its last run: ``✓ kid #2 (retry
     of #1)`` (``RunModel.subflow_calls``; ``✗ kid #1`` was listed first, as failed)."""
-    calls = failed_first(run.subflow_calls(), _failed)  # (as `history --run` lists them)
-    return [f"{last.called_look[0]} {retried_label(last, before)}" for last, before in calls]
+    listed = failed_first(calls, _failed)  # (as `history --run` lists them)
+    return [f"{last.called_look[0]} {retried_label(last, before)}" for last, before in listed]
 
 
-def failed_subflows(run: RunModel) -> int:
-    """How many of ``run``'s subflow calls did not complete, each by its last run (one
+def failed_subflows(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> int:
+    """How many of a run's subflow ``calls`` did not complete, each by its last run (one
     that completed on its own retry did not fail, as ``flowtop run`` and ``watch`` say)."""
-    return sum(_failed(last) for last, _ in run.subflow_calls())
+    return sum(_failed(last) for last, _ in calls)
 
 
 def _failed(child: RunModel) -> bool:

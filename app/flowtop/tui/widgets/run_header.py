@@ -145,28 +145,28 @@ def subflow_notes(run: RunModel) -> list[Note]:
     lists them in place of rows): `subflows: ✗ region #2, ✓ region #3`, those that did
     not complete first, then their counts; then the failures its body caught, its tasks'
     and its subflows' (``handled_note``). Only its `prep ✓` was on screen, beside `f Rerun
-    failed` (rv408 §4). Its subflow calls are grouped once for all three
-    (``RunModel.subflow_calls_once``)."""
-    with run.subflow_calls_once():
-        notes: list[Note] = []
-        if run.order and run.children:
-            labels = ", ".join(subflow_labels(run))
-            symbols = Counter(last.called_look[0] for last, _ in run.subflow_calls())
-            counted = "  ".join(f"{symbol} {n}" for symbol, n in symbols.most_common())
-            notes.append(Note((f"subflows: {labels}", f"subflows: {counted}", ""), sep="  "))
-        return notes if (note := handled_note(run)) is None else [*notes, note]
+    failed` (rv408 §4). Its subflow calls are grouped once a tick, for all three."""
+    calls = run.subflow_calls()
+    notes: list[Note] = []
+    if run.order and run.children:
+        labels = ", ".join(subflow_labels(calls))
+        symbols = Counter(last.called_look[0] for last, _ in calls)
+        counted = "  ".join(f"{symbol} {n}" for symbol, n in symbols.most_common())
+        notes.append(Note((f"subflows: {labels}", f"subflows: {counted}", ""), sep="  "))
+    return notes if (note := handled_note(run, calls)) is None else [*notes, note]
 
 
-def handled_note(run: RunModel) -> Note | None:
+def handled_note(run: RunModel, calls: Sequence[tuple[RunModel, list[RunModel]]]) -> Note | None:
     """`(1 task failed, handled by the flow) (1 subflow failed, handled by the flow)`, as
     `flowtop run`'s end line says a completed run's caught failures (``handled_words``),
     shorter when narrow, never left out: it alone says a `✓ Completed` hid failures. It
     gives way after the run's parameters (cut, then left out: it was left out at 80
     columns for `with regions=["r1", …`); a run with tasks of its own left out the
-    subflows' part (the subflows' list had taken its room)."""
+    subflows' part (the subflows' list had taken its room). ``calls``: its subflow calls
+    (``RunModel.subflow_calls``)."""
     if run.state is not StateType.COMPLETED:
         return None
-    words = handled_words(run.counts.get(StateType.FAILED, 0), failed_subflows(run))
+    words = handled_words(run.counts.get(StateType.FAILED, 0), failed_subflows(calls))
     holds = PARAMETER_LIMITS_ROUNDS if run.parameters else 0  # (none: shorter, the list kept)
     return Note(words, sep="  ", holds=holds) if words else None
 
