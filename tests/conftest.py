@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import shutil
 import signal
 import subprocess
@@ -216,6 +217,22 @@ def _signal_handlers_put_back() -> Iterator[None]:
     for sig, handler in before.items():
         if signal.getsignal(sig) is not handler and handler is not None:
             signal.signal(sig, handler)
+
+
+@pytest.fixture(autouse=True)
+def _start_variables_put_back() -> Iterator[None]:
+    """Dask's multiprocessing scheduler sets ``PYTHONHASHSEED`` in ``os.environ`` for its
+    pool's sake, for the process's life: every later command of that worker then started
+    as a new Python (``fork_cli.forkable``: a variable read at start differed from the
+    server's), and ``test_fork_cli.py`` failed in whichever worker ran such a test first."""
+    read_at_start = fork_cli._READ_AT_START
+    before = {k: v for k, v in os.environ.items() if k.startswith(read_at_start)}
+    yield
+    for name in [k for k in os.environ if k.startswith(read_at_start) and k not in before]:
+        del os.environ[name]
+    for name, value in before.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 def _wall_readings() -> tuple[float, float]:
