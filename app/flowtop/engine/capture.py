@@ -71,6 +71,9 @@ class _ThreadState(threading.local):
 
 _local = _ThreadState()
 _install_lock = threading.Lock()
+#: Held by ``end`` as it closes and reads a capture, and by a thread writing into an attempt
+#: not its own: a write comes before the read, or goes past the capture, never between.
+_ending, _UNHELD = threading.RLock(), contextlib.nullcontext()
 _open_lock = threading.Lock()
 #: The captures begun and not yet over: from ``begin`` to ``end``, or (an async attempt's,
 #: which the event loop's steps write into) until its output is read, ``getvalue``. While
@@ -169,14 +172,10 @@ class _ThreadRoutedStream(PassThroughStream):
         self.shares: tuple[object, bool] = (None, False)
 
     def write(self, text: str) -> int:
-        buffer = _buffer()
+        with _ending if _local.buffer is None else _UNHELD:  # another's attempt: not as it ends
+            buffer = _written_into(text)
         if buffer is None:
             return self.past(text)
-        if not isinstance(
-            text, str
-        ):  # as a real text stream would: the task fails, the run goes on
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        buffer.write(text)
         tee = _local.tee if _local.buffer is not None else capture_threads.tee_of(buffer)
         if tee is not None:
             _write_teed(self.original, text, tee)
@@ -231,6 +230,16 @@ class _ThreadRoutedStream(PassThroughStream):
         if not hasattr(self.original, "buffer"):
             raise AttributeError("buffer")  # as the stream it stands in for (a StringIO)
         return self.bytes
+
+
+def _written_into(text: str) -> Captured | None:
+    """The capture ``text`` was written into (``_buffer``); None: none took it."""
+    buffer = _buffer()
+    if buffer is not None and not isinstance(text, str):  # as a real stream: the task fails
+        raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+    if buffer is not None:
+        buffer.write(text)
+    return buffer
 
 
 def _write_teed(original: TextIO, text: str, tee: Callable[[], object]) -> None:
@@ -535,8 +544,9 @@ def end() -> str:
         return ""
     # ended: a thread it started writes no more to it, and the context that thread was
     # copied from (kept by the worker until its next attempt) holds no run through it
-    buffer.attempt = buffer.live = buffer.taken = None
-    return buffer.getvalue()
+    with _ending:
+        buffer.attempt = buffer.live = buffer.taken = None
+        return buffer.getvalue()
 
 
 def join(into: Captured, tee: Callable[[], object]) -> None:
