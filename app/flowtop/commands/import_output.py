@@ -63,6 +63,13 @@ class PrintableText(PrintableStream):
         return getattr(self.stream, name)
 
 
+#: The stand-ins once ``sys.stdout``/``sys.stderr``, kept for the process's life: CPython
+#: 3.11's ``print`` holds the stream it got from ``sys`` without a reference of its own,
+#: and a thread the module started at import, printing as the import ended, wrote through
+#: a stand-in freed meanwhile (``flowtop run`` died of SIGSEGV in about a third of runs).
+_RETIRED: list[PrintableText] = []
+
+
 @contextmanager
 def printable_output() -> Iterator[None]:
     """``sys.stdout`` and ``sys.stderr`` made printable (:class:`PrintableText`) for the
@@ -85,6 +92,7 @@ def printable_output() -> Iterator[None]:
         for stand_in in shown:
             if isinstance(stand_in, PrintableText):
                 stand_in.window[0] = False  # from now on, as if it were the stream
+                _RETIRED.append(stand_in)  # never freed: see ``_RETIRED``
         if shown[0] is not None and sys.stdout is shown[0]:
             sys.stdout = saved[0]
         if shown[1] is not None and sys.stderr is shown[1]:
