@@ -35,7 +35,11 @@ TABLE = "[variables]\n\nx = " + "{a=" * 600 + "1" + "}" * 600 + "\n"
     ("name", "text", "said"),
     [
         ("flowtop.toml", ARRAY, "flowtop.toml:2:15: invalid TOML: value nested 500 deep"),
-        ("flowtop.toml", TABLE, "flowtop.toml:3:5: invalid TOML: value nested over 500 deep"),
+        (
+            "flowtop.toml",
+            TABLE,
+            "flowtop.toml:3:5: invalid TOML: value nested 600 deep, too deep to read (limit 500)",
+        ),
         (
             ".flowtop/overrides.toml",
             ARRAY.replace("[defaults]", "[flows.etl.tasks.extract]"),

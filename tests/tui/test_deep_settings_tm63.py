@@ -35,7 +35,10 @@ with Flow("etl") as flow:
 
 GOOD = "[defaults]\nmax_retries = 4\n"
 DEEP = "[defaults]\nretry_delay = " + "[" * 500 + "]" * 500 + "\n"
-SAID = "flowtop.toml:2:15: invalid TOML: value nested 500 deep, too deep to read"
+SAID = (
+    "flowtop.toml:2:15: invalid TOML: value nested 500 deep,"
+    " too deep to read (limit 500, less in Python's TOML parser)"
+)
 KEPT = "4× on Retry only"  # the policy [defaults] max_retries = 4 gives
 
 

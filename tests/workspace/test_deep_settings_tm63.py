@@ -28,24 +28,48 @@ def nested(depth: int) -> str:
 
 
 DEEP = f"[defaults]\nretry_delay = {nested(500)}\n"
+STACK = "too deep to read (limit 500, less in Python's TOML parser)"
 
 
 def test_a_value_past_the_cap_is_refused_at_the_line_where_it_starts() -> None:
     text = f"[variables]\n# [[[[\nx = [\n  1,\n  {nested(MAX_JSON_DEPTH)}]\n"
     with pytest.raises(tomllib.TOMLDecodeError) as caught:
         read_settings_toml(text)
-    assert str(caught.value) == f"value nested over {MAX_JSON_DEPTH} deep (at line 3, column 5)"
+    assert str(caught.value) == (
+        f"value nested {MAX_JSON_DEPTH + 1} deep, too deep to read (limit {MAX_JSON_DEPTH})"
+        " (at line 3, column 5)"
+    )
 
 
 def test_an_inline_table_past_the_cap_is_refused_too() -> None:
     text = "x = " + "{a=" * 600 + "1" + "}" * 600 + "\n"
-    with pytest.raises(tomllib.TOMLDecodeError, match=r"nested over 500 deep \(at line 1, "):
+    with pytest.raises(
+        tomllib.TOMLDecodeError,
+        match=r"nested 600 deep, too deep to read \(limit 500\) \(at line 1, ",
+    ):
         read_settings_toml(text)
 
 
-def test_dotted_keys_past_the_cap_are_refused() -> None:
-    with pytest.raises(tomllib.TOMLDecodeError, match="tables nested over 500 deep"):
-        read_settings_toml("[variables]\nx" + ".a" * 600 + " = 1\n")
+def test_dotted_keys_past_the_cap_are_refused_at_the_key_s_line() -> None:
+    """Old: ``tables nested over 500 deep``, at no line."""
+    with pytest.raises(tomllib.TOMLDecodeError) as caught:
+        read_settings_toml("[variables]\n\n  x" + ".a" * 600 + " = 1\n")
+    said = "tables nested 601 deep, too deep to read (limit 500) (at line 3, column 3)"
+    assert str(caught.value) == said
+    header = "[" + "a." * 600 + "b]\nx = 1\n"
+    with pytest.raises(
+        tomllib.TOMLDecodeError, match=r"nested 601 deep, .* \(at line 1, column 1\)$"
+    ):
+        read_settings_toml(header)
+
+
+def test_a_dotted_key_deep_with_its_value_is_refused_at_no_line() -> None:
+    """Neither the key's dots nor the value's brackets are past the cap, only the two."""
+    text = "x" + ".a" * 300 + " = " + nested(300) + "\n"
+    with pytest.raises(
+        tomllib.TOMLDecodeError, match=r"^tables nested 600 deep, [^(]*\(limit 500\)$"
+    ):
+        read_settings_toml(text)
 
 
 def test_what_the_parser_cannot_recurse_into_is_refused_at_its_line() -> None:
@@ -53,7 +77,16 @@ def test_what_the_parser_cannot_recurse_into_is_refused_at_its_line() -> None:
     ``RecursionError`` itself."""
     with pytest.raises(tomllib.TOMLDecodeError) as caught:
         read_settings_toml(DEEP)
-    assert str(caught.value) == "value nested 500 deep, too deep to read (at line 2, column 15)"
+    assert str(caught.value) == f"value nested 500 deep, {STACK} (at line 2, column 15)"
+
+
+def test_an_inline_table_the_parser_cannot_read_is_said_as_an_array_is() -> None:
+    """Old: ``value nested 400 deep, too deep to read``, no limit, where 600 said
+    ``value nested over 500 deep``: one wording now, the nesting and the limit."""
+    text = "\n x = " + "{a=" * 400 + "1" + "}" * 400 + "\n"
+    with pytest.raises(tomllib.TOMLDecodeError) as caught:
+        read_settings_toml(text)
+    assert str(caught.value) == f"value nested 400 deep, {STACK} (at line 2, column 6)"
 
 
 def test_brackets_in_strings_comments_and_table_headers_nest_nothing() -> None:
@@ -79,7 +112,7 @@ def test_the_workspace_check_says_it_as_the_file_s_error(tmp_path: Path) -> None
     error = caught.value.error
     assert (error.line, error.message) == (
         2,
-        "invalid TOML: value nested 500 deep, too deep to read",
+        f"invalid TOML: value nested 500 deep, {STACK}",
     )
 
 
@@ -125,7 +158,10 @@ def test_a_recursion_the_scan_cannot_place_is_said_without_a_line(
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(tomllib, "loads", recursing)
-    with pytest.raises(tomllib.TOMLDecodeError, match=r"^value nested too deep to read$"):
+    with pytest.raises(
+        tomllib.TOMLDecodeError,
+        match=r"^value nested too deep to read \(limit 500, less in Python's TOML parser\)$",
+    ):
         read_settings_toml("x = 1\n")
     with pytest.raises(tomllib.TOMLDecodeError, match=r"nested 3 deep, .* \(at line 2, column 5\)"):
         read_settings_toml(f"\nx = {nested(3)}\n")

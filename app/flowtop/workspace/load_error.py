@@ -70,7 +70,7 @@ def mentions(markers: re.Pattern[bytes], data: bytes) -> bool:
     imported (its error is then said)."""
     found = list(markers.finditer(data))
     if not found:
-        return False
+        return _mentions_coded(markers, data)
     for hit in found:  # the common case, an import line, without tokenizing the file
         line = data[data.rfind(b"\n", 0, hit.start()) + 1 : hit.start()].lstrip()
         if line.startswith((b"from ", b"import ")):
@@ -82,6 +82,25 @@ def mentions(markers: re.Pattern[bytes], data: bytes) -> bool:
     except (tokenize.TokenError, SyntaxError, LookupError, UnicodeError):  # (a non-text
         return True  # codec, ``rot13``: LookupError)
     return False
+
+
+def _mentions_coded(markers: re.Pattern[bytes], data: bytes) -> bool:
+    """Whether a source whose coding declaration names a codec other than UTF-8 names a
+    marker in its decoded text; a codec that is no text codec, or none at all, makes it
+    a file to import, its error then said: a folder's ``# coding: rot13`` flow file was
+    neither listed nor said (its bytes hide the names)."""
+    if b"coding" not in b"\n".join(data.split(b"\n", 2)[:2]):
+        return False
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if encoding.startswith("utf-8"):
+            return False  # the bytes searched were the text
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError):  # unknown codec; ``rot13``, ``hex``: not text
+        return True
+    except UnicodeError:  # not this codec's text: Python would not read it either
+        return False
+    return markers.search(text.encode()) is not None
 
 
 def readable_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes]]:

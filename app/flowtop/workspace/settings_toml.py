@@ -5,8 +5,10 @@ tomllib reads arrays and inline tables by recursion: a 1 KB file holding ``[[[�
 deep ended ``flowtop list`` and ``flowtop run`` in a ``RecursionError`` traceback, left the
 monitor at "Loading flows…" and ended its runs before they started. Nesting is capped as
 JSON's is (``MAX_JSON_DEPTH``), and whatever still makes the parser recurse too deep is
-refused the same way: a ``tomllib.TOMLDecodeError`` at the line where the value starts,
-which every reader already reports as the file's error.
+refused the same way: a ``tomllib.TOMLDecodeError`` at the line where the value (or the
+dotted key) starts, which every reader already reports as the file's error. Each says the
+nesting and the limit alike (``value nested 600 deep, too deep to read (limit 500)``): an
+inline table 400 deep, refused by the parser's stack, read as another rule.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import tomllib
 from typing import Any
 
 from ..engine.parameters import MAX_JSON_DEPTH
+
+#: How every refusal ends: the limit, and that the parser's stack may run out sooner.
+_LIMIT = f"too deep to read (limit {MAX_JSON_DEPTH})"
+_STACK = f"too deep to read (limit {MAX_JSON_DEPTH}, less in Python's TOML parser)"
 
 #: What the scan steps over whole (brackets in them are text): a string of any of TOML's
 #: four kinds, a comment, or a bracket or newline. A string left open ends at its line's
@@ -38,18 +44,39 @@ def read_settings_toml(text: str) -> dict[str, Any]:
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH:  # (nearly every file: no scan)
         depth, where = deepest(text)
         if depth > MAX_JSON_DEPTH:
-            raise _at(f"value nested over {MAX_JSON_DEPTH} deep", where)
+            raise _at(f"value nested {depth} deep, {_LIMIT}", where)
     try:
         data = tomllib.loads(text)
     except RecursionError:  # under the cap, but more than the stack left could take
         depth, where = deepest(text)
         if depth == 0:  # (brackets the scan took for a string's: never in a file tomllib reads)
-            raise tomllib.TOMLDecodeError("value nested too deep to read") from None
-        raise _at(f"value nested {depth} deep, too deep to read", where) from None
+            raise tomllib.TOMLDecodeError(f"value nested {_STACK}") from None
+        raise _at(f"value nested {depth} deep, {_STACK}", where) from None
     dots = text.count(".") + text.count("[") + text.count("{")  # (dotted keys: a.a.a… = 1)
-    if dots > MAX_JSON_DEPTH and _data_depth(data) > MAX_JSON_DEPTH:
-        raise tomllib.TOMLDecodeError(f"tables nested over {MAX_JSON_DEPTH} deep")
+    if dots > MAX_JSON_DEPTH and (depth := _data_depth(data)) > MAX_JSON_DEPTH:
+        said = f"tables nested {depth} deep, {_LIMIT}"
+        key = _deep_key(text)
+        raise _at(said, key) if key else tomllib.TOMLDecodeError(said)
     return data
+
+
+def _deep_key(text: str) -> tuple[int, int] | None:
+    """Where (line, column) the first key or ``[table]`` header starts whose dots alone
+    nest tables past the cap (``a.a.…700….b = 1``), under its header's; None when none
+    does by itself (a dotted key holding a deep value)."""
+    under = 0  # how deep the current [table]'s header nests
+    for number, line in enumerate(text.splitlines(), 1):
+        key = line.lstrip()
+        if key.startswith("["):
+            under = key.split("]", 1)[0].count(".") + (2 if key.startswith("[[") else 1)
+            depth = under
+        elif "=" in key:
+            depth = under + key.split("=", 1)[0].count(".") + 1
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return number, len(line) - len(key) + 1
+    return None
 
 
 def deepest(text: str) -> tuple[int, tuple[int, int]]:
@@ -93,8 +120,6 @@ def _data_depth(data: dict[str, Any]) -> int:
     while stack:
         value, depth = stack.pop()
         most = max(most, depth)
-        if most > MAX_JSON_DEPTH:
-            return most
         children = value.values() if isinstance(value, dict) else value
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return most
