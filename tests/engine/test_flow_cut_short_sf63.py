@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from flowtop import flow, task
+from flowtop import Flow, flow, task
 from flowtop.engine import FlowRun, RunFinished, Runner, StateType, run_actions
 from flowtop.engine.dynamic_run import DynamicRun
 from flowtop.engine.errors import RunCancelled
@@ -168,13 +168,28 @@ def stuck_root() -> int:
     return stuck_leaf()
 
 
+@task
+def calls_stuck_leaf() -> int:
+    return stuck_leaf()
+
+
+def stuck_graph() -> Flow:
+    """A graph whose task calls the stuck subflow: the bound was ``FlowCutShort``'s alone,
+    and such a graph's run, cancelled, waited for that subflow for good (RUNNING)."""
+    graph = Flow("stuck-graph-sf63")
+    graph.add_task(calls_stuck_leaf)
+    return graph
+
+
+@pytest.mark.parametrize("parent", ["flow", "graph"])
 def test_a_subflow_s_hook_that_never_returns_holds_its_parent_only_so_long(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, parent: str
 ) -> None:
     monkeypatch.setattr(run_actions, "SUBFLOWS_WAITED", 0.2)
+    root = stuck_root if parent == "flow" else stuck_graph()
     recorder = Recorder()
     with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(stuck_root)
+        run = runner.start(root)
         assert _began.wait(10)
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
@@ -184,7 +199,7 @@ def test_a_subflow_s_hook_that_never_returns_holds_its_parent_only_so_long(
         _hook_release.set()
         assert child.final_state(timeout=10) is StateType.CANCELLED
         assert run_ends(recorder, runner) == [
-            ("stuck-root-sf63", "CANCELLED"),
+            (root.name, "CANCELLED"),
             ("stuck-leaf-sf63", "CANCELLED"),
         ]
 
