@@ -72,6 +72,17 @@ JUDGES = 32
 _judges: dict[asyncio.AbstractEventLoop, WorkerPool] = {}
 
 
+class _Carried(Exception):
+    """An async task's ``SystemExit`` or ``KeyboardInterrupt``, carried out of its step as
+    an ordinary error and reported as itself (``raised``): asyncio re-raises those two out
+    of ``run_forever``, and the loop's thread ended with every attempt on it left waiting
+    (a task's ``sys.exit()`` hung its run for good)."""
+
+    def __init__(self, raised: BaseException) -> None:
+        super().__init__(repr(raised))
+        self.raised = raised
+
+
 def _judge(
     on_done: Done,
     call: AsyncCall | None,
@@ -389,7 +400,10 @@ def start_attempt(
         async def body() -> Any:
             if attempt is not None:  # in its task's own context: a thread it starts with
                 capture.enter_attempt(buffer, attempt)  # that context copied is in it too
-            return await _Captured(coro, buffer, attempt)
+            try:
+                return await _Captured(coro, buffer, attempt)
+            except (SystemExit, KeyboardInterrupt) as exc:  # its own error, not the loop's
+                raise _Carried(exc) from None
 
         def finished(task: asyncio.Task[Any]) -> None:
             if launched is not None:
@@ -403,6 +417,7 @@ def start_attempt(
             else:
                 error = task.exception()
                 value = None if error is not None else task.result()
+                error = error.raised if isinstance(error, _Carried) else error
             left_in_a_fork(started_at, error)
             if loop in _released:  # its runner shut down: nobody takes its outcome
                 _let_go(buffer)
