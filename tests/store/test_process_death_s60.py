@@ -58,6 +58,13 @@ with Flow("dies") as flow:
 """
 
 
+def say(folder: Path, what: str) -> None:
+    """``go`` made with ``what`` in it at once (renamed into place): ``boom`` read an
+    empty file made but not yet written, and exited 3 where it was told to kill itself."""
+    (folder / "go.tmp").write_text(what)
+    (folder / "go.tmp").replace(folder / "go")
+
+
 def started(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """``flowtop run dies.py`` in ``folder``, once its store has ``boom`` and ``other``
     running, and its run id (the process waits for ``go`` to end)."""
@@ -102,7 +109,7 @@ def note(folder: Path, run_id: str) -> str:
 
 def test_a_process_its_parent_has_not_waited_for_says_its_exit_code(tmp_path: Path) -> None:
     process, run_id = started(tmp_path)
-    (tmp_path / "go").write_text("exit")
+    say(tmp_path, "exit")
     wait_until(lambda: not pid_running(process.pid), "the run process to end")
     try:  # a zombie: its exit status is still there to read
         said = note(tmp_path, run_id)
@@ -116,7 +123,7 @@ def test_a_process_its_parent_has_not_waited_for_says_its_exit_code(tmp_path: Pa
 
 def test_a_process_waited_for_by_no_flowtop_ended_without_a_word(tmp_path: Path) -> None:
     process, run_id = started(tmp_path)
-    (tmp_path / "go").write_text("exit")
+    say(tmp_path, "exit")
     assert process.wait() == 3  # as a shell does: nobody else can learn how it ended
     assert note(tmp_path, run_id) == (
         f"interrupted: its process (pid {process.pid} on {host_name()}) is gone: it ended "
@@ -135,7 +142,7 @@ def test_the_monitor_that_launched_a_run_says_it_was_killed(
     children = ChildReaper()
     process, run_id = started(tmp_path)
     children.adopt(process)
-    (tmp_path / "go").write_text("kill")
+    say(tmp_path, "kill")
     wait_until(lambda: children.reap() == 0, "the monitor to wait for its run process")
     assert process.returncode == -9
     assert note(tmp_path, run_id) == (
