@@ -9,6 +9,9 @@ them in order. The engine now ends them first, the parent's end waiting for thei
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 from flowtop import Flow, flow, task
 from flowtop.engine import RunFinished, Runner, StateType
@@ -36,6 +39,19 @@ def last_event(recorder: Recorder, runner: Runner) -> Event:
 
 _began = threading.Event()
 _release = threading.Event()
+_hook_began = threading.Event()
+_hook_release = threading.Event()
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> Iterator[None]:
+    for event in (_began, _release, _hook_began, _hook_release):
+        event.clear()
+    try:
+        yield
+    finally:  # whatever failed, no thread of the test is left waiting
+        _release.set()
+        _hook_release.set()
 
 
 @task
@@ -61,45 +77,35 @@ def top() -> int:
 
 
 def test_a_cancelled_flow_logs_its_subflows_ends_before_its_own() -> None:
-    _began.clear()
-    _release.clear()
     recorder = Recorder()
-    try:
-        with Runner(2, sinks=[recorder]) as runner:
-            run = runner.start(root)
-            assert _began.wait(10)
-            assert run.cancel()
-            assert run.final_state(timeout=10) is StateType.CANCELLED
-            assert ends(recorder, runner) == [
-                ("leaf-mc62/holds", "CANCELLED"),
-                ("leaf-mc62", "CANCELLED"),
-                ("root-mc62", "CANCELLED"),
-            ]
-            assert isinstance(last_event(recorder, runner), RunFinished)
-            (child,) = [r for r in recorder.events if isinstance(r, RunFinished)][:1]
-            assert child.note == "its parent run was cancelled"
-    finally:
-        _release.set()
+    with Runner(2, sinks=[recorder]) as runner:
+        run = runner.start(root)
+        assert _began.wait(10)
+        assert run.cancel()
+        assert run.final_state(timeout=10) is StateType.CANCELLED
+        assert ends(recorder, runner) == [
+            ("leaf-mc62/holds", "CANCELLED"),
+            ("leaf-mc62", "CANCELLED"),
+            ("root-mc62", "CANCELLED"),
+        ]
+        assert isinstance(last_event(recorder, runner), RunFinished)
+        (child,) = [r for r in recorder.events if isinstance(r, RunFinished)][:1]
+        assert child.note == "its parent run was cancelled"
 
 
 def test_a_subflow_of_a_subflow_ends_first_too() -> None:
-    _began.clear()
-    _release.clear()
     recorder = Recorder()
-    try:
-        with Runner(2, sinks=[recorder]) as runner:
-            run = runner.start(top)
-            assert _began.wait(10)
-            assert run.cancel()
-            assert run.final_state(timeout=10) is StateType.CANCELLED
-            assert ends(recorder, runner) == [
-                ("leaf-mc62/holds", "CANCELLED"),
-                ("leaf-mc62", "CANCELLED"),
-                ("root-mc62", "CANCELLED"),
-                ("top-mc62", "CANCELLED"),
-            ]
-    finally:
-        _release.set()
+    with Runner(2, sinks=[recorder]) as runner:
+        run = runner.start(top)
+        assert _began.wait(10)
+        assert run.cancel()
+        assert run.final_state(timeout=10) is StateType.CANCELLED
+        assert ends(recorder, runner) == [
+            ("leaf-mc62/holds", "CANCELLED"),
+            ("leaf-mc62", "CANCELLED"),
+            ("root-mc62", "CANCELLED"),
+            ("top-mc62", "CANCELLED"),
+        ]
 
 
 _both = threading.Barrier(3)
@@ -140,43 +146,31 @@ def fans() -> int:
 
 def test_each_subflow_its_tasks_called_ends_before_the_run() -> None:
     _both.reset()
-    _release.clear()
     recorder = Recorder()
-    try:
-        with Runner(4, sinks=[recorder]) as runner:
-            run = runner.start(fans)
-            _both.wait(10)
-            assert run.cancel()
-            assert run.final_state(timeout=10) is StateType.CANCELLED
-            said = ends(recorder, runner)
-            assert said[-1] == ("fans-mc62", "CANCELLED"), said
-            assert said.count(("side-mc62", "CANCELLED")) == 2, said
-    finally:
-        _release.set()
+    with Runner(4, sinks=[recorder]) as runner:
+        run = runner.start(fans)
+        _both.wait(10)
+        assert run.cancel()
+        assert run.final_state(timeout=10) is StateType.CANCELLED
+        said = ends(recorder, runner)
+        assert said[-1] == ("fans-mc62", "CANCELLED"), said
+        assert said.count(("side-mc62", "CANCELLED")) == 2, said
 
 
 def test_a_graph_runs_subflows_end_before_it() -> None:
     _both.reset()
-    _release.clear()
     graph = Flow("graph-mc62")
     graph.add_task(calls_side_one)
     graph.add_task(calls_side_two)
     recorder = Recorder()
-    try:
-        with Runner(4, sinks=[recorder]) as runner:
-            run = runner.start(graph)
-            _both.wait(10)
-            assert run.cancel()
-            assert run.final_state(timeout=10) is StateType.CANCELLED
-            said = ends(recorder, runner)
-            assert said[-1] == ("graph-mc62", "CANCELLED"), said
-            assert said.count(("side-mc62", "CANCELLED")) == 2, said
-    finally:
-        _release.set()
-
-
-_hook_began = threading.Event()
-_hook_release = threading.Event()
+    with Runner(4, sinks=[recorder]) as runner:
+        run = runner.start(graph)
+        _both.wait(10)
+        assert run.cancel()
+        assert run.final_state(timeout=10) is StateType.CANCELLED
+        said = ends(recorder, runner)
+        assert said[-1] == ("graph-mc62", "CANCELLED"), said
+        assert said.count(("side-mc62", "CANCELLED")) == 2, said
 
 
 def slow_cleanup(flow: object, flow_run: object, state: object) -> None:
@@ -195,24 +189,16 @@ def tidy_root() -> int:
 
 
 def test_the_run_ends_after_its_subflows_cancellation_hooks() -> None:
-    _began.clear()
-    _release.clear()
-    _hook_began.clear()
-    _hook_release.clear()
     recorder = Recorder()
-    try:
-        with Runner(2, sinks=[recorder]) as runner:
-            run = runner.start(tidy_root)
-            assert _began.wait(10)
-            assert run.cancel()  # returns: the subflow's hook is waited for elsewhere
-            assert _hook_began.wait(10)
-            assert not run.done and run.cancelled
-            _hook_release.set()
-            assert run.final_state(timeout=10) is StateType.CANCELLED
-            assert [end for end in ends(recorder, runner) if "/" not in end[0]] == [
-                ("tidy-leaf-mc62", "CANCELLED"),
-                ("tidy-root-mc62", "CANCELLED"),
-            ]
-    finally:
+    with Runner(2, sinks=[recorder]) as runner:
+        run = runner.start(tidy_root)
+        assert _began.wait(10)
+        assert run.cancel()  # returns: the subflow's hook is waited for elsewhere
+        assert _hook_began.wait(10)
+        assert not run.done and run.cancelled
         _hook_release.set()
-        _release.set()
+        assert run.final_state(timeout=10) is StateType.CANCELLED
+        assert [end for end in ends(recorder, runner) if "/" not in end[0]] == [
+            ("tidy-leaf-mc62", "CANCELLED"),
+            ("tidy-root-mc62", "CANCELLED"),
+        ]
