@@ -7,9 +7,12 @@ shown one), and it grew with the multi-window work until it no longer fit there.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
@@ -54,6 +57,10 @@ class RunStore:
         #: Subflow runs read before the run that called them (the store gives them in any
         #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
         self.early_children: dict[str, list[RunModel]] = {}
+        #: When each subflow run started, as its start says (the store's ``started``;
+        #: ``RunModel.started`` is on this window's clock), for as long as its model lives:
+        #: ``_link`` keeps ``children`` in that order, call order, however they were read.
+        self._called_at: WeakKeyDictionary[RunModel, float] = WeakKeyDictionary()
         #: The newest run of each flow started from here that no event has shown yet: a
         #: run process imports its flow for a second or so before it says anything.
         self.launched: dict[str, RunModel] = {}
@@ -297,16 +304,18 @@ class RunStore:
                     self._sourced(model)
                     if not model.workers:
                         model.workers = self.workers()
+                    if event.parent_run:
+                        self._called_at[model] = event.ts
                     parent = runs.get(event.parent_run or "")  # live: it waits for its child
                     if parent is not None:
-                        _link(parent, model)
+                        _link(parent, model, self._called_at)
                     elif event.parent_run:  # read back from the store: its parent comes later
                         self.early_children.setdefault(event.parent_run, []).append(model)
                     if (before := runs.get(run_id)) is not None:  # handed on anew (a prune's):
                         for child in before.children:  # its children are not; they stay
-                            _link(model, child)
+                            _link(model, child, self._called_at)
                     for child in self.early_children.pop(run_id, ()):
-                        _link(model, child)
+                        _link(model, child, self._called_at)
                     self._retry_of(model)
                     self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
                     changed[run_id] = set()
@@ -563,14 +572,23 @@ def _retries(retry: RunModel, failed: RunModel) -> None:
         retry.retried = (failed.number or 0, failed.error)
 
 
-def _link(parent: RunModel, child: RunModel) -> None:
-    """``child`` is a subflow's run that ``parent`` called: each names the other."""
+def _link(parent: RunModel, child: RunModel, called_at: Mapping[RunModel, float]) -> None:
+    """``child`` is a subflow's run that ``parent`` called: each names the other. It goes
+    in ``parent.children`` by its start (``called_at``), then number, as the history orders
+    them: call order, however the runs were read. The same run read anew replaces its older
+    model, sought among those that started with it (a scan of all doubled the read-back)."""
     child.parent_label = parent.label  # as `history` and `watch` say it
-    for at, called in enumerate(parent.children):
-        if called.run_id == child.run_id:  # the same run read anew: its newer model
-            parent.children[at] = child
+
+    def call_place(run: RunModel) -> tuple[float, int]:  # (unknown: after the others)
+        return called_at.get(run, math.inf), run.number or 0
+
+    children, place = parent.children, call_place(child)
+    after = bisect_right(children, place, key=call_place)
+    for at in range(bisect_left(children, place, key=call_place), after):
+        if children[at].run_id == child.run_id:
+            children[at] = child
             return
-    parent.children.append(child)
+    children.insert(after, child)
 
 
 def _number(run: RunModel) -> int:

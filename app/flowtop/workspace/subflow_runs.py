@@ -177,24 +177,12 @@ _C = TypeVar("_C")
 
 
 def failed_first(
-    calls: Sequence[tuple[_C, list[_C]]],
-    failed: Callable[[_C], bool],
-    started: Callable[[_C], float | None] | None = None,
+    calls: Sequence[tuple[_C, list[_C]]], failed: Callable[[_C], bool]
 ) -> list[tuple[_C, list[_C]]]:
     """Subflow calls (``subflow_calls``) as every screen lists them: those whose last run
     did not complete first, each kind in call order. The monitor listed them so (one of
-    30 that failed was cut off its screen), ``history --run`` and a run's page in call order.
-    ``started``: when a run started (None: unknown, after the others), for calls not
-    listed in call order: a monitor opened after a parent was killed had its children
-    read back newest first (``⚡ child-long #1, ✗ child-bad #1``; the history ``✗
-    child-bad #1`` first, as called)."""
-    if started is not None:
-        calls = sorted(calls, key=lambda call: _started_key(started((call[1] or [call[0]])[0])))
+    30 that failed was cut off its screen), ``history --run`` and a run's page in call order."""
     return sorted(calls, key=lambda call: not failed(call[0]))
-
-
-def _started_key(started: float | None) -> tuple[bool, float]:
-    return (started is None, started or 0.0)
 
 
 def handled_words(tasks: int, subflows: int) -> tuple[str, ...]:

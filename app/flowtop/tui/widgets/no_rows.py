@@ -83,7 +83,7 @@ def subflow_labels(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> list[str
     task reads ``↺``, as a reused task's row (``RunModel.all_reused``; it read ``✓``).
     A call its own retries ran again is listed once, as its last run: ``✓ kid #2 (retry
     of #1)`` (``RunModel.subflow_calls``; ``✗ kid #1`` was listed first, as failed)."""
-    listed = failed_first(calls, _failed, _started)  # (as `history --run` lists them)
+    listed = failed_first(calls, _failed)  # (as `history --run` lists them)
     return [f"{last.called_look[0]} {retried_label(last, before)}" for last, before in listed]
 
 
@@ -91,10 +91,6 @@ def failed_subflows(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> int:
     """How many of a run's subflow ``calls`` did not complete, each by its last run (one
     that completed on its own retry did not fail, as ``flowtop run`` and ``watch`` say)."""
     return sum(_failed(last) for last, _ in calls)
-
-
-def _started(child: RunModel) -> float | None:
-    return child.started
 
 
 def _failed(child: RunModel) -> bool:
