@@ -462,7 +462,7 @@ class RunDetailScreen(Screen[None]):
         if self.query_one("#tasks", DataTable).row_count:
             self._show_cursor_task()
         else:
-            text = self._subflows.text(self.detail.run.state, own_tasks=False)  # or its subflows
+            text = self._subflows.text(self.detail, own_tasks=False)  # or its subflows
             self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _text_width(self) -> int:
@@ -487,7 +487,7 @@ class RunDetailScreen(Screen[None]):
     def show_task(self, key: str) -> None:
         origin = self._origins.get(key)
         text = attempts_text(self.tasks[key], looks(self.app), wrap=self._wrap, origin=origin)
-        text.append_text(self._subflows.text(self.detail.run.state, own_tasks=True))
+        text.append_text(self._subflows.text(self.detail, own_tasks=True))
         self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _with_flow_output(self, text: Text) -> Text:

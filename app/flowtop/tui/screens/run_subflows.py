@@ -43,20 +43,28 @@ def subflows_text(
     *,
     own_tasks: bool,
     run_state: str,
+    failed_tasks: int = 0,
 ) -> Text:
     """The subflow calls the runs ``called`` made in lines, each as its last run with its
     ``state`` as the page draws a run's (``✓ Completed``; its ``look``: ``↺ Reused``);
     ``own_tasks``: after a task's attempts, else in place of them, where
-    ``NO_TASKS`` stood; ``run_state``: the parent's (running: they run, not ran)."""
+    ``NO_TASKS`` stood; ``run_state``: the parent's (running: they run, not ran). A
+    completed run says what its body caught, its ``failed_tasks`` too, as ``flowtop run``
+    and ``history --run`` do: a body that caught a failing task and called no subflow
+    read only ``✓ Completed · ✗ 1 failed``."""
+    caught = failed_calls(called)
+    handled = handled_words(failed_tasks, caught) if run_state == "COMPLETED" else ()
     if not called:
-        return Text() if own_tasks else Text(NO_TASKS)
+        if not own_tasks:
+            return Text(NO_TASKS)
+        return Text(f"\n{handled[0]}\n", style="bold") if handled else Text()
     ran = "run" if run_state == "RUNNING" else "ran"
     if own_tasks:
         text = Text("\nSubflow runs", style="bold")
         text.append(f"  {ran} as runs of their own\n", style="dim")
     else:
         text = Text(f"No task of its own; its subflows {ran} as runs of their own:\n")
-    if run_state == "COMPLETED" and (handled := handled_words(0, failed_calls(called))):
+    if handled:
         text.append(f"{handled[0]}\n", style="bold")
     for last, before in failed_first(subflow_calls(called), lambda run: run.failed):
         text.append(f"  {printable(retried_label(last, before))} · ")
@@ -83,6 +91,14 @@ class SubflowsShown:
         self.called = detail.subflows
         return True
 
-    def text(self, run_state: str, *, own_tasks: bool) -> Text:
-        """``subflows_text`` of those read, for a run in ``run_state``."""
-        return subflows_text(self.called, self.state, own_tasks=own_tasks, run_state=run_state)
+    def text(self, detail: RunDetail, *, own_tasks: bool) -> Text:
+        """``subflows_text`` of those read, for the run ``detail`` reads (its failed tasks
+        counted as ``history --run`` counts them: a @flow's stored counts)."""
+        failed = detail.run.counts.get("FAILED", 0)
+        return subflows_text(
+            self.called,
+            self.state,
+            own_tasks=own_tasks,
+            run_state=detail.run.state,
+            failed_tasks=failed if isinstance(failed, int) else 0,
+        )
