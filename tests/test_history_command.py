@@ -114,7 +114,13 @@ def test_a_run_asked_for_before_any_is_recorded_is_missing_not_fine(
     assert err.strip().endswith("history.db: no run is recorded here yet")
     code, out, _ = run_command(capsys, str(workspace), "--prune", "3", "--json")
     assert code == 0  # a pruning script reads its one object all the same
-    assert json.loads(out) == {"removed": 0, "keep": 3, "bytes_before": 0, "bytes_after": 0}
+    assert json.loads(out) == {
+        "removed": 0,
+        "keep": 3,
+        "bytes_before": 0,
+        "bytes_after": 0,
+        "kept_beyond": {"live": 0, "called": 0, "stood_for": 0, "rerunning": 0},
+    }
     assert not (workspace / ".flowtop").exists()
 
 

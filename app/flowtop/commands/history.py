@@ -53,7 +53,7 @@ from ..workspace.subflow_runs import failed_calls, handled_failures, handled_wor
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
-from .history_prune import prune
+from .history_prune import prune, pruned_json
 from .history_subflows import called_runs, print_subflows, subflows_json
 from .printers import TerminalStream, one_line, raised_at, write_whole
 from .run_lines import STARTING_WORDS, record_did_not_start
@@ -114,9 +114,7 @@ def main(args: argparse.Namespace) -> int:
         if args.run is not None:  # a run asked for by name is missing, as `watch` says
             return _usage(f"no run {args.run} in {db}: no run is recorded here yet")
         if args.prune is not None and args.json:  # the one object a pruning script reads
-            print(
-                json_record({"removed": 0, "keep": args.prune, "bytes_before": 0, "bytes_after": 0})
-            )
+            print(pruned_json(0, args.prune, 0, 0, {}))
             return 0
         # under --json, stdout holds JSON lines only (none here): the words go to stderr
         print(

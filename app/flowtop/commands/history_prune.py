@@ -69,9 +69,7 @@ def prune(
         history.close()  # folds the WAL in: the size below is the file's own
     beyond = _kept_beyond(db, keep, flows)
     if as_json:
-        after = _store_size(db)
-        fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
-        print(json_record({**fields, "kept_beyond": _as_json(beyond)}))
+        print(pruned_json(removed, keep, before, _store_size(db), beyond))
         return 0
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} {_kept_of(flow, among, of)}"
     said += f"{_kept_more(beyond)}."
@@ -158,6 +156,13 @@ def _kept_more(said: dict[str, int]) -> str:
     if len(whys) < 2:
         return "".join(f", and {total} more {why}" for why, _ in whys)
     return f", and {total} more ({', '.join(f'{n} {why}' for why, n in whys)})"
+
+
+def pruned_json(removed: int, keep: int, before: int, after: int, beyond: dict[str, int]) -> str:
+    """The one object of ``--prune N --json``, its keys the same with no store to prune
+    (all 0): a script reading ``kept_beyond`` failed on a workspace no run had used yet."""
+    fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
+    return json_record({**fields, "kept_beyond": _as_json(beyond)})
 
 
 def _as_json(said: dict[str, int]) -> dict[str, int]:

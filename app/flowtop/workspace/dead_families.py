@@ -7,12 +7,14 @@ own tasks had ended, run or reused, said nothing of it): a parent whose own task
 none running names its subflow runs and what they were doing (``subflows_said``). And a
 subflow's run is marked before the run that called it (``subflows_first``), so a reader
 of the log (``flowtop watch``) ends it first, as a cancelled parent's subflows end first.
+A parent ends no sooner than its subflows (``last_subflow_end``): dated by its own last
+sign alone, it read ended before the subflow it called, whose task ran on after it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..engine.states import StateType
 from .dead_runs_tasks import doing, named
@@ -64,3 +66,29 @@ def subflows_said(conn: sqlite3.Connection, run_id: str) -> str | None:
         return f"its subflow {name} was {what or 'running'}"
     each = [f"{name} ({what})" if what else name for name, what in live]
     return f"its subflows were running: {named(each)}"
+
+
+def last_subflow_end(
+    conn: sqlite3.Connection,
+    run_id: str,
+    own_end: Callable[[str], float] | None = None,
+    seen: frozenset[str] = frozenset(),
+) -> float | None:
+    """When the last subflow run ``run_id`` called (theirs too) ended, as its row says;
+    for one still RUNNING (its process gone too, but a reader cannot mark it), its own
+    end (``own_end`` of its id, when given) or its subflows', whichever is later. None
+    when none ended. A parent's process writes its subflow's task steps in the subflow's
+    log, none in its own: its own last sign of life was older than its subflow's.
+    ``seen``: the runs above it (a ``parent`` written by hand may loop)."""
+    if "parent" not in columns(conn, "runs"):
+        return None
+    seen = seen | {run_id}
+    ends: list[object] = []
+    for child, state, finished in conn.execute(
+        "SELECT run_id, state, finished FROM runs WHERE parent = ?", (run_id,)
+    ).fetchall():
+        if state != _RUNNING:
+            ends.append(finished)
+        elif own_end is not None and child not in seen:
+            ends += [own_end(child), last_subflow_end(conn, child, own_end, seen)]
+    return max((float(end) for end in ends if isinstance(end, int | float)), default=None)

@@ -27,7 +27,7 @@ from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
-from .dead_families import subflows_first, subflows_said
+from .dead_families import last_subflow_end, subflows_first, subflows_said
 from .dead_run_dates import body_start, last_sign_of_life, newest_logged, newest_time
 from .dead_runs_tasks import plan_of, told_end, while_running
 from .history_records import HistoryError, stored_counts
@@ -294,6 +294,7 @@ def interrupt(
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         finished = last_sign_of_life(tasks, started, heartbeat, logged)
+        finished = max(finished, last_subflow_end(conn, run_id) or 0.0)  # marked before it
         if state:  # its end as the mark says it: made as the run ended
             finished = max(finished, end_marks.marked_at(store_file(conn), run_id))
         conn.execute(
@@ -444,9 +445,11 @@ def _dated(
     started: float,
     heartbeat: float | None,
     plan_text: object,
+    subflows: bool = True,
 ) -> float:
-    """When the run ``run_id``, whose process is gone, ended (``last_sign_of_life``),
-    read as ``interrupt`` will read it when it marks the run."""
+    """When the run ``run_id``, whose process is gone, ended (``last_sign_of_life``; with
+    ``subflows``, no sooner than they did: ``last_subflow_end``), read as ``interrupt``
+    will read it when it marks the run."""
     logged = bool(log_columns(reader))
     newest = (
         reader.execute("SELECT max(id) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
@@ -454,18 +457,25 @@ def _dated(
         else None
     )
     known = _DATES.get((path, run_id))
-    if known is not None and known[:2] == (newest, heartbeat):
+    if known is None or known[:2] != (newest, heartbeat):
+        plan = plan_of(plan_text)
+        stored = stored_tasks(reader, run_id, plan)
+        tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
+        last = newest_logged(reader, run_id) if stored is None and logged else None
+        ended = max(
+            last_sign_of_life(tasks or [], started, heartbeat, last),
+            end_marks.marked_at(path, run_id),
+        )
+        known = _DATES[(path, run_id)] = (newest, heartbeat, ended)
+    if not subflows:
         return known[2]
-    plan = plan_of(plan_text)
-    stored = stored_tasks(reader, run_id, plan)
-    tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
-    last = newest_logged(reader, run_id) if stored is None and logged else None
-    ended = max(
-        last_sign_of_life(tasks or [], started, heartbeat, last),
-        end_marks.marked_at(path, run_id),
-    )
-    _DATES[(path, run_id)] = (newest, heartbeat, ended)
-    return ended
+
+    def own_end(child: str) -> float:
+        dating = reader.execute(f"SELECT {_DATING} FROM runs WHERE run_id = ?", (child,))
+        began, beat, plan_of_child = dating.fetchone()
+        return _dated(reader, path, child, began, beat, plan_of_child, subflows=False)
+
+    return max(known[2], last_subflow_end(reader, run_id, own_end) or 0.0)
 
 
 def _forget_dates(path: Path, gone: Mapping[str, str]) -> None:
