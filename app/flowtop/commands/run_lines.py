@@ -190,14 +190,20 @@ def finished_line(
     if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows
         line += f"; the flow retries in {fmt_seconds(event.retry_in)}, as a new run"
     if run_output and event.output:  # what the @flow body printed itself
-        body = printable(event.output.rstrip("\n"))
-        line += "\n  flow output:\n" + "\n".join(f"    {part}" for part in body.splitlines())
+        line += flow_output_lines(event.output)
     if event.error is not None:  # what the @flow function raised, with its traceback
         line += f"\n  {run_error_text(event.error.type, whole_line(event.error.message))}"
         if event.error.traceback:
             trace = printable(event.error.traceback.rstrip("\n"))
             line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
     return line
+
+
+def flow_output_lines(output: str) -> str:
+    """What a ``@flow`` body printed, under its run's last line: ``flow output:``, then its
+    lines (a run interrupted: as much of it as its pieces told, ``live_output``)."""
+    body = printable(output.rstrip("\n"))
+    return "\n  flow output:\n" + "\n".join(f"    {part}" for part in body.splitlines())
 
 
 def interrupted_line(

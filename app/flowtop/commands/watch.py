@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from ..engine.events import (
+    FLOW_BODY,
     Event,
     RunFinished,
     RunStarted,
@@ -45,7 +46,13 @@ from .printers import (
     can_redraw,
     output_lost,
 )
-from .run_lines import interrupted_line, name_runs, starting_json, starting_line
+from .run_lines import (
+    flow_output_lines,
+    interrupted_line,
+    name_runs,
+    starting_json,
+    starting_line,
+)
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import file_scope, find_run, flow_as_stored, split_target, store_path, usage
@@ -457,6 +464,8 @@ def _say_interrupted(
         states = printer.states.get(event.run_id)
         started = running.started.get(event.run_id)
         lines.append(interrupted_line(event, name, states, started))
+        if body := running.body.get(event.run_id):  # as a run's end shows it
+            lines[-1] += flow_output_lines(body)
         print("\n".join(lines), file=out, flush=True)
     return event.run_id
 
@@ -477,6 +486,7 @@ class RunningAttempts:
     and a run whose process was killed never logs that end: its watch showed ``grind ▶
     running`` then ``run … INTERRUPTED``, and nothing the attempt printed, where
     ``history --run`` and the monitor show the attempt interrupted, keeping its output.
+    So with a ``@flow`` body's own output, which its run's end carries (``body``).
     """
 
     def __init__(self) -> None:
@@ -485,6 +495,8 @@ class RunningAttempts:
         #: Each run's body's start (wall clock), for its duration at its interruption:
         #: a ``@flow`` retry's is its delay's end, as ``reaper.interrupt`` counts it.
         self.started: dict[str, float] = {}
+        #: What each run's ``@flow`` body printed so far, by run, until the run's end.
+        self.body: dict[str, str] = {}
 
     def see(self, events: list[Event]) -> None:
         """Open an attempt at its RUNNING step, keep its output, close it at its end."""
@@ -497,6 +509,10 @@ class RunningAttempts:
                     self._open[key] = (event, [])
                 else:
                     self._open.pop(key, None)
+            elif type(event) is TaskOutput and event.task == FLOW_BODY:
+                from ..workspace.log_fold import kept  # (as the other workspace imports)
+
+                self.body[event.run_id] = kept(self.body.get(event.run_id, "") + event.text)
             elif type(event) is TaskOutput:
                 opened = self._open.get((event.run_id, event.task))
                 if opened is not None and opened[0].attempt == event.attempt:

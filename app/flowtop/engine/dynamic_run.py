@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, capture, flow_hooks
+from . import aloop, capture, flow_hooks, live_output
 from .arg_refs import call_inputs
 from .call_upstreams import CallUpstreams
 from .cancel_record import raised_for_the_cancel
@@ -233,6 +233,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads),
         # after the printer's lines of what happened before it
         self._captured = capture.begin(tee=self._bus.catch_up)
+        # and reaches the store in pieces as it comes, as a running task's output does
+        self._captured.live = (self, live_output.BODY)  # (a killed run keeps them)
         limit = returned = None
         try:
             if (failed := self._failed_before_body) is not None:  # as in Prefect: it fails
@@ -261,6 +263,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
                     exc.add_note(RETRY_IN_BODY)
                 self.error = exc
         finally:
+            live_output.ended(self._captured)
             capture.end()
             set_run(None)
         with self._lock:

@@ -250,9 +250,15 @@ class RunEnd(NamedTuple):
         return given
 
 
+#: The ``task`` of a ``TaskOutput`` that is a ``@flow`` body's own output (no task's name
+#: is empty): its pieces reach the store while the body runs, so a killed run keeps them.
+FLOW_BODY = ""
+
+
 class TaskOutput(NamedTuple):
-    """What a running attempt printed or logged since the last such event (``live_output``):
-    a long task's prints show while it runs. Its attempt's end still carries all of it."""
+    """What a running attempt (or a ``@flow`` body: ``FLOW_BODY``) printed or logged since
+    the last such event (``live_output``): a long task's prints show while it runs. Its
+    attempt's end (the run's end) still carries all of it."""
 
     run_id: str
     flow: str
@@ -263,6 +269,14 @@ class TaskOutput(NamedTuple):
     event: str = "task_output"
 
     def as_json(self) -> dict[str, Any]:
+        if self.task == FLOW_BODY:  # a script tells it by its name, not by an empty task
+            return {
+                "event": "flow_output",
+                "run_id": self.run_id,
+                "flow": self.flow,
+                "text": self.text,
+                "ts": self.ts,
+            }
         return {
             "event": self.event,
             "run_id": self.run_id,

@@ -13,6 +13,11 @@ count of all skipped so far after the first (every piece is a row of the run sto
 the monitor shows the last lines: ``skipped_note``); below it, every piece is whole. A
 run whose tasks print nothing costs nothing here, not even a timer. Attempts in another
 process (``--executor``) show their output when they end.
+
+A ``@flow`` body's own output is followed the same way, under ``BODY`` (its pieces'
+``task`` is ``FLOW_BODY``): it rode only on the run's end, so a run whose process was
+killed lost all of it, and ``flowtop watch --json`` and the monitor showed none of it
+until the body returned.
 """
 
 from __future__ import annotations
@@ -21,14 +26,13 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from .events import TaskOutput
+from .events import FLOW_BODY, TaskOutput
 from .states import StateType
 
 if TYPE_CHECKING:
     from .attempt_output import AttemptOutput
-    from .records import TaskRun
     from .run import FlowRun
 
 #: How often the output of a run's running attempts is looked at (seconds).
@@ -43,6 +47,34 @@ _arming = threading.Lock()
 _followed: set[str] = set()  # run ids
 
 
+class Followed(Protocol):
+    """What a followed output is the output of: a task's running attempt (its ``TaskRun``)
+    or a ``@flow`` body (``BODY``)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def attempt(self) -> int: ...
+
+    @property
+    def state(self) -> StateType: ...
+
+
+class _Body:
+    """A ``@flow`` body, as ``Followed``: running while followed (``ended`` drops it as it
+    returns), its pieces told apart from any task's by an empty key."""
+
+    __slots__ = ()
+    key = FLOW_BODY
+    attempt = 0
+    state = StateType.RUNNING
+
+
+#: The key of a run's ``live_output`` that is its ``@flow`` body's (``Captured.live``).
+BODY: Followed = _Body()
+
+
 def _forked() -> None:
     """In a child forked from this process: ``_arming`` anew (another thread may have held
     it at the fork, and no thread of the child would ever release it)."""
@@ -54,7 +86,7 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_forked)
 
 
-def printed(captured: AttemptOutput, run: FlowRun, tr: TaskRun) -> None:
+def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
     """The attempt of ``tr`` writing into ``captured`` printed for the first time: follow it
     while it runs, and start looking at ``run``'s output unless something already does."""
     with _arming:
@@ -74,7 +106,7 @@ def ended(captured: AttemptOutput) -> None:
             del run.live_output[tr]
 
 
-def so_far(followed: Mapping[TaskRun, AttemptOutput], tr: TaskRun) -> str:
+def so_far(followed: Mapping[Followed, AttemptOutput], tr: Followed) -> str:
     """What the running attempt of ``tr`` printed until now (``followed``: its run's
     ``live_output``): the output of an attempt past its timeout, or cut short by a cancel,
     read under the run's lock before it is interrupted (once stopped, its thread drops it;

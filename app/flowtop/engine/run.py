@@ -96,7 +96,8 @@ class FlowRun(RunDrivers, RunActions):
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
         self._bus = runner.bus  # events are built only while a sink listens (see _transition)
-        self.live_output: dict[TaskRun, AttemptOutput] = {}  # running attempts that printed
+        # running attempts that printed, and the @flow body once it printed (``live_output.BODY``)
+        self.live_output: dict[live_output.Followed, AttemptOutput] = {}
         self._emit = runner.bus.emit
         self._clock = runner.clock
         self.state = RUNNING

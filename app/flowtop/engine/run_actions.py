@@ -51,7 +51,7 @@ class RunActions(RunHandle):
     #: The ``why`` it was cancelled with ("cancelled: SIGTERM …", "cancelled by the user"):
     #: a run that ends with no task to carry it (a flow retry in its delay) says it itself.
     cancelled_why = ""
-    live_output: dict[TaskRun, AttemptOutput]
+    live_output: dict[live_output.Followed, AttemptOutput]
     subflow_waits: SubflowWaits
     #: The run's clock (``Runner.clock``): a task's ``began`` is on it.
     _clock: Callable[[], float]

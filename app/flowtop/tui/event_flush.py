@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, TypeAlias, get_args
 
 from textual import work
 
-from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.events import FLOW_BODY, RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending
@@ -232,7 +232,7 @@ class EventFlush(_AppBase):
             table.rows_changed(keys)
             self._update_header()
             # the detail pane ends with the run's own error and output: redrawn when
-            # the run ends too, though the row under the cursor did not change
+            # the run ends too, or its body prints, though the row under the cursor did not
             ended = any(
                 isinstance(event, RunFinished | RunInterrupted) and event.run_id == table.run.run_id
                 for event in lifecycle
@@ -240,7 +240,7 @@ class EventFlush(_AppBase):
             # a pending row's "Waiting for:" follows its upstream rows' changes
             shown = table.run.rows.get(table.cursor_key) if table.cursor_key else None
             pending = shown is not None and shown.state is StateType.PENDING
-            if table.cursor_key in keys or ended or pending:
+            if table.cursor_key in keys or ended or pending or FLOW_BODY in keys:
                 self._update_detail()
         if lifecycle:
             self._loading_over()  # a run shown: its "loading the flow…" toast goes

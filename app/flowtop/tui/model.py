@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from flowtop.engine.events import (
+    FLOW_BODY,
     RETRIED_NOW,
     REUSED_FROM_SOURCE,
     ErrorInfo,
@@ -112,7 +113,8 @@ class RunModel:
         self.body_due: float | None = None
         #: What a ``@flow`` function raised (its run failed because of it), else None.
         self.error: ErrorInfo | None = None
-        #: What a ``@flow`` function's body printed or logged itself, once it returned.
+        #: What a ``@flow`` function's body printed or logged itself: as it comes, its end
+        #: bringing the whole of it.
         self.output = ""
         #: What a COMPLETED ``@flow`` function returned (its repr, printable), else None.
         self.result: str | None = None
@@ -330,7 +332,8 @@ class RunModel:
         return max(0.0, now - start)
 
     def apply(self, event: LogEvent) -> str | None:
-        """Fold one event of this run in; return the task key whose row changed."""
+        """Fold one event of this run in; return the task key whose row changed
+        (``FLOW_BODY``: what its ``@flow`` body printed grew)."""
         if isinstance(event, TaskStateChanged):
             row = self.rows.get(event.task)
             if row is None:
@@ -338,6 +341,13 @@ class RunModel:
             self._task_event(row, event)
             self.version += 1
             return row.key
+        if isinstance(event, TaskOutput) and event.task == FLOW_BODY:
+            if self.state is not S.RUNNING:
+                return None  # its end has it all
+            so_far = self.output + printable(event.text)
+            self.output = so_far if len(so_far) <= LIVE_OUTPUT else "…" + so_far[-LIVE_OUTPUT:]
+            self.version += 1
+            return FLOW_BODY  # the detail pane, which ends with it, is drawn anew
         if isinstance(event, TaskOutput):
             return self._output_so_far(event)
         if isinstance(event, RunFinished | RunInterrupted):

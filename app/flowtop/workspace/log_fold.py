@@ -21,6 +21,7 @@ from typing import Any
 
 from ..engine.capture import MAX_CAPTURE
 from ..engine.events import (
+    FLOW_BODY,
     RETRIED_NOW,
     ErrorInfo,
     RunFinished,
@@ -240,14 +241,14 @@ def _printed(task: _Task | None, e: TaskOutput) -> None:
     with no event of its own, and read as if it had printed nothing."""
     attempt = task.tries.get(e.attempt) if task is not None else None
     if attempt is not None and attempt.state == "RUNNING":
-        attempt.output = _kept(attempt.output + e.text)
+        attempt.output = kept(attempt.output + e.text)
 
 
 #: Where a killed attempt's output, pieced together, lost its middle.
 CUT = "\n… the middle of this output was not kept …\n"
 
 
-def _kept(output: str) -> str:
+def kept(output: str) -> str:
     """``output`` as a capture keeps it: past ``MAX_CAPTURE`` its head and tail only. The
     pieces go on past that cap (``live_output``), for as long as the attempt prints."""
     if len(output) <= MAX_CAPTURE:
@@ -289,14 +290,26 @@ def logged_tasks(
     damage: list[LogDamage] | None = None,
     *,
     checked: bool = False,
+    body: list[str] | None = None,
 ) -> list[TaskRecord]:
     """``fold`` of ``run_id``'s log, read on ``conn``; what of it cannot be read is added
-    to ``damage``. ``checked``: every event's fields looked at (``folded_rows``), for a
-    reader that shows every field."""
+    to ``damage``, and what its ``@flow`` body printed so far to ``body`` (``body_so_far``).
+    ``checked``: every event's fields looked at (``folded_rows``), for a reader that shows
+    every field."""
     events, tasks = folded_rows(conn, run_id, plan, checked=checked)
     if damage is not None:
         damage += [event for event in events if type(event) is LogDamage]
+    if body is not None:
+        body.append(body_so_far(events))
     return tasks
+
+
+def body_so_far(events: Iterable[LogEvent]) -> str:
+    """What a ``@flow`` body printed, from its output's pieces (``live_output``), kept as
+    a capture keeps it: all that a run whose process was killed keeps of it (the run's end
+    carries it whole)."""
+    pieces = [e.text for e in events if type(e) is TaskOutput and e.task == FLOW_BODY]
+    return kept("".join(pieces))
 
 
 def folded_rows(
@@ -394,12 +407,13 @@ def run_tasks(
     damage: list[LogDamage] | None = None,
     *,
     checked: bool = False,
+    body: list[str] | None = None,
 ) -> list[TaskRecord]:
     """A run's tasks and attempts, however the run was recorded (``logged_tasks``)."""
     stored = stored_tasks(conn, run_id, plan)
     if stored is not None:
         return stored
-    return logged_tasks(conn, run_id, plan, damage, checked=checked)
+    return logged_tasks(conn, run_id, plan, damage, checked=checked, body=body)
 
 
 def run_end(

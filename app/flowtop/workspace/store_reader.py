@@ -563,8 +563,9 @@ class StoreReader:
             raise KeyError(f"no run with id {run_id!r} in {self.path}")
         (stored,) = conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         plan = stored_plan(stored)
+        body: list[str] = []  # what its @flow body printed, from the pieces logged as it ran
         if log_columns(conn):
-            tasks = run_tasks(conn, run_id, plan or [], damage, checked=checked)
+            tasks = run_tasks(conn, run_id, plan or [], damage, checked=checked, body=body)
             end = run_end(conn, run_id, damage)
         else:  # a version 1 store nobody could migrate: no log, rows only
             tasks, end = stored_tasks(conn, run_id, plan or []) or fold(plan or [], []), None
@@ -575,7 +576,8 @@ class StoreReader:
             record = replace(record, damage="; ".join(filter(None, [record.damage, said[-1]])))
         if said:
             record = replace(record, note="; ".join(filter(None, [record.note, *said])))
-        output, result = ("", None) if end is None else (end.output, end.result)
+        # a run not ended (still running, or its process killed): the pieces, its end's none
+        output, result = ("".join(body), None) if end is None else (end.output, end.result)
         return RunDetail(record, tuple(tasks), output, tuple(damage), result)
 
     def events_from_rows(self, run_id: str) -> list[LogEvent]:
