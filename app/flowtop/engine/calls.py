@@ -1,6 +1,7 @@
 """Task calls that do not wait: ``task.submit()`` and ``task.map()``.
 
-Inside a running ``@flow`` a call becomes a node of that run (``DynamicRun.submit_call``)
+Inside a running ``@flow`` (its body, or a thread the body started with its context
+copied: ``calling_run``) a call becomes a node of that run (``DynamicRun.submit_call``)
 and gives a ``TaskFuture``; anywhere else it runs on a thread of its own, retries
 included, and gives an ``InlineFuture``.
 """
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .context import current_flow, current_run
+from .context import context_body_run, current_flow, current_run
 from .errors import UpstreamFailed, named_for_prefect
 from .inline import run_inline
 from .map_rules import (
@@ -41,9 +42,11 @@ from .run_handle import wait_for
 from .run_names import downstream_error, is_unnamed, parameter_at
 from .states import State as EngineState
 from .states import StateType
+from .task_runs import current_attempt
 from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
+    from .dynamic_run import DynamicRun
     from .task import Task
     from .task_future import TaskFuture
 
@@ -241,6 +244,22 @@ def plain_inputs(
     )
 
 
+def calling_run() -> DynamicRun | None:
+    """The ``@flow`` run whose task a call made here is: the one whose body runs on this
+    thread, or, while that body runs, the one whose body started this thread with its
+    context copied (``contextvars.copy_context().run``, ``with_context``,
+    ``asyncio.to_thread``), as Prefect 3 finds its ``FlowRunContext`` there. A plain
+    thread's context (a ``ThreadPoolExecutor``'s) holds no run, as in Prefect; neither does
+    a task attempt's (a task called in a task runs in it), nor one past the body's end."""
+    run = current_run()
+    if run is not None:
+        return run
+    run = context_body_run()
+    if run is None or not run.body_running or current_attempt() is not None:
+        return None
+    return run
+
+
 def submit(
     task: Task,
     args: tuple[Any, ...],
@@ -251,7 +270,7 @@ def submit(
 ) -> TaskFuture | InlineFuture:
     """``task.submit(...)`` (or one call of ``task.map(...)``: ``how`` names it in errors)."""
     task.check_call(args, kwargs)
-    run = current_run()
+    run = calling_run()
     if run is None:
         if current_flow() is not None:
             raise RuntimeError(

@@ -50,15 +50,28 @@ def current_run() -> DynamicRun | None:
     return run
 
 
+#: ``set_run``'s run as the engine's own: whose calls a thread with this context makes
+#: are its tasks (``calls.calling_run``). ``_context_run`` may hold a run restored in a
+#: child process instead (``runtime.carried``), which takes no calls.
+_context_body: ContextVar[DynamicRun | None] = ContextVar("flowtop_body_run", default=None)
+
+
 def context_run() -> FlowBodyRun | None:
     """The ``@flow`` run of this context: the body's, also on a thread it started with
-    ``contextvars.copy_context().run``. Tasks called there still run as outside a flow."""
+    ``contextvars.copy_context().run``."""
     return _context_run.get()
+
+
+def context_body_run() -> DynamicRun | None:
+    """The ``@flow`` run whose body (or a thread it started with its context copied) this
+    context is in."""
+    return _context_body.get()
 
 
 def set_run(run: DynamicRun | None) -> None:
     _local.run = run
     _context_run.set(run)
+    _context_body.set(run)
 
 
 @contextlib.contextmanager

@@ -212,6 +212,12 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
                     self.started, self.started_at = self._clock(), time.time()  # at once
                 UserCodeThread(self._body, f"flowtop-flow-{self.flow.name}").start()
 
+    @property
+    def body_running(self) -> bool:
+        """Whether its body runs now: a thread it started with its context copied calls
+        tasks of this run meanwhile (``calls.calling_run``), and after as outside a flow."""
+        return self._body_began and not self._body_done
+
     def _says_why_or_a_tasks(self, exc: BaseException) -> bool:
         if RETRY_IN_BODY in getattr(exc, "__notes__", ()):
             return True

@@ -12,8 +12,8 @@ from typing import Any, ClassVar, NoReturn, overload
 from .aloop import running_loop
 from .binding import bound_to, unwrapped
 from .caching import caching_of
-from .calls import map_calls, plain_inputs, submit, wait_all
-from .context import current_flow, current_run
+from .calls import calling_run, map_calls, plain_inputs, submit, wait_all
+from .context import current_flow
 from .delays import (
     MAX_JITTER,
     MAX_JITTER_TEXT,
@@ -189,9 +189,9 @@ class Task(PrefectTaskAttributes):
     def __call__(
         self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
     ) -> Any:
-        """In ``with Flow(...)``: add a node. In a running ``@flow``: run it, retries
-        included, and return its result. Anywhere else (a script, another task): run it
-        here, retries included. ``return_state=True`` returns its final ``State`` instead
+        """In ``with Flow(...)``: add a node. In a running ``@flow`` (``calling_run``): run
+        it, retries included, and return its result. Anywhere else (a script, another
+        task, a plain thread): run it here, retries included. ``return_state=True`` returns its final ``State`` instead
         of raising; ``wait_for`` lists futures to finish first (Prefect 3)."""
         self.check_call(args, kwargs)
         flow = current_flow()
@@ -204,7 +204,7 @@ class Task(PrefectTaskAttributes):
                     "not in a with Flow(...) block (use upstream_tasks there)"
                 )
             return flow.add_call(self, args, kwargs, bound=True)  # bound just above
-        run = current_run()
+        run = calling_run()
         if run is not None:
             future = run.submit_call(self, args, kwargs, wait_for=wait_for)
             if self.is_async and running_loop() is not None:
