@@ -70,7 +70,7 @@ def test_a_launched_run_s_log_holds_no_second_copy_of_its_tasks_output(
         )
         log = launched.log.read_text(errors="replace")
         assert "printed line" not in log, log  # the store has it: no copy here
-        assert "the child says hi" in log  # what a process it started wrote: only here
+        assert "the child says hi" not in log  # its own file (child_files): the store has it
         wait_until(lambda: first_output(state, launched.run_id), "the first attempt stored", 30)
         first = first_output(state, launched.run_id)
         assert "printed line 49 " in first

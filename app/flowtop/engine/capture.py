@@ -584,8 +584,7 @@ def capture_info_logs() -> None:
     from ..printable import _notice_mark  # set: a run process a client launched
     from . import capture_children  # its processes' lines come after the printer's
 
-    capture_children.install(_local, lambda: copied() or capture_threads.started_by())
-    capture_windows.watch_log(bool(_notice_mark))
+    capture_children.install(_local, copied, launched=bool(_notice_mark))
     root = logging.getLogger()
     _ensure_installed()
     with _open_lock:

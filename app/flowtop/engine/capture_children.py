@@ -15,7 +15,8 @@ audit hook (``sys.addaudithook``) sees every process start (``subprocess.Popen``
 child exists, and calls the run's ``EventBus.catch_up`` there, as a ``@flow`` body's
 prints do before each line. While such a child may still write (a ``Popen`` not yet
 waited for), the printer does not draw its status line again (``writing``): a long
-``make``'s later lines would be glued to it.
+``make``'s later lines would be glued to it. In a run process a client launched, a
+``Popen``'s output left to inherit goes into its attempt's own file instead (``child_files``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from . import capture_windows
+from . import capture_threads, capture_windows, child_files
 
 #: The audit events of a process being started (``os.spawn*`` forks: ``os.fork``).
 STARTS = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.fork"})
@@ -43,16 +44,34 @@ _local: Any = None
 _copied: Callable[[], Any] = type(None)  # (no attempt until ``install``)
 
 
-def install(local: Any, copied: Callable[[], Any]) -> None:
+def install(local: Any, copied: Callable[[], Any], *, launched: bool) -> None:
     """From now on a child started from a run's thread comes after the printer's lines
     (a flowtop command owns its process; an audit hook cannot be taken off). ``local``
-    and ``copied``: ``capture``'s, where a thread's attempt is found (``copied``: also a
-    plain thread's or a pool's work item an attempt started, ``capture_threads``)."""
+    and ``copied``: ``capture``'s, where a thread's attempt is found (also a plain
+    thread's or a pool's work item an attempt started: ``capture_threads``). In a
+    run process a client ``launched``, what a child writes is its attempt's output
+    (``child_files``; else read from the log, ``capture_windows``)."""
     global _installed, _local, _copied
-    _local, _copied = local, copied
+    _local, _copied = local, lambda: copied() or capture_threads.started_by()
     if not _installed:
         _installed = True
         sys.addaudithook(_heard)
+    capture_windows.watch_log(launched)
+    if capture_windows.log_fd is not None:
+        child_files.install(_run_output)
+
+
+def _run_output() -> Any:
+    """The output this thread writes into when it runs a task attempt or a ``@flow`` body
+    (``_catch_up_here``) and its run has not taken it for good (``Captured.taken``)."""
+    try:
+        if _catch_up_here() is None:
+            return None
+        buffer = _local.buffer or _copied()
+        taken = getattr(buffer, "taken", None)
+        return None if taken is not None and taken() else buffer
+    except Exception:  # noqa: BLE001 - a child's start must not fail for it: as before
+        return None
 
 
 def writing() -> bool:

@@ -7,16 +7,17 @@ past the stand-in streams (``capture``): in a launched run those are the run's l
 or ``dbt``'s own words, the reason it failed, were in no ``watch``, ``history --run``,
 ``--json`` nor the monitor, and then gone.
 
-Now a child started from an attempt's thread (or a ``@flow`` body's) opens a window on
-the log (``open_for``, from ``capture_children``'s audit hook), and the attempt's end
-(``take``) reads what the log gained since: less what flowtop itself wrote there
-meanwhile (``own``: the printer's lines, notices, a ``@flow`` body's prints), it is the
-attempt's output, after what it printed. The printer's writes (``flowtops``) and a
-window's ends are each made whole under one lock: a line it wrote as a window opened or
-closed, noted too late or not at all, was taken into a run's output (a CI run met it).
-Tasks whose children write at the same time each get the lines of all: the log cannot
-tell whose they are. In a run on a terminal or into a pipe the children's lines went where
-flowtop's went, and still do.
+Now a child started from an attempt's thread (or a ``@flow`` body's) that writes to the
+log (an ``os.system``, ``os.posix_spawn`` or ``os.fork`` child: a ``Popen`` writes into
+its attempt's own file, ``child_files``) opens a window on the log (``open_for``, from
+``capture_children``'s audit hook), and the attempt's end (``take``) reads what the log
+gained since: less what flowtop itself wrote there meanwhile (``own``: the printer's
+lines, notices, a ``@flow`` body's prints), it is the attempt's output, after what it
+printed. The printer's writes (``flowtops``) and a window's ends are each made whole under
+one lock: a line it wrote as a window opened or closed, noted too late or not at all, was
+taken into a run's output (a CI run met it). Tasks whose such children write at the same
+time each get the lines of all: the log cannot tell whose they are. In a run on a
+terminal or into a pipe the children's lines went where flowtop's went, and still do.
 """
 
 from __future__ import annotations
