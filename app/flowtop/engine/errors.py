@@ -165,8 +165,10 @@ class UpstreamFailed(OwnFramesOnly, UnfinishedRun):
     future below it."""
 
 
-class RunCancelled(Exception):
-    """The run was cancelled while the flow function was still calling tasks."""
+class RunCancelled(OwnFramesOnly):
+    """The run was cancelled while the flow function was still calling tasks. The cancel's
+    echo, raised by flowtop's call and future: its traceback is the user's lines alone, as a
+    failed subflow's is."""
 
 
 class MappingLengthMismatch(OwnFramesOnly, PrefectException, ValueError):

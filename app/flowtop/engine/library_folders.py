@@ -20,6 +20,12 @@ import sysconfig
 #: hidden (``records.hide_own_frames``), its modules never the user's.
 FLOWTOP_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
+#: The event loop's package folder (``asyncio``'s, beside ``os``: found without importing
+#: it), as imported and as resolved: an ``async def`` flow's body runs on a loop of
+#: flowtop's, whose frames are hidden with flowtop's own.
+_ASYNCIO = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "asyncio", "")
+ASYNCIO_FOLDERS = (_ASYNCIO, os.path.join(os.path.realpath(_ASYNCIO), ""))
+
 
 @functools.cache
 def library_folders() -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from .ast_race import despite_ast_race
 from .errors import OwnFramesOnly, RemoteTraceback
 from .events import ErrorInfo
 from .flow_package import FLOW_PACKAGE
-from .library_folders import FLOWTOP_FOLDER, library_folders
+from .library_folders import ASYNCIO_FOLDERS, FLOWTOP_FOLDER, library_folders
 from .policy import RetryPolicy
 from .states import COMPLETED, FAILED, PENDING, RUNNING, State, StateType
 from .timer import TimerHandle
@@ -224,23 +224,31 @@ def from_user_code(tb: TracebackType | None) -> TracebackType | None:
     return tb
 
 
+#: Whose frames ``hide_own_frames`` drops: flowtop's, and the event loop's it runs an
+#: ``async def`` flow's body on (``asyncio/runners.py``, ``base_events.py``), which came
+#: before the flow's first line.
+_HIDDEN_FOLDERS = (FLOWTOP_FOLDER, *ASYNCIO_FOLDERS)
+
+
 def hide_own_frames(exc: BaseException) -> None:
-    """Drop flowtop's frames from between the user's in ``exc``'s traceback.
+    """Drop flowtop's frames (and the event loop's) from between the user's in ``exc``'s
+    traceback.
 
     A ``@flow`` that calls a task which fails raises the task's exception through
     flowtop's call and future (``task.py``, ``dynamic_run.py``): its traceback read as if
     flowtop had failed. Without them it reads as the user wrote it: the flow's line that
     called the task, then the task's line that raised. Frames of flowtop's after the last
-    user frame stay: an error that starts inside flowtop still shows where, unless it is
-    about the user's own setting (``OwnFramesOnly``) or started in a worker process (its
-    frames there are in its ``RemoteTraceback``'s text).
+    user frame stay: an error that starts inside flowtop (or ``asyncio``: a ``wait_for``'s
+    ``TimeoutError``) still shows where, unless it is about the user's own setting or the
+    cancel's echo (``OwnFramesOnly``), or started in a worker process (its frames there
+    are in its ``RemoteTraceback``'s text).
     """
     entries: list[TracebackType] = []
     tb = exc.__traceback__
     while tb is not None:
         entries.append(tb)
         tb = tb.tb_next
-    own = [entry.tb_frame.f_code.co_filename.startswith(FLOWTOP_FOLDER) for entry in entries]
+    own = [entry.tb_frame.f_code.co_filename.startswith(_HIDDEN_FOLDERS) for entry in entries]
     last_user = max((i for i, mine in enumerate(own) if not mine), default=-1)
     if isinstance(exc, OwnFramesOnly) or isinstance(exc.__cause__, RemoteTraceback):
         last_user = len(entries)  # (a worker's error started there: its frames are in the text)

@@ -9,6 +9,7 @@ what the flows list and ``flowtop list`` show for a file that never got to run.
 from __future__ import annotations
 
 import ast
+import codecs
 import errno
 import io
 import os
@@ -56,8 +57,9 @@ def read_source_and_status(path: Path) -> tuple[bytes, os.stat_result]:
 def decode_source(path: Path, data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise LoadFailed(LoadError(path, exc.lineno, None, f"SyntaxError: {exc.msg}")) from None
+    except SyntaxError as exc:  # (an unknown codec: tokenize names no line, nor Python)
+        line = exc.lineno or _declaring_line(data)
+        raise LoadFailed(LoadError(path, line, None, f"SyntaxError: {exc.msg}")) from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -71,6 +73,21 @@ def decode_source(path: Path, data: bytes) -> str:
 
 #: A coding declaration (PEP 263), as ``tokenize`` finds it on line 1 or 2.
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _declaring_line(data: bytes) -> int:
+    """The line an encoding error of ``tokenize.detect_encoding`` is about: of the first
+    two, the one with the coding declaration (``# coding: bogus``: an unknown codec; one
+    after a BOM that is not UTF-8), or not UTF-8 (no declaration); else line 1. Said with
+    no line, such a file's error read unlike every other codec error's."""
+    for number, text in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines()[:2], 1):
+        if _CODING.match(text):
+            return number
+        try:
+            text.decode()
+        except UnicodeDecodeError:
+            return number
+    return 1
 
 
 def _not_text(path: Path, data: bytes, encoding: str, exc: Exception) -> LoadError:
