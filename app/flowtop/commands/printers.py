@@ -233,8 +233,11 @@ class HumanPrinter:
 
     def _draw_now(self, text: str) -> None:
         if status_line.row_open:  # cleared by another writer, who left its row half-written:
+            self._status_shown = False
+            if not text:  # events with no line (a body's output, --quiet's steps): a
+                return  # progress bar's row stays open, redrawn in place by its `\r`s
             text = "\n" + text  # that row ends as it is, and this goes below it
-            self._status_shown = status_line.row_open = False
+            status_line.row_open = False
         if self._status_shown:
             text = "\r\x1b[2K" + text
             self._status_shown = False

@@ -140,13 +140,17 @@ def write_marked(stream: TextIO, text: str) -> int:
     goes below such a row, and no status line is drawn on it. A thread's ``print(text)``
     is two writes, and a printer's line between them was glued on: ``cleaned up:
     …cancelled20:38:42 spinner #1 started``. A whole line to another output than the
-    open row's (a note on stderr, stdout's row open) leaves that row open."""
+    open row's (a note on stderr, stdout's row open) leaves that row open. So does a
+    progress bar's ``print(f"{i}%", end="\\r")``: its row keeps it, the cursor at its start;
+    the status line drawn there erased it at each tick."""
     global row_open, row_open_on
     with row_turn():  # the printer neither looks nor writes in between
-        if text[-1] not in "\n\r":
+        last_row = text.rpartition("\n")[2].replace("\r", "")  # left where the cursor is
+        if text[-1] == "\n" or (text[-1] == "\r" and "\n" in text and not last_row.strip()):
+            if row_open and same_output(stream, row_open_on):
+                row_open = False  # (a blank row begun: the status line may be drawn there)
+        elif text[-1] != "\r" or last_row.strip():
             row_open, row_open_on = True, stream
-        elif row_open and same_output(stream, row_open_on):
-            row_open = False
         return stream.write(text)
 
 
