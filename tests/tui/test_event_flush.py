@@ -98,8 +98,7 @@ async def test_a_backlog_is_folded_in_slices_and_a_key_is_answered_between(
         await pilot.press("down")
         assert app.table.cursor == 1
         assert unfolded and unfolded[0] > 0, "the key waited for the whole backlog"
-        run = app.store.runs.get("r1")
-        await wait_for(pilot, lambda: not len(app.buffer) and run is not None, "the fold")
+        await wait_for(pilot, lambda: not len(app.buffer) and "r1" in app.store.runs, "the fold")
         run = app.store.runs["r1"]
         assert run.state is S.COMPLETED
         assert {row.state for row in run.rows.values()} == {S.COMPLETED}

@@ -158,7 +158,8 @@ class EventFlush(_AppBase):
         """A big run's attempts out of the collector's sight every ``FREEZE_EVERY`` of its
         events; a young collection first (a few ms): no cycle already garbage is frozen."""
         runs = self.store.runs
-        if not any(r in runs and len(runs[r].rows) > FREEZE_OVER for r in folded.changed):
+        big = any(r in runs and len(runs[r].rows) > FREEZE_OVER for r in folded.changed)
+        if not big and not self.store.reading_over(FREEZE_OVER):  # (one read back: unshown)
             return
         self._unfrozen[0] += folded.events
         if self._unfrozen[0] >= FREEZE_EVERY and self._frozen:

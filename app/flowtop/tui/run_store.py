@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
+from flowtop.tui.flows_without_file import FlowsWithoutFile
 from flowtop.tui.model import RunModel, RunStartedElsewhere
-from flowtop.tui.workspace_view import OneFile
 from flowtop.workspace.reuse_origin import origin_pruned, origin_source
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
 from flowtop.workspace.store_notices import (
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 PREPARE_OVER = 1_000
 
 
-class RunStore:
+class RunStore(FlowsWithoutFile):
     """The runs the screen can show, by id, plus which one each flow shows.
 
     A flow shows its newest run, except that a run started elsewhere never takes the
@@ -72,6 +71,11 @@ class RunStore:
         #: id of a big run's start -> it and its model, made by ``prepare`` on the thread
         #: that delivers the events (a dict's set and pop are atomic: no lock is needed).
         self._prepared: dict[int, tuple[RunStarted, RunModel]] = {}
+        #: Starts of runs handed on whole, their end in the same batch (a stored run read
+        #: back), by id, marked by ``prepare``; then those runs while their events are
+        #: folded, by run id: shown at their end (``_read_whole``), not before.
+        self._whole: dict[int, RunStarted] = {}
+        self._reading: dict[str, tuple[RunStarted, RunModel]] = {}
         #: The guess of how many attempts a run runs at once (``[defaults] workers``, as
         #: the app reads it), for a start that does not say (``RunStarted.workers`` 0: an
         #: older flowtop's); each such run's model keeps what it said at the run's start.
@@ -95,36 +99,28 @@ class RunStore:
         #: Those flows, for as long as they show no run (a run of one shows: it leaves):
         #: the header and `h` say their runs were pruned, where they read `not run yet`.
         self.pruned_away: set[str] = set()
-        #: The flow file the monitor was opened on (``OneFile``), None for a folder: the
-        #: folder's store holds its sibling files' runs too, which it does not list.
-        self.file = workspace.only if isinstance(workspace, OneFile) else None
-        #: The flows that file has defined since (``without_file``): one it lost mid-run
-        #: is still listed for its runs, gone, as in a monitor on the folder.
-        self._defined: set[str] = set()
-        #: Whether the file's source names each flow (``file_naming``), asked while none
-        #: of its flows has loaded yet; read once a flow: on the screen's thread.
-        self._named: dict[str, bool] = {}
-        #: The files that failed to load (``WorkspaceView.errors``), asked each listing
-        #: (none from a stand-in that gives only ``OneFile.only``).
-        self._errors: Callable[[], Mapping[Path, object]] = lambda: getattr(workspace, "errors", {})
-        #: Flows with a run here whose file failed to load, by that file (``without_file``):
-        #: listed as they last ran, beside its ✗ row; `r` and `f` say the file is broken.
-        self.of_broken: dict[str, Path] = {}
-        #: ``file_naming``'s answer by flow, for the broken files as they are (their sizes
-        #: and times): a listing reads no source again until one changes.
-        self._broken_named: dict[str, tuple[object, Path | None]] = {}
+        super().__init__(workspace)
 
     def prepare(self, events: Iterable[ClientEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
         out the rows of each big run's start among them, which ``apply_batch`` then
         takes as they are. That thread holds the interpreter a few milliseconds at a
         time, where the fold held the screen's thread for the whole layout. Returns the
-        most rows it laid out for a run (0: none)."""
+        most rows it laid out for a run (0: none). The runs whose start and end are both
+        among ``events`` are marked whole (``_whole``): a batch is folded a slice at a time,
+        the screen drawn in between, and a run that had ended read `▶ Running`, its retries
+        `⟳ Overdue`, until the slice with its end (for minutes on a loaded machine)."""
         most = 0
+        starts: dict[str, RunStarted] = {}
         for event in events:
-            if isinstance(event, RunStarted) and len(event.tasks) > PREPARE_OVER:
-                self._prepared[id(event)] = (event, RunModel.from_started(event))
-                most = max(most, len(event.tasks))
+            if isinstance(event, RunStarted):
+                starts[event.run_id] = event
+                if len(event.tasks) > PREPARE_OVER:
+                    self._prepared[id(event)] = (event, RunModel.from_started(event))
+                    most = max(most, len(event.tasks))
+            elif isinstance(event, RunFinished | RunInterrupted) and event.run_id in starts:
+                start = starts.pop(event.run_id)
+                self._whole[id(start)] = start
         return most
 
     def _model_of(self, event: RunStarted) -> RunModel:
@@ -226,62 +222,6 @@ class RunStore:
         live = [r for r in self.runs.values() if r.flow == flow and r.is_live]
         return sorted(live, key=lambda r: (r.started or 0.0, r.number or 0))
 
-    def without_file(self, loaded: Collection[str], shown: str | None) -> list[str]:
-        """Flows no file defines any more (deleted, renamed, a branch switched) that still
-        have a run to watch: a live one, or ``shown``, the flow on screen, with any run.
-        Their runs go on; dropping them from the list would hide those runs.
-
-        In a monitor on one flow file (``file``), only that file's: a sibling file's
-        flow was listed "(gone)", and opened on while the file imported, so the first
-        `r` ran nothing. Its own are the flows it has defined since (``loaded`` each
-        time), or, until one has loaded, those its source names (``file_naming``, as
-        ``flowtop history FILE`` tells a run's file): a flow of a file still importing,
-        or failing to.
-
-        A flow whose file failed to load is listed too, also ended, its runs being all it
-        has (``of_broken``): one broken as the monitor opened was listed as ``✗ etl.py``
-        only, never loaded, so its runs and `h` could not be reached."""
-        self.of_broken = self._flows_of_broken(loaded)
-        names = [*self.of_broken]
-        names += [r.flow for r in self.runs.values() if r.is_live and r.flow not in loaded]
-        if shown is not None and shown not in loaded and shown in self.latest:
-            names.append(shown)
-        names = list(dict.fromkeys(names))
-        if self.file is None:
-            return names
-        self._defined.update(loaded)
-        return [name for name in names if self._in_file(name, self.file)]
-
-    def _flows_of_broken(self, loaded: Collection[str]) -> dict[str, Path]:
-        """The flows with a run here (``latest``) that no file loaded defines and a flow
-        file that failed to load names (``file_naming``, the rule ``flowtop history FILE``
-        has for a file that does not load), by that file."""
-        files = sorted(path for path in self._errors() if path.suffix == ".py")
-        flows = [flow for flow in self.latest if flow not in loaded]
-        if not files or not flows:
-            return {}
-        stamp = tuple(_stamp(path) for path in files)
-        found: dict[str, Path] = {}
-        for flow in flows:
-            seen = self._broken_named.get(flow)
-            if seen is None or seen[0] != stamp:
-                from flowtop.workspace.flow_naming import file_naming  # (a broken file)
-
-                seen = self._broken_named[flow] = (stamp, file_naming(files, flow))
-            if seen[1] is not None:
-                found[flow] = seen[1]
-        return found
-
-    def _in_file(self, flow: str, file: Path) -> bool:
-        """Whether ``flow`` is of the flow file ``file`` (``without_file``)."""
-        if self._defined:
-            return flow in self._defined
-        if flow not in self._named:
-            from flowtop.workspace.flow_naming import file_naming  # (a monitor on a file)
-
-            self._named[flow] = file_naming([file], flow) is not None
-        return self._named[flow]
-
     def apply_batch(self, events: Iterable[ClientEvent]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
         only the run itself changed).
@@ -289,7 +229,8 @@ class RunStore:
         An event that cannot be shown (a crafted or damaged row of the store: a number
         where its output should be) is skipped and said in its run's note, as is a row
         of the log that could not be read (``LogDamage``): the other events and runs go
-        on. The ``try`` costs nothing until an event fails."""
+        on. The ``try`` costs nothing until an event fails. A run ``prepare`` marked whole
+        is kept out of sight until its end is folded (``_read_whole``)."""
         changed: dict[str, set[str]] = {}
         runs = self.runs
         for event in events:
@@ -301,31 +242,21 @@ class RunStore:
             try:
                 if isinstance(event, RunStarted):
                     model = self._model_of(event)
-                    self._sourced(model)
-                    if not model.workers:
-                        model.workers = self.workers()
-                    if event.parent_run:
-                        self._called_at[model] = event.ts
-                    parent = runs.get(event.parent_run or "")  # live: it waits for its child
-                    if parent is not None:
-                        _link(parent, model, self._called_at)
-                    elif event.parent_run:  # read back from the store: its parent comes later
-                        self.early_children.setdefault(event.parent_run, []).append(model)
-                    if (before := runs.get(run_id)) is not None:  # handed on anew (a prune's):
-                        for child in before.children:  # its children are not; they stay
-                            _link(model, child, self._called_at)
-                    for child in self.early_children.pop(run_id, ()):
-                        _link(model, child, self._called_at)
-                    self._retry_of(model)
-                    self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
+                    if self._whole.pop(id(event), None) is event:  # shown at its end
+                        self._reading[run_id] = (event, model)
+                        continue
+                    self._started(event, model)
                     changed[run_id] = set()
                     continue
-                run = runs.get(run_id) or self._never_started(event)
+                run = self._read_whole(event) if self._reading else None
+                run = run or runs.get(run_id) or self._never_started(event)
                 if run is None:  # a run started before the sink was attached
                     continue
                 key = run.apply(event)
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
                     _noted(run, event.said(run.label))
+                if self._reading and run_id in self._reading:  # not shown yet: nothing changed
+                    continue
                 if isinstance(event, RunFinished | RunInterrupted):
                     if (retry := self._retried_by.pop(run_id, None)) is not None:
                         _retries(retry, run)
@@ -340,6 +271,44 @@ class RunStore:
             except UNREADABLE as exc:
                 self._unshown(event, exc, changed)
         return changed
+
+    def _started(self, event: RunStarted, model: RunModel) -> None:
+        """``model``, of the run ``event`` starts, is kept and shown from now on, linked
+        to its parent and subflow runs kept."""
+        runs, run_id = self.runs, event.run_id
+        self._sourced(model)
+        if not model.workers:
+            model.workers = self.workers()
+        if event.parent_run:
+            self._called_at[model] = event.ts
+        parent = runs.get(event.parent_run or "")  # live: it waits for its child
+        if parent is not None:
+            _link(parent, model, self._called_at)
+        elif event.parent_run:  # read back from the store: its parent comes later
+            self.early_children.setdefault(event.parent_run, []).append(model)
+        if (before := runs.get(run_id)) is not None:  # handed on anew (a prune's):
+            for child in before.children:  # its children are not; they stay
+                _link(model, child, self._called_at)
+        for child in self.early_children.pop(run_id, ()):
+            _link(model, child, self._called_at)
+        self._retry_of(model)
+        self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
+
+    def _read_whole(self, event: LogEvent) -> RunModel | None:
+        """The model of ``event``'s run when it is read whole (``prepare``), shown once
+        ``event`` is its end (``_started``), which it then takes as a live run's would."""
+        if isinstance(event, RunFinished | RunInterrupted):
+            reading = self._reading.pop(event.run_id, None)
+            if reading is not None:
+                self._started(*reading)
+            return None if reading is None else reading[1]
+        reading = self._reading.get(event.run_id)
+        return None if reading is None else reading[1]
+
+    def reading_over(self, rows: int) -> bool:
+        """Whether a run read whole, its events folded and it not shown yet (``_read_whole``),
+        has more than ``rows`` rows: what its events build is frozen as a shown run's is."""
+        return any(len(model.rows) > rows for _, model in self._reading.values())
 
     def _noticed(self, notice: StoreNotice, changed: dict[str, set[str]]) -> None:
         """What the store client said of the store, in its place among the events: the
@@ -453,12 +422,13 @@ class RunStore:
 
     def _unshown(self, event: LogEvent, exc: Exception, changed: dict[str, set[str]]) -> None:
         """Say, in its run's note, that ``event`` could not be shown (skipped)."""
-        run = self.runs.get(event.run_id) if isinstance(event.run_id, str) else None
+        run_id = event.run_id if isinstance(event.run_id, str) else ""
+        run = self.runs.get(run_id) or self._reading.get(run_id, (None, None))[1]
         if run is None:
-            return  # its run is not shown: nothing to say it on
+            return  # its run is not kept: nothing to say it on
         said = f"{type(exc).__name__}: {exc}"
         _noted(run, f"an event of run {run.flow} #{run.number} cannot be shown, skipped ({said})")
-        changed.setdefault(event.run_id, set())
+        changed.setdefault(run_id, set())
 
     def _newest(self, model: RunModel, *, elsewhere: bool = False) -> None:
         """``model`` is its flow's newest run: shown from now on (the one it replaces is
@@ -547,15 +517,6 @@ class RunStore:
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
         return evicted
-
-
-def _stamp(path: Path) -> tuple[Path, int, int]:
-    """``path`` as it is now, by its size and time (0s: it cannot be read)."""
-    try:
-        status = path.stat()
-    except OSError:
-        return path, 0, 0
-    return path, status.st_size, status.st_mtime_ns
 
 
 def _noted(run: RunModel, said: str) -> None:
