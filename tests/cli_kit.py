@@ -1,5 +1,5 @@
-"""The ``flowtop`` command as a user types it, and the runs it left in a folder's store,
-for the command tests of every folder.
+"""The ``flowtop`` command as a user types it, the runs it left in a folder's store and
+runs a test writes there, for the command tests of every folder.
 
 ``tests/`` is not a package, but pytest puts it on ``sys.path`` for the packages under
 it (as for ``pilot_kit``), so a test module in any folder imports this by its plain name.
@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 import fork_cli
+from flowtop.engine.events import Event, RunFinished, RunStarted
+from flowtop.engine.states import StateType
+from flowtop.workspace.history import History
 from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.store_reader import StoreReader
 
@@ -27,6 +30,9 @@ PLAIN: Mapping[str, str] = {**UNBUFFERED, "NO_COLOR": "1"}
 #: ``flowtop_here`` bound to a test's fixtures (the ``flowtop_here`` fixture): ``ARGS``, then
 #: ``cwd`` and ``env`` by keyword.
 Here = Callable[..., subprocess.CompletedProcess[str]]
+#: A subflow run for ``stored_calls``: its run id, flow, number, state, the run it is a
+#: retry of (or None) and the run that called it.
+Call = tuple[str, str, int, StateType, str | None, str]
 
 
 def flowtop(
@@ -90,3 +96,36 @@ def wait_for_runs(
     deadline = time.monotonic() + timeout
     while not done(stored_runs(folder)) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def stored_calls(folder: Path, calls: Sequence[Call], parent_ended: float) -> Path:
+    """``folder``'s new store: ``mom`` #1 (run ``p``, completed ``parent_ended`` s after it
+    began) and the subflow runs ``calls``, a second apart, numbered as listed. The
+    parent and subflow runs that ``history --run`` and the run page tests read."""
+    db = folder / ".flowtop" / "history.db"
+    db.parent.mkdir()
+    store = History(db)
+    now = time.time()
+    try:
+        for flow in ("mom", *(call[1] for call in calls)):
+            store.next_number(flow)
+        events: list[Event] = [RunStarted("p", "mom", 1, (), (), (), ts=now)]
+        for at, (child, flow, number, state, retry_of, parent) in enumerate(calls, 1):
+            start = RunStarted(
+                child, flow, number, (), (), (), retry_of, now + at, parent_run=parent
+            )
+            events += [start, RunFinished(child, flow, number, state, {}, 0.5, now + at + 0.5)]
+        events.append(RunFinished("p", "mom", 1, StateType.COMPLETED, {}, 5.0, now + parent_ended))
+        store.sink(events)
+        assert store.flush(10)
+    finally:
+        store.close()
+    return db
+
+
+def parent_run_said(flowtop_here: Here, folder: Path, *more: str) -> str:
+    """What ``flowtop history . --run 1 --flow mom`` (and ``more``) prints in ``folder``
+    of the parent run ``stored_calls`` wrote, once it has exited 0."""
+    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", *more, cwd=folder)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout

@@ -20,6 +20,22 @@ with Flow("quick") as flow:
 """
 
 
+#: A flow ``etl`` whose one task ``extract`` returns 1: a flow beside the settings file a
+#: test is about.
+ETL = """\
+from flowtop import Flow, task
+
+
+@task
+def extract():
+    return 1
+
+
+with Flow("etl") as flow:
+    extract()
+"""
+
+
 def slow_import(flow: str) -> str:
     """A flow file defining ``flow`` whose import first writes ``importing`` beside it,
     then takes 30 s (a heavy library): a test stops the command once that file appears."""

@@ -52,6 +52,12 @@ async def wait_for_run(pilot: Any, app: Any, state: Any, what: str = "the run") 
     )
 
 
+def footer_labels(app: Any) -> dict[str, str]:
+    """The footer's labels by key, as it offers them now."""
+    entries, _ = app.footer_entries()
+    return dict(entries)
+
+
 @contextlib.contextmanager
 def toasts_said(app: Any) -> Iterator[list[str]]:
     """The message of every toast ``app`` shows in the block, in order, noted as the app

@@ -13,19 +13,7 @@ from pathlib import Path
 import pytest
 
 from cli_kit import flowtop
-
-FLOW = """\
-from flowtop import Flow, task
-
-
-@task
-def extract():
-    return 1
-
-
-with Flow("etl") as flow:
-    extract()
-"""
+from flow_texts import ETL
 
 ARRAY = "[defaults]\nretry_delay = " + "[" * 500 + "]" * 500 + "\n"
 TABLE = "[variables]\n\nx = " + "{a=" * 600 + "1" + "}" * 600 + "\n"
@@ -52,7 +40,7 @@ TABLE = "[variables]\n\nx = " + "{a=" * 600 + "1" + "}" * 600 + "\n"
 def test_a_deep_settings_file_is_one_line_and_exit_2(
     tmp_path: Path, command: str, name: str, text: str, said: str
 ) -> None:
-    (tmp_path / "etl.py").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "etl.py").write_text(ETL, encoding="utf-8")
     (tmp_path / name).parent.mkdir(exist_ok=True)
     (tmp_path / name).write_text(text, encoding="utf-8")
     done = flowtop(command, ".", cwd=tmp_path)

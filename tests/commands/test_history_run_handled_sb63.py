@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import time
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
-from flowtop.engine.events import RunFinished, RunStarted
+from cli_kit import Here, parent_run_said, stored_calls
 from flowtop.engine.states import StateType as S
-from flowtop.workspace.history import History
-
-Here = Callable[..., subprocess.CompletedProcess[str]]
 
 #: Each run's stored counts (its tasks by state, ``reused`` of them carried over).
 COUNTS = {
@@ -38,29 +31,17 @@ COUNTS = {
 def family(folder: Path) -> Path:
     """The store of ``mom`` #1 and the runs it called (the module's docstring), and
     ``other`` #1, a run of ``kid``'s flow that reused one of its two tasks."""
-    db = folder / ".flowtop" / "history.db"
-    db.parent.mkdir()
-    store = History(db)
-    now = time.time()
-    try:
-        for flow in ("mom", "kid", "region", "nest", "leaf", "kid"):
-            store.next_number(flow)
-        events: list[Any] = [RunStarted("p", "mom", 1, (), (), (), ts=now)]
-        runs = (
-            ("k1", "kid", 1, S.COMPLETED, "p"),
-            ("r1", "region", 1, S.FAILED, "p"),
-            ("n1", "nest", 1, S.COMPLETED, "p"),
-            ("g1", "leaf", 1, S.COMPLETED, "n1"),
-            ("o1", "kid", 2, S.COMPLETED, "p"),
-        )
-        for at, (child, flow, number, state, parent) in enumerate(runs, 1):
-            start = RunStarted(child, flow, number, (), (), (), None, now + at, parent_run=parent)
-            events += [start, RunFinished(child, flow, number, state, {}, 0.5, now + at + 0.5)]
-        events.append(RunFinished("p", "mom", 1, S.COMPLETED, {}, 5.0, now + 9))
-        store.sink(events)
-        assert store.flush(10)
-    finally:
-        store.close()
+    db = stored_calls(
+        folder,
+        (
+            ("k1", "kid", 1, S.COMPLETED, None, "p"),
+            ("r1", "region", 1, S.FAILED, None, "p"),
+            ("n1", "nest", 1, S.COMPLETED, None, "p"),
+            ("g1", "leaf", 1, S.COMPLETED, None, "n1"),
+            ("o1", "kid", 2, S.COMPLETED, None, "p"),
+        ),
+        parent_ended=9,
+    )
     with closing(sqlite3.connect(db)) as conn, conn:  # (as their tasks' ends count them)
         for run_id, counts in COUNTS.items():
             conn.execute(
@@ -73,27 +54,25 @@ def test_history_run_says_the_handled_failures_and_lists_subflows_as_the_monitor
     tmp_path: Path, flowtop_here: Here
 ) -> None:
     family(tmp_path)
-    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    lines = shown.stdout.splitlines()
+    said = parent_run_said(flowtop_here, tmp_path)
+    lines = said.splitlines()
     handled = "(1 task failed, handled by the flow) (1 subflow failed, handled by the flow)"
-    assert lines[1].endswith(f"1 completed, 1 failed {handled}"), shown.stdout
+    assert lines[1].endswith(f"1 completed, 1 failed {handled}"), said
     listed = lines[lines.index("subflow runs (each a run of its own):") + 1 :]
     assert listed == [
         "  ✗ region #1  FAILED",  # first, as the monitor lists a call that did not complete
         "  ↺ kid #1  COMPLETED (every task reused)",
         "  ↺ nest #1  COMPLETED (every task reused)",  # its subflow's every task
         "  ✓ kid #2  COMPLETED",  # one of two reused
-    ], shown.stdout
+    ], said
 
 
 def test_history_run_json_marks_a_subflow_that_reused_every_task(
     tmp_path: Path, flowtop_here: Here
 ) -> None:
     family(tmp_path)
-    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", "--json", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    children = json.loads(shown.stdout.splitlines()[0])["subflow_runs"]
+    said = parent_run_said(flowtop_here, tmp_path, "--json")
+    children = json.loads(said.splitlines()[0])["subflow_runs"]
     assert [child.get("reused", False) for child in children] == [True, False, True, False]
 
 
@@ -101,6 +80,5 @@ def test_a_parent_that_failed_says_nothing_handled(tmp_path: Path, flowtop_here:
     db = family(tmp_path)
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE runs SET state = 'FAILED' WHERE run_id = 'p'")
-    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    assert "handled" not in shown.stdout, shown.stdout
+    said = parent_run_said(flowtop_here, tmp_path)
+    assert "handled" not in said, said

@@ -14,66 +14,44 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from flowtop.engine.events import RunFinished, RunStarted
+from cli_kit import Here, parent_run_said, stored_calls
 from flowtop.engine.states import StateType as S
 from flowtop.workspace import store_reader, subflow_runs
-from flowtop.workspace.history import History
-
-Here = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def family(folder: Path) -> Path:
     """``mom`` #1 (completed) called ``kid`` #1 (failed), its retry ``kid`` #2
     (completed) and ``region`` #1 (failed, handled)."""
-    db = folder / ".flowtop" / "history.db"
-    db.parent.mkdir()
-    store = History(db)
-    now = time.time()
-    try:
-        events: list[Any] = []
-        for flow in ("mom", "kid", "kid", "region"):
-            store.next_number(flow)
-        events.append(RunStarted("p", "mom", 1, (), (), (), ts=now))
-        runs = (
-            ("k1", "kid", 1, S.FAILED, None),
-            ("k2", "kid", 2, S.COMPLETED, "k1"),
-            ("r1", "region", 1, S.FAILED, None),
-        )
-        for at, (child, flow, number, state, retries) in enumerate(runs, 1):
-            start = RunStarted(child, flow, number, (), (), (), retries, now + at, parent_run="p")
-            events += [start, RunFinished(child, flow, number, state, {}, 0.5, now + at + 0.5)]
-        events.append(RunFinished("p", "mom", 1, S.COMPLETED, {}, 5.0, now + 5))
-        store.sink(events)
-        assert store.flush(10)
-    finally:
-        store.close()
-    return db
+    return stored_calls(
+        folder,
+        (
+            ("k1", "kid", 1, S.FAILED, None, "p"),
+            ("k2", "kid", 2, S.COMPLETED, "k1", "p"),
+            ("r1", "region", 1, S.FAILED, None, "p"),
+        ),
+        parent_ended=5,
+    )
 
 
 def test_history_run_lists_a_retried_subflow_call_once(tmp_path: Path, flowtop_here: Here) -> None:
     family(tmp_path)
-    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    lines = shown.stdout.splitlines()
+    said = parent_run_said(flowtop_here, tmp_path)
+    lines = said.splitlines()
     listed = lines[lines.index("subflow runs (each a run of its own):") + 1 :]
-    assert listed == ["  ✗ region #1  FAILED", "  ✓ kid #2 (retry of #1)  COMPLETED"], shown.stdout
+    assert listed == ["  ✗ region #1  FAILED", "  ✓ kid #2 (retry of #1)  COMPLETED"], said
 
 
 def test_history_run_json_keeps_every_run_and_marks_retries(
     tmp_path: Path, flowtop_here: Here
 ) -> None:
     family(tmp_path)
-    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", "--json", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    children = json.loads(shown.stdout.splitlines()[0])["subflow_runs"]
+    said = parent_run_said(flowtop_here, tmp_path, "--json")
+    children = json.loads(said.splitlines()[0])["subflow_runs"]
     assert children == [
         {"run_id": "k1", "flow": "kid", "run": 1, "state": "FAILED", "retried": True},
         {"run_id": "k2", "flow": "kid", "run": 2, "state": "COMPLETED", "retry_of": "k1"},
@@ -109,7 +87,6 @@ def test_history_run_reads_its_subflows_on_the_run_s_connection(
 
     counted(store_reader, "reader")
     counted(subflow_runs, "subflows")
-    shown = flowtop_here("history", ".", "--run", "1", "--flow", "mom", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    assert "kid #2" in shown.stdout, shown.stdout
+    said = parent_run_said(flowtop_here, tmp_path)
+    assert "kid #2" in said, said
     assert "subflows" not in opened, opened  # old: a connection of its own beside the run's

@@ -24,11 +24,17 @@ def three_runs(history: History) -> None:
         finished(history, "f")
 
 
-def test_a_live_rerun_of_the_newest_is_said_live(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """The store every test here prunes: three finished runs of ``f``."""
     db = tmp_path / "history.db"
     stored(db, three_runs)
+    return db
+
+
+def test_a_live_rerun_of_the_newest_is_said_live(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     reserve_rerun(db, "f", "f-live", "f-3")
     assert prune(db, 1, "f") == 0
     assert capsys.readouterr().out.startswith(
@@ -36,11 +42,7 @@ def test_a_live_rerun_of_the_newest_is_said_live(
     )
 
 
-def test_the_live_run_and_its_source_add_up(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    db = tmp_path / "history.db"
-    stored(db, three_runs)
+def test_the_live_run_and_its_source_add_up(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reserve_rerun(db, "f", "f-live", "f-2")
     assert prune(db, 1, "f") == 0
     assert capsys.readouterr().out.startswith(
@@ -54,10 +56,8 @@ def test_the_live_run_and_its_source_add_up(
 
 
 def test_json_of_a_prune_with_nothing_kept_beyond(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "history.db"
-    stored(db, three_runs)
     assert prune(db, 1, None, as_json=True) == 0
     said = json.loads(capsys.readouterr().out)
     assert said["removed"] == 2

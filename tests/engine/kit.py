@@ -1,13 +1,18 @@
-"""Test helpers for the engine suite: a sink that records events, and polling without hangs."""
+"""Test helpers for the engine suite: a sink that records events, what held tasks wait on,
+and polling without hangs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 
 import waits
+from flowtop import Flow
+from flowtop.engine import FlowRun, Runner
 from flowtop.engine.events import Event, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 
@@ -50,6 +55,40 @@ class Recorder:
     def run_finished(self, run_id: str) -> RunFinished:
         (event,) = [e for e in self.events if isinstance(e, RunFinished) and e.run_id == run_id]
         return event
+
+
+class Held:
+    """What a module's tasks and hooks hold on, module-level as the tasks decorated there:
+    a task says ``began`` and waits for ``release``, a hook ``hook_began`` and
+    ``hook_release``. A module's autouse fixture runs each test in ``fresh()``."""
+
+    def __init__(self) -> None:
+        self.began = threading.Event()
+        self.release = threading.Event()
+        self.hook_began = threading.Event()
+        self.hook_release = threading.Event()
+
+    @contextlib.contextmanager
+    def fresh(self) -> Iterator[None]:
+        """Cleared for the test, released after it whatever failed: no thread of the test
+        is left waiting."""
+        for event in (self.began, self.release, self.hook_began, self.hook_release):
+            event.clear()
+        try:
+            yield
+        finally:
+            self.release.set()
+            self.hook_release.set()
+
+    @contextlib.contextmanager
+    def running(self, flow: Flow) -> Iterator[tuple[FlowRun, Recorder, Runner]]:
+        """``flow`` started on a 2-worker runner that records its events, once a task of
+        it has ``began``: the run, the recorder and the runner, shut down after."""
+        recorder = Recorder()
+        with Runner(2, sinks=[recorder]) as runner:
+            run = runner.start(flow)
+            assert self.began.wait(10)
+            yield run, recorder, runner
 
 
 def wait_until(condition, timeout: float = 10.0, interval: float = 0.002) -> None:

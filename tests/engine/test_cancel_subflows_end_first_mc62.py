@@ -17,7 +17,7 @@ from flowtop import Flow, flow, task
 from flowtop.engine import RunFinished, Runner, StateType
 from flowtop.engine.events import Event, TaskStateChanged
 
-from .kit import Recorder
+from .kit import Held, Recorder
 
 
 def ends(recorder: Recorder, runner: Runner) -> list[tuple[str, str]]:
@@ -37,27 +37,19 @@ def last_event(recorder: Recorder, runner: Runner) -> Event:
     return recorder.events[-1]
 
 
-_began = threading.Event()
-_release = threading.Event()
-_hook_began = threading.Event()
-_hook_release = threading.Event()
+held = Held()
 
 
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
-    for event in (_began, _release, _hook_began, _hook_release):
-        event.clear()
-    try:
+    with held.fresh():
         yield
-    finally:  # whatever failed, no thread of the test is left waiting
-        _release.set()
-        _hook_release.set()
 
 
 @task
 def holds(i: int) -> int:
-    _began.set()
-    _release.wait(10)
+    held.began.set()
+    held.release.wait(10)
     return i
 
 
@@ -77,10 +69,7 @@ def top() -> int:
 
 
 def test_a_cancelled_flow_logs_its_subflows_ends_before_its_own() -> None:
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(root)
-        assert _began.wait(10)
+    with held.running(root) as (run, recorder, runner):
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
         assert ends(recorder, runner) == [
@@ -94,10 +83,7 @@ def test_a_cancelled_flow_logs_its_subflows_ends_before_its_own() -> None:
 
 
 def test_a_subflow_of_a_subflow_ends_first_too() -> None:
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(top)
-        assert _began.wait(10)
+    with held.running(top) as (run, recorder, runner):
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
         assert ends(recorder, runner) == [
@@ -114,7 +100,7 @@ _both = threading.Barrier(3)
 @task
 def meets(i: int) -> int:
     _both.wait(10)  # both subflows' tasks run, and the test
-    _release.wait(10)
+    held.release.wait(10)
     return i
 
 
@@ -144,38 +130,36 @@ def fans() -> int:
     return first.result() + second.result()
 
 
-def test_each_subflow_its_tasks_called_ends_before_the_run() -> None:
+def cancelled_once_both_meet(parent: Flow) -> list[tuple[str, str]]:
+    """The ends logged of ``parent``, cancelled once its two subflows' tasks both run."""
     _both.reset()
     recorder = Recorder()
     with Runner(4, sinks=[recorder]) as runner:
-        run = runner.start(fans)
+        run = runner.start(parent)
         _both.wait(10)
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
-        said = ends(recorder, runner)
-        assert said[-1] == ("fans-mc62", "CANCELLED"), said
-        assert said.count(("side-mc62", "CANCELLED")) == 2, said
+        return ends(recorder, runner)
+
+
+def test_each_subflow_its_tasks_called_ends_before_the_run() -> None:
+    said = cancelled_once_both_meet(fans)
+    assert said[-1] == ("fans-mc62", "CANCELLED"), said
+    assert said.count(("side-mc62", "CANCELLED")) == 2, said
 
 
 def test_a_graph_runs_subflows_end_before_it() -> None:
-    _both.reset()
     graph = Flow("graph-mc62")
     graph.add_task(calls_side_one)
     graph.add_task(calls_side_two)
-    recorder = Recorder()
-    with Runner(4, sinks=[recorder]) as runner:
-        run = runner.start(graph)
-        _both.wait(10)
-        assert run.cancel()
-        assert run.final_state(timeout=10) is StateType.CANCELLED
-        said = ends(recorder, runner)
-        assert said[-1] == ("graph-mc62", "CANCELLED"), said
-        assert said.count(("side-mc62", "CANCELLED")) == 2, said
+    said = cancelled_once_both_meet(graph)
+    assert said[-1] == ("graph-mc62", "CANCELLED"), said
+    assert said.count(("side-mc62", "CANCELLED")) == 2, said
 
 
 def slow_cleanup(flow: object, flow_run: object, state: object) -> None:
-    _hook_began.set()
-    _hook_release.wait(10)
+    held.hook_began.set()
+    held.hook_release.wait(10)
 
 
 @flow(name="tidy-leaf-mc62", on_cancellation=[slow_cleanup])
@@ -189,14 +173,11 @@ def tidy_root() -> int:
 
 
 def test_the_run_ends_after_its_subflows_cancellation_hooks() -> None:
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(tidy_root)
-        assert _began.wait(10)
+    with held.running(tidy_root) as (run, recorder, runner):
         assert run.cancel()  # returns: the subflow's hook is waited for elsewhere
-        assert _hook_began.wait(10)
+        assert held.hook_began.wait(10)
         assert not run.done and run.cancelled
-        _hook_release.set()
+        held.hook_release.set()
         assert run.final_state(timeout=10) is StateType.CANCELLED
         assert [end for end in ends(recorder, runner) if "/" not in end[0]] == [
             ("tidy-leaf-mc62", "CANCELLED"),

@@ -21,23 +21,15 @@ from flowtop.engine.errors import RunCancelled
 from flowtop.engine.events import RunStarted
 from waits import wait_until
 
-from .kit import Recorder
+from .kit import Held, Recorder
 
-_began = threading.Event()
-_release = threading.Event()
-_hook_began = threading.Event()
-_hook_release = threading.Event()
+held = Held()
 
 
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
-    for event in (_began, _release, _hook_began, _hook_release):
-        event.clear()
-    try:
+    with held.fresh():
         yield
-    finally:  # whatever failed, no thread of the test is left waiting
-        _release.set()
-        _hook_release.set()
 
 
 def run_ends(recorder: Recorder, runner: Runner) -> list[tuple[str, str]]:
@@ -55,14 +47,14 @@ def time_out(run: FlowRun) -> None:
 
 @task
 def holds(i: int) -> int:
-    _began.set()
-    _release.wait(20)
+    held.began.set()
+    held.release.wait(20)
     return i
 
 
 def cleanup(flow: object, flow_run: object, state: object) -> None:
-    _hook_began.set()
-    _hook_release.wait(20)
+    held.hook_began.set()
+    held.hook_release.wait(20)
 
 
 @flow(name="leaf-sf63")
@@ -86,10 +78,7 @@ def tidy_root() -> int:
 
 
 def test_a_timed_out_flow_ends_after_its_subflows() -> None:
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(root)
-        assert _began.wait(10)
+    with held.running(root) as (run, recorder, runner):
         time_out(run)
         assert run.final_state(timeout=10) is StateType.FAILED
         assert run_ends(recorder, runner) == [
@@ -103,14 +92,11 @@ def test_a_timed_out_flow_ends_after_its_subflows() -> None:
 def test_a_timed_out_flow_ends_after_its_subflows_cancellation_hooks() -> None:
     """Its subflow keeps its own why, though the cancel path cancels it a second time
     (``its parent run was cancelled``) while its hook runs."""
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(tidy_root)
-        assert _began.wait(10)
+    with held.running(tidy_root) as (run, recorder, runner):
         time_out(run)
-        assert _hook_began.wait(10)
+        assert held.hook_began.wait(10)
         assert not run.done
-        _hook_release.set()
+        held.hook_release.set()
         assert run.final_state(timeout=10) is StateType.FAILED
         assert run_ends(recorder, runner) == [
             ("tidy-leaf-sf63", "CANCELLED"),
@@ -135,14 +121,11 @@ def test_a_timed_out_flow_s_retry_starts_after_its_end() -> None:
     """Its body, interrupted, returns while its subflow's hook still runs: its retry
     started then, before its end (the retry's ``RunStarted`` above its ``RunFinished``)."""
     _tries.clear()
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(again)
-        assert _began.wait(10)
+    with held.running(again) as (run, recorder, runner):
         time_out(run)
-        assert _hook_began.wait(10)
+        assert held.hook_began.wait(10)
         wait_until(lambda: run._body_done, "its interrupted body to return")
-        _hook_release.set()
+        held.hook_release.set()
         assert run.final_state(timeout=10) is StateType.COMPLETED
         runner.bus.flush()
         said = [
@@ -187,16 +170,13 @@ def test_a_subflow_s_hook_that_never_returns_holds_its_parent_only_so_long(
 ) -> None:
     monkeypatch.setattr(run_actions, "SUBFLOWS_WAITED", 0.2)
     root = stuck_root if parent == "flow" else stuck_graph()
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(root)
-        assert _began.wait(10)
+    with held.running(root) as (run, recorder, runner):
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
-        assert not _hook_release.is_set()  # its subflow's hook still runs
+        assert not held.hook_release.is_set()  # its subflow's hook still runs
         (child,) = [r for r in runner.active_runs if r.flow.name == "stuck-leaf-sf63"]
         assert not child.done
-        _hook_release.set()
+        held.hook_release.set()
         assert child.final_state(timeout=10) is StateType.CANCELLED
         assert run_ends(recorder, runner) == [
             (root.name, "CANCELLED"),
@@ -215,7 +195,7 @@ def late_leaf() -> int:
 
 @flow(name="late-root-sf63")
 def late_root() -> int:
-    _began.set()
+    held.began.set()
     _go_on.wait(20)
     try:
         return late_leaf()
@@ -230,10 +210,7 @@ def test_a_subflow_called_after_its_parent_was_cancelled_starts_no_run() -> None
     not."""
     _late.clear()
     _go_on.clear()
-    recorder = Recorder()
-    with Runner(2, sinks=[recorder]) as runner:
-        run = runner.start(late_root)
-        assert _began.wait(10)
+    with held.running(late_root) as (run, recorder, runner):
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
         _go_on.set()
@@ -266,7 +243,7 @@ def test_a_cancelled_flow_s_hook_still_calls_a_flow() -> None:
     _cleaned.clear()
     with Runner(2) as runner:
         run = runner.start(cleaned)
-        assert _began.wait(10)
+        assert held.began.wait(10)
         assert run.cancel()
         assert run.final_state(timeout=10) is StateType.CANCELLED
         assert _cleaned == [7]

@@ -13,10 +13,25 @@ from typing import Any
 import pytest
 
 from flowtop import Flow, StateType, flow, task
-from flowtop.engine import Runner
+from flowtop.engine import Runner, Task
 from flowtop.engine.events import RunFinished
 
 from .kit import Recorder
+
+
+def outputs(runner: Runner, recorder: Recorder, name: str, *tasks: Task) -> list[str]:
+    """The output of each of ``tasks``' one attempt, run to completion in a flow ``name``."""
+    flow_ = Flow(name)
+    for task_ in tasks:
+        flow_.add_task(task_)
+    run = runner.start(flow_)
+    assert run.result(timeout=10).is_completed()
+    runner.bus.flush()
+    said: list[str] = []
+    for task_ in tasks:
+        (done,) = recorder.of(task_.name, StateType.COMPLETED, run.run_id)
+        said.append(done.output)
+    return said
 
 
 def _work(i: int) -> int:
@@ -38,17 +53,12 @@ def fan_out() -> list[int]:
 def test_a_task_s_worker_threads_write_into_its_attempt(
     runner: Runner, recorder: Recorder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    flow_ = Flow("threads")
-    flow_.add_task(fan_out)
-    run = runner.start(flow_)
-    assert run.result(timeout=10).is_completed()
-    runner.bus.flush()
-    (done,) = recorder.of("fan_out", StateType.COMPLETED, run.run_id)
-    lines = done.output.splitlines()
+    (output,) = outputs(runner, recorder, "threads", fan_out)
+    lines = output.splitlines()
     for i in (0, 1, 2, 99):
         # (in the text, not a line of its own: ``print`` writes its newline apart, and two
         # pool threads' prints may interleave, as on a terminal)
-        assert f"thread print {i}" in done.output
+        assert f"thread print {i}" in output
         assert f"WARNING worker: thread log {i}" in lines
     out = capsys.readouterr()
     assert "thread print" not in out.out + out.err  # the attempt's, not the terminal's
@@ -138,15 +148,7 @@ def test_a_shared_pool_s_work_item_is_the_output_of_the_attempt_that_submitted_i
         _SHARED.submit(print, "from second").result()
         second_submitted.set()
 
-    flow_ = Flow("shared")
-    flow_.add_task(first)
-    flow_.add_task(second)
-    run = runner.start(flow_)
-    assert run.result(timeout=10).is_completed()
-    runner.bus.flush()
-    (one,) = recorder.of("first", StateType.COMPLETED, run.run_id)
-    (two,) = recorder.of("second", StateType.COMPLETED, run.run_id)
-    assert (one.output, two.output) == ("from first\n", "from second\n")
+    assert outputs(runner, recorder, "shared", first, second) == ["from first\n", "from second\n"]
 
 
 def test_flowtop_s_own_threads_carry_no_owner() -> None:
@@ -192,10 +194,5 @@ def test_a_thread_s_write_as_its_attempt_ends_is_kept(
         checked.wait(5)
         return 1
 
-    flow_ = Flow("late")
-    flow_.add_task(quick)
-    run = runner.start(flow_)
-    assert run.result(timeout=10).is_completed()
-    runner.bus.flush()
-    (done,) = recorder.of("quick", StateType.COMPLETED, run.run_id)
-    assert "LATE-LINE" in done.output
+    (output,) = outputs(runner, recorder, "late", quick)
+    assert "LATE-LINE" in output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import gc
 import shutil
 import threading
@@ -32,6 +33,7 @@ from flowtop.workspace.history_records import RunDetail, RunRecord
 from flowtop.workspace.load_error import LoadError
 from flowtop.workspace.overrides import OverridesSaved, has_comments
 from flowtop.workspace.places import OVERRIDES_FILE
+from flowtop.workspace.remote_workspace import RemoteWorkspace
 from flowtop.workspace.settings import Settings
 from pilot_kit import toasts_said, wait_for
 
@@ -351,6 +353,28 @@ async def run_demo(pilot: Any, app: FlowtopApp) -> None:
         lambda: app.table.run is not None and app.table.run.state is StateType.FAILED,
         "the demo run to fail",
     )
+
+
+@contextlib.contextmanager
+def hosted_folder(folder: Path, files: Mapping[str, str]) -> Iterator[RemoteWorkspace]:
+    """``folder`` with ``files`` (by name) written in it, in a flow host of its own: the
+    monitor's workspace as ``flowtop`` opens it, closed after the block."""
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    workspace = RemoteWorkspace(str(folder))
+    try:
+        yield workspace
+    finally:
+        workspace.close()
+
+
+async def run_demo_then_flows_list(pilot: Any, app: FlowtopApp) -> None:
+    """Once the app is ready, ``run_demo``, then ``left``: the flows list focused, its
+    footer and keys beside a table that has a failed run."""
+    await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+    await run_demo(pilot, app)
+    await pilot.press("left")
+    await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows list")
 
 
 async def reload(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace, what: str) -> None:

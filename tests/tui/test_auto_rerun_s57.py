@@ -24,7 +24,7 @@ from flowtop.tui.messages import WorkspaceReloaded
 from flowtop.workspace import RemoteWorkspace
 from pilot_kit import wait_for
 
-from .conftest import Calls, FakeWorkspace, run_demo
+from .conftest import Calls, FakeWorkspace, hosted_folder, run_demo
 from .test_auto_rerun_s56b import SIZE, recorded, settings_saved
 
 
@@ -82,16 +82,9 @@ with Flow("sink") as flow:
 @pytest.fixture
 def hosted(tmp_path: Path) -> Iterator[RemoteWorkspace]:
     """A folder of one flow whose task fails, in a flow host of its own."""
-    (tmp_path / "sink.py").write_text(FAILING, encoding="utf-8")
-    (tmp_path / "flowtop.toml").write_text(
-        '[defaults]\nmax_result_bytes = 1000000\n\n[variables]\nregion = "eu"\n',
-        encoding="utf-8",
-    )
-    workspace = RemoteWorkspace(str(tmp_path))
-    try:
+    settings = '[defaults]\nmax_result_bytes = 1000000\n\n[variables]\nregion = "eu"\n'
+    with hosted_folder(tmp_path, {"sink.py": FAILING, "flowtop.toml": settings}) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 async def failed_with_auto_rerun(

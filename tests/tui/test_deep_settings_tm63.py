@@ -15,23 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from flow_texts import ETL
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.messages import WorkspaceReloaded
 from flowtop.workspace import RemoteWorkspace
 from pilot_kit import screen_text, toasts_said, wait_for, wait_for_text
 
-FLOW = """\
-from flowtop import Flow, task
-
-
-@task
-def extract():
-    return 1
-
-
-with Flow("etl") as flow:
-    extract()
-"""
+from .conftest import hosted_folder
 
 GOOD = "[defaults]\nmax_retries = 4\n"
 DEEP = "[defaults]\nretry_delay = " + "[" * 500 + "]" * 500 + "\n"
@@ -45,13 +35,8 @@ KEPT = "4× on Retry only"  # the policy [defaults] max_retries = 4 gives
 @pytest.fixture
 def hosted(tmp_path: Path) -> Iterator[RemoteWorkspace]:
     """A folder of one flow and a good ``flowtop.toml``, in a flow host of its own."""
-    (tmp_path / "etl.py").write_text(FLOW, encoding="utf-8")
-    (tmp_path / "flowtop.toml").write_text(GOOD, encoding="utf-8")
-    workspace = RemoteWorkspace(str(tmp_path))
-    try:
+    with hosted_folder(tmp_path, {"etl.py": ETL, "flowtop.toml": GOOD}) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 async def test_a_deep_flowtop_toml_swapped_in_is_the_file_at_fault(
@@ -81,15 +66,10 @@ async def test_a_deep_flowtop_toml_swapped_in_is_the_file_at_fault(
 
 async def test_the_monitor_opened_with_a_deep_flowtop_toml_says_so(tmp_path: Path) -> None:
     """Old: "Loading flows…" for good, and not a word."""
-    (tmp_path / "etl.py").write_text(FLOW, encoding="utf-8")
-    (tmp_path / "flowtop.toml").write_text(DEEP, encoding="utf-8")
-    workspace = RemoteWorkspace(str(tmp_path))
-    try:
+    with hosted_folder(tmp_path, {"etl.py": ETL, "flowtop.toml": DEEP}) as workspace:
         app = FlowtopApp(workspace, load=True, run_processes=True, watch=False)
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
             text = await wait_for_text(pilot, app, "✗ flowtop.toml", "etl")
             assert "Loading flows" not in text
             assert any(SAID in str(n.message) for n in app._notifications), text
             app.shutdown()
-    finally:
-        workspace.close()

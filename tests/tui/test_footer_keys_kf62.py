@@ -24,16 +24,11 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.bindings import FOOTER_KEYS, TASK_ACTIONS
 from flowtop.tui.run_control import InProcessControl
 from flowtop.workspace.run_log import LogEvent
-from pilot_kit import wait_for
+from pilot_kit import footer_labels, wait_for
 
-from .conftest import FakeWorkspace, controls_made_as, run_demo
+from .conftest import FakeWorkspace, controls_made_as, run_demo, run_demo_then_flows_list
 
 SIZE = (120, 36)
-
-
-def labels(app: FlowtopApp) -> dict[str, str]:
-    entries, _ = app.footer_entries()
-    return dict(entries)
 
 
 class HeldControl(InProcessControl):
@@ -73,17 +68,19 @@ async def test_a_starting_run_offers_no_rerun_as_a_running_one_does(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
         await run_demo(pilot, app)
-        await wait_for(pilot, lambda: "f" in labels(app) and "t" in labels(app), "f and t")
+        await wait_for(
+            pilot, lambda: "f" in footer_labels(app) and "t" in footer_labels(app), "f and t"
+        )
         (control,) = held
         control.holding = True
         await pilot.press("r")
         await wait_for(pilot, lambda: "run #2 starting" in str(app.header.render()), "starting")
-        footer = labels(app)
+        footer = footer_labels(app)
         assert "f" not in footer and "t" not in footer, footer  # old: both offered
         assert footer.get("c") == "Cancel", footer
         await pilot.press("left")
         await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows list")
-        assert "f" not in labels(app), labels(app)
+        assert "f" not in footer_labels(app), footer_labels(app)
         control.release()
         await wait_for(
             pilot,
@@ -91,7 +88,7 @@ async def test_a_starting_run_offers_no_rerun_as_a_running_one_does(
             "run #2 shown",
         )
         await wait_for(pilot, lambda: app.table.run.state is StateType.FAILED, "run #2 ended")
-        await wait_for(pilot, lambda: "f" in labels(app), "f offered again")
+        await wait_for(pilot, lambda: "f" in footer_labels(app), "f offered again")
 
 
 async def test_task_keys_do_nothing_from_the_flows_list_whose_footer_leaves_them_out(
@@ -101,10 +98,10 @@ async def test_task_keys_do_nothing_from_the_flows_list_whose_footer_leaves_them
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
         await run_demo(pilot, app)
-        await wait_for(pilot, lambda: "t" in labels(app), "t offered in the table")
+        await wait_for(pilot, lambda: "t" in footer_labels(app), "t offered in the table")
         await pilot.press("left")
         await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows list")
-        footer = labels(app)
+        footer = footer_labels(app)
         assert not {"t", "e", "o", "y", "n", "x"} & set(footer), footer
         acted: list[str] = []
         monkeypatch.setattr(app, "_queue", lambda *a, **k: acted.append("queue"))
@@ -126,10 +123,7 @@ async def test_the_palette_runs_a_task_key_from_the_flows_list_on_the_tables_tas
 ) -> None:
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-        await run_demo(pilot, app)
-        await pilot.press("left")
-        await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows list")
+        await run_demo_then_flows_list(pilot, app)
         queued: list[object] = []
         monkeypatch.setattr(app, "_queue", queued.append)
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Rerun task")

@@ -8,17 +8,12 @@ from __future__ import annotations
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import screen_text, wait_for
+from pilot_kit import footer_labels, screen_text, wait_for
 
 from .conftest import FakeWorkspace
 
 SIZE = (120, 30)
 NOTE = "cancelled by the user while its flow file imported"
-
-
-def labels(app: FlowtopApp) -> dict[str, str]:
-    entries, _ = app.footer_entries()
-    return dict(entries)
 
 
 async def test_after_a_run_cancelled_while_importing_f_runs_again_and_t_is_left_out(
@@ -39,14 +34,14 @@ async def test_after_a_run_cancelled_while_importing_f_runs_again_and_t_is_left_
             lambda: app.table.run is not None and app.table.run.run_id == "r1",
             "the cancelled run shown",
         )
-        await wait_for(pilot, lambda: labels(app).get("f") == "Run again", "f's words")
-        assert "t" not in labels(app), labels(app)
+        await wait_for(pilot, lambda: footer_labels(app).get("f") == "Run again", "f's words")
+        assert "t" not in footer_labels(app), footer_labels(app)
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
         assert "f Run again" in footer and "Rerun" not in footer, footer
         await pilot.press("left")  # the flows pane's footer says so too
         await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows pane")
-        assert labels(app).get("f") == "Run again", labels(app)
+        assert footer_labels(app).get("f") == "Run again", footer_labels(app)
 
 
 async def test_after_a_run_that_ran_its_tasks_f_reruns_failed(workspace: FakeWorkspace) -> None:
@@ -65,5 +60,5 @@ async def test_after_a_run_that_ran_its_tasks_f_reruns_failed(workspace: FakeWor
             lambda: app.table.run is not None and app.table.run.run_id == "r1",
             "the cancelled run shown",
         )
-        await wait_for(pilot, lambda: labels(app).get("f") == "Rerun failed", "f's words")
-        assert labels(app).get("t") == "Rerun task", labels(app)
+        await wait_for(pilot, lambda: footer_labels(app).get("f") == "Rerun failed", "f's words")
+        assert footer_labels(app).get("t") == "Rerun task", footer_labels(app)

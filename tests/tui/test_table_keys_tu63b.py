@@ -17,16 +17,11 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import toasts_said, wait_for
+from pilot_kit import footer_labels, toasts_said, wait_for
 
-from .conftest import FakeWorkspace, run_demo
+from .conftest import FakeWorkspace, run_demo_then_flows_list
 
 SIZE = (120, 36)
-
-
-def labels(app: FlowtopApp) -> dict[str, str]:
-    entries, _ = app.footer_entries()
-    return dict(entries)
 
 
 async def test_slash_s_and_S_act_from_the_flows_list_whose_footer_offers_them(
@@ -34,11 +29,8 @@ async def test_slash_s_and_S_act_from_the_flows_list_whose_footer_offers_them(
 ) -> None:
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-        await run_demo(pilot, app)
-        await pilot.press("left")
-        await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows list")
-        footer = labels(app)
+        await run_demo_then_flows_list(pilot, app)
+        footer = footer_labels(app)
         assert footer.get("/") == "Filter" and footer.get("s") == "Sort", footer
         await pilot.press("s", "S")
         await wait_for(pilot, lambda: app.table.sort_reverse, "s and S from the flows list")
@@ -51,10 +43,7 @@ async def test_slash_s_and_S_act_from_the_flows_list_whose_footer_offers_them(
 async def test_the_palette_sorts_from_the_flows_list(workspace: FakeWorkspace) -> None:
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-        await run_demo(pilot, app)
-        await pilot.press("left")
-        await wait_for(pilot, lambda: app.focused is app.flow_list, "the flows list")
+        await run_demo_then_flows_list(pilot, app)
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Sort")
         await command.callback()
         await wait_for(pilot, lambda: app.table.sort == "state", "the palette's sort")
@@ -69,7 +58,7 @@ async def test_s_on_a_file_row_sorts_no_empty_table(workspace: FakeWorkspace) ->
         await wait_for(pilot, lambda: app.selected_error is not None, "the file's row")
         await pilot.press("right")
         await wait_for(pilot, lambda: app.focused is app.table, "the table")
-        assert not {"/", "s", "S"} & set(labels(app)), labels(app)
+        assert not {"/", "s", "S"} & set(footer_labels(app)), footer_labels(app)
         with toasts_said(app) as said:
             # `k`: in a table with no rows, to the flows list and the flow above
             await pilot.press("s", "S", "slash", "k")
@@ -91,7 +80,7 @@ async def test_e_on_a_broken_files_row_says_why(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: app.selected_error is not None, "the file's row")
         for pane in (app.flow_list, app.table):
             app.screen.set_focus(pane)
-            assert "e" not in labels(app)
+            assert "e" not in footer_labels(app)
             with toasts_said(app) as said:
                 await pilot.press("e")
                 await wait_for(pilot, lambda: said, "e's answer")

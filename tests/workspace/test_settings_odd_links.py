@@ -14,20 +14,10 @@ from pathlib import Path
 import pytest
 
 from cli_kit import Here, flowtop
+from flow_texts import ETL
 from flowtop.engine.layers import Layer
 from flowtop.workspace.places import OVERRIDES_FILE, STATE_DIR
 from flowtop.workspace.settings_state import SettingsState, settings_text
-
-FLOW = """\
-from flowtop import Flow, task
-
-@task
-def extract():
-    return 1
-
-with Flow("etl") as flow:
-    extract()
-"""
 
 
 def read(path: Path) -> str | None:
@@ -60,7 +50,7 @@ def test_a_settings_file_linked_to_itself_says_symlink_loop(tmp_path: Path) -> N
 def test_list_exits_2_naming_a_dangling_settings_link(
     tmp_path: Path, flowtop_here: Here, where: str
 ) -> None:
-    (tmp_path / "etl.py").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "etl.py").write_text(ETL, encoding="utf-8")
     link = tmp_path / where
     link.parent.mkdir(exist_ok=True)
     os.symlink(tmp_path / "gone.toml", link)
@@ -72,7 +62,7 @@ def test_list_exits_2_naming_a_dangling_settings_link(
 
 def test_run_exits_2_naming_a_dangling_settings_link(tmp_path: Path) -> None:
     """The flows did run, with the defaults, and the run exited 0."""
-    (tmp_path / "etl.py").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "etl.py").write_text(ETL, encoding="utf-8")
     os.symlink("/nonexistent/x.toml", tmp_path / "flowtop.toml")
     result = flowtop("run", "etl.py", cwd=tmp_path)
     assert result.returncode == 2, result
