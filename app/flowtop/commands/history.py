@@ -17,8 +17,6 @@ from contextlib import closing
 from functools import partial
 from pathlib import Path
 
-from rich.cells import cell_len
-
 from ..attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
 from ..engine.events import REUSED_FROM_SOURCE, json_record
 from ..engine.parameters import describe as describe_parameters
@@ -27,7 +25,6 @@ from ..formats import (
     RETRY_ONLY,
     cut_cells,
     date_time,
-    pad_cells,
     plural,
     precise_duration,
     state_counts,
@@ -55,6 +52,7 @@ from .common import places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
 from .history_prune import prune, pruned_json
 from .history_subflows import called_runs, print_subflows, subflows_json
+from .history_table import Row, short_started, table_lines, terminal_width
 from .printers import TerminalStream, one_line, raised_at, write_whole
 from .run_lines import STARTING_WORDS, record_did_not_start
 from .store_access import file_scope, flow_as_stored, run_in_file, said_with_move, start_logged
@@ -169,7 +167,8 @@ def main(args: argparse.Namespace) -> int:
             for run in runs:
                 print(json_record(_run_json(run, run.run_id in starting)), file=out)
         else:
-            _print_table(runs, out, starting, unknown, handled_failures(db, runs))
+            handled = handled_failures(db, runs)
+            _print_table(runs, out, starting, unknown, handled, terminal_width(sys.stdout))
         total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
         if total > len(runs) and not args.json:  # after the table, where the eye ends up
             print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more, 0 all)", file=out)
@@ -288,15 +287,19 @@ def _print_table(
     starting: Set[str],
     unknown: Set[str] = frozenset(),
     handled: Mapping[str, int] | None = None,
+    width: int | None = None,
 ) -> None:
     """``unknown``: the runs whose tasks are not known (``_never_began``, ``_starting``);
-    ``handled``: the failed subflow calls each run's body caught, by id (its NOTE)."""
+    ``handled``: the failed subflow calls each run's body caught, by id (its NOTE);
+    ``width``: the terminal's, which the table is fitted to (``history_table``)."""
     handled = handled or {}
-    header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
-    rows = [
-        (
+    rows = []
+    for r in runs:
+        # measured as the stream will write them: `データ処理` reaches an ASCII one as `?????`
+        name = as_written(cut_cells(clean(r.name), NAME_CELLS), out) if r.name else ""
+        cells = (
             clean(r.flow),
-            f"{r.number} ({cut_cells(clean(r.name), NAME_CELLS)})" if r.name else str(r.number),
+            f"{r.number} ({name})" if name else str(r.number),
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
@@ -305,14 +308,10 @@ def _print_table(
             r.run_id,
             clean(_note(r, r.run_id in starting, handled.get(r.run_id, 0))),
         )
-        for r in runs
-    ]
-    # measured as the stream will write them: `データ処理` reaches an ASCII one as `?????`
-    shown = [[as_written(cell, out) for cell in row] for row in rows]
-    widths = [max(cell_len(h), *(cell_len(row[i]) for row in shown)) for i, h in enumerate(header)]
-    for row in (list(header), *shown):
-        cells = (pad_cells(cell, w) for cell, w in zip(row, widths, strict=True))
-        print("  ".join(cells).rstrip(), file=out)
+        written = tuple(as_written(cell, out) for cell in cells)
+        rows.append(Row(written, str(r.number), name, short_started(r.started)))
+    for line in table_lines(rows, width):
+        print(line, file=out)
 
 
 def _tasks_cell(run: RunRecord) -> str:

@@ -92,7 +92,12 @@ def counts_text(run: RunModel, *, short: bool = False) -> str:
     ``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``. ``short``: the symbols and
     numbers alone, ``✓ 5  ✗ 1  ⟳ 2``, where the header has no room for the words (nor
     for the reused ones)."""
-    return state_counts_text(run_state_counts(run), 0 if short else run.reused, words=not short)
+    return "  ".join(part for part, _ in counts_parts(run, short=short))
+
+
+def counts_parts(run: RunModel, *, short: bool = False) -> list[tuple[str, str]]:
+    """``counts_text``'s parts, each with its state's look name (``state_count_parts``)."""
+    return state_count_parts(run_state_counts(run), 0 if short else run.reused, words=not short)
 
 
 def run_state_counts(run: RunModel) -> dict[str, int]:
@@ -115,15 +120,24 @@ def state_counts_text(counts: Mapping[str, int], reused: int = 0, *, words: bool
     retry``, as the rows' State cells say ``⟳ Retry``). The ``reused`` tasks are
     completed ones: said after ✓, where at the end of the line (``✓ 3  ✗ 1 (3 reused)``)
     they read as the failed task's."""
+    return "  ".join(part for part, _ in state_count_parts(counts, reused, words=words))
+
+
+def state_count_parts(
+    counts: Mapping[str, int], reused: int = 0, *, words: bool = False
+) -> list[tuple[str, str]]:
+    """``state_counts_text``'s parts, each with its state's look name (``"completed"``;
+    ``""`` for a state this flowtop does not know), for a view that colours each count
+    as its state is coloured everywhere else (the header drew them all bright white)."""
     parts = []
     for state, n in in_count_order(counts):
         look = stored_look(state)
         if look is None:  # said by its name: no symbol, and no word to add
-            part = f"{cut_cells(printable(state.title()), 40)} {n:,}"
+            part, style = f"{cut_cells(printable(state.title()), 40)} {n:,}", ""
         else:
-            symbol, word, _ = look
+            symbol, word, style = look
             part = f"{symbol} {n:,}" + (f" {word.lower()}" if words else "")
         if reused and state == S.COMPLETED.value:
             part += f" ({reused:,} reused)"
-        parts.append(part)
-    return "  ".join(parts)
+        parts.append((part, style))
+    return parts

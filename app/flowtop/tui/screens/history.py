@@ -32,7 +32,7 @@ from ...workspace.subflow_runs import handled_failures
 from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..thread_answers import answer_from_thread
-from ..widgets.key_bar import KeyBar
+from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import looks
 from .history_reads import history_version, read_run
 from .run_detail import (
@@ -59,15 +59,25 @@ Read = tuple[str | None, int, list["RunRecord"], int, str, tuple[int, ...] | Non
 RUN_LIMIT = 500
 
 
-#: The runs table's columns after Flow (#, State, Counts, Started, Duration, Rerun of, and
-#: their padding) take about this many cells; the Flow cell gets the rest, at least this,
-#: or in all flows' runs a third of a narrower screen: it stays there as the others
-#: scroll (``_fix_flow``), and 24 cells of 40 left them a 14-cell window.
-OTHER_COLUMNS = 82
+#: The Flow cell gets what the other columns leave when that is at least this (Rerun of
+#: shows then), else what those up to Duration leave, at least ``LEAST_FLOW_CELL`` (or
+#: in all flows' runs a third of a narrower screen: it stays there as the others
+#: scroll, ``_fix_flow``, and 24 cells of 40 left them a 14-cell window). Kept at 24
+#: cells, it left 80 columns Duration cut to `785…` and `1m0…`.
 MIN_FLOW_CELL = 24
+LEAST_FLOW_CELL = 12
+#: What a column takes beyond its cells (its padding), and the vertical scrollbar.
+COLUMN_PADDING = 2
+SCROLLBAR = 2
+#: The widest Started and Duration cells (``date_time``, ``fmt_duration``: `3653d`).
+STARTED_CELLS = len("2026-12-06 21:30:38")
+DURATION_CELLS = len("Duration")
 #: The Counts cell of a run whose tasks never ran says why in this many cells at most:
-#: about as many as five states' counts take, which ``OTHER_COLUMNS`` leaves room for.
+#: about as many as five states' counts take, which 120 columns leave room for.
 REASON_CELL = 24
+#: The footer's entry for the key that scrolls to the columns past the right edge
+#: (``RunTable``'s `→`, which ``[keys]`` does not rebind).
+MORE_KEY: Entry = ("→", "More columns")
 #: The fewest cells the heading cuts its scope to (`flow long-n…`) before it leaves out
 #: `History · ` instead.
 MIN_SCOPE = 8
@@ -228,6 +238,8 @@ class HistoryScreen(Screen[None]):
         self._cells_for: tuple[int, Mapping[str, str]] | None = None
         #: The run Enter opens, read on a thread, and how the heading names it meanwhile.
         self._opening: tuple[str, str] | None = None
+        #: Some columns are past the right edge (``columns_past_edge``): `→` shows them.
+        self._columns_hidden = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
@@ -237,7 +249,7 @@ class HistoryScreen(Screen[None]):
         table.add_columns("Flow", "#", "State", "Counts", "Started", "Duration", "Rerun of")
         yield table
         yield Static("", id="message")
-        yield KeyBar(lambda: footer_entries(self))
+        yield KeyBar(self._footer_entries)
 
     def on_mount(self) -> None:
         self.load()
@@ -366,9 +378,9 @@ class HistoryScreen(Screen[None]):
         # The flow cell takes what the other columns leave (with a run's name, caller and
         # parameters it pushed Started and Duration past the right edge at 120 columns).
         width = self.app.size.width
-        least = min(MIN_FLOW_CELL, width // 3) if self.show_all else MIN_FLOW_CELL
-        room = max(least, width - OTHER_COLUMNS)
+        least = min(LEAST_FLOW_CELL, width // 3) if self.show_all else LEAST_FLOW_CELL
         styles = looks(self.app)
+        room = self._flow_room(records, styles, width, least)
         if (room, styles) != self._cells_for:
             self._cells_for, self._row_cells = (room, styles), {}
         rows = {record.run_id: self._row(record, room, styles) for record in records}
@@ -381,6 +393,35 @@ class HistoryScreen(Screen[None]):
         self._row_cells = {key: self._row_cells[key] for key in rows}
         self.records = {record.run_id: record for record in records}
         after_frame(self, self._show_heading)
+
+    def _flow_room(
+        self, records: Sequence[RunRecord], styles: Mapping[str, str], width: int, least: int
+    ) -> int:
+        """The Flow cell's room in ``width`` cells (``MIN_FLOW_CELL``), at least
+        ``least``: what the other columns leave, each padded, and the scrollbar; else
+        what those up to Duration leave (Rerun of goes past the right edge, `→ more
+        columns`, before Duration: what a run took is short and wanted)."""
+        handled = self._handled
+        numbers = max((len(str(r.number)) for r in records), default=1)
+        states = max(
+            (state_text(s, styles).cell_len for s in {r.state for r in records}), default=0
+        )
+        made = (counts_cell(r, styles, handled.get(r.run_id, 0)) for r in records)
+        counts = max((c.cell_len if isinstance(c, Text) else cell_len(c) for c in made), default=0)
+        sources = (source_label(r.rerun_of, r.rerun_of_number) for r in records)
+        cells = [
+            max(1, numbers),
+            max(len("State"), states),
+            max(len("Counts"), counts),
+            STARTED_CELLS,
+            DURATION_CELLS,
+            max(len("Rerun of"), max(map(cell_len, sources), default=0)),  # (none listed)
+        ]
+        for shown, fewest in ((cells, max(least, MIN_FLOW_CELL)), (cells[:-1], least)):
+            room = width - sum(shown) - COLUMN_PADDING * (len(shown) + 1) - SCROLLBAR
+            if room >= fewest:
+                return room
+        return least
 
     def _row(self, record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
         """``record``'s cells: those made for it before while it is the same run."""
@@ -429,11 +470,21 @@ class HistoryScreen(Screen[None]):
         wide = round(table.max_scroll_x) > table.cell_padding
         table.fixed_columns = 2 if wide and self.show_all else 0
 
+    def _footer_entries(self) -> tuple[list[Entry], list[Entry]]:
+        """The footer's keys: `→ More columns` too while some are past the right edge, as
+        the heading says (the footer offered no `→`, the key that shows them)."""
+        own, always = footer_entries(self)
+        return ([*own, MORE_KEY] if self._columns_hidden else own), always
+
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal
         cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
         self._fix_flow()
-        more = MORE_HINT if columns_past_edge(self.query_one("#runs", DataTable)) else ""
+        hidden = columns_past_edge(self.query_one("#runs", DataTable))
+        if hidden != self._columns_hidden:
+            self._columns_hidden = hidden
+            self.query_one(KeyBar).refresh()
+        more = MORE_HINT if hidden else ""
         if len(self.records) < min(self._limit, self._total):  # asked for more: coming
             more = f" · loading older runs…{more}"
         if self._opening is not None:

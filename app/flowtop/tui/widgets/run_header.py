@@ -17,7 +17,7 @@ from flowtop.formats import countdown, cut_cells, fmt_duration, plural
 from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
-from flowtop.tui.row_views import counts_text
+from flowtop.tui.row_views import counts_parts
 from flowtop.tui.widgets.no_rows import failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
 from flowtop.workspace.subflow_runs import handled_words
@@ -52,6 +52,15 @@ class Note:
     #: Rounds it keeps its words while the others give way: the run's parameters, left
     #: out while the counts kept their words and the live runs note its own.
     holds: int = 0
+    #: Each of ``wordings`` drawn in its looks, shown in its place (the counts, each in
+    #: its state's colour); a note without them is drawn in ``style``.
+    drawn: tuple[Text, ...] = ()
+
+    def text(self, words: str) -> Text:
+        """``words``, one of its wordings as ``fit_notes`` chose it, as it is drawn."""
+        if self.drawn and words in self.wordings:
+            return self.drawn[self.wordings.index(words)].copy()
+        return Text(words, style=self.style)
 
 
 def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
@@ -106,6 +115,22 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
             parts[i] = (note, words + note.tail)
             break
     return parts
+
+
+def counts_note(run: RunModel, styles: Mapping[str, str]) -> Note:
+    """The run's counts, with their words, then without (the symbols say them), each
+    count in its state's look, as the table's State cells and the state beside the run's
+    number (``✗ 1 failed`` in bold red, ``⊘ 1 upstream failed`` magenta): they were all
+    the foreground's bright white. ``styles``: ``state_colors.looks``' (none under
+    ``NO_COLOR``, where a failure stands out in reverse video instead)."""
+    wordings = []
+    drawn = []
+    for short in (False, True):
+        parts = counts_parts(run, short=short)
+        wordings.append("  ".join(part for part, _ in parts))
+        text = Text("  ").join(Text(part, style=styles.get(look, "")) for part, look in parts)
+        drawn.append(text)
+    return Note(tuple(wordings), style="", first=True, drawn=tuple(drawn))
 
 
 def live_runs_note(numbers: Sequence[int], switch_key: str) -> Note:
@@ -298,8 +323,7 @@ class RunHeader(Static):
         text.no_wrap, text.overflow = True, "ellipsis"
         parts: list[Note] = []
         if run is not None and run.run_id is not None:
-            counts = (counts_text(run), counts_text(run, short=True))
-            parts.append(Note(counts, style="", first=True))  # (the symbols say them)
+            parts.append(counts_note(run, styles))
             parts += subflow_notes(run)
             if starting is not None:  # the run before it stays shown meanwhile
                 parts.append(starting_note(starting))
@@ -312,7 +336,8 @@ class RunHeader(Static):
         parts += [replace(note, sep="  ") if i else note for i, note in enumerate(notes)]
         line2 = Text(no_wrap=True, overflow="ellipsis")
         for note, words in fit_notes(parts, self.size.width):
-            line2.append((note.sep if line2 else "") + words, style=note.style)
+            line2.append(note.sep if line2 else "", style=note.style)
+            line2.append_text(note.text(words))
         shown = Text("\n").join([text, line2])
         if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
             self.update(shown)
