@@ -242,6 +242,7 @@ class RunStore(FlowsWithoutFile):
             try:
                 if isinstance(event, RunStarted):
                     model = self._model_of(event)
+                    self._sourced(model)  # (before its reused tasks are folded in)
                     if self._whole.pop(id(event), None) is event:  # shown at its end
                         self._reading[run_id] = (event, model)
                         continue
@@ -276,7 +277,6 @@ class RunStore(FlowsWithoutFile):
         """``model``, of the run ``event`` starts, is kept and shown from now on, linked
         to its parent and subflow runs kept."""
         runs, run_id = self.runs, event.run_id
-        self._sourced(model)
         if not model.workers:
             model.workers = self.workers()
         if event.parent_run:
