@@ -41,6 +41,7 @@ from ..table_rows import columns_past_edge, last_column_room, refit_columns, rep
 from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.key_scroll import KeyScroll
+from ..widgets.measured_static import MeasuredStatic
 from ..widgets.state_colors import LOOK_STYLE, looks
 from .attempt_lines import behind_gutter, hang_indent
 from .history_reads import reused_said, run_reader
@@ -214,7 +215,7 @@ class RunDetailScreen(Screen[None]):
         self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
         yield table
         with KeyScroll(id="attempts"):  # ↑↓ a line per key, however fast
-            yield Static("", id="attempt-text")
+            yield MeasuredStatic("", id="attempt-text")  # its height follows its text
         yield KeyBar(lambda: footer_entries(self))
 
     def _heading_text(self, run: RunRecord, *, wide: bool = False, more: bool = False) -> Text:

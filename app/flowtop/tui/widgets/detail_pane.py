@@ -45,6 +45,7 @@ from flowtop.tui.file_rows import file_problem as file_problem
 from flowtop.tui.model import REUSED_FROM, AttemptView, TaskRow, store_full_waits
 from flowtop.tui.widgets.column_fit import TASK_KEEP
 from flowtop.tui.widgets.key_scroll import KeyScroll
+from flowtop.tui.widgets.measured_static import MeasuredStatic
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.store_room import StoreRoom
@@ -419,7 +420,7 @@ class DetailPane(KeyScroll):
         self._room = room
         # Held directly: the app may update the pane before it is mounted.
         self.title_line = Static(id="detail-title")
-        self.body = Static(id="detail-body")
+        self.body = MeasuredStatic(id="detail-body")  # its height follows its content
 
     def compose(self) -> ComposeResult:
         yield self.title_line
