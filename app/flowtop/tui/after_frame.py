@@ -13,5 +13,13 @@ from textual.widget import Widget
 
 
 def after_frame(screen: Widget, step: Callable[[], object]) -> None:
-    """``step`` after the next frame if ``screen`` is still in the app then."""
-    screen.call_after_refresh(lambda: step() if screen.is_attached else None)
+    """``step`` after the next frame if ``screen`` is still in the app then, and not
+    closing: a page that closed as it opened (its run pruned meanwhile) was still in the
+    DOM while its widgets were being removed, and its refit found no table (a CI crash).
+    Textual's own ``mount`` asks the same (``_closing``, ``_pruning``; Textual is pinned)."""
+
+    def due() -> None:
+        if screen.is_attached and not (screen._closing or screen._pruning):  # (private: see above)
+            step()
+
+    screen.call_after_refresh(due)
