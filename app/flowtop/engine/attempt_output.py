@@ -67,8 +67,9 @@ class AttemptOutput:
         self.cut: tuple[list[str], int] | None = None
 
     def write(self, text: str) -> None:
-        if not self.size and self.live is not None:  # its first output: follow it
-            live_output.printed(self, *self.live)
+        live = self.live  # (read once: its end, on another thread, may clear it)
+        if not self.size and live is not None:  # its first output: follow it
+            live_output.printed(self, *live)
         room = MAX_CAPTURE // 2 - self.size
         self.size += len(text)
         if room > 0:  # a single huge write is split, so the head never outgrows its half
@@ -89,6 +90,21 @@ class AttemptOutput:
         self.cut = (tail, MAX_CAPTURE // 2 + self.dropped)  # before the tail it names
         self.tail = tail
         self.tail_size = len(keep)
+
+    def skip(self, count: int) -> None:
+        """``count`` more characters came after all it was written and were not read (a
+        child's output, bytes, far past what is kept: ``child_files``): told with its
+        dropped middle, its tail too. Only once its head is full (``size`` past
+        ``MAX_CAPTURE // 2``)."""
+        tail: list[str] = []
+        self.dropped += self.tail_size + count
+        self.cut = (tail, MAX_CAPTURE // 2 + self.dropped)
+        self.tail, self.tail_size = tail, 0
+        self.size += count
+
+    def take_children(self) -> None:
+        """What processes it started wrote since the last look, into it (``child_files``,
+        whose outputs are another class): none here."""
 
     def parts(self) -> tuple[str, int, str]:
         """Its head, where its tail begins in all that was written (as ``size`` counts it),

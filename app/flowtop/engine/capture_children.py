@@ -16,7 +16,8 @@ child exists, and calls the run's ``EventBus.catch_up`` there, as a ``@flow`` bo
 prints do before each line. While such a child may still write (a ``Popen`` not yet
 waited for), the printer does not draw its status line again (``writing``): a long
 ``make``'s later lines would be glued to it. In a run process a client launched, a
-``Popen``'s output left to inherit goes into its attempt's own file instead (``child_files``).
+``Popen``'s output left to inherit (or given ``sys.stdout``) goes into its attempt's own
+file instead (``child_files``).
 """
 
 from __future__ import annotations

@@ -13,29 +13,32 @@ tried and given up: a child outliving the command died of SIGPIPE, ``select`` fa
 past fd 1024, and lines came out of order; a file has none of that, and a child that
 outlives its attempt writes on into a file no one reads, gone with its last descriptor.
 What the file gained is the attempt's output before each of its own writes (so they
-keep their order), when its output so far is read, twice a second while it is followed
-(``live_output``), and at its end. A ``Popen`` whose output is said (``PIPE``,
-``DEVNULL``, a file) is left alone, and so is a child ``os.system``, ``os.posix_spawn``
-or ``os.fork`` starts: it still writes to the log (``capture_windows``).
+keep their order), when its output so far is read, at each look while it is followed
+(``live_output``, which follows it from its first child on), and at its end; past
+``MAX_READ`` gained, its last ``MAX_READ`` alone (a child's gigabyte was decoded whole to
+keep 256 KB). ``sys.stdout``, ``sys.stderr`` or fd 1 or 2 given as a ``Popen``'s output
+is the log too, and gets the file (``stderr=sys.stdout`` lost the child's stderr). A
+``Popen`` whose output goes elsewhere (``PIPE``, ``DEVNULL``, a file) is left alone, and
+so is a child ``os.system``, ``os.posix_spawn`` or ``os.fork`` starts: it still writes to
+the log (``capture_windows``).
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
-import fcntl
 import functools
 import inspect
 import os
+import secrets
 import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from . import live_output
-from .attempt_output import AttemptOutput
+from .attempt_output import MAX_CAPTURE, AttemptOutput
+from .capture_windows import MAX_READ
 
 #: How much of a child file is read at a time: its output is kept as its attempt's, whose
 #: middle is dropped past a size (``attempt_output``), and never held whole here.
@@ -57,19 +60,44 @@ class ChildFile:
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.closed = False
 
-    def pour(self, write: Callable[[str], None], *, final: bool = False) -> None:
-        """What the file gained since the last look, to ``write``; under ``lock``."""
-        while not self.closed:
+    def pour(
+        self, into: AttemptOutput, write: Callable[[str], None], *, final: bool = False
+    ) -> None:
+        """What the file gained since the last look, to ``write`` (``into``'s own); under
+        ``lock``. Read up to its size as the look begins: a child writing faster than it is
+        decoded kept the attempt's end reading for ever. Past ``MAX_READ`` gained, once
+        ``into``'s head is full, all but the last ``MAX_READ`` is counted with its dropped
+        middle unread (``AttemptOutput.skip``), as ``capture_windows.take`` reads the log."""
+        if self.closed:
+            return
+        try:
+            end = os.fstat(self.fd).st_size
+        except OSError:
+            end = self.upto
+        while self.upto < end:
+            if end - self.upto > MAX_READ and into.size >= MAX_CAPTURE // 2:
+                into.skip(end - MAX_READ - self.upto)
+                self.upto = end - MAX_READ
+                self.decoder.reset()  # (a character cut there is in the middle dropped)
             try:
-                data = os.pread(self.fd, CHUNK, self.upto)
+                data = os.pread(self.fd, min(CHUNK, end - self.upto), self.upto)
             except OSError:
                 data = b""
+            if not data:
+                break
             self.upto += len(data)
-            text = self.decoder.decode(data, final=final and not data)
+            text = self.decoder.decode(data)
             if text:
                 write(text)
-            if not data:
-                return
+        if final and (text := self.decoder.decode(b"", final=True)):
+            write(text)
+
+    def close(self) -> None:
+        """Under ``lock``, its output read whole: a child starting later writes to the log."""
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
 
 
 #: The attempts' (and ``@flow`` bodies') outputs whose children have a file, and theirs.
@@ -96,7 +124,7 @@ class _ChildrenFirst(AttemptOutput):
             super().write(text)
             return
         with found.lock:
-            found.pour(super().write)
+            found.pour(self, super().write)
             super().write(text)
 
     def snapshot(self) -> str:
@@ -108,23 +136,17 @@ class _ChildrenFirst(AttemptOutput):
         found = _files.get(self)
         if found is not None:
             with found.lock:  # (then a child starting meanwhile writes to the log)
-                found.pour(super().write, final=True)
-                found.closed = True
-                with contextlib.suppress(OSError):
-                    os.close(found.fd)
+                found.pour(self, super().write, final=True)
+                found.close()
             with _lock:
                 _files.pop(self, None)
         return super().getvalue()
 
-    def take_children(self) -> bool:
-        """What its children wrote since the last look, into it; False once their file
-        is closed (its output read whole)."""
+    def take_children(self) -> None:
         found = _files.get(self)
-        if found is None:
-            return False
-        with found.lock:
-            found.pour(super().write)
-        return not found.closed
+        if found is not None:
+            with found.lock:
+                found.pour(self, super().write)
 
 
 #: Per class of output, the same with ``_ChildrenFirst`` first (``_with_children``).
@@ -167,18 +189,32 @@ def _popen_init_here(popen: subprocess.Popen[Any], *args: Any, **kwargs: Any) ->
     except TypeError:  # the call is wrong: Popen says how
         bound = None
     given = {} if bound is None else bound.arguments
-    inherits = given.get("stdout") is None or given.get("stderr") is None
-    fd = None if buffer is None or not inherits else _child_fd(buffer)
+    to_log = [name for name in ("stdout", "stderr") if _to_log(given.get(name))]
+    fd = None if buffer is None or not to_log else _child_fd(buffer)
     if fd is None or bound is None:
         _popen_init(popen, *args, **kwargs)
         return
     try:
-        for name in ("stdout", "stderr"):
-            if given.get(name) is None:
-                given[name] = fd
+        for name in to_log:
+            given[name] = fd
         _popen_init(*bound.args, **bound.kwargs)
     finally:
         os.close(fd)  # the child has its own (its fd 1 and 2)
+
+
+def _to_log(target: object) -> bool:
+    """Whether a ``Popen``'s ``stdout`` or ``stderr`` would write to the run's log: left to
+    inherit, or fd 1 or 2 given as such or as a stream (``sys.stdout``, whose stand-in
+    answers the real one's ``fileno()``)."""
+    if target is None:
+        return True
+    if isinstance(target, int):
+        return target in (1, 2)
+    fileno = getattr(target, "fileno", None)
+    try:
+        return fileno is not None and fileno() in (1, 2)
+    except (OSError, TypeError, ValueError):  # not a stream's: Popen says so
+        return False
 
 
 def _child_fd(buffer: AttemptOutput) -> int | None:
@@ -188,44 +224,46 @@ def _child_fd(buffer: AttemptOutput) -> int | None:
     with _lock:
         found = _files.get(buffer)
         if found is None:
-            try:
-                found = _files[buffer] = ChildFile(_new_file())
-            except OSError:  # (a full disk): its children write to the log, as before
+            found = _made_for(buffer)
+            if found is None:
                 return None
-            _with_children(buffer)
-            _follow(buffer)
         with found.lock:
             return None if found.closed else os.dup(found.fd)
 
 
+def _made_for(buffer: AttemptOutput) -> ChildFile | None:
+    """``buffer``'s child file, made under ``_lock``, if its attempt still runs once its
+    class is swapped: an attempt ending just as a thread of its own starts a child read
+    its output whole on the class before, and that file was never read nor closed. From
+    there its output is followed (``live_output``), as a print's first write does."""
+    try:
+        found = _files[buffer] = ChildFile(_new_file())
+    except OSError:  # (a full disk): its children write to the log, as before
+        return None
+    _with_children(buffer)  # (an output swapped stays so: with no file it is as before)
+    if _buffer_here is None or _buffer_here() is not buffer:
+        del _files[buffer]
+        with found.lock:  # (its end may be reading it: the class was swapped first)
+            found.close()
+        return None
+    live = buffer.live
+    if live is not None:
+        live_output.printed(buffer, *live)
+    return found
+
+
 def _new_file() -> int:
     """A file in the log's folder, private, appended to, unlinked at once: nothing is
-    left of it by a run process killed, and it is gone once its last writer is."""
-    fd, path = tempfile.mkstemp(prefix=".children-", dir=_folder)
+    left of it by a run process killed, and it is gone once its last writer is. Made
+    with ``os.open`` alone: ``fcntl`` to append broke every command on Windows."""
+    path = os.path.join(str(_folder), f".children-{secrets.token_hex(8)}")
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.unlink(path)
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
     except OSError:
         os.close(fd)
         raise
     return fd
-
-
-def _follow(buffer: AttemptOutput) -> None:
-    """While ``buffer``'s attempt is followed (``live_output``), what its children write
-    joins its output twice a second, as its prints do, though it prints nothing."""
-    live = buffer.live
-    watchdog = getattr(getattr(live and live[0], "runner", None), "watchdog", None)
-    if watchdog is None:
-        return
-
-    def look() -> None:
-        if isinstance(buffer, _ChildrenFirst) and buffer.take_children():
-            with contextlib.suppress(RuntimeError):  # the runner shut down
-                watchdog.call_at(time.monotonic() + live_output.EVERY, look)
-
-    with contextlib.suppress(RuntimeError):
-        watchdog.call_at(time.monotonic() + live_output.EVERY, look)
 
 
 def _forked() -> None:
@@ -234,9 +272,7 @@ def _forked() -> None:
     global _lock
     _lock = threading.Lock()
     for found in _files.values():
-        found.closed = True
-        with contextlib.suppress(OSError):
-            os.close(found.fd)
+        found.close()
     _files.clear()
 
 

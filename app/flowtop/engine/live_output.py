@@ -2,11 +2,12 @@
 they come, not only once its attempt has ended.
 
 An attempt on a pool thread or the event loop writes into its ``capture.Captured``, which
-joins its run's ``FlowRun.live_output`` at its first write (``printed``), until the
-attempt returns (``ended``). While a sink listens and some attempt of the run has
-printed, the watchdog's thread takes what each such attempt wrote since it last looked,
-twice a second, and emits it as a ``TaskOutput`` under the run's lock, so it reaches
-every sink before the attempt's own end (which still carries the whole output). Past
+joins its run's ``FlowRun.live_output`` at its first write (``printed``), or its first
+child's start in a launched run (``child_files``: each look takes what its children
+wrote), until the attempt returns (``ended``). While a sink listens and some attempt of
+the run has printed, the watchdog's thread takes what each such attempt wrote since it
+last looked, twice a second, and emits it as a ``TaskOutput`` under the run's lock, so
+it reaches every sink before the attempt's own end (which still carries the whole output). Past
 ``capture.MAX_CAPTURE`` it goes on from the capture's tail: what it no longer holds, or
 more than ``MOST`` since the last look, is told as a count on a line of its own, with the
 count of all skipped so far after the first (every piece is a row of the run store, and
@@ -99,9 +100,11 @@ def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
 
 def ended(captured: AttemptOutput) -> None:
     """The attempt writing into ``captured`` returned: it is no longer followed (unless
-    a retry of it, after a timeout, took its place)."""
-    if captured.size and captured.live is not None:
-        run, tr = captured.live
+    a retry of it, after a timeout, took its place). One that printed nothing is followed
+    too once it started a child (``child_files``)."""
+    live = captured.live
+    if live is not None:
+        run, tr = live
         if run.live_output.get(tr) is captured:
             del run.live_output[tr]
 
@@ -177,6 +180,8 @@ def _piece(
 
 
 def _look(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool, int]]) -> None:
+    for followed in list(run.live_output.values()):  # (off the run's lock: a child's
+        followed.take_children()  # megabyte is decoded here)
     with run._lock:
         live = list(run.live_output.items()) if run.state is StateType.RUNNING else []
         for tr, captured in live:
