@@ -249,6 +249,27 @@ def cell_head(text: str, cells: int) -> str:
     return "".join(head)
 
 
+def broken_into_lines(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken between words; a word wider
+    than a line (a long name or path) in pieces of a line each: a note or a reason is
+    wrapped where it would have been cut (its cause is at its end)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        while cell_len(word) > width:
+            piece = cell_head(word, width) or word[:1]  # (a character at least)
+            lines.append(piece)
+            word = word[len(piece) :]
+        line = word
+    return [*lines, line]
+
+
 #: The number a task name ends in, with the character before it (``-10`` of
 #: ``fetch_item-10``): what tells a mapped task's calls apart.
 _NUMBERED = re.compile(r"[^0-9]?([0-9]+)$")

@@ -151,7 +151,7 @@ def _row(flow_name: str, name: str = "", note: str = "", rerun: str = "") -> Row
     return Row(cells, "1", name, "12-06 21:30")
 
 
-def test_what_is_too_long_is_cut_with_an_ellipsis() -> None:
+def test_what_is_too_long_is_cut_with_an_ellipsis_the_note_wrapped() -> None:
     rows = [
         _row("regional-report-for-every-region", "nightly-" + "x" * 30, "with " + "y" * 200),
         _row("etl", rerun="#1"),
@@ -159,9 +159,11 @@ def test_what_is_too_long_is_cut_with_an_ellipsis() -> None:
     lines = table_lines(rows, 80)
     assert all(cell_len(line) <= 80 for line in lines), lines
     assert lines[1].startswith("regional-report-for") and "…" in lines[1], lines
-    assert lines[2].startswith(f"{BELOW}with yyy") and lines[2].endswith("…"), lines
+    note = [line.removeprefix(BELOW) for line in lines[2:-2]]  # wrapped whole, never cut
+    assert all(line.startswith(BELOW) for line in lines[2:-2]), lines
+    assert note[0] == "with" and "".join(note[1:]) == "y" * 200, lines
     assert "1m05s" in lines[1] and "2026" not in lines[1], lines  # the time short
-    assert lines[4] == f"{BELOW}rerun of #1", lines
+    assert lines[-2].startswith("etl") and lines[-1] == f"{BELOW}rerun of #1", lines
 
 
 def test_a_table_that_fits_is_left_as_it_is() -> None:

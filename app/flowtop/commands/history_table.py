@@ -6,7 +6,8 @@ than the table, what matters least gives way, a step at a time and only as far a
 must: NOTE goes to a line of its own under its run, RUN ID is left out (``--run N``
 shows it), RERUN OF joins the note's line, STARTED leaves out the year (this year's
 runs) or the time (older ones), then the run's name, FLOW and TASKS are cut with ``…``.
-Piped (no width), the table is as it always was: scripts read its columns.
+The line under a run wraps under its indent, never cut: an interrupted run's note ends
+in its cause. Piped (no width), the table is as it always was: scripts read its columns.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import TextIO
 from rich.cells import cell_len
 
 from ..engine.clock_text import local_time
-from ..formats import cut_cells, pad_cells
+from ..formats import broken_into_lines, cut_cells, pad_cells
+from ..printable import drawn_as_measured
 
 HEADER = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
 FLOW, NUMBER, STATE, STARTED, DURATION, TASKS, RERUN_OF, RUN_ID, NOTE = range(len(HEADER))
@@ -145,7 +147,7 @@ def _column_width(rows: Sequence[Row], layout: _Layout, column: int) -> int:
 
 
 def _widest(rows: Sequence[Row], layout: _Layout) -> int:
-    """The widest line of the table's rows laid out so (a line under a run is cut to fit)."""
+    """The widest line of the table's rows laid out so (a line under a run wraps)."""
     columns = _columns(layout)
     widths = [_column_width(rows, layout, c) for c in columns]
     last = columns[-1]  # its padding is stripped: the widest of its cells counts
@@ -175,6 +177,15 @@ def _lines(rows: Sequence[Row], layout: _Layout, width: int | None) -> list[str]
             "  ".join(pad_cells(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
         )
         if below:
-            room = None if width is None else max(1, width - cell_len(BELOW))
-            lines.append(BELOW + (below if room is None else cut_cells(below, room)))
+            lines += [BELOW + line for line in _wrapped(below, width)]
     return lines
+
+
+def _wrapped(below: str, width: int | None) -> list[str]:
+    """The line under a run in lines that fit ``width`` under ``BELOW``, broken between
+    words (a word wider than a line in pieces). Cut to the width, an interrupted run's
+    note lost its cause, at its end, at 80 columns."""
+    if width is None:
+        return [below]
+    room = max(1, width - cell_len(BELOW))
+    return broken_into_lines(drawn_as_measured(below), room)  # (measured as ``cut_cells`` does)

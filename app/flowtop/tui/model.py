@@ -253,11 +253,19 @@ class RunModel:
     def all_reused(self) -> bool:
         """Completed with no task run again: every task reused (carried over from its
         source, or a cached result), every subflow run of it too; one with neither ran
-        its body alone. Its parent's subflow list says it ``↺``, as a reused task's row."""
-        tasks, reused = self.reused_at_end or (len(self.rows), self.reused)
-        if self.state is not S.COMPLETED or not (tasks or self.children):
-            return False
-        return reused == tasks and all(c.all_reused for c in self.children)
+        its body alone. Its parent's subflow list says it ``↺``, as a reused task's row.
+        A walk that sees each run once: a crafted store's runs naming each other parent
+        made it recurse without end (``RecursionError``: the monitor died opening it)."""
+        seen, stack = {id(self)}, [self]
+        while stack:
+            run = stack.pop()
+            tasks, reused = run.reused_at_end or (len(run.rows), run.reused)
+            if run.state is not S.COMPLETED or not (tasks or run.children) or reused != tasks:
+                return False
+            fresh = [child for child in run.children if id(child) not in seen]
+            seen.update(id(child) for child in fresh)
+            stack += fresh
+        return True
 
     @property
     def called_look(self) -> tuple[str, str, str]:

@@ -73,9 +73,10 @@ class RunStore(FlowsWithoutFile):
         self._prepared: dict[int, tuple[RunStarted, RunModel]] = {}
         #: Starts of runs handed on whole, their end in the same batch (a stored run read
         #: back), by id, marked by ``prepare``; then those runs while their events are
-        #: folded, by run id: shown at their end (``_read_whole``), not before.
+        #: folded, by run id, with ``_arrived`` then: shown at their end (``_read_whole``).
         self._whole: dict[int, RunStarted] = {}
-        self._reading: dict[str, tuple[RunStarted, RunModel]] = {}
+        self._reading: dict[str, tuple[RunStarted, RunModel, int]] = {}
+        self._arrived: dict[str, int] = {}  # flow -> how many of its starts were folded
         #: The guess of how many attempts a run runs at once (``[defaults] workers``, as
         #: the app reads it), for a start that does not say (``RunStarted.workers`` 0: an
         #: older flowtop's); each such run's model keeps what it said at the run's start.
@@ -241,10 +242,12 @@ class RunStore(FlowsWithoutFile):
             run_id = event.run_id
             try:
                 if isinstance(event, RunStarted):
+                    whole = self._whole.pop(id(event), None) is event  # (kept none if unreadable)
+                    arrived = self._arrived[event.flow] = self._arrived.get(event.flow, 0) + 1
                     model = self._model_of(event)
                     self._sourced(model)  # (before its reused tasks are folded in)
-                    if self._whole.pop(id(event), None) is event:  # shown at its end
-                        self._reading[run_id] = (event, model)
+                    if whole:  # shown at its end
+                        self._reading[run_id] = (event, model, arrived)
                         continue
                     self._started(event, model)
                     changed[run_id] = set()
@@ -273,26 +276,37 @@ class RunStore(FlowsWithoutFile):
                 self._unshown(event, exc, changed)
         return changed
 
-    def _started(self, event: RunStarted, model: RunModel) -> None:
+    def _started(self, event: RunStarted, model: RunModel, *, overtaken: bool = False) -> None:
         """``model``, of the run ``event`` starts, is kept and shown from now on, linked
-        to its parent and subflow runs kept."""
+        to its parent and subflow runs kept (``overtaken``: ``_newest``). A store row naming
+        the run its own parent names none: the run was its own subflow, walked for ever."""
         runs, run_id = self.runs, event.run_id
+        parent_run = event.parent_run if event.parent_run != run_id else None
+        model.parent_run = parent_run  # (its header said `(child run)`)
         if not model.workers:
             model.workers = self.workers()
-        if event.parent_run:
+        if parent_run:
             self._called_at[model] = event.ts
-        parent = runs.get(event.parent_run or "")  # live: it waits for its child
+        parent = self._known(parent_run)  # live, or read whole: it waits for its child
         if parent is not None:
             _link(parent, model, self._called_at)
-        elif event.parent_run:  # read back from the store: its parent comes later
-            self.early_children.setdefault(event.parent_run, []).append(model)
+        elif parent_run:  # read back from the store: its parent comes later
+            self.early_children.setdefault(parent_run, []).append(model)
         if (before := runs.get(run_id)) is not None:  # handed on anew (a prune's):
             for child in before.children:  # its children are not; they stay
                 _link(model, child, self._called_at)
         for child in self.early_children.pop(run_id, ()):
             _link(model, child, self._called_at)
         self._retry_of(model)
-        self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
+        self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere), overtaken=overtaken)
+
+    def _known(self, run_id: str | None) -> RunModel | None:
+        """The run ``run_id`` kept here, shown or read whole (``_reading``): a flow retry's
+        failed run read in its batch was missed, the retry never told why it ran."""
+        run = self.runs.get(run_id or "")
+        if run is None and (reading := self._reading.get(run_id or "")) is not None:
+            return reading[1]
+        return run
 
     def _read_whole(self, event: LogEvent) -> RunModel | None:
         """The model of ``event``'s run when it is read whole (``prepare``), shown once
@@ -300,7 +314,8 @@ class RunStore(FlowsWithoutFile):
         if isinstance(event, RunFinished | RunInterrupted):
             reading = self._reading.pop(event.run_id, None)
             if reading is not None:
-                self._started(*reading)
+                start, model, arrived = reading
+                self._started(start, model, overtaken=self._arrived[start.flow] > arrived)
             return None if reading is None else reading[1]
         reading = self._reading.get(event.run_id)
         return None if reading is None else reading[1]
@@ -308,7 +323,7 @@ class RunStore(FlowsWithoutFile):
     def reading_over(self, rows: int) -> bool:
         """Whether a run read whole, its events folded and it not shown yet (``_read_whole``),
         has more than ``rows`` rows: what its events build is frozen as a shown run's is."""
-        return any(len(model.rows) > rows for _, model in self._reading.values())
+        return any(len(model.rows) > rows for _, model, _ in self._reading.values())
 
     def _noticed(self, notice: StoreNotice, changed: dict[str, set[str]]) -> None:
         """What the store client said of the store, in its place among the events: the
@@ -392,6 +407,7 @@ class RunStore(FlowsWithoutFile):
         shown = self.latest
         self.latest = {flow: run_id for flow, run_id in shown.items() if run_id in self.runs}
         self.early_children.clear()
+        self._reading.clear()  # (``_whole`` stays: it marks batches after this notice too)
         self.reserved.clear()  # (the new store's are said next)
         self._retried_by = {k: v for k, v in self._retried_by.items() if k in self.runs}
         return sorted(flow for flow in shown if flow not in self.latest)
@@ -402,7 +418,7 @@ class RunStore(FlowsWithoutFile):
         results were made (``RunModel.origins``). A number kept for every run ever read,
         by id, was never let go of as runs were evicted or pruned: a store client's start
         names it (``RunStarted.rerun_number``), read once from the store."""
-        source = self.runs.get(model.rerun_of or "")
+        source = self._known(model.rerun_of)
         if source is not None:
             if model.rerun_number is None:
                 model.rerun_number = source.number
@@ -412,7 +428,7 @@ class RunStore(FlowsWithoutFile):
         """A ``@flow``'s own retry (``body_due``) learns why the run it retries failed,
         which it shows while it waits with no tasks (the screen jumped to the retry and
         the failure was only in `h`): now if that run has ended, else at its end."""
-        failed = self.runs.get(model.rerun_of or "") if model.body_due is not None else None
+        failed = self._known(model.rerun_of) if model.body_due is not None else None
         if failed is None or failed.run_id is None:
             return  # not a flow retry, or the run it retries was never read here
         if failed.is_live:
@@ -423,17 +439,20 @@ class RunStore(FlowsWithoutFile):
     def _unshown(self, event: LogEvent, exc: Exception, changed: dict[str, set[str]]) -> None:
         """Say, in its run's note, that ``event`` could not be shown (skipped)."""
         run_id = event.run_id if isinstance(event.run_id, str) else ""
-        run = self.runs.get(run_id) or self._reading.get(run_id, (None, None))[1]
+        run = self._known(run_id)
         if run is None:
             return  # its run is not kept: nothing to say it on
         said = f"{type(exc).__name__}: {exc}"
         _noted(run, f"an event of run {run.flow} #{run.number} cannot be shown, skipped ({said})")
         changed.setdefault(run_id, set())
 
-    def _newest(self, model: RunModel, *, elsewhere: bool = False) -> None:
+    def _newest(self, model: RunModel, *, elsewhere: bool = False, overtaken: bool = False) -> None:
         """``model`` is its flow's newest run: shown from now on (the one it replaces is
         dropped once finished), unless it was started ``elsewhere`` while the flow shows a
-        live run: then that one stays, and ``model`` is one of the flow's live runs."""
+        live run: then that one stays, and ``model`` is one of the flow's live runs. Read
+        whole and ``overtaken`` (a later start of its flow folded first), ``_ended`` decides:
+        #1 ending after #2 in one batch took #2's place (not by number: a prune hands on an
+        older run to show)."""
         previous = self.latest_for(model.flow)
         assert model.run_id is not None
         self.runs[model.run_id] = model
@@ -445,6 +464,8 @@ class RunStore(FlowsWithoutFile):
         if previous is not None and previous.run_id == model.run_id:
             previous = None  # the same run handed on again (its store read anew): replaced
         if elsewhere and previous is not None and previous.is_live:
+            return
+        if overtaken and previous is not None:
             return
         self.latest[model.flow] = model.run_id
         if previous is not None and not previous.is_live:
@@ -537,7 +558,12 @@ def _link(parent: RunModel, child: RunModel, called_at: Mapping[RunModel, float]
     """``child`` is a subflow's run that ``parent`` called: each names the other. It goes
     in ``parent.children`` by its start (``called_at``), then number, as the history orders
     them: call order, however the runs were read. The same run read anew replaces its older
-    model, sought among those that started with it (a scan of all doubled the read-back)."""
+    model, sought among those that started with it (a scan of all doubled the read-back).
+    Equal starts go by number, the order the calls took them in (and the history's). A link
+    making a run its own subflow at any depth (a crafted store: A's parent B, B's A) is
+    refused: walks down ``children`` never ended."""
+    if _descends(parent, child):
+        return
     child.parent_label = parent.label  # as `history` and `watch` say it
 
     def call_place(run: RunModel) -> tuple[float, int]:  # (unknown: after the others)
@@ -550,6 +576,19 @@ def _link(parent: RunModel, child: RunModel, called_at: Mapping[RunModel, float]
             children[at] = child
             return
     children.insert(after, child)
+
+
+def _descends(run: RunModel, of: RunModel) -> bool:
+    """Whether ``run`` is ``of`` or one of its subflow runs, at any depth."""
+    seen, stack = {id(of)}, [of]
+    while stack:
+        here = stack.pop()
+        if here is run:
+            return True
+        fresh = [child for child in here.children if id(child) not in seen]
+        seen.update(id(child) for child in fresh)
+        stack += fresh
+    return False
 
 
 def _number(run: RunModel) -> int:

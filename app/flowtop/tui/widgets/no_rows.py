@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.cells import cell_len
-
 from flowtop.engine.events import ErrorInfo
 from flowtop.engine.final_states import RETURNED
 from flowtop.engine.states import StateType
-from flowtop.formats import cell_head, cut_cells
+from flowtop.formats import broken_into_lines, cut_cells
 from flowtop.looks import NOT_STARTED, UNDONE_STATES, run_error_text
 from flowtop.tui.model import RunModel
 from flowtop.workspace.subflow_runs import failed_first, retried_label
@@ -143,7 +141,7 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
     lines: the last ends in ``…`` when some of it did not fit, or, a ``Listing``'s, in
     how many of its entries did not (``+12 more``)."""
     width = max(1, width)
-    lines = _broken(text, width)
+    lines = broken_into_lines(text, width)
     if len(lines) > most and isinstance(text, Listing) and text.entries:
         lines = _listed(text, width, most)
     elif len(lines) > most:
@@ -160,7 +158,7 @@ def _listed(text: Listing, width: int, most: int) -> list[str]:
     head, entries = words[: -text.entries], words[-text.entries :]
 
     def lines_with(kept: int) -> list[str]:  # (each entry kept ends in its comma)
-        return _broken(
+        return broken_into_lines(
             " ".join([*head, *entries[:kept], f"+{len(entries) - kept}{GLUE}more"]), width
         )
 
@@ -170,23 +168,3 @@ def _listed(text: Listing, width: int, most: int) -> list[str]:
         fits, over = (middle, over) if len(lines_with(middle)) <= most else (fits, middle)
     lines = lines_with(fits)
     return lines if len(lines) <= most else lines[:most]
-
-
-def _broken(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` cells, broken between words (``wrapped``)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if cell_len(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while cell_len(word) > width:  # a long name or path: in pieces of a line each
-            piece = cell_head(word, width) or word[:1]  # (at least a character)
-            lines.append(piece)
-            word = word[len(piece) :]
-        line = word
-    lines.append(line)
-    return lines
