@@ -69,3 +69,28 @@ def test_at_80_columns_a_flows_error_after_its_parameters_is_said_whole(tmp_path
     assert lines[1].split()[:3] == ["warehouse-load", "1", "FAILED"], lines
     note = _under(lines, 1)
     assert note.startswith('with day="2026-02-03"') and note.endswith(CAUSE), lines
+
+
+def test_at_60_columns_runs_with_no_note_nor_rerun_fit_without_those_titles() -> None:
+    """ex64: the empty NOTE and RERUN OF columns stayed, their titles alone wrapping the
+    header at 60 columns (``…TASKS        RERU`` / ``N OF  NOTE``)."""
+    plain = Row(
+        (
+            "late",
+            "2",
+            "COMPLETED",
+            "2026-12-06 22:16:03",
+            "1.0s",
+            "1 completed",
+            "",
+            "17f5a027851a",
+            "",
+        ),
+        "2",
+        "",
+        "12-06 22:16",
+    )
+    lines = table_lines([plain, plain], 60)
+    assert all(cell_len(line) <= 60 for line in lines), lines
+    assert "NOTE" not in lines[0] and "RERUN" not in lines[0], lines
+    assert len(lines) == 3, lines  # the header and a line a run
