@@ -22,8 +22,9 @@ from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.footer_keys import run_wide_idle
 from flowtop.tui.row_views import counts_text, state_counts_text
+from flowtop.tui.screens import history as history_page
 from flowtop.tui.screens import run_detail as run_page
-from flowtop.tui.screens.history import counts_text as history_counts
+from flowtop.tui.screens import run_heading
 from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.workspace.history_records import RunDetail, RunRecord, TaskRecord
 from pilot_kit import screen_text, wait_for
@@ -184,13 +185,14 @@ def test_the_run_wide_keys_hidden(
 def test_the_header_and_a_runs_page_word_each_state_alike() -> None:
     """The header said `⟳ 3 retry`, a run's page `⟳ 3 awaiting retry`."""
     header = counts_text(live_model(COUNTS))
-    assert header == run_page.counts_text(COUNTS, words=True)
+    assert header == state_counts_text(COUNTS, words=True)  # as a run's page draws them
     assert "⟳ 3 retry" in header and "⚡ 1 interrupted" in header, header
-    assert counts_text(live_model(COUNTS), short=True) == history_counts(COUNTS)
+    assert counts_text(live_model(COUNTS), short=True) == state_counts_text(COUNTS)  # history's
 
 
 def test_one_function_words_the_counts_everywhere() -> None:
-    assert run_page.counts_text is state_counts_text is history_counts
+    # the pages word them through row_views (state_count_parts): none keeps its own
+    assert not hasattr(run_page, "counts_text") and not hasattr(history_page, "counts_text")
     run = live_model({"COMPLETED": 4, "FAILED": 1})
     run.reused = 3
     assert counts_text(run) == state_counts_text({"COMPLETED": 4, "FAILED": 1}, 3, words=True)
@@ -234,13 +236,15 @@ def heading(app: HostApp) -> str:
 
 async def test_scrolling_a_runs_page_does_not_count_again(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[dict[str, int]] = []
-    real = run_page.counts_text
+    real = run_heading.state_count_parts
 
-    def counted(counts: dict[str, int], reused: int = 0, *, words: bool = False) -> str:
+    def counted(
+        counts: dict[str, int], reused: int = 0, *, words: bool = False
+    ) -> list[tuple[str, str]]:
         made.append(dict(counts))
         return real(counts, reused, words=words)
 
-    monkeypatch.setattr(run_page, "counts_text", counted)
+    monkeypatch.setattr(run_heading, "state_count_parts", counted)
     app = HostApp(lambda: RunDetailScreen(page(1)))
     async with app.run_test(size=(60, 20)) as pilot:
         await wait_for(pilot, lambda: heading(app).endswith("→ more columns"), "the hint")

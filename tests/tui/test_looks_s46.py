@@ -22,8 +22,8 @@ from flowtop.formats import COUNT_ORDER, state_counts
 from flowtop.looks import INTERRUPTED
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text as header_counts
+from flowtop.tui.row_views import state_counts_text as history_counts
 from flowtop.tui.screens import run_detail as run_page
-from flowtop.tui.screens.history import counts_text as history_counts
 from flowtop.tui.screens.run_detail import RunDetailScreen, state_text
 from flowtop.tui.widgets import detail_pane
 from flowtop.tui.widgets.detail_pane import DetailPane

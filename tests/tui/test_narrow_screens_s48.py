@@ -230,17 +230,17 @@ async def test_the_headings_hint_shares_a_line_and_a_long_flow_name_is_cut() -> 
 
 
 def test_the_headings_words_leave_the_hint_room_on_their_last_line() -> None:
-    counts = ("✓ 3 completed  ✗ 1 failed", "✓ 3  ✗ 1")
+    counts = (Text("✓ 3 completed  ✗ 1 failed"), Text("✓ 3  ✗ 1"))
     when = "started 2023-11-14 22:13:20 · 4.5s"
     # no hint: the time beside the counts' symbols (76 cells of 78)
-    assert heading_lines(30, counts, when, "", 78, ("", "")) == f" · ✓ 3  ✗ 1 · {when}"
+    assert heading_lines(30, counts, when, "", 78, ("", "")).plain == f" · ✓ 3  ✗ 1 · {when}"
     # the hint ends the time's line, and stays out of the words as it comes and goes
-    shown = heading_lines(30, counts, when, "", 78, (MORE_HINT, MORE_HINT))
+    shown = heading_lines(30, counts, when, "", 78, (MORE_HINT, MORE_HINT)).plain
     assert shown == f" · ✓ 3 completed  ✗ 1 failed\n{when}{MORE_HINT}", shown
-    gone = heading_lines(30, counts, when, "", 78, (MORE_HINT, ""))
+    gone = heading_lines(30, counts, when, "", 78, (MORE_HINT, "")).plain
     assert gone == f" · ✓ 3 completed  ✗ 1 failed\n{when}"
     # no room for it anywhere: the words as without it, the hint at the end
-    narrow = heading_lines(17, counts, when, " · rerun of #2", 38, (MORE_HINT, MORE_HINT))
+    narrow = heading_lines(17, counts, when, " · rerun of #2", 38, (MORE_HINT, MORE_HINT)).plain
     assert narrow == f" · ✓ 3  ✗ 1\n{when} · rerun of #2{MORE_HINT}", narrow
 
 

@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Static
 
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel
+from flowtop.tui.row_views import state_counts_text as counts_text
 from flowtop.tui.screens import run_detail as run_page
-from flowtop.tui.screens.history import counts_text
 from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.workspace.history_records import AttemptRecord, RunDetail, RunRecord, TaskRecord

@@ -17,7 +17,7 @@ from flowtop.engine.events import ErrorInfo
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.model import AttemptView, RunModel
-from flowtop.tui.screens.history import counts_text
+from flowtop.tui.row_views import state_counts_text as counts_text
 from flowtop.tui.widgets.detail_pane import body_text
 from flowtop.tui.widgets.run_header import Note, fit_notes
 from pilot_kit import screen_text, wait_for

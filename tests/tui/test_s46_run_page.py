@@ -16,8 +16,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from flowtop.tui.app import FlowtopApp
+from flowtop.tui.row_views import state_counts_text as counts_text
 from flowtop.tui.screens.help import HelpScreen
-from flowtop.tui.screens.run_detail import RunDetailScreen, counts_text
+from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
 from flowtop.workspace.history_records import RunDetail, RunRecord, TaskRecord
 from flowtop.workspace.load_error import LoadError

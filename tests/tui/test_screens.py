@@ -733,6 +733,6 @@ async def test_every_column_of_the_all_flows_history_fits_beside_long_flow_cells
 def test_history_counts_show_interrupted_tasks_with_their_symbol() -> None:
     """It read `✓ 2  Interrupted 3`, where every other state (and the main screen) has a
     symbol."""
-    from flowtop.tui.screens.history import counts_text
+    from flowtop.tui.row_views import state_counts_text as counts_text
 
     assert counts_text({"COMPLETED": 2, "INTERRUPTED": 3}) == "✓ 2  ⚡ 3"

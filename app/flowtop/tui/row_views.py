@@ -7,7 +7,9 @@ tests ask the same functions, so a sort or a count means one thing everywhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from rich.text import Text
 
 from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells, in_count_order
@@ -141,3 +143,11 @@ def state_count_parts(
             part += f" ({reused:,} reused)"
         parts.append((part, style))
     return parts
+
+
+def drawn_counts(parts: Sequence[tuple[str, str]], styles: Mapping[str, str]) -> Text:
+    """``parts`` (``state_count_parts``) as every view draws them: each count in its
+    state's look, as the State cells are (the history list's and a run's page's were the
+    foreground's white). ``styles``: ``state_colors.looks``', under ``NO_COLOR`` none but
+    a failure's bold reverse video."""
+    return Text("  ").join(Text(part, style=styles.get(look, "")) for part, look in parts)

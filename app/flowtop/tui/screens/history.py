@@ -30,16 +30,16 @@ from ...workspace.history_records import counts_so_far, source_label
 from ...workspace.store_reader import StoreReader
 from ...workspace.subflow_runs import handled_failures
 from ..after_frame import after_frame
+from ..row_views import drawn_counts, state_count_parts
 from ..table_rows import columns_past_edge, replace_rows
 from ..thread_answers import answer_from_thread
-from ..widgets.key_bar import Entry, KeyBar
+from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
 from .history_reads import history_version, read_run
 from .run_detail import (
     MORE_HINT,
     REFRESH,
     RunDetailScreen,
-    counts_text,
     footer_entries,
     plain,
     state_text,
@@ -75,9 +75,6 @@ DURATION_CELLS = len("Duration")
 #: The Counts cell of a run whose tasks never ran says why in this many cells at most:
 #: about as many as five states' counts take, which 120 columns leave room for.
 REASON_CELL = 24
-#: The footer's entry for the key that scrolls to the columns past the right edge
-#: (``RunTable``'s `→`, which ``[keys]`` does not rebind).
-MORE_KEY: Entry = ("→", "More columns")
 #: The fewest cells the heading cuts its scope to (`flow long-n…`) before it leaves out
 #: `History · ` instead.
 MIN_SCOPE = 8
@@ -114,11 +111,13 @@ def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
     return Text(cut_cells(plain(said, 200, cell=True), REASON_CELL), style=styles["error"])
 
 
-def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: int) -> str | Text:
-    """``record``'s Counts cell: its counts, else why it has none (``why_no_counts``),
-    then the failed subflow calls its body ``handled`` as the monitor's header says them
-    (`1 subflow failed, handled`): a parent's row read `✓ Completed` and a blank cell."""
-    cell = counts_text(record.counts, record.reused) or why_no_counts(record, styles)
+def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: int) -> Text:
+    """``record``'s Counts cell: its counts, each in its state's look (``drawn_counts``),
+    else why it has none (``why_no_counts``), then the failed subflow calls its body
+    ``handled`` as the monitor's header says them (`1 subflow failed, handled`): a
+    parent's row read `✓ Completed` and a blank cell."""
+    counts = state_count_parts(record.counts, record.reused)
+    cell = drawn_counts(counts, styles) or why_no_counts(record, styles)
     if not handled:
         return cell
     said = f"{plural(handled, 'subflow')} failed, handled"
@@ -249,7 +248,7 @@ class HistoryScreen(Screen[None]):
         table.add_columns("Flow", "#", "State", "Counts", "Started", "Duration", "Rerun of")
         yield table
         yield Static("", id="message")
-        yield KeyBar(self._footer_entries)
+        yield KeyBar(lambda: footer_entries(self, more=self._columns_hidden))
 
     def on_mount(self) -> None:
         self.load()
@@ -407,7 +406,7 @@ class HistoryScreen(Screen[None]):
             (state_text(s, styles).cell_len for s in {r.state for r in records}), default=0
         )
         made = (counts_cell(r, styles, handled.get(r.run_id, 0)) for r in records)
-        counts = max((c.cell_len if isinstance(c, Text) else cell_len(c) for c in made), default=0)
+        counts = max((cell.cell_len for cell in made), default=0)
         sources = (source_label(r.rerun_of, r.rerun_of_number) for r in records)
         cells = [
             max(1, numbers),
@@ -469,12 +468,6 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         wide = round(table.max_scroll_x) > table.cell_padding
         table.fixed_columns = 2 if wide and self.show_all else 0
-
-    def _footer_entries(self) -> tuple[list[Entry], list[Entry]]:
-        """The footer's keys: `→ More columns` too while some are past the right edge, as
-        the heading says (the footer offered no `→`, the key that shows them)."""
-        own, always = footer_entries(self)
-        return ([*own, MORE_KEY] if self._columns_hidden else own), always
 
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal

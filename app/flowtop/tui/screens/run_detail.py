@@ -11,7 +11,6 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,7 +35,6 @@ from ...engine.states import StateType
 from ...workspace.history_records import source_label
 from ...workspace.reuse_origin import Origin, origins, reused_keys
 from ..after_frame import after_frame
-from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import Entry, KeyBar
@@ -46,7 +44,7 @@ from ..widgets.state_colors import LOOK_STYLE, looks
 from .attempt_lines import behind_gutter, hang_indent
 from .history_reads import reused_said, run_reader
 from .last_error import last_error
-from .run_heading import heading_lines
+from .run_heading import heading_lines, run_counts
 from .run_pruned import PageReads, Pruned
 from .run_subflows import SubflowsShown
 from .run_table import RunTable
@@ -56,10 +54,6 @@ if TYPE_CHECKING:
     from ..workspace_view import HistoryView
 
 log = logging.getLogger("flowtop.tui.history")
-
-#: A run's counts as the runs list and a run's heading say them: the one wording of a
-#: run's counts on screen (``row_views``; the history list imports it by this name).
-counts_text = state_counts_text
 
 #: Longest text shown in one piece; a 1 MB message must not stall. An error, traceback or
 #: output shows its head and its tail instead (``block``).
@@ -75,8 +69,10 @@ MIN_ERROR_CELL = 16
 MIN_TASK_CELL = 12
 #: The fewest cells a run's flow name or run name is cut to in the heading.
 MIN_TITLE = 5
-#: What the heading ends in while columns are past the table's right edge.
+#: What the heading ends in while columns are past the table's right edge, and the
+#: footer's entry for the key that scrolls to them (``RunTable``'s `→`, not rebound).
 MORE_HINT = " · → more columns"
+MORE_KEY: Entry = ("→", "More columns")
 #: How often an open history screen reads the store again (seconds): the runs list, and
 #: a run's page (a live run's, a store's whether a prune took it: ``run_pruned``).
 REFRESH = 2.0
@@ -120,22 +116,16 @@ def look_text(look: tuple[str, str, str], styles: Mapping[str, str]) -> Text:
     return Text(f"{symbol} {word}", style=styles.get(style, ""))
 
 
-def run_counts(detail: RunDetail) -> tuple[str, str]:
-    """A run's counts in words and in symbols alone (``counts_text``), after its stored
-    counts; a live run's are empty until it ends, so its tasks' states so far."""
-    run = detail.run
-    counts = run.counts or Counter(task.state for task in detail.tasks)
-    return counts_text(counts, run.reused, words=True), counts_text(counts, run.reused)
-
-
-def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
-    """A history screen's own keys, then ``?`` and ``q`` (the app's, as rebound now)."""
+def footer_entries(screen: Screen[Any], *, more: bool = False) -> tuple[list[Entry], list[Entry]]:
+    """A history screen's own keys, then ``?`` and ``q`` (the app's, as rebound now);
+    ``more``: `→ More columns` too, while columns are past the right edge, as the heading
+    says (the footer offered no `→`, the key that shows them)."""
     app = screen.app
     own = [
         (app.get_key_display(b), b.description)
         for b in screen.BINDINGS
         if isinstance(b, Binding) and b.show
-    ]
+    ] + ([MORE_KEY] if more else [])
     key_for = getattr(app, "key_for", None)
     # an action whose key [keys] gave to another has none: left out, as the main footer does
     keyless = app.keyless_actions() if hasattr(app, "keyless_actions") else frozenset()
@@ -196,7 +186,7 @@ class RunDetailScreen(Screen[None]):
         #: The attempts pane's width its text was wrapped to (``_wrap``); 0: not yet.
         self._wrapped_at = 0
         #: The run's counts with their words and without: made when its data changes.
-        self._counts = run_counts(detail)
+        self._counts = run_counts(detail, looks(self.app))
         #: Where its reused tasks' results were made, by task (``_place_reused``).
         self._origins: dict[str, Origin] = {}
         #: The subflow runs it called, each a run of its own (``run_subflows``).
@@ -205,6 +195,7 @@ class RunDetailScreen(Screen[None]):
         #: The heading, and what it was fitted to: the width, whether the table is wider
         #: (room kept for the hint) and whether the hint shows (``_show_heading``).
         self._heading: tuple[tuple[int, bool, bool], Text] | None = None
+        self._columns_hidden = False  # (``columns_past_edge``): `→` in the footer too
 
     def compose(self) -> ComposeResult:
         yield Static(self._heading_text(self.detail.run), id="heading")
@@ -216,7 +207,7 @@ class RunDetailScreen(Screen[None]):
         yield table
         with KeyScroll(id="attempts"):  # ↑↓ a line per key, however fast
             yield MeasuredStatic("", id="attempt-text")  # its height follows its text
-        yield KeyBar(lambda: footer_entries(self))
+        yield KeyBar(lambda: footer_entries(self, more=self._columns_hidden))
 
     def _heading_text(self, run: RunRecord, *, wide: bool = False, more: bool = False) -> Text:
         """``etl #3 · ✗ Failed · ✓ 3 completed  ■ 1 cancelled · started …``: the run's
@@ -253,7 +244,9 @@ class RunDetailScreen(Screen[None]):
             tail += f" · with {plain(describe_parameters(run.parameters, 30), 120)}"
         hints = (MORE_HINT if wide else "", MORE_HINT if more else "")
         start = heading.cell_len
-        heading.append(heading_lines(start, self._counts, when, tail, room if known else 0, hints))
+        heading.append_text(
+            heading_lines(start, self._counts, when, tail, room if known else 0, hints)
+        )
         return heading
 
     def _add_rows(self, table: DataTable[Any], records: Sequence[TaskRecord]) -> None:
@@ -332,6 +325,9 @@ class RunDetailScreen(Screen[None]):
         table = self.query_one("#tasks", DataTable)
         wide = round(table.max_scroll_x) > table.cell_padding  # as ``columns_past_edge``
         fitted = (self.size.width, wide, columns_past_edge(table))
+        if fitted[2] != self._columns_hidden:  # the footer offers `→` while the hint shows
+            self._columns_hidden = fitted[2]
+            self.query_one(KeyBar).refresh()
         if self._heading is None or self._heading[0] != fitted:
             self._heading = (fitted, self._heading_text(self.detail.run, wide=wide, more=fitted[2]))
         self.query_one("#heading", Static).update(self._heading[1])
@@ -421,7 +417,7 @@ class RunDetailScreen(Screen[None]):
         self.detail = detail
         subflows_changed = self._subflows.take(detail)
         self.tasks = {record.task: record for record in detail.tasks}
-        self._counts, self._heading = run_counts(detail), None
+        self._counts, self._heading = run_counts(detail, looks(self.app)), None
         self._show_heading()
         table = self.query_one("#tasks", DataTable)
         if len(detail.tasks) <= ROWS_AT_ONCE:  # a bigger one's rows all at once froze it

@@ -4,15 +4,35 @@ hint kept on the last line (``run_detail``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.content import Content
+
+from ..row_views import drawn_counts, state_count_parts
+
+if TYPE_CHECKING:
+    from ...workspace.history_records import RunDetail
+
+
+def run_counts(detail: RunDetail, styles: Mapping[str, str]) -> tuple[Text, Text]:
+    """A run's counts in words and in symbols alone, each in its state's look from
+    ``styles`` (``drawn_counts``), after its stored counts; a live run's are empty until
+    it ends, so its tasks' states so far."""
+    run = detail.run
+    counts = run.counts or Counter(task.state for task in detail.tasks)
+    return (
+        drawn_counts(state_count_parts(counts, run.reused, words=True), styles),
+        drawn_counts(state_count_parts(counts, run.reused), styles),
+    )
 
 
 def heading_lines(
-    start: int, counts: Sequence[str], when: str, tail: str, room: int, hints: tuple[str, str]
-) -> str:
+    start: int, counts: Sequence[Text], when: str, tail: str, room: int, hints: tuple[str, str]
+) -> Text:
     """A run page's heading after its first ``start`` cells (its title and state): the
     first of ``counts``' wordings that fits in ``room`` cells (0: any) with the time
     (``when``) beside it, else with the time on the next line, else none; then ``tail``
@@ -23,25 +43,25 @@ def heading_lines(
     measured, shown = hints
     layouts = [*((said, True) for said in counts), *((said, False) for said in counts)]
 
-    def lines(said: str, beside: bool) -> list[str]:
-        first = (f" · {said}" if said else "") + (f" · {when}" if beside else "")
-        return [first] if beside else [first, when]
+    def lines(said: Text, beside: bool) -> list[Text]:
+        first = (Text(" · ") + said if said else Text()) + (f" · {when}" if beside else "")
+        return [first] if beside else [first, Text(when)]
 
-    def whole(said: str, beside: bool) -> bool:  # every line, the hint on the last
-        drawn = lines(said, beside)
+    def whole(said: Text, beside: bool) -> bool:  # every line, the hint on the last
+        drawn = [line.plain for line in lines(said, beside)]
         drawn[-1] += tail + measured
         return max([start + cell_len(drawn[0]), *map(cell_len, drawn[1:])]) <= room
 
-    def first_line(said: str, beside: bool) -> bool:  # as before: the first line alone
-        return start + cell_len(lines(said, beside)[0]) <= room
+    def first_line(said: Text, beside: bool) -> bool:  # as before: the first line alone
+        return start + lines(said, beside)[0].cell_len <= room
 
     fitting = [layout for layout in layouts if whole(*layout)] if measured else []
     fitting += [layout for layout in layouts if first_line(*layout)]
-    said, beside = layouts[0] if not room else next(iter(fitting), ("", False))
+    said, beside = layouts[0] if not room else next(iter(fitting), (Text(), False))
     drawn = lines(said, beside)
-    drawn[-1] += tail
-    last = " " * start + drawn[-1] if len(drawn) == 1 else drawn[-1]
-    return "\n".join(drawn) + hint_after(last, shown, room)
+    drawn[-1].append(tail)
+    last = " " * start + drawn[-1].plain if len(drawn) == 1 else drawn[-1].plain
+    return Text("\n").join(drawn) + hint_after(last, shown, room)
 
 
 def hint_after(last: str, hint: str, room: int) -> str:

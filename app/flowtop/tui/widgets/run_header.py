@@ -17,7 +17,7 @@ from flowtop.formats import countdown, cut_cells, fmt_duration, plural
 from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
-from flowtop.tui.row_views import counts_parts
+from flowtop.tui.row_views import counts_parts, drawn_counts
 from flowtop.tui.widgets.no_rows import failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
 from flowtop.workspace.subflow_runs import handled_words
@@ -128,8 +128,7 @@ def counts_note(run: RunModel, styles: Mapping[str, str]) -> Note:
     for short in (False, True):
         parts = counts_parts(run, short=short)
         wordings.append("  ".join(part for part, _ in parts))
-        text = Text("  ").join(Text(part, style=styles.get(look, "")) for part, look in parts)
-        drawn.append(text)
+        drawn.append(drawn_counts(parts, styles))
     return Note(tuple(wordings), style="", first=True, drawn=tuple(drawn))
 
 
