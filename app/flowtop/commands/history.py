@@ -400,7 +400,7 @@ def _print_detail(
                 print(f"  {line}", file=out)
     if detail.output:  # what the @flow body printed itself
         print("flow output:", file=out)
-        for line in detail.output.rstrip("\n").split("\n"):
+        for line in as_left_on_screen(detail.output).rstrip("\n").split("\n"):
             print(f"  {clean(line)}", file=out)
     for task in detail.tasks:
         print(file=out)

@@ -30,7 +30,7 @@ from ..formats import (
     state_counts,
 )
 from ..looks import INTERRUPTED, NOT_STARTED, STARTING, run_error_text
-from ..printable import printable
+from ..printable import as_left_on_screen, printable
 from ..workspace.subflow_runs import handled_words
 from .message_lines import one_line, whole_line
 
@@ -201,8 +201,9 @@ def finished_line(
 
 def flow_output_lines(output: str) -> str:
     """What a ``@flow`` body printed, under its run's last line: ``flow output:``, then its
-    lines (a run interrupted: as much of it as its pieces told, ``live_output``)."""
-    body = printable(output.rstrip("\n"))
+    lines as a terminal leaves them, as a task's output (a run interrupted: as much of it as
+    its pieces told, ``live_output``)."""
+    body = printable(as_left_on_screen(output).rstrip("\n"))
     return "\n  flow output:\n" + "\n".join(f"    {part}" for part in body.splitlines())
 
 

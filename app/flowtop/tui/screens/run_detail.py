@@ -505,7 +505,7 @@ class RunDetailScreen(Screen[None]):
         if self.detail.output:
             text.append("\nFlow output", style="bold")
             text.append("  what the @flow body and its hooks printed\n", style="dim")
-            text.append(block(self.detail.output.rstrip("\n")) + "\n")
+            text.append(block(as_left_on_screen(self.detail.output).rstrip("\n")) + "\n")
         return text
 
     def action_back(self) -> None:

@@ -466,6 +466,7 @@ class DetailPane(KeyScroll):
         the one shown starts at its top: it showed where the last one was scrolled to
         (its end, its title out of sight); the same task's output growing keeps the place
         read in it."""
+        flow_output = as_left_on_screen(flow_output, carriage="␍")  # as a task's: printable
         if row is not None:
             waiting = self.says_waiting(row, waiting, now)
         self.waiting = waiting
