@@ -14,6 +14,7 @@ host, and an address this machine does not have is some other machine's.
 
 from __future__ import annotations
 
+import errno
 import functools
 import ipaddress
 import socket
@@ -101,10 +102,24 @@ def is_address_of_this_machine(address: str) -> bool:
     if ip.is_unspecified or ip.is_multicast or ip == BROADCAST:
         return False  # they bind, yet no page is ever at them
     if ip.version == 4:
-        return _binds(socket.AF_INET, (str(ip), 0))
+        return _binds(socket.AF_INET, (str(ip), 0)) and not _is_broadcast(str(ip))
     if ip.is_link_local:  # ambiguous without an interface: bound on none, EINVAL
         return any(_binds(socket.AF_INET6, (str(ip), 0, 0, index)) for index, _ in _interfaces())
     return _binds(socket.AF_INET6, (str(ip), 0))
+
+
+def _is_broadcast(address: str) -> bool:
+    """Whether the OS routes ``address`` as a broadcast: an interface's directed broadcast
+    (``192.0.2.255`` on ``192.0.2.2/24``) binds like its own address, yet no TCP
+    connection reaches it, so a ``Host`` naming it is forged. Linux refuses to point a
+    datagram socket at a broadcast without ``SO_BROADCAST`` (``EACCES``); no packet is
+    sent. Elsewhere connecting is allowed and only the limited broadcast is refused."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((address, 9))
+    except OSError as refused:  # no route, no datagram sockets here: nothing says broadcast
+        return refused.errno == errno.EACCES
+    return False
 
 
 def _interfaces() -> list[tuple[int, str]]:

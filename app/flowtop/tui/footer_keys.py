@@ -45,6 +45,8 @@ from flowtop.tui.bindings import (
 from flowtop.tui.workspace_view import VersionedHistory
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from textual.app import App
 
     from flowtop.tui.model import RunModel
@@ -81,6 +83,10 @@ def run_wide_idle(*, live: bool, other_live: bool, takes_parameters: bool) -> fr
 #: to open (it opened the flow's shown before), and the empty table nothing to filter or
 #: sort (`/ Filter  s Sort` were offered beside `No flow selected`).
 FILE_ROW_IDLE = frozenset({"history", "filter", "sort", "sort_reverse"})
+
+#: After a run that went with its deleted run store (``went_with_store``): `f` and `t`
+#: have no source to rerun (pressed, they only say so); `r` runs the flow anew.
+GONE_RUN_IDLE = frozenset({"rerun_failed", "rerun_task"})
 
 #: `f`'s words after a run that ran no task (``ran_no_task``): it reruns them all.
 RUN_AGAIN = "Run again"
@@ -135,6 +141,7 @@ class FooterKeys(_AppBase):
     workspace: WorkspaceView
     selected_flow: str | None
     selected_error: str | None
+    went_with_store: Collection[RunModel]  # (ReloadActions')
     #: What the footer left out when the live tick last looked (``_footer_follows``),
     #: and whether `f` said :data:`RUN_AGAIN`.
     _footer_hidden: tuple[frozenset[str], bool] = (frozenset(), False)
@@ -200,6 +207,8 @@ class FooterKeys(_AppBase):
         ran_none = frozenset({"history"}) if self._no_run_at_all() else frozenset()
         hidden = self.footer_idle_actions() | run_wide | self.keyless_actions() | again
         hidden |= self.off_pane_actions()
+        if self._newest_went_with_store():
+            hidden |= GONE_RUN_IDLE
         return hidden | on_file | ran_none
 
     #: The store's version when ``_no_run_at_all`` last counted its runs, and whether
@@ -220,6 +229,13 @@ class FooterKeys(_AppBase):
         except Exception:  # noqa: BLE001 - a store that cannot be read: `h` says why
             return False
         return self._runs_seen[1]
+
+    def _newest_went_with_store(self) -> bool:
+        """Whether the selected flow's newest run, which `f` and `t` rerun, went with its
+        deleted run store: shown ⚡ Interrupted, it is in no store a rerun could read."""
+        if self.selected_error is not None or self.selected_flow is None:
+            return False
+        return self.store.latest_for(self.selected_flow) in self.went_with_store
 
     def _after_no_task(self) -> bool:
         """Whether the selected flow's newest run, which `f` and `t` rerun, ran no task."""

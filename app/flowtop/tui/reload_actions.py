@@ -27,6 +27,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from weakref import WeakSet
 
 from textual import work
 from textual.notifications import Notification, Notify
@@ -217,6 +218,10 @@ class ReloadActions(_AppBase):
     _reload_toast: tuple[Notification, WorkspaceChanged, tuple[str, ...]] | None = None
     #: The notes said beside the toasts so far: a save says those new or changed only.
     _notes_said = NotesSaid()
+    #: The runs live as their run store was deleted (``_store_gone``), ended next: in no
+    #: store now, they cannot be rerun (``footer_keys``). Weak: one a new store holds is
+    #: handed on again, as another model.
+    went_with_store: Collection[RunModel] = ()
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') a reload calls
 
@@ -261,7 +266,9 @@ class ReloadActions(_AppBase):
         self.flow_list.say_loading(reloading_row(workspace.still_importing()))
 
     def _store_gone(self, said: str) -> None:
-        """Called as the events are folded: shown once the slice they are in is."""
+        """Called as the events are folded: shown once the slice they are in is. The runs
+        still kept then are the live ones, of the store that went (``went_with_store``)."""
+        self.went_with_store = WeakSet(self.store.runs.values())
         self.call_later(self._show_store_gone, said)
 
     def _show_store_gone(self, said: str) -> None:

@@ -404,11 +404,11 @@ class StoreControl:
         from flowtop.workspace.run_numbers import RerunRunning, SourceGone
 
         source, path = self._source(run), self._file_of(run.flow)
+        gone = self.client.gone_with_store(source)  # before the start makes a store anew
         try:
             launched = self.client.start(path, run.flow, rerun_of=source, task=key)
         except SourceGone as exc:  # it started a run that failed at once, "no run with id …"
-            said = _source_gone(run, self.client.gone_with_store(source), exc.said)
-            raise RunControlError(said, "run") from None
+            raise RunControlError(_source_gone(run, gone, exc.said), "run") from None
         except RerunRunning as exc:
             where = "here" if exc.run_id in self.client.started else "in another window"
             raise AlreadyRerunning(exc.run_id, exc.number, exc.source_number, where) from None
