@@ -92,8 +92,8 @@ class AttemptOutput:
         self.tail_size = len(keep)
 
     def skip(self, count: int) -> None:
-        """``count`` more characters came after all it was written and were not read (a
-        child's output, bytes, far past what is kept: ``child_files``): told with its
+        """``count`` more characters came after all it was written and were not decoded
+        (a child's output far past what is kept: ``child_files``): told with its
         dropped middle, its tail too. Only once its head is full (``size`` past
         ``MAX_CAPTURE // 2``)."""
         tail: list[str] = []

@@ -67,7 +67,7 @@ class ChildFile:
         ``lock``. Read up to its size as the look begins: a child writing faster than it is
         decoded kept the attempt's end reading for ever. Past ``MAX_READ`` gained, once
         ``into``'s head is full, all but the last ``MAX_READ`` is counted with its dropped
-        middle unread (``AttemptOutput.skip``), as ``capture_windows.take`` reads the log."""
+        middle undecoded (``AttemptOutput.skip``), as ``capture_windows.take`` reads the log."""
         if self.closed:
             return
         try:
@@ -76,9 +76,7 @@ class ChildFile:
             end = self.upto
         while self.upto < end:
             if end - self.upto > MAX_READ and into.size >= MAX_CAPTURE // 2:
-                into.skip(end - MAX_READ - self.upto)
-                self.upto = end - MAX_READ
-                self.decoder.reset()  # (a character cut there is in the middle dropped)
+                self._skip_to(end - MAX_READ, into)
             try:
                 data = os.pread(self.fd, min(CHUNK, end - self.upto), self.upto)
             except OSError:
@@ -92,12 +90,53 @@ class ChildFile:
         if final and (text := self.decoder.decode(b"", final=True)):
             write(text)
 
+    def _skip_to(self, cut: int, into: AttemptOutput) -> None:
+        """Read on from ``cut`` (or the character after it, one cut there being dropped
+        whole: decoded from its middle it was a U+FFFD), what is skipped counted in
+        characters into ``into``'s dropped middle: counted in bytes, a child's ``█`` bar
+        or Japanese said three times as many dropped."""
+        start = _character_start(self.fd, cut)
+        pending, _ = self.decoder.getstate()  # a character begun before, ending in it
+        into.skip(bool(pending) + _characters(self.fd, self.upto, start))
+        self.upto = start
+        self.decoder.reset()
+
     def close(self) -> None:
         """Under ``lock``, its output read whole: a child starting later writes to the log."""
         if not self.closed:
             self.closed = True
             with contextlib.suppress(OSError):
                 os.close(self.fd)
+
+
+#: The bytes that go on a UTF-8 character: each other byte begins one.
+_CONTINUING = bytes(range(0x80, 0xC0))
+
+
+def _character_start(fd: int, at: int) -> int:
+    """``at``, or past the bytes there that end a character begun before it."""
+    try:
+        found = os.pread(fd, 3, at)  # (a character's at most 3 continuing bytes)
+    except OSError:
+        return at
+    return at + len(found) - len(found.lstrip(_CONTINUING))
+
+
+def _characters(fd: int, start: int, stop: int) -> int:
+    """How many characters begin from byte ``start`` to ``stop`` of the file: a byte each
+    that is not ``_CONTINUING``, the bytes read but not decoded (ASCII, most of what
+    children write, a byte each at a glance). A byte unreadable counts as one."""
+    count = 0
+    while start < stop:
+        try:
+            data = os.pread(fd, min(MAX_READ, stop - start), start)
+        except OSError:
+            data = b""
+        if not data:
+            return count + stop - start
+        count += len(data) if data.isascii() else len(data.translate(None, _CONTINUING))
+        start += len(data)
+    return count
 
 
 #: The attempts' (and ``@flow`` bodies') outputs whose children have a file, and theirs.
@@ -190,7 +229,7 @@ def _popen_init_here(popen: subprocess.Popen[Any], *args: Any, **kwargs: Any) ->
         bound = None
     given = {} if bound is None else bound.arguments
     to_log = [name for name in ("stdout", "stderr") if _to_log(given.get(name))]
-    fd = None if buffer is None or not to_log else _child_fd(buffer)
+    fd = None if buffer is None or bound is None or not to_log else _child_fd(buffer)
     if fd is None or bound is None:
         _popen_init(popen, *args, **kwargs)
         return

@@ -91,6 +91,8 @@ def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
     """The attempt of ``tr`` writing into ``captured`` printed for the first time: follow it
     while it runs, and start looking at ``run``'s output unless something already does."""
     with _arming:
+        if captured.live is None:  # ended meanwhile (a thread of its own printing, or
+            return  # starting a child, as it returned): followed, it would be for good
         run.live_output[tr] = captured
         if run.run_id in _followed or not run._bus.has_sinks:
             return
@@ -101,12 +103,15 @@ def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
 def ended(captured: AttemptOutput) -> None:
     """The attempt writing into ``captured`` returned: it is no longer followed (unless
     a retry of it, after a timeout, took its place). One that printed nothing is followed
-    too once it started a child (``child_files``)."""
-    live = captured.live
-    if live is not None:
-        run, tr = live
-        if run.live_output.get(tr) is captured:
-            del run.live_output[tr]
+    too once it started a child (``child_files``). Its ``live`` is cleared under
+    ``_arming``, as ``printed`` reads it: a thread the attempt started, printing or
+    starting a child as it returned, put it back until its run ended."""
+    with _arming:
+        live, captured.live = captured.live, None
+        if live is not None:
+            run, tr = live
+            if run.live_output.get(tr) is captured:
+                del run.live_output[tr]
 
 
 def so_far(followed: Mapping[Followed, AttemptOutput], tr: Followed) -> str:
