@@ -252,7 +252,8 @@ def cell_head(text: str, cells: int) -> str:
 def broken_into_lines(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken between words; a word wider
     than a line (a long name or path) in pieces of a line each: a note or a reason is
-    wrapped where it would have been cut (its cause is at its end)."""
+    wrapped where it would have been cut (its cause is at its end). Spaces at its end
+    make no empty last line (a blank line under a run in `history`); "" is one line."""
     lines: list[str] = []
     line = ""
     for word in text.split(" "):
@@ -267,7 +268,7 @@ def broken_into_lines(text: str, width: int) -> list[str]:
             lines.append(piece)
             word = word[len(piece) :]
         line = word
-    return [*lines, line]
+    return [*lines, line] if line or not lines else lines
 
 
 #: The number a task name ends in, with the character before it (``-10`` of

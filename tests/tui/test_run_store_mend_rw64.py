@@ -210,3 +210,31 @@ def test_a_start_that_cannot_be_read_leaves_no_mark_behind() -> None:
     unreadable = _start("u1", "u", 1, 1.0, policies=5)  # a number where a list should be
     _one_batch(store, [unreadable, _end(unreadable)])
     assert not store._whole and not store._reading
+
+
+def test_a_run_overtaken_while_a_live_run_shows_is_let_go_of_at_its_end() -> None:
+    """#1, read whole after #2's start, ends beside the live #0 shown here: never drawn,
+    #2 taking the flow's place, it was kept for the session (``runs`` grew by one such run
+    each time; a 10,000-task run weighs ~10 MB)."""
+    store = RunStore()
+    zero = _start("a0", "a", 1, 0.5)
+    _one_batch(store, [zero])
+    one, two = _start("a1", "a", 2, 1.0), _start("a2", "a", 3, 2.0)
+    _one_batch(store, [one, two, _end(one), _end(two)])
+    assert _shown(store, "a").number == 3 and sorted(store.runs) == ["a0", "a2"]
+    _one_batch(store, [_end(zero)])
+    three = _start("a3", "a", 4, 5.0)
+    _one_batch(store, [three, _end(three)])
+    assert sorted(store.runs) == ["a3"]
+    assert sorted(store.take_evicted()) == ["a0", "a1", "a2"]
+
+
+def test_a_start_that_cannot_be_read_overtakes_no_run() -> None:
+    """A start that raised counted as one folded: #1, read whole after it, beside the live
+    #0, waited for a newer run that never came and was never shown."""
+    store = RunStore()
+    zero = _start("a0", "a", 1, 0.5)
+    _one_batch(store, [zero])
+    one, unreadable = _start("a1", "a", 2, 1.0), _start("a2", "a", 3, 2.0, policies=5)
+    _one_batch(store, [one, unreadable, _end(one)])
+    assert _shown(store, "a").number == 2 and sorted(store.runs) == ["a0", "a1"]

@@ -243,8 +243,8 @@ class RunStore(FlowsWithoutFile):
             try:
                 if isinstance(event, RunStarted):
                     whole = self._whole.pop(id(event), None) is event  # (kept none if unreadable)
+                    model = self._model_of(event)  # (counted after: one that raised overtakes none)
                     arrived = self._arrived[event.flow] = self._arrived.get(event.flow, 0) + 1
-                    model = self._model_of(event)
                     self._sourced(model)  # (before its reused tasks are folded in)
                     if whole:  # shown at its end
                         self._reading[run_id] = (event, model, arrived)
@@ -252,7 +252,7 @@ class RunStore(FlowsWithoutFile):
                     self._started(event, model)
                     changed[run_id] = set()
                     continue
-                run = self._read_whole(event) if self._reading else None
+                run, overtaken = self._read_whole(event) if self._reading else (None, False)
                 run = run or runs.get(run_id) or self._never_started(event)
                 if run is None:  # a run started before the sink was attached
                     continue
@@ -264,7 +264,7 @@ class RunStore(FlowsWithoutFile):
                 if isinstance(event, RunFinished | RunInterrupted):
                     if (retry := self._retried_by.pop(run_id, None)) is not None:
                         _retries(retry, run)
-                    self._ended(run)
+                    self._ended(run, overtaken=overtaken)
                 keys = changed.get(run_id)
                 if keys is None:
                     keys = changed[run_id] = set()
@@ -308,17 +308,18 @@ class RunStore(FlowsWithoutFile):
             return reading[1]
         return run
 
-    def _read_whole(self, event: LogEvent) -> RunModel | None:
+    def _read_whole(self, event: LogEvent) -> tuple[RunModel | None, bool]:
         """The model of ``event``'s run when it is read whole (``prepare``), shown once
-        ``event`` is its end (``_started``), which it then takes as a live run's would."""
-        if isinstance(event, RunFinished | RunInterrupted):
-            reading = self._reading.pop(event.run_id, None)
-            if reading is not None:
-                start, model, arrived = reading
-                self._started(start, model, overtaken=self._arrived[start.flow] > arrived)
-            return None if reading is None else reading[1]
+        ``event`` is its end (``_started``), which it then takes as a live run's would;
+        and whether a later start of its flow was folded before that end (``_newest``)."""
         reading = self._reading.get(event.run_id)
-        return None if reading is None else reading[1]
+        if reading is None or not isinstance(event, RunFinished | RunInterrupted):
+            return None if reading is None else reading[1], False
+        del self._reading[event.run_id]
+        start, model, arrived = reading
+        overtaken = self._arrived[start.flow] > arrived
+        self._started(start, model, overtaken=overtaken)
+        return model, overtaken
 
     def reading_over(self, rows: int) -> bool:
         """Whether a run read whole, its events folded and it not shown yet (``_read_whole``),
@@ -463,9 +464,7 @@ class RunStore(FlowsWithoutFile):
             del self.launched[model.flow]  # more, also once a newer run evicts it from ``runs``
         if previous is not None and previous.run_id == model.run_id:
             previous = None  # the same run handed on again (its store read anew): replaced
-        if elsewhere and previous is not None and previous.is_live:
-            return
-        if overtaken and previous is not None:
+        if previous is not None and (overtaken or (elsewhere and previous.is_live)):
             return
         self.latest[model.flow] = model.run_id
         if previous is not None and not previous.is_live:
@@ -480,13 +479,14 @@ class RunStore(FlowsWithoutFile):
         elif previous is not None and previous is not run and previous.run_id is not None:
             self._left.add(previous.run_id)
 
-    def _ended(self, run: RunModel) -> None:
+    def _ended(self, run: RunModel, *, overtaken: bool = False) -> None:
         """``run`` ended. Shown, it stays, its end on screen: a newer run that ended beside
         it takes its place only if the user saw it live here and ``w`` went from it to
         ``run`` (its ending must not be lost), and the toast says how ``run`` ended. A newer
         run never shown here (started and ended elsewhere meanwhile) is dropped: the screen
         read `run #2 ■ Cancelled`, another window's, and never how the run it followed
-        ended. Not shown, an older run is dropped, superseded while it ran."""
+        ended. Not shown, an older run is dropped, superseded while it ran, as is one read
+        whole and ``overtaken`` (``_newest``): no later end let go of it, kept for the session."""
         shown = self.latest_for(run.flow)
         if shown is run:
             ended = [r for r in self.runs.values() if r.flow == run.flow and _newer(r, run)]
@@ -497,7 +497,7 @@ class RunStore(FlowsWithoutFile):
                     self._evict(newer)
             if (now := self.latest_for(run.flow)) is not run and now is not None:
                 self.moved_on.append((run, now))
-        elif shown is not None and not _newer(run, shown):
+        elif overtaken or (shown is not None and not _newer(run, shown)):
             self._evict(run)
         elif shown is not None and not shown.is_live:
             self.show(run)
