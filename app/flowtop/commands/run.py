@@ -18,8 +18,8 @@ from ..printable import say
 from ..workspace.load_error import Stopped
 from ..workspace.places import STORE_FILE
 from .common import (
-    bad_path,
     one_flow_at_a_time,
+    places_of,
     report_load_errors,
     say_unread_prefect,
     select_names,
@@ -125,7 +125,13 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
         from .run_detach import detach_main  # (imported by the detached path alone)
 
         return detach_main(args, out)
-    if bad_path(args.path, "flowtop run"):
+    unopened = places_of(args.path, "flowtop run")
+    if isinstance(unopened, str):
+        say(unopened)
+        if args.run_id is not None:  # launched: its reserved run says why too
+            from .run_start import fail_unopened
+
+            fail_unopened(args, unopened)
         return 2
     if args.run_id is None:  # a run the TUI launched: the TUI said it
         warn_unread_settings(args.path)

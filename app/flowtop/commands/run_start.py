@@ -15,8 +15,8 @@ and one they are still importing after a few seconds is named (``import_wait``).
 A run launched by the TUI, a browser tab or ``--detach`` has a run id its starter is
 already watching. Its process reserves that run in the store before importing anything
 (RUNNING, owned by this process), so a process that dies while importing leaves a run
-that readers mark interrupted. A run that cannot start — the file fails, hangs or lacks
-the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
+that readers mark interrupted. A run that cannot start — the file fails, hangs, is gone or
+lacks the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
 TUI's header, ``flowtop watch`` and ``flowtop history``; a rerun that has nothing to
 rerun ends so too, but COMPLETED: nothing failed. Any other exception before the run
 begins ends it FAILED too, naming the exception and where (``run_guard``).
@@ -52,6 +52,7 @@ from ..printable import printable_name, say
 from ..workspace.history_records import HistoryError
 from ..workspace.import_guard import deadline
 from ..workspace.ownership import HEARTBEAT
+from ..workspace.places import STATE_DIR, STORE_FILE
 from ..workspace.reaper import connect
 from ..workspace.unstarted_commands import answer, claim_cancels
 from .common import load_problems, no_such_flow
@@ -339,6 +340,45 @@ def overran(path: Path, seconds: float, reservation: Reservation | None) -> None
     if reservation is not None:
         reservation.fail(reason)
     os._exit(2)
+
+
+def fail_unopened(args: argparse.Namespace, said: str) -> None:
+    """End a launched run whose PATH could not be opened (``said``: why) FAILED with that
+    reason, in the store its launcher reserved it in. Its flow file deleted after the
+    monitor listed it, the process exited 2 before it opened the store, and readers marked
+    the run INTERRUPTED, "its process (pid …, exit code 2) is gone". That store is the one
+    of the file's folder, as for a file that is there (``Places.of``); one that does not
+    hold the run RUNNING (the folder moved, or went with it) gets nothing."""
+    if args.run_id is None or args.flow is None or args.no_history:
+        return
+    given = Path(os.path.abspath(args.path))
+    state_dir = given.parent / STATE_DIR
+    if given.suffix != ".py" or not reserved_here(state_dir / STORE_FILE, args.run_id):
+        return
+    from ..workspace.history import open_live_history
+    from ..workspace.load_error import display_path
+
+    # the launcher gives the path whole: the reason names the file as other reasons do
+    reason = said.replace(args.path, display_path(args.path), 1)
+    history = open_live_history(state_dir)
+    try:
+        Reservation(history, args.flow, args.run_id, args.rerun_of, state_dir=state_dir).fail(
+            reason
+        )
+    finally:
+        history.close()
+
+
+def reserved_here(db: Path, run_id: str) -> bool:
+    """Whether the store ``db`` holds ``run_id`` RUNNING, as its launcher reserved it."""
+    try:
+        with closing(connect(db, create=False)) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM runs WHERE run_id = ? AND state = 'RUNNING'", (run_id,)
+            ).fetchone()
+    except (sqlite3.Error, HistoryError, OSError):
+        return False
+    return row is not None
 
 
 def why_not_started(workspace: Workspace, flow: str) -> str:

@@ -103,7 +103,11 @@ class RemoteWorkspace:
 
     # -- loading ----------------------------------------------------------------------
     def load(self) -> WorkspaceChanged:
-        """(Re)load every flow file in the host."""
+        """(Re)load every flow file in the host; the files are stamped first, so a watch
+        started once the load is in reloads those saved or deleted while it imported."""
+        from .watcher import stamp_before_load
+
+        stamp_before_load(self)
         with self._lock:
             self._loaded = False
             return self._ask_state({"kind": "load"})

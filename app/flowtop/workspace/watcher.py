@@ -223,8 +223,8 @@ _SEEN: weakref.WeakKeyDictionary[Reloadable, dict[Path, Stamp]] = weakref.WeakKe
 def _last_seen(
     workspace: Reloadable, current: Callable[[], dict[Path, Stamp]]
 ) -> dict[Path, Stamp]:
-    """What the last watch of ``workspace`` saw, or, for its first watch, the ``current``
-    stamps (the files as it loaded them, give or take the moments since)."""
+    """What the last watch of ``workspace`` saw, or, for its first watch, what its first
+    load was about to import (``stamp_before_load``) or else the ``current`` stamps."""
     try:
         seen = _SEEN.get(workspace)
     except TypeError:  # a workspace that cannot be a weak key: nothing carried over
@@ -234,6 +234,17 @@ def _last_seen(
         with contextlib.suppress(TypeError):
             _SEEN[workspace] = seen
     return seen
+
+
+def stamp_before_load(workspace: Reloadable) -> None:
+    """Note the files as the monitor's first load is about to import them: what the
+    workspace's first watch compares with (``_last_seen``). That watch starts once the load
+    is in; stamped then, a file deleted or saved while the load imported it was no change,
+    and its flows stayed as the load left them (a deleted file's listed and runnable, never
+    ``(gone)``). A workspace watched or stamped before keeps what it has."""
+    root = workspace.root
+    wanted = WatchFilter(root)
+    _last_seen(workspace, lambda: _known(file_stamps(watched_folders(root), wanted)))
 
 
 def _stamp(path: Path) -> Stamp | None:
