@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from flowtop.engine import Runner
+from flowtop.engine import Runner, child_files
+from flowtop.engine.attempt_output import AttemptOutput
 
 from .kit import Recorder
 
@@ -65,3 +67,18 @@ def release(make_runner) -> Iterator[threading.Event]:
     event = threading.Event()
     yield event
     event.set()
+
+
+@pytest.fixture
+def launched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[Callable[[], AttemptOutput | None]], None]:
+    """As ``child_files.install`` in a launched run, child files made in ``tmp_path``, with
+    no ``Popen`` wrapped: ``set_here(buffer_here)`` says which output this thread's is."""
+    monkeypatch.setattr(child_files, "_folder", str(tmp_path))
+    monkeypatch.setattr(child_files, "_files", {})
+
+    def set_here(buffer_here: Callable[[], AttemptOutput | None]) -> None:
+        monkeypatch.setattr(child_files, "_buffer_here", buffer_here)
+
+    return set_here

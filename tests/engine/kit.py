@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import waits
 from flowtop import Flow
@@ -109,3 +110,12 @@ def child_status(pid: int, seconds: float = 10.0) -> int:
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     return -1
+
+
+def child_files_open(folder: Path) -> int:
+    """The descriptors of this process open on a child file made in ``folder``."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # (the listing's own descriptor, closed since)
+            found += os.readlink(f"/proc/self/fd/{fd}").startswith(f"{folder}/.children-")
+    return found

@@ -5,7 +5,6 @@ with no ``fcntl`` (Windows), where importing it broke every command.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -13,37 +12,13 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from flowtop.engine import child_files
 from flowtop.engine.attempt_output import DROPPED_NOTE, AttemptOutput
 from flowtop.engine.capture_windows import MAX_READ
 
+from .kit import child_files_open
+
 APP = Path(__file__).resolve().parents[2] / "app"
-
-
-@pytest.fixture
-def launched(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[Callable[[], AttemptOutput | None]], None]:
-    """As ``child_files.install`` in a launched run, child files made in ``tmp_path``, with
-    no ``Popen`` wrapped: ``set_here(buffer_here)`` says which output this thread's is."""
-    monkeypatch.setattr(child_files, "_folder", str(tmp_path))
-    monkeypatch.setattr(child_files, "_files", {})
-
-    def set_here(buffer_here: Callable[[], AttemptOutput | None]) -> None:
-        monkeypatch.setattr(child_files, "_buffer_here", buffer_here)
-
-    return set_here
-
-
-def _child_files_open(folder: Path) -> int:
-    """The descriptors of this process open on a child file made in ``folder``."""
-    found = 0
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):  # (the listing's own descriptor, closed since)
-            found += os.readlink(f"/proc/self/fd/{fd}").startswith(f"{folder}/.children-")
-    return found
 
 
 def test_an_attempt_ending_as_its_thread_starts_a_child_leaves_no_file_open(
@@ -68,7 +43,7 @@ def test_an_attempt_ending_as_its_thread_starts_a_child_leaves_no_file_open(
     assert child.wait(timeout=30) == 0
     assert read == [""]
     assert buffer not in child_files._files
-    assert _child_files_open(tmp_path) == 0
+    assert child_files_open(tmp_path) == 0
 
 
 class _Counted(AttemptOutput):

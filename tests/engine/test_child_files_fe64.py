@@ -3,7 +3,6 @@ past ``MAX_READ`` of characters longer than a byte (a review of ``child_files``)
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import types
@@ -16,29 +15,7 @@ from flowtop.engine import child_files, live_output
 from flowtop.engine.attempt_output import DROPPED_NOTE, AttemptOutput
 from flowtop.engine.capture_windows import MAX_READ
 
-
-@pytest.fixture
-def launched(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[Callable[[], AttemptOutput | None]], None]:
-    """As ``child_files.install`` in a launched run, child files made in ``tmp_path``, with
-    no ``Popen`` wrapped: ``set_here(buffer_here)`` says which output this thread's is."""
-    monkeypatch.setattr(child_files, "_folder", str(tmp_path))
-    monkeypatch.setattr(child_files, "_files", {})
-
-    def set_here(buffer_here: Callable[[], AttemptOutput | None]) -> None:
-        monkeypatch.setattr(child_files, "_buffer_here", buffer_here)
-
-    return set_here
-
-
-def _child_files_open(folder: Path) -> int:
-    """The descriptors of this process open on a child file made in ``folder``."""
-    found = 0
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):  # (the listing's own descriptor, closed since)
-            found += os.readlink(f"/proc/self/fd/{fd}").startswith(f"{folder}/.children-")
-    return found
+from .kit import child_files_open
 
 
 def _running_attempt() -> tuple[AttemptOutput, types.SimpleNamespace, object]:
@@ -92,9 +69,9 @@ def test_popen_called_wrongly_leaves_no_child_file_open(
         child = subprocess.Popen.__new__(subprocess.Popen)
         with pytest.raises(TypeError, match="bogus"):
             child_files._popen_init_here(child, ["true"], bogus=1)
-    assert _child_files_open(tmp_path) == 0
+    assert child_files_open(tmp_path) == 0
     buffer.getvalue()
-    assert _child_files_open(tmp_path) == 0
+    assert child_files_open(tmp_path) == 0
 
 
 class _Heard(AttemptOutput):
