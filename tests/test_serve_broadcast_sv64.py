@@ -73,3 +73,23 @@ def test_an_interfaces_directed_broadcast_is_refused() -> None:
         assert not is_address_of_this_machine(address), address
         why = server.refusal(page_at(f"{address}:8123"))
         assert why is not None and "another site refused" in why, address
+
+
+def test_where_datagram_sockets_are_refused_this_machine_s_addresses_still_are_its(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """rv644: a policy refusing datagram sockets (AppArmor, SELinux: EACCES at
+    ``socket()``) made every address that binds read as a broadcast: refused."""
+    import errno
+
+    from flowtop.commands import serve_access
+
+    real = socket.socket
+
+    def no_datagrams(family: int = -1, kind: int = -1, *args: object) -> socket.socket:
+        if kind == socket.SOCK_DGRAM:
+            raise PermissionError(errno.EACCES, "denied by policy")
+        return real(family, kind, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serve_access.socket, "socket", no_datagrams)
+    assert not serve_access._is_broadcast("127.0.0.1")

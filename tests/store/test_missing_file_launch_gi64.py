@@ -50,3 +50,24 @@ def test_a_missing_file_whose_folder_holds_no_such_run_records_nothing(
     assert launched.process is not None
     assert launched.process.wait(timeout=60) == 2
     assert StoreReader(here / "history.db").runs() == []
+
+
+def test_a_store_that_cannot_be_written_leaves_the_exit_and_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rv644: a locked or broken store made the intended exit 2 a traceback (exit 1)."""
+    import argparse
+
+    from flowtop.commands import run_start
+    from flowtop.workspace import history as history_module
+
+    monkeypatch.setattr(run_start, "reserved_here", lambda db, run_id: True)
+
+    def locked(state_dir: Path) -> History:
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(history_module, "open_live_history", locked)
+    args = argparse.Namespace(
+        run_id="abc", flow="gone", no_history=False, path=str(tmp_path / "gone.py"), rerun_of=None
+    )
+    run_start.fail_unopened(args, f"{tmp_path / 'gone.py'}: no such file or folder")  # no raise

@@ -36,6 +36,7 @@ as an ordinary one, ``1 cancelled``: one cancel recorded two ways by the import'
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sqlite3
 import sys
@@ -360,13 +361,17 @@ def fail_unopened(args: argparse.Namespace, said: str) -> None:
 
     # the launcher gives the path whole: the reason names the file as other reasons do
     reason = said.replace(args.path, display_path(args.path), 1)
-    history = open_live_history(state_dir)
-    try:
-        Reservation(history, args.flow, args.run_id, args.rerun_of, state_dir=state_dir).fail(
-            reason
-        )
-    finally:
-        history.close()
+    try:  # (a locked or broken store: the exit 2 and its line stand, the run reads as before)
+        history = open_live_history(state_dir)
+        try:
+            reserved = Reservation(
+                history, args.flow, args.run_id, args.rerun_of, state_dir=state_dir
+            )
+            reserved.fail(reason)
+        finally:
+            history.close()
+    except Exception:
+        logging.getLogger("flowtop.run").debug("could not end run %s", args.run_id, exc_info=True)
 
 
 def reserved_here(db: Path, run_id: str) -> bool:

@@ -115,10 +115,14 @@ def _is_broadcast(address: str) -> bool:
     datagram socket at a broadcast without ``SO_BROADCAST`` (``EACCES``); no packet is
     sent. Elsewhere connecting is allowed and only the limited broadcast is refused."""
     try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    except OSError:  # no datagram sockets here (a policy's EACCES too): nothing says broadcast
+        return False
+    with probe:
+        try:
             probe.connect((address, 9))
-    except OSError as refused:  # no route, no datagram sockets here: nothing says broadcast
-        return refused.errno == errno.EACCES
+        except OSError as refused:  # no route: nothing says broadcast
+            return refused.errno == errno.EACCES
     return False
 
 
