@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import fork_cli
@@ -69,7 +70,7 @@ def fed_by_reused(stored: set[str]) -> set[str]:
 
 def _live(db: Path) -> bool:
     try:
-        with sqlite3.connect(db, timeout=1) as raw:
+        with closing(sqlite3.connect(db, timeout=1)) as raw:  # (``with`` alone leaves it open)
             return (
                 raw.execute("SELECT count(*) FROM runs WHERE state = 'RUNNING'").fetchone()[0] > 0
             )
@@ -98,7 +99,7 @@ def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path) -> None:
         proc.wait(10)
         if not db.exists():
             continue  # killed before it opened the store: nothing to check
-        with sqlite3.connect(db) as raw:
+        with closing(sqlite3.connect(db)) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)], trial
         reap_store(db)
         with History(db) as history:
