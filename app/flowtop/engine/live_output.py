@@ -94,6 +94,9 @@ def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
         if captured.live is None:  # ended meanwhile (a thread of its own printing, or
             return  # starting a child, as it returned): followed, it would be for good
         run.live_output[tr] = captured
+        if captured.live is None:  # ended as it was added, not seeing it: taken off here
+            del run.live_output[tr]
+            return
         if run.run_id in _followed or not run._bus.has_sinks:
             return
         _followed.add(run.run_id)
@@ -103,15 +106,18 @@ def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
 def ended(captured: AttemptOutput) -> None:
     """The attempt writing into ``captured`` returned: it is no longer followed (unless
     a retry of it, after a timeout, took its place). One that printed nothing is followed
-    too once it started a child (``child_files``). Its ``live`` is cleared under
-    ``_arming``, as ``printed`` reads it: a thread the attempt started, printing or
-    starting a child as it returned, put it back until its run ended."""
-    with _arming:
-        live, captured.live = captured.live, None
-        if live is not None:
-            run, tr = live
-            if run.live_output.get(tr) is captured:
-                del run.live_output[tr]
+    too once it started a child (``child_files``). Its ``live`` is cleared first, and
+    ``printed`` looks at it again once it has added the output: a thread the attempt
+    started, printing or starting a child as it returned, put it back until its run ended.
+    ``_arming`` is taken only for an output followed: every attempt's end waited on it,
+    and a thread holding it held every run's attempts from ending."""
+    live, captured.live = captured.live, None  # (``printed`` checks it again once it adds)
+    if live is not None:
+        run, tr = live
+        if run.live_output.get(tr) is captured:
+            with _arming:
+                if run.live_output.get(tr) is captured:
+                    del run.live_output[tr]
 
 
 def so_far(followed: Mapping[Followed, AttemptOutput], tr: Followed) -> str:
