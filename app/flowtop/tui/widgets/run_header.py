@@ -123,13 +123,8 @@ def counts_note(run: RunModel, styles: Mapping[str, str]) -> Note:
     number (``✗ 1 failed`` in bold red, ``⊘ 1 upstream failed`` magenta): they were all
     the foreground's bright white. ``styles``: ``state_colors.looks``' (none under
     ``NO_COLOR``, where a failure stands out in reverse video instead)."""
-    wordings = []
-    drawn = []
-    for short in (False, True):
-        parts = counts_parts(run, short=short)
-        wordings.append("  ".join(part for part, _ in parts))
-        drawn.append(drawn_counts(parts, styles))
-    return Note(tuple(wordings), style="", first=True, drawn=tuple(drawn))
+    drawn = tuple(drawn_counts(counts_parts(run, short=short), styles) for short in (False, True))
+    return Note(tuple(text.plain for text in drawn), style="", first=True, drawn=drawn)
 
 
 def live_runs_note(numbers: Sequence[int], switch_key: str) -> Note:
