@@ -240,6 +240,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     one_file = Path(args.path).is_file()
     if not one_file:  # the file that defines the flow is imported here only (``flow_naming``)
         workspace = Workspace(args.path, import_deadline=lambda path, s: overran(path, s, None))
+        workspace.watched = False  # a run's: its load is stamped for no watch
         # what a module prints at import, as its tasks' output; a file waited for, named
         with printable_output(), waits_said(lambda: workspace.settings.load_timeout):
             workspace.load(flow=args.flow)
@@ -348,19 +349,28 @@ def fail_unopened(args: argparse.Namespace, said: str) -> None:
     reason, in the store its launcher reserved it in. Its flow file deleted after the
     monitor listed it, the process exited 2 before it opened the store, and readers marked
     the run INTERRUPTED, "its process (pid …, exit code 2) is gone". That store is the one
-    of the file's folder, as for a file that is there (``Places.of``); one that does not
-    hold the run RUNNING (the folder moved, or went with it) gets nothing."""
+    of the file's folder, as for a file that is there (``Places.of``), or, that folder gone,
+    where it moved with its store (``launcher.launched_into``: ``mv flows flows-old`` as
+    the run started), said; one that does not hold the run RUNNING gets nothing."""
     if args.run_id is None or args.flow is None or args.no_history:
         return
+    from ..workspace.launcher import launched_into
+
     given = Path(os.path.abspath(args.path))
-    state_dir = given.parent / STATE_DIR
+    state_dir, moved = given.parent / STATE_DIR, ""
+    if not given.parent.is_dir() and (now := launched_into(args.run_id)) is not None:
+        state_dir = now  # (its log, open as this process's output, went with it)
+        moved = (
+            f" (the workspace folder moved to {printable_name(str(now.parent))} before the "
+            "run started: run it again there)"
+        )
     if given.suffix != ".py" or not reserved_here(state_dir / STORE_FILE, args.run_id):
         return
     from ..workspace.history import open_live_history
     from ..workspace.load_error import display_path
 
     # the launcher gives the path whole: the reason names the file as other reasons do
-    reason = said.replace(args.path, display_path(args.path), 1)
+    reason = said.replace(args.path, display_path(args.path), 1) + moved
     try:  # (a locked or broken store: the exit 2 and its line stand, the run reads as before)
         history = open_live_history(state_dir)
         try:

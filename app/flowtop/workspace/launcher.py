@@ -33,10 +33,10 @@ from .history_records import HistoryError
 from .json_text import storable_json
 from .launch_gate import launching
 from .ownership import LAUNCHED, Owner
-from .places import STORE_FILE
+from .places import STATE_DIR, STORE_FILE
 from .private import open_private
 from .reaper import BUSY_TIMEOUT_MS, connect
-from .run_numbers import hand_over, record_run, reserve_launched, reserve_rerun
+from .run_numbers import SourceGone, hand_over, record_run, reserve_launched, reserve_rerun
 from .store_errors import FULL, LOCKED, cause, store_advice
 
 #: The run processes' own output goes here, what the store does not hold (notices, prints
@@ -50,6 +50,8 @@ LOGS = "logs"
 #: Beside a run's log, its launcher file, for a launcher that stays to wait for the run's
 #: process (the monitor): who it is, and how the process ended (``process_ends``).
 LAUNCHER = ".launcher"
+#: Where the kernel says what a run process's output (its log) is now (Linux).
+OUTPUT = "/proc/self/fd/1"
 
 
 class NotRecorded(HistoryError, OSError):
@@ -90,12 +92,15 @@ def launch(
 
     With ``exclusive``, a rerun (``rerun_of`` a full run id) is recorded first, and
     ``run_numbers.RerunRunning`` raised, no process started, when its source or another
-    rerun of it is live, and ``run_numbers.StoreBusy`` when another process held the
-    store past ``busy_ms`` (the reaper's 5 s unless given)."""
+    rerun of it is live, ``run_numbers.SourceGone`` when it is gone (with the store: no
+    ``.flowtop`` is made for a refusal), and ``run_numbers.StoreBusy`` when another process
+    held the store past ``busy_ms`` (the reaper's 5 s unless given)."""
     with launching():  # a SIGHUP meanwhile waits for its end (``launch_gate``)
         run_id = new_run_id()
         store = state_dir / STORE_FILE
         waits = {} if busy_ms is None else {"busy_ms": busy_ms}
+        if exclusive and rerun_of is not None and not store.is_file():
+            raise SourceGone(rerun_of)  # gone with its store (deleted): nothing made for it
         reserved = (
             reserve_rerun(store, flow, run_id, rerun_of, **waits)
             if exclusive and rerun_of is not None
@@ -189,6 +194,23 @@ def reserve(db: Path, flow: str, run_id: str, *, busy_ms: int) -> int | None:
             f"{db}: cannot record the run ({exc}); {store_advice(exc, db, writing=True)}: "
             "a run it cannot record would go unseen"
         ) from None
+
+
+def launched_into(run_id: str) -> Path | None:
+    """The ``.flowtop`` whose store the launcher reserved the run ``run_id`` in, as this
+    process (the run's) has its log open as its output (``launch``): where that folder is
+    now, even once its workspace folder moved (``mv flows flows-old``), which the flow
+    file's path no longer tells. None when this process's output is no such log (not
+    launched, the log deleted) or this cannot be told (no ``/proc``)."""
+    try:
+        target = os.readlink(OUTPUT)
+    except OSError:
+        return None
+    log = Path(target)
+    if not log.is_absolute() or log.name != f"{run_id}.log" or log.parent.name != LOGS:
+        return None  # (a log deleted since reads ``… (deleted)``)
+    state_dir = log.parent.parent
+    return state_dir if state_dir.name == STATE_DIR and os.path.lexists(log) else None
 
 
 def run_environment(environ: Mapping[str, str], notice_mark: str) -> dict[str, str]:

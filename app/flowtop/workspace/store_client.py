@@ -34,7 +34,7 @@ from .owner_agent import NO_FILE, enqueue, store_file_id
 from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
-from .run_numbers import RerunRunning
+from .run_numbers import RerunRunning, SourceGone
 from .store_client_origins import Origins
 from .store_client_prunes import PruneWatch
 from .store_client_replay import replay_runs, runs_to_replay
@@ -480,9 +480,12 @@ class StoreClient:
         on unrecorded, and so unseen by every client, this one too. A rerun is refused
         with ``RerunRunning`` when its source or a rerun of it is live, whoever started
         it: the store checks and records it in one transaction (``reserve_rerun``), so
-        two clients rerunning one run at once (two TUIs on one save) start one rerun."""
+        two clients rerunning one run at once (two TUIs on one save) start one rerun; with
+        ``SourceGone`` when the store is gone (deleted since), nothing made in its place."""
         self._refuse_file_in_the_way()
         if not self.db.exists():  # deleted meanwhile: a new one, for the launcher to record in
+            if rerun_of is not None:  # not for a refusal: its source went with the store
+                raise SourceGone(rerun_of)
             self._ensure_store()
             self._hurry.set()
         if not store_writable(self.db):

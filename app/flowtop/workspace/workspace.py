@@ -95,6 +95,7 @@ class Workspace:
         #: ``settings`` as last built, with the two files it was built from.
         self._settings_built: tuple[Any, Any, Settings] | None = None
         self._lock = threading.RLock()
+        self.watched = True  # a watch may follow ``load`` here (not in a helper: ``in_helper``)
         self._history: History | None = None
         #: What ``make_runner`` started beside the history: closed before it.
         self._owned: list[Any] = []
@@ -115,7 +116,9 @@ class Workspace:
         ``FAST`` imports each file here only, under a deadline that ends the process;
         ``CAREFUL`` in a loader child first (``import_guard``)."""
         careful = imports == CAREFUL
-        return cls(path, isolate_imports=careful, import_deadline=None if careful else hung)
+        made = cls(path, isolate_imports=careful, import_deadline=None if careful else hung)
+        made.watched = False  # never here: its monitor stamps the files (``RemoteWorkspace``)
+        return made
 
     # -- flows ------------------------------------------------------------------------
     @property
@@ -194,6 +197,10 @@ class Workspace:
         defines it is imported here, and no other; if none does, each other file in its
         loader child, which names its flows, and here only the one that defines ``flow``.
         """
+        if self.watched and flow is None:  # stamped first, as by ``RemoteWorkspace.load``
+            from .watcher import stamp_before_load
+
+            stamp_before_load(self)
         with self._lock:
             settings_changed, settings_errors = self._reload_settings()
             self._loader.only_flow = flow
@@ -442,8 +449,7 @@ class Workspace:
         file = self._settings.files[Layer.OVERRIDES]
         if file is None:
             return {}
-        table = file.raw.get("flows", {}).get(flow, {}).get("tasks", {}).get(task, {})
-        return dict(table)
+        return dict(file.raw.get("flows", {}).get(flow, {}).get("tasks", {}).get(task, {}))
 
     def set_override(self, flow: str, task: str, **values: Any) -> OverridesSaved:
         """Check ``values`` like the file would be checked, then write them atomically.
