@@ -20,8 +20,10 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeGuard
+from typing import TYPE_CHECKING, TextIO, TypeGuard, cast
 
+from ..engine import status_line
+from ..engine.body_output import body_shown, covered, rest
 from ..engine.events import (
     FLOW_BODY,
     Event,
@@ -47,7 +49,6 @@ from .printers import (
     output_lost,
 )
 from .run_lines import (
-    flow_output_lines,
     interrupted_line,
     name_runs,
     starting_json,
@@ -179,6 +180,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         else HumanPrinter(out, live=can_redraw(out), verbose=True, run_output=True)
     )
     printer.output.says_lost = False  # said in the watch's words (``_output_lost``)
+    shown = printer if isinstance(printer, JsonPrinter) else BodyLines(printer)
     # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
     backlog = _start_left_out(StoreReader(db).events_from_rows(run_id))
     # every event's fields looked at: the printer shows them all, and one that is not what
@@ -217,7 +219,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
             for damage in events:
                 if type(damage) is LogDamage:  # skipped, said where the user looks
                     damaged = True
-                    printer.clear_status_line()
+                    _clear(printer)
                     say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
                 heard = True
@@ -225,7 +227,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 running.see(engine_events)
                 if isinstance(printer, HumanPrinter):
                     _name_parents(printer, engine_events, db)
-                printer(engine_events)
+                shown(engine_events)
             if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
                 return READER_GONE
             if printer.output.lost is not None:  # nothing more can be shown
@@ -279,12 +281,13 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if not read:  # (other runs' events read: the next may be its own)
                     time.sleep(POLL)
     except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
-        printer.clear_status_line()  # or the words went after it: `… 2.1s^Cflowtop watch: …`
+        _clear(printer)  # or the words went after it: `… 2.1s^Cflowtop watch: …`
         how = getattr(exc, "how", "Ctrl+C")
         print(f"flowtop watch: interrupted ({how}); run {run_id} goes on", file=sys.stderr)
         return int(getattr(exc, "exit_code", 130))
     finally:
         tail.close()
+        status_line.forget()  # (a body's row left open: no command's, once this one ended)
         if out is not sys.stdout:
             with contextlib.suppress(OSError, ValueError):  # (a reader gone: silenced)
                 out.close()
@@ -455,7 +458,7 @@ def _say_interrupted(
     watched run's or a subflow's, whose process died with its parent's: it printed
     none, the parent's INTERRUPTED line last with its subflow's task still running. The
     run's id."""
-    printer.clear_status_line()
+    _clear(printer)
     if isinstance(printer, JsonPrinter):
         print(json_record(event.as_json()), file=out, flush=True)
     else:
@@ -464,8 +467,6 @@ def _say_interrupted(
         states = printer.states.get(event.run_id)
         started = running.started.get(event.run_id)
         lines.append(interrupted_line(event, name, states, started))
-        if body := running.body.get(event.run_id):  # as a run's end shows it
-            lines[-1] += flow_output_lines(body)
         print("\n".join(lines), file=out, flush=True)
     return event.run_id
 
@@ -486,7 +487,6 @@ class RunningAttempts:
     and a run whose process was killed never logs that end: its watch showed ``grind ▶
     running`` then ``run … INTERRUPTED``, and nothing the attempt printed, where
     ``history --run`` and the monitor show the attempt interrupted, keeping its output.
-    So with a ``@flow`` body's own output, which its run's end carries (``body``).
     """
 
     def __init__(self) -> None:
@@ -495,8 +495,6 @@ class RunningAttempts:
         #: Each run's body's start (wall clock), for its duration at its interruption:
         #: a ``@flow`` retry's is its delay's end, as ``reaper.interrupt`` counts it.
         self.started: dict[str, float] = {}
-        #: What each run's ``@flow`` body printed so far, by run, until the run's end.
-        self.body: dict[str, str] = {}
 
     def see(self, events: list[Event]) -> None:
         """Open an attempt at its RUNNING step, keep its output, close it at its end."""
@@ -509,10 +507,6 @@ class RunningAttempts:
                     self._open[key] = (event, [])
                 else:
                     self._open.pop(key, None)
-            elif type(event) is TaskOutput and event.task == FLOW_BODY:
-                from ..workspace.log_fold import kept  # (as the other workspace imports)
-
-                self.body[event.run_id] = kept(self.body.get(event.run_id, "") + event.text)
             elif type(event) is TaskOutput:
                 opened = self._open.get((event.run_id, event.task))
                 if opened is not None and opened[0].attempt == event.attempt:
@@ -536,6 +530,56 @@ class RunningAttempts:
             line += "".join(f"\n  │ {part}" for part in shown.split("\n")) if shown else ""
             lines.append(printable(line))
         return lines
+
+
+class BodyLines:
+    """A human watch's printer, with each run's ``@flow`` body's output as it comes (its
+    pieces, ``live_output``) after the lines of the events before it, as ``flowtop run``
+    shows it (it came under the run's last line alone, once the run ended); a row it leaves
+    half-written stays open (``status_line.row_open``). Of the whole its run's end carries,
+    what the pieces left out comes before its line; a body none showed, under it (``flow
+    output:``: a quick body's, a run's of an older flowtop)."""
+
+    def __init__(self, printer: HumanPrinter) -> None:
+        self.printer = printer
+        #: By run: how much of all its body wrote (as ``AttemptOutput.size``) was shown.
+        self.shown: dict[str, int] = {}
+        self.line_start = True  # whether the body's text shown last ended its row
+
+    def __call__(self, events: list[Event]) -> None:
+        batch: list[Event] = []
+        for event in events:
+            text = ""
+            if type(event) is TaskOutput and event.task == FLOW_BODY:
+                text = event.text
+                self.shown[event.run_id] = self.shown.get(event.run_id, 0) + covered(text)
+            elif type(event) is RunFinished and event.run_id in self.shown:
+                text = rest(event.output, self.shown.pop(event.run_id))
+                event = event._replace(output="")
+            if text:
+                if batch:
+                    self.printer(batch)
+                batch = [event]
+                self._write(text)
+            else:
+                batch.append(event)
+        self.printer(batch)  # (only body text: the status line drawn again below it)
+
+    def _write(self, text: str) -> None:
+        ended, self.line_start = not self.line_start and not status_line.row_open, text[-1] == "\n"
+        text = text.removeprefix("\n") if ended else text  # the printer's line ended its row
+        if text:  # printable, as the body's tasks' output is; its ``\r``s redraw its row
+            self.printer.make_room()  # (``write_marked`` calls only its ``write``)
+            status_line.write_marked(cast("TextIO", self.printer.output), body_shown(text))
+
+
+def _clear(printer: JsonPrinter | HumanPrinter) -> None:
+    """Take the live status line away before the watch's last words; a row a body left
+    half-written ends as it is, not erased with it (``clear_status_line``)."""
+    if status_line.row_open:
+        status_line.row_open = False
+        printer.output.write("\n")
+    printer.clear_status_line()
 
 
 def _last_end(event: object, run_id: str) -> TypeGuard[RunFinished]:

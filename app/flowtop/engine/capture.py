@@ -20,7 +20,8 @@ on Linux) writes to the real streams, as in plain Python (``_forked``). What pas
 through to a terminal showing ``flowtop run``'s live status line clears it first
 (``status_line``). A process an attempt starts (``subprocess``) writes past all this: it
 starts after the printer's lines, and in a launched run its lines in the run's log are
-the attempt's output (``capture_children``, ``capture_windows``).
+the attempt's output (``capture_children``, ``capture_windows``). What a ``@flow`` body
+writes is captured and goes on to the terminal of ``flowtop run`` too (``body_output``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-from ..printable import printable, say
+from ..printable import say
 from . import (
     capture_threads,
     capture_windows,
@@ -47,6 +48,7 @@ from . import (
 from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``log_fold``)
 from .attempt_output import AttemptOutput
 from .binary_output import RoutedBytes
+from .body_output import body_shown, write_teed
 from .pass_through import PassThroughStream
 from .program_handlers import logger_of, program_handlers
 
@@ -177,8 +179,8 @@ class _ThreadRoutedStream(PassThroughStream):
         if buffer is None:
             return self.past(text)
         tee = _local.tee if _local.buffer is not None else capture_threads.tee_of(buffer)
-        if tee is not None:
-            _write_teed(self.original, text, tee)
+        if tee is not None:  # a @flow body's: on to the terminal (``body_output``)
+            write_teed(self.original, text, _local, lambda: _catch_up(tee), pinned=_pinned)
         elif buffer.echo:
             self.original.write(text)
         return len(text)
@@ -240,35 +242,6 @@ def _written_into(text: str) -> Captured | None:
     if buffer is not None:
         buffer.write(text)
     return buffer
-
-
-def _write_teed(original: TextIO, text: str, tee: Callable[[], object]) -> None:
-    """Pass on what a ``@flow`` body wrote (already captured) to where it went, saying
-    whether it leaves its row half-written (``print("calling b... ", end="")``), as a
-    writer past any capture does (``status_line.row_open``): the printer's lines and
-    flowtop's notes (``say_past``) go below such a row. Once one did, on its stream
-    (``ended_on``), its next text starts a row, the printer's lines caught up first."""
-    shown = text
-    if not _local.line_start and status_line.ended_on(original):  # ended below it
-        _local.line_start = True
-        shown = text.removeprefix("\n")
-    _catch_up(tee)
-    if shown:
-        shown = _shown(shown)
-        if capture_windows.watching:  # the body's own, not a child's (``capture_windows``)
-            capture_windows.own(shown)
-        status_line.write_marked(original, shown)
-    _local.line_start = text.endswith("\n")
-
-
-def _shown(text: str) -> str:
-    """A ``@flow`` body's output as a flowtop command's terminal gets it: printable, as its
-    tasks' output is shown there (an escape would act on the terminal: OSC 52 sets the
-    clipboard), its carriage returns kept (a progress bar redraws its line). A plain
-    script's (no flowtop command: ``_pinned`` unset) goes out as Python would write it."""
-    if not _pinned:
-        return text
-    return "\r".join(map(printable, text.split("\r"))) if "\r" in text else printable(text)
 
 
 def _catch_up(tee: Callable[[], object]) -> None:
@@ -365,9 +338,10 @@ class _CaptureHandler(logging.Handler):
                 with contextlib.suppress(OSError, ValueError):
                     _real(sys.stdout).flush()  # the lines before it first, on one terminal
             # else echoed: a script's run, as Prefect shows it
+            line = line if tee is None else body_shown(line, pinned=_pinned)
             if capture_windows.watching:
-                capture_windows.own(line if tee is None else _shown(line))
-            _real(sys.stderr).write(line if tee is None else _shown(line))
+                capture_windows.own(line)
+            _real(sys.stderr).write(line)
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
 
