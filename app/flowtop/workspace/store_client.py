@@ -554,7 +554,7 @@ class StoreClient:
             return []
         try:
             live = StoreReader(self.db).running()
-        except (HistoryError, OSError):
+        except (HistoryError, OSError, sqlite3.Error):  # (deleted since: none left to ask of)
             return []
         return [r for r in live if r.run_id in self.started]
 
