@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
-import pty
 import re
 import signal
 import subprocess
@@ -21,6 +19,7 @@ import pytest
 import cli_kit
 import fork_cli
 from executors.test_bundled_flows import bundled_flows
+from pty_kit import TERMINAL, on_terminal, read_until
 
 #: ``flowtop ARGS`` without ``NO_COLOR``: these tests see the output as a user's script does.
 flowtop = functools.partial(cli_kit.flowtop, env=cli_kit.UNBUFFERED)
@@ -350,23 +349,11 @@ def test_the_monitor_without_a_terminal_says_so_instead_of_spinning(tmp_path: Pa
         "flowtop open: stdin is not a terminal: the monitor cannot be drawn; follow runs with "
         "`flowtop run` and `flowtop watch`\n",
     )
-    leader, follower = pty.openpty()
-    try:
-        with subprocess.Popen(
-            command,
-            stdin=follower,
-            stdout=subprocess.PIPE,
-            stderr=follower,
-            env={**os.environ, "TERM": "dumb"},
-        ) as proc:
-            assert proc.wait(timeout=60) == 2
-        os.close(follower)
-        said = b""
-        with contextlib.suppress(OSError):  # EIO once the pty's other end is closed
-            while chunk := os.read(leader, 4096):
-                said += chunk
-    finally:
-        os.close(leader)
+    env = {**os.environ, "TERM": "dumb"}
+    terminal = on_terminal(command, env=env, stdin=TERMINAL, stdout=subprocess.PIPE)
+    with terminal as (proc, leader):
+        said = read_until(leader)
+        assert proc.wait(timeout=60) == 2
     assert b"this terminal is TERM=dumb (it cannot move the cursor)" in said
 
 

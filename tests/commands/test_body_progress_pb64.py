@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import io
 import os
-import pty
-import select
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +23,7 @@ from commands.test_status_line_clear import on_screen
 from flowtop.commands.printers import HumanPrinter
 from flowtop.engine import status_line
 from flowtop.engine.events import FLOW_BODY, RunStarted, TaskOutput
+from pty_kit import on_terminal, read_until
 
 #: Steps the bar goes through; the body waits at each until the test saw it drawn.
 STEPS = 8
@@ -65,40 +62,19 @@ DRAWN = {
 }
 
 
-def _drawn(folder: Path) -> Iterator[bytes]:
-    """``flowtop run --quiet`` of ``BAR`` on a pseudo-terminal: what it writes, chunk by
-    chunk, each bar drawing answered with the file the body waits for."""
-    leader, follower = pty.openpty()
-    said, seen = b"", 0
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "flowtop", "run", "bar.py", "--quiet", "--no-history"],
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=follower,
-            env={**os.environ, **PLAIN, "TERM": "xterm", "COLUMNS": "200"},
-        ) as proc:
-            os.close(follower)
-            follower = -1
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and select.select([leader], [], [], 60)[0]:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # EIO: the process is gone
-                    break
-                if not chunk:
-                    break
-                said += chunk
-                yield chunk
-                while seen < STEPS and f"body progress {seen:3d}%".encode() in said:
-                    (folder / f"seen-{seen}").touch()
-                    seen += 1
-            assert proc.wait(timeout=60) == 0, said
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
+def _drawn(folder: Path) -> bytes:
+    """What ``flowtop run --quiet`` of ``BAR`` writes on a pseudo-terminal, each bar
+    drawing answered with the file the body waits for."""
+    command = [sys.executable, "-m", "flowtop", "run", "bar.py", "--quiet", "--no-history"]
+    env = {**os.environ, **PLAIN, "TERM": "xterm", "COLUMNS": "200"}
+    with on_terminal(command, cwd=folder, env=env) as (proc, leader):
+        said = b""
+        for seen in range(STEPS):
+            said = read_until(leader, f"body progress {seen:3d}%".encode(), so_far=said)
+            (folder / f"seen-{seen}").touch()
+        said = read_until(leader, so_far=said)
+        assert proc.wait(timeout=60) == 0, said
+    return said
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pty here")
@@ -107,7 +83,7 @@ def test_a_body_s_bar_redraws_on_one_row_between_task_calls(
     tmp_path: Path, carriage_return: str
 ) -> None:
     (tmp_path / "bar.py").write_text(BAR.replace("DRAWN", DRAWN[carriage_return]))
-    raw = b"".join(_drawn(tmp_path)).decode("utf-8", "replace")
+    raw = _drawn(tmp_path).decode("utf-8", "replace")
     rows = [row for row in on_screen(raw) if row]
     bars = [row for row in rows if "body progress" in row]
     assert bars == [f"body progress {STEPS - 1:3d}%"], rows

@@ -9,7 +9,6 @@ when the terminal is gone and every write to it fails.
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pytest
 
 import fork_cli
 from flowtop.workspace.store_reader import StoreReader
+from pty_kit import read_until
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
 
@@ -54,24 +54,6 @@ def the_run(folder: Path) -> tuple[str, str]:
         timeout=60,
     )
     return run.state, detail.stdout
-
-
-def read_until(fd: int, wanted: bytes, within: float = 60.0) -> bytes:
-    """What the terminal showed, up to and including ``wanted``."""
-    seen = b""
-    deadline = time.monotonic() + within
-    while wanted not in seen:
-        left = deadline - time.monotonic()
-        assert left > 0, f"never shown: {wanted!r} in {seen!r}"
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            assert chunk, f"the terminal closed first: {seen!r}"
-            seen += chunk
-    return seen
 
 
 def wait_for_exit(pid: int, within: float = 60.0) -> int | None:

@@ -24,6 +24,7 @@ import pytest
 
 import fork_cli
 from flowtop.engine.events import strict_surrogates
+from pty_kit import read_until
 from waits import wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
@@ -307,9 +308,7 @@ def test_terminal_closed_under_json_says_no_run_goes_on(tmp_path: Path) -> None:
         )
     os.close(slave)
     try:
-        seen = b""
-        while b"AWAITING_RETRY" not in seen:
-            seen += os.read(master, 65536)
+        read_until(master, b"AWAITING_RETRY")
         os.close(master)  # the terminal goes away: every write to it fails
         time.sleep(0.2)
         proc.send_signal(signal.SIGHUP)

@@ -7,14 +7,9 @@ under FLOW. A script reading the piped table gets every column, as wide as its c
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import pty
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
@@ -24,6 +19,7 @@ from flowtop import Flow, flow, task
 from flowtop.commands.history_table import BELOW, HEADER, Row, table_lines
 from flowtop.engine import Runner
 from flowtop.workspace.history import History
+from pty_kit import on_terminal, read_until
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
@@ -79,24 +75,10 @@ def _environment() -> dict[str, str]:
 
 def _at_terminal(folder: Path, columns: int, rows: int = 24) -> list[str]:
     """``flowtop history FOLDER``'s lines, written to a terminal of ``columns``."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "flowtop", "history", str(folder)],
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=follower,
-            env=_environment(),
-        ) as proc:
-            assert proc.wait(timeout=60) == 0
-        os.close(follower)
-        said = b""
-        with contextlib.suppress(OSError):  # EIO once the pty's other end is closed
-            while chunk := os.read(leader, 4096):
-                said += chunk
-    finally:
-        os.close(leader)
+    command = [sys.executable, "-m", "flowtop", "history", str(folder)]
+    with on_terminal(command, env=_environment(), size=(rows, columns)) as (proc, leader):
+        said = read_until(leader)
+        assert proc.wait(timeout=60) == 0
     return said.decode().replace("\r\n", "\n").splitlines()
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import sys
 import time
 from pathlib import Path
+
+from pty_kit import read_until
 
 #: Seconds the monitor has to say its line and exit (it takes well under one; room for
 #: a loaded machine).
@@ -40,24 +41,6 @@ def exit_code_within(pid: int, seconds: float) -> int:
     return STILL_RUNNING
 
 
-def read_until_closed(fd: int, seconds: float) -> tuple[bytes, bool]:
-    """What the terminal's other end wrote until every process closed it, and whether
-    they did within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    said = b""
-    while (left := deadline - time.monotonic()) > 0:
-        if not select.select([fd], [], [], left)[0]:
-            break
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the terminal's other end closed: the processes ended
-            return said, True
-        if not chunk:
-            return said, True
-        said += chunk
-    return said, False
-
-
 def test_a_monitor_in_a_background_process_group_says_so(tmp_path: Path) -> None:
     (tmp_path / "one.py").write_text("from flowtop import Flow\nflow = Flow('one')\n")
     pid, leader = pty.fork()
@@ -69,11 +52,10 @@ def test_a_monitor_in_a_background_process_group_says_so(tmp_path: Path) -> None
         os._exit(exit_code_within(child, DEADLINE))
     try:
         # the leader gives up on the monitor at DEADLINE; this, a little later, on both
-        said, closed = read_until_closed(leader, DEADLINE + 5)
+        said = read_until(leader, seconds=DEADLINE + 5)  # fails if the terminal is open
     finally:
         os.close(leader)
-    code = exit_code_within(pid, 5)
-    assert closed, f"the terminal was still open after {DEADLINE + 5:g} s: {said!r}"
+        code = exit_code_within(pid, 5)
     assert code != STILL_RUNNING, f"the monitor had not exited after {DEADLINE:g} s: {said!r}"
     assert code == 2, said
     text = b" ".join(said.split()).decode()

@@ -13,7 +13,6 @@ import os
 import pty
 import re
 import select
-import subprocess
 import sys
 import textwrap
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from flowtop.engine import capture, status_line
+from pty_kit import on_terminal, read_until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 
@@ -77,37 +77,13 @@ def on_screen(raw: str) -> list[str]:
 
 def run_on_a_terminal(folder: Path) -> str:
     """``flowtop run`` on a pseudo-terminal; ``go`` is written once its status line shows."""
-    leader, follower = pty.openpty()
-    said = b""
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "flowtop", "run", "forks.py", "--no-history"],
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=follower,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
-        ) as proc:
-            os.close(follower)
-            follower = -1
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if not select.select([leader], [], [], 1)[0]:
-                    continue
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # EIO: the process and its child are gone
-                    break
-                if not chunk:
-                    break
-                said += chunk
-                if b"1 running" in said and not (folder / "go").exists():
-                    (folder / "go").touch()
-            proc.wait(timeout=10)
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
+    command = [sys.executable, "-m", "flowtop", "run", "forks.py", "--no-history"]
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
+    with on_terminal(command, cwd=folder, env=env) as (proc, leader):
+        said = read_until(leader, b"1 running")
+        (folder / "go").touch()
+        said = read_until(leader, so_far=said)
+        proc.wait(timeout=10)
     return said.decode("utf-8", "replace")
 
 
@@ -120,15 +96,11 @@ def test_a_forked_child_s_lines_do_not_land_on_the_live_status_line(tmp_path: Pa
     assert any("forks #1 COMPLETED" in row for row in rows), rows
 
 
-def read_all(fd: int, until: bytes = b"") -> bytes:
-    """What was written to the terminal: once ``until`` has come (5 s at most), until
-    nothing more comes for 0.1 s; without ``until``, for 0.5 s (a pty passes a write on
-    a moment after it returned)."""
-    said, deadline = b"", time.monotonic() + 5
-    while until not in said and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.1)[0]:
-            said += os.read(fd, 4096)
-    while select.select([fd], [], [], 0.1 if until else 0.5)[0]:
+def read_all(fd: int, until: bytes) -> bytes:
+    """What was written to the terminal: once ``until`` has come, until nothing more
+    comes for 0.1 s (a pty passes a write on a moment after it returned)."""
+    said = read_until(fd, until)
+    while select.select([fd], [], [], 0.1)[0]:
         said += os.read(fd, 4096)
     return said
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import select
-import subprocess
 import sys
 import textwrap
 import time
@@ -22,6 +20,7 @@ import pytest
 
 from flowtop.commands.printers import TICK, HumanPrinter
 from flowtop.engine.events import RunStarted
+from pty_kit import on_terminal, read_until
 
 #: A run of one task that sleeps through a few ticks.
 NAPS = """
@@ -59,35 +58,11 @@ def test_a_tick_a_hair_short_of_a_second_redraws() -> None:
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pty here")
 def test_flowtop_run_s_clock_moves_every_second(tmp_path: Path) -> None:
     (tmp_path / "naps.py").write_text(textwrap.dedent(NAPS))
-    leader, follower = os.openpty()
-    said = b""
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "flowtop", "run", "naps.py", "--no-history"],
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=follower,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
-        ) as proc:
-            os.close(follower)
-            follower = -1
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if not select.select([leader], [], [], 1)[0]:
-                    continue
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # EIO: the process is gone
-                    break
-                if not chunk:
-                    break
-                said += chunk
-            proc.wait(timeout=10)
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
+    command = [sys.executable, "-m", "flowtop", "run", "naps.py", "--no-history"]
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
+    with on_terminal(command, cwd=tmp_path, env=env) as (proc, leader):
+        said = read_until(leader)
+        proc.wait(timeout=10)
     text = said.decode("utf-8", "replace")
     clocks = [float(s) for s in re.findall(r"naps #1: [^\r\n]*?(\d+\.\d)s", text)]
     seconds = {int(clock) for clock in clocks}

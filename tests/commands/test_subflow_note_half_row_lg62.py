@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import pty
-import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ import pytest
 from cli_kit import PLAIN, flowtop
 from commands.test_status_line_clear import on_screen
 from flowtop.engine import capture, status_line
+from pty_kit import on_terminal, read_until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pty here")
 
@@ -114,32 +113,10 @@ def test_piped_the_note_goes_below_the_body_s_half_row(swapped: Path) -> None:
 
 def _on_a_terminal(folder: Path) -> str:
     """What ``flowtop run`` writes to a pseudo-terminal, stdout and stderr, until it ends."""
-    leader, follower = pty.openpty()
-    said = b""
-    try:
-        with subprocess.Popen(
-            COMMAND,
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=follower,
-            env={**os.environ, **PLAIN, "TERM": "xterm", "COLUMNS": "400"},
-        ) as proc:
-            os.close(follower)
-            follower = -1
-            while select.select([leader], [], [], 60)[0]:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # EIO: the process is gone
-                    break
-                if not chunk:
-                    break
-                said += chunk
-            assert proc.wait(timeout=60) == 0, said
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
+    env = {**os.environ, **PLAIN, "TERM": "xterm", "COLUMNS": "400"}
+    with on_terminal(COMMAND, cwd=folder, env=env) as (proc, leader):
+        said = read_until(leader)
+        assert proc.wait(timeout=60) == 0, said
     return said.decode("utf-8", "replace")
 
 

@@ -9,16 +9,10 @@ deleted at the run's end; in ``flowtop run > f.txt`` they came before the run's 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import io
 import json
 import os
-import pty
-import struct
-import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
@@ -28,6 +22,7 @@ from flowtop.commands.printers import HumanPrinter
 from flowtop.engine import capture_children
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
+from pty_kit import TERMINAL, on_terminal, read_until
 
 SHELLS_OUT = """\
 import subprocess
@@ -119,25 +114,12 @@ def test_a_subprocess_line_comes_after_the_runs_own_lines(tmp_path: Path) -> Non
 def test_a_subprocess_line_starts_on_a_row_of_its_own_on_a_terminal(tmp_path: Path) -> None:
     """On a terminal: the live status line is taken away before the child starts."""
     shelling_out(tmp_path)
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
-    said = b""
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "flowtop", "run", "subproc_output.py"],
-            cwd=tmp_path,
-            stdin=follower,
-            stdout=follower,
-            stderr=follower,
-            env={**os.environ, "TERM": "xterm", "NO_COLOR": "1"},
-        ) as proc:
-            os.close(follower)
-            with contextlib.suppress(OSError):  # EIO once the pty's other end is closed
-                while chunk := os.read(leader, 4096):
-                    said += chunk
-            assert proc.wait(timeout=60) == 1
-    finally:
-        os.close(leader)
+    command = [sys.executable, "-m", "flowtop", "run", "subproc_output.py"]
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1"}
+    terminal = on_terminal(command, cwd=tmp_path, env=env, stdin=TERMINAL, size=(40, 160))
+    with terminal as (proc, leader):
+        said = read_until(leader)
+        assert proc.wait(timeout=60) == 1
     text = said.decode()
     at = text.index("SUBPROC-STDOUT-LINE")
     assert "sp/build ▶ running" in text[:at], text

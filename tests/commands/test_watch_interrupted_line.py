@@ -9,7 +9,6 @@ so does this one now.
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import fork_cli
+from pty_kit import read_until
 
 from .test_status_line_clear import on_screen
 from .test_watch_stops_cleanly import WAITING, states
@@ -54,21 +54,13 @@ def test_a_run_killed_while_watched_is_said_on_a_row_of_its_own(tmp_path: Path) 
             finally:
                 os._exit(127)
         try:
-            while time.monotonic() < deadline:  # read until the terminal closes (EIO)
-                if not select.select([leader], [], [], 0.1)[0]:
-                    continue
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                said += chunk
-                if b"next retry in" in said and owner.poll() is None:
-                    owner.kill()  # kill -9: the run's process is gone, its end unwritten
-                    owner.wait()
+            said = read_until(leader, b"next retry in")
+            owner.kill()  # kill -9: the run's process is gone, its end unwritten
+            owner.wait()
+            said = read_until(leader, so_far=said)  # until the terminal closes (EIO)
         finally:
             os.close(leader)
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and code is None:
             done, status = os.waitpid(watcher, os.WNOHANG)
             code = os.waitstatus_to_exitcode(status) if done else None

@@ -10,7 +10,6 @@ does (130, 143, 129); the run, which the watch only shows, is not touched.
 from __future__ import annotations
 
 import os
-import select
 import signal
 import sqlite3
 import subprocess
@@ -24,6 +23,7 @@ import pytest
 
 import fork_cli
 from flowtop.workspace.store_reader import StoreReader
+from pty_kit import read_until
 
 from .test_status_line_clear import on_screen
 
@@ -87,25 +87,15 @@ def watch_and_stop(folder: Path, run_id: str, stop: str) -> tuple[int, str]:
             os.execv(sys.executable, [sys.executable, "-m", "flowtop", "watch", ".", run_id])
         finally:
             os._exit(127)
-    said, code = b"", None
+    code = None
     try:
+        said = read_until(leader, b"next retry in")
+        if stop == "ctrl+c":
+            os.write(leader, b"\x03")  # as typed: echoed ^C, SIGINT to the watch
+        else:
+            os.kill(pid, getattr(signal, stop))
+        said = read_until(leader, so_far=said)  # until the terminal closes (EIO)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # read until the terminal closes (EIO)
-            if not select.select([leader], [], [], 0.1)[0]:
-                continue
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # EIO: the watch is gone
-                break
-            if not chunk:
-                break
-            said += chunk
-            if b"next retry in" in said and stop == "ctrl+c":
-                os.write(leader, b"\x03")  # as typed: echoed ^C, SIGINT to the watch
-                stop = "sent"
-            elif b"next retry in" in said and stop != "sent":
-                os.kill(pid, getattr(signal, stop))
-                stop = "sent"
         while time.monotonic() < deadline and code is None:
             done, status = os.waitpid(pid, os.WNOHANG)
             code = os.waitstatus_to_exitcode(status) if done else None

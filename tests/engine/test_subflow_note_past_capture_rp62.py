@@ -12,9 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import select
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +21,7 @@ from flowtop.engine import capture, capture_windows, status_line
 from flowtop.engine.parameters import UNSTORED
 from flowtop.engine.rerun_cache import SourceCalls
 from flowtop.engine.subflow_reruns import Recorded, SubflowCalls, SubflowSource, SubflowSources
+from pty_kit import read_until
 
 LOADING = "loading..."
 
@@ -79,17 +78,6 @@ def terminal() -> Iterator[tuple[int, io.TextIOWrapper]]:
         os.close(reading)
 
 
-def _read_until(fd: int, text: str) -> str:
-    """What the terminal shows once ``text`` was written to it (a hang fails the test)."""
-    got = b""
-    deadline = time.monotonic() + 10
-    while text.encode() not in got:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        assert ready, f"the terminal never showed {text!r}: {got!r}"
-        got += os.read(fd, 4096)
-    return got.decode()
-
-
 @pytest.mark.usefixtures("quiet_row")
 def test_a_half_written_row_on_the_status_lines_terminal_is_not_erased(
     monkeypatch: pytest.MonkeyPatch, terminal: tuple[int, io.TextIOWrapper]
@@ -101,7 +89,7 @@ def test_a_half_written_row_on_the_status_lines_terminal_is_not_erased(
     stand_in.write(LOADING)
     stand_in.flush()
     _moved_call()
-    shown = _read_until(reading, "(called in another order)")
+    shown = read_until(reading, b"(called in another order)", seconds=10).decode()
     after = shown.partition(LOADING)[2]  # (the row was cleared of the status line first)
     assert after.startswith("\r\nflowtop: load runs again"), shown  # the note below it
     assert status_line.CLEAR not in after, shown  # the row kept

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import sqlite3
 import stat
@@ -30,6 +29,7 @@ import pytest
 
 import fork_cli
 from flowtop.workspace.store_reader import StoreReader
+from pty_kit import read_until
 
 from .conftest import flowtop
 
@@ -314,18 +314,9 @@ def first_line_of_stderr(prefix: tuple[str, ...], *args: str, cwd: Path) -> str:
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     ) as process:
         assert process.stderr is not None
-        said = b""
-        deadline = time.monotonic() + 30
         try:
-            while b"\n" not in said and (left := deadline - time.monotonic()) > 0:
-                if not select.select([process.stderr], [], [], left)[0]:
-                    break
-                chunk = os.read(process.stderr.fileno(), 4096)
-                if not chunk:
-                    break
-                said += chunk
+            said = read_until(process.stderr.fileno(), b"\n", seconds=30)
             assert process.poll() is None, f"{args[0]} ended: {said!r}"
-            assert b"\n" in said, f"{args[0]} said no line in 30 s: {said!r}"
         finally:
             process.kill()
     return said.decode("utf-8", "backslashreplace").split("\n", 1)[0]

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
+from pilot_kit import wait_for_text
 
-from flowtop.engine.states import StateType
-from flowtop.tui.app import FlowtopApp
-from flowtop.tui.screens import HistoryScreen, RunDetailScreen
-from flowtop.workspace import Workspace
-from pilot_kit import wait_for, wait_for_text
+from .test_flow_result_s59 import completed, run_page, started
 
 #: A body that draws a bar, waits for a file named ``go``, then hides an error with ``\r``.
 BAR = """\
@@ -40,41 +36,17 @@ async def test_the_pane_and_the_run_page_show_the_body_s_lines_as_left_on_screen
     tmp_path: Path,
 ) -> None:
     (tmp_path / "bar.py").write_text(BAR)
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False)
-    try:
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            await pilot.press("r")
+    async with started(tmp_path) as (app, pilot):
+        try:
             shown = await wait_for_text(pilot, app, "Flow output", "body bar 3")
             line = next(line for line in shown.splitlines() if "body bar 3" in line)
             assert "␍" not in shown and "body bar 2" not in line, shown  # its output so far
             (tmp_path / "go").touch()
-            await wait_for(
-                pilot,
-                lambda: (
-                    (run := app.store.latest_for("bar")) is not None
-                    and run.state is StateType.COMPLETED
-                ),
-                "the run of 'bar' to complete",
-            )
+            await completed(pilot, app, "bar")
             shown = await wait_for_text(pilot, app, "OKROR: disk full")
             assert "␍" not in shown and "body bar 3" in shown, shown
 
-            await pilot.press("h")
-            await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen), "the run page")
-            await wait_for(
-                pilot,
-                lambda: (
-                    "Flow output" in str(app.screen.query_one("#attempt-text", Static).render())
-                ),
-                "the run page's flow output",
-            )
-            page = str(app.screen.query_one("#attempt-text", Static).render())
+            page = await run_page(pilot, app, "Flow output")
             assert page.endswith("\nbody bar 3\nOKROR: disk full\n"), page
-    finally:
-        (tmp_path / "go").touch()  # no run left waiting for good
-        workspace.close()
+        finally:
+            (tmp_path / "go").touch()  # no run left waiting for good

@@ -35,9 +35,9 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.widgets.state_colors import PLAIN_LOOK_STYLE, colour_mode
 from flowtop.tui.widgets.state_colors import looks as looks_of
 from pilot_kit import screen_text, wait_for, wait_for_text
+from pty_kit import read_until
 
 from .conftest import FakeWorkspace
-from .pty_kit import read_terminal
 from .test_app import run_demo
 
 SIZE = (100, 30)
@@ -145,7 +145,7 @@ def test_flowtop_run_on_the_console_writes_lookalikes(tmp_path: Path) -> None:
     (tmp_path / "one.py").write_text(FLOW)
     process, leader = _in_a_terminal(tmp_path, "run", "--no-history")
     try:
-        said = read_terminal(leader, 60).decode("utf-8", "replace")
+        said = read_until(leader).decode("utf-8", "replace")
         assert process.wait(timeout=60) == 1
     finally:
         os.close(leader)
@@ -160,11 +160,11 @@ def test_the_monitor_on_the_console_draws_what_its_font_has(tmp_path: Path) -> N
     (tmp_path / "one.py").write_text(FLOW)
     process, leader = _in_a_terminal(tmp_path, "open")
     try:
-        drawn = read_terminal(leader, 60, b"No tasks yet", b"Quit")
+        drawn = read_until(leader, b"No tasks yet", b"Quit")
         os.write(leader, b"r")  # a run: its states' symbols drawn
-        drawn += read_terminal(leader, 60, b"Failed", b"Completed")
+        drawn += read_until(leader, b"Failed", b"Completed")
         os.write(leader, b"q")
-        drawn += read_terminal(leader, 60)
+        drawn = read_until(leader, so_far=drawn)
         assert process.wait(timeout=60) == 0
     finally:
         os.close(leader)

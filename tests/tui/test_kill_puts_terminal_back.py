@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .pty_kit import read_terminal
+from pty_kit import read_for, read_until
 
 FLOW = """
 from flowtop import Flow, task
@@ -53,14 +53,14 @@ def test_a_kill_leaves_the_screen_the_cursor_and_echo_as_they_were(
         start_new_session=True,
     )
     try:
-        drawn = read_terminal(leader, 30, b"one")  # the flow listed: the screen is up
+        drawn = read_until(leader, b"one", seconds=30)  # the flow listed: the screen is up
         assert b"\x1b[?1049h" in drawn, drawn[-400:]
         assert termios.tcgetattr(follower)[3] & termios.ECHO == 0  # raw while it runs
         # The terminal is read all along, as a real one is: left unread, its buffer
         # filled with frames and the resets written at the kill could not get in.
-        drawn += read_terminal(leader, 0.3)
+        drawn += read_for(leader, 0.3)
         monitor.send_signal(stop)
-        said = drawn + read_terminal(leader, 30, *RESETS)
+        said = drawn + read_until(leader, *RESETS, seconds=30)
         assert monitor.wait(timeout=30) == -stop
     finally:
         if monitor.poll() is None:
@@ -92,7 +92,7 @@ def test_a_monitor_in_the_background_is_not_stopped_by_putting_the_terminal_back
             os.kill(child, signal.SIGKILL)
             os._exit(3)
         os._exit(os.waitstatus_to_exitcode(status))
-    read_terminal(leader, 10)
+    read_until(leader)
     _, status = os.waitpid(pid, 0)
     os.close(leader)
     assert os.waitstatus_to_exitcode(status) == 0  # 3: stopped by the terminal

@@ -8,8 +8,11 @@ showed, and a rerun ran a task again with no word why.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -95,32 +98,40 @@ with Flow("notes") as flow:
 """
 
 
-async def test_a_rerun_says_in_the_tui_which_task_runs_again_and_why(tmp_path: Path) -> None:
-    (tmp_path / "notes.py").write_text(NOTES)
-    workspace = Workspace(tmp_path)
+@contextlib.asynccontextmanager
+async def launching(folder: Path) -> AsyncIterator[tuple[FlowtopApp, Any]]:
+    """The monitor of ``folder``'s flows, its runs processes of their own, once ready to
+    start one: the app and its pilot; the workspace closed after."""
+    workspace = Workspace(folder)
     workspace.load()
     app = FlowtopApp(workspace, watch=False, run_processes=True)
     try:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
             await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-
-            def state() -> S | None:
-                run = app.store.latest_for("notes")
-                return None if run is None else run.state
-
-            await pilot.press("r")
-            await wait_for(pilot, lambda: state() is S.FAILED, "run #1 to fail", 30)
-            await pilot.press("f")
-            await wait_for(
-                pilot,
-                lambda: "Run #2 of notes: make runs again: " in screen_text(app),
-                "the rerun's note",  # old: only in .flowtop/logs/RUN_ID.log
-                30,
-            )
-            await wait_for(pilot, lambda: state() is S.FAILED, "run #2 to fail", 30)
-            app.shutdown(cancel=True)
+            yield app, pilot
     finally:
         workspace.close()
+
+
+async def test_a_rerun_says_in_the_tui_which_task_runs_again_and_why(tmp_path: Path) -> None:
+    (tmp_path / "notes.py").write_text(NOTES)
+    async with launching(tmp_path) as (app, pilot):
+
+        def state() -> S | None:
+            run = app.store.latest_for("notes")
+            return None if run is None else run.state
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: state() is S.FAILED, "run #1 to fail", 30)
+        await pilot.press("f")
+        await wait_for(
+            pilot,
+            lambda: "Run #2 of notes: make runs again: " in screen_text(app),
+            "the rerun's note",  # old: only in .flowtop/logs/RUN_ID.log
+            30,
+        )
+        await wait_for(pilot, lambda: state() is S.FAILED, "run #2 to fail", 30)
+        app.shutdown(cancel=True)
 
 
 def test_a_runs_many_notices_are_one_toast_of_a_few_lines(tmp_path: Path) -> None:
@@ -188,28 +199,21 @@ def exited(pid: int) -> bool:
 async def test_a_flow_printing_flowtop_lines_makes_no_notice(tmp_path: Path) -> None:
     """Each of these lines was a toast, "Run #1 of forges: forged by the flow body"."""
     (tmp_path / "forges.py").write_text(FORGES)
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False, run_processes=True)
-    try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-            app.flow_list.select_flow("forges")
-            await pilot.press("r")
-            control = app.control
-            assert isinstance(control, StoreControl)
-            await wait_for(pilot, lambda: control.client.started, "the launch")
-            (launched,) = control.client.started.values()
-            await wait_for(pilot, lambda: exited(launched.pid), "the run process to end", 30)
+    async with launching(tmp_path) as (app, pilot):
+        app.flow_list.select_flow("forges")
+        await pilot.press("r")
+        control = app.control
+        assert isinstance(control, StoreControl)
+        await wait_for(pilot, lambda: control.client.started, "the launch")
+        (launched,) = control.client.started.values()
+        await wait_for(pilot, lambda: exited(launched.pid), "the run process to end", 30)
 
-            def completed() -> bool:  # as the monitor reads it from the store, a moment later
-                run = app.store.latest_for("forges")
-                return run is not None and run.state is S.COMPLETED
+        def completed() -> bool:  # as the monitor reads it from the store, a moment later
+            run = app.store.latest_for("forges")
+            return run is not None and run.state is S.COMPLETED
 
-            await wait_for(pilot, completed, "the run's end on screen", 10)
-            # and what the notices' tick has not said yet: the log is read to its end
-            said = [str(n.message) for n in app._notifications] + control.notices()
-            assert not any("forged" in text for text in said), said
-            app.shutdown()
-    finally:
-        workspace.close()
+        await wait_for(pilot, completed, "the run's end on screen", 10)
+        # and what the notices' tick has not said yet: the log is read to its end
+        said = [str(n.message) for n in app._notifications] + control.notices()
+        assert not any("forged" in text for text in said), said
+        app.shutdown()

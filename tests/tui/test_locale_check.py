@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from flowtop.printable import no_unicode
+from pty_kit import read_until
 
 UTF8_MODE = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # what LC_ALL=C gives stderr
 
@@ -85,15 +86,7 @@ def test_headless_output_under_lc_all_c_prints_question_marks_on_a_terminal(
     try:
         proc = run_under_lc_all_c(tmp_path, follower)
         os.close(follower)
-        said = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the terminal's other end closed: the run ended
-                break
-            if not chunk:
-                break
-            said += chunk
+        said = read_until(leader)  # until its other end closed: the run ended
         assert proc.wait(timeout=60) == 0
     finally:
         os.close(leader)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from flowtop.tui.app import FlowtopApp
-from flowtop.workspace import Workspace, store_client
+from flowtop.workspace import store_client
 from pilot_kit import footer_labels, toasts_said, wait_for
+
+from .test_launch_notes import launching
 
 #: ``hang`` runs until its run is cancelled (its process does, seeing its store deleted).
 FLOW = """
@@ -36,38 +37,31 @@ async def test_a_run_gone_with_its_store_offers_no_rerun_and_says_deleted(
     (tmp_path / "hang.py").write_text(textwrap.dedent(FLOW).lstrip())
     monkeypatch.chdir(tmp_path)  # paths are said from here
     monkeypatch.setattr(store_client, "REAP_EVERY", 0.1)  # the client's look at the file
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False, run_processes=True)
-    try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-            app.flow_list.select_flow("hang")
-            app.table.focus()
-            await pilot.press("r")
+    async with launching(tmp_path) as (app, pilot):
+        app.flow_list.select_flow("hang")
+        app.table.focus()
+        await pilot.press("r")
 
-            def shown_live() -> bool:
-                run = app.store.latest_for("hang")
-                return run is not None and run.is_live
+        def shown_live() -> bool:
+            run = app.store.latest_for("hang")
+            return run is not None and run.is_live
 
-            await wait_for(pilot, shown_live, "the run to show live", 30)
-            shutil.rmtree(tmp_path / ".flowtop")
+        await wait_for(pilot, shown_live, "the run to show live", 30)
+        shutil.rmtree(tmp_path / ".flowtop")
 
-            def ended_with_store() -> bool:
-                run = app.store.latest_for("hang")
-                return run is not None and not run.is_live and "deleted" in run.note
+        def ended_with_store() -> bool:
+            run = app.store.latest_for("hang")
+            return run is not None and not run.is_live and "deleted" in run.note
 
-            await wait_for(pilot, ended_with_store, "the run to end with its store", 30)
-            await pilot.pause()  # the footer redrawn (the live tick asks)
-            offered = footer_labels(app).values()
-            assert "Rerun failed" not in offered and "Rerun task" not in offered, offered
-            assert "Run" in offered, offered  # what does act: a new run
-            with toasts_said(app) as said:
-                await pilot.press("f")
-                await wait_for(pilot, lambda: any("went with" in s for s in said), "f's word")
-            words = next(s for s in said if "went with" in s)
-            assert ".flowtop/history.db was deleted since" in words, words
-            assert "replaced" not in words, words
-            app.shutdown(cancel=True)
-    finally:
-        workspace.close()
+        await wait_for(pilot, ended_with_store, "the run to end with its store", 30)
+        await pilot.pause()  # the footer redrawn (the live tick asks)
+        offered = footer_labels(app).values()
+        assert "Rerun failed" not in offered and "Rerun task" not in offered, offered
+        assert "Run" in offered, offered  # what does act: a new run
+        with toasts_said(app) as said:
+            await pilot.press("f")
+            await wait_for(pilot, lambda: any("went with" in s for s in said), "f's word")
+        words = next(s for s in said if "went with" in s)
+        assert ".flowtop/history.db was deleted since" in words, words
+        assert "replaced" not in words, words
+        app.shutdown(cancel=True)
