@@ -369,6 +369,21 @@ class KeyActions(RerunAnswers):
             return f"{self.key_for('command_palette')} {bindings[0].description}"
         return action
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C, which quits no Textual app: the toast names every key that quits here
+        now (Textual's named the first it found, ``ctrl+q``, not ``q`` or a rebound one)."""
+        keys = [
+            key
+            for key, active in self.active_bindings.items()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        keys.sort(key=lambda key: "+" in key)  # a plain key first, as the footer offers it
+        shown = [self.get_key_display(Binding(key, "quit")) for key in keys]
+        if not shown:  # (as Textual: no toast)
+            return
+        said = f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
+        self.notify(f"Press {said} to quit", title="Do you want to quit?", markup=False)
+
     async def on_event(self, event: events.Event) -> None:
         """A key the filter line takes is typed into it at once (``_typed``). An Alt key
         that is Esc and a key read together (``escape_then``) acts as both, in turn: Esc's

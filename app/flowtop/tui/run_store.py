@@ -7,9 +7,7 @@ shown one), and it grew with the multi-window work until it no longer fit there.
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -17,6 +15,7 @@ from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.flows_without_file import FlowsWithoutFile
 from flowtop.tui.model import RunModel, RunStartedElsewhere
+from flowtop.tui.subflow_links import link
 from flowtop.workspace.reuse_origin import origin_pruned, origin_source
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
 from flowtop.workspace.store_notices import (
@@ -58,7 +57,7 @@ class RunStore(FlowsWithoutFile):
         self.early_children: dict[str, list[RunModel]] = {}
         #: When each subflow run started, as its start says (the store's ``started``;
         #: ``RunModel.started`` is on this window's clock), for as long as its model lives:
-        #: ``_link`` keeps ``children`` in that order, call order, however they were read.
+        #: ``link`` keeps ``children`` in that order, call order, however they were read.
         self._called_at: WeakKeyDictionary[RunModel, float] = WeakKeyDictionary()
         #: The newest run of each flow started from here that no event has shown yet: a
         #: run process imports its flow for a second or so before it says anything.
@@ -71,11 +70,12 @@ class RunStore(FlowsWithoutFile):
         #: id of a big run's start -> it and its model, made by ``prepare`` on the thread
         #: that delivers the events (a dict's set and pop are atomic: no lock is needed).
         self._prepared: dict[int, tuple[RunStarted, RunModel]] = {}
-        #: Starts of runs handed on whole, their end in the same batch (a stored run read
-        #: back), by id, marked by ``prepare``; then those runs while their events are
-        #: folded, by run id, with ``_arrived`` then: shown at their end (``_read_whole``).
-        self._whole: dict[int, RunStarted] = {}
-        self._reading: dict[str, tuple[RunStarted, RunModel, int]] = {}
+        #: Starts of runs handed on whole (a stored run read back), by id, marked by
+        #: ``prepare``, each with the event it is shown at: its end in the same batch, or a
+        #: live run's last event there; then those runs while their events are folded, by
+        #: run id, with ``_arrived`` then (``_read_whole``; ``reading_for`` says them).
+        self._whole: dict[int, tuple[RunStarted, LogEvent]] = {}
+        self._reading: dict[str, tuple[RunStarted, RunModel, int, LogEvent]] = {}
         self._arrived: dict[str, int] = {}  # flow -> how many of its starts were folded
         #: The guess of how many attempts a run runs at once (``[defaults] workers``, as
         #: the app reads it), for a start that does not say (``RunStarted.workers`` 0: an
@@ -110,18 +110,27 @@ class RunStore(FlowsWithoutFile):
         most rows it laid out for a run (0: none). The runs whose start and end are both
         among ``events`` are marked whole (``_whole``): a batch is folded a slice at a time,
         the screen drawn in between, and a run that had ended read `▶ Running`, its retries
-        `⟳ Overdue`, until the slice with its end (for minutes on a loaded machine)."""
+        `⟳ Overdue`, until the slice with its end (for minutes on a loaded machine). So is
+        a live run with events after its start among them, up to the last (a live run read
+        back: its counts and rows stepped through what it had done, as they were read)."""
         most = 0
         starts: dict[str, RunStarted] = {}
+        last: dict[str, LogEvent] = {}  # run id -> an open start's last event after it
         for event in events:
             if isinstance(event, RunStarted):
                 starts[event.run_id] = event
+                last.pop(event.run_id, None)
                 if len(event.tasks) > PREPARE_OVER:
                     self._prepared[id(event)] = (event, RunModel.from_started(event))
                     most = max(most, len(event.tasks))
             elif isinstance(event, RunFinished | RunInterrupted) and event.run_id in starts:
                 start = starts.pop(event.run_id)
-                self._whole[id(start)] = start
+                last.pop(event.run_id, None)
+                self._whole[id(start)] = (start, event)
+            elif starts and isinstance(event, LogEvent) and event.run_id in starts:
+                last[event.run_id] = event
+        for run_id, event in last.items():
+            self._whole[id(starts[run_id])] = (starts[run_id], event)
         return most
 
     def _model_of(self, event: RunStarted) -> RunModel:
@@ -242,12 +251,12 @@ class RunStore(FlowsWithoutFile):
             run_id = event.run_id
             try:
                 if isinstance(event, RunStarted):
-                    whole = self._whole.pop(id(event), None) is event  # (kept none if unreadable)
+                    whole = self._whole.pop(id(event), None)  # (kept none if unreadable)
                     model = self._model_of(event)  # (counted after: one that raised overtakes none)
                     arrived = self._arrived[event.flow] = self._arrived.get(event.flow, 0) + 1
                     self._sourced(model)  # (before its reused tasks are folded in)
-                    if whole:  # shown at its end
-                        self._reading[run_id] = (event, model, arrived)
+                    if whole is not None and whole[0] is event:  # shown later (``_read_whole``)
+                        self._reading[run_id] = (event, model, arrived, whole[1])
                         continue
                     self._started(event, model)
                     changed[run_id] = set()
@@ -278,8 +287,8 @@ class RunStore(FlowsWithoutFile):
 
     def _started(self, event: RunStarted, model: RunModel, *, overtaken: bool = False) -> None:
         """``model``, of the run ``event`` starts, is kept and shown from now on, linked
-        to its parent and subflow runs kept (``overtaken``: ``_newest``). A store row naming
-        the run its own parent names none: the run was its own subflow, walked for ever."""
+        to its parent and subflow runs kept (``overtaken``: ``_newest``). A run naming itself
+        its parent names none, its link to itself refused and said (``link``): walked for ever."""
         runs, run_id = self.runs, event.run_id
         parent_run = event.parent_run if event.parent_run != run_id else None
         model.parent_run = parent_run  # (its header said `(child run)`)
@@ -287,16 +296,16 @@ class RunStore(FlowsWithoutFile):
             model.workers = self.workers()
         if parent_run:
             self._called_at[model] = event.ts
-        parent = self._known(parent_run)  # live, or read whole: it waits for its child
+        parent = model if event.parent_run == run_id else self._known(parent_run)  # (see above)
         if parent is not None:
-            _link(parent, model, self._called_at)
+            link(parent, model, self._called_at)
         elif parent_run:  # read back from the store: its parent comes later
             self.early_children.setdefault(parent_run, []).append(model)
         if (before := runs.get(run_id)) is not None:  # handed on anew (a prune's):
             for child in before.children:  # its children are not; they stay
-                _link(model, child, self._called_at)
+                link(model, child, self._called_at)
         for child in self.early_children.pop(run_id, ()):
-            _link(model, child, self._called_at)
+            link(model, child, self._called_at)
         self._retry_of(model)
         self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere), overtaken=overtaken)
 
@@ -310,13 +319,16 @@ class RunStore(FlowsWithoutFile):
 
     def _read_whole(self, event: LogEvent) -> tuple[RunModel | None, bool]:
         """The model of ``event``'s run when it is read whole (``prepare``), shown once
-        ``event`` is its end (``_started``), which it then takes as a live run's would;
-        and whether a later start of its flow was folded before that end (``_newest``)."""
+        ``event`` is its end, or the last event read of a live run (``_started``), which it
+        then takes as a live run's would; and whether a later start of its flow was folded
+        before then (``_newest``)."""
         reading = self._reading.get(event.run_id)
-        if reading is None or not isinstance(event, RunFinished | RunInterrupted):
-            return None if reading is None else reading[1], False
+        if reading is None:
+            return None, False
+        if event is not reading[3] and not isinstance(event, RunFinished | RunInterrupted):
+            return reading[1], False
         del self._reading[event.run_id]
-        start, model, arrived = reading
+        start, model, arrived, _ = reading
         overtaken = self._arrived[start.flow] > arrived
         self._started(start, model, overtaken=overtaken)
         return model, overtaken
@@ -324,7 +336,19 @@ class RunStore(FlowsWithoutFile):
     def reading_over(self, rows: int) -> bool:
         """Whether a run read whole, its events folded and it not shown yet (``_read_whole``),
         has more than ``rows`` rows: what its events build is frozen as a shown run's is."""
-        return any(len(model.rows) > rows for _, model, _ in self._reading.values())
+        return any(len(reading[1].rows) > rows for reading in self._reading.values())
+
+    def reading_for(self, flow: str) -> RunModel | None:
+        """``flow``'s newest run read whole and not shown yet (``_read_whole``), newer than
+        the run it shows: the header and the table say it is being read. A big run read
+        back showed nothing of itself for seconds: the run before it, or `not run yet`."""
+        shown = self.latest_for(flow)
+        found = [
+            reading[1]
+            for reading in self._reading.values()
+            if reading[0].flow == flow and (shown is None or _newer(reading[1], shown))
+        ]
+        return max(found, key=_number) if found else None
 
     def _noticed(self, notice: StoreNotice, changed: dict[str, set[str]]) -> None:
         """What the store client said of the store, in its place among the events: the
@@ -552,43 +576,6 @@ def _retries(retry: RunModel, failed: RunModel) -> None:
     """``retry`` retries ``failed``, an ended run: it names it, and what its function raised."""
     if failed.error is not None:
         retry.retried = (failed.number or 0, failed.error)
-
-
-def _link(parent: RunModel, child: RunModel, called_at: Mapping[RunModel, float]) -> None:
-    """``child`` is a subflow's run that ``parent`` called: each names the other. It goes
-    in ``parent.children`` by its start (``called_at``), then number, as the history orders
-    them: call order, however the runs were read. The same run read anew replaces its older
-    model, sought among those that started with it (a scan of all doubled the read-back).
-    Equal starts go by number, the order the calls took them in (and the history's). A link
-    making a run its own subflow at any depth (a crafted store: A's parent B, B's A) is
-    refused: walks down ``children`` never ended."""
-    if _descends(parent, child):
-        return
-    child.parent_label = parent.label  # as `history` and `watch` say it
-
-    def call_place(run: RunModel) -> tuple[float, int]:  # (unknown: after the others)
-        return called_at.get(run, math.inf), run.number or 0
-
-    children, place = parent.children, call_place(child)
-    after = bisect_right(children, place, key=call_place)
-    for at in range(bisect_left(children, place, key=call_place), after):
-        if children[at].run_id == child.run_id:
-            children[at] = child
-            return
-    children.insert(after, child)
-
-
-def _descends(run: RunModel, of: RunModel) -> bool:
-    """Whether ``run`` is ``of`` or one of its subflow runs, at any depth."""
-    seen, stack = {id(of)}, [of]
-    while stack:
-        here = stack.pop()
-        if here is run:
-            return True
-        fresh = [child for child in here.children if id(child) not in seen]
-        seen.update(id(child) for child in fresh)
-        stack += fresh
-    return False
 
 
 def _number(run: RunModel) -> int:

@@ -235,6 +235,9 @@ class HistoryScreen(Screen[None]):
         #: The failed subflow calls each completed run listed handled (``handled_subflows``).
         self._handled: dict[str, int] = {}
         self._cells_for: tuple[int, Mapping[str, str]] | None = None
+        #: Each listed run's Counts cell, with the run and looks it was made of: made once,
+        #: ``_flow_room`` measures it and ``_row`` shows it (each made its own, every read).
+        self._counts: dict[str, tuple[tuple[RunRecord, int, Mapping[str, str]], Text]] = {}
         #: The run Enter opens, read on a thread, and how the heading names it meanwhile.
         self._opening: tuple[str, str] | None = None
         #: Some columns are past the right edge (``columns_past_edge``): `→` shows them.
@@ -390,6 +393,7 @@ class HistoryScreen(Screen[None]):
         else:
             replace_rows(table, rows, refit=refit)
         self._row_cells = {key: self._row_cells[key] for key in rows}
+        self._counts = {key: self._counts[key] for key in rows}
         self.records = {record.run_id: record for record in records}
         after_frame(self, self._show_heading)
 
@@ -400,13 +404,11 @@ class HistoryScreen(Screen[None]):
         ``least``: what the other columns leave, each padded, and the scrollbar; else
         what those up to Duration leave (Rerun of goes past the right edge, `→ more
         columns`, before Duration: what a run took is short and wanted)."""
-        handled = self._handled
         numbers = max((len(str(r.number)) for r in records), default=1)
         states = max(
             (state_text(s, styles).cell_len for s in {r.state for r in records}), default=0
         )
-        made = (counts_cell(r, styles, handled.get(r.run_id, 0)) for r in records)
-        counts = max((cell.cell_len for cell in made), default=0)
+        counts = max((self._counts_cell(r, styles).cell_len for r in records), default=0)
         sources = (source_label(r.rerun_of, r.rerun_of_number) for r in records)
         cells = [
             max(1, numbers),
@@ -426,15 +428,23 @@ class HistoryScreen(Screen[None]):
         """``record``'s cells: those made for it before while it is the same run."""
         made, handled = self._row_cells.get(record.run_id), self._handled.get(record.run_id, 0)
         if made is None or made[0] != (record, handled):
-            cells = self._cells(record, room, styles, handled)
+            cells = self._cells(record, room, styles, self._counts_cell(record, styles))
             made = self._row_cells[record.run_id] = ((record, handled), cells)
         return made[1]
 
+    def _counts_cell(self, record: RunRecord, styles: Mapping[str, str]) -> Text:
+        """``record``'s Counts cell (``counts_cell``): the one made before while it is the
+        same run, as handled, in the same looks."""
+        made, handled = self._counts.get(record.run_id), self._handled.get(record.run_id, 0)
+        if made is None or made[0] != (record, handled, styles):
+            cell = counts_cell(record, styles, handled)
+            made = self._counts[record.run_id] = ((record, handled, styles), cell)
+        return made[1]
+
     @staticmethod
-    def _cells(
-        record: RunRecord, room: int, styles: Mapping[str, str], handled: int = 0
-    ) -> list[Any]:
-        """One run's row; its Flow cell is a ``Text`` of its own (``replace_rows``)."""
+    def _cells(record: RunRecord, room: int, styles: Mapping[str, str], counts: Text) -> list[Any]:
+        """One run's row, ``counts`` its Counts cell; its Flow cell is a ``Text`` of its
+        own (``replace_rows``)."""
         flow_cell = Text(plain(record.flow, 60, cell=True))
         if record.name:  # its flow_run_name, as the monitor's header shows it
             flow_cell.append(f" {plain(record.name, 60, cell=True)}", style="bold")
@@ -448,7 +458,7 @@ class HistoryScreen(Screen[None]):
             flow_cell,
             Text(str(record.number), justify="right"),
             state_text(record.state, styles),
-            counts_cell(record, styles, handled),
+            counts,
             date_time(record.started, ""),
             Text(fmt_duration(record.duration), justify="right"),
             source_label(record.rerun_of, record.rerun_of_number),

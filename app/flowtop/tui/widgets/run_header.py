@@ -18,6 +18,7 @@ from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_parts, drawn_counts
+from flowtop.tui.run_reading import reading_of, reading_words
 from flowtop.tui.widgets.no_rows import failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
 from flowtop.workspace.subflow_runs import handled_words
@@ -236,8 +237,10 @@ class RunHeader(Static):
         for the hint; ``starting``: the flow's run launched from here that has not said
         anything yet (its process imports the flow), said instead of the hint, or after
         the counts of the run shown before it; ``pruned``: the flow's runs were pruned,
-        none shown since (``RunStore.pruned_away``)."""
+        none shown since (``RunStore.pruned_away``). A newer run of the flow being read
+        from the store (``run_reading``) is said as ``starting`` is."""
         styles = looks(self.app)
+        reading = None if error else reading_of(self.app, flow)
         text = Text(no_wrap=True, overflow="ellipsis")
         marks = (0, 0)  # where the run's notes are on the line: cut first
         tail = Text()  # what may be cut: a run's note and its flow's error
@@ -250,6 +253,8 @@ class RunHeader(Static):
         elif run is None or run.run_id is None:
             if flow is not None and starting is not None:
                 hints = (f"  {starting_words(starting)}", f"  {_which(starting)} starting…")
+            elif flow is not None and reading is not None:  # read back, not shown yet
+                hints = tuple(f"  {words}" for words in reading_words(reading))
             elif flow is not None and pruned:  # ran, then pruned
                 hints = (f"  {PRUNED_WORDS} — press {run_key} to run",)
             elif flow is not None:
@@ -321,6 +326,8 @@ class RunHeader(Static):
             parts += subflow_notes(run)
             if starting is not None:  # the run before it stays shown meanwhile
                 parts.append(starting_note(starting))
+            elif reading is not None:
+                parts.append(Note((*reading_words(reading), "")))
         elif run is not None and run.order:
             parts.append(Note((plural(len(run.order), "task"),)))
         elif run is not None:  # a @flow's graph exists only while it runs

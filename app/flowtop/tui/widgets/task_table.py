@@ -32,6 +32,7 @@ from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, row_matches, view_order
+from flowtop.tui.run_reading import reading_of, reading_rows_text
 from flowtop.tui.widgets.column_fit import (
     GAP,
     GONE_SUFFIX,
@@ -424,11 +425,17 @@ class TaskTable(ScrollView, can_focus=True):
 
     def no_rows_lines(self, width: int) -> list[str]:
         """What it says in place of rows (``no_rows.no_rows_text``), wrapped to ``width``
-        (each line after a space), laid out again only when the text or width changes."""
+        (each line after a space), laid out again only when the text or width changes. A
+        flow not shown a run of yet says its run is being read, when it is (``run_reading``)."""
+        reading = None
+        if self.run is not None and self.run.run_id is None and self.is_mounted:
+            reading = reading_of(self.app, self.run.flow)
         if self.run is None:
             text = "No flow selected"
         elif self.filter_text:
             text = "No tasks match the filter"
+        elif reading is not None:
+            text = reading_rows_text(reading)
         else:
             text = no_rows_text(self.run)
         if self._said[:2] != (text, width):
