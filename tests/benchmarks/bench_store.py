@@ -618,7 +618,8 @@ def measure(quick: bool) -> str:
         )
 
         waiting = tmp / "waiting"
-        write_flow(waiting, "waiting", WAITING.format(count=9))
+        # quick: n, x and c each on a task or two, not on four
+        write_flow(waiting, "waiting", WAITING.format(count=5 if quick else 9))
         keys = asyncio.run(keys_applied(waiting, 1 if quick else 4, processes=True))
         base_keys = asyncio.run(keys_applied(waiting, 1, processes=False))
         every = [t for times in keys.values() for t in times]

@@ -22,9 +22,10 @@ import pytest
 
 from cli_kit import flowtop_here
 from flowtop.engine.states import StateType
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, wait_for, wait_for_text
 
 from .conftest import flowtop, json_lines, run_flow, tui
+from .deleted_files import DELETER, gone_from_the_monitor, rename_then_delete
 
 S = StateType
 ROOT = os.geteuid() == 0
@@ -73,6 +74,9 @@ class Row:
     #: Load rows: a table naming a flow that does not exist, said by ``run`` and ``list``
     #: but stopping neither (a renamed flow's override stopped a cron job's run).
     stops_nothing: bool = False
+    #: Load rows: the file is gone by the monitor's first frame; its watch, which noted the
+    #: files before that load (``watcher.stamp_before_load``), drops it and its error.
+    gone_in_tui: bool = False
 
     @property
     def is_load(self) -> bool:
@@ -152,41 +156,6 @@ def output_kept(event: dict[str, Any]) -> None:
     assert "characters of output dropped" in output  # the middle is cut, and says so
     assert len(output) < 600_000
 
-
-async def rename_then_delete(app: Any, pilot: Any, folder: Path) -> None:
-    """Hot reload with the real watcher: the good flow follows its file, then leaves with it."""
-    (folder / "good.py").rename(folder / "renamed.py")
-    await wait_for(
-        pilot,
-        lambda: app.workspace.flow_files.get("good") == folder / "renamed.py",
-        "the renamed file to be reloaded",
-    )
-    run = await run_flow(app, pilot, "good")
-    assert run.state is S.COMPLETED
-    (folder / "renamed.py").unlink()
-    await wait_for(pilot, lambda: "good" not in app.workspace.flows, "the flow to go")
-    await wait_for(pilot, lambda: "Removed flow good" in screen_text(app), "the removal toast")
-    await wait_for(pilot, lambda: "· good" not in screen_text(app), "the flows list to update")
-    run = await run_flow(app, pilot, "deleter")  # what is left still works
-    assert run.state is S.COMPLETED
-
-
-DELETER = """\
-from pathlib import Path
-from flowtop import Flow, task
-
-# the file vanishes mid-load (missing_ok: the file is imported twice, in the loader process
-# and then in the process that shows it; `run --flow good` imports it in its loader child
-# only, so whether that run meets the victim's error depends on which child goes first)
-Path(__file__).with_name("b_victim.py").unlink(missing_ok=True)
-
-@task
-def step():
-    return 1
-
-with Flow("deleter") as flow:
-    step()
-"""
 
 ROWS = [
     Row(
@@ -326,6 +295,7 @@ ROWS = [
         label="b_victim.py",
         after=rename_then_delete,
         meets_with_other_flow=False,
+        gone_in_tui=True,
     ),
     Row(
         "symlink-loop",
@@ -575,6 +545,9 @@ async def test_tui(row: Row, folder: Path) -> None:
 
 
 async def shows_load_error(app: Any, pilot: Any, row: Row) -> None:
+    if row.gone_in_tui:
+        await gone_from_the_monitor(app, pilot, row.label)
+        return
     await wait_for(pilot, lambda: f"✗ {row.label}" in screen_text(app), "the ✗ in the flows list")
     ids = [o.id for o in app.flow_list.options if (o.id or "").endswith(f"/{row.label}")]
     assert ids, [o.id for o in app.flow_list.options]
@@ -593,10 +566,7 @@ async def shows_task_outcome(app: Any, pilot: Any, row: Row) -> None:
     run = await run_flow(app, pilot, row.flow)
     assert run.rows[row.task].state is not None
     assert app.table.move_to(row.task)
-    await pilot.pause(0.1)
-    text = screen_text(app)
-    for fragment in row.on_screen:
-        assert fragment in text, f"{fragment!r} not on screen:\n{text}"
+    text = await wait_for_text(pilot, app, *row.on_screen)  # (no fixed pause before it)
     assert "\x1b" not in text and "\x07" not in text  # no raw escape reaches the terminal
     await pilot.press("down", "up", "s", "s", "s", "s")  # still answering keys
     assert app.table.sort == "definition"

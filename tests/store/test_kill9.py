@@ -11,6 +11,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 import fork_cli
 from flowtop.engine.flow import Flow
 from flowtop.workspace.history import History, reap_store
@@ -20,6 +22,12 @@ from flowtop.workspace.results import load
 from .conftest import env
 
 TRIALS = 20
+#: The trials, in parts that xdist may run side by side (a part mostly waits), each on a
+#: store of its own that its earlier kills left behind.
+PARTS = 2
+#: When each trial's kill lands after the run went live: the same moments, whatever the
+#: part that kills at them.
+KILL_AFTER = [rng.uniform(0.0, 0.4) for rng in [random.Random(1234)] for _ in range(TRIALS)]
 
 CHAINS = """
 import random
@@ -78,12 +86,13 @@ def _live(db: Path) -> bool:
         return False
 
 
-def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", range(PARTS))
+def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path, part: int) -> None:
     (tmp_path / "chains.py").write_text(CHAINS)
     db = tmp_path / ".flowtop" / "history.db"
-    rng = random.Random(1234)
     interrupted = 0
-    for trial in range(TRIALS):
+    trials = range(part, TRIALS, PARTS)
+    for trial in trials:
         proc = fork_cli.popen(
             [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
             cwd=tmp_path,
@@ -94,7 +103,7 @@ def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path) -> None:
         started = time.monotonic()
         while time.monotonic() - started < 20 and not _live(db):
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.4))  # somewhere in the run, commits going on
+        time.sleep(KILL_AFTER[trial])  # somewhere in the run, commits going on
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         if not db.exists():
@@ -120,4 +129,4 @@ def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path) -> None:
             assert reused == fed_by_reused(completed & set(values)), trial
             for note in plan.notes:
                 assert note.endswith(("its result was not stored", "which is not reused")), note
-    assert interrupted >= TRIALS // 2  # the kills did land mid-run
+    assert interrupted >= len(trials) // 2  # the kills did land mid-run

@@ -10,6 +10,7 @@ nor on how a backlog is sliced for staging.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,8 +156,18 @@ def streams(draw: st.DrawFn) -> tuple[list[Life], list[list[Event]]]:
     return tasks, [b for b in batches if b]
 
 
-def stored(batches: list[list[Event]]) -> tuple:
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new store's file, made once: each store below starts as a copy of it (setting up
+    the schema afresh was half of an example's time)."""
+    path = tmp_path_factory.mktemp("empty") / "history.db"
+    History(path).close()
+    return path
+
+
+def stored(batches: list[list[Event]], empty: Path) -> tuple:
     with tempfile.TemporaryDirectory() as tmp:
+        shutil.copyfile(empty, Path(tmp) / "history.db")
         history = History(Path(tmp) / "history.db")
         try:
             for batch in batches:
@@ -169,9 +180,9 @@ def stored(batches: list[list[Event]]) -> tuple:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(streams())
-def test_the_stored_run_is_what_each_task_went_through(drawn) -> None:
+def test_the_stored_run_is_what_each_task_went_through(empty_store: Path, drawn) -> None:
     tasks, batches = drawn
-    detail = stored(batches)
+    detail = stored(batches, empty_store)
     seen = [e.task for batch in batches for e in batch if type(e) is TaskStateChanged]
     reached = sorted((life for life in tasks if not life.planned), key=lambda t: seen.index(t.key))
     expected = [life for life in tasks if life.planned] + reached  # the plan, then first reached
@@ -203,9 +214,9 @@ def test_the_stored_run_is_what_each_task_went_through(drawn) -> None:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(streams())
-def test_where_the_batches_were_cut_does_not_matter(drawn) -> None:
+def test_where_the_batches_were_cut_does_not_matter(empty_store: Path, drawn) -> None:
     _, batches = drawn
-    whole = stored([[e for batch in batches for e in batch]])
-    assert stored(batches) == whole
+    whole = stored([[e for batch in batches for e in batch]], empty_store)
+    assert stored(batches, empty_store) == whole
     with mock.patch.object(history_fold, "STEPS_PER_ROW", 2):  # a backlog, in rows of two
-        assert stored([[e for batch in batches for e in batch]]) == whole
+        assert stored([[e for batch in batches for e in batch]], empty_store) == whole

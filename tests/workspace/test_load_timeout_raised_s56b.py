@@ -43,7 +43,7 @@ def test_raising_load_timeout_loads_the_file_that_overran_it(
     write: Write, workspace: Callable[..., Workspace], tmp_path: Path
 ) -> None:
     toml = write("flowtop.toml", "[defaults]\nload_timeout = 0.5\n")
-    slow = write("slow.py", SLOW.format(sleep=1.5))
+    slow = write("slow.py", SLOW.format(sleep=0.8))  # (past 0.5 s, not more: imported twice)
     write("broken.py", "from flowtop import Flow\nraise RuntimeError('down')\n")
     ws = workspace()
     assert str(ws.errors[slow]) == OVERRAN
@@ -64,10 +64,11 @@ def test_the_monitor_waits_for_the_import_under_the_new_load_timeout(
     write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The TUI gives its flow host a reload's time by ``load_timeout``: the old one's
-    (0.5 s) would have taken the host for dead while slow.py imports under the new."""
+    (0.5 s) would have taken the host for dead while slow.py imports under the new: after
+    (2 × 1 file + 1) × 0.5 s, with no ``SLACK``, which the import's 1.7 s outlasts."""
     monkeypatch.setattr(remote_module, "SLACK", 0.0)
     toml = write("flowtop.toml", "[defaults]\nload_timeout = 0.5\n")
-    slow = write("slow.py", SLOW.format(sleep=2))
+    slow = write("slow.py", SLOW.format(sleep=1.7))
     remote = RemoteWorkspace(tmp_path)
     try:
         remote.load()
