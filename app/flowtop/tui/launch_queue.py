@@ -217,6 +217,29 @@ class LaunchQueue(_AppBase):
             return None
         return self.store.runs.get(landed.run_id or "", landed)
 
+    def _live_now(self, run: RunModel) -> bool:
+        """Whether ``run``, what a question asks about (`c`: "Cancel run #3?", `r`: "Start
+        another beside it?"), is live now as the screen knows it: the question goes once
+        it is not (``ConfirmScreen.still_asked``). A run still starting when asked is the
+        model its launch returned (``RunStore.starting``; a reserved run's, another
+        window's): its first event shows it as a model of its own, and the one asked
+        about read live for ever (`rr`, `rc`, or `c` while its process imported the flow
+        file: the question stayed after the run ended). Neither shown nor starting any
+        more, it ended and was let go of (only ended runs are), or a newer launch of its
+        flow took its place while it still imports: where it runs says."""
+        store, run_id = self.store, run.run_id or ""
+        shown = store.runs.get(run_id)
+        if shown is not None:
+            return shown.is_live
+        if not run.is_live:
+            return False
+        if (reserved := store.reserved.get(run_id)) is not None:
+            return reserved.is_live  # (it is told when its process dies importing)
+        launched = store.launched.get(run.flow)
+        if launched is not None and launched.run_id == run_id:
+            return True  # a process that dies importing shows its run, ended (``runs``)
+        return self.control is not None and self.control.still_live(run)
+
     def _say_starting(self, write: StoreWrite) -> None:
         if self._launches.current is write:
             self.notify(write.waiting, markup=False)

@@ -294,7 +294,7 @@ class RunActions(LaunchQueue):
             ConfirmScreen(
                 f"{name} is already running ({numbers}). Start another run beside it? "
                 f"(then {self.key_for('next_live_run')} switches between them)",
-                lambda: any(run.is_live for run in live),
+                lambda: any(self._live_now(run) for run in live),  # (a run starting too)
             ),
             confirmed,
         )
@@ -422,7 +422,9 @@ class RunActions(LaunchQueue):
             elif yes is None:  # it ended while the question was open: nothing to answer
                 self.notify(f"Run #{run.number} of {run.flow} ended meanwhile", markup=False)
 
-        question = ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?", lambda: run.is_live)
+        question = ConfirmScreen(
+            f"Cancel run #{run.number} of {run.flow}?", partial(self._live_now, run)
+        )
         self.push_screen(question, confirmed)
 
     def _say_untaken(self, said: object) -> None:
