@@ -12,6 +12,7 @@ past the wait refuses the rerun too, saying so, rather than letting it run unche
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from ..workspace.history import History
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy, reserve_rerun
 from ..workspace.run_refs import find_run_ref
+from ..workspace.store_errors import unreadable
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -62,7 +64,10 @@ def source_id(history: History, reference: str, flow: str) -> str:
     """The id of the run ``--rerun-of`` names for ``flow``; raises :class:`RerunRefused`
     when it names none. (Passed on as typed, ``--detach --rerun-of 1`` on a flow with no
     run #1 yet made its run process take its own reserved #1 for the source.)"""
-    found = find_run_ref(history, reference, flow, "--rerun-of")
+    try:
+        found = find_run_ref(history, reference, flow, "--rerun-of")
+    except sqlite3.Error as exc:  # a damaged store: one line, as `history` says it
+        raise RerunRefused(unreadable(exc, history.path)) from exc
     if isinstance(found, RunRecord):
         return found.run_id
     raise RerunRefused(found)
@@ -77,7 +82,7 @@ def flow_of_source(workspace: Workspace, reference: str, flows: Iterable[str]) -
     try:
         history = workspace.history
         found = [find_run_ref(history, reference, flow, "--rerun-of") for flow in flows]
-    except HistoryError:
+    except (HistoryError, sqlite3.Error):  # the rerun says why (``reruns.plan_rerun``)
         return None
     owners = {run.flow for run in found if isinstance(run, RunRecord)}
     return owners.pop() if len(owners) == 1 else None

@@ -37,6 +37,7 @@ from ..engine.states import StateType
 from ..formats import clock_time, try_text
 from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
 from ..printable import as_left_on_screen, printable, say, unmarked
+from ..workspace.store_errors import unreadable
 from .common import path_first
 from .history_gone import reap_quietly
 from .line_pieces import into_pipe_whole
@@ -60,7 +61,7 @@ from .store_access import file_scope, find_run, flow_as_stored, split_target, st
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
-    from ..workspace.run_log import LogEvent, RunInterrupted
+    from ..workspace.run_log import RunInterrupted
 
 #: How often the log is read (seconds).
 POLL = 0.05
@@ -120,7 +121,10 @@ def main(args: argparse.Namespace) -> int:
     stale = read_without_wal(db)  # its -shm unreadable here: the live events may not come
     if stale is not None:
         say(stale, command="flowtop watch")
-    return follow(db, record.run_id, json_lines=args.json)
+    try:  # a store too damaged to read: one line, as `history` says it (exit 2)
+        return follow(db, record.run_id, json_lines=args.json)
+    except sqlite3.Error as exc:
+        return usage("watch", unreadable(exc, db))
 
 
 #: Lines of a run process's own output shown when its run never reached the store.
@@ -168,6 +172,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     from ..workspace import end_marks
     from ..workspace.log_fold import unsound
     from ..workspace.reaper import end_time
+    from ..workspace.row_events import start_left_out
     from ..workspace.run_family import FamilyTail
     from ..workspace.run_log import LogDamage, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
@@ -182,7 +187,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     printer.output.says_lost = False  # said in the watch's words (``_output_lost``)
     shown = printer if isinstance(printer, JsonPrinter) else BodyLines(printer)
     # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
-    backlog = _start_left_out(StoreReader(db).events_from_rows(run_id))
+    backlog = start_left_out(StoreReader(db).events_from_rows(run_id))
     # every event's fields looked at: the printer shows them all, and one that is not what
     # flowtop writes (a crafted store) stopped the watch with a traceback
     tail = FamilyTail(db, run_id, first_event_id(db, run_id), check=unsound)
@@ -280,8 +285,10 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         _say_starting(printer, db, run_id)
                 if not read:  # (other runs' events read: the next may be its own)
                     time.sleep(POLL)
-    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
+    except (KeyboardInterrupt, sqlite3.Error) as exc:  # Ctrl+C, SIGTERM, SIGHUP; or a damaged store
         _clear(printer)  # or the words went after it: `… 2.1s^Cflowtop watch: …`
+        if isinstance(exc, sqlite3.Error):  # said by ``main``, on a row of its own
+            raise
         how = getattr(exc, "how", "Ctrl+C")
         print(f"flowtop watch: interrupted ({how}); run {run_id} goes on", file=sys.stderr)
         return int(getattr(exc, "exit_code", 130))
@@ -291,20 +298,6 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         if out is not sys.stdout:
             with contextlib.suppress(OSError, ValueError):  # (a reader gone: silenced)
                 out.close()
-
-
-def _start_left_out(backlog: list[LogEvent]) -> list[LogEvent]:
-    """``backlog`` without the start its rows make (``row_events``) for a run whose
-    process died as it imported its flow file: the log holds its interruption alone, and
-    the start made for it, planning no task, read as a ``@flow``'s (``hang #9 started:
-    tasks appear as the flow reaches them``). Its end says it started none."""
-    from ..workspace.run_log import RunInterrupted
-
-    if [type(event) for event in backlog] == [RunStarted, RunInterrupted]:
-        start = backlog[0]
-        if isinstance(start, RunStarted) and not start.tasks:
-            return backlog[1:]
-    return backlog
 
 
 def _say_starting(printer: JsonPrinter | HumanPrinter, db: Path, run_id: str) -> None:

@@ -29,11 +29,11 @@ from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
 from ..engine.task import Task
 from ..looks import NOT_STARTED
-from .history_records import RunDetail, RunRecord, TaskRecord
+from .history_records import HistoryError, RunDetail, RunRecord, TaskRecord
 from .import_graph import ImportGraph
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
-from .store_errors import store_file
+from .store_errors import store_file, unreadable
 from .store_reader import StoreReader
 from .subflow_sources import stored_subflows
 from .subflow_task_refusal import subflow_task_refusal
@@ -71,8 +71,24 @@ def plan_rerun(
     Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another
     flow or one that is still running, ``ParameterError`` (a ``ValueError``) for
     parameters the flow cannot be called with, ``Untrusted`` (a ``ValueError``) for
-    stored results a stranger could have written (``results.load``).
+    stored results a stranger could have written (``results.load``). A store that cannot
+    be read (damaged, not a store) is a ``HistoryError`` saying its path and what to do,
+    as ``flowtop history`` says it (``store_errors.unreadable``).
     """
+    try:
+        return _planned(history, source_id, flow, task, parameters)
+    except sqlite3.Error as exc:  # SQLite's words alone were a traceback
+        raise HistoryError(unreadable(exc, Path(history.path))) from exc
+
+
+def _planned(
+    history: StoreReader,
+    source_id: str,
+    flow: Flow,
+    task: str | None,
+    parameters: Mapping[str, Any] | None,
+) -> RerunPlan:
+    """``plan_rerun``, reading the store."""
     source_id = _full_id(history, source_id, flow.name)
     detail = history.run_detail(source_id)
     record = detail.run
@@ -100,7 +116,7 @@ def plan_rerun(
         _refuse_a_subflows_task(flow, history, source_id, record, task)
         if not _added(flow, task):
             raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
-    values, refused, fingerprints = load(Path(history.path), source_id)
+    values, refused, fingerprints = load(Path(history.path), source_id, completed)
     forced: set[str] = set()
     if task is not None:
         forced = {task}
@@ -396,7 +412,6 @@ def nothing_to_rerun(state_dir: Path, run_id: str, flow: Flow) -> str:
     plan (pruned, of another flow, unreadable) gives "": the rerun says why. Read
     only: the monitor asks as a run shows, and a store opened to write was made anew
     in the place of one deleted meanwhile (the monitor said it was "replaced")."""
-    from .history_records import HistoryError
     from .places import STORE_FILE
 
     try:

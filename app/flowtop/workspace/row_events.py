@@ -83,6 +83,18 @@ def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
     return events
 
 
+def start_left_out(backlog: list[LogEvent]) -> list[LogEvent]:
+    """``backlog`` without the start its rows make (``row_events``) for a run whose
+    process died as it imported its flow file: the log holds its interruption alone, and
+    the start made for it, planning no task, read as a ``@flow``'s (``hang #9 started:
+    tasks appear as the flow reaches them``). Its end says it started none."""
+    if [type(event) for event in backlog] == [RunStarted, RunInterrupted]:
+        start = backlog[0]
+        if isinstance(start, RunStarted) and not start.tasks:
+            return backlog[1:]
+    return backlog
+
+
 def _end_missed(conn: sqlite3.Connection, run_id: str) -> RunInterrupted | None:
     """The end a reaper logged for ``run_id`` as its end mark said (``RunInterrupted``
     with ``ended``: its process ended it, the store missed it), None for any other: a
