@@ -91,7 +91,7 @@ def footer(app: HostApp) -> str:
 
 @pytest.mark.parametrize("styles", [LOOK_STYLE, PLAIN_LOOK_STYLE])
 def test_the_history_counts_cell_colours_each_count(styles: Any) -> None:
-    cell = counts_cell(record(), styles, 1)
+    cell = counts_cell(record(), styles, (1, 0))
     assert isinstance(cell, Text)
     assert cell.plain == "✓ 2  ✗ 1  ⊘ 1  1 subflow failed, handled", cell.plain
     for part, look in SHORT.items():

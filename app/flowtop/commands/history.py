@@ -46,7 +46,13 @@ from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
 from ..workspace.run_refs import NoRun
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
-from ..workspace.subflow_runs import failed_calls, handled_failures, handled_words
+from ..workspace.subflow_runs import (
+    cancelled_calls,
+    failed_calls,
+    handled_calls,
+    handled_words,
+    subflow_words,
+)
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
@@ -167,7 +173,7 @@ def main(args: argparse.Namespace) -> int:
             for run in runs:
                 print(json_record(_run_json(run, run.run_id in starting)), file=out)
         else:
-            handled = handled_failures(db, runs)
+            handled = handled_calls(db, runs)
             _print_table(runs, out, starting, unknown, handled, terminal_width(sys.stdout))
         total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
         if total > len(runs) and not args.json:  # after the table, where the eye ends up
@@ -211,7 +217,8 @@ def _detail_text(
                     made = origins(
                         shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
                     )
-                    handled = failed_calls(called) if detail.run.state == "COMPLETED" else 0
+                    done = detail.run.state == "COMPLETED"
+                    handled = (failed_calls(called), cancelled_calls(called)) if done else (0, 0)
                     _print_detail(shown, text, made, starting=starting, began=began, caught=handled)
                     print_subflows(called, text)
             except UNREADABLE:
@@ -286,11 +293,12 @@ def _print_table(
     out: Writer,
     starting: Set[str],
     unknown: Set[str] = frozenset(),
-    handled: Mapping[str, int] | None = None,
+    handled: Mapping[str, tuple[int, int]] | None = None,
     width: int | None = None,
 ) -> None:
     """``unknown``: the runs whose tasks are not known (``_never_began``, ``_starting``);
-    ``handled``: the failed subflow calls each run's body caught, by id (its NOTE);
+    ``handled``: the failed subflow calls each run's body caught, and how many of them
+    were cancelled, by id (its NOTE: ``subflow_runs.handled_calls``);
     ``width``: the terminal's, which the table is fitted to (``history_table``)."""
     handled = handled or {}
     rows = []
@@ -306,7 +314,7 @@ def _print_table(
             "-" if r.run_id in unknown else _tasks_cell(r),  # none known (yet)
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
-            clean(_note(r, r.run_id in starting, handled.get(r.run_id, 0))),
+            clean(_note(r, r.run_id in starting, handled.get(r.run_id, (0, 0)))),
         )
         written = tuple(as_written(cell, out) for cell in cells)
         rows.append(Row(written, str(r.number), name, short_started(r.started)))
@@ -328,13 +336,14 @@ def _reused(run: RunRecord) -> str:
     return f" ({run.reused:,} reused)" if run.reused else ""
 
 
-def _note(run: RunRecord, starting: bool = False, handled: int = 0) -> str:
+def _note(run: RunRecord, starting: bool = False, handled: tuple[int, int] = (0, 0)) -> str:
     """The NOTE column: a @flow run's parameters (which day a nightly run was for), a
     subflow's parent run, then who runs it (live; ``starting: …`` first while its process
     imports the flow file), why it was interrupted, why it never started, or what its
     @flow function raised (its first line: a run whose tasks all completed failed for
-    that); ``handled``: how many of its subflow calls failed, its body catching them
-    (``1 subflow failed, handled``, as the monitor's header and history screen say)."""
+    that); ``handled``: how many of its subflow calls failed, its body catching them, and
+    how many of those were cancelled (``1 subflow failed, handled``, ``1 subflow
+    cancelled, handled``, as the monitor's header says: ``subflow_runs.subflow_words``)."""
     note = run.owner if run.state == "RUNNING" else run.note
     note = f"{STARTING_WORDS}; {note}" if starting else note
     error = run.error or {}
@@ -345,7 +354,7 @@ def _note(run: RunRecord, starting: bool = False, handled: int = 0) -> str:
         first = error.get("message", "").strip().split("\n", 1)[0]
         why = run_error_text(error["type"], one_line(first, 60))
     given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
-    caught = f"{plural(handled, 'subflow')} failed, handled" if handled else ""
+    caught = f"{subflow_words(*handled)}, handled" if handled[0] else ""
     parts = (given, run.child_of, caught, note, why, run.damage)
     return "; ".join(part for part in parts if part)
 
@@ -357,14 +366,14 @@ def _print_detail(
     *,
     starting: bool = False,
     began: bool = True,
-    caught: int = 0,
+    caught: tuple[int, int] = (0, 0),
 ) -> None:
     """One run as ``--run`` prints it; ``made``: where its reused tasks' results were made
     (``reuse_origin``); ``starting``: it has logged nothing yet (``_starting``);
     ``began``: False for one that never did (``_never_began``, ``record_did_not_start``),
     whose tasks are not known: ``run id … · 0 tasks`` read as a ``@flow`` that called none;
-    ``caught``: its failed subflow calls, said with its failed tasks as handled when it
-    completed, as the monitor's header and ``flowtop run``'s end line say them."""
+    ``caught``: its failed subflow calls and how many of them were cancelled, said with
+    its failed tasks as handled when it completed, as ``flowtop run``'s end line says them."""
     run = detail.run
     source = source_label(run.rerun_of, run.rerun_of_number)
     rerun = f"  rerun of {source}" if source else ""
@@ -384,7 +393,7 @@ def _print_detail(
     if starting:  # it read ``0 tasks: running``, as a @flow that reached none
         head, counts = f"run id {run.run_id} · {STARTING_WORDS}", ""
     failed = run.counts.get("FAILED", 0) if run.state == "COMPLETED" else 0
-    handled = handled_words(failed if isinstance(failed, int) else 0, caught)
+    handled = handled_words(failed if isinstance(failed, int) else 0, *caught)
     head += f": {counts}" if counts else ""  # (none: a @flow that called no task)
     print(f"{head} {handled[0]}" if handled else head, file=out)
     if run.parameters:

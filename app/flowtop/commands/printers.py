@@ -153,6 +153,8 @@ class HumanPrinter:
         #: ended without completing (its end line says them when it completed).
         self.parents: dict[str, str] = {}
         self.failed_subflows: Counter[str] = Counter()
+        #: Of those, the cancelled ones (``1 subflow cancelled, handled by the flow``).
+        self.cancelled_subflows: Counter[str] = Counter()
         self._status_shown = False
         self._last_status = 0.0  # when the status line was last drawn (monotonic)
         #: Batches come on the bus's sink thread, ticks from the command's own thread.
@@ -273,9 +275,15 @@ class HumanPrinter:
         parent = self.parents.pop(event.run_id, None)
         if parent is not None and event.state in UNDONE_STATES and event.retry_in is None:
             self.failed_subflows[parent] += 1  # (a retry to come: not failed yet)
+            self.cancelled_subflows[parent] += event.state is StateType.CANCELLED
         failed = self.failed_subflows.pop(event.run_id, 0)
+        cancelled = self.cancelled_subflows.pop(event.run_id, 0)
         return finished_line(
-            event, run_output=self.run_output, reused=reused, failed_subflows=failed
+            event,
+            run_output=self.run_output,
+            reused=reused,
+            failed_subflows=failed,
+            cancelled_subflows=cancelled,
         )
 
     def _describe_step(self, event: TaskStateChanged) -> str:

@@ -165,7 +165,12 @@ def name_runs(names: MutableMapping[str, str], db: Path, run_ids: Iterable[str |
 
 
 def finished_line(
-    event: RunFinished, *, run_output: bool, reused: int = 0, failed_subflows: int = 0
+    event: RunFinished,
+    *,
+    run_output: bool,
+    reused: int = 0,
+    failed_subflows: int = 0,
+    cancelled_subflows: int = 0,
 ) -> str:
     """``18:32:22 long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s`` (a ``@flow`` that
     completed: ``→ 'its repr'``, as a task's line ends), with what the ``@flow`` raised
@@ -173,7 +178,8 @@ def finished_line(
     ``reused``: how many of its completed tasks were carried over (``(2 reused)`` after
     its counts, as ``history`` says them); ``failed_subflows``: how many of its subflow
     runs did not complete (``(1 subflow failed, handled by the flow)`` when it did, as the
-    monitor's run header says: the child's FAILED line may have scrolled past)."""
+    monitor's run header says: the child's FAILED line may have scrolled past), and
+    ``cancelled_subflows`` how many of those were cancelled (``1 subflow cancelled``)."""
     counts = state_counts(event.counts)
     counts += f" ({reused:,} reused)" if counts and reused else ""
     line = f"{clock_time(event.ts)} {event.flow} #{event.run} {event.state.value}"
@@ -183,7 +189,7 @@ def finished_line(
     line += f" ({printable(event.note)})" if event.note else ""
     if event.state is StateType.COMPLETED:  # what its body caught, in the longest words
         failed = event.counts.get(StateType.FAILED.value, 0)
-        handled = handled_words(failed, failed_subflows)
+        handled = handled_words(failed, failed_subflows, cancelled_subflows)
         line += f" {handled[0]}" if handled else ""
     if event.result is not None:  # what the @flow returned, as a task's line shows it
         line += f" → {one_line(event.result, 60)}"

@@ -27,12 +27,16 @@ import errno
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.final_states import INTERRUPT_CRASH, TERMINATION_CRASH, SignalStop
 from ..workspace.load_error import Stopped
+
+if TYPE_CHECKING:
+    from ..workspace.import_guard import ImportNews
 
 
 class CtrlC(Stopped):
@@ -234,20 +238,54 @@ def stopped_while_importing(path: str) -> Iterator[None]:
     ``Terminated`` or ``HungUp`` saying ``stopped while importing PATH``, which
     ``flowtop.cli.main`` prints after the command's name before exiting 128 + the
     signal's number. Left to their defaults, they ended the command 143 or 129 without a
-    word: a slow import (a heavy library) looked like a crash."""
-    with command_signals():
-        stop_like_ctrl_c_on_sigterm()
-        try:
-            yield
-        except Stopped as stop:  # (the handlers are given back as it leaves)
-            raise type(stop)(f"stopped while importing {_flow_files_at(path)}") from None
+    word: a slow import (a heavy library) looked like a crash. PATH is the file this
+    process heard was importing, when it heard of one (``import_guard``'s news: the one
+    file of a folder ``run --flow NAME --detach`` describes alone)."""
+    from ..workspace import import_guard
+
+    heard = _HeardImporting()
+    heard.before = import_guard.tell(heard)
+    try:
+        with command_signals():
+            stop_like_ctrl_c_on_sigterm()
+            try:
+                yield
+            except Stopped as stop:  # (the handlers are given back as it leaves)
+                what = _flow_files_at(path, heard.files)
+                raise type(stop)(f"stopped while importing {what}") from None
+    finally:
+        import_guard.tell(heard.before)
 
 
-def _flow_files_at(path: str) -> str:
-    """``flows/x.py`` for a flow file, ``the flow files in flows`` for a folder (which of
-    them was importing is the loader process's to know), shown printable."""
+class _HeardImporting:
+    """The files this process last heard were importing (``import_guard.ImportNews``),
+    the news passed on to whoever heard it ``before``."""
+
+    def __init__(self) -> None:
+        self.before: ImportNews | None = None
+        self.files: list[Path] = []
+
+    def importing(self, files: Sequence[Path]) -> None:
+        if files:  # (a stop comes between two files: the last one named)
+            self.files = list(files)
+        if self.before is not None:
+            self.before.importing(files)
+
+    def hung(self, file: Path, seconds: float) -> None:
+        if self.before is not None:
+            self.before.hung(file, seconds)
+
+
+def _flow_files_at(path: str, heard: Sequence[Path] = ()) -> str:
+    """``flows/x.py`` for a flow file (or the one file of the folder ``path`` that was
+    ``heard`` importing), ``the flow files in flows`` for a folder (which of them was
+    importing is the loader process's to know), shown printable."""
     from ..printable import printable_name
+    from ..workspace.load_error import display_path
 
+    files = [file for file in heard if not os.path.isdir(file)]
+    if len(files) == 1 and os.path.isdir(path):
+        return display_path(files[0])
     shown = printable_name(path)
     return f"the flow files in {shown}" if os.path.isdir(path) else shown
 

@@ -162,6 +162,22 @@ class WorkspaceChanged:
         )
 
 
+def saved_helpers(
+    helpers: Iterable[Path],
+    saved: Iterable[Path],
+    reloaded: Iterable[Path],
+    deps: Mapping[Path, frozenset[Path]],
+) -> tuple[str, ...]:
+    """The saved files the ``reloaded`` flow files import (``deps``: each file's imports,
+    at any depth), as ``summary`` names them ("…, which import flaky_api.py"), beside the
+    ``helpers`` the loader evicted: a helper fixed after it raised at import was in no
+    module to evict, and its importers' toast said no why (a plain save of it did)."""
+    files = {*saved}
+    used = {dep for path in reloaded for dep in deps.get(path, ()) if dep != path}
+    found = {*helpers, *(p for p in used & files if p.suffix == ".py")}
+    return tuple(display_path(p) for p in sorted(found))
+
+
 def stopped_said(flows: tuple[str, ...]) -> str:
     """The runs a bad table of a saved settings file stops (``settings_stopped``), as `r`
     on its row says them (``file_rows.not_a_flow_said``)."""

@@ -49,11 +49,13 @@ class ImportNews(Protocol):
 _listener: ImportNews | None = None
 
 
-def tell(listener: ImportNews | None) -> None:
+def tell(listener: ImportNews | None) -> ImportNews | None:
     """Send this process's import news to ``listener`` (None: to no one; what a forked
-    child says first, so that it never writes to its parent's socket)."""
+    child says first, so that it never writes to its parent's socket); returns whom it
+    went to before, for a listener that passes it on and gives it back."""
     global _listener  # one per process: its imports are the process's, whoever asked
-    _listener = listener
+    before, _listener = _listener, listener
+    return before
 
 
 def now_importing(files: Sequence[Path]) -> None:

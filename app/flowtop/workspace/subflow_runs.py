@@ -185,19 +185,37 @@ def failed_first(
     return sorted(calls, key=lambda call: not failed(call[0]))
 
 
-def handled_words(tasks: int, subflows: int) -> tuple[str, ...]:
+def handled_words(tasks: int, subflows: int, cancelled: int = 0) -> tuple[str, ...]:
     """What a completed run says of the failures its ``@flow`` body caught, ``tasks`` of its
-    tasks and ``subflows`` of its subflow calls, longest first; () for none. The longest
-    as ``flowtop run``'s end line says it, ``(1 task failed, handled by the flow) (1
-    subflow failed, handled by the flow)``; the others for a narrow header."""
-    said = [plural(n, word) for n, word in ((tasks, "task"), (subflows, "subflow")) if n]
-    if len(said) == 2:
-        return (
-            " ".join(f"({words} failed, handled by the flow)" for words in said),
-            f"({said[0]} and {said[1]} failed, handled by the flow)",
-            f"({said[0]}, {said[1]} failed, handled)",
-        )
-    return tuple(f"({said[0]} failed, {how})" for how in ("handled by the flow", "handled") if said)
+    tasks and ``subflows`` of its subflow calls (``cancelled`` of those cancelled: a cancel
+    of the child is no failure of it), longest first; () for none. The longest as ``flowtop
+    run``'s end line says it, ``(1 task failed, handled by the flow) (1 subflow cancelled,
+    handled by the flow)``; the others for a narrow header."""
+    said = [f"{plural(tasks, 'task')} failed"] if tasks else []
+    said += [subflow_words(subflows, cancelled)] if subflows else []
+    if len(said) < 2:
+        return tuple(f"({said[0]}, {how})" for how in ("handled by the flow", "handled") if said)
+    tasks_and = f"{plural(tasks, 'task')} and {plural(subflows, 'subflow')} failed"
+    narrow = f"{plural(tasks, 'task')}, {plural(subflows, 'subflow')} failed"
+    if cancelled:  # (not all failed: each said apart)
+        tasks_and = narrow = f"{said[0]}, {said[1]}"
+    return (
+        " ".join(f"({words}, handled by the flow)" for words in said),
+        f"({tasks_and}, handled by the flow)",
+        f"({narrow}, handled)",
+    )
+
+
+def subflow_words(subflows: int, cancelled: int = 0) -> str:
+    """``1 subflow failed``: what became of ``subflows`` subflow calls that did not complete,
+    ``cancelled`` of them cancelled (``1 subflow cancelled``, ``2 subflows failed, 1
+    cancelled``): each place that says a run's handled subflows says them so."""
+    failed = subflows - cancelled
+    if not cancelled:
+        return f"{plural(subflows, 'subflow')} failed"
+    if not failed:
+        return f"{plural(cancelled, 'subflow')} cancelled"
+    return f"{plural(failed, 'subflow')} failed, {cancelled:,} cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,12 +324,23 @@ def failed_calls(runs: Sequence[_Stated]) -> int:
     return sum(last.state in UNDONE_STATES for last, _ in subflow_calls(runs))
 
 
+def cancelled_calls(runs: Sequence[_Stated]) -> int:
+    """How many of ``failed_calls`` ended in a run that was cancelled (``CANCELLED``)."""
+    return sum(last.state == "CANCELLED" for last, _ in subflow_calls(runs))
+
+
 def handled_failures(db: Path, records: Sequence[RunRecord]) -> dict[str, int]:
     """How many subflow calls of each completed run of ``records`` failed (its body
     caught them), by run id, those with none left out, as the monitor's header says them
-    (``1 subflow failed, handled by the flow``): one query for them all, in the store
-    ``db``. ``{}`` when it cannot be read, or is older than subflows: the runs themselves
-    were read, this is extra."""
+    (``1 subflow failed, handled by the flow``) (``handled_calls``)."""
+    return {parent: undone for parent, (undone, _) in handled_calls(db, records).items()}
+
+
+def handled_calls(db: Path, records: Sequence[RunRecord]) -> dict[str, tuple[int, int]]:
+    """How many subflow calls of each completed run of ``records`` did not complete (its
+    body caught them), and how many of those were cancelled, by run id, those with none
+    left out: one query for them all, in the store ``db``. ``{}`` when it cannot be read,
+    or is older than subflows: the runs themselves were read, this is extra."""
     parents = [record.run_id for record in records if record.state == "COMPLETED"]
     if not parents:
         return {}
@@ -320,5 +349,7 @@ def handled_failures(db: Path, records: Sequence[RunRecord]) -> dict[str, int]:
             called = called_runs(conn, parents)
     except (sqlite3.Error, HistoryError, OSError):
         return {}
-    failed = {parent: failed_calls(runs) for parent, runs in called.items()}
-    return {parent: n for parent, n in failed.items() if n}
+    undone = {
+        parent: (failed_calls(runs), cancelled_calls(runs)) for parent, runs in called.items()
+    }
+    return {parent: counts for parent, counts in undone.items() if counts[0]}

@@ -26,7 +26,7 @@ from ..engine.runner import Runner
 from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean, some_of
 from . import overrides as overrides_file
-from .changes import WorkspaceChanged
+from .changes import WorkspaceChanged, saved_helpers
 from .flow_order import in_natural_order
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
@@ -284,7 +284,7 @@ class Workspace:
             # A flow whose file was renamed (or that moved to another file) is gone from
             # one file and loaded from another in the same batch: not removed.
             removed=tuple(name for name in outcome.removed if name not in outcome.flows),
-            helpers=tuple(display_path(p) for p in outcome.helpers),
+            helpers=saved_helpers(outcome.helpers, paths, outcome.modules, self._loader.deps),
         ).noted(outcome.modules)  # (read here, off the monitor's UI thread)
 
     # -- settings ---------------------------------------------------------------------

@@ -28,7 +28,7 @@ from flowtop.looks import run_error_text
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
 from ...workspace.store_reader import StoreReader
-from ...workspace.subflow_runs import handled_failures
+from ...workspace.subflow_runs import handled_calls, subflow_words
 from ..after_frame import after_frame
 from ..row_views import drawn_counts, state_count_parts
 from ..table_rows import columns_past_edge, replace_rows
@@ -50,9 +50,13 @@ if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord
     from ..workspace_view import HistoryView
 
+#: How many subflow calls a completed run handled, and how many of those were cancelled.
+Handled = tuple[int, int]
 #: What ``HistoryScreen._read`` read: scope, limit, runs, total, error, store version,
 #: and the failed subflow calls each completed run handled (``handled_subflows``).
-Read = tuple[str | None, int, list["RunRecord"], int, str, tuple[int, ...] | None, dict[str, int]]
+Read = tuple[
+    str | None, int, list["RunRecord"], int, str, tuple[int, ...] | None, dict[str, Handled]
+]
 
 #: How many runs the list reads at first, and how many more each time the cursor reaches
 #: its last row (``HistoryScreen._older``).
@@ -111,27 +115,28 @@ def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
     return Text(cut_cells(plain(said, 200, cell=True), REASON_CELL), style=styles["error"])
 
 
-def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: int) -> Text:
+def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: Handled = (0, 0)) -> Text:
     """``record``'s Counts cell: its counts, each in its state's look (``drawn_counts``),
     else why it has none (``why_no_counts``), then the failed subflow calls its body
-    ``handled`` as the monitor's header says them (`1 subflow failed, handled`): a
-    parent's row read `✓ Completed` and a blank cell."""
+    ``handled`` (how many, how many of those cancelled) as the monitor's header says them
+    (`1 subflow failed, handled`): a parent's row read `✓ Completed` and a blank cell."""
     counts = state_count_parts(record.counts, record.reused)
     cell = drawn_counts(counts, styles) or why_no_counts(record, styles)
-    if not handled:
+    if not handled[0]:
         return cell
-    said = f"{plural(handled, 'subflow')} failed, handled"
+    said = f"{subflow_words(*handled)}, handled"
     return Text.assemble(cell, "  " if cell else "", (said, "dim"))
 
 
-def handled_subflows(history: object, records: Sequence[RunRecord]) -> dict[str, int]:
+def handled_subflows(history: object, records: Sequence[RunRecord]) -> dict[str, Handled]:
     """How many subflow calls of each completed run of ``records`` failed (its body
-    caught them), by run id, those with none left out (``subflow_runs.handled_failures``:
+    caught them), and how many of those were cancelled, by run id, those with none left
+    out (``subflow_runs.handled_calls``:
     a call is its last run, one whose own retry completed is no failure). Only a store
     read here says (``{}`` for another history)."""
     if not isinstance(history, StoreReader):
         return {}
-    return handled_failures(history.path, records)
+    return handled_calls(history.path, records)
 
 
 def no_runs(flow: str | None, *, pruned: bool) -> str:
@@ -231,13 +236,13 @@ class HistoryScreen(Screen[None]):
         self._total = 0
         #: Each listed run's cells, with the run they were made of (``_row``), and the
         #: width and looks they were made for.
-        self._row_cells: dict[str, tuple[tuple[RunRecord, int], list[Any]]] = {}
+        self._row_cells: dict[str, tuple[tuple[RunRecord, Handled], list[Any]]] = {}
         #: The failed subflow calls each completed run listed handled (``handled_subflows``).
-        self._handled: dict[str, int] = {}
+        self._handled: dict[str, Handled] = {}
         self._cells_for: tuple[int, Mapping[str, str]] | None = None
         #: Each listed run's Counts cell, with the run and looks it was made of: made once,
         #: ``_flow_room`` measures it and ``_row`` shows it (each made its own, every read).
-        self._counts: dict[str, tuple[tuple[RunRecord, int, Mapping[str, str]], Text]] = {}
+        self._counts: dict[str, tuple[tuple[RunRecord, Handled, Mapping[str, str]], Text]] = {}
         #: The run Enter opens, read on a thread, and how the heading names it meanwhile.
         self._opening: tuple[str, str] | None = None
         #: Some columns are past the right edge (``columns_past_edge``): `→` shows them.
@@ -329,7 +334,7 @@ class HistoryScreen(Screen[None]):
         total: int,
         error: str,
         version: tuple[int, ...] | None,
-        handled: dict[str, int],
+        handled: dict[str, Handled],
     ) -> None:
         if flow != (None if self.show_all else self.flow):
             return  # read before `a` switched the scope: the next read is the scope's own
@@ -426,7 +431,7 @@ class HistoryScreen(Screen[None]):
 
     def _row(self, record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
         """``record``'s cells: those made for it before while it is the same run."""
-        made, handled = self._row_cells.get(record.run_id), self._handled.get(record.run_id, 0)
+        made, handled = self._row_cells.get(record.run_id), self._handled.get(record.run_id, (0, 0))
         if made is None or made[0] != (record, handled):
             cells = self._cells(record, room, styles, self._counts_cell(record, styles))
             made = self._row_cells[record.run_id] = ((record, handled), cells)
@@ -435,7 +440,7 @@ class HistoryScreen(Screen[None]):
     def _counts_cell(self, record: RunRecord, styles: Mapping[str, str]) -> Text:
         """``record``'s Counts cell (``counts_cell``): the one made before while it is the
         same run, as handled, in the same looks."""
-        made, handled = self._counts.get(record.run_id), self._handled.get(record.run_id, 0)
+        made, handled = self._counts.get(record.run_id), self._handled.get(record.run_id, (0, 0))
         if made is None or made[0] != (record, handled, styles):
             cell = counts_cell(record, styles, handled)
             made = self._counts[record.run_id] = ((record, handled, styles), cell)

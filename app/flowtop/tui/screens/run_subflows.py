@@ -22,6 +22,7 @@ from rich.text import Text
 from flowtop.printable import printable
 
 from ...workspace.subflow_runs import (
+    cancelled_calls,
     failed_calls,
     failed_first,
     handled_words,
@@ -53,7 +54,8 @@ def subflows_text(
     and ``history --run`` do: a body that caught a failing task and called no subflow
     read only ``✓ Completed · ✗ 1 failed``."""
     caught = failed_calls(called)
-    handled = handled_words(failed_tasks, caught) if run_state == "COMPLETED" else ()
+    cancelled = cancelled_calls(called)
+    handled = handled_words(failed_tasks, caught, cancelled) if run_state == "COMPLETED" else ()
     if not called:
         if not own_tasks:
             return Text(NO_TASKS)

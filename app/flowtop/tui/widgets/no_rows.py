@@ -91,6 +91,11 @@ def failed_subflows(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> int:
     return sum(_failed(last) for last, _ in calls)
 
 
+def cancelled_subflows(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> int:
+    """How many of ``failed_subflows`` were cancelled (``1 subflow cancelled, handled``)."""
+    return sum(_failed(last) and last.state is StateType.CANCELLED for last, _ in calls)
+
+
 def _failed(child: RunModel) -> bool:
     """Whether ``child`` ended without completing (failed, crashed, cancelled)."""
     return child.process_died or child.state in UNDONE_STATES

@@ -19,7 +19,7 @@ from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_parts, drawn_counts
 from flowtop.tui.run_reading import reading_of, reading_words
-from flowtop.tui.widgets.no_rows import failed_subflows, subflow_labels
+from flowtop.tui.widgets.no_rows import cancelled_subflows, failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
 from flowtop.workspace.subflow_runs import handled_words
 
@@ -72,7 +72,10 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
     counts ``✓ 1  ✗ 1  …  ⟳ 1  … 1`` keeps.) A note left out gives its room back: the notes
     that shortened take their longer words again where they fit, the last to shorten
     first (the live runs' numbers, gone though the run's parameters had been left out).
-    ``first`` and ``holds`` change whose turn it is. Pure, for tests."""
+    So do the ``first`` notes' words, the first to go, where a note shortened after them
+    made room: `✓ 1  subflows: ✓ 8` at 120 columns dropped `completed (1 reused)`, the
+    subflows' list's short form leaving room for it. ``first`` and ``holds`` change whose
+    turn it is. Pure, for tests."""
     levels = [0] * len(notes)
 
     def said() -> list[tuple[Note, str]]:
@@ -95,14 +98,16 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
                 steps.append(i)
                 if length(said()) <= width:
                     break
-    if any(not notes[i].wordings[levels[i]] for i in steps):  # a note left out: its room
-        taken: set[int] = set()  # goes back to the notes that shortened, the last first
-        for i in reversed(steps):
-            if i not in taken:
-                levels[i] -= 1
-                if length(said()) > width:
-                    levels[i] += 1
-                    taken.add(i)  # (its earlier wordings are longer still)
+    # A note left out: its room goes back to the notes that shortened, the last first;
+    # else the room a shorter wording made after them goes back to the counts' words.
+    left_out = any(not notes[i].wordings[levels[i]] for i in steps)
+    taken = set() if left_out else {i for i in steps if not notes[i].first}
+    for i in reversed(steps):
+        if i not in taken:
+            levels[i] -= 1
+            if length(said()) > width:
+                levels[i] += 1
+                taken.add(i)  # (its earlier wordings are longer still)
     parts = said()
     over = length(parts) - width if width else 0
     for i, (note, text) in enumerate(parts):
@@ -186,7 +191,8 @@ def handled_note(run: RunModel, calls: Sequence[tuple[RunModel, list[RunModel]]]
     (``RunModel.subflow_calls``)."""
     if run.state is not StateType.COMPLETED:
         return None
-    words = handled_words(run.counts.get(StateType.FAILED, 0), failed_subflows(calls))
+    failed = run.counts.get(StateType.FAILED, 0)
+    words = handled_words(failed, failed_subflows(calls), cancelled_subflows(calls))
     holds = PARAMETER_LIMITS_ROUNDS if run.parameters else 0  # (none: shorter, the list kept)
     return Note(words, sep="  ", holds=holds) if words else None
 
