@@ -30,9 +30,10 @@ from .flow_order import file_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .helper_process import HelperGone, HelperProcess
 from .import_guard import CAREFUL, FAST
-from .load_error import LoadError
+from .load_error import LoadError, display_path
 from .overrides import OverridesSaved
 from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
+from .reload_beside import Beside, Said, beside_state, merged, said_of
 from .settings import Settings, SettingsError
 from .settings_state import settings_text
 from .settings_toml import read_settings_toml
@@ -71,6 +72,8 @@ class RemoteWorkspace:
         self._careful = False  # a FAST host died at an import: each is started CAREFUL
         self._stopped = False  # the app is quitting: no host is started again
         self._lock = threading.Lock()
+        #: Flow files saved while a reload holds the host load beside it (``reload_beside``).
+        self._beside = Beside(str(self.path))
         self._loaded = False  # the host running now has loaded the workspace
         self._heard = False  # a host answered a load once: ``settings`` are its
         self.shapes: dict[str, FlowShape] = {}
@@ -113,10 +116,82 @@ class RemoteWorkspace:
             return self._ask_state({"kind": "load"})
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
-        """Reload what the saved ``paths`` affect (what the watcher calls per batch)."""
-        request = {"kind": "reload", "paths": [str(p) for p in paths]}
+        """Reload what the saved ``paths`` affect (what the watcher calls per batch); flow
+        files saved meanwhile may load beside it (``reload_beside``), and what was said of
+        them then is not said again."""
+        saved = [Path(os.path.abspath(p)) for p in paths]
+        request = {"kind": "reload", "paths": [str(p) for p in saved]}
         with self._lock:
-            return self._ask_state(request)
+            self._beside.open()
+            try:
+                reply = self._ask(request)
+            except HelperGone:
+                assert self.host_error is not None
+                return WorkspaceChanged(errors=(self.host_error,))
+            finally:
+                self._beside.shut()  # (nothing said beside is applied after this)
+            shown = {path: self._said_of(path) for path in saved}  # (the screen's, now)
+            return self._not_again(self._apply(reply), shown)
+
+    def reload_beside(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged | None:
+        """Load the flow files ``paths`` in a side host while a reload holds the host,
+        and show them (``reload_beside``); None when they wait for the host instead."""
+        files = sorted({Path(os.path.abspath(p)) for p in paths})
+        importing = set(self._importing)  # (swapped whole: read once)
+        if not files or any(not self._flow_file(f) or f in importing for f in files):
+            return None
+        reply = self._beside.load(files, len(files) * self._load_timeout())
+        if reply is None:
+            return None
+        state = beside_state(reply, files, self.flow_files)
+        if state is None:
+            return None
+        theirs, shapes, errors = state
+
+        def apply() -> WorkspaceChanged:
+            before = {n for n, p in self.flow_files.items() if p in files}
+            said = {p: str(e) for p, e in self._file_errors.items() if p in files}
+            self.flow_files = merged(self.flow_files, files, theirs)
+            known = {**self.shapes, **shapes}
+            self.shapes = {name: known[name] for name in self.flow_files if name in known}
+            kept = {p: e for p, e in self._file_errors.items() if p not in files}
+            self._file_errors = {**kept, **errors}
+            loaded = sorted(set(theirs.values()), key=file_order)
+            return WorkspaceChanged(
+                paths=tuple(files),
+                modules=tuple(display_path(p) for p in loaded),
+                flows=tuple(theirs),
+                errors=tuple(e for p, e in errors.items() if said.get(p) != str(e)),
+                removed=tuple(sorted(before - set(theirs))),
+            ).noted(loaded)
+
+        return self._beside.applied(apply, files, self._said_of)
+
+    def _flow_file(self, path: Path) -> bool:
+        """Whether ``path`` is a flow file there now (what a side host may load)."""
+        place = path == self._only if self._only is not None else path.parent == self.root
+        return place and path.suffix == ".py" and not path.name.startswith(".") and path.is_file()
+
+    def _said_of(self, path: Path) -> Said:
+        return said_of(path, self.flow_files, self.shapes, self.errors)
+
+    def _not_again(self, change: WorkspaceChanged, shown: dict[Path, Said]) -> WorkspaceChanged:
+        """``change``, or none when it only says again what a reload beside said of the
+        saved files, and what the screen shows still (its toast, an auto-rerun: once)."""
+        said = self._beside.forget(shown)
+        if not said or set(said) != {p for p in shown if p.suffix == ".py"}:
+            return change
+        if any(self._said_of(f) != was or shown[f] != was for f, was in said.items()):
+            return change
+        names = {name for name, path in self.flow_files.items() if path in said}
+        if (
+            change.settings_changed
+            or change.helpers
+            or not set(change.flows) <= names
+            or any(error.path not in said for error in change.errors)
+        ):
+            return change
+        return WorkspaceChanged(paths=change.paths)
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder (here: watching runs no user code) and reload in the host."""
@@ -381,6 +456,7 @@ class RemoteWorkspace:
         """Stop the host, even mid-load (the app is quitting): the load in flight ends
         with an error at once instead of after its imports' timeouts."""
         self._stopped = True
+        self._beside.shut()
         self._host.close()
 
     @property
@@ -393,6 +469,7 @@ class RemoteWorkspace:
 
     def close(self) -> None:
         self._stopped = True
+        self._beside.shut()
         self._host.close()
         if self._history is not None:
             self._history.close()

@@ -20,7 +20,8 @@ changed, added or deleted meanwhile are reloaded (those of a folder just added t
 The debounce is 50 ms instead of watchfiles' 1.6 s: an editor's save is one burst of
 events a few milliseconds long, and the user is waiting to see the table change. The
 reload runs in a thread so a slow module import never freezes the event loop (and the
-TUI with it).
+TUI with it), and the batches saved while it runs are read meanwhile (``reloads_meanwhile``:
+a file that hangs at import holds no other file's reload back in the monitor).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import os
 import stat
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,6 +40,7 @@ from watchfiles import Change
 
 from .link_targets import as_links, linked_files, target_folders
 from .places import OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
+from .reloads_meanwhile import Batch, Watching, reloads
 from .watch_scope import IGNORED_DIRS, new_folders, real_folder, to_watch
 from .watch_scope import watched_folders as watched_folders  # (tests replace it here)
 
@@ -145,16 +148,37 @@ async def watch(
             force_polling=force_polling,
             recursive=False,
         )
-        arriving: asyncio.Future[set[tuple[Change, str]]] | None
-        arriving = asyncio.ensure_future(anext(batches))
+
+        async def take(
+            changes: set[tuple[Change, str]],
+            links: dict[Path, tuple[Path, ...]] = links,  # (this watch's)
+            folders: list[Path] = folders,
+        ) -> tuple[list[Path], bool]:
+            """A batch's files to reload (noted as seen now), and whether the watch
+            starts again for it (a new folder, a link added, moved or removed)."""
+            paths = sorted(
+                {Path(path) for change, path in changes if wanted(change, path)}
+                | {link for _, path in changes for link in as_links(links, Path(path))}
+            )
+            _restamp(seen, paths)  # before the reload: a save during it is new again
+            if new_folders(root, changes):
+                return paths, True  # its files are caught up with once it is watched
+            return paths, bool(paths) and await asyncio.to_thread(linked, folders) != links
+
+        watching = Watching(partial(_next_batch, batches), take)
+        watching.arriving = watching.ask()
         try:
             await asyncio.sleep(0)  # the watch is on once that task took its first step
-            if not arriving.done():  # (done: it failed to start, said below)
+            if not watching.arriving.done():  # (done: it failed to start, said below)
                 missed = await asyncio.to_thread(_catch_up, seen, folders, wanted)
-                if missed and (change := await _reload(workspace, missed)) is not None:
-                    yield change
-            while True:
-                batch, arriving = arriving, None
+                if missed:
+                    async for change in reloads(workspace, missed, watching, _reload):
+                        yield change
+                restart = watching.restart
+            while not restart:
+                batch, watching.arriving = watching.arriving, None
+                if batch is None:
+                    batch = watching.ask()
                 try:
                     changes = await batch
                 except StopAsyncIteration:
@@ -172,22 +196,15 @@ async def watch(
                     restart = True
                     break
                 backoff = RETRY_FIRST  # a batch arrived: this watch works
-                paths = sorted(
-                    {Path(path) for change, path in changes if wanted(change, path)}
-                    | {link for _, path in changes for link in as_links(links, Path(path))}
-                )
-                _restamp(seen, paths)  # before the reload: a save during it is new again
-                if new_folders(root, changes):
-                    restart = True  # its files are caught up with once it is watched
-                elif paths and await asyncio.to_thread(linked, folders) != links:
-                    restart = True  # a link added, moved or removed
-                if paths and (change := await _reload(workspace, paths)) is not None:
-                    yield change
-                if restart:
-                    break
-                arriving = asyncio.ensure_future(anext(batches))
+                paths, restart = await take(changes)
+                watching.restart = restart
+                if paths:  # (and the batches saved meanwhile: ``reloads_meanwhile``)
+                    async for change in reloads(workspace, paths, watching, _reload):
+                        yield change
+                restart = watching.restart
         finally:
             halt.set()  # its watch thread returns within a step
+            arriving = watching.arriving
             if arriving is not None:  # closed while it waited: how it ends matters no more
                 await asyncio.wait({arriving})
                 if not arriving.cancelled():  # read, so asyncio never logs "exception
@@ -195,6 +212,11 @@ async def watch(
             await batches.aclose()  # its inotify watches go now, not when collected
         if not restart or _stopped(stop_event):
             return
+
+
+def _next_batch(batches: AsyncIterator[set[tuple[Change, str]]]) -> asyncio.Future[Batch]:
+    """The next batch of ``batches``, as it arrives."""
+    return asyncio.ensure_future(anext(batches))
 
 
 class _Halt(asyncio.Event):

@@ -1,0 +1,152 @@
+"""While the flow host is held by a slow reload, flow files saved meanwhile reload beside it.
+
+The flow host answers one request at a time, and a reload imports in the host itself: a
+saved file that hangs at import held it for its whole ``load_timeout``. A flow file saved
+a second later waited all that time (``touch hang.py``, then a save of ``etl.py``: its
+new retries showed 10 s later, with ``hang.py``'s timeout), though a slow file should
+hold none back (docs/workspace.md). So a save that comes while a reload has gone on for a
+while (``reloads_meanwhile``) is loaded *beside* it: a side host (a flow host of its own,
+started for it) imports those flow files only, and what it says of them is shown at once.
+The held host still imports the slow file, which keeps its ``⋯ reloading`` row and then
+its error; once it is done, the host reloads the files saved meanwhile too (its own
+state is the word on them), and a reload that only says again what was said beside is
+not said twice (``Beside.forget``, ``RemoteWorkspace._not_again``).
+
+Only flow files are loaded beside, each on its own: a save of a settings file or of a
+helper another file imports, a file the held reload imports now, a deleted file, or a
+file the side host finds defining no flows or a flow name another file has, waits for
+the host as before. A file that imports the slow one hangs in the side host too, and
+waits for it (its own ``load_timeout``) as it would have.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from .changes import WorkspaceChanged
+from .flow_order import file_order
+from .flow_shapes import FlowShape, shapes_from_json
+from .helper_process import HelperGone, HelperProcess
+from .import_guard import FAST
+from .load_error import LoadError
+
+#: Seconds a side host may take beyond its files' ``load_timeout``.
+SLACK = 10.0
+#: What a file's reload says of it on screen: its flows with their shapes, and its error.
+Said = tuple[tuple[tuple[str, FlowShape | None], ...], str | None]
+
+
+class Beside:
+    """The reloads beside one workspace's held reload: open while that reload goes on."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path  # the workspace, as its flow host was given it
+        self._lock = threading.Lock()
+        self._open = False
+        self._side: HelperProcess | None = None
+        #: What a reload beside said of each file: the host's reload of it then says
+        #: nothing new when it finds the same.
+        self._said: dict[Path, Said] = {}
+
+    def open(self) -> None:
+        """A reload in the host starts: files saved meanwhile may load beside it."""
+        with self._lock:
+            self._open = True
+
+    def shut(self) -> None:
+        """The host's reload is over (its reply is applied next): a side host still
+        loading is stopped, and nothing said beside is applied after this returns."""
+        with self._lock:
+            self._open = False
+            side, self._side = self._side, None
+        if side is not None:
+            side.close()
+
+    def load(self, files: list[Path], timeout: float) -> dict[str, Any] | None:
+        """A side host's load of ``files``, or None: no reload is held, or the side host
+        failed (it hung on a file or was stopped)."""
+        with self._lock:
+            if not self._open or self._side is not None:
+                return None
+            side = self._side = HelperProcess(
+                "flowtop.workspace.flow_host", [self.path, FAST], heard=_unheard
+            )
+        try:
+            reply = side.ask({"kind": "load", "files": [str(f) for f in files]}, timeout + SLACK)
+        except HelperGone:
+            return None
+        finally:
+            with self._lock:
+                if self._side is side:
+                    self._side = None
+            side.close()
+        return None if "failed" in reply else reply
+
+    def applied(
+        self,
+        apply: Callable[[], WorkspaceChanged],
+        files: list[Path],
+        said: Callable[[Path], Said],
+    ) -> WorkspaceChanged | None:
+        """``apply()``'s change, run only while the host's reload still goes on (its own
+        reply is applied after it); None once that reload is over. What it shows of
+        ``files`` then (``said``) is kept for the host's reload of them."""
+        with self._lock:
+            if not self._open:
+                return None
+            change = apply()
+            self._said.update({file: said(file) for file in files})
+            return change
+
+    def forget(self, files: Collection[Path]) -> dict[Path, Said]:
+        """What was said beside of ``files`` (taken: said once)."""
+        with self._lock:
+            return {file: self._said.pop(file) for file in list(files) if file in self._said}
+
+
+def _unheard(news: dict[str, Any]) -> None:
+    """A side host's news (the files it imports): the held reload's row says its own."""
+
+
+def said_of(
+    file: Path,
+    flow_files: Mapping[str, Path],
+    shapes: Mapping[str, FlowShape],
+    errors: Mapping[Path, LoadError],
+) -> Said:
+    """What the screen shows of ``file``: its flows with their shapes, and its error."""
+    flows = tuple((name, shapes.get(name)) for name, path in flow_files.items() if path == file)
+    error = errors.get(file)
+    return flows, None if error is None else str(error)
+
+
+def beside_state(
+    reply: Mapping[str, Any],
+    files: list[Path],
+    flow_files: Mapping[str, Path],
+) -> tuple[dict[str, Path], dict[str, FlowShape], dict[Path, LoadError]] | None:
+    """What a side host's load of ``files`` says of them: each file's flows, their
+    shapes, its error; None when it says what the host alone can judge (a file with
+    neither flows nor an error of its own import, a flow name another file has)."""
+    theirs = {name: Path(path) for name, path in reply["flow_files"].items()}
+    errors = {e.path: e for e in map(LoadError.from_json, reply["errors"]) if e.path in files}
+    for file in files:
+        error = errors.get(file)
+        if file not in theirs.values() and (error is None or "defines no flows" in error.message):
+            return None  # a helper, maybe: the files importing it are the host's to reload
+        if file in theirs.values():
+            errors.pop(file, None)  # (a name refused by no other file here: none)
+    if any(flow_files.get(name, path) != path for name, path in theirs.items()):
+        return None  # a name clash: which file keeps it is the host's word
+    return theirs, shapes_from_json(reply["shapes"]), errors
+
+
+def merged(
+    flow_files: Mapping[str, Path], files: list[Path], theirs: Mapping[str, Path]
+) -> dict[str, Path]:
+    """``flow_files`` with ``files``' flows replaced by ``theirs``, in file order."""
+    kept = {name: path for name, path in flow_files.items() if path not in files}
+    return dict(sorted({**kept, **theirs}.items(), key=lambda item: file_order(item[1])))
