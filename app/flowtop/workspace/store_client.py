@@ -552,10 +552,12 @@ class StoreClient:
         """Runs this client launched that are still running (asked about at quit)."""
         if not self.started:
             return []
+        if not self.db.exists():  # deleted since: no run of it is left to ask about
+            return []
         try:
             live = StoreReader(self.db).running()
-        except (HistoryError, OSError, sqlite3.Error):  # (deleted since: none left to ask of)
-            return []
+        except (HistoryError, OSError, sqlite3.Error):  # unreadable: left as they are, the
+            return []  # quit not held up (it cannot tell which still run)
         return [r for r in live if r.run_id in self.started]
 
     def close(self) -> None:
