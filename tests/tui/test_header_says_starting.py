@@ -61,6 +61,14 @@ class HeldControl(InProcessControl):
         self._sink(held)
 
 
+class Importing(HeldControl):
+    """A run held is live (its process imports its flow file), whatever its handle says:
+    the demo's fails at once."""
+
+    def still_live(self, run: RunModel) -> bool:
+        return self.holding or super().still_live(run)
+
+
 class SilentControl(InProcessControl):
     """Each start lands as run #7 whose process never says anything (it dies importing);
     the first start fails, as a launch whose run process could not be started."""

@@ -14,20 +14,11 @@ import pytest
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from flowtop.tui.model import RunModel
 from flowtop.tui.screens.confirm import ConfirmScreen
 from pilot_kit import screen_text, toasts_said, wait_for, wait_for_run
 
 from .conftest import FakeWorkspace, controls_made_as, run_demo
-from .test_header_says_starting import SIZE, HeldControl, header
-
-
-class Importing(HeldControl):
-    """A run held is live (its process imports its flow file), whatever its handle says:
-    the demo's fails at once."""
-
-    def still_live(self, run: RunModel) -> bool:
-        return self.holding or super().still_live(run)
+from .test_header_says_starting import SIZE, Importing, header
 
 
 @pytest.fixture

@@ -20,15 +20,7 @@ from flowtop.tui.run_store import RunStore
 from pilot_kit import screen_text, wait_for
 
 from .conftest import FakeWorkspace, controls_made_as, run_demo
-from .test_header_says_starting import SIZE, HeldControl, header, started
-
-
-class Importing(HeldControl):
-    """A run held is live (its process imports its flow file), whatever its handle says:
-    the demo's fails at once."""
-
-    def still_live(self, run: RunModel) -> bool:
-        return self.holding or super().still_live(run)
+from .test_header_says_starting import SIZE, Importing, header, started
 
 
 @pytest.fixture
