@@ -10,10 +10,7 @@ process with the loader's words (``slow.py: import did not finish in 10 s``). Of
 folder, the file whose source defines ``--flow NAME`` is imported the same way, and no
 other; when none does (or it does not after all), the others go through loader children,
 which name their flows, since one broken file there must not stop the run of another,
-and one they are still importing after a few seconds is named (``import_wait``). Without
-``--flow``, a folder's one file that defines flows is imported the same way, as ``flowtop
-run FILE`` imports it (``flow_naming.first_import``): a loader child imported it first, and
-the run paid its import twice; files beside it (helpers) still go through loader children.
+and one they are still importing after a few seconds is named (``import_wait``).
 
 A run launched by the TUI, a browser tab or ``--detach`` has a run id its starter is
 already watching. Its process reserves that run in the store before importing anything

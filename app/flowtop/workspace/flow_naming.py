@@ -97,15 +97,6 @@ class NameScan:
             defining = [p for p, read in self.files.items() if read.says_flow]
         return defining[0] if len(defining) == 1 else None
 
-    def sole_flow_file(self) -> Path | None:
-        """The one file whose syntax tree defines flows (any: ``UNTOLD`` too), when each
-        other one's defines none (a helper beside it); None when several do, or when one
-        cannot be read or parsed (its flows unknown)."""
-        if any(read.names is None for read in self.files.values()):
-            return None
-        defining = [path for path, read in self.files.items() if read.names]
-        return defining[0] if len(defining) == 1 else None
-
     def told(self, leaving: Path | None) -> dict[Path, frozenset[str]]:
         """The files but ``leaving`` whose source names all their flows, with those names."""
         return {
@@ -145,21 +136,6 @@ class NameScan:
                 p for p, (error, names) in probed.items() if error is None and self.flow in names
             ],
         )
-
-
-def first_import(
-    wanted: list[Path], flow: str | None, *, alone: bool
-) -> tuple[NameScan | None, Path | None]:
-    """The scan of ``wanted`` (the files a load imports) for a run of ``flow``, and the one
-    file of them to import first in this process, with no probe in a child before it: the
-    file defining ``flow`` (``NameScan.file_defining``); of a run of every flow of the folder
-    (``alone``: its loader imports under a deadline), the one file that defines flows
-    (``NameScan.sole_flow_file``), as ``flowtop run FILE`` would: it was imported twice, so a
-    folder of one flow file took twice its import. None for a load that probes each file."""
-    if flow is not None:
-        scan = NameScan(wanted, flow)
-        return scan, scan.file_defining()
-    return None, NameScan(wanted, "").sole_flow_file() if alone else None
 
 
 #: What a probe (an import in a child) found of a file: its error, or its flows' names.

@@ -49,8 +49,8 @@ from .code_trust import GUARD, code_refusal
 from .default_reprs import DefaultHung, describe_defaults
 from .early_flows import imported, in_this_load
 from .flow_claims import SKIPPED_FILES, find_flows, no_flows
+from .flow_naming import NameScan, will_import
 from .flow_naming import Probed as Probed  # (re-exported: the workspace's probe makes them)
-from .flow_naming import first_import, will_import
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
 from .forked_child import forks_end_here
@@ -131,8 +131,7 @@ class Loader:
         #: Import here only the file that defines this flow (``flowtop run DIR --flow NAME``):
         #: the probes name every file's flows, so the others need no second import.
         self.only_flow: str | None = None
-        #: The file whose source defines ``only_flow`` (with ``guard`` and no ``only_flow``,
-        #: the folder's one flow file: ``first_import``): imported here with no probe first
+        #: The file whose source defines ``only_flow``: imported here with no probe first
         #: (under ``guard``), since the run imports it anyway; the others are probed only
         #: when it does not define it after all, or their source hides a flow's name.
         self._here: Path | None = None
@@ -302,7 +301,8 @@ class Loader:
                 if will_import(p, p in explicit or p == self.only, self.markers())
                 and code_refusal(p, self.root) is None  # (its error is said without a probe)
             ]
-            scan, self._here = first_import(wanted, self.only_flow, alone=self.guard is not None)
+            scan = NameScan(wanted, self.only_flow) if self.only_flow is not None else None
+            self._here = scan.file_defining() if scan is not None else None
             if self._here is not None:
                 self._import(self._here, attempted, outcome, explicit)
             if scan is not None and self._defines_only_flow(attempted):  # the others: probed
