@@ -5,7 +5,9 @@ flow read `not run yet — press r to run` (or showed the run before it), with n
 header and the table say `run #1 reading…` now. A live run read back (the monitor opened
 while it runs in another process) was drawn from the first slice on, its counts and rows
 stepping through what it had done as they were read: it is shown once its events read so
-far are all folded, as a finished run is at its end.
+far are all folded, as a finished run is at its end. And the flows list followed it then:
+it is redrawn at a run's start or end, and a live run read back shows at neither (its
+last event read), so it read `· big` until the run's end (``Folded.read_shown``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from flowtop.engine import Flow
 from flowtop.engine.events import Event, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
+from flowtop.looks import STATE_LOOK
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import fold_slice
@@ -121,3 +124,43 @@ async def test_the_header_and_the_table_say_the_run_being_read(tmp_path: Path) -
     assert table == "Reading run #1 from the run store…"
     assert not any("Running" in header for header, _ in said)
     assert "reading" not in str(app.header.render())
+
+
+def _listed(app: FlowtopApp, flow: str) -> str:
+    """The flows list's line for ``flow``: its newest run's symbol, then its name."""
+    listed = app.flow_list
+    for at in range(listed.option_count):
+        option = listed.get_option_at_index(at)
+        if option.id == f"flow:{flow}":
+            return str(option.prompt)
+    raise AssertionError(f"{flow} not listed")
+
+
+async def test_the_flows_list_says_a_live_run_read_back_runs(tmp_path: Path) -> None:
+    """Old: `· big` (not run) beside the header's `▶ Running`, until the run's end."""
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"big": Flow("big")}), watch=False)
+    ticks = itertools.count(0.0)
+    app.fold_clock = lambda: next(ticks)  # every slice folds one chunk
+    running = STATE_LOOK[S.RUNNING][0]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+        await wait_for(pilot, lambda: app.selected_flow == "big", "the flow selected")
+        assert not _listed(app, "big").startswith(running)
+        app.take_events(_live("r1", "big", 1_000))
+        await wait_for(pilot, lambda: "Running" in str(app.header.render()), "the run shown")
+        run = app.store.shown_for("big")
+        assert run is not None and run.is_live
+        assert _listed(app, "big") == f"{running} big"  # drawn as the run was shown
+
+
+def test_a_slice_says_the_run_read_whole_it_showed() -> None:
+    """What the screen redraws the flows list and the header for, as for a start."""
+    store, buffer = RunStore(), EventBuffer()
+    events = _live("r1", "big", 600)
+    store.prepare(events)
+    buffer.append_batch(events)
+    ticks = itertools.count(0.0)
+    said = []
+    while len(buffer):
+        said.append(fold_slice(buffer, store, clock=lambda: next(ticks)).read_shown)
+    assert said[-1] == ["r1"] and not any(said[:-1]), said

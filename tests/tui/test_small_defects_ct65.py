@@ -3,18 +3,22 @@
 Ctrl+C's toast named only ``ctrl+q`` (Textual's ``help_quit`` names the first quit key it
 finds), not ``q`` nor a key ``[keys]`` rebinds quit to. A crafted store whose runs name
 each other (or one itself) as parent had the loop's link refused with nothing said: the
-run showed `(child run)`, unlinked. And the history screen made each run's Counts cell
+run showed `(child run)`, unlinked; said in the run's note, its end (a note of its own, an
+interruption) then replaced the words: they have a field of their own (``link_note``),
+the header shows them after the note. And the history screen made each run's Counts cell
 twice per read that changed anything: once to measure the Flow column's room
 (``_flow_room``), once more for the row.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from flowtop.engine.events import RunFinished, RunStarted
@@ -24,9 +28,11 @@ from flowtop.tui.model import RunModel
 from flowtop.tui.run_store import RunStore
 from flowtop.tui.screens import HistoryScreen
 from flowtop.tui.screens import history as history_module
+from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.workspace.history_records import RunDetail, RunRecord
+from flowtop.workspace.run_log import RunInterrupted
 from flowtop.workspace.store_notices import ClientEvent
-from pilot_kit import toasts_said, wait_for
+from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import FakeWorkspace
 from .snapshot_apps import HostApp
@@ -98,20 +104,59 @@ def test_runs_naming_each_other_parent_say_so_once(whole: bool) -> None:
             _folded(store, [event])
     alpha, beta = _shown(store, "alpha"), _shown(store, "beta")
     assert beta.parent_label == "alpha #1" and alpha.children == [beta]  # linked one way
-    assert alpha.note == f"alpha #1 {LOOP_SAID.format('beta #1')}"  # refused the other
-    assert beta.note == ""
+    assert alpha.link_note == f"alpha #1 {LOOP_SAID.format('beta #1')}"  # refused the other
+    assert beta.link_note == ""
     _folded(store, [BETA._replace(ts=1.2)])  # linked again (a run handed on anew)
-    assert alpha.note.count("shown unlinked") == 1
+    assert alpha.link_note.count("shown unlinked") == 1
 
 
 def test_a_run_naming_itself_parent_says_so_once() -> None:
     store = RunStore()
     _folded(store, [SELF, _end(SELF)])
     run = _shown(store, "selfish")
-    assert run.note == "selfish #1 names itself as its parent run: shown unlinked"
+    assert run.link_note == SELF_SAID
     assert run.children == [] and run.parent_run is None
     _folded(store, [SELF, _end(SELF)])  # handed on anew
-    assert _shown(store, "selfish").note.count("shown unlinked") == 1
+    assert _shown(store, "selfish").link_note.count("shown unlinked") == 1
+
+
+SELF_SAID = "selfish #1 names itself as its parent run: shown unlinked"
+CANCELLED = "cancelled by flowtop cancel"
+ENDS = {
+    "noted": RunFinished(SELF.run_id, SELF.flow, 1, S.CANCELLED, {}, 1.0, 2.0, note=CANCELLED),
+    "interrupted": RunInterrupted(SELF.run_id, "its process died", 2.0),
+}
+
+
+class _HeaderApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield RunHeader()
+
+
+async def _header_line(run: RunModel) -> str:
+    app = _HeaderApp()
+    async with app.run_test(size=(200, 3)) as pilot:
+        app.query_one(RunHeader).show(run.flow, run, time.monotonic())
+        await pilot.pause()
+        return screen_text(app).splitlines()[0]
+
+
+@pytest.mark.parametrize("end", ENDS, ids=list(ENDS))
+@pytest.mark.parametrize("whole", [True, False], ids=["read-whole", "live"])
+async def test_the_run_s_end_keeps_the_loop_said(end: str, whole: bool) -> None:
+    """Old: the end's note (`cancelled by …`, `interrupted: …`) replaced the loop's words."""
+    store = RunStore()
+    if whole:  # read back: linked just before its end is folded
+        _folded(store, [SELF, ENDS[end]])
+    else:  # live: it ends later
+        _folded(store, [SELF])
+        assert SELF_SAID in await _header_line(_shown(store, "selfish"))
+        _folded(store, [ENDS[end]])
+    run = _shown(store, "selfish")
+    said = CANCELLED if end == "noted" else "interrupted: its process died"
+    line = await _header_line(run)
+    assert f"  {said}  {SELF_SAID}" in line, line
+    assert run.note == said and run.link_note == SELF_SAID
 
 
 # -- The history makes each Counts cell once --------------------------------------------

@@ -80,11 +80,13 @@ Lifecycle: TypeAlias = RunStarted | RunFinished | RunInterrupted | StoreNotice
 class Folded:
     """What one slice folded: how many events, the rows they changed (run id -> keys,
     an empty set when only the run itself changed) and the runs they started or ended,
-    with the store's notices among them (``Lifecycle``)."""
+    with the store's notices among them (``Lifecycle``); and the runs read whole shown
+    (``RunStore.read_shown``), as started: a live one's last event read is neither."""
 
     events: int = 0
     changed: dict[str, set[str]] = field(default_factory=dict)
     lifecycle: list[Lifecycle] = field(default_factory=list)
+    read_shown: list[str] = field(default_factory=list)
 
 
 def fold_slice(
@@ -113,6 +115,7 @@ def fold_slice(
                 changed[run_id] = keys
         lifecycle = (RunStarted, RunFinished, RunInterrupted, *get_args(StoreNotice))
         folded.lifecycle += [e for e in events if isinstance(e, lifecycle)]
+        folded.read_shown += store.take_read_shown()
         if clock() >= deadline:
             break
     return folded
@@ -243,7 +246,7 @@ class EventFlush(_AppBase):
             pending = shown is not None and shown.state is StateType.PENDING
             if table.cursor_key in keys or ended or pending or FLOW_BODY in keys:
                 self._update_detail()
-        if lifecycle:
+        if lifecycle or folded.read_shown:  # (a live run read back shows at neither)
             self._loading_over()  # a run shown: its "loading the flow…" toast goes
             if not table.keys:  # its line instead of rows may say more: why none ran, subflows
                 table.refresh()

@@ -108,6 +108,9 @@ class RunModel:
         self.duration: float | None = None
         #: Why the run ended without its process (interrupted), shown in the header.
         self.note = ""
+        #: Why it is shown unlinked from the run its start names as its parent (``say_loop``),
+        #: shown in the header after ``note``: its own, as its end replaces ``note``.
+        self.link_note = ""
         #: A ``@flow``'s own retry (live as soon as the run before it failed): when its
         #: body starts, on the steady clock (``RunStarted.starts_in``); else None.
         self.body_due: float | None = None

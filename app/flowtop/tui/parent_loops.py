@@ -2,7 +2,7 @@
 
 A crafted store's runs may name each other (or one itself) as parent: a loop, which no
 walk down ``children`` would end, so the link is refused. It was refused silently: the
-run showed unlinked (`(child run)`) with nothing to say why. Its note says it now, once.
+run showed unlinked (`(child run)`) with nothing to say why. Its header says it now, once.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ def loop_said(child: RunModel, parent: RunModel) -> str:
 
 
 def say_loop(child: RunModel, parent: RunModel) -> None:
-    """``loop_said`` added to ``child``'s note (its header and its page show it), once."""
+    """``loop_said`` added to ``child``'s ``link_note`` (its header shows it), once. Not
+    to its ``note``: the run's end replaces that with its own words (why it was
+    cancelled, or interrupted), and the loop went unsaid from then on."""
     said = printable(loop_said(child, parent))
-    if said not in child.note:
-        child.note = f"{child.note}; {said}" if child.note else said
+    if said not in child.link_note:
+        child.link_note = f"{child.link_note}; {said}" if child.link_note else said
         child.version += 1

@@ -77,6 +77,9 @@ class RunStore(FlowsWithoutFile):
         self._whole: dict[int, tuple[RunStarted, LogEvent]] = {}
         self._reading: dict[str, tuple[RunStarted, RunModel, int, LogEvent]] = {}
         self._arrived: dict[str, int] = {}  # flow -> how many of its starts were folded
+        #: Those runs shown since ``take_read_shown``: a live one's shown at no start or end
+        #: (the flows list, which redraws at those, read `· big` until its end, minutes on).
+        self.read_shown: list[str] = []
         #: The guess of how many attempts a run runs at once (``[defaults] workers``, as
         #: the app reads it), for a start that does not say (``RunStarted.workers`` 0: an
         #: older flowtop's); each such run's model keeps what it said at the run's start.
@@ -331,6 +334,7 @@ class RunStore(FlowsWithoutFile):
         start, model, arrived, _ = reading
         overtaken = self._arrived[start.flow] > arrived
         self._started(start, model, overtaken=overtaken)
+        self.read_shown.append(start.run_id)
         return model, overtaken
 
     def reading_over(self, rows: int) -> bool:
@@ -562,6 +566,10 @@ class RunStore(FlowsWithoutFile):
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
         return evicted
+
+    def take_read_shown(self) -> list[str]:
+        shown, self.read_shown = self.read_shown, []
+        return shown
 
 
 def _noted(run: RunModel, said: str) -> None:

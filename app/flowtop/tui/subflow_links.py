@@ -22,7 +22,7 @@ def link(parent: RunModel, child: RunModel, called_at: Mapping[RunModel, float])
     model, sought among those that started with it (a scan of all doubled the read-back).
     Equal starts go by number, the order the calls took them in (and the history's). A link
     making a run its own subflow at any depth (a crafted store: A's parent B, B's A) is
-    refused: walks down ``children`` never ended; the child's note says so (``say_loop``)."""
+    refused: walks down ``children`` never ended; the child's header says so (``say_loop``)."""
     if descends(parent, child):
         say_loop(child, parent)
         return

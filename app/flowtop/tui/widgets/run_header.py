@@ -292,8 +292,9 @@ class RunHeader(Static):
             text.append(f"{symbol} {word}", style=styles[look])
             if waits is None:  # (a countdown beside a count-up read as two clocks)
                 text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
-            if run.note:
-                tail.append(f"  {run.note}", style="bold")
+            for own in (run.note, run.link_note):  # (``link_note``: why it is unlinked)
+                if own:
+                    tail.append(f"  {own}", style="bold")
             if run.error is not None:
                 tail.append(
                     f"  {run_error_text(run.error.type, run.error.message)}", style=styles["error"]
