@@ -8,23 +8,30 @@ flow file deleted during an in-process workspace's first import.
    launcher had reserved read INTERRUPTED, "its process … is gone", not why.
 3. A flow file deleted while an in-process ``Workspace``'s first load imported it stayed
    listed for good: its first watch stamped the files once the load was in.
+4. The same with parameters (their file read at the old place: exit 1, no reason, the
+   file left), with a folder made again at the old place, or a linked folder re-pointed
+   or unlinked: INTERRUPTED with no reason, or "moved to" a folder that never moved.
+5. A rerun whose store went between the launcher's look and its reservation: a new store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import sqlite3
 import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.looks import run_error_text
-from flowtop.workspace import Workspace, launcher
+from flowtop.workspace import Workspace, launcher, run_numbers
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.history import History
 from flowtop.workspace.private import private_folder
@@ -167,8 +174,8 @@ def test_a_run_launched_as_its_folder_moved_ends_failed_saying_where(
     assert run.error is not None
     said = run_error_text(run.error["type"], run.error["message"])
     assert said == (
-        "did not start: flows/quick.py: no such file or folder (the workspace folder moved "
-        f"to {tmp_path / 'flows-old'} before the run started: run it again there)"
+        "did not start: flows/quick.py: no such file or folder (the workspace folder is no "
+        f"longer at {folder}; its run store is now at {moved})"
     )
     assert not (moved / "logs" / f"{launched.run_id}.log").exists()  # the store says why
     assert not folder.exists()  # nothing made again at the old place
@@ -235,3 +242,105 @@ async def test_a_file_deleted_while_an_in_process_first_load_imports_it_is_remov
             watching.cancel()
             await asyncio.wait({watching})
             await changes.aclose()
+
+
+def _held_launch(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    folder: Path,
+    parameters: dict[str, int] | None,
+) -> tuple[launcher.Launched, Path]:
+    """``quick`` launched from ``folder`` (reserved in its store), its process held until
+    the returned gate file is deleted."""
+    monkeypatch.chdir(tmp_path)
+    gate = tmp_path / "gate"
+    gate.write_text("")
+    real = launcher.python_command
+    monkeypatch.setattr(
+        launcher,
+        "python_command",
+        lambda *args: [sys.executable, "-c", HELD_START, str(gate), *real(*args)],
+    )
+    state = private_folder(folder / ".flowtop")
+    (folder / "quick.py").write_text(textwrap.dedent(PARAMETERED).lstrip())
+    History(state / "history.db").close()
+    quick = folder / "quick.py"
+    launched = launcher.launch(quick, "quick", state_dir=state, parameters=parameters)
+    assert launched.number == 1 and launched.process is not None
+    return launched, gate
+
+
+PARAMETERED = """
+    from flowtop import Flow, task
+
+    @task
+    def one(x: int = 0) -> int:
+        return x
+
+    with Flow("quick") as flow:
+        one()
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "parameters"),
+    [
+        ("moved", {"x": 1}),
+        ("moved, made again", None),
+        ("moved, made again", {"x": 1}),
+        ("link re-pointed", None),
+        ("link removed", {"x": 1}),
+    ],
+)
+def test_a_run_launched_as_its_folder_went_ends_failed_saying_where_its_store_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str, parameters: dict[str, int] | None
+) -> None:
+    folder, real = tmp_path / "flows", tmp_path / "flows-old"
+    if how.startswith("link"):
+        folder, real = tmp_path / "current", tmp_path / "release-1"
+        real.mkdir()
+        folder.symlink_to(real.name)
+    launched, gate = _held_launch(tmp_path, monkeypatch, folder, parameters)
+    assert launched.process is not None
+    if how.startswith("moved"):
+        folder.rename(real)
+    else:
+        folder.unlink()
+    if how == "moved, made again":
+        folder.mkdir()
+    elif how == "link re-pointed":
+        (tmp_path / "release-2").mkdir()
+        folder.symlink_to("release-2")
+    gate.unlink()
+    assert launched.process.wait(timeout=60) == 2
+    state = real / ".flowtop"
+    (run,) = StoreReader(state / "history.db").runs()
+    assert (run.run_id, run.state) == (launched.run_id, "FAILED")
+    assert run.error is not None
+    assert run_error_text(run.error["type"], run.error["message"]) == (
+        f"did not start: {folder.name}/quick.py: no such file or folder (the workspace "
+        f"folder is no longer at {folder}; its run store is now at {state})"
+    )
+    assert sorted(os.listdir(state / "logs")) == []  # its log and parameters file gone
+    assert not (folder / ".flowtop").exists()  # nothing made at the old place
+
+
+def test_a_rerun_whose_store_goes_as_it_is_reserved_makes_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rm -rf .flowtop`` between the launcher's look and ``reserve_rerun``'s open."""
+    (tmp_path / "quick.py").write_text(textwrap.dedent(FLOW).lstrip())
+    state = tmp_path / ".flowtop"
+    source = _failed_run(state / "history.db")
+    real = run_numbers.connect
+
+    def deleted_first(path: Path, **options: Any) -> sqlite3.Connection:
+        shutil.rmtree(state, ignore_errors=True)
+        return real(path, **options)
+
+    monkeypatch.setattr(run_numbers, "connect", deleted_first)
+    with pytest.raises(SourceGone):
+        launcher.launch(
+            tmp_path / "quick.py", "quick", state_dir=state, rerun_of=source, exclusive=True
+        )
+    assert not state.exists()

@@ -349,23 +349,27 @@ def fail_unopened(args: argparse.Namespace, said: str) -> None:
     reason, in the store its launcher reserved it in. Its flow file deleted after the
     monitor listed it, the process exited 2 before it opened the store, and readers marked
     the run INTERRUPTED, "its process (pid …, exit code 2) is gone". That store is the one
-    of the file's folder, as for a file that is there (``Places.of``), or, that folder gone,
-    where it moved with its store (``launcher.launched_into``: ``mv flows flows-old`` as
-    the run started), said; one that does not hold the run RUNNING gets nothing."""
+    of the file's folder, as for a file that is there (``Places.of``); when that one does
+    not hold the run RUNNING, the one its log is in (``launcher.launched_into``), said:
+    the folder moved (``mv flows flows-old``, even with ``mkdir flows`` after), or it was
+    a link re-pointed or removed as the run started. Neither holding it, nothing is."""
     if args.run_id is None or args.flow is None or args.no_history:
         return
-    from ..workspace.launcher import launched_into
-
     given = Path(os.path.abspath(args.path))
-    state_dir, moved = given.parent / STATE_DIR, ""
-    if not given.parent.is_dir() and (now := launched_into(args.run_id)) is not None:
-        state_dir = now  # (its log, open as this process's output, went with it)
-        moved = (
-            f" (the workspace folder moved to {printable_name(str(now.parent))} before the "
-            "run started: run it again there)"
-        )
-    if given.suffix != ".py" or not reserved_here(state_dir / STORE_FILE, args.run_id):
+    if given.suffix != ".py":
         return
+    state_dir, moved = given.parent / STATE_DIR, ""
+    if not reserved_here(state_dir / STORE_FILE, args.run_id):
+        from ..workspace.launcher import launched_into
+
+        now = launched_into(args.run_id)  # (its log, open as this process's output)
+        if now is None or not reserved_here(now / STORE_FILE, args.run_id):
+            return
+        state_dir = now
+        moved = (
+            f" (the workspace folder is no longer at {printable_name(str(given.parent))}; "
+            f"its run store is now at {printable_name(str(now))})"
+        )
     from ..workspace.history import open_live_history
     from ..workspace.load_error import display_path
 

@@ -36,7 +36,7 @@ from .ownership import LAUNCHED, Owner
 from .places import STATE_DIR, STORE_FILE
 from .private import open_private
 from .reaper import BUSY_TIMEOUT_MS, connect
-from .run_numbers import SourceGone, hand_over, record_run, reserve_launched, reserve_rerun
+from .run_numbers import hand_over, record_run, reserve_launched, reserve_rerun
 from .store_errors import FULL, LOCKED, cause, store_advice
 
 #: The run processes' own output goes here, what the store does not hold (notices, prints
@@ -99,8 +99,6 @@ def launch(
         run_id = new_run_id()
         store = state_dir / STORE_FILE
         waits = {} if busy_ms is None else {"busy_ms": busy_ms}
-        if exclusive and rerun_of is not None and not store.is_file():
-            raise SourceGone(rerun_of)  # gone with its store (deleted): nothing made for it
         reserved = (
             reserve_rerun(store, flow, run_id, rerun_of, **waits)
             if exclusive and rerun_of is not None

@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
     ``argv[0]`` after the rest of ``argv``."""
     path, *args = argv
     try:
-        text = take(Path(path))
+        text = take(beside_log(Path(path)))
     except (OSError, UnicodeDecodeError) as exc:  # deleted, unreadable or garbled: one line
         # said as the run process says every notice (``printable.say``): marked, so the
         # TUI shows it as it shows the run's other launch errors (``tui.launch_notes``)
@@ -62,6 +62,19 @@ def main(argv: list[str]) -> None:
     # the package by name, not imported here: the workspace layer does not import the
     # command line (``lint-imports``); this process becomes that command
     runpy.run_module("flowtop", run_name="__main__", alter_sys=True)
+
+
+def beside_log(path: Path) -> Path:
+    """``path``, or, not there, the file of that name beside this process's log, where
+    it went with it (``launcher.launched_into``): the workspace folder moved as the run
+    started (``mv flows flows-old``). The run then reads its parameters, deletes them, and
+    ends FAILED saying so (``run_start.fail_unopened``), not left RUNNING by an exit 1."""
+    if not path.name.endswith(SUFFIX) or os.path.lexists(path):
+        return path
+    from .launcher import LOGS, launched_into  # (it imports this module)
+
+    now = launched_into(path.name.removesuffix(SUFFIX))
+    return path if now is None else now / LOGS / path.name
 
 
 def _why(exc: OSError | UnicodeDecodeError) -> str:

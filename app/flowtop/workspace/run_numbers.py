@@ -128,12 +128,13 @@ def reserve_rerun(
     process held the store for ``busy_ms``: unchecked, the rerun could be the second one
     the check is there to refuse (a store held that long is stuck, not busy). None when
     the store could not be written otherwise (a full disk): the run process records the
-    run itself."""
+    run itself. A store that is not there (``.flowtop`` deleted, even as this looks) is
+    ``SourceGone`` too, and never made: a refusal leaves the folder as it was."""
     if not db.is_file():
-        return None
+        raise SourceGone(rerun_of)  # gone with its store: nothing made for it
     me = Owner.current()
     try:
-        conn = connect(db, busy_ms=busy_ms)
+        conn = _open_existing(db, rerun_of, busy_ms)
         try:
             store_schema.check_version(conn, db)  # a newer store: its run process says so
             with store_schema.write_transaction(conn):
@@ -167,6 +168,17 @@ def reserve_rerun(
     except (sqlite3.Error, HistoryError) as exc:
         log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
         return None
+
+
+def _open_existing(db: Path, rerun_of: str, busy_ms: int) -> sqlite3.Connection:
+    """A connection to the store ``db``, which is not made when missing: ``SourceGone``
+    then (deleted since the caller looked), as the source went with it."""
+    try:
+        return connect(db, busy_ms=busy_ms, create=False)
+    except (sqlite3.Error, HistoryError, OSError):
+        if not os.path.lexists(db):
+            raise SourceGone(rerun_of) from None
+        raise
 
 
 def _live_rerun(conn: sqlite3.Connection, rerun_of: str) -> tuple[str, int, int | None] | None:
