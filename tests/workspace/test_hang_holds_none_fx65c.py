@@ -115,3 +115,138 @@ async def test_a_file_saved_while_another_hangs_reloads_at_once(
         finally:
             stop.set()
             await asyncio.wait_for(watching, 20)
+
+
+#: Imports until the file ``go`` exists: a reload that is slow, then finishes.
+SLOW = """
+import pathlib
+import time
+from flowtop import Flow, task
+
+while not pathlib.Path({go!r}).exists():
+    time.sleep(0.02)
+
+
+@task
+def s():
+    return 1
+
+
+with Flow("slow") as flow:
+    s()
+"""
+
+BROKEN = "from flowtop import Flow\nraise ValueError('boom')\n"
+
+
+def screen(workspace: RemoteWorkspace) -> tuple[list[str], list[str], list[str]]:
+    """What the monitor shows: the flows listed, those with a shape, the broken files."""
+    return (
+        sorted(workspace.flow_files),
+        sorted(workspace.shapes),
+        sorted(path.name for path in workspace.errors),
+    )
+
+
+async def test_files_loaded_beside_a_slow_reload_stay_as_shown_when_it_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken save keeps its last good flows beside, as in the host; the slow file's
+    reply (the host had the old files) undoes nothing, and nothing is said twice."""
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 30\n")
+    etl = tmp_path / "etl.py"
+    etl.write_text(ETL.format(decorator="@task"))
+    new = tmp_path / "new.py"
+    slow = tmp_path / "slow.py"
+    go = tmp_path / "go.flag"
+    starts = WatchStarts(monkeypatch)
+    with RemoteWorkspace(tmp_path) as workspace:
+        await asyncio.to_thread(workspace.load)
+        stop = asyncio.Event()
+        changes: list[tuple[WorkspaceChanged, tuple[list[str], list[str], list[str]]]] = []
+
+        async def collect() -> None:
+            async for change in workspace.watch(stop):
+                changes.append((change, screen(workspace)))  # noqa: PERF401 - the screen as each change is said
+
+        watching = asyncio.ensure_future(collect())
+        try:
+            await starts.on(1, watching)
+            slow.write_text(SLOW.format(go=str(go)))
+            await until(workspace.still_importing, "slow.py's reload to start")
+            etl.write_text(BROKEN)
+            new.write_text(QUICK)
+
+            def said_beside() -> bool:
+                return {p for c, _ in changes for p in c.paths} >= {etl, new}
+
+            await until(said_beside, "etl.py and new.py said beside", timeout=30)
+            shown = (["after", "etl"], ["after", "etl"], ["etl.py"])
+            assert changes[-1][1] == shown  # etl keeps its last good flow, with its error
+            broken = next(c for c, _ in changes if etl in c.paths)
+            assert not broken.removed and "boom" in str(broken.errors[0])
+            assert workspace.still_importing() is not None  # slow.py's reload goes on
+            said = len(changes)
+
+            go.touch()
+            await until(lambda: len(changes) > said, "slow.py's reload", timeout=30)
+            change, seen = changes[said]
+            assert change.paths == (slow,) and change.flows == ("slow",)
+            with_slow = (["after", "etl", "slow"], ["after", "etl", "slow"], ["etl.py"])
+            assert seen == with_slow  # nothing loaded beside undone
+
+            # The host reloads etl.py and new.py next, and says nothing new of them.
+            after = tmp_path / "z_after.py"
+            after.write_text(ETL.format(decorator="@task").replace('"etl"', '"z"'))
+            await until(lambda: any(after in c.paths for c, _ in changes), "z_after.py")
+            assert [c.paths for c, _ in changes[said + 1 :] if c] == [(after,)]
+            assert screen(workspace)[1] == ["after", "etl", "slow", "z"]
+        finally:
+            stop.set()
+            await asyncio.wait_for(watching, 20)
+
+
+async def test_a_save_read_during_a_reload_is_not_reloaded_after_quit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quitting while a file hangs: the saves read meanwhile start no flow host."""
+    (tmp_path / "flowtop.toml").write_text(f"[defaults]\nload_timeout = {LOAD_TIMEOUT}\n")
+    etl = tmp_path / "etl.py"
+    etl.write_text(ETL.format(decorator="@task"))
+    hang = tmp_path / "hang.py"
+    starts = WatchStarts(monkeypatch)
+    workspace = RemoteWorkspace(tmp_path)
+    try:
+        await asyncio.to_thread(workspace.load)
+        reloads: list[list[Path]] = []
+        reload_paths = workspace.reload_paths
+
+        def noted(paths: list[Path]) -> WorkspaceChanged:
+            reloads.append(list(paths))
+            return reload_paths(paths)
+
+        monkeypatch.setattr(workspace, "reload_paths", noted)
+        stop = asyncio.Event()
+        changes: list[WorkspaceChanged] = []
+
+        async def collect() -> None:
+            async for change in workspace.watch(stop):
+                changes.append(change)  # noqa: PERF401 - the test reads it as it grows
+
+        watching = asyncio.ensure_future(collect())
+        await starts.on(1, watching)
+        hang.write_text(HANG)
+        await until(workspace.still_importing, "hang.py's reload to start")
+        etl.write_text(ETL.format(decorator="@task(max_retries=5)"))
+        await until(lambda: changes, "etl.py said beside", timeout=3 * LOAD_TIMEOUT)
+        assert changes[0].paths == (etl,)  # (read meanwhile: queued for the host)
+
+        stop.set()  # the app quits (``FlowtopApp``'s order)
+        workspace.stop_loading()
+        await asyncio.wait_for(watching, 20)
+        assert reloads == [[hang]]
+        assert workspace.host_pid is None
+    finally:
+        workspace.close()
+    assert not await asyncio.to_thread(workspace.reload_paths, [etl])  # closed: at once
+    assert workspace.host_pid is None

@@ -71,9 +71,9 @@ class Beside:
         with self._lock:
             if not self._open or self._side is not None:
                 return None
-            side = self._side = HelperProcess(
-                "flowtop.workspace.flow_host", [self.path, FAST], heard=_unheard
-            )
+            side = HelperProcess("flowtop.workspace.flow_host", [self.path, FAST])
+            side.heard = lambda news: self._still(side)
+            self._side = side
         try:
             reply = side.ask({"kind": "load", "files": [str(f) for f in files]}, timeout + SLACK)
         except HelperGone:
@@ -84,6 +84,13 @@ class Beside:
                     self._side = None
             side.close()
         return None if "failed" in reply else reply
+
+    def _still(self, side: HelperProcess) -> None:
+        """A side host's news (the files it imports; the held reload's row says its own):
+        one started as the held reload ended (``shut`` came before its process) stops."""
+        with self._lock:
+            if self._side is not side:
+                raise _Shut
 
     def applied(
         self,
@@ -106,9 +113,15 @@ class Beside:
         with self._lock:
             return {file: self._said.pop(file) for file in list(files) if file in self._said}
 
+    def pending(self, files: Collection[Path]) -> set[Path]:
+        """The files said beside, but for ``files``: the host's reload of them is next."""
+        with self._lock:
+            return set(self._said) - set(files)
 
-def _unheard(news: dict[str, Any]) -> None:
-    """A side host's news (the files it imports): the held reload's row says its own."""
+
+class _Shut(LookupError):
+    """Raised in a side host's news when its reload is over: ``ask`` stops it at once
+    (as for news not as the host sends it), and ``load`` says None."""
 
 
 def said_of(

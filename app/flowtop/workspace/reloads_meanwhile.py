@@ -31,15 +31,18 @@ Batch = set[tuple[Change, str]]
 
 class Watching:
     """What ``watch`` shares with the reloads: the batch arriving (None: none asked for
-    yet), how a batch is taken (its paths; a restart it calls for is noted here)."""
+    yet), how a batch is taken (its paths; a restart it calls for is noted here), and
+    whether the watch is stopped (the app quits: the files saved meanwhile are left)."""
 
     def __init__(
         self,
         ask: Callable[[], asyncio.Future[Batch]],
         take: Callable[[Batch], Awaitable[tuple[list[Path], bool]]],
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         self.ask = ask
         self.take = take
+        self.stopped = stopped
         self.arriving: asyncio.Future[Batch] | None = None
         self.restart = False
 
@@ -65,7 +68,7 @@ async def reloads(
     beside = getattr(workspace, "reload_beside", None)
     said: set[Path] = set()  # files whose reload beside was said
     loop = asyncio.get_running_loop()
-    while paths:
+    while paths and not watching.stopped():
         main = asyncio.ensure_future(reload(workspace, paths))
         started = loop.time()
         queued: list[Path] = []  # saved while it runs: reloaded after it

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import tomllib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,17 +121,24 @@ class RemoteWorkspace:
         them then is not said again."""
         saved = [Path(os.path.abspath(p)) for p in paths]
         request = {"kind": "reload", "paths": [str(p) for p in saved]}
+        if self._stopped:  # the app is quitting: no host is started again
+            return WorkspaceChanged()
         with self._lock:
+            if self._stopped:
+                return WorkspaceChanged()
             self._beside.open()
             try:
                 reply = self._ask(request)
             except HelperGone:
                 assert self.host_error is not None
+                self._beside.forget(saved)
                 return WorkspaceChanged(errors=(self.host_error,))
             finally:
                 self._beside.shut()  # (nothing said beside is applied after this)
             shown = {path: self._said_of(path) for path in saved}  # (the screen's, now)
-            return self._not_again(self._apply(reply), shown)
+            # The files loaded beside meanwhile show what the side host said until the
+            # host reloads them next (this reply had their old version).
+            return self._not_again(self._apply(reply, self._beside.pending(saved)), shown)
 
     def reload_beside(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged | None:
         """Load the flow files ``paths`` in a side host while a reload holds the host,
@@ -147,11 +154,14 @@ class RemoteWorkspace:
         if state is None:
             return None
         theirs, shapes, errors = state
+        # A file broken at import keeps its last good flows, with its error (as the
+        # host's reload of it does): only the files that loaded have their flows replaced.
+        replaced = [file for file in files if file not in errors]
 
         def apply() -> WorkspaceChanged:
-            before = {n for n, p in self.flow_files.items() if p in files}
+            before = {n for n, p in self.flow_files.items() if p in replaced}
             said = {p: str(e) for p, e in self._file_errors.items() if p in files}
-            self.flow_files = merged(self.flow_files, files, theirs)
+            self.flow_files = merged(self.flow_files, replaced, theirs)
             known = {**self.shapes, **shapes}
             self.shapes = {name: known[name] for name in self.flow_files if name in known}
             kept = {p: e for p, e in self._file_errors.items() if p not in files}
@@ -352,10 +362,15 @@ class RemoteWorkspace:
             return WorkspaceChanged(errors=(self.host_error,))
         return self._apply(reply)
 
-    def _apply(self, reply: dict[str, Any]) -> WorkspaceChanged:
+    def _apply(self, reply: dict[str, Any], beside: Collection[Path] = ()) -> WorkspaceChanged:
+        """Take the host's ``reply`` as the workspace's state, except for the ``beside``
+        files: loaded beside it since it was asked, they keep what is shown of them."""
         change = WorkspaceChanged.from_json(reply["change"])
         errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
-        files = {name: Path(path) for name, path in reply["flow_files"].items()}
+        errors = {p: e for p, e in errors.items() if p not in beside} | {
+            p: e for p, e in self._file_errors.items() if p in beside
+        }
+        files = {n: Path(p) for n, p in reply["flow_files"].items() if Path(p) not in beside}
         # A host started afresh (the last one hung or died on a file saved broken) knows no
         # last good version of that file: its flows stay listed as they last loaded. (Not
         # the flows a first load's news listed: this reply is the word on those; nor those
@@ -363,13 +378,17 @@ class RemoteWorkspace:
         kept = {
             n: p
             for n, p in self.flow_files.items()
-            if self._heard and n not in files and p in errors and n not in change.removed
+            if n not in files
+            and (p in beside or (self._heard and p in errors and n not in change.removed))
         }
         if kept:  # sorted is stable: each file's flows keep their order
             files = dict(sorted({**files, **kept}.items(), key=lambda item: file_order(item[1])))
         self.flow_files = files
         shapes = {name: s for name, s in self.shapes.items() if name in self.flow_files}
         shapes.update(shapes_from_json(reply["shapes"]))
+        shapes.update(
+            {n: self.shapes[n] for n, p in kept.items() if p in beside and n in self.shapes}
+        )
         self.shapes = {name: shapes[name] for name in self.flow_files if name in shapes}
         self._file_errors = errors
         self.settings_errors = [LoadError.from_json(e) for e in reply["settings_errors"]]

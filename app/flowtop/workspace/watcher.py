@@ -165,7 +165,7 @@ async def watch(
                 return paths, True  # its files are caught up with once it is watched
             return paths, bool(paths) and await asyncio.to_thread(linked, folders) != links
 
-        watching = Watching(partial(_next_batch, batches), take)
+        watching = Watching(partial(_next_batch, batches), take, partial(_stopped, stop_event))
         watching.arriving = watching.ask()
         try:
             await asyncio.sleep(0)  # the watch is on once that task took its first step
