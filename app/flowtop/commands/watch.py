@@ -20,12 +20,10 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeGuard, cast
+from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from ..engine import status_line
-from ..engine.body_output import body_shown, covered, rest
 from ..engine.events import (
-    FLOW_BODY,
     Event,
     RunFinished,
     RunStarted,
@@ -38,6 +36,7 @@ from ..formats import clock_time, try_text
 from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
 from ..printable import as_left_on_screen, printable, say, unmarked
 from ..workspace.store_errors import unreadable
+from .body_lines import BodyLines
 from .common import path_first
 from .history_gone import reap_quietly
 from .line_pieces import into_pipe_whole
@@ -186,12 +185,12 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     )
     printer.output.says_lost = False  # said in the watch's words (``_output_lost``)
     shown = printer if isinstance(printer, JsonPrinter) else BodyLines(printer)
+    running = RunningAttempts(shown if isinstance(shown, BodyLines) else None)
     # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
     backlog = start_left_out(StoreReader(db).events_from_rows(run_id))
     # every event's fields looked at: the printer shows them all, and one that is not what
     # flowtop writes (a crafted store) stopped the watch with a traceback
     tail = FamilyTail(db, run_id, first_event_id(db, run_id), check=unsound)
-    running = RunningAttempts()
     next_reap = 0.0
     retry_by: float | None = None  # the announced retry's start is awaited until then
     damaged = False  # a row of its log could not be read (said): its end, perhaps
@@ -286,6 +285,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if not read:  # (other runs' events read: the next may be its own)
                     time.sleep(POLL)
     except (KeyboardInterrupt, sqlite3.Error) as exc:  # Ctrl+C, SIGTERM, SIGHUP; or a damaged store
+        if running.body is not None:  # a body's line not ended, as it is
+            running.body.ended_all()
         _clear(printer)  # or the words went after it: `… 2.1s^Cflowtop watch: …`
         if isinstance(exc, sqlite3.Error):  # said by ``main``, on a row of its own
             raise
@@ -451,6 +452,8 @@ def _say_interrupted(
     watched run's or a subflow's, whose process died with its parent's: it printed
     none, the parent's INTERRUPTED line last with its subflow's task still running. The
     run's id."""
+    if running.body is not None:
+        running.body.ended(event.run_id)
     _clear(printer)
     if isinstance(printer, JsonPrinter):
         print(json_record(event.as_json()), file=out, flush=True)
@@ -480,9 +483,11 @@ class RunningAttempts:
     and a run whose process was killed never logs that end: its watch showed ``grind ▶
     running`` then ``run … INTERRUPTED``, and nothing the attempt printed, where
     ``history --run`` and the monitor show the attempt interrupted, keeping its output.
+    So with the line a run's ``@flow`` body left unended, held into a file (``body``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, body: BodyLines | None = None) -> None:
+        self.body = body
         #: Each running attempt's start by run and task, and its output's parts.
         self._open: dict[tuple[str, str], tuple[TaskStateChanged, list[str]]] = {}
         #: Each run's body's start (wall clock), for its duration at its interruption:
@@ -523,47 +528,6 @@ class RunningAttempts:
             line += "".join(f"\n  │ {part}" for part in shown.split("\n")) if shown else ""
             lines.append(printable(line))
         return lines
-
-
-class BodyLines:
-    """A human watch's printer, with each run's ``@flow`` body's output as it comes (its
-    pieces, ``live_output``) after the lines of the events before it, as ``flowtop run``
-    shows it (it came under the run's last line alone, once the run ended); a row it leaves
-    half-written stays open (``status_line.row_open``). Of the whole its run's end carries,
-    what the pieces left out comes before its line; a body none showed, under it (``flow
-    output:``: a quick body's, a run's of an older flowtop)."""
-
-    def __init__(self, printer: HumanPrinter) -> None:
-        self.printer = printer
-        #: By run: how much of all its body wrote (as ``AttemptOutput.size``) was shown.
-        self.shown: dict[str, int] = {}
-        self.line_start = True  # whether the body's text shown last ended its row
-
-    def __call__(self, events: list[Event]) -> None:
-        batch: list[Event] = []
-        for event in events:
-            text = ""
-            if type(event) is TaskOutput and event.task == FLOW_BODY:
-                text = event.text
-                self.shown[event.run_id] = self.shown.get(event.run_id, 0) + covered(text)
-            elif type(event) is RunFinished and event.run_id in self.shown:
-                text = rest(event.output, self.shown.pop(event.run_id))
-                event = event._replace(output="")
-            if text:
-                if batch:
-                    self.printer(batch)
-                batch = [event]
-                self._write(text)
-            else:
-                batch.append(event)
-        self.printer(batch)  # (only body text: the status line drawn again below it)
-
-    def _write(self, text: str) -> None:
-        ended, self.line_start = not self.line_start and not status_line.row_open, text[-1] == "\n"
-        text = text.removeprefix("\n") if ended else text  # the printer's line ended its row
-        if text:  # printable, as the body's tasks' output is; its ``\r``s redraw its row
-            self.printer.make_room()  # (``write_marked`` calls only its ``write``)
-            status_line.write_marked(cast("TextIO", self.printer.output), body_shown(text))
 
 
 def _clear(printer: JsonPrinter | HumanPrinter) -> None:

@@ -18,7 +18,7 @@ from typing import Protocol, TextIO
 
 from ..printable import printable
 from . import capture_windows, status_line
-from .attempt_output import DROPPED_NOTE
+from .attempt_output import DROPPED_NOTE, LINE_NEAR, MAX_CAPTURE
 
 
 class Row(Protocol):
@@ -67,25 +67,75 @@ def body_shown(text: str, *, pinned: bool = True) -> str:
 
 
 #: The note a piece of output starts with past the capture's cap (``live_output.since``).
-_SKIPPED = re.compile(r"\n?… ([\d,]+) characters of output skipped(?: \([\d,]+ so far\))? …\n")
+_SKIPPED = re.compile(r"(\n?)… ([\d,]+) characters of output skipped(?: \(([\d,]+) so far\))? …\n")
 
 
-def covered(piece: str) -> int:
+def covered(piece: str, shown: int = 0, skipped: int = 0, *, line_start: bool = True) -> int:
     """How much of all a body wrote (as ``AttemptOutput.size`` counts it) its output's
-    ``piece`` (``live_output``) stands for: its text, and what its note says it skipped."""
-    note = _SKIPPED.match(piece)
-    return len(piece) if note is None else len(piece) - note.end() + int(note[1].replace(",", ""))
+    ``piece`` (``live_output``) stands for: its text, and what its note says it skipped.
+    ``shown``, ``skipped`` and ``line_start``: what the pieces before it stood for, what
+    their notes skipped (``skipped_gap``), and whether the last ended its line. Only a
+    note the pieces can have is one (``note``): a body printing such a line is its text."""
+    found = note(piece, shown, skipped, line_start=line_start)
+    return len(piece) if found is None else len(piece) - found.end() + _count(found[2])
+
+
+def skipped_gap(piece: str, shown: int = 0, skipped: int = 0, *, line_start: bool = True) -> int:
+    """What the note ``piece`` starts with skipped (0: none), as ``covered`` reads it."""
+    found = note(piece, shown, skipped, line_start=line_start)
+    return 0 if found is None else _count(found[2])
+
+
+def note(piece: str, shown: int, skipped: int, *, line_start: bool) -> re.Match[str] | None:
+    """The note of what ``piece`` skipped, as ``live_output`` puts it: at its start, on a
+    line of its own (after a line end only when the last piece left its line open), its
+    count past the capture's head (it skips only once its middle is dropped), and with a
+    count of all skipped so far exactly after an earlier note (``skipped_note``)."""
+    found = _SKIPPED.match(piece)
+    if found is None or bool(found[1]) == line_start:
+        return None
+    gap = _count(found[2])
+    if not gap or shown + gap <= MAX_CAPTURE // 2:
+        return None
+    so_far = None if found[3] is None else _count(found[3])
+    return found if so_far == (skipped + gap if skipped else None) else None
+
+
+def _count(said: str) -> int:
+    return int(said.replace(",", ""))
+
+
+def _head_end(output: str) -> tuple[re.Match[str], int] | None:
+    """The note ``AttemptOutput`` put for its dropped middle in ``output`` (``_told``): the
+    last one where its head ends (within ``LINE_NEAR`` of half the cap; one the body
+    printed itself is before or after it), and how much of the body's text comes before
+    it. ``_told`` ends the head's line with a ``\n`` it did not write when the head ends
+    at a ``\r`` (a progress bar's versions) or mid-line (no line end near the cut): that
+    one is not counted. A head that ended in a ``\r\n`` of its own reads the same as one
+    cut at a ``\r``: counted as cut there, the more common (one character short)."""
+    half = MAX_CAPTURE // 2
+    found = None
+    for match in DROPPED_NOTE.finditer(output, max(0, half - LINE_NEAR)):
+        if match.start() > half + 1:
+            break
+        found = match
+    if found is None:
+        return None
+    at = found.start()
+    added = at > half or output.endswith("\r\n", 0, at)
+    return found, at - 1 if added else at
 
 
 def rest(output: str, shown: int) -> str:
     """What of a body's whole ``output`` (its run's end's) came after the first ``shown``
     characters of all it wrote (its pieces': ``covered``): the last of it, after a note
     of what is no longer kept when its dropped middle holds some."""
-    note = DROPPED_NOTE.search(output)
-    if note is None:
+    cut = _head_end(output)
+    if cut is None:
         return output[shown:]
-    tail = output[note.end() + 1 :]  # (past the note's line end)
-    left = note.start() + int(note[1].replace(",", "")) + len(tail) - shown
+    found, head = cut
+    tail = output[found.end() + 1 :]  # (past the note's line end)
+    left = head + _count(found[1]) + len(tail) - shown
     if left <= len(tail):
         return tail[len(tail) - left :] if left > 0 else ""
     return f"… {left - len(tail):,} characters of output skipped …\n{tail}"
