@@ -116,7 +116,7 @@ def _planned(
         _refuse_a_subflows_task(flow, history, source_id, record, task)
         if not _added(flow, task):
             raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
-    values, refused, fingerprints = load(Path(history.path), source_id, completed)
+    values, refused, fingerprints = load(Path(history.path), source_id)
     forced: set[str] = set()
     if task is not None:
         forced = {task}

@@ -13,7 +13,7 @@ import io
 import json
 import pickle
 import sqlite3
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -205,18 +205,11 @@ def _each(values: Mapping[str, Any], fingerprints: Mapping[str, str]) -> bytes |
     return dumps((EACH, pickles, fingerprints), pickle.HIGHEST_PROTOCOL)
 
 
-def load(
-    path: Path, run_id: str, expected: Collection[str] | None = None
-) -> tuple[dict[str, Any], dict[str, str], dict[str, str | None]]:
+def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str | None]]:
     """A run's stored results: values by task, why others can't be reused, fingerprints
     (of those, and of calls stored with no result: ``DID_NOT_COMPLETE``).
     ``Untrusted`` (a ``ValueError``) when a stranger could have written them (pickles:
-    ``store_trust.store_refusal``).
-
-    ``expected``: the tasks whose results are asked for. Pages of the store damaged on
-    disk (``database disk image is malformed``) then cost only the results they hold:
-    each of those tasks left unread is refused, saying why (it runs again), as a result
-    that cannot be unpickled is. Without it, such damage raises ``sqlite3.DatabaseError``."""
+    ``store_trust.store_refusal``)."""
     refused_store = store_refusal(path)
     if refused_store is not None:
         raise Untrusted(
@@ -226,23 +219,17 @@ def load(
     values: dict[str, Any] = {}
     refused: dict[str, str] = {}
     fingerprints: dict[str, str | None] = {}
-    damage: list[sqlite3.DatabaseError] | None = None if expected is None else []
     from .run_log import connect_reader
 
     with closing(connect_reader(path)) as conn:
-        rows = _unless_damaged(
-            conn,
+        rows = conn.execute(
             "SELECT task, data, reusable, why, fingerprint FROM results WHERE run_id = ?",
-            run_id,
-            damage,
-        )
+            (run_id,),
+        ).fetchall()
         try:
-            batches = _unless_damaged(
-                conn,
-                "SELECT tasks, data FROM result_batches WHERE run_id = ? ORDER BY id",
-                run_id,
-                damage,
-            )
+            batches = conn.execute(
+                "SELECT tasks, data FROM result_batches WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
         except sqlite3.OperationalError:  # a store from before version 7 nobody migrated
             batches = []
     for task, data, reusable, why, fingerprint in rows:
@@ -276,26 +263,7 @@ def load(
         values.update(batch_values)
         for task in batch_values:
             fingerprints[task] = batch_fingerprints.get(task)
-    for error in damage[:1] if damage else ():  # (``expected`` given)
-        for task in expected or ():
-            if task not in values:
-                refused.setdefault(task, _unreadable(error))
     return values, refused, fingerprints
-
-
-def _unless_damaged(
-    conn: sqlite3.Connection, query: str, run_id: str, damage: list[sqlite3.DatabaseError] | None
-) -> list[Any]:
-    """``query``'s rows for ``run_id``; [] when pages they are on are damaged (SQLite's
-    ``SQLITE_CORRUPT``, "database disk image is malformed") and ``damage`` takes the
-    error (None: it is raised)."""
-    try:
-        return conn.execute(query, (run_id,)).fetchall()
-    except sqlite3.DatabaseError as exc:
-        if damage is None or not (exc.sqlite_errorname or "").startswith("SQLITE_CORRUPT"):
-            raise
-        damage.append(exc)
-        return []
 
 
 def _unreadable(exc: Exception, together: int = 1) -> str:
