@@ -94,10 +94,12 @@ def test_a_rerun_whose_stored_results_are_damaged_is_refused_in_one_line(
 ) -> None:
     """Refused before it runs: a store with a damaged page can lose what a rerun writes
     next (it ran, then read INTERRUPTED, 'flowtop closed the store first')."""
-    store = stored_run(tmp_path)
-    for table in ("result_batches", "results"):
+    for table in ("result_batches", "results"):  # each on a store of its own
+        folder = tmp_path / table
+        folder.mkdir()
+        store = stored_run(folder)
         damage(store, table)
-        done = flowtop("run", ".", "--rerun-of", "1", "--quiet", cwd=tmp_path)
+        done = flowtop("run", ".", "--rerun-of", "1", "--quiet", cwd=folder)
         assert done.returncode == 2, done
         said_unreadable(done.stderr, "run", store)
         assert done.stdout == ""  # nothing ran

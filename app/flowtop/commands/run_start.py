@@ -344,6 +344,14 @@ def overran(path: Path, seconds: float, reservation: Reservation | None) -> None
     os._exit(2)
 
 
+def _same_folder(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one folder (``b`` may be gone)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def fail_unopened(args: argparse.Namespace, said: str) -> None:
     """End a launched run whose PATH could not be opened (``said``: why) FAILED with that
     reason, in the store its launcher reserved it in. Its flow file deleted after the
@@ -365,11 +373,12 @@ def fail_unopened(args: argparse.Namespace, said: str) -> None:
         now = launched_into(args.run_id)  # (its log, open as this process's output)
         if now is None or not reserved_here(now / STORE_FILE, args.run_id):
             return
+        if not _same_folder(now, state_dir):  # (the same store, read busy a moment ago)
+            moved = (
+                f" (the workspace folder is no longer at {printable_name(str(given.parent))}; "
+                f"its run store is now at {printable_name(str(now))})"
+            )
         state_dir = now
-        moved = (
-            f" (the workspace folder is no longer at {printable_name(str(given.parent))}; "
-            f"its run store is now at {printable_name(str(now))})"
-        )
     from ..workspace.history import open_live_history
     from ..workspace.load_error import display_path
 
