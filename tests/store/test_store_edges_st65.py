@@ -16,13 +16,11 @@ flow file deleted during an in-process workspace's first import.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sqlite3
 import sys
 import textwrap
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +30,11 @@ from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.looks import run_error_text
 from flowtop.workspace import Workspace, launcher, run_numbers
-from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.history import History
 from flowtop.workspace.private import private_folder
 from flowtop.workspace.run_numbers import SourceGone
 from flowtop.workspace.store_client import StoreClient
 from flowtop.workspace.store_reader import StoreReader
-from waits import WatchStarts, until, wait_until
 
 FLOW = """
     from flowtop import Flow, task
@@ -179,69 +175,6 @@ def test_a_run_launched_as_its_folder_moved_ends_failed_saying_where(
     )
     assert not (moved / "logs" / f"{launched.run_id}.log").exists()  # the store says why
     assert not folder.exists()  # nothing made again at the old place
-
-
-#: A flow file whose import waits while ``GATE`` (a file the test controls) exists, after
-#: saying it started there.
-HELD_IMPORT = """
-import time
-from pathlib import Path
-
-from flowtop import Flow, task
-
-GATE = Path({gate!r})
-GATE.write_text("importing")
-held_until = time.monotonic() + 30  # a test that failed midway lets go anyway
-while GATE.exists() and time.monotonic() < held_until:
-    time.sleep(0.01)
-
-
-@task
-def s():
-    raise ValueError("nope")
-
-
-with Flow("slowimport") as flow:
-    s()
-"""
-
-
-async def test_a_file_deleted_while_an_in_process_first_load_imports_it_is_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gate = tmp_path / "gate.txt"  # not a file the watcher reloads
-    gate.write_text("")
-    flow_file = tmp_path / "slowimport.py"
-    flow_file.write_text(HELD_IMPORT.format(gate=str(gate)), encoding="utf-8")
-    starts = WatchStarts(monkeypatch)
-    with Workspace(tmp_path, isolate_imports=False) as workspace:
-        loaded: list[WorkspaceChanged] = []
-        loading = threading.Thread(target=lambda: loaded.append(workspace.load()))
-        loading.start()
-        try:
-            await asyncio.to_thread(
-                wait_until, lambda: gate.read_text() == "importing", "the import to start"
-            )
-            flow_file.unlink()
-        finally:
-            gate.unlink()
-            await asyncio.to_thread(loading.join)
-        assert workspace.flow_files == {"slowimport": flow_file}  # imported before it went
-
-        stop = asyncio.Event()
-        changes = workspace.watch(stop)
-        watching = asyncio.ensure_future(asyncio.wait_for(anext(changes), 20))
-        try:
-            await starts.on(1, watching)
-            assert starts.missed[0] == [flow_file]  # the deletion, caught up with
-            change = await watching
-            assert change.removed == ("slowimport",)
-            await until(lambda: "slowimport" not in workspace.flow_files, "the flow removed")
-        finally:
-            stop.set()
-            watching.cancel()
-            await asyncio.wait({watching})
-            await changes.aclose()
 
 
 def _held_launch(

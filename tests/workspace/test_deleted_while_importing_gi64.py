@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flowtop.workspace import RemoteWorkspace
+from flowtop.workspace import RemoteWorkspace, Workspace
 from flowtop.workspace.changes import WorkspaceChanged
 from waits import WatchStarts, until, wait_until
 
@@ -43,15 +43,19 @@ with Flow("slowimport") as flow:
 """
 
 
+@pytest.mark.parametrize("in_process", [False, True], ids=["flow-host", "in-process"])
 async def test_a_file_deleted_while_the_first_load_imports_it_is_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: bool
 ) -> None:
+    """The monitor's (its flow host), and an embedded in-process ``Workspace``'s, which
+    stamps its files before its first load the same way (``watcher.stamp_before_load``)."""
     gate = tmp_path / "gate.txt"  # not a file the watcher reloads
     gate.write_text("")
     flow_file = tmp_path / "slowimport.py"
     flow_file.write_text(HELD.format(gate=str(gate)), encoding="utf-8")
     starts = WatchStarts(monkeypatch)
-    with RemoteWorkspace(tmp_path) as workspace:
+    made = Workspace(tmp_path, isolate_imports=False) if in_process else RemoteWorkspace(tmp_path)
+    with made as workspace:
         loaded: list[WorkspaceChanged] = []
         loading = threading.Thread(target=lambda: loaded.append(workspace.load()))
         loading.start()
