@@ -250,3 +250,112 @@ async def test_a_save_read_during_a_reload_is_not_reloaded_after_quit(
         workspace.close()
     assert not await asyncio.to_thread(workspace.reload_paths, [etl])  # closed: at once
     assert workspace.host_pid is None
+
+
+def noting_beside(
+    workspace: RemoteWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[list[Path], WorkspaceChanged | None]]:
+    """Each ``reload_beside`` the watcher made, once it returned: its files and change."""
+    tried: list[tuple[list[Path], WorkspaceChanged | None]] = []
+    reload_beside = workspace.reload_beside
+
+    def noted(paths: list[Path]) -> WorkspaceChanged | None:
+        change = reload_beside(paths)
+        tried.append((list(paths), change))
+        return change
+
+    monkeypatch.setattr(workspace, "reload_beside", noted)
+    return tried
+
+
+async def test_a_file_the_held_reload_reloads_waits_for_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """etl.py saved with slow.py, then again while slow.py imports: not loaded beside
+    (the held reload's reply, of the older etl.py, would undo it), but after the host's
+    reply: its retries go 2× then 5× once each, not 5×, 2×, 5× in three toasts."""
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 30\n")
+    etl = tmp_path / "etl.py"
+    etl.write_text(ETL.format(decorator="@task"))
+    slow = tmp_path / "slow.py"
+    go = tmp_path / "go.flag"
+    starts = WatchStarts(monkeypatch)
+    with RemoteWorkspace(tmp_path) as workspace:
+        await asyncio.to_thread(workspace.load)
+        tried = noting_beside(workspace, monkeypatch)
+        # Saved before the watch is on: its catch-up reloads both in one request.
+        etl.write_text(ETL.format(decorator="@task(max_retries=2)"))
+        slow.write_text(SLOW.format(go=str(go)))
+        stop = asyncio.Event()
+        changes: list[tuple[WorkspaceChanged, str]] = []
+
+        async def collect() -> None:
+            async for change in workspace.watch(stop):
+                changes.append((change, transform_policy(workspace)))  # noqa: PERF401 - the policy as each change is said
+
+        watching = asyncio.ensure_future(collect())
+        try:
+            await starts.on(1, watching)
+            assert sorted(starts.missed[0]) == [etl, slow]
+            await until(workspace.still_importing, "slow.py's reload to start")
+            etl.write_text(ETL.format(decorator="@task(max_retries=5)"))
+            await until(lambda: tried, "etl.py tried beside", timeout=30)
+            assert tried == [([etl], None)]  # it waits for the host
+
+            go.touch()
+            await until(lambda: len(changes) > 1, "the host's reloads", timeout=60)
+            assert [(c.paths, c.flows) for c, _ in changes] == [
+                ((etl, slow), ("etl", "slow")),
+                ((etl,), ("etl",)),
+            ]
+            assert ["2×" in policy for _, policy in changes] == [True, False]
+            assert "5×" in changes[1][1]
+        finally:
+            go.touch()  # (a failed test's slow import ends too)
+            stop.set()
+            await asyncio.wait_for(watching, 20)
+
+
+async def test_a_flow_said_beside_is_not_said_again_with_another_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """etl.py said beside a slow reload, then notes.py (no flows) saved: the host's
+    reload of both says nothing again of etl (one toast, one auto-rerun)."""
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 30\n")
+    etl = tmp_path / "etl.py"
+    etl.write_text(ETL.format(decorator="@task"))
+    slow = tmp_path / "slow.py"
+    go = tmp_path / "go.flag"
+    notes = tmp_path / "notes.py"
+    starts = WatchStarts(monkeypatch)
+    with RemoteWorkspace(tmp_path) as workspace:
+        await asyncio.to_thread(workspace.load)
+        tried = noting_beside(workspace, monkeypatch)
+        stop = asyncio.Event()
+        changes: list[WorkspaceChanged] = []
+
+        async def collect() -> None:
+            async for change in workspace.watch(stop):
+                changes.append(change)  # noqa: PERF401 - the test reads it as it grows
+
+        watching = asyncio.ensure_future(collect())
+        try:
+            await starts.on(1, watching)
+            slow.write_text(SLOW.format(go=str(go)))
+            await until(workspace.still_importing, "slow.py's reload to start")
+            etl.write_text(ETL.format(decorator="@task(max_retries=5)"))
+            await until(lambda: changes, "etl.py said beside", timeout=30)
+            assert changes[0].paths == (etl,) and changes[0].flows == ("etl",)
+            notes.write_text("X = 1\n")
+            await until(lambda: any(notes in p for p, _ in tried), "notes.py tried beside")
+
+            go.touch()
+            await until(lambda: any(notes in c.paths for c in changes), "notes.py", timeout=60)
+            assert [c.paths for c in changes] == [(etl,), (slow,), (etl, notes)]
+            again = changes[2]
+            assert not again.flows and not again.modules and not again.errors
+            assert "5×" in transform_policy(workspace)
+        finally:
+            go.touch()  # (a failed test's slow import ends too)
+            stop.set()
+            await asyncio.wait_for(watching, 20)

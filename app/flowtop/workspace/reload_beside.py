@@ -13,7 +13,7 @@ state is the word on them), and a reload that only says again what was said besi
 not said twice (``Beside.forget``, ``RemoteWorkspace._not_again``).
 
 Only flow files are loaded beside, each on its own: a save of a settings file or of a
-helper another file imports, a file the held reload imports now, a deleted file, or a
+helper another file imports, a file the held reload imports (or is to), a deleted file, or a
 file the side host finds defining no flows or a flow name another file has, waits for
 the host as before. A file that imports the slow one hangs in the side host too, and
 waits for it (its own ``load_timeout``) as it would have.
@@ -46,30 +46,39 @@ class Beside:
         self.path = path  # the workspace, as its flow host was given it
         self._lock = threading.Lock()
         self._open = False
+        self._held: frozenset[Path] = frozenset()  # the files the held reload reloads
         self._side: HelperProcess | None = None
         #: What a reload beside said of each file: the host's reload of it then says
         #: nothing new when it finds the same.
         self._said: dict[Path, Said] = {}
 
-    def open(self) -> None:
-        """A reload in the host starts: files saved meanwhile may load beside it."""
+    def open(self, held: Collection[Path]) -> None:
+        """A reload of ``held`` starts in the host: other files saved meanwhile may load
+        beside it (a held file waits for the host: its queued reload is next, and this
+        one's reply, which had it, would undo what was said of it beside)."""
         with self._lock:
-            self._open = True
+            self._open, self._held = True, frozenset(held)
+
+    def clear(self) -> None:
+        """Forget what was said beside: the host's reloads of those files are lost (the
+        watch ended) or a load is the word on every file."""
+        with self._lock:
+            self._said.clear()
 
     def shut(self) -> None:
         """The host's reload is over (its reply is applied next): a side host still
         loading is stopped, and nothing said beside is applied after this returns."""
         with self._lock:
-            self._open = False
+            self._open, self._held = False, frozenset()
             side, self._side = self._side, None
         if side is not None:
             side.close()
 
     def load(self, files: list[Path], timeout: float) -> dict[str, Any] | None:
-        """A side host's load of ``files``, or None: no reload is held, or the side host
-        failed (it hung on a file or was stopped)."""
+        """A side host's load of ``files``, or None: no reload is held, it reloads one of
+        ``files``, or the side host failed (it hung on a file or was stopped)."""
         with self._lock:
-            if not self._open or self._side is not None:
+            if not self._open or self._side is not None or not self._held.isdisjoint(files):
                 return None
             side = HelperProcess("flowtop.workspace.flow_host", [self.path, FAST])
             side.heard = lambda news: self._still(side)
@@ -102,7 +111,7 @@ class Beside:
         reply is applied after it); None once that reload is over. What it shows of
         ``files`` then (``said``) is kept for the host's reload of them."""
         with self._lock:
-            if not self._open:
+            if not self._open or not self._held.isdisjoint(files):
                 return None
             change = apply()
             self._said.update({file: said(file) for file in files})

@@ -67,51 +67,56 @@ async def reloads(
     beside: Callable[[list[Path]], WorkspaceChanged | None] | None
     beside = getattr(workspace, "reload_beside", None)
     said: set[Path] = set()  # files whose reload beside was said
-    loop = asyncio.get_running_loop()
-    while paths and not watching.stopped():
-        main = asyncio.ensure_future(reload(workspace, paths))
-        started = loop.time()
-        queued: list[Path] = []  # saved while it runs: reloaded after it
-        waiting: list[Path] = []  # of those, not yet tried beside
-        aside: asyncio.Future[WorkspaceChanged | None] | None = None
-        aside_files: list[Path] = []
-        try:
-            while not main.done() or aside is not None:
-                waits: set[asyncio.Future[Any]] = {main}
-                if aside is not None:
-                    waits.add(aside)
-                if beside is not None and (batch := watching.listening()) is not None:
-                    waits.add(batch)
-                timeout = None
-                if beside is not None and waiting and aside is None and not main.done():
-                    timeout = started + BESIDE_AFTER - loop.time()
-                    if timeout <= 0:
-                        aside_files, waiting = waiting, []
-                        aside = asyncio.ensure_future(_beside(beside, aside_files))
-                        continue
-                done, _ = await asyncio.wait(
-                    waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-                )
-                if aside is not None and aside in done:
-                    change, aside = aside.result(), None
-                    if change is not None:
-                        said.update(aside_files)
-                        yield change
-                arrived = watching.arriving
-                if arrived in done and arrived is not None and _arrived(arrived):
-                    watching.arriving = None
-                    more, restart = await watching.take(arrived.result())
-                    watching.restart |= restart
-                    queued += more
-                    waiting += more
-        finally:
-            for task in (main, aside):
-                if task is not None and not task.done():
-                    task.cancel()
-        change = main.result()
-        if change is not None and (change or not set(paths) <= said):
-            yield change
-        paths = sorted(set(queued))
+    try:
+        loop = asyncio.get_running_loop()
+        while paths and not watching.stopped():
+            main = asyncio.ensure_future(reload(workspace, paths))
+            started = loop.time()
+            queued: list[Path] = []  # saved while it runs: reloaded after it
+            waiting: list[Path] = []  # of those, not yet tried beside
+            aside: asyncio.Future[WorkspaceChanged | None] | None = None
+            aside_files: list[Path] = []
+            try:
+                while not main.done() or aside is not None:
+                    waits: set[asyncio.Future[Any]] = {main}
+                    if aside is not None:
+                        waits.add(aside)
+                    if beside is not None and (batch := watching.listening()) is not None:
+                        waits.add(batch)
+                    timeout = None
+                    if beside is not None and waiting and aside is None and not main.done():
+                        timeout = started + BESIDE_AFTER - loop.time()
+                        if timeout <= 0:
+                            aside_files, waiting = waiting, []
+                            aside = asyncio.ensure_future(_beside(beside, aside_files))
+                            continue
+                    done, _ = await asyncio.wait(
+                        waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if aside is not None and aside in done:
+                        change, aside = aside.result(), None
+                        if change is not None:
+                            said.update(aside_files)
+                            yield change
+                    arrived = watching.arriving
+                    if arrived in done and arrived is not None and _arrived(arrived):
+                        watching.arriving = None
+                        more, restart = await watching.take(arrived.result())
+                        watching.restart |= restart
+                        queued += more
+                        waiting += more
+            finally:
+                for task in (main, aside):
+                    if task is not None and not task.done():
+                        task.cancel()
+            change = main.result()
+            if change is not None and (change or not set(paths) <= said):
+                yield change
+            paths = sorted(set(queued))
+    finally:  # ended early (the watch ends, a reload raised): the host's reloads of
+        # the files said beside are lost, and what was said of them with them
+        if said and (forget := getattr(workspace, "forget_beside", None)) is not None:
+            forget()
 
 
 async def _beside(

@@ -19,6 +19,7 @@ import threading
 import time
 import tomllib
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,7 @@ class RemoteWorkspace:
         stamp_before_load(self)
         with self._lock:
             self._loaded = False
+            self._beside.clear()  # (this load is the word on every file)
             return self._ask_state({"kind": "load"})
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
@@ -126,7 +128,7 @@ class RemoteWorkspace:
         with self._lock:
             if self._stopped:
                 return WorkspaceChanged()
-            self._beside.open()
+            self._beside.open(saved)
             try:
                 reply = self._ask(request)
             except HelperGone:
@@ -136,9 +138,16 @@ class RemoteWorkspace:
             finally:
                 self._beside.shut()  # (nothing said beside is applied after this)
             shown = {path: self._said_of(path) for path in saved}  # (the screen's, now)
+            listed = set(self.flow_files)
             # The files loaded beside meanwhile show what the side host said until the
             # host reloads them next (this reply had their old version).
-            return self._not_again(self._apply(reply, self._beside.pending(saved)), shown)
+            change = self._apply(reply, self._beside.pending(saved))
+            return self._not_again(change, shown, listed)
+
+    def forget_beside(self) -> None:
+        """The watch ended: the host's reloads of the files said beside are lost, and
+        what was said of them is no more the screen's (``reloads_meanwhile``)."""
+        self._beside.clear()
 
     def reload_beside(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged | None:
         """Load the flow files ``paths`` in a side host while a reload holds the host,
@@ -185,23 +194,26 @@ class RemoteWorkspace:
     def _said_of(self, path: Path) -> Said:
         return said_of(path, self.flow_files, self.shapes, self.errors)
 
-    def _not_again(self, change: WorkspaceChanged, shown: dict[Path, Said]) -> WorkspaceChanged:
-        """``change``, or none when it only says again what a reload beside said of the
-        saved files, and what the screen shows still (its toast, an auto-rerun: once)."""
+    def _not_again(
+        self, change: WorkspaceChanged, shown: dict[Path, Said], listed: set[str]
+    ) -> WorkspaceChanged:
+        """``change`` less what a reload beside said of saved files, the screen showing
+        it still (its toast, an auto-rerun: once); the rest of it stays. ``shown``: the
+        saved files as shown before the reply; ``listed``: the flows listed then."""
         said = self._beside.forget(shown)
-        if not said or set(said) != {p for p in shown if p.suffix == ".py"}:
+        same = {f for f, was in said.items() if self._said_of(f) == was and shown[f] == was}
+        if not same or change.settings_changed or change.helpers:
             return change
-        if any(self._said_of(f) != was or shown[f] != was for f, was in said.items()):
-            return change
-        names = {name for name, path in self.flow_files.items() if path in said}
-        if (
-            change.settings_changed
-            or change.helpers
-            or not set(change.flows) <= names
-            or any(error.path not in said for error in change.errors)
-        ):
-            return change
-        return WorkspaceChanged(paths=change.paths)
+        names = {name for name, path in self.flow_files.items() if path in same}
+        modules = {display_path(file) for file in same}
+        return replace(
+            change,
+            modules=tuple(module for module in change.modules if module not in modules),
+            flows=tuple(name for name in change.flows if name not in names),
+            errors=tuple(error for error in change.errors if error.path not in same),
+            removed=tuple(name for name in change.removed if name in listed),  # (not again)
+            left_out=tuple(note for note in change.left_out if note.path not in same),
+        )
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder (here: watching runs no user code) and reload in the host."""
