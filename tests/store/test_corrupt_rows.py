@@ -31,7 +31,7 @@ from flowtop.engine.states import StateType
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace.history import History
 from flowtop.workspace.log_fold import unsound
-from flowtop.workspace.run_log import LogDamage, LogRow, decode_rows
+from flowtop.workspace.run_log import LogDamage, LogRow, RunInterrupted, decode_rows
 from flowtop.workspace.store_reader import StoreReader
 
 
@@ -247,8 +247,11 @@ def test_the_monitor_notes_what_it_could_not_show_and_goes_on() -> None:
     run = store.runs["r1"]
     assert run.rows["a"].state is StateType.RUNNING  # the event after them: applied
     assert "r1" in changed
-    assert "an event of run etl #1 cannot be shown, skipped (TypeError: " in run.note
-    assert "run etl #1 (r1): event 5 of the run store's log cannot be read" in run.note
+    assert "an event of run etl #1 cannot be shown, skipped (TypeError: " in run.read_note
+    assert "run etl #1 (r1): event 5 of the run store's log cannot be read" in run.read_note
+    said = run.read_note
+    store.apply_batch([RunInterrupted("r1", "its process died", 9.0)])
+    assert run.note and run.read_note == said  # the end's own words did not replace them
 
 
 def test_a_dead_run_whose_log_has_a_crafted_step_is_still_marked_and_said(

@@ -4,7 +4,7 @@ Ctrl+C's toast named only ``ctrl+q`` (Textual's ``help_quit`` names the first qu
 finds), not ``q`` nor a key ``[keys]`` rebinds quit to. A crafted store whose runs name
 each other (or one itself) as parent had the loop's link refused with nothing said: the
 run showed `(child run)`, unlinked; said in the run's note, its end (a note of its own, an
-interruption) then replaced the words: they have a field of their own (``link_note``),
+interruption) then replaced the words: they have a field of their own (``read_note``),
 the header shows them after the note. And the history screen made each run's Counts cell
 twice per read that changed anything: once to measure the Flow column's room
 (``_flow_room``), once more for the row.
@@ -104,20 +104,20 @@ def test_runs_naming_each_other_parent_say_so_once(whole: bool) -> None:
             _folded(store, [event])
     alpha, beta = _shown(store, "alpha"), _shown(store, "beta")
     assert beta.parent_label == "alpha #1" and alpha.children == [beta]  # linked one way
-    assert alpha.link_note == f"alpha #1 {LOOP_SAID.format('beta #1')}"  # refused the other
-    assert beta.link_note == ""
+    assert alpha.read_note == f"alpha #1 {LOOP_SAID.format('beta #1')}"  # refused the other
+    assert beta.read_note == ""
     _folded(store, [BETA._replace(ts=1.2)])  # linked again (a run handed on anew)
-    assert alpha.link_note.count("shown unlinked") == 1
+    assert alpha.read_note.count("shown unlinked") == 1
 
 
 def test_a_run_naming_itself_parent_says_so_once() -> None:
     store = RunStore()
     _folded(store, [SELF, _end(SELF)])
     run = _shown(store, "selfish")
-    assert run.link_note == SELF_SAID
+    assert run.read_note == SELF_SAID
     assert run.children == [] and run.parent_run is None
     _folded(store, [SELF, _end(SELF)])  # handed on anew
-    assert _shown(store, "selfish").link_note.count("shown unlinked") == 1
+    assert _shown(store, "selfish").read_note.count("shown unlinked") == 1
 
 
 SELF_SAID = "selfish #1 names itself as its parent run: shown unlinked"
@@ -156,7 +156,7 @@ async def test_the_run_s_end_keeps_the_loop_said(end: str, whole: bool) -> None:
     said = CANCELLED if end == "noted" else "interrupted: its process died"
     line = await _header_line(run)
     assert f"  {said}  {SELF_SAID}" in line, line
-    assert run.note == said and run.link_note == SELF_SAID
+    assert run.note == said and run.read_note == SELF_SAID
 
 
 # -- The history makes each Counts cell once --------------------------------------------

@@ -108,9 +108,10 @@ class RunModel:
         self.duration: float | None = None
         #: Why the run ended without its process (interrupted), shown in the header.
         self.note = ""
-        #: Why it is shown unlinked from the run its start names as its parent (``say_loop``),
-        #: shown in the header after ``note``: its own, as its end replaces ``note``.
-        self.link_note = ""
+        #: What reading it from the store found (a row not shown, a link to its parent
+        #: refused: ``RunModel.read_noted``), in the header after ``note``: its own, as its end
+        #: replaces ``note``, and those words went with it.
+        self.read_note = ""
         #: A ``@flow``'s own retry (live as soon as the run before it failed): when its
         #: body starts, on the steady clock (``RunStarted.starts_in``); else None.
         self.body_due: float | None = None
@@ -156,6 +157,14 @@ class RunModel:
         self.end_missed = False
         self.added = 0  # rows added after run_started (@flow tasks), so views know to re-layout
         self.version = 0  # bumps on every change, so views can tell when to re-sort
+
+    def read_noted(self, said: str) -> None:
+        """``said`` added to ``read_note`` (its header shows it), once: what reading the
+        run found (a part of it not shown, a parent link refused: ``parent_loops``)."""
+        said = printable(said)
+        if said not in self.read_note:
+            self.read_note = f"{self.read_note}; {said}" if self.read_note else said
+            self.version += 1
 
     @classmethod
     def from_started(cls, event: RunStarted) -> RunModel:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flowtop.printable import printable
-
 if TYPE_CHECKING:
     from flowtop.tui.model import RunModel
 
@@ -24,10 +22,6 @@ def loop_said(child: RunModel, parent: RunModel) -> str:
 
 
 def say_loop(child: RunModel, parent: RunModel) -> None:
-    """``loop_said`` added to ``child``'s ``link_note`` (its header shows it), once. Not
-    to its ``note``: the run's end replaces that with its own words (why it was
-    cancelled, or interrupted), and the loop went unsaid from then on."""
-    said = printable(loop_said(child, parent))
-    if said not in child.link_note:
-        child.link_note = f"{child.link_note}; {said}" if child.link_note else said
-        child.version += 1
+    """``loop_said`` added to what reading ``child`` found (``RunModel.read_noted``): not
+    to its ``note``, which the run's end replaces with its own words."""
+    child.read_noted(loop_said(child, parent))

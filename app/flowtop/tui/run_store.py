@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from flowtop.engine.events import RunFinished, RunStarted
-from flowtop.printable import printable
 from flowtop.tui.flows_without_file import FlowsWithoutFile
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.tui.subflow_links import link
@@ -270,7 +269,7 @@ class RunStore(FlowsWithoutFile):
                     continue
                 key = run.apply(event)
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
-                    _noted(run, event.said(run.label))
+                    run.read_noted(event.said(run.label))
                 if self._reading and run_id in self._reading:  # not shown yet: nothing changed
                     continue
                 if isinstance(event, RunFinished | RunInterrupted):
@@ -472,7 +471,9 @@ class RunStore(FlowsWithoutFile):
         if run is None:
             return  # its run is not kept: nothing to say it on
         said = f"{type(exc).__name__}: {exc}"
-        _noted(run, f"an event of run {run.flow} #{run.number} cannot be shown, skipped ({said})")
+        run.read_noted(
+            f"an event of run {run.flow} #{run.number} cannot be shown, skipped ({said})"
+        )
         changed.setdefault(run_id, set())
 
     def _newest(self, model: RunModel, *, elsewhere: bool = False, overtaken: bool = False) -> None:
@@ -570,14 +571,6 @@ class RunStore(FlowsWithoutFile):
     def take_read_shown(self) -> list[str]:
         shown, self.read_shown = self.read_shown, []
         return shown
-
-
-def _noted(run: RunModel, said: str) -> None:
-    """``said`` added to ``run``'s note (its header shows it): a part of it not shown."""
-    said = printable(said)
-    if said not in run.note:
-        run.note = f"{run.note}; {said}" if run.note else said
-        run.version += 1
 
 
 def _retries(retry: RunModel, failed: RunModel) -> None:

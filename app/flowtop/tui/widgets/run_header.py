@@ -292,7 +292,7 @@ class RunHeader(Static):
             text.append(f"{symbol} {word}", style=styles[look])
             if waits is None:  # (a countdown beside a count-up read as two clocks)
                 text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
-            for own in (run.note, run.link_note):  # (``link_note``: why it is unlinked)
+            for own in (run.note, run.read_note):  # (``read_note``: what reading it found)
                 if own:
                     tail.append(f"  {own}", style="bold")
             if run.error is not None:
