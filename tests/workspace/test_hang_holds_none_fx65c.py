@@ -13,7 +13,10 @@ says nothing again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +66,33 @@ def transform_policy(workspace: RemoteWorkspace) -> str:
     return "" if shape is None else shape.nodes["transform"].policy.summary
 
 
+@contextlib.asynccontextmanager
+async def collected(
+    workspace: RemoteWorkspace,
+    starts: WatchStarts,
+    note: Callable[[WorkspaceChanged], Any] = lambda change: change,
+    after: Callable[[], object] = lambda: None,
+) -> AsyncIterator[list[Any]]:
+    """The changes ``workspace``'s watch says while the block runs, each as ``note`` makes
+    it (with the screen or policy then): the watch is on as the block starts, and stopped
+    as it ends, ``after`` called first (a held import let go)."""
+    stop = asyncio.Event()
+    changes: list[Any] = []
+
+    async def collect() -> None:
+        async for change in workspace.watch(stop):
+            changes.append(note(change))  # noqa: PERF401 - the test reads it as it grows
+
+    watching = asyncio.ensure_future(collect())
+    try:
+        await starts.on(1, watching)
+        yield changes
+    finally:
+        after()
+        stop.set()
+        await asyncio.wait_for(watching, 20)
+
+
 async def test_a_file_saved_while_another_hangs_reloads_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -75,16 +105,7 @@ async def test_a_file_saved_while_another_hangs_reloads_at_once(
         await asyncio.to_thread(workspace.load)
         before = transform_policy(workspace)
         assert "5×" not in before
-        stop = asyncio.Event()
-        changes: list[WorkspaceChanged] = []
-
-        async def collect() -> None:
-            async for change in workspace.watch(stop):
-                changes.append(change)  # noqa: PERF401 - the test reads it as it grows
-
-        watching = asyncio.ensure_future(collect())
-        try:
-            await starts.on(1, watching)
+        async with collected(workspace, starts) as changes:
             hang.write_text(HANG)
             importing = await until(workspace.still_importing, "hang.py's reload to start")
             assert importing[0] == hang
@@ -112,9 +133,6 @@ async def test_a_file_saved_while_another_hangs_reloads_at_once(
             await until(lambda: any(after in c.paths for c in changes), "z_after.py loaded")
             assert [c.paths for c in changes[2:] if c] == [(after,)]
             assert "5×" in transform_policy(workspace)
-        finally:
-            stop.set()
-            await asyncio.wait_for(watching, 20)
 
 
 #: Imports until the file ``go`` exists: a reload that is slow, then finishes.
@@ -162,16 +180,10 @@ async def test_files_loaded_beside_a_slow_reload_stay_as_shown_when_it_finishes(
     starts = WatchStarts(monkeypatch)
     with RemoteWorkspace(tmp_path) as workspace:
         await asyncio.to_thread(workspace.load)
-        stop = asyncio.Event()
-        changes: list[tuple[WorkspaceChanged, tuple[list[str], list[str], list[str]]]] = []
-
-        async def collect() -> None:
-            async for change in workspace.watch(stop):
-                changes.append((change, screen(workspace)))  # noqa: PERF401 - the screen as each change is said
-
-        watching = asyncio.ensure_future(collect())
-        try:
-            await starts.on(1, watching)
+        async with collected(workspace, starts, lambda change: (change, screen(workspace))) as (
+            changes,
+            _,
+        ):
             slow.write_text(SLOW.format(go=str(go)))
             await until(workspace.still_importing, "slow.py's reload to start")
             etl.write_text(BROKEN)
@@ -201,9 +213,6 @@ async def test_files_loaded_beside_a_slow_reload_stay_as_shown_when_it_finishes(
             await until(lambda: any(after in c.paths for c, _ in changes), "z_after.py")
             assert [c.paths for c, _ in changes[said + 1 :] if c] == [(after,)]
             assert screen(workspace)[1] == ["after", "etl", "slow", "z"]
-        finally:
-            stop.set()
-            await asyncio.wait_for(watching, 20)
 
 
 async def test_a_save_read_during_a_reload_is_not_reloaded_after_quit(
@@ -286,16 +295,9 @@ async def test_a_file_the_held_reload_reloads_waits_for_the_host(
         # Saved before the watch is on: its catch-up reloads both in one request.
         etl.write_text(ETL.format(decorator="@task(max_retries=2)"))
         slow.write_text(SLOW.format(go=str(go)))
-        stop = asyncio.Event()
-        changes: list[tuple[WorkspaceChanged, str]] = []
-
-        async def collect() -> None:
-            async for change in workspace.watch(stop):
-                changes.append((change, transform_policy(workspace)))  # noqa: PERF401 - the policy as each change is said
-
-        watching = asyncio.ensure_future(collect())
-        try:
-            await starts.on(1, watching)
+        async with collected(
+            workspace, starts, lambda change: (change, transform_policy(workspace)), after=go.touch
+        ) as changes:
             assert sorted(starts.missed[0]) == [etl, slow]
             await until(workspace.still_importing, "slow.py's reload to start")
             etl.write_text(ETL.format(decorator="@task(max_retries=5)"))
@@ -310,10 +312,6 @@ async def test_a_file_the_held_reload_reloads_waits_for_the_host(
             ]
             assert ["2×" in policy for _, policy in changes] == [True, False]
             assert "5×" in changes[1][1]
-        finally:
-            go.touch()  # (a failed test's slow import ends too)
-            stop.set()
-            await asyncio.wait_for(watching, 20)
 
 
 async def test_a_flow_said_beside_is_not_said_again_with_another_file(
@@ -331,16 +329,7 @@ async def test_a_flow_said_beside_is_not_said_again_with_another_file(
     with RemoteWorkspace(tmp_path) as workspace:
         await asyncio.to_thread(workspace.load)
         tried = noting_beside(workspace, monkeypatch)
-        stop = asyncio.Event()
-        changes: list[WorkspaceChanged] = []
-
-        async def collect() -> None:
-            async for change in workspace.watch(stop):
-                changes.append(change)  # noqa: PERF401 - the test reads it as it grows
-
-        watching = asyncio.ensure_future(collect())
-        try:
-            await starts.on(1, watching)
+        async with collected(workspace, starts, after=go.touch) as changes:
             slow.write_text(SLOW.format(go=str(go)))
             await until(workspace.still_importing, "slow.py's reload to start")
             etl.write_text(ETL.format(decorator="@task(max_retries=5)"))
@@ -355,7 +344,3 @@ async def test_a_flow_said_beside_is_not_said_again_with_another_file(
             again = changes[2]
             assert not again.flows and not again.modules and not again.errors
             assert "5×" in transform_policy(workspace)
-        finally:
-            go.touch()  # (a failed test's slow import ends too)
-            stop.set()
-            await asyncio.wait_for(watching, 20)
