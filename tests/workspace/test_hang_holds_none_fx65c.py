@@ -180,10 +180,9 @@ async def test_files_loaded_beside_a_slow_reload_stay_as_shown_when_it_finishes(
     starts = WatchStarts(monkeypatch)
     with RemoteWorkspace(tmp_path) as workspace:
         await asyncio.to_thread(workspace.load)
-        async with collected(workspace, starts, lambda change: (change, screen(workspace))) as (
-            changes,
-            _,
-        ):
+        async with collected(
+            workspace, starts, lambda change: (change, screen(workspace))
+        ) as changes:
             slow.write_text(SLOW.format(go=str(go)))
             await until(workspace.still_importing, "slow.py's reload to start")
             etl.write_text(BROKEN)
