@@ -239,10 +239,11 @@ class RunStore(FlowsWithoutFile):
         only the run itself changed).
 
         An event that cannot be shown (a crafted or damaged row of the store: a number
-        where its output should be) is skipped and said in its run's note, as is a row
+        where its output should be) is skipped and said in its run's ``read_note``, as is a row
         of the log that could not be read (``LogDamage``): the other events and runs go
         on. The ``try`` costs nothing until an event fails. A run ``prepare`` marked whole
-        is kept out of sight until its end is folded (``_read_whole``)."""
+        is kept out of sight until its end (a live run's: its last event read) is folded
+        (``_read_whole``)."""
         changed: dict[str, set[str]] = {}
         runs = self.runs
         for event in events:
@@ -465,7 +466,7 @@ class RunStore(FlowsWithoutFile):
             _retries(model, failed)
 
     def _unshown(self, event: LogEvent, exc: Exception, changed: dict[str, set[str]]) -> None:
-        """Say, in its run's note, that ``event`` could not be shown (skipped)."""
+        """Say, in what reading its run found (``read_note``), that ``event`` could not be shown (skipped)."""
         run_id = event.run_id if isinstance(event.run_id, str) else ""
         run = self._known(run_id)
         if run is None:
