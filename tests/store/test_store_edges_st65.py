@@ -146,21 +146,9 @@ os.execv(sys.argv[2], sys.argv[2:])
 def test_a_run_launched_as_its_folder_moved_ends_failed_saying_where(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    gate = tmp_path / "gate"
-    gate.write_text("")
-    real = launcher.python_command
-    monkeypatch.setattr(
-        launcher,
-        "python_command",
-        lambda *args: [sys.executable, "-c", HELD_START, str(gate), *real(*args)],
-    )
     folder = tmp_path / "flows"
-    state = private_folder(folder / ".flowtop")
-    (folder / "quick.py").write_text(textwrap.dedent(FLOW).lstrip())
-    History(state / "history.db").close()  # the monitor's store: the launcher reserves the run
-    launched = launcher.launch(folder / "quick.py", "quick", state_dir=state)
-    assert launched.number == 1 and launched.process is not None
+    launched, gate = _held_launch(tmp_path, monkeypatch, folder, None)
+    assert launched.process is not None
     folder.rename(tmp_path / "flows-old")  # before its process opened the flow file
     gate.unlink()
     assert launched.process.wait(timeout=60) == 2
