@@ -32,9 +32,16 @@ async def _ready(pilot: object, app: FlowtopApp, held: list[Importing]) -> Impor
     return control
 
 
-async def _goes_saying(pilot: object, app: FlowtopApp, said: list[str], words: str) -> None:
-    """The question goes, saying ``words``, once the run it asks about has shown ended."""
-    await wait_for(pilot, lambda: words in said, f"the question to go, saying {words!r}")
+async def _goes_saying(
+    pilot: object, app: FlowtopApp, control: Importing, number: int, words: str
+) -> None:
+    """The question goes, saying ``words``, once the run it asks about (#``number``, its
+    events held by ``control`` until now) has shown ended."""
+    with toasts_said(app) as said:
+        control.release()
+        await wait_for(pilot, lambda: app.table.run and app.table.run.number == number, "it")
+        await wait_for_run(pilot, app, StateType.FAILED, f"run #{number}")
+        await wait_for(pilot, lambda: words in said, f"the question to go, saying {words!r}")
     assert not isinstance(app.screen, ConfirmScreen)
     assert len(app.screen_stack) == 1
 
@@ -51,10 +58,9 @@ async def test_start_another_goes_once_the_run_starting_when_asked_ends(
         question = f"{flow} is already running (#1). Start another run beside it?"
         await wait_for(pilot, lambda: question in screen_text(app), "the question")
         assert "run #1 starting" in header(app)
-        with toasts_said(app) as said:
-            control.release()
-            await wait_for_run(pilot, app, StateType.FAILED, "run #1")
-            await _goes_saying(pilot, app, said, f"{flow} is not running any more: r starts a run")
+        await _goes_saying(
+            pilot, app, control, 1, f"{flow} is not running any more: r starts a run"
+        )
 
 
 async def test_cancel_asked_while_the_run_imports_goes_once_it_ends(
@@ -70,10 +76,7 @@ async def test_cancel_asked_while_the_run_imports_goes_once_it_ends(
         await pilot.press("c")
         question = f"Cancel run #1 of {flow}?"
         await wait_for(pilot, lambda: question in screen_text(app), "the question")
-        with toasts_said(app) as said:
-            control.release()
-            await wait_for_run(pilot, app, StateType.FAILED, "run #1")
-            await _goes_saying(pilot, app, said, f"Run #1 of {flow} ended meanwhile")
+        await _goes_saying(pilot, app, control, 1, f"Run #1 of {flow} ended meanwhile")
 
 
 async def test_cancel_of_rc_goes_once_the_run_it_waited_for_ends(
@@ -91,11 +94,7 @@ async def test_cancel_of_rc_goes_once_the_run_it_waited_for_ends(
         await pilot.press("r", "c")
         question = f"Cancel run #2 of {flow}?"
         await wait_for(pilot, lambda: question in screen_text(app), "the question")
-        with toasts_said(app) as said:
-            control.release()
-            await wait_for(pilot, lambda: app.table.run and app.table.run.number == 2, "run #2")
-            await wait_for_run(pilot, app, StateType.FAILED, "run #2")
-            await _goes_saying(pilot, app, said, f"Run #2 of {flow} ended meanwhile")
+        await _goes_saying(pilot, app, control, 2, f"Run #2 of {flow} ended meanwhile")
 
 
 async def test_the_question_stays_while_the_run_asked_about_still_runs(
