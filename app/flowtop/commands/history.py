@@ -47,11 +47,10 @@ from ..workspace.run_refs import NoRun
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
 from ..workspace.subflow_runs import (
-    cancelled_calls,
-    failed_calls,
     handled_calls,
     handled_words,
     subflow_words,
+    undone_calls,
 )
 from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
@@ -218,7 +217,7 @@ def _detail_text(
                         shown, lambda run: said_pruned(history.run_detail(run), history.pruned)
                     )
                     done = detail.run.state == "COMPLETED"
-                    handled = (failed_calls(called), cancelled_calls(called)) if done else (0, 0)
+                    handled = undone_calls(called) if done else (0, 0)
                     _print_detail(shown, text, made, starting=starting, began=began, caught=handled)
                     print_subflows(called, text)
             except UNREADABLE:

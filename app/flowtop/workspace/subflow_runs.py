@@ -312,28 +312,21 @@ def subflow_calls(runs: Sequence[_R]) -> list[tuple[_R, list[_R]]]:
 
 
 class _Stated(_Run, Protocol):
-    """A subflow run as ``failed_calls`` counts them: with its stored state too."""
+    """A subflow run as ``undone_calls`` counts them: with its stored state too."""
 
     @property
     def state(self) -> str: ...
 
 
-def failed_calls(runs: Sequence[_Stated]) -> int:
-    """How many of the calls ``runs`` (one parent's) ended in a run that did not complete:
-    one whose own retry completed did not fail (``subflow_calls``)."""
-    return sum(last.state in UNDONE_STATES for last, _ in subflow_calls(runs))
-
-
-def cancelled_calls(runs: Sequence[_Stated]) -> int:
-    """How many of ``failed_calls`` ended in a run that was cancelled (``CANCELLED``)."""
-    return sum(last.state == "CANCELLED" for last, _ in subflow_calls(runs))
-
-
-def handled_failures(db: Path, records: Sequence[RunRecord]) -> dict[str, int]:
-    """How many subflow calls of each completed run of ``records`` failed (its body
-    caught them), by run id, those with none left out, as the monitor's header says them
-    (``1 subflow failed, handled by the flow``) (``handled_calls``)."""
-    return {parent: undone for parent, (undone, _) in handled_calls(db, records).items()}
+def undone_calls(runs: Sequence[_Stated]) -> tuple[int, int]:
+    """How many of the calls ``runs`` (one parent's) ended in a run that did not complete
+    (one whose own retry completed did not fail: ``subflow_calls``), and how many of those
+    in a run that was cancelled: what ``handled_words`` says of them."""
+    calls = subflow_calls(runs)
+    return (
+        sum(last.state in UNDONE_STATES for last, _ in calls),
+        sum(last.state == "CANCELLED" for last, _ in calls),
+    )
 
 
 def handled_calls(db: Path, records: Sequence[RunRecord]) -> dict[str, tuple[int, int]]:
@@ -349,7 +342,5 @@ def handled_calls(db: Path, records: Sequence[RunRecord]) -> dict[str, tuple[int
             called = called_runs(conn, parents)
     except (sqlite3.Error, HistoryError, OSError):
         return {}
-    undone = {
-        parent: (failed_calls(runs), cancelled_calls(runs)) for parent, runs in called.items()
-    }
+    undone = {parent: undone_calls(runs) for parent, runs in called.items()}
     return {parent: counts for parent, counts in undone.items() if counts[0]}

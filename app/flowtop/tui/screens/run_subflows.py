@@ -22,12 +22,11 @@ from rich.text import Text
 from flowtop.printable import printable
 
 from ...workspace.subflow_runs import (
-    cancelled_calls,
-    failed_calls,
     failed_first,
     handled_words,
     retried_label,
     subflow_calls,
+    undone_calls,
 )
 
 if TYPE_CHECKING:
@@ -53,8 +52,7 @@ def subflows_text(
     completed run says what its body caught, its ``failed_tasks`` too, as ``flowtop run``
     and ``history --run`` do: a body that caught a failing task and called no subflow
     read only ``✓ Completed · ✗ 1 failed``."""
-    caught = failed_calls(called)
-    cancelled = cancelled_calls(called)
+    caught, cancelled = undone_calls(called)
     handled = handled_words(failed_tasks, caught, cancelled) if run_state == "COMPLETED" else ()
     if not called:
         if not own_tasks:
