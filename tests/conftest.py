@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
 import shutil
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import fork_cli
+import start_variables
 from ast_race_guard import guard_pytest_source_parsing
 from worker_bytecode import precompile_test_modules, workers_will_collect
 
@@ -221,18 +221,9 @@ def _signal_handlers_put_back() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _start_variables_put_back() -> Iterator[None]:
-    """Dask's multiprocessing scheduler sets ``PYTHONHASHSEED`` in ``os.environ`` for its
-    pool's sake, for the process's life: every later command of that worker then started
-    as a new Python (``fork_cli.forkable``: a variable read at start differed from the
-    server's), and ``test_fork_cli.py`` failed in whichever worker ran such a test first."""
-    read_at_start = fork_cli._READ_AT_START
-    before = {k: v for k, v in os.environ.items() if k.startswith(read_at_start)}
-    yield
-    for name in [k for k in os.environ if k.startswith(read_at_start) and k not in before]:
-        del os.environ[name]
-    for name, value in before.items():
-        if os.environ.get(name) != value:
-            os.environ[name] = value
+    """A test's changes to what a Python reads as it starts end with it (``start_variables``)."""
+    with start_variables.put_back():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -301,3 +301,26 @@ def test_run_with_check_raises_on_a_non_zero_exit_as_subprocess_run_does(
         fork_cli.run(["--no-such-option"], timeout=60, check=True)
     assert raised.value.returncode == 2 and "--no-such-option" in raised.value.stderr
     assert raised.value.cmd == [sys.executable, "-m", "flowtop", "--no-such-option"]
+
+
+def test_a_test_forgetting_the_drop_in_modules_leaves_later_commands_forkable() -> None:
+    """A workspace reloaded with drop-in mode off forgets its modules (``children.forget``)
+    where collecting had published them: every later command of that worker started as a
+    new Python, until conftest's fixture put the modules' list back too. The worker is a
+    ``python`` of its own here."""
+    script = f"""if True:
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import fork_cli, start_variables
+        from flowtop.compat import children
+
+        children.publish([{{"__name__": "collected_flows", "__file__": "/x/collected_flows.py"}}])
+        fork_cli.after_collection()
+        with start_variables.put_back():  # a test, as conftest's fixture wraps each
+            children.forget(["collected_flows"])
+        print(fork_cli.forkable(os.environ))
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr

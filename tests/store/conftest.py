@@ -21,8 +21,6 @@ from flowtop.workspace.history import History
 from flowtop.workspace.owner_agent import OwnerAgent
 from waits import wait_until as wait_until  # (the store tests import it from here)
 
-APP = Path(__file__).resolve().parents[2] / "app"
-
 #: A flow whose first task counts its executions in a file, and whose second fails
 #: until a file named ``ok`` exists: what reruns must reuse, and what they must redo.
 ETL = """
@@ -63,9 +61,11 @@ WAITING = """
 """
 
 
-#: Set over the test's environment for the store tests' processes: flowtop from this
-#: checkout, its output written as it comes.
-STORE_ENV = {**cli_kit.UNBUFFERED, "PYTHONPATH": str(APP)}
+#: Set over the test's environment for the store tests' processes: their output written as
+#: it comes. (flowtop is this checkout's: the tests run where it is installed editable. A
+#: ``PYTHONPATH`` of its own here lost the drop-in modules collecting published, and with
+#: them every store command in a whole suite started as a new Python: ``fork_cli.forkable``.)
+STORE_ENV = dict(cli_kit.UNBUFFERED)
 
 
 @pytest.fixture
