@@ -18,6 +18,10 @@ from ..engine.events import FLOW_BODY, Event, RunFinished, TaskOutput
 from ..printable import as_left_on_screen
 from .printers import HumanPrinter
 
+#: How many runs ``ended`` last a watch remembers: a piece or an end of one read after it
+#: is not its body's text any more (its interruption was said).
+ENDED_KEPT = 1024
+
 
 class _Followed:
     """How far a run's body's pieces went: how much of all it wrote (as
@@ -55,12 +59,17 @@ class BodyLines:
         #: Into a file or pipe: by run, its body's line not ended yet, held until it ends
         #: (or the run does). None: a terminal, which redraws a line at each ``\r``.
         self.held: dict[str, str] | None = None if printer.live else {}
+        #: The runs ``ended`` last (``ENDED_KEPT``, oldest first), no longer followed.
+        self.over: dict[str, None] = {}
 
     def __call__(self, events: list[Event]) -> None:
         batch: list[Event] = []
         for event in events:
             text = ""
-            if type(event) is TaskOutput and event.task == FLOW_BODY:
+            if event.run_id in self.over:  # a late one: its body's text is over
+                if type(event) is RunFinished:
+                    event = event._replace(output="")
+            elif type(event) is TaskOutput and event.task == FLOW_BODY:
                 self.followed.setdefault(event.run_id, _Followed()).see(event.text)
                 text = self._settled(event.run_id, event.text)
             elif type(event) is RunFinished and event.run_id in self.followed:
@@ -78,9 +87,14 @@ class BodyLines:
 
     def ended(self, run_id: str) -> None:
         """Run ``run_id`` ended with no end of its own (interrupted): the line its body
-        left unended, as it is (a terminal showed it as it came)."""
+        left unended, as it is (a terminal showed it as it came). It is followed no more:
+        what of it comes later is not shown as its body's (``over``)."""
         if text := self._settled(run_id, "", ended=True):
             self._write(text)
+        self.followed.pop(run_id, None)
+        self.over[run_id] = None
+        if len(self.over) > ENDED_KEPT:
+            del self.over[next(iter(self.over))]
 
     def ended_all(self) -> None:
         """The watch stops (Ctrl+C): every run's line left unended, as it is."""

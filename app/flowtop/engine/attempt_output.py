@@ -20,9 +20,10 @@ MAX_CAPTURE = 256 * 1024
 #: How far (characters) from where the cap cuts its head and its tail a line end moves
 #: the cut to it: the note stood mid-line (``│ line 12`` / the note / ``│  38084``).
 LINE_NEAR = 4 * 1024
-#: The note standing for a dropped middle (``_told``), as read back (``head_tail``): a
-#: run recorded before the count had thousands separators wrote ``4980737``.
-DROPPED_NOTE = re.compile(r"^… ([\d,]+) characters of output dropped …$", re.MULTILINE)
+#: The note standing for a dropped middle (``_told``), as read back (``head_tail``,
+#: ``body_output``): a run recorded before the count had thousands separators wrote
+#: ``4980737``; its line ends in ``\r\n`` after a head that ended in one of its own.
+DROPPED_NOTE = re.compile(r"^… ([\d,]+) characters of output dropped …\r?$", re.MULTILINE)
 
 
 class AttemptOutput:
@@ -152,7 +153,9 @@ def _told(head: str, dropped: int, tail: str) -> str:
     its cut (the tail begins at a line's start: ``_tail_start``), the rest of its last
     line counted with the middle. A line a progress bar rewrites after each ``\r`` ends
     at its last ``\r`` (the last version it drew whole): cut mid-version, the line as
-    the terminal leaves it (``as_left_on_screen``) was a fragment, ``progres``."""
+    the terminal leaves it (``as_left_on_screen``) was a fragment, ``progres``. Cut at a
+    ``\r``, the head ends in a ``\r\n`` it did not write: one that wrote it ends its note's
+    line in ``\r\n`` too, so that reading it back (``body_output.rest``) counts it whole."""
     if not dropped:
         return head + tail
     near = max(0, len(head) - LINE_NEAR)
@@ -160,6 +163,7 @@ def _told(head: str, dropped: int, tail: str) -> str:
     if end:
         dropped += len(head) - end
         head = head[:end]
+    line_end = "\r\n" if head.endswith("\r\n") else "\n"  # (its own)
     if not head.endswith("\n"):  # one long line, cut where the cap did, or at a ``\r``
         head += "\n"
-    return f"{head}… {dropped:,} characters of output dropped …\n{tail}"
+    return f"{head}… {dropped:,} characters of output dropped …{line_end}{tail}"

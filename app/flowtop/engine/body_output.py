@@ -111,8 +111,8 @@ def _head_end(output: str) -> tuple[re.Match[str], int] | None:
     printed itself is before or after it), and how much of the body's text comes before
     it. ``_told`` ends the head's line with a ``\n`` it did not write when the head ends
     at a ``\r`` (a progress bar's versions) or mid-line (no line end near the cut): that
-    one is not counted. A head that ended in a ``\r\n`` of its own reads the same as one
-    cut at a ``\r``: counted as cut there, the more common (one character short)."""
+    one is not counted. A head that ended in a ``\r\n`` of its own has its note's line
+    end in ``\r\n`` too (a run recorded before it did reads as one cut at a ``\r``)."""
     half = MAX_CAPTURE // 2
     found = None
     for match in DROPPED_NOTE.finditer(output, max(0, half - LINE_NEAR)):
@@ -122,7 +122,7 @@ def _head_end(output: str) -> tuple[re.Match[str], int] | None:
     if found is None:
         return None
     at = found.start()
-    added = at > half or output.endswith("\r\n", 0, at)
+    added = at > half or (output.endswith("\r\n", 0, at) and not found[0].endswith("\r"))
     return found, at - 1 if added else at
 
 
