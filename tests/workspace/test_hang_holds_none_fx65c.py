@@ -339,7 +339,7 @@ async def test_a_flow_said_beside_is_not_said_again_with_another_file(
 
             go.touch()
             await until(lambda: any(notes in c.paths for c in changes), "notes.py", timeout=60)
-            assert [c.paths for c in changes] == [(etl,), (slow,), (etl, notes)]
+            assert [c.paths for c in changes] == [(etl,), (slow,), (notes,)]
             again = changes[2]
             assert not again.flows and not again.modules and not again.errors
             assert "5×" in transform_policy(workspace)

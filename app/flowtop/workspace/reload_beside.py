@@ -10,7 +10,9 @@ started for it) imports those flow files only, and what it says of them is shown
 The held host still imports the slow file, which keeps its ``⋯ reloading`` row and then
 its error; once it is done, the host reloads the files saved meanwhile too (its own
 state is the word on them), and a reload that only says again what was said beside is
-not said twice (``Beside.forget``, ``RemoteWorkspace._not_again``).
+not said twice (``Beside.forget``, ``RemoteWorkspace._not_again``). A watch that ends
+forgets what was said beside (``Beside.clear``): a side load it asked for (its
+``ticket``, taken as the watch decides on it) is then neither applied nor noted.
 
 Only flow files are loaded beside, each on its own: a save of a settings file or of a
 helper another file imports, a file the held reload imports (or is to), a deleted file, or a
@@ -24,7 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .changes import WorkspaceChanged
 from .flow_order import file_order
@@ -37,6 +39,7 @@ from .load_error import LoadError
 SLACK = 10.0
 #: What a file's reload says of it on screen: its flows with their shapes, and its error.
 Said = tuple[tuple[tuple[str, FlowShape | None], ...], str | None]
+T = TypeVar("T")
 
 
 class Beside:
@@ -48,6 +51,10 @@ class Beside:
         self._open = False
         self._held: frozenset[Path] = frozenset()  # the files the held reload reloads
         self._side: HelperProcess | None = None
+        #: Bumped by ``clear``: a side load whose ticket is older is neither applied nor
+        #: noted (its watch ended, and with it what was said beside).
+        self._generation = 0
+        self._ticket = threading.local()  # a side load's ticket, on its thread (``under``)
         #: What a reload beside said of each file: the host's reload of it then says
         #: nothing new when it finds the same.
         self._said: dict[Path, Said] = {}
@@ -61,9 +68,37 @@ class Beside:
 
     def clear(self) -> None:
         """Forget what was said beside: the host's reloads of those files are lost (the
-        watch ended) or a load is the word on every file."""
+        watch ended) or a load is the word on every file. A side load asked for before
+        (``ticket``) is then neither applied nor noted, its side host stopped."""
         with self._lock:
             self._said.clear()
+            self._generation += 1
+            side, self._side = self._side, None
+        if side is not None:
+            side.close()
+
+    def ticket(self) -> int:
+        """A side load's ticket: on the thread of a side load ``under`` one, that one;
+        else taken now. A side load runs on a thread of its own, which may start after
+        its watch ended: the watch takes its ticket as it decides on it (``under``)."""
+        given: int | None = getattr(self._ticket, "given", None)
+        if given is not None:
+            return given
+        with self._lock:
+            return self._generation
+
+    def under(self, load: Callable[[], T]) -> Callable[[], T]:
+        """``load`` (run on a thread of its own) with a ticket taken now."""
+        ticket = self.ticket()
+
+        def under_ticket() -> T:
+            self._ticket.given = ticket
+            try:
+                return load()
+            finally:
+                self._ticket.given = None
+
+        return under_ticket
 
     def shut(self) -> None:
         """The host's reload is over (its reply is applied next): a side host still
@@ -74,11 +109,12 @@ class Beside:
         if side is not None:
             side.close()
 
-    def load(self, files: list[Path], timeout: float) -> dict[str, Any] | None:
+    def load(self, files: list[Path], timeout: float, ticket: int) -> dict[str, Any] | None:
         """A side host's load of ``files``, or None: no reload is held, it reloads one of
-        ``files``, or the side host failed (it hung on a file or was stopped)."""
+        ``files``, ``ticket`` is older than a ``clear``, or the side host failed (it hung
+        on a file or was stopped)."""
         with self._lock:
-            if not self._open or self._side is not None or not self._held.isdisjoint(files):
+            if not self._taking(files, ticket) or self._side is not None:
                 return None
             side = HelperProcess("flowtop.workspace.flow_host", [self.path, FAST])
             side.heard = lambda news: self._still(side)
@@ -106,16 +142,22 @@ class Beside:
         apply: Callable[[], WorkspaceChanged],
         files: list[Path],
         said: Callable[[Path], Said],
+        ticket: int,
     ) -> WorkspaceChanged | None:
         """``apply()``'s change, run only while the host's reload still goes on (its own
-        reply is applied after it); None once that reload is over. What it shows of
-        ``files`` then (``said``) is kept for the host's reload of them."""
+        reply is applied after it) and ``ticket`` is no older than a ``clear``; None
+        else. What it shows of ``files`` then (``said``) is kept for the host's reload."""
         with self._lock:
-            if not self._open or not self._held.isdisjoint(files):
+            if not self._taking(files, ticket):
                 return None
             change = apply()
             self._said.update({file: said(file) for file in files})
             return change
+
+    def _taking(self, files: Collection[Path], ticket: int) -> bool:
+        """(Locked.) Whether a side load of ``files`` with ``ticket`` may go on."""
+        fresh = ticket == self._generation
+        return fresh and self._open and self._held.isdisjoint(files)
 
     def forget(self, files: Collection[Path]) -> dict[Path, Said]:
         """What was said beside of ``files`` (taken: said once)."""

@@ -5,7 +5,8 @@ A batch's reload waits for every import it makes: one of a file that hangs, its 
 later reloaded only after the timeout (``reload_beside``). So while a reload runs, the
 next batches are read too: each is reloaded once that one is over (the workspace's own
 word), and, if the workspace can (``reload_beside``: the TUI's, whose flow host is held),
-loaded beside it once it has gone on for ``BESIDE_AFTER`` seconds, and said at once.
+loaded beside it once it has gone on for ``BESIDE_AFTER`` seconds, and said at once
+(``beside_call``: ``reload_beside`` with its ticket taken as it is decided on).
 A workspace that cannot (an in-process ``Workspace``) reads no batch meanwhile, as before.
 """
 
@@ -64,14 +65,16 @@ async def reloads(
 ) -> AsyncIterator[WorkspaceChanged]:
     """Reload ``paths``, then the files saved meanwhile, yielding each change; those
     saved meanwhile are said beside it first where the workspace can."""
-    beside: Callable[[list[Path]], WorkspaceChanged | None] | None
-    beside = getattr(workspace, "reload_beside", None)
-    said: set[Path] = set()  # files whose reload beside was said
+    beside: Callable[[list[Path]], Callable[[], WorkspaceChanged | None]] | None
+    beside = getattr(workspace, "beside_call", None)  # (``reload_beside``, its ticket taken)
+    said: set[Path] = set()  # files whose reload beside was said, reloaded by ``main``
+    tried = False  # a reload beside was asked for
     try:
         loop = asyncio.get_running_loop()
         while paths and not watching.stopped():
             main = asyncio.ensure_future(reload(workspace, paths))
             started = loop.time()
+            saying: set[Path] = set()  # said beside it: reloaded after it
             queued: list[Path] = []  # saved while it runs: reloaded after it
             waiting: list[Path] = []  # of those, not yet tried beside
             aside: asyncio.Future[WorkspaceChanged | None] | None = None
@@ -87,8 +90,8 @@ async def reloads(
                     if beside is not None and waiting and aside is None and not main.done():
                         timeout = started + BESIDE_AFTER - loop.time()
                         if timeout <= 0:
-                            aside_files, waiting = waiting, []
-                            aside = asyncio.ensure_future(_beside(beside, aside_files))
+                            aside_files, waiting, tried = waiting, [], True
+                            aside = asyncio.ensure_future(_beside(beside(aside_files)))
                             continue
                     done, _ = await asyncio.wait(
                         waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
@@ -96,7 +99,7 @@ async def reloads(
                     if aside is not None and aside in done:
                         change, aside = aside.result(), None
                         if change is not None:
-                            said.update(aside_files)
+                            saying.update(aside_files)
                             yield change
                     arrived = watching.arriving
                     if arrived in done and arrived is not None and _arrived(arrived):
@@ -110,21 +113,22 @@ async def reloads(
                     if task is not None and not task.done():
                         task.cancel()
             change = main.result()
+            # (a reload of files said beside alone that changed nothing more is not said:
+            # a save said once; a file saved again since, and not said beside, is)
             if change is not None and (change or not set(paths) <= said):
                 yield change
-            paths = sorted(set(queued))
+            paths, said = sorted(set(queued)), saying
     finally:  # ended early (the watch ends, a reload raised): the host's reloads of
-        # the files said beside are lost, and what was said of them with them
-        if said and (forget := getattr(workspace, "forget_beside", None)) is not None:
+        # the files said beside are lost, and what was said of them with them; a side
+        # load still going on (its thread is not cancelled) is neither applied nor noted
+        if tried and (forget := getattr(workspace, "forget_beside", None)) is not None:
             forget()
 
 
-async def _beside(
-    beside: Callable[[list[Path]], WorkspaceChanged | None], files: list[Path]
-) -> WorkspaceChanged | None:
-    """``beside(files)`` on a thread; None when it failed (the reload after says)."""
+async def _beside(beside: Callable[[], WorkspaceChanged | None]) -> WorkspaceChanged | None:
+    """``beside()`` on a thread; None when it failed (the reload after says)."""
     with contextlib.suppress(Exception):
-        return await asyncio.to_thread(beside, files)
+        return await asyncio.to_thread(beside)
     return None
 
 

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import tomllib
-from collections.abc import AsyncIterator, Collection, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,14 +149,21 @@ class RemoteWorkspace:
         what was said of them is no more the screen's (``reloads_meanwhile``)."""
         self._beside.clear()
 
+    def beside_call(self, paths: list[Path]) -> Callable[[], WorkspaceChanged | None]:
+        """``reload_beside(paths)``, to run on a thread of its own, with its ticket taken
+        now: a watch that ends (``forget_beside``) before that thread is done has it
+        neither applied nor noted (``Beside.under``)."""
+        return self._beside.under(lambda: self.reload_beside(paths))
+
     def reload_beside(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged | None:
         """Load the flow files ``paths`` in a side host while a reload holds the host,
         and show them (``reload_beside``); None when they wait for the host instead."""
         files = sorted({Path(os.path.abspath(p)) for p in paths})
+        ticket = self._beside.ticket()
         importing = set(self._importing)  # (swapped whole: read once)
         if not files or any(not self._flow_file(f) or f in importing for f in files):
             return None
-        reply = self._beside.load(files, len(files) * self._load_timeout())
+        reply = self._beside.load(files, len(files) * self._load_timeout(), ticket)
         if reply is None:
             return None
         state = beside_state(reply, files, self.flow_files)
@@ -184,7 +191,7 @@ class RemoteWorkspace:
                 removed=tuple(sorted(before - set(theirs))),
             ).noted(loaded)
 
-        return self._beside.applied(apply, files, self._said_of)
+        return self._beside.applied(apply, files, self._said_of, ticket)
 
     def _flow_file(self, path: Path) -> bool:
         """Whether ``path`` is a flow file there now (what a side host may load)."""
@@ -198,8 +205,10 @@ class RemoteWorkspace:
         self, change: WorkspaceChanged, shown: dict[Path, Said], listed: set[str]
     ) -> WorkspaceChanged:
         """``change`` less what a reload beside said of saved files, the screen showing
-        it still (its toast, an auto-rerun: once); the rest of it stays. ``shown``: the
-        saved files as shown before the reply; ``listed``: the flows listed then."""
+        it still (its toast, an auto-rerun: once), those files among its ``paths`` too
+        (``No flow changed (etl.py, notes.py)`` after etl.py's toast; ``Still failing``
+        of one said broken beside); the rest of it stays. ``shown``: the saved files as
+        shown before the reply; ``listed``: the flows listed then."""
         said = self._beside.forget(shown)
         same = {f for f, was in said.items() if self._said_of(f) == was and shown[f] == was}
         if not same or change.settings_changed or change.helpers:
@@ -208,6 +217,7 @@ class RemoteWorkspace:
         modules = {display_path(file) for file in same}
         return replace(
             change,
+            paths=tuple(path for path in change.paths if path not in same),
             modules=tuple(module for module in change.modules if module not in modules),
             flows=tuple(name for name in change.flows if name not in names),
             errors=tuple(error for error in change.errors if error.path not in same),
@@ -470,7 +480,9 @@ class RemoteWorkspace:
             self._lock.release()
         if "refused" in reply:
             raise SettingsError(str(reply["refused"]), key=reply.get("key"))
-        self._apply(reply)
+        # (the files loaded beside a reload just over keep what is shown of them: the
+        # host reloads them next, and this reply has their old version)
+        self._apply(reply, self._beside.pending(()))
         return OverridesSaved(comments_dropped=bool(reply["comments_dropped"]))
 
     # -- runs -------------------------------------------------------------------------
