@@ -322,10 +322,29 @@ def undone_calls(runs: Sequence[_Stated]) -> tuple[int, int]:
     """How many of the calls ``runs`` (one parent's) ended in a run that did not complete
     (one whose own retry completed did not fail: ``subflow_calls``), and how many of those
     in a run that was cancelled: what ``handled_words`` says of them."""
-    calls = subflow_calls(runs)
+    return undone_counts(subflow_calls(runs), lambda run: run.state in UNDONE_STATES)
+
+
+class _HasState(Protocol):
+    """A subflow call's last run as ``undone_counts`` counts them (None: not started)."""
+
+    @property
+    def state(self) -> str | None: ...
+
+
+_S = TypeVar("_S", bound=_HasState)
+
+
+def undone_counts(
+    calls: Sequence[tuple[_S, list[_S]]], undone: Callable[[_S], bool]
+) -> tuple[int, int]:
+    """How many subflow ``calls`` (``subflow_calls``) ended in a run that did not complete
+    (``undone``: its state in ``UNDONE_STATES``, as the store keeps it; the monitor's runs
+    also when their process died), and how many of those in a run that was cancelled:
+    one count for ``history``, a run's page and the monitor's header (``no_rows``)."""
     return (
-        sum(last.state in UNDONE_STATES for last, _ in calls),
-        sum(last.state == "CANCELLED" for last, _ in calls),
+        sum(undone(last) for last, _ in calls),
+        sum(undone(last) and last.state == "CANCELLED" for last, _ in calls),
     )
 
 

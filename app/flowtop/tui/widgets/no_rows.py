@@ -18,7 +18,7 @@ from flowtop.engine.states import StateType
 from flowtop.formats import broken_into_lines, cut_cells
 from flowtop.looks import NOT_STARTED, UNDONE_STATES, run_error_text
 from flowtop.tui.model import RunModel
-from flowtop.workspace.subflow_runs import failed_first, retried_label
+from flowtop.workspace.subflow_runs import failed_first, retried_label, undone_counts
 
 #: The most lines the text takes; past them it ends in ``…`` (the history has it all).
 MOST_LINES = 4
@@ -54,14 +54,22 @@ def no_rows_text(run: RunModel) -> str:
     retries and why that failed (the history says why when that run was not read here:
     the window opened during the wait); ended, what ended it before any task ran (it did
     not start, its process died, it was cancelled, its function raised or returned
-    first); where its work went (subflows are runs of their own, each under its flow)."""
-    live = run.run_id is None or run.is_live
+    first); where its work went (subflows are runs of their own, each under its flow).
+    What reading it found (``RunModel.read_note``: a log row skipped, a loop of parent
+    links refused) follows in parentheses, before a subflow list: an empty table said
+    nothing of it, only the header did."""
+    found = f" ({run.read_note})" if run.read_note else ""
     if run.subflows:
-        ran = "run" if live else "ran"
+        ran = "run" if run.run_id is None or run.is_live else "ran"
         labels = [run_label(label) for label in subflow_labels(run.subflow_calls())]
-        said = f"No task of its own; its subflows {ran} as runs of their own: {', '.join(labels)}"
-        return listing(said, len(labels))
-    if live:
+        said = f"No task of its own{found}; its subflows {ran} as runs of their own: "
+        return listing(said + ", ".join(labels), len(labels))
+    return _unlisted(run) + found
+
+
+def _unlisted(run: RunModel) -> str:
+    """``no_rows_text`` of a run with no subflow: its tasks to come, its retry, its end."""
+    if run.run_id is None or run.is_live:
         if run.body_due is not None and run.retried is not None:
             number, error = run.retried
             return f"Retrying {run_label(f'run #{number}')}, which failed: {_error_said(error)}"
@@ -87,17 +95,20 @@ def subflow_labels(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> list[str
 
 def failed_subflows(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> int:
     """How many of a run's subflow ``calls`` did not complete, each by its last run (one
-    that completed on its own retry did not fail, as ``flowtop run`` and ``watch`` say)."""
-    return sum(_failed(last) for last, _ in calls)
+    that completed on its own retry did not fail, as ``flowtop run`` and ``watch`` say),
+    counted as the history counts them (``undone_counts``)."""
+    return undone_counts(calls, _failed)[0]
 
 
 def cancelled_subflows(calls: Sequence[tuple[RunModel, list[RunModel]]]) -> int:
     """How many of ``failed_subflows`` were cancelled (``1 subflow cancelled, handled``)."""
-    return sum(_failed(last) and last.state is StateType.CANCELLED for last, _ in calls)
+    return undone_counts(calls, _failed)[1]
 
 
 def _failed(child: RunModel) -> bool:
-    """Whether ``child`` ended without completing (failed, crashed, cancelled)."""
+    """Whether ``child`` ended without completing (failed, crashed, cancelled), or its
+    process died: the store's ``INTERRUPTED``, one of ``UNDONE_STATES`` (the model's
+    state is ``FAILED``, or what an end read after its death said: ``⚡`` all the same)."""
     return child.process_died or child.state in UNDONE_STATES
 
 
@@ -149,7 +160,7 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
     lines = broken_into_lines(text, width)
     if len(lines) > most and isinstance(text, Listing) and text.entries:
         lines = _listed(text, width, most)
-    elif len(lines) > most:
+    if len(lines) > most:  # (a ``Listing``'s head alone too long: cut as any text)
         lines = [*lines[: most - 1], cut_cells(lines[most - 1] + " " + lines[most], width)]
         if not lines[-1].endswith("…"):
             lines[-1] = cut_cells(lines[-1] + " …", width)
@@ -158,7 +169,8 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
 
 def _listed(text: Listing, width: int, most: int) -> list[str]:
     """``text``'s lines, too many, as the most entries of its list that fit in ``most``
-    lines with ``, +N more`` after them, N those left out (its head and none, at worst)."""
+    lines with ``, +N more`` after them, N those left out (its head and none, at worst:
+    still too many lines when its head alone is, for ``wrapped`` to cut)."""
     words = text.split(" ")
     head, entries = words[: -text.entries], words[-text.entries :]
 
@@ -171,5 +183,4 @@ def _listed(text: Listing, width: int, most: int) -> list[str]:
     while over - fits > 1:  # the most that fit: lines only grow with the entries kept
         middle = (fits + over) // 2
         fits, over = (middle, over) if len(lines_with(middle)) <= most else (fits, middle)
-    lines = lines_with(fits)
-    return lines if len(lines) <= most else lines[:most]
+    return lines_with(fits)
