@@ -60,7 +60,7 @@ def stopped_while_importing(
     [
         (["list", "slow.py"], "flowtop list: stopped while importing slow.py"),
         (["run", "--detach", "slow.py"], "flowtop run: stopped while importing slow.py"),
-        (["list", "."], "flowtop list: stopped while importing the flow files in ."),
+        (["list", "."], "flowtop list: stopped while importing slow.py"),
     ],
 )
 def test_a_signal_while_the_flow_files_import_says_so_and_exits_with_its_status(

@@ -100,20 +100,47 @@ def hung_before(file: Path) -> float | None:
     return _hung_before.get(file)
 
 
+#: What begins a line of a loader child's news in its reply pipe (``news_apart``): a
+#: byte JSON never writes (it escapes control characters), so no reply holds one.
+NEWS = b"\x1e"
+
+
 class HungSaid:
-    """A loader child's news: the file whose import overran its deadline, written to its
-    parent as its reply (``hung_said`` reads it), before the child ends ``IMPORT_HUNG``."""
+    """A loader child's news, written to its parent's pipe: the files it imports now, each
+    time as a ``NEWS`` line (a ``flowtop list .`` stopped then names the file, not the
+    folder); the file whose import overran its deadline, as its reply (``hung_said``
+    reads it), before the child ends ``IMPORT_HUNG``."""
 
     def __init__(self, reply_fd: int) -> None:
         self.reply_fd = reply_fd
 
     def importing(self, files: Sequence[Path]) -> None:
-        """Nothing: the parent waits for the whole description."""
+        self._write(NEWS + json.dumps([str(file) for file in files]).encode() + b"\n")
 
     def hung(self, file: Path, seconds: float) -> None:
-        view = memoryview(json.dumps({"hung": {str(file): seconds}}).encode())
+        self._write(json.dumps({"hung": {str(file): seconds}}).encode())
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
         while view:
             view = view[os.write(self.reply_fd, view) :]
+
+
+def news_apart(data: bytes) -> tuple[bytes, list[list[Path]], bytes]:
+    """What a loader child wrote (``HungSaid``), apart: its reply's bytes, the files it
+    said it imports each time (in order), and the start of a ``NEWS`` line not whole yet
+    (read again with what comes next)."""
+    reply = bytearray()
+    news: list[list[Path]] = []
+    while (start := data.find(NEWS)) >= 0:
+        end = data.find(b"\n", start)
+        if end < 0:
+            return bytes(reply + data[:start]), news, data[start:]
+        reply += data[:start]
+        with suppress(ValueError, TypeError):
+            news.append([Path(file) for file in json.loads(data[start + 1 : end])])
+        data = data[end + 1 :]
+    return bytes(reply + data), news, b""
 
 
 def hung_said(status: int | None, reply: bytes) -> dict[str, float] | None:

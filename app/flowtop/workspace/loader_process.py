@@ -145,27 +145,47 @@ def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """:func:`run_child` for several files at once: one child each, all in parallel, so
     three files that hang cost one timeout, not three. The files still importing are
     said as that changes (``import_guard.now_importing``: a flow host's loading line),
-    and again every ``SAID_AGAIN`` seconds (a run names the file it waits for)."""
+    and again every ``SAID_AGAIN`` seconds (a run names the file it waits for): the file
+    a child says it imports (a folder's loader), else the one it was asked for. A stop
+    (SIGTERM) reads what the children said before it first: ``flowtop list .`` names the
+    file it stopped (``run_signals.stopped_while_importing``), not the folder."""
     children = [_Child(request) for request in requests]
-    told, said_at = -1, 0.0  # how many were still importing when that was last said, when
-    while True:
-        waiting = [c for c in children if not c.done]
-        if len(waiting) != told or time.monotonic() - said_at >= SAID_AGAIN:
-            import_guard.now_importing([Path(c.path) for c in waiting])
-            told, said_at = len(waiting), time.monotonic()
-        if not waiting:
-            break
-        readable = [c.read_fd for c in waiting if not c.eof]
-        if readable:
-            ready = ready_to_read(readable, 0.02)
+    told: list[Path] | None = None  # the files last said to be importing
+    said_at = 0.0
+    try:
+        while True:
+            waiting = [c for c in children if not c.done]
+            now = [file for child in waiting for file in child.importing()]
+            if now != told or time.monotonic() - said_at >= SAID_AGAIN:
+                import_guard.now_importing(now)
+                told, said_at = now, time.monotonic()
+            if not waiting:
+                break
+            readable = [c.read_fd for c in waiting if not c.eof]
+            if readable:
+                ready = ready_to_read(readable, 0.02)
+                for child in waiting:
+                    if child.read_fd in ready:
+                        child.read()
+            else:
+                time.sleep(0.002)  # every reply is in: the children are exiting
             for child in waiting:
-                if child.read_fd in ready:
-                    child.read()
-        else:
-            time.sleep(0.002)  # every reply is in: the children are exiting
-        for child in waiting:
-            child.poll()
+                child.poll()
+    except KeyboardInterrupt:
+        _heard_last(children, told)
+        raise
     return [child.reply() for child in children]
+
+
+def _heard_last(children: list[_Child], told: list[Path] | None) -> None:
+    """The news ``children`` wrote before a stop and were not read yet, said."""
+    with contextlib.suppress(OSError):
+        for child in children:
+            if not child.done and not child.eof and ready_to_read([child.read_fd], 0):
+                child.read()
+    now = [file for child in children if not child.done for file in child.importing()]
+    if now != told:
+        import_guard.now_importing(now)
 
 
 class _Child:
@@ -189,13 +209,22 @@ class _Child:
         self.status: int | None = None  # the wait status; None after a timeout
         self.eof = False
         self.done = False
+        self.heard: list[Path] = []  # the files the child last said it imports
+        self.unread = b""  # the start of a line of news (``import_guard.news_apart``)
 
     def read(self) -> None:
         chunk = os.read(self.read_fd, 65536)
         if chunk:
-            self.chunks.append(chunk)
+            reply, news, self.unread = import_guard.news_apart(self.unread + chunk)
+            self.chunks.append(reply)
+            self.heard = news[-1] if news else self.heard
         else:
             self.eof = True
+
+    def importing(self) -> list[Path]:
+        """The files this child imports now: those it said (a loader of a folder's), else
+        the one it was asked for (the folder, between two of its files)."""
+        return self.heard or [Path(self.path)]
 
     def poll(self) -> None:
         done, status = os.waitpid(self.pid, os.WNOHANG)
