@@ -10,6 +10,7 @@ its heading alone, where the history screen's footer offers `→ More columns` t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -156,3 +157,16 @@ async def test_a_wide_runs_page_footer_offers_no_arrow() -> None:
         await wait_for(pilot, lambda: "a long message" in screen_text(app), "the tasks")
         await pilot.pause()
         assert "more columns" not in screen_text(app) and "→" not in footer(app)
+
+
+@pytest.mark.parametrize(
+    ("handled", "said"),
+    [((1, 0), "1 task, 1 subflow failed, handled"), ((0, 0), "1 task failed, handled")],
+)
+def test_a_completed_runs_counts_cell_says_its_handled_tasks_as_history_s_note(
+    handled: tuple[int, int], said: str
+) -> None:
+    """A completed run's failed task was handled by its body: the cell says so, in the
+    words ``flowtop history``'s NOTE uses (it said only the subflows, or nothing)."""
+    cell = counts_cell(replace(record(), state="COMPLETED"), LOOK_STYLE, handled)
+    assert cell.plain == f"✓ 2  ✗ 1  ⊘ 1  {said}", cell.plain

@@ -47,9 +47,10 @@ from ..workspace.run_refs import NoRun
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
 from ..workspace.subflow_runs import (
+    completed_failures,
     handled_calls,
+    handled_note_words,
     handled_words,
-    subflow_words,
     undone_calls,
 )
 from ..workspace.unstarted_runs import logged_start
@@ -341,8 +342,9 @@ def _note(run: RunRecord, starting: bool = False, handled: tuple[int, int] = (0,
     imports the flow file), why it was interrupted, why it never started, or what its
     @flow function raised (its first line: a run whose tasks all completed failed for
     that); ``handled``: how many of its subflow calls failed, its body catching them, and
-    how many of those were cancelled (``1 subflow failed, handled``, ``1 subflow
-    cancelled, handled``, as the monitor's header says: ``subflow_runs.subflow_words``)."""
+    how many of those were cancelled, said with its failed tasks when it completed, as
+    ``flowtop run``'s end line says them, shortest (``1 task, 1 subflow failed, handled``,
+    ``1 subflow cancelled, handled``: ``subflow_runs.handled_note_words``)."""
     note = run.owner if run.state == "RUNNING" else run.note
     note = f"{STARTING_WORDS}; {note}" if starting else note
     error = run.error or {}
@@ -353,7 +355,7 @@ def _note(run: RunRecord, starting: bool = False, handled: tuple[int, int] = (0,
         first = error.get("message", "").strip().split("\n", 1)[0]
         why = run_error_text(error["type"], one_line(first, 60))
     given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
-    caught = f"{subflow_words(*handled)}, handled" if handled[0] else ""
+    caught = handled_note_words(completed_failures(run), *handled)
     parts = (given, run.child_of, caught, note, why, run.damage)
     return "; ".join(part for part in parts if part)
 

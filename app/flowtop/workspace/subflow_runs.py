@@ -206,6 +206,20 @@ def handled_words(tasks: int, subflows: int, cancelled: int = 0) -> tuple[str, .
     )
 
 
+def handled_note_words(tasks: int, subflows: int, cancelled: int = 0) -> str:
+    """``1 task, 1 subflow failed, handled``: ``handled_words``' shortest, unbracketed, as
+    ``flowtop history``'s NOTE says it, its parts in ``flowtop run``'s order; "" for none."""
+    said = handled_words(tasks, subflows, cancelled)
+    return said[-1].removeprefix("(").removesuffix(")") if said else ""
+
+
+def completed_failures(run: RunRecord) -> int:
+    """How many of a completed run's tasks failed, its body handling them (0 for a run that
+    did not complete: its failures are its end, not handled)."""
+    failed = run.counts.get("FAILED", 0) if run.state == "COMPLETED" else 0
+    return failed if isinstance(failed, int) else 0
+
+
 def subflow_words(subflows: int, cancelled: int = 0) -> str:
     """``1 subflow failed``: what became of ``subflows`` subflow calls that did not complete,
     ``cancelled`` of them cancelled (``1 subflow cancelled``, ``2 subflows failed, 1

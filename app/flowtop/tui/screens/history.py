@@ -28,7 +28,7 @@ from flowtop.looks import run_error_text
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
 from ...workspace.store_reader import StoreReader
-from ...workspace.subflow_runs import handled_calls, subflow_words
+from ...workspace.subflow_runs import completed_failures, handled_calls, handled_note_words
 from ..after_frame import after_frame
 from ..row_views import drawn_counts, state_count_parts
 from ..table_rows import columns_past_edge, replace_rows
@@ -118,13 +118,13 @@ def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
 def counts_cell(record: RunRecord, styles: Mapping[str, str], handled: Handled = (0, 0)) -> Text:
     """``record``'s Counts cell: its counts, each in its state's look (``drawn_counts``),
     else why it has none (``why_no_counts``), then the failed subflow calls its body
-    ``handled`` (how many, how many of those cancelled) as the monitor's header says them
-    (`1 subflow failed, handled`): a parent's row read `✓ Completed` and a blank cell."""
+    ``handled`` (how many, how many of those cancelled), with its failed tasks when it
+    completed, as ``flowtop history``'s NOTE says them (`1 task, 1 subflow failed,
+    handled`): a parent's row read `✓ Completed` and a blank cell."""
     counts = state_count_parts(record.counts, record.reused)
     cell = drawn_counts(counts, styles) or why_no_counts(record, styles)
-    if not handled[0]:
+    if not (said := handled_note_words(completed_failures(record), *handled)):
         return cell
-    said = f"{subflow_words(*handled)}, handled"
     return Text.assemble(cell, "  " if cell else "", (said, "dim"))
 
 
