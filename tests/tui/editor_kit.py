@@ -11,6 +11,7 @@ import tomllib
 from typing import Any
 
 from textual.app import App
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from flowtop.tui.screens import RetryEditor
@@ -40,3 +41,14 @@ def saved_overrides(workspace: Workspace) -> dict[str, Any]:
     """The workspace's overrides file as read back; {} while there is none."""
     path = workspace.overrides_path
     return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def drawn_whole(app: Any, widget: Widget) -> bool:
+    """Whether each row of ``widget`` is on screen: inside the fields' rows shown, under
+    no other widget."""
+    fields = app.screen.query_one("#fields").scrollable_content_region
+    region = widget.region
+    if region.height == 0 or not fields.contains_region(region):
+        return False
+    rows = range(region.y, region.bottom)
+    return all(app.screen.get_widget_at(region.x, y)[0] is widget for y in rows)

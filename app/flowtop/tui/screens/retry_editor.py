@@ -82,6 +82,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-short #reloaded, RetryEditor.-tiny #reloaded { margin-bottom: 0; }
     RetryEditor.-short #not-in-use, RetryEditor.-tiny #not-in-use { margin-bottom: 0; }
     RetryEditor.-short #combined, RetryEditor.-tiny #combined { margin-top: 0; }
+    RetryEditor.-tiny #form-error { margin-top: 0; }
     RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
     RetryEditor.-narrow .row { height: 2; }
     RetryEditor.-narrow .row Input { dock: bottom; width: 100%; }
@@ -505,8 +506,8 @@ class RetryEditor(FormDialog[bool]):
         self._show_form_error(message + ".")
         field = self.query_one(f"#field-{first}", OrderedInput)
         self.set_focus(field, scroll_visible=False)
-        row = field.parent if isinstance(field.parent, Horizontal) else field  # with its label
-        self.query_one("#fields", FieldsScroll).scroll_to_widget(row, animate=False, top=True)
+        error = self.query_one(f"#error-{first}", Static)  # with its label where it fits
+        self.query_one("#fields", FieldsScroll).show_error(field, error)
 
 
 def settings_not_in_use(workspace: WorkspaceView, *, short: bool = False) -> str:

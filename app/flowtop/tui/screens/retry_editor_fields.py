@@ -4,6 +4,7 @@ view, and fits itself to the rows the dialog has."""
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.widget import Widget
 
 
@@ -36,6 +37,12 @@ class FieldsScroll(VerticalScroll):
             return  # laid out again: looked at then
         rows = self.scrollable_content_region.height
         focused = self.screen.focused
+        error = self._error_of(focused)
+        if error is not None:  # a refused save's field: its error line kept in view
+            if rows != self._rows_seen or not self._seen_whole(error):
+                self._rows_seen = rows
+                self._show_error()
+            return
         if rows == self._rows_seen and (focused is None or self._seen_whole(focused)):
             return  # (a line that came under an earlier field moved the focused one down,
         self._rows_seen = rows  # out of sight with the rows unchanged: shown again)
@@ -62,6 +69,8 @@ class FieldsScroll(VerticalScroll):
         dialog = self.parent
         if not isinstance(dialog, Widget):
             return False
+        if self._flexes():
+            return self._uncapped()
         over = dialog.virtual_size.height - dialog.scrollable_content_region.height
         height = self.outer_size.height
         if over > 0:
@@ -81,12 +90,27 @@ class FieldsScroll(VerticalScroll):
         self.styles.max_height = rows
         return True
 
+    def _flexes(self) -> bool:
+        """Whether the fields take what the dialog's other lines leave (``height: 1fr``,
+        a tiny dialog as tall as the screen): they fit it by themselves, a cap could only
+        take rows from them. One set as the dialog opened, before its height was the
+        screen's, stayed: its height never changed, so they never grew back, and at 50×15
+        one field showed over seven empty rows, its error out of sight."""
+        height = self.styles.height
+        return height is not None and height.is_fraction
+
+    def _uncapped(self) -> bool:
+        """The fields' cap taken off; whether there was one."""
+        if not self.styles.inline.has_rule("max_height"):
+            return False
+        self._dialog_most = 0
+        self.styles.clear_rule("max_height")
+        return True
+
     def let_grow(self) -> None:
         """The fields' rows as the CSS gives them again, as the dialog's room changed (a
         resize): the next layout fits them to it (``_fit_dialog``)."""
-        if self.styles.inline.has_rule("max_height"):
-            self._dialog_most = 0
-            self.styles.clear_rule("max_height")
+        if self._uncapped():
             self.refresh(layout=True)
 
     def show(self, field: Widget) -> bool:
@@ -99,3 +123,42 @@ class FieldsScroll(VerticalScroll):
         fits = isinstance(row, Widget) and row.outer_size.height <= rows
         self.scroll_to_widget(row if fits and isinstance(row, Widget) else field, animate=False)
         return True
+
+    #: The field a refused save focused and the line saying what is wrong with it
+    #: (``show_error``): kept in view while the field has the focus and the line shows.
+    _error_shown: tuple[Widget, Widget] | None = None
+
+    def show_error(self, field: Widget, error: Widget) -> None:
+        """``field`` and ``error``, the line under its row, scrolled into view: its row on
+        top where the rows allow both, else the field, else the error alone, what it says
+        first. Kept so as the layouts that follow take rows from the fields (the refusal's
+        own line under them): the row at the top of 6 rows, its error under it, went out
+        of sight when they were 3 (at 50×15 the error was seen after a Tab only)."""
+        self._error_shown = (field, error)
+        self._show_error()
+
+    def _error_of(self, focused: Widget | None) -> Widget | None:
+        """The error line ``show_error`` keeps in view, while ``focused`` is its field and
+        it shows; None (and forgotten) once not."""
+        if self._error_shown is None:
+            return None
+        field, error = self._error_shown
+        if focused is field and error.display and self in error.ancestors:
+            return error
+        self._error_shown = None
+        return None
+
+    def _show_error(self) -> None:
+        if self._error_shown is None:
+            return
+        field, error = self._error_shown
+        row = field.parent if isinstance(field.parent, Widget) else field
+        below = error.virtual_region_with_margin  # (none yet before the error's first layout)
+        bottom = max(below.bottom, row.virtual_region_with_margin.bottom)
+        field_top = row.virtual_region.y + field.virtual_region.y  # (docked under its label)
+        rows = self.scrollable_content_region.height
+        for top in (row.virtual_region_with_margin.y, field_top, below.y):
+            if bottom - top <= rows:
+                break
+        region = Region(below.x, top, below.width, max(1, bottom - top))
+        self.scroll_to_region(region, animate=False, top=True, immediate=True)

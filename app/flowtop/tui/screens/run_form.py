@@ -209,8 +209,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         self._say_refused([self.parameters[i].name for i in sorted(errors)], len(empty))
         field = self.query_one(f"#param-{min(errors)}", OrderedInput)
         self.set_focus(field, scroll_visible=False)
-        row = field.parent if isinstance(field.parent, Horizontal) else field  # with its name
-        self.query_one(FieldsScroll).scroll_to_widget(row, animate=False, top=True)
+        error = self.query_one(f"#error-{min(errors)}", Static)  # with its name where it fits
+        self.query_one(FieldsScroll).show_error(field, error)
 
     def _say_refused(self, wrong: list[str], empty: int = 0) -> None:
         """The line under the fields naming the ``wrong`` ones (none: no line), ``empty``
