@@ -92,6 +92,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # found, not imported: a flowtop that fails to import is for the tests to report
     spec = importlib.util.find_spec("flowtop")
+    found = Path(spec.origin).resolve() if spec and spec.origin else None
+    if found is not None and not found.is_relative_to(ROOT / "app"):  # (the commands too)
+        raise pytest.UsageError(
+            f"flowtop is imported from {found.parent}, not this checkout's app/: "
+            "install this checkout (pip install -e .) to test it"
+        )
     for folder in (spec and spec.submodule_search_locations) or ():
         # quiet: so is a module mid-edit that does not compile
         compileall.compile_dir(folder, quiet=2)

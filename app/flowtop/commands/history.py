@@ -393,8 +393,7 @@ def _print_detail(
         head, counts = f"run id {run.run_id}", ""
     if starting:  # it read ``0 tasks: running``, as a @flow that reached none
         head, counts = f"run id {run.run_id} · {STARTING_WORDS}", ""
-    failed = run.counts.get("FAILED", 0) if run.state == "COMPLETED" else 0
-    handled = handled_words(failed if isinstance(failed, int) else 0, *caught)
+    handled = handled_words(completed_failures(run), *caught)
     head += f": {counts}" if counts else ""  # (none: a @flow that called no task)
     print(f"{head} {handled[0]}" if handled else head, file=out)
     if run.parameters:

@@ -266,7 +266,7 @@ class _HeardImporting:
         self.files: list[Path] = []
 
     def importing(self, files: Sequence[Path]) -> None:
-        if files:  # (a stop comes between two files: the last one named)
+        if files:  # (none once every import is over: the last one named)
             self.files = list(files)
         if self.before is not None:
             self.before.importing(files)
