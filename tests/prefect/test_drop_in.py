@@ -299,7 +299,7 @@ def test_prefect_caching_options_load_and_cache(folder: Path) -> None:
         assert first.value == second.value == 4
         calls = workspace.flows["cached"].fn.__globals__["calls"]
         assert calls == ["eu", "EU", "us", "US"]  # the second run was served from the cache
-        assert second["fetch"].message.startswith("cached result of cached #")
+        assert second["fetch"].message.startswith("cached result of cached (not recorded), ")
         assert workspace.flows["cached"].max_workers == 2
     finally:
         workspace.close()

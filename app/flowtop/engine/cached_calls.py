@@ -169,8 +169,9 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
     caching = tr.node.task.caching
     if caching is None or tr.cache_key is None:
         return
+    made_by = made_by_run(run)
     try:
-        run.runner.cache.put(tr.cache_key, _entry(caching, value, f"{run.flow.name} #{run.number}"))
+        run.runner.cache.put(tr.cache_key, _entry(caching, value, made_by))
     except BaseException as exc:  # noqa: BLE001 - a result that cannot be kept (a __reduce__ may even sys.exit()): the next call runs
         tr.cache_note = f"not cached: {_why(exc)}"
         return
@@ -270,6 +271,18 @@ def store_call(slot: CallSlot, current: InlineCall, final: State) -> None:
     cache, key = slot
     with contextlib.suppress(Exception):  # a result that cannot be kept: the next call runs
         cache.put(key, _entry(caching, final.result, f"a call of {current.task.name}"))
+
+
+def made_by_run(run: FlowRun) -> str:
+    """The run a hit names (``cached result of etl #3, …``): by its number where a run
+    store gave it, or where only its own process reads the cache (a script's: its runs'
+    numbers are the ones it showed); a run no store records whose result a folder
+    keeps for other processes (``--no-history``) by its flow alone, ``etl (not
+    recorded)``: its own count had named the store's run #1 to the runs that found it."""
+    runner = run.runner
+    if runner.numbers_recorded or not runner.cache.shared:
+        return f"{run.flow.name} #{run.number}"
+    return f"{run.flow.name} (not recorded)"
 
 
 def _entry(caching: Caching, value: Any, made_by: str) -> CachedResult:

@@ -469,6 +469,10 @@ class CachedResult(NamedTuple):
 class CacheStore(Protocol):
     """Where results are kept by cache key."""
 
+    #: Whether other processes read what it keeps (a workspace's folder), where a run's
+    #: own count of numbers names no run (``cached_calls.made_by_run``).
+    shared: bool
+
     def get(self, key: str) -> CachedResult | None: ...
 
     def put(self, key: str, result: CachedResult) -> None: ...
@@ -476,6 +480,8 @@ class CacheStore(Protocol):
 
 class MemoryCache:
     """Results kept in this process: a flow called from a script."""
+
+    shared = False
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

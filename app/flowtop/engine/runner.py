@@ -115,6 +115,12 @@ class Runner:
         self.before_begin: Callable[[FlowRun], None] | None = None
         self.closed = False
 
+    @property
+    def numbers_recorded(self) -> bool:
+        """Whether the numbers this runner gives its runs are a run store's (its runs are
+        recorded there), not a count of its own that names no run anywhere else."""
+        return self._next_number is not None
+
     def _number(self, flow: Flow, run_id: str) -> int:
         if self._next_number is not None:
             return self._next_number(flow.name, run_id)

@@ -36,6 +36,8 @@ log = logging.getLogger("flowtop.store")
 class FolderCache:
     """The engine's ``CacheStore`` over a folder."""
 
+    shared = True  # (every flowtop process of the workspace reads it)
+
     def __init__(self, folder: Path, cap: int) -> None:
         self.folder = folder
         self.cap = cap
