@@ -3,15 +3,54 @@
 and ``parameters`` are the current flow run's, in the JSON form Prefect's API gives them
 (``prefect_json``; ``flow_run.parameters`` keeps the objects, as in Prefect).
 Its attributes are read by ``engine.runtime_reads``, as a ``result_storage_key``
-reads them."""
+reads them; Prefect's ``get_*`` functions (``get_flow_run_id()``) read the same, each its
+attribute's reader (``deployment.id`` is ``get_id()``, unless an environment variable
+stands in for it)."""
 
 from __future__ import annotations
+
+from typing import Any, cast
 
 from ..engine.runtime_reads import DEPLOYMENT, DEPLOYMENT_FIELDS
 
 FIELDS = DEPLOYMENT_FIELDS
-__getattr__ = DEPLOYMENT.__getattr__
+_read = DEPLOYMENT.__getattr__
 __all__ = list(FIELDS)  # the names Prefect lists, each read by `__getattr__`
+
+
+def get_id() -> str | None:
+    """None: flowtop has no deployments."""
+    return cast("str | None", FIELDS["id"]())
+
+
+def get_flow_run_id() -> str | None:
+    return cast("str | None", FIELDS["flow_run_id"]())
+
+
+def get_parameters() -> dict[str, Any]:
+    return cast("dict[str, Any]", FIELDS["parameters"]())
+
+
+def get_name() -> str | None:
+    """None: flowtop has no deployments."""
+    return cast("str | None", FIELDS["name"]())
+
+
+def get_version() -> str | None:
+    """None: flowtop has no deployments."""
+    return cast("str | None", FIELDS["version"]())
+
+
+#: Prefect's ``get_*`` functions of this module, by name (drop-in ``prefect.runtime.
+#: deployment`` finds them through ``__getattr__``: it takes only that of this module).
+GETTERS = {
+    fn.__name__: fn for fn in (get_id, get_flow_run_id, get_parameters, get_name, get_version)
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A ``get_*`` function, or an attribute read now (``runtime_reads.reader``)."""
+    return GETTERS[name] if name in GETTERS else _read(name)
 
 
 def __dir__() -> list[str]:
