@@ -131,7 +131,10 @@ def test_a_side_host_started_as_the_held_reload_ends_stops_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``shut`` comes between a side load's start and its process's: that process, which
-    imports a file that hangs, is stopped at once, not at its load timeout."""
+    imports a file that hangs, is stopped at once, not at its load timeout. The guard is
+    ``Beside._still`` (516aee58, untested till this): its news finds it shut. Without it
+    (``HelperProcess.close`` ran before the process started, so kills none) this test
+    times out; it passes on the code before 0a715155, which had the guard already."""
     entered, go_on = threading.Event(), threading.Event()
     started: list[HelperProcess] = []
 

@@ -10,9 +10,12 @@ started for it) imports those flow files only, and what it says of them is shown
 The held host still imports the slow file, which keeps its ``⋯ reloading`` row and then
 its error; once it is done, the host reloads the files saved meanwhile too (its own
 state is the word on them), and a reload that only says again what was said beside is
-not said twice (``Beside.forget``, ``RemoteWorkspace._not_again``). A watch that ends
-forgets what was said beside (``Beside.clear``): a side load it asked for (its
-``ticket``, taken as the watch decides on it) is then neither applied nor noted.
+not said twice (``Beside.forget``, ``RemoteWorkspace._not_again``); a file saved again
+since it was said beside, and not said beside again, is (``Beside.saved_again``: a save
+is said once). A watch that ends forgets what was said beside (``Beside.clear``): a side
+load it asked for (its ``ticket``, taken as the watch decides on it) is then neither
+applied nor noted. The event loop's calls here (``ticket``, ``saved_again``, ``clear``)
+wait on nothing slow: the lock is held for no file read, nor for a side host's stop.
 
 Only flow files are loaded beside, each on its own: a save of a settings file or of a
 helper another file imports, a file the held reload imports (or is to), a deleted file, or a
@@ -56,8 +59,9 @@ class Beside:
         self._generation = 0
         self._ticket = threading.local()  # a side load's ticket, on its thread (``under``)
         #: What a reload beside said of each file: the host's reload of it then says
-        #: nothing new when it finds the same.
-        self._said: dict[Path, Said] = {}
+        #: nothing new when it finds the same (None: saved again since, it says all).
+        #: Its files keep what is shown of them till the host reloads them (``pending``).
+        self._said: dict[Path, Said | None] = {}
 
     def open(self, held: Collection[Path]) -> None:
         """A reload of ``held`` starts in the host: other files saved meanwhile may load
@@ -69,23 +73,22 @@ class Beside:
     def clear(self) -> None:
         """Forget what was said beside: the host's reloads of those files are lost (the
         watch ended) or a load is the word on every file. A side load asked for before
-        (``ticket``) is then neither applied nor noted, its side host stopped."""
+        (``ticket``) is then neither applied nor noted, its side host stopped (on a
+        thread of its own: the event loop calls this, and a stop waits for the side
+        host's ask to end)."""
         with self._lock:
             self._said.clear()
             self._generation += 1
             side, self._side = self._side, None
         if side is not None:
-            side.close()
+            threading.Thread(target=side.close, name="side host stop", daemon=True).start()
 
     def ticket(self) -> int:
         """A side load's ticket: on the thread of a side load ``under`` one, that one;
         else taken now. A side load runs on a thread of its own, which may start after
         its watch ended: the watch takes its ticket as it decides on it (``under``)."""
         given: int | None = getattr(self._ticket, "given", None)
-        if given is not None:
-            return given
-        with self._lock:
-            return self._generation
+        return self._generation if given is None else given  # (one read: no lock)
 
     def under(self, load: Callable[[], T]) -> Callable[[], T]:
         """``load`` (run on a thread of its own) with a ticket taken now."""
@@ -146,7 +149,8 @@ class Beside:
     ) -> WorkspaceChanged | None:
         """``apply()``'s change, run only while the host's reload still goes on (its own
         reply is applied after it) and ``ticket`` is no older than a ``clear``; None
-        else. What it shows of ``files`` then (``said``) is kept for the host's reload."""
+        else. What it shows of ``files`` then (``said``) is kept for the host's reload.
+        ``apply`` and ``said`` read no file (the lock is held: the event loop waits)."""
         with self._lock:
             if not self._taking(files, ticket):
                 return None
@@ -159,10 +163,17 @@ class Beside:
         fresh = ticket == self._generation
         return fresh and self._open and self._held.isdisjoint(files)
 
-    def forget(self, files: Collection[Path]) -> dict[Path, Said]:
-        """What was said beside of ``files`` (taken: said once)."""
+    def saved_again(self, files: Collection[Path]) -> None:
+        """``files`` were saved again since they were said beside: the host's reload of
+        them says what it finds (that save's toast), though they stay as shown till then."""
         with self._lock:
-            return {file: self._said.pop(file) for file in list(files) if file in self._said}
+            self._said.update({file: None for file in files if file in self._said})
+
+    def forget(self, files: Collection[Path]) -> dict[Path, Said]:
+        """What was said beside of ``files`` and not saved since (taken: said once)."""
+        with self._lock:
+            said = {file: self._said.pop(file, None) for file in files}
+        return {file: was for file, was in said.items() if was is not None}
 
     def pending(self, files: Collection[Path]) -> set[Path]:
         """The files said beside, but for ``files``: the host's reload of them is next."""

@@ -108,6 +108,9 @@ async def reloads(
                         watching.restart |= restart
                         queued += more
                         waiting += more
+                    if again := saying.intersection(waiting):  # said beside, saved since:
+                        saying -= again  # its reload after this one says that save
+                        workspace.saved_again(again)
             finally:
                 for task in (main, aside):
                     if task is not None and not task.done():

@@ -149,6 +149,11 @@ class RemoteWorkspace:
         what was said of them is no more the screen's (``reloads_meanwhile``)."""
         self._beside.clear()
 
+    def saved_again(self, paths: Collection[Path]) -> None:
+        """The watch read another save of ``paths`` since they were said beside: the
+        host's reload of them says it (``reloads_meanwhile``; a save is said once)."""
+        self._beside.saved_again(paths)
+
     def beside_call(self, paths: list[Path]) -> Callable[[], WorkspaceChanged | None]:
         """``reload_beside(paths)``, to run on a thread of its own, with its ticket taken
         now: a watch that ends (``forget_beside``) before that thread is done has it
@@ -173,8 +178,9 @@ class RemoteWorkspace:
         # A file broken at import keeps its last good flows, with its error (as the
         # host's reload of it does): only the files that loaded have their flows replaced.
         replaced = [file for file in files if file not in errors]
+        loaded = sorted(set(theirs.values()), key=file_order)
 
-        def apply() -> WorkspaceChanged:
+        def apply() -> WorkspaceChanged:  # (quick: no file read, the loop may wait on it)
             before = {n for n, p in self.flow_files.items() if p in replaced}
             said = {p: str(e) for p, e in self._file_errors.items() if p in files}
             self.flow_files = merged(self.flow_files, replaced, theirs)
@@ -182,16 +188,16 @@ class RemoteWorkspace:
             self.shapes = {name: known[name] for name in self.flow_files if name in known}
             kept = {p: e for p, e in self._file_errors.items() if p not in files}
             self._file_errors = {**kept, **errors}
-            loaded = sorted(set(theirs.values()), key=file_order)
             return WorkspaceChanged(
                 paths=tuple(files),
                 modules=tuple(display_path(p) for p in loaded),
                 flows=tuple(theirs),
                 errors=tuple(e for p, e in errors.items() if said.get(p) != str(e)),
                 removed=tuple(sorted(before - set(theirs))),
-            ).noted(loaded)
+            )
 
-        return self._beside.applied(apply, files, self._said_of, ticket)
+        change = self._beside.applied(apply, files, self._said_of, ticket)
+        return None if change is None else change.noted(loaded)  # (reads the files)
 
     def _flow_file(self, path: Path) -> bool:
         """Whether ``path`` is a flow file there now (what a side host may load)."""
@@ -474,15 +480,16 @@ class RemoteWorkspace:
             raise SettingsError("the flow host is busy loading flows: try again in a moment")
         try:
             reply = self._ask(request)
+            if "refused" in reply:
+                raise SettingsError(str(reply["refused"]), key=reply.get("key"))
+            # Applied before another request's reply (a reload's, which would be undone)
+            # and a side load's (after: ``Beside.open``). The files loaded beside a reload
+            # just over keep what is shown of them: the host reloads them next.
+            self._apply(reply, self._beside.pending(()))
         except HelperGone:
             raise SettingsError(str(self.host_error)) from None
         finally:
             self._lock.release()
-        if "refused" in reply:
-            raise SettingsError(str(reply["refused"]), key=reply.get("key"))
-        # (the files loaded beside a reload just over keep what is shown of them: the
-        # host reloads them next, and this reply has their old version)
-        self._apply(reply, self._beside.pending(()))
         return OverridesSaved(comments_dropped=bool(reply["comments_dropped"]))
 
     # -- runs -------------------------------------------------------------------------
