@@ -30,9 +30,10 @@ def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) 
 
 
 def stopped_while_importing(
-    folder: Path, command: list[str], sig: signal.Signals
+    folder: Path, command: list[str], sig: signal.Signals, importing: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``flowtop COMMAND`` in ``folder``, sent ``sig`` once its flow file's import began."""
+    """``flowtop COMMAND`` in ``folder``, sent ``sig`` once its flow file's import began
+    (in ``importing``, the folder of that file: ``folder`` unless given)."""
     with fork_cli.popen(
         [sys.executable, "-m", "flowtop", *command],
         cwd=folder,
@@ -42,7 +43,7 @@ def stopped_while_importing(
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     ) as process:
         try:
-            wait_for(folder / "importing", process)
+            wait_for((importing or folder) / "importing", process)
             process.send_signal(sig)
             out, err = process.communicate(timeout=20)
         finally:
@@ -74,3 +75,32 @@ def test_a_signal_while_the_flow_files_import_says_so_and_exits_with_its_status(
     assert done.returncode == 128 + sig
     assert done.stdout == ""
     assert stored_runs(tmp_path) == []  # (`--detach`: nothing launched)
+
+
+#: A flow file that imports at once, beside the one that hangs.
+GOOD = """\
+from flowtop import Flow, task
+
+
+@task
+def one():
+    return 1
+
+
+with Flow("good") as good:
+    one()
+"""
+
+
+def test_a_stop_while_a_folder_s_file_hangs_at_import_names_that_file(tmp_path: Path) -> None:
+    """The loader child says which file it imports (``import_guard.HungSaid``): a stop of
+    ``flowtop list flows`` named the folder, ``the flow files in flows``."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "good.py").write_text(GOOD)
+    (flows / "hang.py").write_text(slow_import("hang"))
+
+    done = stopped_while_importing(tmp_path, ["list", "flows"], signal.SIGTERM, flows)
+
+    assert done.stderr == "flowtop list: stopped while importing flows/hang.py (SIGTERM)\n"
+    assert done.returncode == 128 + signal.SIGTERM
