@@ -19,7 +19,7 @@ from rich.text import Text
 
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED, STATE_LOOK
-from flowtop.printable import printable
+from flowtop.printable import printable, printable_name
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.file_rows import file_row_said
@@ -552,7 +552,8 @@ class RunActions(LaunchQueue):
         if gone is not None:
             return f"Task {gone} is no longer in {flow_name}: nothing to {verb}"
         if self.table.filter_text.strip():
-            return f"No task of {flow_name} matches the filter {self.table.filter_text!r}: Esc clears it"
+            said = printable_name(self.table.filter_text)  # as typed (a repr doubled `\\`)
+            return f"No task of {flow_name} matches the filter '{said}': Esc clears it"
         return f"No task of {flow_name} to {verb} yet: a @flow's tasks appear as it runs"
 
     def action_edit_retry(self) -> None:

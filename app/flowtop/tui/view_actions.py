@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from flowtop.looks import STARTING
+from flowtop.printable import printable_name
 from flowtop.tui.file_rows import file_row_said
 from flowtop.tui.row_views import SORT_MODES
 from flowtop.tui.widgets.run_header import Note, live_runs_note
@@ -70,7 +71,8 @@ def hidden_by_filter(
         return None
     if not any(fits(row) for row in run.rows.values()):
         return None
-    return f"No task to {doing}: the filter {query!r} hides every row; Esc in the table clears it"
+    said = printable_name(query)  # as typed, as the header shows it (a repr doubled `\\`)
+    return f"No task to {doing}: the filter '{said}' hides every row; Esc in the table clears it"
 
 
 def screenshot_name(flow: str | None, now: datetime) -> str:

@@ -28,7 +28,7 @@ from flowtop.attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wai
 from flowtop.formats import RETRY_ONLY, cut_cells, cut_name, date_time, fmt_duration, try_text
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import REJECTED_LOOK, REUSED_LOOK, STATE_LOOK, run_error_text, stored_look
-from flowtop.printable import as_left_on_screen, printable
+from flowtop.printable import as_left_on_screen, printable, printable_name
 
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
@@ -513,9 +513,10 @@ class RunDetailScreen(Screen[None]):
 
 
 def task_cell(record: TaskRecord, room: int) -> Text:
-    """A task's name in ``room`` cells, cut in its middle as the main table cuts it
-    (``cut_name``: a mapped call's number stays)."""
-    return Text(cut_name(plain(record.task, 80, cell=True), room))
+    """A task's name in ``room`` cells, cut once, in its middle, as the main table cuts it
+    (``cut_name``: a mapped call's number stays). First cut to 80 characters, a longer
+    name lost its end (`extract_customer_rec…xxxxxxxxx…`) and a mapped call its `-2`."""
+    return Text(cut_name(printable_name(record.task), room))
 
 
 def error_room(table: DataTable[Any]) -> int:
