@@ -551,9 +551,8 @@ class RunActions(LaunchQueue):
         the reloaded code no longer has (``gone``: its key; the row stays for its run)."""
         if gone is not None:
             return f"Task {gone} is no longer in {flow_name}: nothing to {verb}"
-        if self.table.filter_text.strip():
-            said = printable_name(self.table.filter_text)  # as typed (a repr doubled `\\`)
-            return f"No task of {flow_name} matches the filter '{said}': Esc clears it"
+        if (typed := self.table.filter_text).strip():  # (said as typed: no repr)
+            return f"No task of {flow_name} matches the filter '{printable_name(typed)}': Esc clears it"
         return f"No task of {flow_name} to {verb} yet: a @flow's tasks appear as it runs"
 
     def action_edit_retry(self) -> None:
