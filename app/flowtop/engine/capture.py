@@ -569,5 +569,23 @@ def capture_info_logs() -> None:
         _handler.passthrough_level = logging.WARNING
 
 
+def pinned() -> bool:
+    """Whether a flowtop command owns this process (``capture_info_logs``, ``pin``)."""
+    return _pinned
+
+
+def pin() -> None:
+    """On a process or Dask worker running an attempt a flowtop command shipped
+    (``shipping.run_pickled``): its logging as on the command's threads. A task called in
+    the shipped task logged the engine's failure line and traceback on the worker's stderr
+    (``ERROR flowtop.task_engine: Task run failed …``), which no thread of the command
+    makes: the run's output reports that failure (``heard``, ``_engine_line``). For good,
+    as the command keeps it (a worker runs that command's attempts)."""
+    global _pinned
+    with _open_lock:
+        _pinned = True
+        _attach()
+
+
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_forked)

@@ -69,8 +69,7 @@ class AttemptStopped(Exception):
 
 # -- shipping ---------------------------------------------------------------------------
 _shipped: dict[str, int] = {}  # module name -> id of the module object last registered
-#: Module name -> file of each module shipped by value: the worker gives their functions
-#: their files back (``_restore_filenames``).
+#: Module name -> file of each module shipped by value.
 _by_value_files: dict[str, str] = {}
 _ship_lock = threading.Lock()
 
@@ -142,63 +141,28 @@ def pack(
 ) -> bytes:
     """The bytes a worker needs to run one attempt; ``workspace`` is the ``.flowtop``
     folder of the run's workspace, whose limits and variables the task uses there;
-    ``name`` what the worker's errors call the task (its run's key, ``load-2``)."""
+    ``name`` what the worker's errors call the task (its run's key, ``load-2``). Whether
+    a flowtop command runs here (``capture.pinned``) goes too: the worker's logging is then
+    that of the command's threads (``capture.pin``). Code keeps its file
+    (``_code_with_its_file``): the empty dict stands where an older worker read the files
+    to give it back."""
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
-    files = dict(_by_value_files)
-    module = getattr(fn, "__module__", None)
-    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    if module and filename:  # a task function of a module not shipped by value (a test's)
-        files.setdefault(module, filename)
-    return _pickled((fn, args, kwargs, level, files, workspace, name))
-
-
-def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
-    consts = tuple(
-        _with_filename(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts
-    )
-    return code.replace(co_filename=filename, co_consts=consts)
+    pinned = capture.pinned()
+    return _pickled((fn, args, kwargs, level, {}, workspace, name, pinned))
 
 
 _DYNAMIC = "<dynamic-code>"
 
 
-def _restore_filenames(fn: Any, files: dict[str, str]) -> None:
-    """Give the functions shipped by value their files back, so a traceback from a worker
-    shows the user's files and lines, the helper modules' as much as the flow file's.
-
-    cloudpickle names the code of every function it pickles by value ``<dynamic-code>``:
-    the task's (``@task`` functions are always pickled by value: the module attribute is
-    the Task) and every function of a flow or helper module. From the task's function,
-    this follows globals, class attributes and modules of those modules only, so a large
-    value in the globals is never walked.
-    """
-    seen: set[int] = set()
-    todo: list[Any] = [fn]
-    while todo:
-        obj = todo.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, staticmethod | classmethod):
-            todo.append(obj.__func__)
-        elif isinstance(obj, types.FunctionType):
-            file = files.get(obj.__module__ or "")
-            if file and obj.__code__.co_filename == _DYNAMIC:
-                obj.__code__ = _with_filename(obj.__code__, file)
-            todo.extend(v for v in obj.__globals__.values() if _shipped_with(v, files))
-        elif isinstance(obj, type | types.ModuleType):
-            todo.extend(v for v in vars(obj).values() if _shipped_with(v, files))
-
-
-def _shipped_with(value: Any, files: dict[str, str]) -> bool:
-    """Whether ``value`` may hold functions shipped by value: a function, class or
-    method of a module in ``files``, or such a module."""
-    if isinstance(value, staticmethod | classmethod):
-        value = value.__func__
-    if isinstance(value, types.ModuleType):
-        return value.__name__ in files
-    return isinstance(value, types.FunctionType | type) and value.__module__ in files
+def _code_with_its_file(code: types.CodeType, reduce: Callable[..., Any]) -> Any:
+    """cloudpickle's reduction of ``code`` (a function shipped by value: a task's, a flow or
+    helper module's, one in a closure, a dict, a task called in a task …) but for its file,
+    kept for tracebacks: cloudpickle 3.1 names it ``<dynamic-code>``, and a worker's
+    traceback and one-line location read ``<dynamic-code>:14 in parse``."""
+    made, fields = reduce(code)
+    own = code.co_filename
+    return made, tuple(own if isinstance(f, str) and f == _DYNAMIC else f for f in fields)
 
 
 def _pickled(shipment: tuple[Any, ...]) -> bytes:
@@ -292,6 +256,11 @@ def _shipping_pickler() -> type[Any]:
                 and _rebuilt_by_init_with_args(type(obj))
             ):
                 return rebuild_error, (type(obj), _error_state(obj))
+            if type(obj) is functools._lru_cache_wrapper and obj.__module__ in _by_value_files:
+                size, typed = obj.cache_parameters().values()  # a cached helper: by value too
+                return type(obj), (obj.__wrapped__, size, typed, functools._CacheInfo), vars(obj)
+            if type(obj) is types.CodeType and types.CodeType in self.dispatch_table:
+                return _code_with_its_file(obj, self.dispatch_table[types.CodeType])
             return super().reducer_override(obj)
 
     return ShippingPickler
@@ -302,8 +271,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     import cloudpickle
 
     try:
-        fn, args, kwargs, level, files, workspace, *named = cloudpickle.loads(payload)
-        _restore_filenames(fn, files)
+        fn, args, kwargs, level, _, workspace, *named = cloudpickle.loads(payload)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
         missing = isinstance(exc, ModuleNotFoundError)  # not a flow's file: those travel along
         hint = " (a worker needs every library the task imports installed)" if missing else ""
@@ -314,6 +282,8 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
+    if named[1:2] == [True]:  # sent by a flowtop command: no record its threads would not make
+        capture.pin()
     name = named[0] if named and named[0] else task_name(fn)  # (an older coordinator sends none)
     capture.begin()
     try:
