@@ -169,9 +169,8 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
     caching = tr.node.task.caching
     if caching is None or tr.cache_key is None:
         return
-    made_by = made_by_run(run)
     try:
-        run.runner.cache.put(tr.cache_key, _entry(caching, value, made_by))
+        run.runner.cache.put(tr.cache_key, _entry(caching, value, made_by_run(run)))
     except BaseException as exc:  # noqa: BLE001 - a result that cannot be kept (a __reduce__ may even sys.exit()): the next call runs
         tr.cache_note = f"not cached: {_why(exc)}"
         return
