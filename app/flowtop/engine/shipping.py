@@ -69,8 +69,8 @@ class AttemptStopped(Exception):
 
 # -- shipping ---------------------------------------------------------------------------
 _shipped: dict[str, int] = {}  # module name -> id of the module object last registered
-#: Module name -> file of each module shipped by value.
-_by_value_files: dict[str, str] = {}
+#: The modules shipped by value (a cached helper of one is rebuilt there too).
+_by_value: set[str] = set()
 _ship_lock = threading.Lock()
 
 
@@ -108,7 +108,7 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
             file = getattr(mod, "__file__", None)
             if mod_name.startswith(FLOW_PACKAGE + ".") and file:
                 roots.add(os.path.normcase(os.path.dirname(os.path.abspath(file))) + os.sep)
-                _by_value_files[mod_name] = file
+                _by_value.add(mod_name)
         installed = _installed_paths()
         if FLOW_PACKAGE in sys.modules:
             cloudpickle.register_pickle_by_value(sys.modules[FLOW_PACKAGE])
@@ -128,7 +128,7 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
                 and "dist-packages" not in path
             ):
                 cloudpickle.register_pickle_by_value(mod)
-                _by_value_files[mod_name] = file
+                _by_value.add(mod_name)
         _shipped[name] = id(module)
 
 
@@ -256,7 +256,7 @@ def _shipping_pickler() -> type[Any]:
                 and _rebuilt_by_init_with_args(type(obj))
             ):
                 return rebuild_error, (type(obj), _error_state(obj))
-            if type(obj) is functools._lru_cache_wrapper and obj.__module__ in _by_value_files:
+            if type(obj) is functools._lru_cache_wrapper and obj.__module__ in _by_value:
                 size, typed = obj.cache_parameters().values()  # a cached helper: by value too
                 return type(obj), (obj.__wrapped__, size, typed, functools._CacheInfo), vars(obj)
             if type(obj) is types.CodeType and types.CodeType in self.dispatch_table:
@@ -543,7 +543,7 @@ def _parts(value: Any) -> list[tuple[str, Any]]:
         return [(f"[{i}]", item) for i, item in enumerate(value)]
     cls = type(value)
     pickled_as_dict = (
-        cls.__module__ in _by_value_files
+        cls.__module__ in _by_value
         and hasattr(value, "__dict__")
         and not any(_own(cls, name) for name in ("__reduce__", "__reduce_ex__", "__getstate__"))
     )
