@@ -55,6 +55,7 @@ from .subflow_reruns import SubflowCalls
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, resolve_return
 from .task_runs import call_parameters
+from .user_call import UserCall, past_the_call
 from .user_threads import UserCodeThread
 from .value_text import safe_repr
 
@@ -140,7 +141,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         self._called_off: str | None = None  # why, once its caller stopped waiting
         #: Its state's message once its time limit (``timeout_seconds``) ended it.
         self.timed_out: str | None = None
-        self._body_thread: threading.Thread | None = None
+        #: Its body's call, which a time limit interrupts in the user's code only.
+        self._body_call: UserCall | None = None
         self._body_began = False
         self._body_done = False
         #: The thread running its final hooks (``flow_hooks``): the run ends after them,
@@ -234,7 +236,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
 
     def _call_body(self) -> None:
         set_run(self)
-        self._body_thread = threading.current_thread()
+        self._body_call = call = UserCall(0)
         # what the body prints or logs is the run's own output; it still reaches the
         # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads),
         # after the printer's lines of what happened before it
@@ -249,7 +251,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
                 flow_hooks.entering(self)
                 if self.flow.timeout is not None:  # ends it off the timer: see ``_time_out``
                     limit = self.runner.timer.call_later(self.flow.timeout, self._time_limit)
-                returned = body_value(self, self.flow.fn(*self._args, **self._kwargs))
+                returned = call.run(self._body_value, [], {})
                 try:
                     self.value = resolve_return(returned)
                 except STATE_ERRORS as made:  # a returned ``Failed(message=…)``: no line
@@ -260,8 +262,7 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
                     self._returned = safe_repr(self.value)
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if self.timed_out is None:  # else the run failed already, with its time limit
-                if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-                    exc.__traceback__ = exc.__traceback__.tb_next
+                exc.__traceback__ = past_the_call(exc.__traceback__)
                 hide_own_frames(exc)  # a failed task's call and future, between the user's lines
                 # a task's signal: raised in a flow body it retries nothing, so it says so
                 # (not a task's own, out of retries, raised through its call)
@@ -280,6 +281,11 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
             self._unfinished -= 1
             if self._unfinished == 0:
                 self._finish()
+
+    def _body_value(self) -> Any:
+        """The body's call and what it gives the run (``body_value``): a generator flow's
+        values and an ``async def`` flow's awaits are the user's code too."""
+        return body_value(self, self.flow.fn(*self._args, **self._kwargs))
 
     def submit_call(
         self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None

@@ -5,7 +5,7 @@ end them: their results have no one left to use them. They end first, and its ow
 waits for theirs (the cancel path's order, ``RunActions._end_after_subflows``): a consumer
 reads a parent's end after its subflows' ends. That wait is bounded, as any run's
 (``run_actions.SUBFLOWS_WAITED``). A time limit also interrupts the body, and theirs
-(``flow_hooks.interrupt``), so their code does not run on after their caller gave up on
+(``UserCall.interrupt``: in the user's code only), so their code does not run on after their caller gave up on
 it; a subflow called once it was cut short starts no run (``refuse_when_cut_short``).
 Kept apart from ``dynamic_run``, whose run this is, which starts the timer
 (``_call_body``) and asks ``_closed`` before it starts a task.
@@ -21,6 +21,7 @@ from .flow_in_task import refuse_when_over, why_called_off
 from .run import FlowRun
 from .states import StateType
 from .timer import on_a_thread
+from .user_call import UserCall
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
@@ -38,7 +39,7 @@ class FlowCutShort(FlowRun):
     error: BaseException | None
     #: Its state's message once its time limit (``timeout_seconds``) ended it.
     timed_out: str | None
-    _body_thread: threading.Thread | None
+    _body_call: UserCall | None
     _body_done: bool
     _hooks_thread: threading.Thread | None  # its final hooks' (``flow_hooks``)
 
@@ -59,7 +60,7 @@ class FlowCutShort(FlowRun):
             if self._body_done or self.state is not StateType.RUNNING or self._closed():
                 return
             assert self.flow.timeout is not None
-            assert self._body_thread is not None
+            assert self._body_call is not None
             self.error, self.timed_out = flow_hooks.timed_out(self.flow.timeout)
             stopped = {}  # attempts still running stop at their next line, which they name
             for tr in self.tasks.values():
@@ -67,7 +68,7 @@ class FlowCutShort(FlowRun):
                 if call is not None and call.interrupt(flow_hooks.FlowInterrupted):
                     stopped[tr.key] = call.stopped_where("the flow run timed out")
             self._end_unfinished("the flow run timed out", stopped)
-            flow_hooks.interrupt(self._body_thread)
+            self._body_call.interrupt(flow_hooks.FlowInterrupted)
             self._subflows_ending = True  # its end waits for theirs (``_end_held``)
         below = self._live_subflows()  # read before they end with it
         for run in below:  # its own subflows say why; theirs, that their parent was cancelled
@@ -99,8 +100,8 @@ class FlowCutShort(FlowRun):
     def _interrupt_body(self) -> None:
         """Interrupt the body if it is still running (``_time_out``'s way)."""
         with self._lock:
-            if not self._body_done and self._body_thread is not None:
-                flow_hooks.interrupt(self._body_thread)
+            if not self._body_done and self._body_call is not None:
+                self._body_call.interrupt(flow_hooks.FlowInterrupted)
 
     def _closed(self) -> bool:
         """No task starts any more: cancelled, timed out, or ending."""

@@ -35,9 +35,9 @@ is the run's output, as the body's is.
 
 ``timeout_seconds``: once the body has run that long, the run fails with
 ``FlowRunTimeoutError`` (its state ``TimedOut``, "Flow run exceeded timeout of 0.5
-second(s)"), its unfinished tasks are cancelled, and the body (and each task attempt still
-running, ``user_call``) is interrupted as Prefect interrupts a flow's thread: an exception
-raised there at its next Python line (code blocked in C, such as a long ``time.sleep``,
+second(s)"), its unfinished tasks are cancelled, and the body and each task attempt still
+running are interrupted as Prefect interrupts a flow's thread: an exception raised at
+their next Python line, in the user's code only (``user_call``) (code blocked in C, such as a long ``time.sleep``,
 goes on until it returns, and a task it then calls is not started). Flow retries retry a
 timed-out run like any failed one.
 """
@@ -62,7 +62,6 @@ from .prefect_context import flow_run_info, hook_state, json_parameters, refused
 from .prefect_ids import by_prefect_code
 from .run_loggers import get_run_logger
 from .states import StateType
-from .user_call import raise_in
 from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
@@ -107,13 +106,6 @@ def timed_out(seconds: float) -> tuple[FlowRunTimeoutError, str]:
         FlowRunTimeoutError(f"Scope timed out after {seconds} second(s).", seconds),
         f"Flow run exceeded timeout of {seconds} second(s)",  # 2 s reads "2.0", as there
     )
-
-
-def interrupt(thread: threading.Thread) -> None:
-    """Raise ``FlowInterrupted`` in ``thread`` at its next Python line (Prefect's
-    ``_send_exception_to_thread``)."""
-    if thread.is_alive():
-        raise_in(thread, FlowInterrupted)
 
 
 # -- hooks ---------------------------------------------------------------------------------

@@ -136,6 +136,18 @@ class UserCall:
 
 _RUN = UserCall.run.__code__
 
+
+def past_the_call(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback of an error out of ``UserCall.run``, caught by its caller, from the
+    user's function on: without the caller's frame and ``run``'s, which are flowtop's.
+    (An error of the call itself, such as a missing argument, keeps ``run``'s line.)"""
+    if tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None and tb.tb_frame.f_code is _RUN and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb
+
+
 #: How many forks this process is from the one flowtop started in (``os.fork`` and all
 #: that calls it: ``multiprocessing``, ``pty.fork``), counted in each child as it starts.
 #: Read before and after an attempt's call, it tells whether the call came back in a
