@@ -81,6 +81,12 @@ def gate(tmp_path: Path, one_thread: Any) -> Iterator[Path]:
     )
 
 
+def tasks_known(cluster: Any) -> int:
+    """The most tasks the scheduler or a worker of ``cluster`` still knows of."""
+    workers = cluster.workers.values()
+    return max(len(cluster.scheduler.tasks), *(len(w.state.tasks) for w in workers))
+
+
 def held_places(backend: DaskBackend) -> int:
     return int(getattr(backend.places, "held", 0))
 
@@ -172,6 +178,9 @@ def test_an_attempt_given_up_on_before_it_started_is_cancelled_and_frees_its_pla
             lambda: backend.places.taken == 1 and held_places(backend) == 1,
             "the running attempt's place held, the other's free",
         )
+        # the cancel is a message: on a loaded machine the worker heard it after the gate
+        # opened, and ran the cancelled attempt in the thread just freed
+        wait_until(lambda: tasks_known(one_thread) == 1, "the cancel heard by all")
         gate.touch()
         wait_until(lambda: backend.places.taken == 0, "the running attempt's end")
     finally:

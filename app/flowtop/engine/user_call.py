@@ -31,6 +31,7 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any, NoReturn
 
+from . import thread_starts
 from .errors import TaskTimeout
 from .records import users_line
 from .value_text import safe_str
@@ -274,14 +275,19 @@ _FRAMES_READ = threading.Lock()
 
 
 def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
-    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer). Only a
-    thread still alive: a thread's ident is given again to one started after it ends, and
-    a flowtop thread started then (the run's timer, from an attempt's ``print``) raised
-    the attempt's ``TaskInterrupted`` in its bootstrap, before it said it had started:
-    its starter waited for good, holding the timer's lock, and so did the run's shutdown."""
+    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer).
+
+    Only a thread still alive, and never while a thread is being started
+    (``thread_starts``): a thread's ident is given again to one started after it ends, and
+    CPython 3.11 gives a thread being started its starter's ident until it runs. Either
+    way the exception reached the new thread, in its bootstrap, before it said it had
+    started: its starter waited for it for good. The run's watchdog timer is started that
+    way by an attempt's first ``print`` (``live_output``), holding the timer's lock: a
+    ``flowtop run`` stopped by SIGTERM then printed its end and never exited."""
     import ctypes  # 2 ms at import: only once something is interrupted
 
-    if thread.ident is not None and thread.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), None if kind is None else ctypes.py_object(kind)
-        )
+    with thread_starts.none_under_way():
+        if thread.ident is not None and thread.is_alive():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(thread.ident), None if kind is None else ctypes.py_object(kind)
+            )
