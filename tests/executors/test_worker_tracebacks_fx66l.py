@@ -137,3 +137,51 @@ def test_a_task_called_in_a_task_logs_no_engine_line_on_a_worker(
         assert "where/via_nested_task" in done.stdout or '"via_nested_task"' in done.stdout
         assert "Task run failed" not in done.stderr, (executor, done.stderr)
         assert "Traceback" not in done.stderr, (executor, done.stderr)
+
+
+NESTED = """
+    from flowtop import task
+
+
+    @task
+    def inner(x: int) -> float:
+        return 1 / x
+
+
+    def outer():
+        try:
+            return inner(0)
+        except ZeroDivisionError:
+            return "caught"
+"""
+#: Two attempts on one worker (a Dask worker a command and a plain script share): a
+#: command's, then a script's (the payload's last field: a command shipped it).
+IN_TURN = """
+    import logging, sys
+    import cloudpickle, nested
+    from flowtop.engine import shipping
+
+    cloudpickle.register_pickle_by_value(nested)
+    for command in (True, False):
+        shipment = (nested.outer, [], {}, logging.WARNING, {}, None, "outer", command)
+        sys.stderr.write(f"--- command={command}\\n")
+        shipping.run_pickled(shipping._pickled(shipment), "worker process")
+        sys.stderr.flush()
+"""
+
+
+def test_a_script_s_attempt_after_a_command_s_on_one_worker_logs_as_a_script(
+    tmp_path: Path,
+) -> None:
+    """A command's attempt pinned the worker's logging for its life: a plain script's
+    attempt after it on a shared Dask worker lost the engine's failure line."""
+    (tmp_path / "nested.py").write_text(textwrap.dedent(NESTED))
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(IN_TURN)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    command, script = done.stderr.split("--- command=False\n")
+    assert "Task run failed" not in command, command
+    assert "Task run failed" in script, script

@@ -574,17 +574,19 @@ def pinned() -> bool:
     return _pinned
 
 
-def pin() -> None:
-    """On a process or Dask worker running an attempt a flowtop command shipped
-    (``shipping.run_pickled``): its logging as on the command's threads. A task called in
-    the shipped task logged the engine's failure line and traceback on the worker's stderr
-    (``ERROR flowtop.task_engine: Task run failed …``), which no thread of the command
-    makes: the run's output reports that failure (``heard``, ``_engine_line``). For good,
-    as the command keeps it (a worker runs that command's attempts)."""
+def pin(command: bool) -> None:
+    """On a process or Dask worker, as each attempt begins (``shipping.run_pickled``):
+    whether a flowtop ``command`` shipped it. Its logging is then as on the command's
+    threads: a task called in the shipped task logged the engine's failure line and
+    traceback on the worker's stderr (``ERROR flowtop.task_engine: Task run failed …``),
+    which no thread of the command makes (the run's output reports that failure:
+    ``heard``, ``_engine_line``). A plain script's attempt on a Dask worker a command
+    used before gets a script's logging back (the line, the body's output as written)."""
     global _pinned
     with _open_lock:
-        _pinned = True
-        _attach()
+        _pinned = command
+        if command:
+            _attach()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork

@@ -5,6 +5,8 @@ Reaching a scheduler given by address (TLS, a probe, the client) is ``dask_conne
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import queue
@@ -116,18 +118,47 @@ _WARNINGS = {
 _GAVE_UP = "Failed to reconnect to scheduler"
 
 
-def _not_gave_up(record: logging.LogRecord) -> bool:
-    return not str(record.msg).startswith(_GAVE_UP)
-
-
 def _quiet_dask() -> None:
-    """Hide :data:`_WARNINGS` and :data:`_GAVE_UP`, a filter each, added once (again if
-    dropped): ``catch_warnings`` around a submit changed every thread's filters meanwhile."""
+    """Hide :data:`_WARNINGS`, a filter each, added once (again if dropped):
+    ``catch_warnings`` around a submit changed every thread's filters meanwhile."""
     present = {f[1].pattern for f in warnings.filters if f[1] is not None}
     for message, module in _WARNINGS.items():
         if message not in present:
             warnings.filterwarnings("ignore", message, UserWarning, module)
-    logging.getLogger("distributed.client").addFilter(_not_gave_up)  # (once: it checks)
+
+
+#: The loggers a Dask client logs tracebacks to: ``distributed.utils.log_errors`` names the
+#: module of the code that raised (the client's reconnecting), else its own.
+CLIENT_LOGGERS = ("distributed.client", "distributed.utils")
+
+
+class _ClientNoise(logging.Filter):
+    """What a backend's client logs while the backend is open, as flowtop's user needs it.
+
+    A client closed while it reconnects to a lost scheduler (a run whose attempts all
+    failed saying so ends before Dask gives up) logged its cancelled reconnecting as ~35
+    lines of ``distributed.client - ERROR`` and ``CancelledError`` traceback: flowtop
+    closed it, and each attempt's error already said the scheduler was lost, so that one
+    is dropped, as is :data:`_GAVE_UP` (said by each attempt's error too). Any other
+    traceback becomes one WARNING line (``Dask client: …``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None:
+            return not str(record.msg).startswith(_GAVE_UP)
+        if isinstance(error, asyncio.CancelledError | concurrent.futures.CancelledError):
+            return False
+        try:
+            said = record.getMessage().strip()
+        except Exception:  # noqa: BLE001 - a message that does not format: the error alone
+            said = ""
+        what = describe_error(error)
+        if said and said != str(error) and said != what:
+            what = f"{said} {what}"
+        record.msg, record.args = f"Dask client: {' '.join(what.split())}", ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 class DaskBackend:
@@ -163,6 +194,8 @@ class DaskBackend:
         self._collector: threading.Thread | None = None
         #: The local cluster's dashboard, when ``--dask-dashboard`` asked for one.
         self.dashboard_link: str | None = None
+        #: On :data:`CLIENT_LOGGERS` from :meth:`start` to :meth:`close` (``_ClientNoise``).
+        self._noise: _ClientNoise | None = None
 
     def start(self) -> Any:
         """Connect (or start the local cluster) now; returns the ``Client``."""
@@ -176,6 +209,10 @@ class DaskBackend:
             from distributed import Client, LocalCluster
 
             _quiet_dask()
+            if self._noise is None:
+                self._noise = _ClientNoise()
+                for logger in CLIENT_LOGGERS:
+                    logging.getLogger(logger).addFilter(self._noise)
             if self._given_cluster is not None:
                 self._client = Client(self._given_cluster, set_as_default=False)
             elif self.address is not None:
@@ -361,12 +398,18 @@ class DaskBackend:
             self.closed = True
             client, cluster = self._client, self._cluster
             self._client = self._cluster = None
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            # Threads cannot be killed: do not wait for attempts still running on them
-            # (a quit would hang until they end); their results are dropped anyway.
-            for worker in list(cluster.workers.values()):
-                with contextlib.suppress(Exception):  # closing the cluster below still happens
-                    cluster.sync(worker.close, executor_wait=False, reason="flowtop-close")
-            cluster.close()
+        try:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                # Threads cannot be killed: do not wait for attempts still running on them
+                # (a quit would hang until they end); their results are dropped anyway.
+                for worker in list(cluster.workers.values()):
+                    with contextlib.suppress(Exception):  # closing the cluster below still happens
+                        cluster.sync(worker.close, executor_wait=False, reason="flowtop-close")
+                cluster.close()
+        finally:  # (after the client's close: its reconnecting is cancelled there)
+            noise, self._noise = self._noise, None
+            if noise is not None:
+                for logger in CLIENT_LOGGERS:
+                    logging.getLogger(logger).removeFilter(noise)

@@ -282,8 +282,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
-    if named[1:2] == [True]:  # sent by a flowtop command: no record its threads would not make
-        capture.pin()
+    capture.pin(named[1:2] == [True])  # a flowtop command's: no record its threads make
     name = named[0] if named and named[0] else task_name(fn)  # (an older coordinator sends none)
     capture.begin()
     try:

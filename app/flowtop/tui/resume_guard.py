@@ -11,12 +11,21 @@ SIGTSTP: ctrl+z). Any other SIGCONT leaves the running threads be; only when the
 is no longer as the monitor set it (stopped from outside in a shell's foreground, the
 shell took the terminal back: its modes, echo on) does it take the terminal again: its
 modes and screen set again, the whole screen drawn, by the same threads.
+
+A ``kill -CONT`` from outside while that shell holds the terminal left the monitor running
+in the background: the shell then counted the job as running, and its ``fg`` only gave
+the terminal back, with no SIGCONT, so nothing set the monitor's modes again (echo on,
+keys unread). Now setting them stops the monitor there, as a read from the background
+would (the terminal's SIGTTOU, nothing changed); the shell counts the job stopped again,
+and its ``fg`` continues it, the modes set then, in the foreground.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
 import termios
 from typing import Any
 
@@ -59,16 +68,18 @@ class ResumeGuardDriver(LinuxDriver):
         if not (self._running and self._auto_restart) or self._modes is None:
             return
         try:
-            if os.tcgetpgrp(self.fileno) != os.getpgrp():
-                return  # in the background (``bg``): writing would stop it
-            if termios.tcgetattr(self.fileno) == self._modes:
-                return  # nothing took the terminal: the threads read and draw as before
+            if os.tcgetpgrp(self.fileno) == os.getpgrp():
+                if termios.tcgetattr(self.fileno) == self._modes:
+                    return  # nothing took the terminal: the threads read and draw as before
+            elif not _terminal_stops_us():
+                return  # in the background, and setting the modes would change a shell's
+            # Its threads still read and draw: only what a shell changes is set again (no
+            # stop and start, whose flush of the input lost the first keys after ``fg``).
+            # In the background the terminal stops the monitor here (SIGTTOU) and sets
+            # nothing; the shell's ``fg`` continues it, and the modes are set then.
+            _set_modes(self.fileno, self._modes)
         except (OSError, termios.error):
-            return
-        # Its threads still read and draw: only what a shell changes is set again (no
-        # stop and start, whose flush of the input lost the first keys after ``fg``).
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(self.fileno, termios.TCSANOW, self._modes)
+            return  # an orphaned group in the background (EIO), a terminal hung up
         self.write("\x1b[?1049h")  # the alternate screen (a pager run meanwhile left it)
         self._enable_mouse_support()
         self.write("\x1b[?25l\x1b[?1004h")  # the cursor hidden, focus reports on
@@ -90,6 +101,27 @@ class ResumeGuardDriver(LinuxDriver):
     def stop_application_mode(self) -> None:
         self._running = False
         super().stop_application_mode()
+
+
+def _terminal_stops_us() -> bool:
+    """Whether the terminal stops this process for setting its modes from the background
+    (SIGTTOU left to its default, not blocked), rather than letting it change them."""
+    if signal.getsignal(signal.SIGTTOU) is not signal.SIG_DFL:
+        return False
+    return signal.SIGTTOU not in signal.pthread_sigmask(signal.SIG_BLOCK, ())
+
+
+def _set_modes(fd: int, modes: list[Any]) -> None:
+    """``tcsetattr``, again when a SIGCONT ended its stop early (EINTR): in the background
+    the terminal stops the process group until it is brought to the foreground."""
+    while True:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, modes)
+        except termios.error as error:
+            if not error.args or error.args[0] != errno.EINTR:
+                raise
+        else:
+            return
 
 
 def guard_resume(app: App[Any]) -> None:
