@@ -16,7 +16,7 @@ from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.model import RunStartedElsewhere
 from flowtop.tui.run_store import RunStore
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import FakeWorkspace
 
@@ -132,3 +132,16 @@ async def test_w_is_in_the_footer_exactly_while_it_switches(tmp_path: Path) -> N
         assert "w Switch run" in footer(app)
         app.buffer.append_batch([finish(2), finish(1)])
         await wait_for(pilot, lambda: "w Switch run" not in footer(app), "w to leave")
+
+
+async def test_w_with_one_live_run_shown_says_so(tmp_path: Path) -> None:
+    """It said nothing: a user pressing `w` could not tell a switch from a dead key."""
+    app = nap_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        app.buffer.append_batch([start(1)])
+        await wait_for(pilot, lambda: app.table.run is not None, "#1 shown")
+        with toasts_said(app) as toasts:
+            await pilot.press("w")
+            await wait_for(pilot, lambda: toasts, "a toast")
+        assert toasts == ["Run #1 is the only live run of nap"]

@@ -164,6 +164,10 @@ class ViewActions(_AppBase):
             return
         choices = [r for r in live if r.run_id is not None]
         current = self.table.run
+        if current is not None and choices == [current]:  # `w` once said nothing here
+            number = f" #{current.number}" if current.number else ""
+            self.notify(f"Run{number} is the only live run of {name}", markup=False)
+            return
         index = next((i for i, r in enumerate(choices) if r is current), -1)
         target = choices[(index + 1) % len(choices)]
         self.store.show(target)
