@@ -6,10 +6,9 @@ cluster), with an empty cache in each attempt."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import pytest
 
 import fork_cli
 from flowtop.engine.executors import DaskBackend
-from flowtop.workspace import Workspace
 
 pytest.importorskip("cloudpickle")
 
@@ -94,32 +92,9 @@ HELPED_FLOW = """
 """
 
 
-@pytest.fixture(scope="module")
-def process_cluster() -> Iterator[object]:
-    """Workers in processes of their own that cannot import the flow's folder: a real
-    cluster's."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        processes=True,
-        n_workers=1,
-        threads_per_worker=2,
-        dashboard_address=":0",  # no fixed port to collide with
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        yield cluster
-
-
 def test_a_helper_module_s_cached_function_runs_on_a_cluster_s_worker(
-    tmp_path: Path, process_cluster: object
+    tmp_path: Path, process_cluster: object, run_flow: Callable[..., Any]
 ) -> None:
     (tmp_path / "helpers.py").write_text(textwrap.dedent(HELPERS))
-    (tmp_path / "helped.py").write_text(textwrap.dedent(HELPED_FLOW))
-    ws = Workspace(tmp_path)
-    ws.load()
-    runner = ws.make_runner(backend=DaskBackend(cluster=process_cluster), workers=2)
-    try:
-        result = runner.run(ws.flows["helped"])
-    finally:
-        runner.shutdown()
-        ws.close()
+    result = run_flow(HELPED_FLOW, "helped", DaskBackend(cluster=process_cluster))
     assert result["convert"].result == 15.0, result["convert"].exception

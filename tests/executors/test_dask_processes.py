@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-import textwrap
-from pathlib import Path
-
-import pytest
+from collections.abc import Callable
+from typing import Any
 
 from flowtop.engine.executors import DaskBackend
-from flowtop.workspace import Workspace
 
 from .conftest import Recorder
 
@@ -48,26 +44,10 @@ FLOW = """
 """
 
 
-def test_retry_rules_hold_on_worker_processes(tmp_path: Path):
-    distributed = pytest.importorskip("distributed")
-    (tmp_path / "remote.py").write_text(textwrap.dedent(FLOW))
-    ws = Workspace(tmp_path)
-    ws.load()
-    recorder = Recorder()
-    with distributed.LocalCluster(
-        processes=True,
-        n_workers=1,
-        threads_per_worker=2,
-        dashboard_address=":0",  # no fixed port to collide with
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        runner = ws.make_runner(sinks=[recorder], backend=DaskBackend(cluster=cluster), workers=2)
-        try:
-            result = runner.run(ws.flows["remote"])
-            runner.bus.flush()
-        finally:
-            runner.shutdown()
-            ws.close()
+def test_retry_rules_hold_on_worker_processes(
+    process_cluster: object, run_flow: Callable[..., Any], recorder: Recorder
+) -> None:
+    result = run_flow(FLOW, "remote", DaskBackend(cluster=process_cluster), sinks=(recorder,))
     assert result.is_completed(), result.states
     import os
 

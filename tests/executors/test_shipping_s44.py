@@ -10,12 +10,10 @@ when it is imported, which would hide the bug on the coordinator's side).
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
-import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,6 @@ import flowtop.exceptions
 from flowtop.engine import shipping
 from flowtop.engine.errors import RemoteTraceback
 from flowtop.engine.executors import DaskBackend, ProcessBackend
-from flowtop.workspace import Workspace
 
 ERRORS_FLOW = """
     from flowtop import Flow, task
@@ -119,20 +116,6 @@ CRASH_FLOW = """
 """
 
 
-@pytest.fixture(scope="module")
-def process_cluster() -> Iterator[Any]:
-    """A cluster whose workers are processes of their own, as ``dask worker`` starts them."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        processes=True,
-        n_workers=1,
-        threads_per_worker=2,
-        dashboard_address=":0",  # no fixed port to collide with
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        yield cluster
-
-
 def make_backend(kind: str, request: pytest.FixtureRequest) -> Any:
     if kind == "process":
         return ProcessBackend(2)
@@ -140,24 +123,11 @@ def make_backend(kind: str, request: pytest.FixtureRequest) -> Any:
     return DaskBackend(workers=2, cluster=request.getfixturevalue(fixture))
 
 
-def run_flow(tmp_path: Path, source: str, name: str, backend: Any) -> Any:
-    (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-    ws = Workspace(tmp_path)
-    ws.load()
-    runner = ws.make_runner(backend=backend, workers=2)
-    try:
-        return runner.run(ws.flows[name])
-    finally:
-        runner.shutdown()
-        backend.close()
-        ws.close()
-
-
 @pytest.mark.parametrize("kind", ["process", "dask", "dask-processes"])
 def test_a_tasks_exception_comes_back_as_its_own_class(
-    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+    kind: str, run_flow: Callable[..., Any], request: pytest.FixtureRequest
 ) -> None:
-    result = run_flow(tmp_path, ERRORS_FLOW, "errors", make_backend(kind, request))
+    result = run_flow(ERRORS_FLOW, "errors", make_backend(kind, request))
 
     # retry_on matched it on every attempt: the class is the flow module's own
     assert len(result.attempts["two_arg"]) == 3
@@ -220,10 +190,12 @@ def test_private_slots_are_set_again() -> None:
     assert (again.args, again.status, again.secret()) == (("status 418",), 418, "kept")
 
 
-def test_shipping_error_is_importable_and_a_crash_is_retried_on_it(tmp_path: Path) -> None:
+def test_shipping_error_is_importable_and_a_crash_is_retried_on_it(
+    tmp_path: Path, run_flow: Callable[..., Any]
+) -> None:
     assert flowtop.ShippingError is shipping.ShippingError
     assert flowtop.exceptions.ShippingError is shipping.ShippingError
-    result = run_flow(tmp_path, CRASH_FLOW, "crash", ProcessBackend(1))
+    result = run_flow(CRASH_FLOW, "crash", ProcessBackend(1))
     attempts = result.attempts["crashes"]
     assert len(attempts) == 2  # retry_on=[ShippingError] matched the first crash
     assert all("died (exit code 1)" in attempt.error.message for attempt in attempts)

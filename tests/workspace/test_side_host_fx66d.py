@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_hang_holds_none_fx65c import (
+from side_host_kit import (
     BROKEN,
     ETL,
     HANG,
-    SLOW,
     collected,
+    loaded,
     noting_beside,
+    side_folder,
     transform_policy,
+    watching,
 )
 
 from flowtop.tui.reload_actions import reload_said
@@ -34,7 +36,7 @@ from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.helper_process import HelperProcess
 from flowtop.workspace.load_error import display_path
 from flowtop.workspace.reload_beside import Beside
-from waits import WatchStarts, until, wait_until
+from waits import until, wait_until
 
 
 async def test_the_hosts_reply_says_nothing_again_of_a_file_said_beside(
@@ -43,20 +45,14 @@ async def test_the_hosts_reply_says_nothing_again_of_a_file_said_beside(
     """etl.py saved broken beside a slow reload, notes.py (no flows) saved too: the host's
     reload of both says notes.py alone, as a save of it says (no ``etl.py`` in ``No flow
     changed``, no ``Still failing: etl.py`` after its error's toast)."""
-    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 30\n")
-    etl = tmp_path / "etl.py"
-    etl.write_text(ETL.format(decorator="@task"))
-    slow = tmp_path / "slow.py"
-    go = tmp_path / "go.flag"
-    notes = tmp_path / "notes.py"
-    starts = WatchStarts(monkeypatch)
-    with RemoteWorkspace(tmp_path) as workspace:
-        await asyncio.to_thread(workspace.load)
+    folder = side_folder(tmp_path, monkeypatch)
+    etl, slow, go, notes = folder.etl, folder.slow, folder.go, folder.notes
+    async with loaded(folder) as workspace:
         tried = noting_beside(workspace, monkeypatch)
         async with collected(
-            workspace, starts, lambda c: (c, dict(workspace.errors)), after=go.touch
+            workspace, folder.starts, lambda c: (c, dict(workspace.errors)), after=go.touch
         ) as changes:
-            slow.write_text(SLOW.format(go=str(go)))
+            folder.write_slow()
             await until(workspace.still_importing, "slow.py's reload to start")
             etl.write_text(BROKEN)
             await until(lambda: changes, "etl.py said beside", timeout=30)
@@ -79,11 +75,8 @@ async def test_a_side_load_going_on_as_its_watch_ends_is_not_applied_nor_noted(
 ) -> None:
     """The side host said etl.py's new version; before its thread applied it, the watch
     was cancelled (it forgets what was said beside): etl.py is neither shown nor noted."""
-    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 30\n")
-    etl = tmp_path / "etl.py"
-    etl.write_text(ETL.format(decorator="@task"))
-    slow = tmp_path / "slow.py"
-    go = tmp_path / "go.flag"
+    folder = side_folder(tmp_path, monkeypatch)
+    etl, go = folder.etl, folder.go
     reached, release = threading.Event(), threading.Event()
     real_state = remote_workspace.beside_state
 
@@ -94,28 +87,20 @@ async def test_a_side_load_going_on_as_its_watch_ends_is_not_applied_nor_noted(
         return real_state(*args)
 
     monkeypatch.setattr(remote_workspace, "beside_state", gated)
-    starts = WatchStarts(monkeypatch)
     with RemoteWorkspace(tmp_path) as workspace:
         try:
             await asyncio.to_thread(workspace.load)
             tried = noting_beside(workspace, monkeypatch)
-            stop = asyncio.Event()
-            changes: list[WorkspaceChanged] = []
-
-            async def collect() -> None:
-                async for change in workspace.watch(stop):
-                    changes.append(change)  # noqa: PERF401 - the test reads it as it grows
-
-            watching = asyncio.ensure_future(collect())
-            await starts.on(1, watching)
-            slow.write_text(SLOW.format(go=str(go)))
+            changes, _, watch = watching(workspace)
+            await folder.starts.on(1, watch)
+            folder.write_slow()
             await until(workspace.still_importing, "slow.py's reload to start")
             etl.write_text(ETL.format(decorator="@task(max_retries=5)"))
             await until(reached.is_set, "the side host's reply", timeout=30)
 
-            watching.cancel()  # the watch ends (the app's worker cancelled)
+            watch.cancel()  # the watch ends (the app's worker cancelled)
             with contextlib.suppress(asyncio.CancelledError):
-                await watching
+                await watch
             release.set()
             await until(lambda: tried, "the side load's end", timeout=30)
             assert tried == [([etl], None)]

@@ -10,20 +10,19 @@ reload's. The watch's calls on the event loop waited for a side load reading fil
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_hang_holds_none_fx65c import ETL, QUICK, SLOW, collected, transform_policy
+from side_host_kit import ETL, QUICK, collected, loaded, side_folder, transform_policy
 
 from flowtop.workspace import RemoteWorkspace
 from flowtop.workspace import reload_beside as reload_beside_module
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.helper_process import HelperGone, HelperProcess
 from flowtop.workspace.reload_beside import Beside
-from waits import WatchStarts, until, wait_until
+from waits import until, wait_until
 
 
 async def test_a_save_after_one_said_beside_is_said(
@@ -32,15 +31,10 @@ async def test_a_save_after_one_said_beside_is_said(
     """etl.py said beside slow.py's reload, then saved again unchanged; that save is not
     loaded beside (slow.py's reload ended first): the host's reload of etl.py says it,
     as a save of etl.py alone does."""
-    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 30\n")
-    etl = tmp_path / "etl.py"
-    etl.write_text(ETL.format(decorator="@task"))
-    slow = tmp_path / "slow.py"
-    go = tmp_path / "go.flag"
+    folder = side_folder(tmp_path, monkeypatch)
+    etl, slow, go = folder.etl, folder.slow, folder.go
     after = tmp_path / "z_after.py"
-    starts = WatchStarts(monkeypatch)
-    with RemoteWorkspace(tmp_path) as workspace:
-        await asyncio.to_thread(workspace.load)
+    async with loaded(folder) as workspace:
         reloaded: list[list[Path]] = []
         held_over, touch_tried = threading.Event(), threading.Event()
         reload_paths, reload_beside = workspace.reload_paths, workspace.reload_beside
@@ -59,8 +53,8 @@ async def test_a_save_after_one_said_beside_is_said(
 
         monkeypatch.setattr(workspace, "reload_paths", noted_reload)
         monkeypatch.setattr(workspace, "reload_beside", late_beside)
-        async with collected(workspace, starts, after=go.touch) as changes:
-            slow.write_text(SLOW.format(go=str(go)))
+        async with collected(workspace, folder.starts, after=go.touch) as changes:
+            folder.write_slow()
             await until(workspace.still_importing, "slow.py's reload to start")
             saved = ETL.format(decorator="@task(max_retries=5)")
             etl.write_text(saved)
