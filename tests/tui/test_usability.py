@@ -1071,7 +1071,12 @@ async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(work
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the retry editor")
         with toasts_said(app) as toasts:  # (each noted: a loaded machine may let one expire)
-            await pilot.click("#clear")
+            # On the button's label row, as a user clicks it, not its top-left corner (the
+            # pilot's default): the dialog stands a row higher while `a`'s toast shows
+            # (``hold_still_over_toasts``) and moves back as it expires, which on a loaded
+            # machine fell between the pilot reading the button's place and its click
+            # landing: the click hit the row above the button, and no toast came.
+            assert await pilot.click("#clear", offset=(2, 1)), "the click missed the button"
 
             def said(start: str) -> bool:
                 return any(message.startswith(start) for message in toasts)
