@@ -4,9 +4,10 @@ Either way its subflows' runs end with it, as Prefect's timeout and cancellation
 end them: their results have no one left to use them. They end first, and its own end
 waits for theirs (the cancel path's order, ``RunActions._end_after_subflows``): a consumer
 reads a parent's end after its subflows' ends. That wait is bounded, as any run's
-(``run_actions.SUBFLOWS_WAITED``). A time limit also interrupts the body, and theirs
-(``UserCall.interrupt``: in the user's code only), so their code does not run on after their caller gave up on
-it; a subflow called once it was cut short starts no run (``refuse_when_cut_short``).
+(``run_actions.SUBFLOWS_WAITED``). A time limit also interrupts the body, and theirs, in
+the user's code only (``UserCall.interrupt``), so their code does not run on after their
+caller gave up on it; a subflow called once it was cut short starts no run
+(``refuse_when_cut_short``).
 Kept apart from ``dynamic_run``, whose run this is, which starts the timer
 (``_call_body``) and asks ``_closed`` before it starts a task.
 """

@@ -37,9 +37,9 @@ is the run's output, as the body's is.
 ``FlowRunTimeoutError`` (its state ``TimedOut``, "Flow run exceeded timeout of 0.5
 second(s)"), its unfinished tasks are cancelled, and the body and each task attempt still
 running are interrupted as Prefect interrupts a flow's thread: an exception raised at
-their next Python line, in the user's code only (``user_call``) (code blocked in C, such as a long ``time.sleep``,
-goes on until it returns, and a task it then calls is not started). Flow retries retry a
-timed-out run like any failed one.
+their next Python line, in the user's code only (``user_call``). Code blocked in C, such
+as a long ``time.sleep``, goes on until it returns, and a task it then calls is not
+started. Flow retries retry a timed-out run like any failed one.
 """
 
 from __future__ import annotations
