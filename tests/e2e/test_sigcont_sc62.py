@@ -58,6 +58,17 @@ def test_q_quits_after_sigcont_it_did_not_expect(tmux: Tmux, tmp_path: Path) -> 
     tmux.wait_dead("flowtop to quit after four SIGCONT")
 
 
+def _bash_beside_the_flow(tmux: Tmux, tmp_path: Path) -> None:
+    """An interactive bash in ``tmp_path``, where the flow file is: job control as a user has it."""
+    (tmp_path / "hello.py").write_text(FLOW, encoding="utf-8")
+    tmux.start(
+        ["bash", "--norc", "--noprofile", "-i"],
+        cwd=str(tmp_path),
+        env={"TERM": "xterm-256color", "PS1": "$ "},
+    )
+    tmux.wait_text("$")
+
+
 def _child_of(pid: int) -> int:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()
     assert len(children) == 1, children
@@ -69,13 +80,7 @@ def _child_of(pid: int) -> int:
     reason="job control needs bash; the monitor's pid is read from /proc (Linux)",
 )
 def test_ctrl_z_and_a_stop_from_outside_still_come_back_redrawn(tmux: Tmux, tmp_path: Path) -> None:
-    (tmp_path / "hello.py").write_text(FLOW, encoding="utf-8")
-    tmux.start(
-        ["bash", "--norc", "--noprofile", "-i"],
-        cwd=str(tmp_path),
-        env={"TERM": "xterm-256color", "PS1": "$ "},
-    )
-    tmux.wait_text("$")
+    _bash_beside_the_flow(tmux, tmp_path)
     tmux.keys(f"{shlex.quote(sys.executable)} -m flowtop {shlex.quote(str(tmp_path))}", "Enter")
     tmux.wait_text("press r to run")
     monitor = _child_of(tmux.pane_pid())
@@ -96,6 +101,46 @@ def test_ctrl_z_and_a_stop_from_outside_still_come_back_redrawn(tmux: Tmux, tmp_
     os.kill(monitor, signal.SIGSTOP)
     back_from_the_shell("kill -STOP")
     _continue(tmux, monitor, 3)
+    tmux.keys("r")  # it reads keys, one at a time, unechoed
+    tmux.wait_text("✓ Completed")
+    tmux.keys("q")
+    tmux.wait_for(lambda s: s.rstrip().endswith("$"), "flowtop to quit to the shell")
+    tmux.keys("exit", "Enter")
+    tmux.wait_dead("the shell to exit")
+
+
+@pytest.mark.skipif(
+    shutil.which("bash") is None or not Path("/proc/self/task").is_dir(),
+    reason="job control needs bash; the monitor's pid is read from /proc (Linux)",
+)
+def test_fg_after_a_stop_and_a_continue_from_outside_takes_keys(tmux: Tmux, tmp_path: Path) -> None:
+    """A monitor stopped from outside in a shell's foreground (``kill -STOP``), then continued
+    from outside (``kill -CONT``) while the shell held the terminal, never took keys again
+    after ``fg``: it ran on in the background, so the shell counted the job as running and its
+    ``fg`` only gave the terminal back, with no SIGCONT; nothing set the monitor's modes again
+    (echo on, lines: a key was echoed and did nothing). Now the monitor, continued in the
+    background, is stopped there by the terminal as it sets its modes (SIGTTOU, the shell's
+    modes left as they were), and ``fg`` brings it back as after ctrl+z: redrawn, reading keys."""
+    _bash_beside_the_flow(tmux, tmp_path)
+    # set -b: the shell says at once when a job stops, not only at its next prompt
+    command = f"{shlex.quote(sys.executable)} -m flowtop {shlex.quote(str(tmp_path))}"
+    tmux.keys(f"set -b; {command}", "Enter")
+    tmux.wait_text("press r to run")
+    monitor = _child_of(tmux.pane_pid())
+
+    os.kill(monitor, signal.SIGSTOP)
+    tmux.wait_text("Stopped")  # the shell's job control has the terminal
+    tmux.keys("clear", "Enter")  # the monitor is stopped: the keys are the shell's
+    tmux.wait_for(lambda s: s.strip() == "$", "the shell to clear the screen")
+
+    os.kill(monitor, signal.SIGCONT)  # continued in the background: the shell counts it running
+    # the terminal stops it again as it would take the terminal: a job the shell's fg continues
+    tmux.wait_text("Stopped")
+    tmux.keys("clear; fg", "Enter")
+    tmux.wait_for(
+        lambda s: "press r to run" in s and "TASK" in s and "? Help" in s and "$" not in s,
+        "the whole screen drawn again after fg",
+    )
     tmux.keys("r")  # it reads keys, one at a time, unechoed
     tmux.wait_text("✓ Completed")
     tmux.keys("q")
