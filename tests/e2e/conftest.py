@@ -56,6 +56,16 @@ class Tmux:
         )
         self.run("set-option", "-t", self.session, "remain-on-exit", "on")
 
+    def start_bash(self, cwd: str) -> None:
+        """An interactive bash in ``cwd``, with job control as a user has it (prompt ``$ ``),
+        once it prompts."""
+        self.start(
+            ["bash", "--norc", "--noprofile", "-i"],
+            cwd=cwd,
+            env={"TERM": "xterm-256color", "PS1": "$ "},
+        )
+        self.wait_text("$")
+
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", self.session, *keys)
 

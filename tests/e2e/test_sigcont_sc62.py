@@ -59,14 +59,19 @@ def test_q_quits_after_sigcont_it_did_not_expect(tmux: Tmux, tmp_path: Path) -> 
 
 
 def _bash_beside_the_flow(tmux: Tmux, tmp_path: Path) -> None:
-    """An interactive bash in ``tmp_path``, where the flow file is: job control as a user has it."""
+    """An interactive bash in ``tmp_path``, where the flow file is."""
     (tmp_path / "hello.py").write_text(FLOW, encoding="utf-8")
-    tmux.start(
-        ["bash", "--norc", "--noprofile", "-i"],
-        cwd=str(tmp_path),
-        env={"TERM": "xterm-256color", "PS1": "$ "},
-    )
-    tmux.wait_text("$")
+    tmux.start_bash(str(tmp_path))
+
+
+def _run_then_quit_to_the_shell(tmux: Tmux) -> None:
+    """The monitor reads keys (``r`` runs the flow, ``q`` quits), then the shell exits."""
+    tmux.keys("r")  # it reads keys, one at a time, unechoed
+    tmux.wait_text("✓ Completed")
+    tmux.keys("q")
+    tmux.wait_for(lambda s: s.rstrip().endswith("$"), "flowtop to quit to the shell")
+    tmux.keys("exit", "Enter")
+    tmux.wait_dead("the shell to exit")
 
 
 def _child_of(pid: int) -> int:
@@ -101,12 +106,7 @@ def test_ctrl_z_and_a_stop_from_outside_still_come_back_redrawn(tmux: Tmux, tmp_
     os.kill(monitor, signal.SIGSTOP)
     back_from_the_shell("kill -STOP")
     _continue(tmux, monitor, 3)
-    tmux.keys("r")  # it reads keys, one at a time, unechoed
-    tmux.wait_text("✓ Completed")
-    tmux.keys("q")
-    tmux.wait_for(lambda s: s.rstrip().endswith("$"), "flowtop to quit to the shell")
-    tmux.keys("exit", "Enter")
-    tmux.wait_dead("the shell to exit")
+    _run_then_quit_to_the_shell(tmux)
 
 
 @pytest.mark.skipif(
@@ -141,9 +141,4 @@ def test_fg_after_a_stop_and_a_continue_from_outside_takes_keys(tmux: Tmux, tmp_
         lambda s: "press r to run" in s and "TASK" in s and "? Help" in s and "$" not in s,
         "the whole screen drawn again after fg",
     )
-    tmux.keys("r")  # it reads keys, one at a time, unechoed
-    tmux.wait_text("✓ Completed")
-    tmux.keys("q")
-    tmux.wait_for(lambda s: s.rstrip().endswith("$"), "flowtop to quit to the shell")
-    tmux.keys("exit", "Enter")
-    tmux.wait_dead("the shell to exit")
+    _run_then_quit_to_the_shell(tmux)

@@ -73,12 +73,7 @@ with Flow("hello") as flow:
 @pytest.mark.skipif(shutil.which("bash") is None, reason="job control needs bash (Unix)")
 def test_ctrl_z_stops_flowtop_and_fg_brings_it_back_redrawn(tmux: Tmux, tmp_path: Path) -> None:
     (tmp_path / "hello.py").write_text(FLOW, encoding="utf-8")
-    tmux.start(
-        ["bash", "--norc", "--noprofile", "-i"],
-        cwd=str(tmp_path),
-        env={"TERM": "xterm-256color", "PS1": "$ "},
-    )
-    tmux.wait_text("$")
+    tmux.start_bash(str(tmp_path))
     tmux.keys(f"{shlex.quote(sys.executable)} -m flowtop {shlex.quote(str(tmp_path))}", "Enter")
     tmux.wait_text("press r to run")
     tmux.keys("C-z")
