@@ -70,6 +70,18 @@ def reader(module: str, fields: Fields) -> Callable[[str], Any]:
     return __getattr__
 
 
+def with_getters(read: Callable[[str], Any], *getters: Callable[[], Any]) -> Callable[[str], Any]:
+    """The ``__getattr__`` of a ``flowtop.runtime`` module that defines Prefect's ``get_*``
+    functions: each by its name, else an attribute ``read`` now. (The drop-in
+    ``prefect.runtime.<module>`` takes only the module's ``__getattr__``.)"""
+    by_name = {fn.__name__: fn for fn in getters}
+
+    def __getattr__(name: str) -> Any:
+        return by_name[name] if name in by_name else read(name)
+
+    return __getattr__
+
+
 class Runtime:
     """One module of ``prefect.runtime`` (``flowtop.runtime.<module>``), as an object:
     each attribute read when asked (``reader``)."""

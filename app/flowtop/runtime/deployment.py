@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from ..engine.runtime_reads import DEPLOYMENT, DEPLOYMENT_FIELDS
+from ..engine.runtime_reads import DEPLOYMENT, DEPLOYMENT_FIELDS, with_getters
 
 FIELDS = DEPLOYMENT_FIELDS
-_read = DEPLOYMENT.__getattr__
 __all__ = list(FIELDS)  # the names Prefect lists, each read by `__getattr__`
 
 
@@ -41,16 +40,14 @@ def get_version() -> str | None:
     return cast("str | None", FIELDS["version"]())
 
 
-#: Prefect's ``get_*`` functions of this module, by name (drop-in ``prefect.runtime.
-#: deployment`` finds them through ``__getattr__``: it takes only that of this module).
-GETTERS = {
-    fn.__name__: fn for fn in (get_id, get_flow_run_id, get_parameters, get_name, get_version)
-}
-
-
-def __getattr__(name: str) -> Any:
-    """A ``get_*`` function, or an attribute read now (``runtime_reads.reader``)."""
-    return GETTERS[name] if name in GETTERS else _read(name)
+__getattr__ = with_getters(
+    DEPLOYMENT.__getattr__,
+    get_id,
+    get_flow_run_id,
+    get_parameters,
+    get_name,
+    get_version,
+)
 
 
 def __dir__() -> list[str]:

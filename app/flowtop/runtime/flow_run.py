@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ..engine.prefect_datetime import DateTime
-from ..engine.runtime_reads import FLOW_RUN, FLOW_RUN_FIELDS
+from ..engine.runtime_reads import FLOW_RUN, FLOW_RUN_FIELDS, with_getters
 
 FIELDS = FLOW_RUN_FIELDS
-_read = FLOW_RUN.__getattr__
 __all__ = list(FIELDS)  # the names Prefect lists, each read by `__getattr__`
 
 
@@ -79,32 +78,23 @@ def get_job_variables() -> dict[str, Any] | None:
     return cast("dict[str, Any] | None", FIELDS["job_variables"]())
 
 
-#: Prefect's ``get_*`` functions of this module, by name (drop-in ``prefect.runtime.
-#: flow_run`` finds them through ``__getattr__``: it takes only that of this module).
-GETTERS = {
-    fn.__name__: fn
-    for fn in (
-        get_id,
-        get_tags,
-        get_run_count,
-        get_name,
-        get_flow_name,
-        get_flow_version,
-        get_scheduled_start_time,
-        get_parameters,
-        get_parent_flow_run_id,
-        get_parent_deployment_id,
-        get_root_flow_run_id,
-        get_flow_run_api_url,
-        get_flow_run_ui_url,
-        get_job_variables,
-    )
-}
-
-
-def __getattr__(name: str) -> Any:
-    """A ``get_*`` function, or an attribute read now (``runtime_reads.reader``)."""
-    return GETTERS[name] if name in GETTERS else _read(name)
+__getattr__ = with_getters(
+    FLOW_RUN.__getattr__,
+    get_id,
+    get_tags,
+    get_run_count,
+    get_name,
+    get_flow_name,
+    get_flow_version,
+    get_scheduled_start_time,
+    get_parameters,
+    get_parent_flow_run_id,
+    get_parent_deployment_id,
+    get_root_flow_run_id,
+    get_flow_run_api_url,
+    get_flow_run_ui_url,
+    get_job_variables,
+)
 
 
 def __dir__() -> list[str]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from ..engine.runtime_reads import TASK_RUN, TASK_RUN_FIELDS
+from ..engine.runtime_reads import TASK_RUN, TASK_RUN_FIELDS, with_getters
 
 FIELDS = TASK_RUN_FIELDS
-_read = TASK_RUN.__getattr__
 __all__ = list(FIELDS)  # the names Prefect lists, each read by `__getattr__`
 
 
@@ -51,26 +50,17 @@ def get_task_run_ui_url() -> str | None:
     return cast("str | None", FIELDS["ui_url"]())
 
 
-#: Prefect's ``get_*`` functions of this module, by name (drop-in ``prefect.runtime.
-#: task_run`` finds them through ``__getattr__``: it takes only that of this module).
-GETTERS = {
-    fn.__name__: fn
-    for fn in (
-        get_id,
-        get_tags,
-        get_run_count,
-        get_name,
-        get_task_name,
-        get_parameters,
-        get_task_run_api_url,
-        get_task_run_ui_url,
-    )
-}
-
-
-def __getattr__(name: str) -> Any:
-    """A ``get_*`` function, or an attribute read now (``runtime_reads.reader``)."""
-    return GETTERS[name] if name in GETTERS else _read(name)
+__getattr__ = with_getters(
+    TASK_RUN.__getattr__,
+    get_id,
+    get_tags,
+    get_run_count,
+    get_name,
+    get_task_name,
+    get_parameters,
+    get_task_run_api_url,
+    get_task_run_ui_url,
+)
 
 
 def __dir__() -> list[str]:
