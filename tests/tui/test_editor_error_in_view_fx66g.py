@@ -48,6 +48,14 @@ async def open_editor(pilot: Any, app: Any) -> RetryEditor:
     return editor
 
 
+async def error_shown_whole(pilot: Any, app: Any, editor: RetryEditor, field: str) -> None:
+    """The error under ``field`` is drawn whole, and stays so once the app is idle."""
+    error = editor.query_one(f"#error-{field}", Static)
+    await wait_for(pilot, lambda: drawn_whole(app, error), "the field's error shown")
+    await pilot.pause()
+    assert drawn_whole(app, error), screen_text(app)
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_a_refused_save_shows_the_error_under_the_field(
     example_workspace: Workspace, size: tuple[int, int]
@@ -57,10 +65,7 @@ async def test_a_refused_save_shows_the_error_under_the_field(
         editor = await open_editor(pilot, app)
         await pilot.press(*"abc", "enter")
         await wait_for(pilot, lambda: "Not saved:" in screen_text(app), "the refusal")
-        error = editor.query_one("#error-max_retries", Static)
-        await wait_for(pilot, lambda: drawn_whole(app, error), "the field's error shown")
-        await pilot.pause()
-        assert drawn_whole(app, error), screen_text(app)
+        await error_shown_whole(pilot, app, editor, "max_retries")
         assert "must be a whole" in screen_text(app)
         assert app.screen.focused is editor_field(app, "max_retries")
 
@@ -77,10 +82,7 @@ async def test_a_refused_save_focuses_a_later_wrong_field_with_its_error(
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Not saved:" in screen_text(app), "the refusal")
         await wait_for(pilot, lambda: app.screen.focused is deadline, "the focus on Deadline")
-        error = editor.query_one("#error-retry_deadline", Static)
-        await wait_for(pilot, lambda: drawn_whole(app, error), "the field's error shown")
-        await pilot.pause()
-        assert drawn_whole(app, error), screen_text(app)
+        await error_shown_whole(pilot, app, editor, "retry_deadline")
 
 
 async def test_at_50x15_the_fields_take_the_rows_the_dialog_has(
