@@ -41,7 +41,15 @@ from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
 from .run_main_block import drawn_left_out, main_calls_loaded, say_running
-from .run_output import STOP_GRACE, end_runs, json_stdout, let_go, not_started, reader_left
+from .run_output import (
+    STOP_GRACE,
+    end_runs,
+    forget_log_once_recorded,
+    json_stdout,
+    let_go,
+    not_started,
+    reader_left,
+)
 from .run_record import recorded
 from .run_signals import (
     command_signals,
@@ -146,6 +154,7 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
     from .run_start import open_for_run
 
     workspace, reservation = open_for_run(args)
+    launched = None if args.run_id is None or args.no_history else workspace.history
     try:
         return _run_opened(args, out, outputs, workspace, reservation)
     finally:
@@ -155,6 +164,11 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
         # the request "stays queued"). Then the store's last writes, as at exit.
         with signals_held():
             workspace.close()
+        if launched is not None:  # its writes are all done (or lost) now
+            # A store that confirmed the run's last writes only at its close (later than
+            # ``end_runs`` waited: a busy disk, another process holding the store) kept
+            # the launched run's log until a prune.
+            forget_log_once_recorded(launched, workspace.state_dir, args.run_id, wait=0.0)
 
 
 def _run_opened(
