@@ -208,16 +208,16 @@ def settled_before_the_policy(error: BaseException | None, *, returned: bool) ->
     (``returned``: ``error`` stands for a state the attempt returned, not for a raise).
 
     Three such ends are decided here, before ``policy.decide``, not inside it. A returned
-    ``Cancelled(...)`` is never retried and ends the task CANCELLED, as Prefect records
-    it (its hooks are not called, ``task_runs.concluding``); an ``UnshippableError`` (the
-    attempt could not be pickled for its worker, so it never ran) would fail each retry
-    alike after its delay, and so would a ``RetryDelayError`` (the task built a ``Retry``
-    whose delay is no delay: ``nan``, ``-1``, past 365 days; a bug in its code). Inside
-    ``decide`` they would be rules ahead of SPEC §3's, which ``decide`` follows rule by
-    rule and a hypothesis model of the spec checks (an ``Exception`` there is retried
-    under ``retry_on``, a predicate or ``max_retries``); and ``policy`` would import
-    ``prefect_api`` and ``shipping`` (the event loop, output capture) to recognise them,
-    where it now imports nothing that runs.
+    ``Cancelled(...)`` is never retried and ends the task CANCELLED, as Prefect records it
+    (its hooks are not called, ``task_runs.concluding``); an ``UnshippableError`` (the
+    attempt could not be pickled for its worker, so it never ran, or its result could not be
+    pickled back) would fail each retry alike after its delay, and so would a
+    ``RetryDelayError`` (the task built a ``Retry`` whose delay is no delay: ``nan``,
+    ``-1``, past 365 days; a bug in its code). Inside ``decide`` they would be rules ahead
+    of SPEC §3's, which ``decide`` follows rule by rule and a hypothesis model of the spec
+    checks (an ``Exception`` there is retried under ``retry_on``, a predicate or
+    ``max_retries``); and ``policy`` would import ``prefect_api`` and ``shipping`` (the
+    event loop, output capture) to recognise them, where it now imports nothing that runs.
     """
     if returned and returned_cancelled(error):
         return Decision(False, CANCELLED, error=error, reason=returned_cancel(error))

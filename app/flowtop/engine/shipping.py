@@ -56,11 +56,11 @@ class ShippingError(Exception):
 
 
 class UnshippableError(ShippingError):
-    """An attempt whose function or arguments can never be pickled (a module-level lock, a
-    generator, a file open for writing): another attempt would fail the same way, so its
-    task fails at once whatever its retries (``attempt.judge``). A ``ShippingError`` still,
-    so ``except ShippingError`` catches both; a crashed worker stays a plain one, retried
-    by ``retry_on=[ShippingError]``."""
+    """An attempt whose function, arguments or result can never be pickled (a module-level
+    lock, a generator, a file open for writing): another attempt would fail the same way,
+    so its task fails at once whatever its retries (``attempt.judge``). A ``ShippingError``
+    still, so ``except ShippingError`` catches both; a crashed worker stays a plain one,
+    retried by ``retry_on=[ShippingError]``."""
 
 
 class AttemptStopped(Exception):
@@ -296,10 +296,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         try:
             return seal(_pickled((value,)), "", "", output)
         except BaseException as exc:  # noqa: BLE001 - an unpicklable result is the task's error
-            problem = ShippingError(
-                f"result of task {name!r} could not be sent back from the {where}: {describe_error(exc)}"
-            )
-            return _failed(problem, "", output)
+            return _failed(unsendable_result(value, exc, name, where), "", output)
     tb = error.__traceback__
     text = "".join(
         despite_ast_race(lambda: traceback.format_exception(type(error), error, from_user_code(tb)))
@@ -349,7 +346,7 @@ def unpack(data: bytes, name: str, where: str) -> tuple[Any, BaseException | Non
 
 # -- what could not be pickled, said on failure only ----------------------------------
 #: The decision's reason for an :class:`UnshippableError` (``attempt.judge``).
-NOT_SENDABLE = "it cannot be sent to a worker"
+NOT_SENDABLE = "it cannot be sent to or from a worker"
 #: How deep :func:`unshippable` looks into containers and the helpers a function calls.
 _DEPTH = 4
 _STATE_ADVICE = (
@@ -383,6 +380,21 @@ def unshippable(
     return UnshippableError(
         f"task {name!r} could not be sent to {to}: {found or describe_error(exc)} — never retried"
     )
+
+
+def unsendable_result(value: Any, exc: BaseException, name: str, where: str) -> ShippingError:
+    """On the worker: the error of an attempt whose result ``value`` failed to pickle with
+    ``exc``, naming the part that does not (as :func:`unshippable` names an argument). The
+    function would return the same next time: an :class:`UnshippableError`, but for a
+    ``MemoryError``, which may pass then."""
+    start = f"result of task {name!r} could not be sent back from the {where}: "
+    if not isinstance(exc, Exception) or isinstance(exc, MemoryError):
+        return ShippingError(start + describe_error(exc))
+    try:
+        found = _culprit("its result", value, exc, "return")
+    except Exception:  # noqa: BLE001 - a user's object failing another way: say cloudpickle's words
+        found = None
+    return UnshippableError(f"{start}{found or describe_error(exc)} — never retried")
 
 
 def _pickle_problem(value: Any) -> Exception | None:
@@ -498,14 +510,19 @@ def _argument_culprit(fn: Any, args: list[Any], kwargs: dict[str, Any]) -> str |
     named = [(repr(key), value) for key, value in kwargs.items()]
     for label, value in [*zip(labels, args, strict=True), *named]:
         problem = _pickle_problem(value)
-        if problem is None:
-            continue
-        path, part, problem = _inside(value, problem, 0)
-        return (
-            f"its argument {label}{path} ({_kind(part)}) cannot be pickled: "
-            f"{_argument_advice(part)} ({describe_error(problem)})"
-        )
+        if problem is not None:
+            return _culprit(f"its argument {label}", value, problem, "pass")
     return None
+
+
+def _culprit(label: str, value: Any, problem: Exception, verb: str) -> str:
+    """``label`` (``its argument 'cfg'``, ``its result``) and the part of ``value`` that does
+    not pickle: ``… 'cfg'['a'][1] (a _thread.lock) cannot be pickled: {verb} …``."""
+    path, part, problem = _inside(value, problem, 0)
+    return (
+        f"{label}{path} ({_kind(part)}) cannot be pickled: "
+        f"{_advice(part, verb)} ({describe_error(problem)})"
+    )
 
 
 def _positional_names(fn: Any, count: int) -> list[str]:
@@ -535,27 +552,31 @@ def _inside(value: Any, problem: Exception, depth: int) -> tuple[str, Any, Excep
 
 def _parts(value: Any) -> list[tuple[str, Any]]:
     """The parts of ``value`` pickled one by one, each with its path (``['k']``, ``[0]``,
-    ``.attr``); none for an object that chose how it pickles, whose ``__dict__`` may not be it."""
+    ``.attr``); none for an object that chose how it pickles, whose ``__dict__`` may not be it.
+    A class shipped by value has, on a worker (a result), no module there to import."""
     if isinstance(value, dict):
         return [(f"[{reprlib.repr(key)}]", item) for key, item in value.items()]
     if isinstance(value, list | tuple):
         return [(f"[{i}]", item) for i, item in enumerate(value)]
     cls = type(value)
     pickled_as_dict = (
-        cls.__module__ in _by_value
+        (cls.__module__ in _by_value or cls.__module__ not in sys.modules)
         and hasattr(value, "__dict__")
         and not any(_own(cls, name) for name in ("__reduce__", "__reduce_ex__", "__getstate__"))
     )
     return [(f".{name}", item) for name, item in vars(value).items()] if pickled_as_dict else []
 
 
-def _argument_advice(part: Any) -> str:
-    """What to pass instead of ``part``, which no worker can be given."""
+def _advice(part: Any, verb: str) -> str:
+    """What to ``verb`` ("pass", "return") instead of ``part``, which cannot cross."""
     if isinstance(part, io.IOBase):
-        return "pass the file's path and open it in the task"
+        opened = " and open it in the task" if verb == "pass" else ""
+        return f"{verb} the file's path{opened}"
     if isinstance(part, collections.abc.Iterator):
-        return "pass a list instead"
-    return "pass data that pickles (numbers, strings, lists, dicts, paths) or use --executor thread"
+        return f"{verb} a list instead"
+    return (
+        f"{verb} data that pickles (numbers, strings, lists, dicts, paths) or use --executor thread"
+    )
 
 
 def never() -> bool:
