@@ -67,16 +67,27 @@ def test_cancel_with_flow_lists_its_live_runs_when_several_are(here: Here, ws) -
         _stop(owners)
 
 
-def test_cancel_without_run_or_flow_says_both_ways(here: Here, ws) -> None:
-    folder = ws(waiting=WAITING)
+def test_cancel_without_run_or_flow_names_the_live_run_it_may_mean(here: Here, ws) -> None:
+    """It asked "which run?" and sent the user to `flowtop history` for the one live run
+    the store knew of: now it names it, as the command that cancels it."""
+    folder = ws(waiting=WAITING, quick=QUICK)
     assert flowtop("run", ".", "--detach", "--flow", "waiting", cwd=folder).returncode == 0
     run = wait_until(lambda: runs(folder, "RUNNING"), "a live run")[0]
     try:
         asked = here("cancel", ".", cwd=folder)
         assert asked.returncode == 2
-        assert asked.stderr == (
+        said = asked.stderr
+        assert said.startswith(
+            f"flowtop cancel: which run? the one live run here is waiting #1 ({run.run_id}, "
+            "started "
+        ), said
+        assert said.endswith(f": flowtop cancel . {run.run_id}\n"), said
+        assert runs(folder, "RUNNING") == [run]  # not cancelled: it was only named
+        of_file = here("cancel", "quick.py", cwd=folder)  # no run of its flows is live
+        assert of_file.returncode == 2
+        assert of_file.stderr == (
             "flowtop cancel: which run? give its number or id (see `flowtop history`), or "
-            "--flow NAME for the one live run of NAME\n"
+            "--flow NAME; no run of quick.py's flows is live now\n"
         )
     finally:
         assert here("cancel", run.run_id, cwd=folder).returncode == 0

@@ -60,15 +60,11 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     db, run_ref = found
-    if run_ref is None and args.flow is None:
-        return usage(
-            "cancel",
-            "which run? give its number or id (see `flowtop history`), or --flow NAME "
-            "for the one live run of NAME",
-        )
     within = file_scope(
         split_target(args.target)[0], "cancel", db, run_ref
     )  # a file names its flows
+    if run_ref is None and args.flow is None:
+        return usage("cancel", _which_run(db, within, args.target))
     args.flow = flow_as_stored(db, args.flow, within)  # `café` spelt either way
     reap_store(db)
     if run_ref is None:
@@ -136,34 +132,71 @@ def _live_run_of(
     """The one live run of ``flow`` (``cancel [PATH] --flow NAME`` without RUN), or an
     exit code once why there is none was said: its newest run when none is live (exit 1,
     as for a run that ended), the live ones when several are (exit 2: name one)."""
-    from ..workspace.reaper import gone_unmarked
-    from ..workspace.store_reader import StoreReader
-
     newest = find_run(db, None, flow, "cancel", within=within)  # no runs at all: said there
     if isinstance(newest, int):
         return newest
-    try:
-        running = StoreReader(db).running()
-    except (HistoryError, sqlite3.Error):
+    live = _live_runs(db, (flow,))
+    if live is None:
         return newest  # unreadable now: its newest run, whose state the cancel says
-    gone = gone_unmarked(db)  # recorded RUNNING on a store it could not mark: not live
-    live = sorted(
-        (r for r in running if r.flow == flow and r.run_id not in gone),
-        key=lambda r: (r.started, r.number),
-        reverse=True,
-    )
     if len(live) == 1:
         return live[0]
     if not live:
         return newest  # said "is not running (COMPLETED)" as for RUN given
-    now = time.time()
-    listed = ", ".join(f"#{r.number} ({r.run_id}, started {moment(r.started, now)})" for r in live)
-    path = "".join(f"{shlex.quote(target)} " for target in targets)  # PATH, as given
     return usage(
         "cancel",
-        f"flow {flow!r} has {len(live)} live runs: {listed}; name one, as in "
-        f"flowtop cancel {path}{live[0].run_id}",
+        f"flow {flow!r} has {len(live)} live runs: {_listed(live, named=False)}; name one, "
+        f"as in flowtop cancel {_path_as_given(targets)}{live[0].run_id}",
     )
+
+
+def _which_run(db: Path, within: FileFlows | None, targets: list[str]) -> str:
+    """What ``cancel`` given neither RUN nor ``--flow`` says: the runs live here that it
+    may have meant, each named as it is cancelled. "which run?" alone sent the user to
+    ``flowtop history`` to find a run the store knew was the only live one."""
+    ask = "which run? give its number or id (see `flowtop history`), or --flow NAME"
+    live = _live_runs(db, None if within is None else within.names)
+    if live is None:  # unreadable now: the question alone
+        return f"{ask} for the one live run of NAME"
+    here = "here" if within is None else f"of {within.file}'s flows"
+    if not live:
+        return f"{ask}; no run {here} is live now"
+    cancel = f"flowtop cancel {_path_as_given(targets)}{live[0].run_id}"
+    if len(live) == 1:
+        return f"which run? the one live run {here} is {_listed(live)}: {cancel}"
+    return f"which run? {len(live)} runs {here} are live: {_listed(live)}; name one, as in {cancel}"
+
+
+def _live_runs(db: Path, flows: tuple[str, ...] | None) -> list[RunRecord] | None:
+    """The runs of ``flows`` (None: of every flow) live in the store at ``db``, newest
+    first; None when the store cannot be read now."""
+    from ..workspace.reaper import gone_unmarked
+    from ..workspace.store_reader import StoreReader
+
+    try:
+        running = StoreReader(db).running() if db.is_file() else []
+    except (HistoryError, sqlite3.Error):
+        return None
+    gone = gone_unmarked(db)  # recorded RUNNING on a store it could not mark: not live
+    return sorted(
+        (r for r in running if (flows is None or r.flow in flows) and r.run_id not in gone),
+        key=lambda r: (r.started, r.number),
+        reverse=True,
+    )
+
+
+def _listed(runs: list[RunRecord], *, named: bool = True) -> str:
+    """``etl #3 (ID, started 2 min ago), …``; without ``named``, ``#3 (…)``."""
+    now = time.time()
+    return ", ".join(
+        f"{printable(r.flow) + ' ' if named else ''}#{r.number} "
+        f"({r.run_id}, started {moment(r.started, now)})"
+        for r in runs
+    )
+
+
+def _path_as_given(targets: list[str]) -> str:
+    """The PATH the command was given, quoted for a shell, with a space after it."""
+    return "".join(f"{shlex.quote(target)} " for target in targets)
 
 
 def _gone_unmarked(db: Path, record: RunRecord) -> str | None:
