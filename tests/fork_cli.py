@@ -158,6 +158,7 @@ class _Server:
             env=_server_env,
         )
         assert self.process.stdout is not None
+        atexit.register(self.close)  # one that does not start too
         ready = self.process.stdout.readline()  # after its imports: the first fork is warm
         if not ready.startswith(b"["):
             raise RuntimeError(f"fork_cli: the server did not start ({ready!r})")
@@ -165,11 +166,10 @@ class _Server:
         #: install's ``.pth`` puts ``app/`` there): a ``PYTHONPATH`` of folders already
         #: on it changes nothing.
         self.path = set(json.loads(ready))
-        atexit.register(self.close)
 
     def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
+        with self.process:  # Popen's exit closes its stdout (else unclosed at exit), waits
+            self.process.kill()
         shutil.rmtree(Path(self.address).parent, ignore_errors=True)
 
 
