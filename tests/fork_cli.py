@@ -349,20 +349,19 @@ class _Forked(subprocess.Popen[Any]):
     def _take_status(self, timeout: float | None, deadstate: int | None = None) -> bool:
         """Whether the child has ended, its ``returncode`` set from the wait status the
         server sends, waited for up to ``timeout`` seconds (None: until it comes)."""
-        if timeout == 0:
-            taken = self._status_lock.acquire(blocking=False)
-        else:
-            taken = self._status_lock.acquire(timeout=-1 if timeout is None else timeout)
+        taken = self._status_lock.acquire(timeout=-1 if timeout is None else timeout)
         if not taken:  # another thread waits for it
             return False
         try:
             if self.returncode is not None or self._conn is None:
                 return self.returncode is not None
-            self._conn.settimeout(timeout)
             try:
+                self._conn.settimeout(timeout)
                 said = self._conn.recv(64)
             except (BlockingIOError, TimeoutError):
                 return False
+            except OSError:  # closed under it (a child a timed-out test let go): no status
+                said = b""  # (raised, it failed every later Popen's ``_cleanup`` of it)
             if said:
                 self.returncode = os.waitstatus_to_exitcode(int(said))
             elif deadstate is not None:
