@@ -118,6 +118,41 @@ async def test_the_screen_stays_on_the_run_w_reached_when_it_ends(tmp_path: Path
         assert app.table.run is not None and app.table.run.number == 1
 
 
+def test_the_older_run_w_reached_stays_shown_when_the_newer_one_ends_after_it() -> None:
+    store = RunStore()
+    store.apply_batch([start(20), start(21)])
+    store.show(store.runs["r20"])  # w
+    store.apply_batch([finish(20, S.FAILED)])
+    assert shown(store) == 20
+    store.apply_batch([finish(21, S.CANCELLED)])
+    assert shown(store) == 20  # old: #21, and `f` and `t` acted on it
+    assert store.take_evicted() == ["r21"] and not store.live_for("nap")
+
+
+async def test_the_screen_stays_on_the_older_run_w_reached_when_the_newer_ends(
+    tmp_path: Path,
+) -> None:
+    """`r`, `r` `y`, `w` to the older #20; #20 failed and stayed shown, but when #21
+    ended (cancelled from another shell) the screen went to #21, no key pressed, and `f`
+    and `t` acted on it: the end of another run only changes the header's count."""
+    app = nap_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.buffer.append_batch([start(20), start(21)])
+        await wait_for(pilot, lambda: "2 live runs (#20, #21)" in screen_text(app), "both")
+        assert app.table.run is not None and app.table.run.number == 21
+        await pilot.press("w")
+        await wait_for(pilot, lambda: "run #20" in screen_text(app), "w to show #20")
+        app.buffer.append_batch([finish(20, S.FAILED)])
+        await wait_for(pilot, lambda: "1 live run (#21): w switches" in screen_text(app), "#20")
+        assert "run #20  ✗ Failed" in screen_text(app)
+        app.buffer.append_batch([finish(21, S.CANCELLED)])
+        await wait_for(pilot, lambda: not app.store.live_for("nap"), "#21 to end")
+        await wait_for(pilot, lambda: "live run" not in screen_text(app), "the count to go")
+        assert app.table.run is not None and app.table.run.number == 20  # old: #21
+        assert "run #20  ✗ Failed" in screen_text(app) and "#21" not in screen_text(app)
+
+
 async def test_w_is_in_the_footer_exactly_while_it_switches(tmp_path: Path) -> None:
     app = nap_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -92,6 +92,9 @@ class RunStore(FlowsWithoutFile):
         #: Live runs ``w`` went away from to an older one (ids): the user saw them on
         #: screen, so one that ends meanwhile is shown once that older run ends (``_ended``).
         self._left: set[str] = set()
+        #: flow -> the run ``w`` reached, while shown: a newer run ending after it is not
+        #: shown in its place (``_ended``; the screen went to it, `f` and `t` acted on it).
+        self._reached: dict[str, str] = {}
         #: (the run that ended, the newer ended run shown in its place), for each time the
         #: screen moved on from a run it followed (``take_moved_on``): said in a toast.
         self.moved_on: list[tuple[RunModel, RunModel]] = []
@@ -496,14 +499,17 @@ class RunStore(FlowsWithoutFile):
             previous = None  # the same run handed on again (its store read anew): replaced
         if previous is not None and (overtaken or (elsewhere and previous.is_live)):
             return
+        if previous is not None:
+            self._reached.pop(model.flow, None)  # a newer run shown: ``w``'s is left
         self.latest[model.flow] = model.run_id
         if previous is not None and not previous.is_live:
             self._evict(previous)
 
-    def show(self, run: RunModel) -> None:
+    def show(self, run: RunModel, *, reached: bool = True) -> None:
         """``run`` is shown as its flow's newest would be (``w``: one of its live runs, so it
-        stays on screen when it ends); an ended run it replaces is dropped."""
+        stays on screen when it ends, ``reached``); an ended run it replaces is dropped."""
         previous, self.latest[run.flow] = self.latest_for(run.flow), run.run_id or ""
+        self._reached[run.flow] = (run.run_id or "") if reached else ""
         if previous is not None and previous is not run and not previous.is_live:
             self._evict(previous)
         elif previous is not None and previous is not run and previous.run_id is not None:
@@ -516,13 +522,15 @@ class RunStore(FlowsWithoutFile):
         run never shown here (started and ended elsewhere meanwhile) is dropped: the screen
         read `run #2 ■ Cancelled`, another window's, and never how the run it followed
         ended. Not shown, an older run is dropped, superseded while it ran, as is one read
-        whole and ``overtaken`` (``_newest``): no later end let go of it, kept for the session."""
+        whole and ``overtaken`` (``_newest``): no later end let go of it, kept for the session.
+        A newer one takes the place of the ended run shown, unless ``w`` reached that run
+        (``_reached``): the user reads it, and ``run``'s end is in the history."""
         shown = self.latest_for(run.flow)
         if shown is run:
             ended = [r for r in self.runs.values() if r.flow == run.flow and _newer(r, run)]
             for newer in sorted((r for r in ended if not r.is_live), key=_number):
                 if newer.run_id in self._left:
-                    self.show(newer)  # (each drops the one before it)
+                    self.show(newer, reached=False)  # (each drops the one before it)
                 else:
                     self._evict(newer)
             if (now := self.latest_for(run.flow)) is not run and now is not None:
@@ -530,7 +538,10 @@ class RunStore(FlowsWithoutFile):
         elif overtaken or (shown is not None and not _newer(run, shown)):
             self._evict(run)
         elif shown is not None and not shown.is_live:
-            self.show(run)
+            if self._reached.get(run.flow) == shown.run_id:
+                self._evict(run)  # (its end changes the header's `N live runs` only)
+            else:
+                self.show(run, reached=False)
 
     def _never_started(self, event: LogEvent) -> RunModel | None:
         """A run whose process died before logging its start (while importing its flow
