@@ -59,12 +59,14 @@ def test_a_due_retry_with_every_worker_busy_awaits_a_worker(clock: FrozenClock) 
     store.apply_batch([step("slow-1", S.COMPLETED, T0 + 4, duration=4.0)])
     assert run.state_text(row, T0 + 4.5) == "⟳ Overdue 4s"
     assert run.waiting_for("flaky", (), T0 + 4.5) == (
-        "a free worker, or a slot of a concurrency limit on its tags (1 running)"
+        "a slot of a concurrency limit on its tags, if it has any, or its run's process, too busy "
+        "to start it (it has reported since)"
     )
     assert run.waiting_for("flaky", (), T0 + 0.6) == ""  # a moment late: it is starting
     store.apply_batch([step("slow-2", S.COMPLETED, T0 + 4, duration=4.0)])
     assert run.waiting_for("flaky", (), T0 + 4.5) == (
-        "a slot of a concurrency limit on its tags, or its run's process (stopped or busy)"
+        "a slot of a concurrency limit on its tags, if it has any, or its run's process, too busy "
+        "to start it (it has reported since)"
     )
 
 

@@ -46,7 +46,9 @@ def test_a_full_store_is_what_a_due_retry_waits_for(monkeypatch: pytest.MonkeyPa
     run, key = due_retry(clock)
     row = run.rows[key]
     waiting = run.waiting_for(key, (), clock.now)
-    assert waiting.endswith("or its run's process (stopped or busy)")  # what it said alone
+    assert waiting.startswith(  # what it said alone
+        "its run's process, which has reported nothing since the retry was due (stopped or busy)"
+    )
     said = store_full_waits(row, waiting, FULL)
     assert said.startswith(f"room in the run store: {FULL}, so its run's process cannot")
     assert store_full_waits(row, waiting, "") == waiting  # the disk has room

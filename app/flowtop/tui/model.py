@@ -146,6 +146,10 @@ class RunModel:
             {initial: len(self.order)} if self.order else {}
         )
         self.reused = 0
+        #: Its process's newest event time, and each retry's due time on that clock: has it
+        #: said anything since a retry was due (``retry_waits``; its heartbeat is no event)?
+        self.heard = 0.0
+        self.due_at: dict[str, float] = {}
         #: (its tasks, how many were reused) as its end says, for a run whose rows were not
         #: read (a store's replay reads an older subflow run in outline: ``REUSED`` in its
         #: end's counts); None: its rows tell (``all_reused``).
@@ -326,8 +330,9 @@ class RunModel:
     def retry_waits(self, row: TaskRow, now: float) -> str:
         """What a retry whose wait is over waits for ("" while its wait is not, or for the
         moment its attempt takes to start): a free worker when each runs an attempt (``8
-        of 8 busy``), else a worker or a slot of its tags' limits; with no attempt of the
-        run running, a slot or its run's process (stopped, or too busy to start it)."""
+        of 8 busy``); else its run's process, first if silent since (``heard``: stopped?),
+        or a slot of its tags' limits, if any (tags are not known here); a worker only if
+        their number is not: it said "a free worker" with 7 of 8 idle, its process stopped."""
         if row.retry_due is None or now < row.retry_due:
             return ""
         running = self.counts[S.RUNNING]
@@ -335,11 +340,17 @@ class RunModel:
             return f"a free worker ({running:,} of {self.workers:,} busy)"
         if now - row.retry_due <= OVERDUE:
             return ""
-        if running:
-            return (
-                f"a free worker, or a slot of a concurrency limit on its tags ({running:,} running)"
+        slot = "a slot of a concurrency limit on its tags, if it has any"
+        if self.heard < self.due_at.get(row.key, self.heard + 1):
+            said = (
+                "its run's process, which has reported nothing since the retry was due "
+                f"(stopped or busy), or {slot}"
             )
-        return "a slot of a concurrency limit on its tags, or its run's process (stopped or busy)"
+        else:
+            said = f"{slot}, or its run's process, too busy to start it (it has reported since)"
+        if running and not self.workers:  # (how many it has is not known: all may be busy)
+            return f"a free worker ({running:,} running), or {said}"
+        return said
 
     def elapsed(self, now: float) -> float | None:
         """Its time so far, or in all once ended; a flow retry's counts from its body's
@@ -355,21 +366,25 @@ class RunModel:
         """Fold one event of this run in; return the task key whose row changed
         (``FLOW_BODY``: what its ``@flow`` body printed grew)."""
         if isinstance(event, TaskStateChanged):
+            if event.ts > self.heard:
+                self.heard = event.ts
             row = self.rows.get(event.task)
             if row is None:
                 row = self._add_row(event)
             self._task_event(row, event)
             self.version += 1
             return row.key
-        if isinstance(event, TaskOutput) and event.task == FLOW_BODY:
+        if isinstance(event, TaskOutput):
+            if event.ts > self.heard:
+                self.heard = event.ts
+            if event.task != FLOW_BODY:
+                return self._output_so_far(event)
             if self.state is not S.RUNNING:
                 return None  # its end has it all
             so_far = self.output + printable(event.text)
             self.output = so_far if len(so_far) <= LIVE_OUTPUT else "…" + so_far[-LIVE_OUTPUT:]
             self.version += 1
             return FLOW_BODY  # the detail pane, which ends with it, is drawn anew
-        if isinstance(event, TaskOutput):
-            return self._output_so_far(event)
         if isinstance(event, RunFinished | RunInterrupted):
             self.origins = {}  # its reused results came before its end
         if isinstance(event, RunFinished):
@@ -511,6 +526,7 @@ class RunModel:
             row.result = ev.result
         if state is S.AWAITING_RETRY:
             row.retry_due = self.local(ev.ts) + (ev.retry_in or 0.0)
+            self.due_at[row.key] = ev.ts + (ev.retry_in or 0.0)
             row.delay_explained = ev.delay_explained
         else:
             row.retry_due = None

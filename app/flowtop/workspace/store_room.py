@@ -2,8 +2,8 @@
 
 A run's process that cannot write the store (its disk full) goes on running its tasks,
 keeping their events in memory (``History``): a monitor reading the store sees nothing
-more of it, and a retry due meanwhile read ``⟳ Overdue``, waiting for "a slot of a
-concurrency limit on its tags, or its run's process (stopped or busy)". Its heartbeat
+more of it, and a retry due meanwhile read ``⟳ Overdue``, waiting for "its run's
+process, which has reported nothing since the retry was due (stopped or busy)". Its heartbeat
 cannot be written either, so the store holds no word of the cause: the monitor looks at
 the store's file system itself (``os.statvfs``, no write), at most once a ``LOOK_EVERY``.
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Collection
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -28,6 +29,7 @@ from textual.strip import Strip
 from flowtop.engine.states import StateType
 from flowtop.formats import cell_head, cut_name
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
+from flowtop.printable import printable_name
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE
 from flowtop.tui.model import RunModel, TaskRow
@@ -71,6 +73,15 @@ def name_text(row: TaskRow, width: int) -> str:
     if row.code_mark != GONE or width - len(GONE_SUFFIX) < 4:
         return cut_name(row.key, width)
     return cut_name(row.key, width - len(GONE_SUFFIX)).rstrip() + GONE_SUFFIX
+
+
+def file_row_text(key: str) -> str:
+    """In place of rows on the row of the file ``key`` in the flows list: it has no tasks,
+    and its error is in the detail pane (``show_error``). It said "No flow selected"."""
+    name = printable_name(Path(key).name)
+    if name.endswith(".toml"):
+        return f"{name} holds settings, not tasks: its error is in the pane below"
+    return f"{name} did not load, so it has no tasks: its error is in the pane below"
 
 
 #: The looks a row's state or error is drawn in: ``task-table--NAME`` classes, styled by
@@ -430,8 +441,9 @@ class TaskTable(ScrollView, can_focus=True):
         reading = None
         if self.run is not None and self.run.run_id is None and self.is_mounted:
             reading = reading_of(self.app, self.run.flow)
-        if self.run is None:
-            text = "No flow selected"
+        if self.run is None:  # a file's row, or none: ``selected_error``, as the pane shows
+            shown = getattr(self.app, "selected_error", None) if self.is_mounted else None
+            text = file_row_text(shown) if isinstance(shown, str) else "No flow selected"
         elif self.filter_text:
             text = "No tasks match the filter"
         elif reading is not None:
