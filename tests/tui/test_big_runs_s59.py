@@ -117,7 +117,7 @@ def test_a_reload_of_many_files_still_names_a_broken_one_where_it_breaks(tmp_pat
         errors=(broken,),
     )
     said, failing = reload_said(with_error, {}, {str(broken.path): broken})
-    assert failing and said.startswith(f"{broken}; Reloaded flow_001.py, ")
+    assert failing and said.startswith(f"{broken}; reloaded flow_001.py, ")
     assert said.endswith("and 147 more files (150 flows)") and ":3: SyntaxError" in said
     # 150 files saved again that fail as before: the first named, the rest counted
     errors = {str(p): LoadError(p, 1, None, "NameError: x") for p in change.paths}

@@ -227,9 +227,9 @@ def test_the_first_load_says_loaded_and_not_that_the_settings_reloaded(tmp_path:
         modules=("f01.py", "f02.py"), flows=("a", "b", "c"), errors=(error,), settings_changed=True
     )
     said = change.first_load().summary()
-    assert said == f"{error}; Loaded 3 flows from 2 files", said
+    assert said == f"{error}; loaded 3 flows from 2 files", said
     assert (
         "Reloaded" not in WorkspaceChanged(flows=("a",), modules=("f.py",)).first_load().summary()
     )
     # a reload still says what it did
-    assert change.summary().endswith("Reloaded settings")
+    assert change.summary().endswith("; reloaded settings")

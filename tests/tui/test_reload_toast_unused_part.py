@@ -34,9 +34,7 @@ def test_what_a_reload_says_of_a_removed_file_that_had_only_an_unused_part(
     path.unlink()
     change = WorkspaceChanged(paths=(path,), settings_changed=True)
     said, failing = reload_said(change, {str(path): error}, {})
-    assert said == (
-        f"Reloaded settings; Removed {display_path(path)} (its part not in use went with it)"
-    )
+    assert said == f"Removed {display_path(path)} (its part not in use went with it)"
     assert not failing
     assert "failed to load" not in said
 
@@ -52,8 +50,6 @@ async def test_deleting_a_settings_file_with_an_unused_part(tmp_path: Path) -> N
         path.unlink()
         ws.settings_errors.clear()
         said = await push(pilot, app, ws, WorkspaceChanged(paths=(path,), settings_changed=True))
-        assert said == (
-            f"Reloaded settings; Removed {display_path(path)} (its part not in use went with it)"
-        )
+        assert said == f"Removed {display_path(path)} (its part not in use went with it)"
         assert list(app._notifications)[-1].severity == "information"
         assert not app._listed_errors()

@@ -37,7 +37,7 @@ def test_what_a_reload_says_of_a_file_that_still_fails_or_went(tmp_path: Path) -
     assert reload_said(saved_again, failing, failing) == (f"Still failing: {error}", True)
     both = WorkspaceChanged(paths=(etl, path), modules=(display_path(etl),), flows=("etl",))
     said, _ = reload_said(both, failing, failing)
-    assert said == f"Reloaded {display_path(etl)} (1 flow); Still failing: {error}"
+    assert said == f"Reloaded {display_path(etl)} (1 flow); still failing: {error}"
     changed = LoadError(path, 3, None, "SyntaxError: invalid syntax")  # a new error: as said
     assert reload_said(WorkspaceChanged(paths=(path,), errors=(changed,)), failing, failing) == (
         str(changed),

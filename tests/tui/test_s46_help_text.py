@@ -215,7 +215,7 @@ async def test_o_with_an_editor_that_cannot_run_says_the_failing_line(
         )
         message = [n.message for n in crunchy._notifications][-1]
     where = f"{(tmp_path / f'{tmp_path.name}.py').resolve()}:6"
-    assert message.startswith("Cannot run no-such-editor ($VISUAL or $EDITOR): ")
+    assert message.startswith("Cannot run no-such-editor ($EDITOR): ")
     assert message.endswith(f"; the failing line is {where}")  # old: not said
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.reload_actions import reload_said
 from flowtop.workspace.changes import WorkspaceChanged
-from flowtop.workspace.load_error import LoadError
+from flowtop.workspace.load_error import LoadError, display_path
 
 from .conftest import Calls, FakeWorkspace, demo_flow
 from .test_reload_toasts_hanging import push
@@ -36,10 +36,10 @@ def test_a_reload_says_a_table_nothing_uses_once(tmp_path: Path) -> None:
     assert str(error) in said  # as it appears
     again = WorkspaceChanged(paths=(path,), settings_changed=True)  # another table saved
     said, failing = reload_said(again, listed, listed)
-    assert (said, failing) == ("Reloaded settings", False)
+    assert (said, failing) == (f"Reloaded {display_path(path)}", False)
     stops = LoadError(path, 1, None, "flow 'demo' has no task 'lod'", in_part=True)
     said, failing = reload_said(again, {str(path): stops}, {str(path): stops})
-    assert (said, failing) == (f"Reloaded settings; Still failing: {stops}", True)
+    assert (said, failing) == (f"Reloaded {display_path(path)}; still failing: {stops}", True)
 
 
 async def test_saving_the_overrides_again_toasts_no_still_failing(tmp_path: Path) -> None:
@@ -54,5 +54,5 @@ async def test_saving_the_overrides_again_toasts_no_still_failing(tmp_path: Path
             said = await push(
                 pilot, app, ws, WorkspaceChanged(paths=(path,), settings_changed=True)
             )
-            assert said == "Reloaded settings"
+            assert said == f"Reloaded {display_path(path)}"
         assert list(app._listed_errors()) == [str(path)]  # still listed

@@ -1091,6 +1091,7 @@ async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(work
 
 def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
     from flowtop.workspace import Workspace
+    from flowtop.workspace.load_error import display_path
 
     (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 1\n")
     workspace = Workspace(tmp_path)
@@ -1105,7 +1106,8 @@ def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
         again = workspace.reload_paths([tmp_path / "flowtop.toml"]).summary()
         assert again.endswith("kept the last good settings"), again
         (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 2\n")
-        assert workspace.reload_paths([tmp_path / "flowtop.toml"]).summary() == "Reloaded settings"
+        said = workspace.reload_paths([tmp_path / "flowtop.toml"]).summary()
+        assert said == f"Reloaded {display_path(tmp_path / 'flowtop.toml')}"
     finally:
         workspace.close()
 

@@ -61,12 +61,25 @@ def failing_line(
     return None
 
 
+#: The variables that name the editor ``o`` starts, the first set (not empty) first.
+EDITOR_VARIABLES = ("VISUAL", "EDITOR")
+
+
+def editor_setting() -> tuple[str, str] | None:
+    """The editor's command as set, and where it was set (``$EDITOR``: an empty
+    ``$VISUAL`` is passed over), as a toast names it; None when neither is set."""
+    for name in EDITOR_VARIABLES:
+        if value := os.environ.get(name):
+            return value, f"${name}"
+    return None
+
+
 def editor_command(path: Path, line: int | None) -> list[str] | None:
     """``$VISUAL`` or ``$EDITOR`` (split like a shell would) with the file and line."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
+    setting = editor_setting()
+    if setting is None:
         return None
-    argv = shlex.split(editor)
+    argv = shlex.split(setting[0])
     name = Path(argv[0]).name if argv else ""
     if line is None:
         return [*argv, str(path)]
@@ -162,10 +175,11 @@ class ErrorActions(_Base):
             self._say_where(f"No terminal here to open {command[0]} in", where)
             return
         if isinstance(returncode, OSError):  # $EDITOR names no program, or one not runnable
-            # where to look, as with $EDITOR unset: it said only that the editor failed
-            why = (
-                f"Cannot run {command[0]} ($VISUAL or $EDITOR): {returncode.strerror or returncode}"
-            )
+            # where to look, as with $EDITOR unset: it said only that the editor failed; and
+            # the variable that named it ("$VISUAL or $EDITOR" left the user to guess)
+            where_set = editor_setting()
+            named = f" ({where_set[1]})" if where_set is not None else ""
+            why = f"Cannot run {command[0]}{named}: {returncode.strerror or returncode}"
             self._say_where(why, where, severity="error")
             return
         if returncode:

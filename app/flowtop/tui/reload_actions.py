@@ -39,7 +39,7 @@ from flowtop.printable import printable, printable_name
 from flowtop.tui.first_load import LOADING_TICK, NAMED_AFTER, SaysImports
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import NotesSaid, summary_said
-from flowtop.workspace.changes import WorkspaceChanged
+from flowtop.workspace.changes import WorkspaceChanged, then_said
 from flowtop.workspace.load_error import LoadError, display_path
 from flowtop.workspace.places import real_path
 from flowtop.workspace.watcher import RETRY_FIRST, RETRY_MAX  # its own pauses, alike
@@ -71,13 +71,17 @@ def loaded_said(summary: str, change: WorkspaceChanged, added: Collection[str]) 
     change's (flow files the monitor had not loaded before) that they were loaded:
     ``Loaded slow.py (1 flow)``, ``Loaded new.py, reloaded etl.py (3 flows)``; many
     files, the first few and a count (``few_names``: ``Reloaded flow_001.py, flow_002.py,
-    flow_003.py and 147 more files (150 flows)``)."""
+    flow_003.py and 147 more files (150 flows)``); after an error, lower-cased
+    (``then_said``: ``…; loaded slow.py (1 flow)``)."""
     new = [module for module in change.modules if module in added]
     old = [module for module in change.modules if module not in new]
     said = f"Loaded {few_names(new)}" if new else ""
     if old:
         said += f", reloaded {few_names(old)}" if new else f"Reloaded {few_names(old)}"
-    return summary.replace(f"Reloaded {few_names(change.modules)} (", f"{said} (", 1)
+    reloaded = f"Reloaded {few_names(change.modules)} ("
+    if not summary.startswith(reloaded):
+        reloaded, said = f"; {then_said(reloaded)}", f"; {then_said(said)}"
+    return summary.replace(reloaded, f"{said} (", 1)
 
 
 def fewer_parts(parts: list[str], more: str) -> list[str]:
@@ -130,23 +134,30 @@ def reload_said(
     failing = {real_path(key): error for key, error in now.items()}
     failed = {real_path(key): error for key, error in before.items()}
     new = {real_path(error.path) for error in change.errors}
-    still, gone = [], []
+    still, gone, went = [], [], []
     for path in change.paths:
         where = real_path(path)
         if where in failing and where not in new and not stops_no_run(failing[where]):
             still.append(f"Still failing: {failing[where]}")
         elif where in failed and where not in failing and not where.exists():
             gone.append(removed_said(path, failed[where]))
+            went.append(path)
     if not still and not gone:
         return summary, bool(change.errors)
+    if any(path.suffix == ".toml" for path in went):  # "Removed …" says it, not "reloaded"
+        apart = replace(change, said_apart=(*change.said_apart, *went))
+        summary = loaded_said(summary_said(apart, said_before), apart, added)
     still = fewer_parts(still, "files still failing")
     gone = fewer_parts(gone, "files removed that had failed to load")
     said = []
-    if change.errors or change.modules or change.removed or change.settings_changed:
-        said = [summary]  # else it said only "No flow changed (…)"
+    if summary and (change.errors or change.modules or change.removed or change.settings_changed):
+        said = [summary]  # else it said only "No flow changed (…)" (or nothing: its own save)
     # What fails, then what was kept (the summary ends with "kept the last good
     # settings"): "kept the last good settings; Still failing: …" read back to front.
-    parts = [*still, *said, *gone] if change.settings_kept else [*said, *still, *gone]
+    parts: list[str] = []
+    for part in [*still, *said, *gone] if change.settings_kept else [*said, *still, *gone]:
+        after = change.said_after(part) if part in said else then_said(part)
+        parts.append(after if parts else part)  # after a semicolon: "…; still failing: …"
     return "; ".join(parts), bool(change.errors or still)
 
 
@@ -403,6 +414,8 @@ class ReloadActions(_AppBase):
         checkout's 150 files come as a few reloads (50 ms apart, or more on a loaded
         machine), and their toasts stacked."""
         last, self._reload_toast = self._reload_toast, None
+        if not summary:  # the app's own save of a settings file: its save said so
+            return
         plain = isinstance(change, WorkspaceChanged) and only_reloaded(change, summary, added)
         if isinstance(change, WorkspaceChanged) and plain and last is not None:
             toast, before, known = last

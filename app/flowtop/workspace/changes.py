@@ -37,6 +37,10 @@ class WorkspaceChanged:
     # out of the files (re)loaded (all of a load's: the monitor's open says them).
     unread: tuple[Path, ...] = ()
     left_out: tuple[LoadError, ...] = ()
+    # The settings files among ``paths`` said apart, not as reloaded: as this process itself
+    # last wrote them (the retry editor's save, which said so: ``override_saves.saved_here``),
+    # or deleted, which the monitor says (``reload_actions.reload_said``: "Removed …").
+    said_apart: tuple[Path, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
@@ -49,7 +53,13 @@ class WorkspaceChanged:
         return replace(self, first=True)
 
     def summary(self) -> str:
-        parts = []
+        """What the change did, in parts joined by semicolons; flowtop's own words after
+        a semicolon lower-cased (``then_said``: ``…; reloaded flowtop.toml``)."""
+        parts: list[str] = []
+
+        def add(part: str) -> None:
+            parts.append(then_said(part) if parts else part)
+
         if self.errors:
             others = len(self.errors) - 1
             more = f" (+{plural(others, 'more error')})" if others else ""
@@ -59,7 +69,7 @@ class WorkspaceChanged:
             # the errors: "Reloaded f01.py, … (52 flows); Reloaded settings" after
             # "flowtop.toml:3: …" said a reload, and settings taken that were refused.
             flows, files = plural(len(self.flows), "flow"), plural(len(self.modules), "file")
-            parts.append(f"Loaded {flows} from {files}")
+            add(f"Loaded {flows} from {files}")
             return "; ".join(parts)
         if self.modules:
             reloaded = f"Reloaded {few_names(self.modules)} ({plural(len(self.flows), 'flow')})"
@@ -70,25 +80,43 @@ class WorkspaceChanged:
                 verb = "imports" if len(importers) == 1 else "import"
                 subject = "which" if len(importers) == len(self.modules) else few_names(importers)
                 reloaded += f"{',' if subject == 'which' else ';'} {subject} {verb} {few_names(self.helpers)}"
-            parts.append(reloaded)
+            add(reloaded)
         if self.removed:
-            parts.append(
+            add(
                 f"Removed flow{'s' if len(self.removed) > 1 else ''} {few_names(self.removed, 'flows')}"
             )
         if self.settings_changed and self.settings_stopped:  # runs read the rest of its file
             parts.append(stopped_said(self.settings_stopped))
-        elif self.settings_changed:
-            parts.append(
-                "kept the last good settings" if self.settings_kept else "Reloaded settings"
-            )
-        unread = self.unread
+        elif self.settings_changed and (settings := self._settings_said()):
+            add(settings)
+        unread, own = self.unread, self.said_apart
         if not parts:
-            unchanged = [display_path(p) for p in self.paths if p not in unread]
-            if unchanged or not unread:
+            unchanged = [display_path(p) for p in self.paths if p not in unread and p not in own]
+            if unchanged or not (unread or own):  # (the app's own save: said by the save)
                 parts.append(f"No flow changed ({few_names(unchanged) or 'nothing'})")
         note = unread_prefect_note([display_path(p) for p in unread])
         left = left_out_note(self.left_out)  # @flow methods with no instance to run on
         return "; ".join(part for part in (*parts, note, left) if part)
+
+    def _settings_said(self) -> str:
+        """What the summary says of the settings files saved: which reloaded, by name
+        (``Reloaded flowtop.toml``; "settings" when the change names none, a whole load);
+        nothing of one said apart (``said_apart``: the app's own save, which said so); or that
+        a file saved was refused (``settings_kept``)."""
+        if self.settings_kept:
+            return "kept the last good settings"
+        files = [path for path in self.paths if path.suffix == ".toml"]
+        named = [display_path(path) for path in files if path not in self.said_apart]
+        if files and not named:
+            return ""
+        return f"Reloaded {few_names(named) or 'settings'}"
+
+    def said_after(self, summary: str) -> str:
+        """``summary`` (this change's) said after a semicolon (``reload_actions``): its
+        first part lower-cased when that is flowtop's own words (``reloaded etl.py …``),
+        not an error's path nor a flow's name (``stopped_said``)."""
+        ours = not self.errors and (self.modules or self.removed or not self.settings_stopped)
+        return then_said(summary) if ours else summary
 
     def noted(self, loaded: Iterable[Path]) -> WorkspaceChanged:
         """This change with what ``summary`` says beside it, read from the files now, where
@@ -143,6 +171,7 @@ class WorkspaceChanged:
             "helpers": list(self.helpers),
             "unread": [str(p) for p in self.unread],
             "left_out": [note.to_json() for note in self.left_out],
+            "said_apart": [str(p) for p in self.said_apart],
         }
 
     @classmethod
@@ -159,6 +188,7 @@ class WorkspaceChanged:
             helpers=tuple(data["helpers"]),
             unread=tuple(Path(p) for p in data.get("unread", ())),
             left_out=tuple(LoadError.from_json(e) for e in data.get("left_out", ())),
+            said_apart=tuple(Path(p) for p in data.get("said_apart", ())),
         )
 
 
@@ -176,6 +206,19 @@ def saved_helpers(
     used = {dep for path in reloaded for dep in deps.get(path, ()) if dep != path}
     found = {*helpers, *(p for p in used & files if p.suffix == ".py")}
     return tuple(display_path(p) for p in sorted(found))
+
+
+#: The words flowtop's own parts of a toast begin with, lower-cased after a semicolon
+#: (``then_said``), as "kept the last good settings" is: an error begins with its file's
+#: path, ``stopped_said`` with flow names, and those are left as they are.
+OWN_WORDS = ("Loaded ", "Reloaded ", "Removed ", "Still failing: ", "No flow changed ")
+
+
+def then_said(part: str) -> str:
+    """``part`` of a toast as said after a semicolon: flowtop's own words lower-cased
+    (``OWN_WORDS``): ``flowtop.toml:3: …; reloaded .flowtop/overrides.toml``, not
+    ``…; Reloaded settings``."""
+    return part[0].lower() + part[1:] if part.startswith(OWN_WORDS) else part
 
 
 def stopped_said(flows: tuple[str, ...]) -> str:

@@ -31,7 +31,7 @@ from .flow_order import in_natural_order
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
-from .override_saves import as_saved, save_lock
+from .override_saves import as_saved, save_lock, saved_here, write_saved
 from .overrides import OverridesSaved
 from .places import Places
 from .result_cache import FolderCache
@@ -254,8 +254,7 @@ class Workspace:
                 changed, outcome, settings_changed, [*settings_errors, *name_errors]
             )
             self._forget_tasks()
-            # A saved file that is still bad (even with the same error as before) was
-            # refused: saying "Reloaded settings" would claim the save took effect.
+            # A saved file still bad (its error as before, too) was refused: not "Reloaded".
             saved_settings = [(layer, p) for layer, p in self._settings_paths() if p in changed]
             kept, stopped = self._settings.refused(saved_settings)
             unread = tuple(self.unread_prefect_files()) if anew else change.unread  # (its toast)
@@ -285,6 +284,7 @@ class Workspace:
             # one file and loaded from another in the same batch: not removed.
             removed=tuple(name for name in outcome.removed if name not in outcome.flows),
             helpers=saved_helpers(outcome.helpers, paths, outcome.modules, self._loader.deps),
+            said_apart=saved_here(paths),  # the retry editor's own save: said by it
         ).noted(outcome.modules)  # (read here, off the monitor's UI thread)
 
     # -- settings ---------------------------------------------------------------------
@@ -468,7 +468,7 @@ class Workspace:
             disk = as_saved(self.overrides_path)
             if disk.problem is not None:  # the save would keep the value at fault
                 raise overrides_file.not_in_use(self.overrides_path, disk.problem)
-            overrides_file.write_toml_atomic(
+            write_saved(
                 self.overrides_path, overrides_file.with_task_values(disk.data, flow, task, given)
             )
             self._reload_settings()
@@ -489,7 +489,7 @@ class Workspace:
             path = self.overrides_path
             if disk.problem is not None and overrides_file.problem_after(path, cleared):
                 raise overrides_file.not_in_use(path, disk.problem)
-            overrides_file.write_toml_atomic(path, cleared)
+            write_saved(path, cleared)
             self._reload_settings()
             self._check_names()
         return OverridesSaved(comments_dropped=disk.commented)

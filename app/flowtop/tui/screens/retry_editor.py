@@ -429,13 +429,25 @@ class RetryEditor(FormDialog[bool]):
         except (OSError, ValueError, TypeError) as exc:
             self._show_form_error(f"Could not clear the override: {exc}", by_file=True)
             return
+        below = f"{SETTINGS_FILE} and its code" if self._from_settings_file() else "its code"
         self.app.notify(
             f"Cleared the override of {self.flow_name} / {self.task_key}: "
-            "its settings come from flowtop.toml and its code again"
+            f"its settings come from {below} again"
             + (f"; {COMMENTS_LOST}" if cleared.comments_dropped else ""),
             markup=False,
         )
         self.dismiss(True)
+
+    def _from_settings_file(self) -> bool:
+        """Whether ``flowtop.toml`` sets any of the task's retry settings now that its
+        override is cleared (the workspace's shapes have it so: its ``[defaults]`` or the
+        task's table), as the toast says: it named the file in a folder that has none."""
+        flow = self.workspace.shapes.get(self.flow_name)
+        node = flow.node(self.task_key) if flow is not None else None
+        if node is None:  # (gone meanwhile: the file, if there is one)
+            return (self.workspace.root / SETTINGS_FILE).is_file()
+        below = (Layer.TOML, Layer.DEFAULTS)
+        return any(layer in below for _, layer in node.policy.layers.values())
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -473,7 +485,7 @@ class RetryEditor(FormDialog[bool]):
             comments_lost=saved.comments_dropped,
             into=display_path(self.workspace.state_dir / OVERRIDES_FILE),
         )
-        if settings_not_in_use(self.workspace):  # ("Reloaded settings" follows: not those)
+        if settings_not_in_use(self.workspace):  # (its reload says nothing: this save did)
             said += f"; {SETTINGS_FILE} has an error, so no run starts until it is fixed"
         self.app.notify(said, markup=False)
         self.dismiss(True)
