@@ -156,7 +156,7 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
     workspace, reservation = open_for_run(args)
     launched = None if args.run_id is None or args.no_history else workspace.history
     try:
-        return _run_opened(args, out, outputs, workspace, reservation)
+        status = _run_opened(args, out, outputs, workspace, reservation)
     finally:
         # Its owner agent's last round ends first: a cancel it applied, which ended the
         # run and so let this command return, is answered before the process exits (as
@@ -164,11 +164,12 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
         # the request "stays queued"). Then the store's last writes, as at exit.
         with signals_held():
             workspace.close()
-        if launched is not None:  # its writes are all done (or lost) now
-            # A store that confirmed the run's last writes only at its close (later than
-            # ``end_runs`` waited: a busy disk, another process holding the store) kept
-            # the launched run's log until a prune.
-            forget_log_once_recorded(launched, workspace.state_dir, args.run_id, wait=0.0)
+    if launched is not None:  # its writes are all done (or lost) now
+        # A store that confirmed the run's last writes only at its close (later than
+        # ``end_runs`` waited: a busy disk, another process holding the store) kept the
+        # launched run's log until a prune. (Not on a raise: its traceback goes there.)
+        forget_log_once_recorded(launched, workspace.state_dir, args.run_id, wait=0.0)
+    return status
 
 
 def _run_opened(
