@@ -133,6 +133,7 @@ def deaf_tab(port: int) -> socket.socket:
     key = base64.b64encode(os.urandom(16)).decode()
     client.sendall(
         f"GET /ws/{TOKEN}?width=80&height=24 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Origin: http://127.0.0.1:{port}\r\n"
         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n".encode()
     )
@@ -248,7 +249,9 @@ def test_a_tab_closed_before_its_app_started_ends_it_without_calling_it_stuck(
 
     async def scenario() -> None:
         async with slow_server(tmp_path, 0.0) as (_, url), aiohttp.ClientSession() as session:
-            async with session.ws_connect(url):  # closed as its app starts: a reload
+            async with session.ws_connect(
+                url, headers={"Origin": url.split("/ws/")[0]}
+            ):  # closed as its app starts: a reload
                 await until(lambda: written(tmp_path / "pid"), "the app's start")
             pid = int((tmp_path / "pid").read_text())
             await until(lambda: not alive(pid), "the app's end")
@@ -269,7 +272,7 @@ def test_an_app_that_read_its_quit_is_given_time_to_end(
 
     async def scenario() -> None:
         async with slow_server(tmp_path, 1.0) as (_, url), aiohttp.ClientSession() as session:
-            async with session.ws_connect(url) as tab:
+            async with session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as tab:
                 message = await tab.receive(timeout=15)  # it started
                 assert message.type == aiohttp.WSMsgType.BINARY, message
             await until((tmp_path / "heard").exists, "the app to read its quit")

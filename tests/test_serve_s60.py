@@ -183,6 +183,7 @@ def test_a_tab_whose_client_stops_answering_pings_is_said_so(
             key = base64.b64encode(os.urandom(16)).decode()
             writer.write(
                 f"GET /ws/{TOKEN}?width=80&height=24 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Origin: http://127.0.0.1:{port}\r\n"
                 f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                 "Sec-WebSocket-Version: 13\r\n\r\n".encode()
             )

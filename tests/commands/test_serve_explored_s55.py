@@ -113,7 +113,7 @@ def test_a_tab_is_drawn_at_a_size_that_can_be_drawn(
     async def scenario() -> None:
         async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
             url = f"http://127.0.0.1:{server.port}/ws/{TOKEN}?width=-5&height=-5"
-            async with session.ws_connect(url) as tab:
+            async with session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as tab:
                 assert await next_data(tab) == ["1", "1"]  # its COLUMNS and ROWS
                 await resized(tab, 20_000, -3)
                 assert await next_data(tab) == [MAX_COLUMNS, 1]
@@ -136,7 +136,7 @@ def test_a_download_is_sandboxed_and_one_whose_tab_closed_says_so(tmp_path: Path
     async def scenario() -> None:
         async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
             base = f"http://127.0.0.1:{server.port}"
-            async with session.ws_connect(f"{base}/ws/{TOKEN}") as tab:
+            async with session.ws_connect(f"{base}/ws/{TOKEN}", headers={"Origin": base}) as tab:
                 offered = []
                 while len(offered) < 2:
                     message = await tab.receive(timeout=10)

@@ -55,7 +55,10 @@ async def send_malformed_messages(url: str, token: str) -> None:
     address is no JSON): an exception logged with a traceback, whose frames held the
     request and its URL, and the tab closed. Now each is left out, and a ``ping`` after
     them is answered."""
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as ws,
+    ):
         await ws.send_str('["stdin"]')
         await ws.send_str(f"GET /ws/{token}")
         await ws.send_str('["ping", "still there"]')
@@ -131,7 +134,10 @@ def test_a_tab_whose_app_cannot_start_is_closed_saying_why(
 
         async def first_message() -> aiohttp.WSMessage:
             url = f"http://127.0.0.1:{served.port}/ws/{served.token}?width=80&height=24"
-            async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as ws,
+            ):
                 return await ws.receive(timeout=20)
 
         # (the tab stayed open: without a bound, closing it waited for ever)
@@ -257,6 +263,7 @@ def open_and_abandon(port: int, token: str, folder: Path) -> tuple[int, int]:
     key = base64.b64encode(os.urandom(16)).decode()
     client.sendall(
         f"GET /ws/{token}?width=1000&height=300 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Origin: http://127.0.0.1:{port}\r\n"
         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n".encode()
     )

@@ -110,7 +110,7 @@ def test_each_malformed_message_is_left_out_and_the_tab_goes_on(
     async def scenario() -> None:
         async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
             url = f"http://127.0.0.1:{server.port}/ws/{TOKEN}?width=80&height=24"
-            async with session.ws_connect(url) as tab:
+            async with session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as tab:
                 for number, (malformed, _) in enumerate(MALFORMED):
                     if isinstance(malformed, bytes):
                         await tab.send_bytes(malformed)
@@ -167,7 +167,7 @@ def test_a_message_over_what_a_tab_reads_closes_it_saying_so(
     async def scenario() -> aiohttp.WSMessage:
         async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
             url = f"http://127.0.0.1:{server.port}/ws/{TOKEN}"
-            async with session.ws_connect(url) as tab:
+            async with session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as tab:
                 await tab.send_str(json.dumps(["stdin", "x" * 2048]))
                 return await tab.receive(timeout=10)
 

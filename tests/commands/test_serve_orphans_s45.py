@@ -86,7 +86,10 @@ class Tab:
 @contextlib.asynccontextmanager
 async def tab(served: Served) -> AsyncIterator[Tab]:
     url = f"http://127.0.0.1:{served.port}/ws/{served.token}?width=100&height=30"
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as websocket:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, headers={"Origin": url.split("/ws/")[0]}) as websocket,
+    ):
         opened = Tab(websocket)
         reading = asyncio.create_task(opened.read())
         try:
@@ -178,7 +181,7 @@ def test_sigterm_to_serve_ends_it_and_its_tabs_at_once(tmp_path: Path) -> None:
         asyncio.run(scenario())
     finally:
         kill_all(served, *pids)
-    assert served.proc.returncode == 0
+    assert served.proc.returncode == 143  # stopped by SIGTERM
     (message,) = closed  # the page says "Session ended." (it showed nothing)
     assert message is not None and message.type == aiohttp.WSMsgType.CLOSE, message
     assert (message.data, message.extra) == (

@@ -20,6 +20,7 @@ import argparse
 import ipaddress
 import os
 import secrets
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 from ..printable import printable_name, say
 from ..workspace.places import Places
 from .common import bad_path
+from .run_signals import OURS, command_signals, stop_like_ctrl_c_on_sigterm
 from .serve_bind import listen_addresses
 from .serve_tabs import tab_command
 
@@ -190,6 +192,15 @@ def page_title(path: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Serve until stopped. Ctrl+C, SIGTERM or SIGHUP end it as they end every command:
+    ``flowtop serve: interrupted (SIGTERM)`` (said by ``flowtop.cli.main``), 143 (130,
+    129), also while it starts; stopped so, it exited 0 without a word."""
+    with command_signals():
+        stop_like_ctrl_c_on_sigterm()  # while it starts (the server then takes them)
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     if bad_path(args.path) or not serve_extra_installed():
         return 2
     problem = check_bind(args.host, args.port)
@@ -230,4 +241,6 @@ def main(args: argparse.Namespace) -> int:
             return 1
         say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")  # lost the port
         return 2
+    if server.stopped_by is not None:  # the tabs were told: the command ends as it was asked
+        raise OURS[signal.Signals(server.stopped_by)][2]
     return 0

@@ -14,18 +14,35 @@ host, and an address this machine does not have is some other machine's.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
-from ..printable import printable_name
+from .serve_bind import LOOPBACKS, listen_addresses
 
 #: Hosts that mean "this machine only".
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 #: An address any socket may bind (to send broadcasts), though it is no machine's.
 BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+#: What a client's ``Host`` or ``Origin`` is shown with as it is (:func:`shown_address`):
+#: a URL's scheme, a host's name or address (``[…]``, an IPv6 zone's ``%``), a port.
+_NOT_ADDRESS = re.compile(r"[^A-Za-z0-9._~:/\[\]%-]+")
+
+
+def shown_address(text: str) -> str:
+    """A client's ``Host`` or ``Origin`` header, as a refusal shows it (the 403's text,
+    the console): what a host, an address and a port are made of kept, anything else
+    percent-escaped (``a<b>c`` is ``a%3Cb%3Ec``), at most 200 characters. Shown as it
+    was, a page said whatever markup or terminal control its client put in a ``Host``."""
+
+    def escaped(found: re.Match[str]) -> str:
+        return "".join(f"%{byte:02X}" for byte in found.group().encode("utf-8", "surrogatepass"))
+
+    return _NOT_ADDRESS.sub(escaped, text)[:200]
 
 
 def is_loopback(host: str) -> bool:
@@ -147,12 +164,33 @@ def _binds(family: socket.AddressFamily, address: tuple[str | int, ...]) -> bool
 def allowed_origins(host: str, port: int, public: str | None) -> set[str]:
     """The origins a browser page of this server has (the websocket must come from one)."""
     origins = {origin_of(public)} if public else set()
-    # a loopback bind answers by every loopback name, and by its own (127.0.0.2 too)
-    names = {*LOOPBACK_NAMES, host} if is_loopback(host) else {host}
+    names = _loopback_names(host) if is_loopback(host) else {host}
     for name in names:
         shown = f"[{name}]" if ":" in name else name
         origins.add(origin_of(f"http://{shown}:{port}"))
     return origins
+
+
+def _loopback_names(host: str) -> set[str]:
+    """The names a server bound to the loopback ``host`` answers by: ``host``, each address
+    it listens on, also as the OS reads it (``127.1`` is ``127.0.0.1``), and ``localhost``
+    where one of them is ``127.0.0.1`` or ``::1``. Not the other loopback: every loopback
+    name was taken, and a page at ``http://[::1]:PORT``, on a server bound to
+    ``127.0.0.1`` alone, is another program's. (``localhost`` bound as the OS resolves
+    it, without IPv6, listens on one of the two: both are taken.)"""
+    listened = {host, *listen_addresses(host)}
+    if host.lower() == "localhost":
+        listened.update(LOOPBACKS)
+    names = set(listened)
+    for name in listened:
+        try:
+            names.add(str(ipaddress.ip_address(name.strip("[]"))))
+        except ValueError:
+            with contextlib.suppress(OSError, ValueError):  # a name: none
+                names.add(socket.inet_ntoa(socket.inet_aton(name)))
+    if names & set(LOOPBACKS):
+        names.add("localhost")
+    return names
 
 
 def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
@@ -167,10 +205,8 @@ def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
         and theirs.port != parts.port
         for own in accepted
     )
-    shown = printable_name(origin)[:200]  # a client's header: any length, any character
-    why = (
-        f"websocket from another site refused (Origin {shown}, Host {printable_name(host_header)})"
-    )
+    shown = shown_address(origin)  # a client's header: any length, any character
+    why = f"websocket from another site refused (Origin {shown}, Host {shown_address(host_header)})"
     if tunnel and given:
         return (
             f"{why}; if the page is reached through a tunnel or proxy at {given}, start "
@@ -190,7 +226,7 @@ def page_refusal(page: str, host_header: str) -> str:
     it. At another name it may be a site that pointed its name at this machine (DNS
     rebinding): the advice was to allow exactly that name, so it is given for a name the
     user uses and trusts only."""
-    shown = printable_name(page or f"http://{host_header}")[:200]  # a client's header
+    shown = shown_address(page or f"http://{host_header}")  # a client's header
     why = f"this page was opened at {shown}, not at an address of this server"
     why = f"{why}, so it could not connect"
     if names_this_machine(host_header):

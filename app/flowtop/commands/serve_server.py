@@ -13,7 +13,8 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
 - the websocket's ``Origin`` must be this server's own (or ``--public-url``'s), so a page
   on another site cannot drive the app even from a browser that holds the link (a
   browser lets any page open a websocket to any address; which origins are this
-  server's: :mod:`flowtop.commands.serve_access`);
+  server's: :mod:`flowtop.commands.serve_access`); one without an ``Origin`` is refused
+  too, as no browser opens one so;
 - what the console shows never holds the token, a traceback's locals, or a client's
   control characters, and a console that cannot be written stops the access log, not
   the server (:mod:`flowtop.commands.serve_console`);
@@ -26,7 +27,8 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   did not send as textual-serve's page does is left out, saying so, and the tab goes on
   (:mod:`flowtop.commands.serve_messages`).
 
-A stopping server (SIGTERM, Ctrl+C, SIGHUP) ends every tab's app at once and tells its page so;
+A stopping server (SIGTERM, Ctrl+C, SIGHUP) ends every tab's app at once and tells its page so
+(``flowtop serve`` then exits as every command stopped so does: 143, 130, 129);
 a tab's app that will not quit is killed, and a client that stopped reading is not waited
 for (:mod:`flowtop.commands.serve_tabs`).
 """
@@ -38,6 +40,7 @@ import contextlib
 import html
 import re
 import secrets
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -50,6 +53,7 @@ from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, log, to_int
 
 from ..printable import printable, say
+from .run_signals import silence_hung_up_terminal
 from .serve_access import (
     allowed_origins,
     is_loopback,
@@ -308,6 +312,7 @@ class GuardedServer(Server):
         #: None did, and aiohttp waited for every open tab's websocket to end (18 s
         #: for one tab, up to its 60 s shutdown timeout).
         self.stopping = asyncio.Event()
+        self.stopped_by: int | None = None  # the (first) signal that stopped it: its status
 
     def token_ok(self, given: str | None) -> bool:
         """Whether ``given`` is this server's token (compared in constant time)."""
@@ -318,8 +323,13 @@ class GuardedServer(Server):
         if not self.token_ok(request.match_info.get("token")):
             return "websocket refused: wrong or missing token"
         origin = request.headers.get("Origin")
-        if origin is None:
-            return None  # not a browser: no page of another site is involved
+        if origin is None and not web.WebSocketResponse().can_prepare(request).ok:
+            return None  # no websocket asked for (curl): the 400 says what this address takes
+        if origin is None:  # every browser sends one: a script's, or a page's in disguise
+            return (
+                "websocket without an Origin refused: only this server's page, in a "
+                "browser, may open it (open the link flowtop serve printed)"
+            )
         return self.foreign_origin(origin, request)
 
     def foreign_origin(self, origin: str, request: web.Request) -> str | None:
@@ -364,7 +374,7 @@ class GuardedServer(Server):
         )
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
-        app.on_response_prepare.append(guard_download)
+        app.on_response_prepare.append(guard_response)
         return app
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
@@ -406,7 +416,7 @@ class GuardedServer(Server):
         cap = waiting_cap(raise_open_files_limit())
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
             for signum in STOP_SIGNALS:
-                loop.add_signal_handler(signum, self.request_exit)
+                loop.add_signal_handler(signum, self.stop_on, signum)
         listen(
             self._make_app(),
             host=self.host,
@@ -415,6 +425,16 @@ class GuardedServer(Server):
             listening=self.listening,
             loop=loop,
         )
+
+    def stop_on(self, signum: int) -> None:
+        """A stop signal: the first stops the server and decides its exit status (it was
+        0, unsaid); a later one neither, nor cuts the tabs' end short. (A hung-up
+        terminal is silenced: each write to it fails.)"""
+        if signum == getattr(signal, "SIGHUP", None):
+            silence_hung_up_terminal()
+        if self.stopped_by is None:
+            self.stopped_by = signum
+            self.request_exit()
 
     def listening(self) -> None:
         """The port listens: said (``listening``, given at start), and noted."""
@@ -442,13 +462,13 @@ class GuardedServer(Server):
         page = with_title(
             aiohttp_jinja2.render_string("app_index.html", request, context), self.title
         )
+        page = without_other_sites_links(page, base)
         response = web.Response(text=page, content_type="text/html")
         response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
         response.headers["Cache-Control"] = "no-store"  # nor in a cache on disk
         # no other site may frame the page (and have the user click in it); no style nor
-        # font from another site: textual-serve's page asks Google for its font, telling
-        # it the user's address each time the page is opened (the font falls back to the
-        # browser's monospace)
+        # font from another site (textual-serve's page asked Google for its font, telling
+        # it the user's address at each load: the link is taken out, monospace stands in)
         response.headers["Content-Security-Policy"] = PAGE_POLICY
         response.headers["X-Frame-Options"] = "DENY"
         return response
@@ -542,14 +562,15 @@ class GuardedServer(Server):
             await close_or_abort(websocket, request, WSCloseCode.INTERNAL_ERROR, why)
 
 
-async def guard_download(request: web.Request, response: web.StreamResponse) -> None:
-    """Every answer of the download address, before it is sent: :data:`DOWNLOAD_POLICY`,
-    taken as the type it says (no sniffing), kept in no cache, and sent to no other site
-    as a ``Referer``."""
+async def guard_response(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer, before it is sent: taken as the type it says (no sniffing: a 403's
+    plain text, which quotes a client's ``Host``, read as HTML). The download address's
+    also gets :data:`DOWNLOAD_POLICY`, kept in no cache, and is sent to no other site as
+    a ``Referer``."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
     if request.match_info.route.name != "download":
         return
     response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
 
@@ -560,3 +581,20 @@ def with_title(page: str, title: str) -> str:
     if "<title>" in page:
         return page
     return page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
+
+
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+#: A link's ``href`` to an address of its own (``https://…``, ``//…``), not a path.
+_HREF = re.compile(r"""\bhref\s*=\s*["']((?:[a-z][a-z0-9+.-]*:|//)[^"']*)""", re.I)
+
+
+def without_other_sites_links(page: str, base: str) -> str:
+    """``page`` without its ``<link>``s to another site (textual-serve's to Google's
+    fonts): the page's policy blocks them, and each load of the page left an error on
+    the browser's console. Its own (under ``base``, as its links are built) are kept."""
+
+    def kept(link: re.Match[str]) -> str:
+        href = _HREF.search(link.group())
+        return "" if href and not href.group(1).startswith(f"{base}/") else link.group()
+
+    return _LINK.sub(kept, page)
