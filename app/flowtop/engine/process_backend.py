@@ -14,6 +14,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import death_output
 from .backends import Places
 from .shipping import (
     GRACE,
@@ -57,8 +58,9 @@ def _current_folder_off_path() -> Iterator[None]:
         multiprocessing.util._args_from_interpreter_flags = flags  # type: ignore[attr-defined]  # as above
 
 
-def _worker_main(conn: Any, lifeline: Any) -> None:
-    """A worker process: run attempts from the pipe until the coordinator goes away."""
+def _worker_main(conn: Any, lifeline: Any, base: str | None = None) -> None:
+    """A worker process: run attempts from the pipe until the coordinator goes away;
+    each attempt's output kept at ``base`` too until its outcome is sent (``death_output``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
     # Its own session (and process group) before any attempt runs, so that what an attempt
     # starts is killed with the worker (``_kill_group``): killed alone, a timed-out
@@ -73,16 +75,22 @@ def _worker_main(conn: Any, lifeline: Any) -> None:
     # not start processes, and a task's own ``Pool`` or ``ProcessPoolExecutor`` failed
     # ("daemonic processes are not allowed to have children"), as on no other executor.
     multiprocessing.current_process().daemon = False
-    threading.Thread(target=_end_with_coordinator, args=(lifeline,), daemon=True).start()
+    ending = threading.Thread(target=_end_with_coordinator, args=(lifeline, base), daemon=True)
+    ending.start()
+    received = 0
     while True:
         try:
             payload = conn.recv_bytes()
         except (EOFError, OSError):
             return
+        received += 1
+        if base is not None:
+            death_output.keep_at(death_output.attempt_base(base, received))
         conn.send_bytes(run_pickled(payload, "process"))
+        death_output.forget()
 
 
-def _end_with_coordinator(lifeline: Any) -> None:
+def _end_with_coordinator(lifeline: Any, base: str | None = None) -> None:
     """Exit as soon as the coordinator is gone, even in the middle of an attempt.
 
     Nothing is ever sent on ``lifeline``: it reads end-of-file when the coordinator's end
@@ -92,6 +100,8 @@ def _end_with_coordinator(lifeline: Any) -> None:
     """
     with contextlib.suppress(EOFError, OSError):
         lifeline.recv_bytes()
+    if base is not None:  # a coordinator killed removes nothing itself (``death_output``)
+        death_output.abandon(base)
     if os.getsid(0) == os.getpid():  # what its attempts started goes too (``_worker_main``)
         with contextlib.suppress(OSError):
             os.killpg(0, signal.SIGKILL)
@@ -201,7 +211,7 @@ def _main_hidden() -> Iterator[None]:
 
 
 class _Worker:
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, base: str) -> None:
         self._killing = threading.Lock()
         self._killed = False
         #: The machine's OOM kills as the worker started: more once it has died, and a
@@ -209,8 +219,15 @@ class _Worker:
         self.oom_kills = oom_kills()
         parent, child = ctx.Pipe()
         lifeline, self._lifeline = ctx.Pipe(duplex=False)  # see _end_with_coordinator
+        #: Where its attempts' output is kept till their outcome is sent, and how many
+        #: were sent to it (``death_output.attempt_base``).
+        self.base = base
+        self.sent = 0
         self.process = ctx.Process(
-            target=_worker_main, args=(child, lifeline), daemon=True, name="flowtop-attempt"
+            target=_worker_main,
+            args=(child, lifeline, base),
+            daemon=True,
+            name="flowtop-attempt",
         )
         self.process.start()
         child.close()
@@ -236,6 +253,7 @@ class _Worker:
         finally:
             self.conn.close()
             self._lifeline.close()
+            death_output.remove(self.base)  # (what a killed attempt wrote)
 
 
 class ProcessBackend:
@@ -265,6 +283,8 @@ class ProcessBackend:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
+        #: Where each worker keeps its attempt's output on disk (``death_output``).
+        self._folder = death_output.Folder()
         self.closed = False
 
     def _checkout(self) -> _Worker:
@@ -276,7 +296,7 @@ class ProcessBackend:
                 if worker is not None:
                     worker.kill()
                 with _stderr_with_a_file(), _main_hidden(), _current_folder_off_path():
-                    worker = _Worker(self._ctx)
+                    worker = _Worker(self._ctx, self._folder.base())
             self._busy.add(worker)
             return worker
 
@@ -335,6 +355,7 @@ class ProcessBackend:
     ) -> tuple[Any, BaseException | None, str]:
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
         try:
+            worker.sent += 1
             worker.conn.send_bytes(payload)
             while not worker.conn.poll(POLL):
                 if deadline is not None and time.monotonic() >= deadline:
@@ -348,13 +369,15 @@ class ProcessBackend:
         except (EOFError, OSError):
             worker.process.join(1)
             code = worker.process.exitcode
+            # what it wrote till then
+            output = death_output.read(death_output.attempt_base(worker.base, worker.sent))
             self._release(worker, keep=False)
             if self.closed:
-                return None, AttemptStopped("the process executor was shut down"), ""
+                return None, AttemptStopped("the process executor was shut down"), output
             before = worker.oom_kills
             killed = code == -signal.SIGKILL and before is not None  # (read only then)
             oom = killed and (oom_kills() or 0) > (before or 0)
-            return None, ShippingError(died(name, code, oom=oom)), ""
+            return None, ShippingError(died(name, code, oom=oom)), output
         self._release(worker, keep=True)
         return unpack(data, name, "process")
 
@@ -365,3 +388,4 @@ class ProcessBackend:
             self._idle.clear()
         for worker in workers:
             worker.kill()
+        self._folder.close()

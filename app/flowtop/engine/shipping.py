@@ -36,7 +36,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import capture
+from . import capture, death_output
 from .ast_race import despite_ast_race
 from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
@@ -284,7 +284,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         root.setLevel(level)
     capture.pin(named[1:2] == [True])  # a flowtop command's: no record its threads make
     name = named[0] if named and named[0] else task_name(fn)  # (an older coordinator sends none)
-    capture.begin()
+    death_output.begin()  # in a process worker, kept on disk too (its death)
     try:
         with shipped_from(workspace):
             value = fn(*args, **kwargs)
