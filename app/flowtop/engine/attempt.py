@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, cached_calls, capture, live_output, task_runs, user_call
+from . import aloop, cached_calls, capture, live_output, task_runs, user_call, worker_context
 from .async_call import AsyncCall
 from .backends import Done, hand_over
 from .delays import RETRY_DELAY_REFUSED, RetryDelayError
@@ -109,18 +109,19 @@ def start_elsewhere(
         )
         return
     assert runner.backend is not None
-    hand_over(
-        runner.backend,
-        fn,
-        args,
-        kwargs,
-        timeout=tr.policy.timeout,
-        abandoned=lambda: tr.token != token,
-        on_done=on_done,
-        workspace=None if runner.state_dir is None else str(runner.state_dir),
-        retry=tr.attempt > 1,  # (counted as it began)
-        name=tr.key,  # its errors name the task run (``load-2``), as its timeout's do
-    )
+    with worker_context.handing_over(attempt):  # its payload carries its run's context
+        hand_over(
+            runner.backend,
+            fn,
+            args,
+            kwargs,
+            timeout=tr.policy.timeout,
+            abandoned=lambda: tr.token != token,
+            on_done=on_done,
+            workspace=None if runner.state_dir is None else str(runner.state_dir),
+            retry=tr.attempt > 1,  # (counted as it began)
+            name=tr.key,  # its errors name the task run (``load-2``), as its timeout's do
+        )
 
 
 #: ``(value, error, decision, info, kept, shown, returned)``: ``kept`` is

@@ -10,6 +10,7 @@ code calls (``scheduled_start_time.to_date_string()``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import uuid
 import weakref
@@ -59,6 +60,23 @@ def attempt_task(current: Any) -> Task:
     return current.task if isinstance(current, InlineCall) else current[1].node.task
 
 
+class ShippedCall(InlineCall):
+    """An attempt a process or Dask worker runs (``worker_context``): an inline call to
+    the code there, holding its ``task_run`` as the coordinator read it (its flow run's
+    id, its tags, ``Running`` or ``Retrying``), which the attempt's thread reads there."""
+
+    __slots__ = ("task_run",)
+    task_run: TaskRun
+
+
+def _task_run_of(current: Any) -> TaskRun:
+    """The ``task_run`` of ``current`` (a ``current_attempt()``): a shipped attempt's
+    own, a copy each time, as each read on a thread makes its own."""
+    if isinstance(current, ShippedCall):
+        return copy.copy(current.task_run)
+    return task_run_of(current)
+
+
 class TaskRunContext:
     """Prefect 3's ``prefect.context.TaskRunContext``: ``TaskRunContext.get()`` inside a
     task attempt, else None. ``task``, ``task_run``, ``parameters``, ``start_time``."""
@@ -86,9 +104,9 @@ class TaskRunContext:
         if current is None:
             return None
         task = attempt_task(current)
-        task_run = task_run_of(current)
+        task_run = _task_run_of(current)
         start = attempt_started(current) or datetime.now(UTC)
-        logs = _task_logs_prints(task)
+        logs = task_logs_prints(task)
         return cls(task, task_run, parameters_of(current), DateTime.of(start), logs)
 
     def __repr__(self) -> str:
@@ -356,8 +374,11 @@ def _task_run_here() -> tuple[object, dict[str, Any]]:
     if current is None:
         return None, {}
     task = attempt_task(current)
-    task_run = task_run_of(current)
-    run = run_under_inline_call() if isinstance(current, InlineCall) else current[0]
+    task_run = _task_run_of(current)
+    if isinstance(current, ShippedCall):  # on a worker: the flow run it restored
+        run = context_run()
+    else:
+        run = run_under_inline_call() if isinstance(current, InlineCall) else current[0]
     return task, {
         "task_run_id": str(task_run.id),
         "flow_run_id": None if task_run.flow_run_id is None else str(task_run.flow_run_id),
@@ -386,7 +407,7 @@ def _flow_logs_prints(run: ActiveRun) -> bool:
     return False
 
 
-def _task_logs_prints(task: object) -> bool:
+def task_logs_prints(task: object) -> bool:
     """Prefect's ``TaskRunContext.log_prints`` of a run of ``task`` here (``should_log_prints``):
     its ``log_prints``, else its flow run's, for a task made by Prefect code (drop-in
     mode); a flowtop task's prints are always its output, never log lines."""
@@ -406,7 +427,7 @@ def _print_logger() -> logging.LoggerAdapter[logging.Logger] | None:
     current = current_attempt()
     if current is not None:  # (a hook's scope too: a task called outside any flow's)
         task = attempt_task(current)
-        return run_loggers.task_run_logger_here() if _task_logs_prints(task) else None
+        return run_loggers.task_run_logger_here() if task_logs_prints(task) else None
     run: ActiveRun | None = current_run()  # active_run(), knowing there is no attempt here
     if run is None:
         run = context_run()

@@ -36,7 +36,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import capture, death_output
+from . import capture, death_output, worker_context
 from .ast_race import despite_ast_race
 from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
@@ -143,13 +143,15 @@ def pack(
     folder of the run's workspace, whose limits and variables the task uses there;
     ``name`` what the worker's errors call the task (its run's key, ``load-2``). Whether
     a flowtop command runs here (``capture.pinned``) goes too: the worker's logging is then
-    that of the command's threads (``capture.pin``). Code keeps its file
+    that of the command's threads (``capture.pin``), and the attempt's run context, for
+    Prefect code there (``worker_context``). Code keeps its file
     (``_code_with_its_file``): the empty dict stands where an older worker read the files
     to give it back."""
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
     pinned = capture.pinned()
-    return _pickled((fn, args, kwargs, level, {}, workspace, name, pinned))
+    context = worker_context.packed()
+    return _pickled((fn, args, kwargs, level, {}, workspace, name, pinned, context))
 
 
 _DYNAMIC = "<dynamic-code>"
@@ -284,9 +286,10 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         root.setLevel(level)
     capture.pin(named[1:2] == [True])  # a flowtop command's: no record its threads make
     name = named[0] if named and named[0] else task_name(fn)  # (an older coordinator sends none)
+    context = named[2] if len(named) > 2 else None  # (so does it a run context)
     death_output.begin()  # in a process worker, kept on disk too (its death)
     try:
-        with shipped_from(workspace):
+        with shipped_from(workspace), worker_context.restored(context, fn, args, kwargs):
             value = fn(*args, **kwargs)
         error = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
