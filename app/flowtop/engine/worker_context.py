@@ -272,8 +272,8 @@ def _shipped_run(run: ActiveRun) -> bytes | None:
         flow_version=info.flow_version,
         started_at=run.started_at,
         tags=frozenset(run.tags),
-        parameters=_picklable(context.parameters),
-        json_parameters=_picklable(info.parameters),
+        parameters=picklable(context.parameters),
+        json_parameters=picklable(info.parameters),
         parents=_parents(run),
     )
     try:
@@ -298,14 +298,19 @@ def _parents(run: ActiveRun) -> dict[str, str | None]:
     return parents
 
 
-def _picklable(parameters: dict[str, Any]) -> dict[str, Any]:
-    """The parameters that pickle: one that does not is left out, not the attempt failed."""
-    import cloudpickle
+def picklable(
+    parameters: dict[str, Any], dumps: Callable[[Any], bytes] | None = None
+) -> dict[str, Any]:
+    """The parameters ``dumps`` pickles (cloudpickle's by default, as an attempt is sent):
+    one that does not is left out, not the attempt failed (``runtime.carried`` too)."""
+    if dumps is None:
+        import cloudpickle
 
+        dumps = cloudpickle.dumps
     kept = {}
     for name, value in parameters.items():
         try:
-            cloudpickle.dumps(value)
+            dumps(value)
         except Exception:  # noqa: BLE001 - any value a pickler refuses: left out
             continue
         kept[name] = value

@@ -44,6 +44,7 @@ from ..engine.run_protocols import FlowBodyRun, RunAncestor
 from ..engine.states import StateType
 from ..engine.tags import current_tags, tags_in_effect
 from ..engine.task_runs import InlineCall, attempt_scope, call_parameters
+from ..engine.worker_context import picklable
 
 if TYPE_CHECKING:
     from ..engine.dynamic import FlowFunction
@@ -99,17 +100,6 @@ def _ref(obj: Any) -> tuple[str, str] | None:
     return module, name
 
 
-def _picklable(parameters: dict[str, Any]) -> dict[str, Any]:
-    kept = {}
-    for name, value in parameters.items():
-        try:
-            pickle.dumps(value)
-        except Exception:  # noqa: BLE001 - any value a pickler refuses: left out
-            continue
-        kept[name] = value
-    return kept
-
-
 def snapshot() -> Carried:
     """The current run's context, as a child can restore it."""
     carried = Carried(tags=sorted(current_tags()))
@@ -117,10 +107,10 @@ def snapshot() -> Carried:
     if flow_ctx is not None:
         carried.flow = (str(flow_ctx.flow.name), _ref(flow_ctx.flow))
         carried.flow_by_prefect = by_prefect_code(flow_ctx.flow)
-        carried.flow_parameters = _picklable(flow_ctx.parameters)
+        carried.flow_parameters = picklable(flow_ctx.parameters, pickle.dumps)
         # its state may not pickle: the child makes it again (CarriedRun); its parameters,
         # the call as given in JSON form, go as they are: the objects are validated values
-        given = _picklable(flow_ctx.flow_run.parameters)
+        given = picklable(flow_ctx.flow_run.parameters, pickle.dumps)
         carried.flow_run = replace(flow_ctx.flow_run, parameters=given, state=None)
         run = active_run()
         carried.run_id = None if run is None else str(run.run_id)
@@ -138,7 +128,7 @@ def snapshot() -> Carried:
         carried.task = (task.name, _ref(task), sorted(task.tags))
         carried.task_by_prefect = by_prefect_code(task)
         carried.task_run = task_ctx.task_run
-        carried.task_parameters = _picklable(task_ctx.parameters)
+        carried.task_parameters = picklable(task_ctx.parameters, pickle.dumps)
         carried.task_started = task_ctx.start_time
     return carried
 
