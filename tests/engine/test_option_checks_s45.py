@@ -197,7 +197,8 @@ def test_a_delay_callable_s_bad_value_is_placed_at_the_callable() -> None:
     assert raised_at(info.traceback) == f"test_option_checks_s45.py:{line} in my_delay"
     assert info.traceback.endswith(
         "DelayError: retry_delay test_a_delay_callable_s_bad_value_is_placed_at_the_callable"
-        ".<locals>.my_delay(1) must be seconds (int/float) or a timedelta, got str '5s'\n"
+        ".<locals>.my_delay(1) must be seconds (int/float) or a timedelta, got str '5s'"
+        "; the attempt raised ValueError: x\n"
     )
 
 

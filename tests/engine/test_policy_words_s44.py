@@ -201,7 +201,7 @@ def unprintable(state: State) -> bool:
     ("condition", "said"),
     [
         (exits, "exits raised SystemExit: 4"),
-        (interrupts, "interrupts raised KeyboardInterrupt: "),
+        (interrupts, "interrupts raised KeyboardInterrupt"),
         (cancels, "cancels raised CancelledError: its own"),
     ],
 )

@@ -36,3 +36,33 @@ def test_a_predicate_that_raises_on_a_success_says_only_what_it_raised() -> None
     ref = flow.add_call(step, (), {})
     said = str(flow.run()[ref.key].exception)
     assert said.endswith("<lambda> raised AttributeError: 'str' object has no attribute 'missing'")
+
+
+def test_errors_without_a_message_are_named_by_their_type_alone() -> None:
+    """``KeyError()`` read "raised KeyError: , asked about …" (QA, 2026-12-07)."""
+
+    def judge(state: object) -> bool:
+        raise KeyError
+
+    def empty() -> None:
+        raise RuntimeError
+
+    step = task(empty, max_retries=1, retry_predicate=judge)
+    flow = Flow("pipeline")
+    ref = flow.add_call(step, (), {})
+    said = str(flow.run()[ref.key].exception)
+    assert said.endswith("judge raised KeyError, asked about the attempt's RuntimeError")
+
+
+def test_a_delay_that_cannot_be_had_keeps_the_attempt_s_error_in_view() -> None:
+    """A ``retry_delay`` returning ``inf`` failed the task with the delay's error alone:
+    the attempt's ``ConnectionError`` appeared nowhere, not in its traceback either."""
+    step = task(poll, max_retries=3, retry_delay=lambda attempt: float("inf"))
+    flow = Flow("pipeline")
+    ref = flow.add_call(step, (), {})
+    state = flow.run()[ref.key]
+    assert state.type is StateType.FAILED and state.attempt == 1
+    said = str(state.exception)
+    assert said.endswith("; the attempt raised ConnectionError: poll endpoint down")
+    shown = "".join(traceback.format_exception(state.exception))
+    assert shown.index('raise ConnectionError("poll endpoint down")') < shown.index("DelayError")

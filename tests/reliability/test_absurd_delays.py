@@ -126,6 +126,7 @@ def test_an_uncapped_backoff_past_a_year_fails_instead_of_waiting_it() -> None:
     assert str(refused.error) == (
         "the delay before retry 26 would be 3.35544e+07 s (backoff 1s×2^(n-1) → 388d): "
         "a delay must be at most 365 days (31536000 seconds) (set max_delay to cap a backoff)"
+        "; the attempt raised ValueError: x"
     )
     # the formula itself is untouched: Prefect's list of 50 delays is still its list
     assert compute_delay(policy.retry_delay, 26).seconds == 2.0**25

@@ -140,9 +140,12 @@ def test_a_delay_callable_returning_inf_fails_the_task_naming_it(runner: Runner)
 
     state = run_one(runner, job)
     assert state.type is S.FAILED and state.attempt == 1
-    assert (
-        str(state.exception) == "retry_delay forever(1) must be a finite number of seconds, got inf"
+    assert str(state.exception) == (
+        "retry_delay forever(1) must be a finite number of seconds, got inf"
+        "; the attempt raised ConnectionError: down"
     )
+    # the task's own error is kept: its traceback is shown first
+    assert isinstance(state.exception.__context__, ConnectionError)
 
 
 def test_a_backoff_grown_past_any_float_fails_the_task_instead_of_waiting_forever() -> None:
@@ -186,7 +189,9 @@ def test_flowtop_run_json_ends_and_prints_strict_json_when_a_delay_is_infinite(
     assert final["state"] == "FAILED" and final["attempt"] == 1
     assert final["error"]["message"] == (
         "retry_delay forever(1) must be a finite number of seconds, got inf"
+        "; the attempt raised ConnectionError: down"
     )
+    assert "ConnectionError: down\n\nDuring handling" in final["error"]["traceback"]
     assert events[-1]["event"] == "run_finished" and events[-1]["state"] == "FAILED"
 
 
@@ -242,7 +247,9 @@ def test_a_retry_delay_raising_keyboard_interrupt_fails_the_task_and_the_run_end
 
     state = run_one(runner, job)
     assert state.type is S.FAILED and isinstance(state.exception, DelayError)
-    assert str(state.exception) == "retry_delay interrupts(1) raised KeyboardInterrupt: "
+    assert str(state.exception) == (
+        "retry_delay interrupts(1) raised KeyboardInterrupt; the attempt raised ConnectionError: down"
+    )
     assert isinstance(state.exception.__cause__, KeyboardInterrupt)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from .value_text import safe_repr
+from .value_text import error_text, safe_repr, safe_str
 
 Seconds = int | float | timedelta
 
@@ -417,7 +417,7 @@ def compute_delay(
         try:
             value = spec(attempt)
         except BaseException as exc:
-            raised = DelayError(f"{name} raised {type(exc).__name__}: {exc}")
+            raised = DelayError(f"{name} raised {error_text(exc)}")
             raised.culprit = spec
             raise raised from exc
         try:
@@ -439,6 +439,26 @@ def compute_delay(
             "a delay must be a finite number of seconds (set max_delay to cap a backoff)"
         )
     return DelayBreakdown(seconds, base, source, capped, added)
+
+
+def after_attempt(failure: DelayError, error: BaseException | None) -> DelayError:
+    """``failure`` (no delay could be had for the retry) as the task's error, keeping the
+    attempt's own: named at its end, its traceback shown first. The delay's failure alone
+    hid it — ``ValueError: a`` appeared nowhere, only flowtop's frames — where a failed
+    ``retry_predicate`` keeps it (a ``Retry`` with an unusable delay said where it was
+    raised the same way)."""
+    if error is None:  # a result a retry_predicate asked to retry: there is no error
+        return failure
+    failure.args = (f"{safe_str(failure)}; the attempt raised {error_text(error)}",)
+    first: BaseException = failure
+    seen = {id(first)}  # (a user's exception may be its own cause's cause)
+    while first.__cause__ is not None and id(first.__cause__) not in seen | {id(error)}:
+        first = first.__cause__  # the callable's own error, when it raised
+        seen.add(id(first))
+    if first.__cause__ is None and (first.__context__ is None or first.__suppress_context__):
+        first.__context__ = error  # shown first, "during handling of" it; what ``raise …
+        first.__suppress_context__ = False  # from None`` hid was flowtop's own check
+    return failure
 
 
 def jitter_too_big(jitter: float, base: float, seconds: float, attempt: int) -> DelayError:

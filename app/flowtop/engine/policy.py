@@ -25,6 +25,7 @@ from .delays import (
     ExponentialBackoff,
     PrefectBackoff,
     RetryDelayError,
+    after_attempt,
     callable_name,
     compute_delay,
     fmt_seconds,
@@ -32,7 +33,7 @@ from .delays import (
 from .errors import Interrupt, PredicateError, RetriesExhausted, Retry
 from .layers import Layer
 from .states import State, StateType
-from .value_text import safe_repr, safe_str, users_own
+from .value_text import error_text, safe_repr, users_own
 
 DEFAULT_MAX_RETRIES = 3
 #: The most retries a task takes, in code and in settings files: past it a budget is a
@@ -389,9 +390,9 @@ def decide(
             # The truth test of what it returned is not the predicate raising: say which.
             if answered:
                 name += f" returned a value of type {type(answer).__name__} whose truth test"
-            said = f"retry_predicate {name} raised {type(exc).__name__}: {safe_str(exc)}"
+            said = f"retry_predicate {name} raised {error_text(exc)}"
             if error is not None:  # what it was asked about: the attempt's own error
-                said += f", asked about the attempt's {type(error).__name__}: {safe_str(error)}"
+                said += f", asked about the attempt's {error_text(error)}"
                 if exc.__context__ is None:  # its traceback is shown first (a chain)
                     exc.__context__ = error
             failure = PredicateError(said)
@@ -437,7 +438,7 @@ def decide(
                 False,
                 StateType.FAILED,
                 error=error,
-                reason=f"retry_condition_fn {name} raised {type(exc).__name__}: {safe_str(exc)}",
+                reason=f"retry_condition_fn {name} raised {error_text(exc)}",
             )
         if not eligible:
             # a forgotten ``return`` reads "returned None (false)", not "returned False"
@@ -465,19 +466,19 @@ def decide(
             policy.retry_delay, attempt, jitter=policy.retry_jitter, override=override, rng=rng
         )
     except DelayError as exc:  # the callable raised, or the delay is not a finite number
-        refused = isinstance(exc, RetryDelayError)  # Retry(delay=1e300): as a nan one's
-        if refused and isinstance(error, Retry) and exc.__cause__ is None:
-            # raised here, it had only flowtop's frames: the Retry's say where (r.py:6 in f)
-            exc.__cause__ = error
-        reason = RETRY_DELAY_REFUSED if refused else "retry_delay failed"
-        return Decision(False, StateType.FAILED, error=exc, reason=reason)
+        if isinstance(exc, RetryDelayError):  # Retry(delay=1e300): refused as a nan one
+            if exc.__cause__ is None:  # only flowtop's frames: the Retry's say where it was
+                exc.__cause__ = error  # raised (r.py:6 in f), its text is the task's reason
+            return Decision(False, StateType.FAILED, error=exc, reason=RETRY_DELAY_REFUSED)
+        return Decision(
+            False, StateType.FAILED, error=after_attempt(exc, error), reason="retry_delay failed"
+        )
     except BaseException as exc:  # noqa: BLE001 - anything else: fail the task, clearly
         name = callable_name(policy.retry_delay)
-        delay_failure = DelayError(
-            f"retry_delay {name}({attempt}) failed: {type(exc).__name__}: {safe_str(exc)}"
-        )
+        delay_failure = DelayError(f"retry_delay {name}({attempt}) failed: {error_text(exc)}")
         delay_failure.__cause__ = exc
-        return Decision(False, StateType.FAILED, error=delay_failure, reason="retry_delay failed")
+        failed_too = after_attempt(delay_failure, error)
+        return Decision(False, StateType.FAILED, error=failed_too, reason="retry_delay failed")
     if policy.retry_jitter_factor and delay.seconds > 0 and override is None:
         jittered = clamped_poisson_interval(delay.seconds, policy.retry_jitter_factor, rng)
         # Both jitters read as one, from the delay before either: "-8%" of a delay that
@@ -489,7 +490,7 @@ def decide(
             return Decision(False, StateType.FAILED, error=error, reason=reason)
         return Decision(False, StateType.FAILED, error=RetriesExhausted(reason), reason=reason)
     if delay.seconds > MAX_SECONDS:  # a backoff grown past a year, or jitter: no such wait
-        too_long = delay_too_long(policy, delay, attempt)
+        too_long = after_attempt(delay_too_long(policy, delay, attempt), error)
         return Decision(False, StateType.FAILED, error=too_long, reason="retry_delay failed")
     return Decision(True, None, delay=delay, reason=why)
 

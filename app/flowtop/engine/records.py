@@ -180,9 +180,9 @@ def _has_user_frame(exc: BaseException) -> bool:
             if not tb.tb_frame.f_code.co_filename.startswith(library):
                 return True
             tb = tb.tb_next
-        current = current.__cause__ or (
-            None if current.__suppress_context__ else current.__context__
-        )
+        # (not its context: that is the attempt's own error, shown before it, whose frames
+        # are the task's — the callable's place is still to be named)
+        current = current.__cause__
     return False
 
 

@@ -46,6 +46,13 @@ def safe_str(exc: BaseException) -> str:
         return f"<unprintable {type(exc).__name__}>"
 
 
+def error_text(exc: BaseException) -> str:
+    """``Type: message`` for a sentence, or the type alone when the message is empty: a
+    ``KeyError()`` read "raised KeyError: , asked about …". Never raises."""
+    said = safe_str(exc)
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
 def users_own(exc: BaseException) -> bool:
     """Whether ``exc``, raised by a user's ``__repr__`` or ``__str__``, is that code's own
     failure, shown as text, rather than a stop to pass on. A ``KeyboardInterrupt`` or
