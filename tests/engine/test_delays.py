@@ -29,6 +29,18 @@ def test_timedelta() -> None:
     assert delays(timedelta(minutes=1), 2) == [60.0, 60.0]
 
 
+@pytest.mark.parametrize("spec", [-0.0, [-0.0], lambda attempt: -0.0, timedelta(seconds=-0.0)])
+def test_minus_zero_is_a_plain_zero(spec: object) -> None:
+    """``retry_delay=-0.0`` was taken and said ``-0s`` in `flowtop list` and --json."""
+    assert [fmt_seconds(seconds) for seconds in delays(spec, 2)] == ["0s", "0s"]
+
+
+def test_a_negative_timedelta_is_named_by_its_seconds() -> None:
+    """It read ``got datetime.timedelta(days=-1, seconds=86399)`` for -1 s."""
+    with pytest.raises(ValueError, match=r"must not be negative, got timedelta\(seconds=-1\)$"):
+        task(lambda: None, max_retries=1, retry_delay=timedelta(seconds=-1))
+
+
 @pytest.mark.parametrize("spec", [3, 3.0])
 def test_int_and_float_seconds(spec: float) -> None:
     assert delays(spec, 3) == [3.0, 3.0, 3.0]

@@ -48,12 +48,20 @@ def to_seconds(value: Any, *, what: str, most: float = MAX_SECONDS) -> float:
         except OverflowError:  # an int too large for a float: infinite for every purpose here
             seconds = math.inf
     if not math.isfinite(seconds):  # NaN or infinity: a wait that would never end
-        raise ValueError(f"{what} must be a finite number of seconds, got {safe_repr(value, 80)}")
+        raise ValueError(f"{what} must be a finite number of seconds, got {_shown(value)}")
     if seconds < 0:
-        raise ValueError(f"{what} must not be negative, got {safe_repr(value, 80)}")
+        raise ValueError(f"{what} must not be negative, got {_shown(value)}")
     if seconds > most:
-        raise ValueError(f"{what} must be at most {MAX_SECONDS_TEXT}, got {safe_repr(value, 80)}")
-    return seconds
+        raise ValueError(f"{what} must be at most {MAX_SECONDS_TEXT}, got {_shown(value)}")
+    return seconds + 0.0  # -0.0 is no wait, and read "-0s" in `flowtop list` and --json
+
+
+def _shown(value: Any) -> str:
+    """A refused delay as its message shows it: a timedelta by its seconds, as its repr
+    says -1 s as ``datetime.timedelta(days=-1, seconds=86399)``."""
+    if isinstance(value, timedelta):
+        return f"timedelta(seconds={value.total_seconds():g})"
+    return safe_repr(value, 80)
 
 
 class DelayError(ValueError):
