@@ -209,3 +209,17 @@ def test_another_users_link_is_replaced_not_written_through(
     workspace().set_override("fast", "bang", max_retries=2)
     assert victim.read_text() == "# keep me\n"
     assert not link.is_symlink() and "max_retries = 2" in link.read_text()
+
+
+@pytest.mark.parametrize("table", ["[defaults]", '[flows."fast".tasks."ok"]'])
+def test_a_function_option_in_a_settings_file_is_said_to_be_code(
+    table: str, write: Write, workspace: Callable[..., Workspace]
+) -> None:
+    """``retry_predicate = "x"`` was "unknown key (did you mean 'retry_jitter'?)": no
+    settings file sets a function."""
+    write("a_fast.py", A_FAST)
+    write("flowtop.toml", f'{table}\nretry_predicate = "x"\n')
+    assert str(workspace().settings_error) == (
+        f"flowtop.toml:2: {table}: retry_predicate is a function, given in code "
+        "(@task(retry_predicate=...)), not in a settings file"
+    )

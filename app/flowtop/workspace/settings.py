@@ -45,6 +45,8 @@ RUN_TABLES = ("variables", "concurrency")
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
 ON_QUIT = ("ask", "keep", "cancel")
 #: With Prefect's second jitter, ``retry_jitter_factor``: the retry editor sets it, as code does.
+#: Task options that are functions: no settings file sets them.
+CODE_ONLY = ("retry_predicate", "retry_condition_fn", "cache_key_fn")
 TASK_KEYS = (
     "max_retries",
     "retry_delay",
@@ -274,6 +276,9 @@ def check_table(
     for key, value in values.items():
         if key not in valid and key in TASK_KEYS:  # retry_on ("did you mean retry_delay?" misled)
             why = f'{key} is set per task: [flows."NAME".tasks."KEY"]'
+            raise SettingsError(f"{table_name(table)}: {why}", table, key)
+        if key in CODE_ONLY:  # "did you mean 'retry_jitter'?" misled here too
+            why = f"{key} is a function, given in code (@task({key}=...)), not in a settings file"
             raise SettingsError(f"{table_name(table)}: {why}", table, key)
         if key not in valid:
             raise _unknown(key, valid, table)
