@@ -145,6 +145,7 @@ def test_task_tables_apply_to_flow_functions(tmp_path) -> None:
     )
     (tmp_path / "flowtop.toml").write_text(
         '[flows."fn".tasks."fetch-2"]\nmax_retries = 5\n\n[flows."fn".tasks."nope"]\nmax_retries = 1\n'
+        '\n[flows."fn".tasks."fetchh"]\nmax_retries = 1\n'
     )
     ws = Workspace(tmp_path)
     ws.load()
@@ -153,6 +154,8 @@ def test_task_tables_apply_to_flow_functions(tmp_path) -> None:
     assert policy.max_retries == 5 and policy.source("max_retries") == "flowtop.toml"
     assert flow.node("fetch").task.name == "fetch" and flow.node("nope") is None
     assert [str(e) for e in ws.settings_errors] == [
-        "flowtop.toml:4: [flows.\"fn\".tasks.\"nope\"]: @flow 'fn' calls no task named 'nope'"
+        "flowtop.toml:4: [flows.\"fn\".tasks.\"nope\"]: @flow 'fn' calls no task named 'nope'",
+        "flowtop.toml:7: [flows.\"fn\".tasks.\"fetchh\"]: @flow 'fn' calls no task named "
+        "'fetchh' (did you mean 'fetch'?)",
     ]
     ws.close()

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..engine.suggest import did_you_mean
 from ..printable import say
 from .common import (
     bad_path,
@@ -134,7 +135,8 @@ def unknown_task(
         subflows = subflow_task_refusal(workspace.history, source, run.number, run.flow, task)
     except (KeyError, HistoryError, sqlite3.Error):
         return ""  # the run process says why
-    return subflows or f"run #{run.number} of {run.flow} has no task {task!r}"
+    hint = did_you_mean(task, [t.task for t in detail.tasks])
+    return subflows or f"run #{run.number} of {run.flow} has no task {task!r}{hint}"
 
 
 def launch_failure(exc: OSError, state_dir: Path) -> str:

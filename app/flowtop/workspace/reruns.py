@@ -27,6 +27,7 @@ from ..engine.parameters import call_for
 from ..engine.rerun_cache import SourceCalls
 from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
+from ..engine.suggest import did_you_mean
 from ..engine.task import Task
 from ..looks import NOT_STARTED
 from .history_records import HistoryError, RunDetail, RunRecord, TaskRecord
@@ -115,7 +116,8 @@ def _planned(
     if task is not None and task not in {t.task for t in detail.tasks}:
         _refuse_a_subflows_task(flow, history, source_id, record, task)
         if not _added(flow, task):
-            raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
+            hint = did_you_mean(task, [t.task for t in detail.tasks])
+            raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}{hint}")
     values, refused, fingerprints = load(Path(history.path), source_id)
     forced: set[str] = set()
     if task is not None:

@@ -2,9 +2,8 @@
 
 It ties the loader, the settings files and the watcher together and owns the rule that
 nothing the user saves can crash the app: every load and reload returns a
-:class:`WorkspaceChanged` describing what happened, errors included, and never raises
-for a bad flow file or settings file. A lock serialises reloads with ``set_override`` so
-the watcher thread and the UI thread never interleave half a reload.
+:class:`WorkspaceChanged` saying what happened, errors included, never raising for a bad
+flow or settings file. A lock keeps the watcher's reloads and ``set_override``'s apart.
 """
 
 from __future__ import annotations
@@ -377,7 +376,8 @@ class Workspace:
             return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"
         if flow.node(key) is None:
             if isinstance(flow, FlowFunction):  # no graph to list: its tasks are its calls
-                return f"{table_name(table)}: @flow {flow_name!r} calls no task named {key!r}"
+                hint = did_you_mean(key, flow.task_nodes())
+                return f"{table_name(table)}: @flow {flow_name!r} calls no task named {key!r}{hint}"
             hint, tasks = did_you_mean(key, flow.nodes), some_of(key, [*flow.nodes], noun="tasks")
             return f"{table_name(table)}: flow {flow_name!r} has no task {key!r}{hint}; its tasks: {tasks}"
         if "retry_on" in values:
