@@ -9,7 +9,9 @@ launched (``launcher``). Apart from ``run``, which runs the flows here and follo
 from __future__ import annotations
 
 import argparse
+import shlex
 import sqlite3
+import sys
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -187,6 +189,7 @@ def detach(
 
     printed = DetachedIds(out, json_lines=args.json, named=len(names) > 1)
     listed_tasks = listed_tasks or {}
+    last = ""
     for name in names:
         raise_noted(pressed)  # the runs printed go on; no more are started
         try:  # a rerun is reserved before its process starts, as the TUI's
@@ -220,4 +223,20 @@ def detach(
             say(f"{name} was not started: {launch_failure(exc, workspace.state_dir)}")
             return 2
         printed(name, launched.run_id)
+        last = launched.run_id
+    if last and printed.lost is None and not args.json and sys.stderr.isatty():
+        say(next_steps(args.path, last, several=len(names) > 1))
     return printed.status()
+
+
+def next_steps(path: str | None, run_id: str, *, several: bool) -> str:
+    """What a person at a terminal does with a run just started in the background: a bare
+    id on stdout (kept bare for ``id=$(flowtop run --detach)``) said nothing of it."""
+    where = "" if path in (None, ".", "") else f"{shlex.quote(path)} "
+    said = (
+        "runs go on without this terminal" if several else "the run goes on without this terminal"
+    )
+    return (
+        f"{said}: flowtop watch {where}{run_id} follows it, "
+        f"flowtop cancel {where}{run_id} stops it" + ("; the other ids likewise" if several else "")
+    )
