@@ -145,6 +145,13 @@ def test_history_of_the_old_path_says_where_the_workspace_moved(tmp_path: Path, 
             f"{moved}, its run store with it, and its runs go on there: "
             f"flowtop history {moved}"
         )
+        # by a bare name: not also "if ws3 is a flow's name: flowtop history --flow ws3"
+        bare = here("history", "ws3", cwd=tmp_path)
+        assert bare.stderr.strip() == (
+            "flowtop history: ws3: no such file or folder: the workspace moved to "
+            f"{moved}, its run store with it, and its runs go on there: "
+            f"flowtop history {moved}"
+        )
     finally:
         gate.touch()
     wait_until(lambda: _beat_of(store, run_id)[0] != "RUNNING", "the run's end", timeout=30)

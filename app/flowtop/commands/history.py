@@ -54,7 +54,7 @@ from ..workspace.subflow_runs import (
     undone_calls,
 )
 from ..workspace.unstarted_runs import logged_start
-from .common import places_of, whole_number
+from .common import flow_name_hint, places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
 from .history_prune import prune, pruned_json
 from .history_subflows import called_runs, print_subflows, subflows_json
@@ -103,9 +103,10 @@ def main(args: argparse.Namespace) -> int:
     path = Path(
         args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
     )
-    places = places_of(path, "flowtop history")
+    places = places_of(path)
     if isinstance(places, str):  # and where it moved, as `cancel` and `watch` say
-        return _usage(said_with_move(places, str(path), "history"))
+        hint = "" if path.exists() or path.is_symlink() else flow_name_hint(path, "flowtop history")
+        return _usage(said_with_move(places, str(path), "history", else_hint=hint))
     db = places.store_path
     shut = unreachable(db)  # another user's private .flowtop: not "no run history yet"
     if shut is not None:

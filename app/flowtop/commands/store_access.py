@@ -137,11 +137,14 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     return db, run
 
 
-def said_with_move(said: str, path: str, command: str, run: str | None = None) -> str:
+def said_with_move(
+    said: str, path: str, command: str, run: str | None = None, *, else_hint: str = ""
+) -> str:
     """``said`` of the missing ``path`` (``no such file or folder``), and where the
-    workspace moved to with its store when a live run tells (``moved_away``)."""
+    workspace moved to with its store when a live run tells (``moved_away``), else
+    ``else_hint`` (``; if mv1 is a flow's name: …``, which read wrong before the move)."""
     went = moved_away(path, run, command)
-    return said if went is None else f"{said}: {went}"
+    return f"{said}{else_hint}" if went is None else f"{said}: {went}"
 
 
 def moved_away(path: str, run: str | None, command: str) -> str | None:
