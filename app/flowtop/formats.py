@@ -19,6 +19,7 @@ from rich.cells import cell_len, set_cell_size
 from flowtop.engine.clock_text import date_time, local_time
 from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.states import StateType
+from flowtop.engine.value_text import count_text
 from flowtop.looks import INTERRUPTED, state_words
 from flowtop.printable import drawn_as_measured
 
@@ -26,6 +27,7 @@ __all__ = [
     "cell_head",
     "clock_time",
     "coarse_duration",
+    "count_text",
     "cut_cells",
     "cut_name",
     "date_time",
@@ -34,6 +36,7 @@ __all__ = [
     "in_count_order",
     "middle_cut",
     "moment",
+    "names_and_more",
     "pad_cells",
     "plural",
     "precise_duration",
@@ -181,6 +184,15 @@ def plural(n: int, word: str) -> str:
 MANY_NAMES = 4
 #: The names a list cut short keeps.
 FIRST_NAMES = 3
+
+
+def names_and_more(names: Sequence[str], most: int) -> str:
+    """``names`` joined with commas, the first ``most`` of them when there are more, and
+    how many more (counted as every count is, ``count_text``): ``leaf-1, leaf-2 and 1,998
+    more``. The detail pane's neighbours read ``and 1992 more``."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:most])} and {count_text(len(names) - most)} more"
 
 
 def few_names(names: Sequence[str], noun: str = "files") -> str:

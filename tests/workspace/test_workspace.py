@@ -155,7 +155,7 @@ def test_task_tables_apply_to_flow_functions(tmp_path) -> None:
     assert flow.node("fetch").task.name == "fetch" and flow.node("nope") is None
     assert [str(e) for e in ws.settings_errors] == [
         "flowtop.toml:4: [flows.\"fn\".tasks.\"nope\"]: @flow 'fn' calls no task named 'nope'",
-        "flowtop.toml:7: [flows.\"fn\".tasks.\"fetchh\"]: @flow 'fn' calls no task named "
+        'flowtop.toml:7: [flows."fn".tasks."fetchh"]: @flow \'fn\' calls no task named '
         "'fetchh' (did you mean 'fetch'?)",
     ]
     ws.close()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from flowtop.formats import count_text
 from flowtop.printable import notice_prefix, printable
 
 #: A toast says this much of a notice at most, and this many of a run's notices (a
@@ -112,7 +113,7 @@ def _told(label: str, notes: list[str]) -> str:
         return _shortened(f"{label}: {notes[0]}")
     shown = [f"  {_shortened(note)}" for note in notes[:NOTICE_LINES]]
     if len(notes) > NOTICE_LINES:
-        shown.append(f"  … and {len(notes) - NOTICE_LINES} more")
+        shown.append(f"  … and {count_text(len(notes) - NOTICE_LINES)} more")
     return "\n".join([f"{printable(label)}:", *shown])
 
 

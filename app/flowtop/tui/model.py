@@ -25,7 +25,7 @@ from flowtop.engine.events import (
 )
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.states import StateType
-from flowtop.formats import OVERDUE, RETRY_ONLY, try_text
+from flowtop.formats import OVERDUE, RETRY_ONLY, names_and_more, try_text
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock
@@ -323,8 +323,7 @@ class RunModel:
             if (other := self.rows.get(up)) and (other.state is None or not other.state.is_final)
         ]
         if unfinished:
-            more = f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
-            return f"upstream {', '.join(unfinished[:3])}{more} to finish"
+            return f"upstream {names_and_more(unfinished, 3)} to finish"
         return "a free worker, or a slot of a concurrency limit on its tags"
 
     def retry_waits(self, row: TaskRow, now: float) -> str:

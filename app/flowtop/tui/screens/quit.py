@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static
 from textual.widgets.button import ButtonVariant
 
+from flowtop.formats import names_and_more, plural
 from flowtop.tui.screens.choice import ChoiceScreen
 
 QuitChoice = Literal["keep", "cancel", "stay"]
@@ -55,10 +56,9 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
 
     def _question(self) -> str:
         live = self.live
-        more = f" and {len(live) - 5} more" if len(live) > 5 else ""
-        runs = ", ".join(live[:5]) + more
+        runs = names_and_more(live, 5)
         one = len(live) == 1
-        count = "1 run" if one else f"{len(live)} runs"
+        count = plural(len(live), "run")
         are, them = ("is", "it") if one else ("are", "them")
         if not self.can_keep:
             return f"{count} {are} still running: {runs}.\nQuitting cancels {them}."

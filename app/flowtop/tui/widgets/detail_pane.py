@@ -28,7 +28,14 @@ from flowtop.engine.clock_text import local_time
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, cut_cells, cut_name, fmt_duration, moment
+from flowtop.formats import (
+    clock_time,
+    cut_cells,
+    cut_name,
+    fmt_duration,
+    moment,
+    names_and_more,
+)
 from flowtop.head_tail import head_and_tail, head_and_tail_of_line
 from flowtop.looks import (
     LOAD_ERROR_LOOK,
@@ -335,8 +342,7 @@ MAX_LINKS = 8
 def _names(keys: Sequence[str]) -> str:
     if not keys:
         return "none"
-    shown = ", ".join(keys[:MAX_LINKS])
-    return shown + (f" and {len(keys) - MAX_LINKS} more" if len(keys) > MAX_LINKS else "")
+    return names_and_more(keys, MAX_LINKS)
 
 
 def _attempt(
@@ -405,10 +411,22 @@ def _attempt(
         body.at(6, gutter=True).append("".join(f"{line}\n" for line in lines))
 
 
+class TitleLine(Static):
+    """The pane's first line, fitted to its width again when that changes: only a live
+    task's is asked for each tick, so a finished one's, cut at 40 columns, stayed
+    ``load  ✗ Failed  atte…`` at 120 until the selection changed."""
+
+    def on_resize(self) -> None:
+        if isinstance(self.parent, DetailPane):
+            self.parent.refit_title()
+
+
 class DetailPane(KeyScroll):
     """A live title line over a body that is rebuilt only when the task changes."""
 
     _title: Text | None = None  # what the title line shows now
+    #: What ``show_title`` was last asked (None: a title not fitted, ``show_error``'s).
+    _title_asked: tuple[TaskRow | None, float, bool] | None = None
     waiting = ""  # what the body says the task waits for (``show_task``)
     #: The task row the body shows (None: a run's own error; a file's error: its path):
     #: another one starts at the top (``show_task``).
@@ -419,7 +437,7 @@ class DetailPane(KeyScroll):
         #: The run store's folder, looked at when a due retry has not started (``show_task``).
         self._room = room
         # Held directly: the app may update the pane before it is mounted.
-        self.title_line = Static(id="detail-title")
+        self.title_line = TitleLine(id="detail-title")
         self.body = MeasuredStatic(id="detail-body")  # its height follows its content
 
     def compose(self) -> ComposeResult:
@@ -437,6 +455,13 @@ class DetailPane(KeyScroll):
     def show_title(self, row: TaskRow | None, now: float, *, all_busy: bool = False) -> None:
         width = self.title_line.size.width
         self._set_title(title_text(row, now, self.styles_now, width, all_busy=all_busy))
+        self._title_asked = (row, now, all_busy)
+
+    def refit_title(self) -> None:
+        """The title ``show_title`` was last asked for, fitted to the line's width now."""
+        if self._title_asked is not None:
+            row, now, all_busy = self._title_asked
+            self.show_title(row, now, all_busy=all_busy)
 
     def _set_title(self, title: Text) -> None:
         """Asked ten times a second for a live row: redrawn only when it reads differently
@@ -542,6 +567,7 @@ class DetailPane(KeyScroll):
             (f"  {file_problem(error)}", styles["error"]),
         )
         self._set_title(title)
+        self._title_asked = None  # (not fitted: a resize keeps it)
         body = Text(printable("" if error is None else str(error)))
         after = file_advice(where, error, flows_listed=flows_listed)
         if after:

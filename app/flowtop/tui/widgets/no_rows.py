@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from flowtop.engine.events import ErrorInfo
 from flowtop.engine.final_states import RETURNED
 from flowtop.engine.states import StateType
-from flowtop.formats import broken_into_lines, cut_cells
+from flowtop.formats import broken_into_lines, count_text, cut_cells
 from flowtop.looks import NOT_STARTED, UNDONE_STATES, run_error_text
 from flowtop.tui.model import RunModel
 from flowtop.workspace.subflow_runs import failed_first, retried_label, undone_counts
@@ -176,7 +176,8 @@ def _listed(text: Listing, width: int, most: int) -> list[str]:
 
     def lines_with(kept: int) -> list[str]:  # (each entry kept ends in its comma)
         return broken_into_lines(
-            " ".join([*head, *entries[:kept], f"+{len(entries) - kept}{GLUE}more"]), width
+            " ".join([*head, *entries[:kept], f"+{count_text(len(entries) - kept)}{GLUE}more"]),
+            width,
         )
 
     fits, over = 0, len(entries)  # (all of them do not fit: ``wrapped``)
