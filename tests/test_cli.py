@@ -18,8 +18,8 @@ import pytest
 
 import cli_kit
 import fork_cli
-from executors.test_bundled_flows import bundled_flows
 from pty_kit import TERMINAL, on_terminal, read_until
+from shipped_flows import bundled_flows
 
 #: ``flowtop ARGS`` without ``NO_COLOR``: these tests see the output as a user's script does.
 flowtop = functools.partial(cli_kit.flowtop, env=cli_kit.UNBUFFERED)

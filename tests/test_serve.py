@@ -21,6 +21,7 @@ import aiohttp  # textual-serve's own client library (the test extra installs it
 import pytest
 
 import fork_cli
+from shipped_flows import bundled_flows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,9 +86,7 @@ def stop(served: Served) -> None:
 
 @pytest.fixture(scope="module")
 def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("serve") / "flows"
-    shutil.copytree(ROOT / "flows", folder, ignore=shutil.ignore_patterns(".flowtop"))
-    return folder
+    return bundled_flows(tmp_path_factory.mktemp("serve"))  # as committed
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import asyncio
 import builtins
 import contextlib
 import gc
-import shutil
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from flowtop.workspace.places import OVERRIDES_FILE
 from flowtop.workspace.remote_workspace import RemoteWorkspace
 from flowtop.workspace.settings import Settings
 from pilot_kit import toasts_said, wait_for
+from shipped_flows import bundled_flows
 
 if TYPE_CHECKING:
     from flowtop.tui.run_control import InProcessControl
@@ -281,20 +281,14 @@ def load_flow_files(folder: Path, files: Mapping[str, str]) -> Workspace:
     return workspace
 
 
-#: The checkout's bundled example flows (``flows/``).
-BUNDLED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
-
-
 @pytest.fixture
 def bundled_workspace(tmp_path: Path) -> Iterator[Workspace]:
-    """A loaded workspace on a copy of the bundled ``flows/``, as a user's first
-    ``flowtop flows`` shows them (on a copy: loading them writes ``.flowtop``)."""
+    """A loaded workspace on a copy of the bundled ``flows/`` as committed
+    (``bundled_flows``), as a user's first ``flowtop flows`` shows them (on a copy:
+    loading them writes ``.flowtop``)."""
     from flowtop.workspace.workspace import Workspace
 
-    folder = tmp_path / "flows"
-    ignored = shutil.ignore_patterns(".flowtop", "__pycache__")
-    shutil.copytree(BUNDLED_FLOWS, folder, ignore=ignored)
-    workspace = Workspace(folder)
+    workspace = Workspace(bundled_flows(tmp_path))
     workspace.load()
     yield workspace
     workspace.close()
@@ -316,6 +310,17 @@ def load_workspace(tmp_path: Path) -> Iterator[LoadWorkspace]:
     yield load
     for workspace in opened:
         workspace.close()
+
+
+@pytest.fixture
+def example_workspace(
+    load_workspace: LoadWorkspace, tmp_path_factory: pytest.TempPathFactory
+) -> Workspace:
+    """The Quick start's ``etl`` flow as committed, as the README has a new user open it
+    (not as the checkout holds it: the Quick start edits ``flows/etl.py``)."""
+    shipped = bundled_flows(tmp_path_factory.mktemp("shipped"))
+    names = ("etl.py", "flaky_api.py")
+    return load_workspace({n: (shipped / n).read_text(encoding="utf-8") for n in names})
 
 
 def controls_made_as(monkeypatch: pytest.MonkeyPatch, control: type[ControlT]) -> list[ControlT]:

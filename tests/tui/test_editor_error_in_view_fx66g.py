@@ -10,7 +10,6 @@ the dialog has.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,20 +19,10 @@ from flowtop.tui.screens import RetryEditor
 from flowtop.workspace import Workspace
 from pilot_kit import screen_text, wait_for
 
-from .conftest import LoadWorkspace
 from .editor_kit import drawn_whole, editor_field
 from .snapshot_apps import make_main_app
 
-FLOWS = Path(__file__).parents[2] / "flows"
-
 SIZES = [(50, 15), (40, 12), (60, 15), (80, 24), (120, 36)]
-
-
-@pytest.fixture
-def example_workspace(load_workspace: LoadWorkspace) -> Workspace:
-    """The Quick start's ``etl`` flow, as the README has a new user open it."""
-    names = ("etl.py", "flaky_api.py")
-    return load_workspace({n: (FLOWS / n).read_text(encoding="utf-8") for n in names})
 
 
 async def open_editor(pilot: Any, app: Any) -> RetryEditor:

@@ -7,7 +7,6 @@ squeezed out under the fields."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,19 +27,10 @@ from .snapshot_apps import ETL_FILES, HostApp
 #: A wrong value for each of the nine fields but Retry on, in the order of ``FIELDS``.
 WRONG = ["abc", "5s", "abc", "x", "200", "-3", "", "0", "inf"]
 
-FLOWS = Path(__file__).parents[2] / "flows"
-
 
 @pytest.fixture
 def real_workspace(load_workspace: LoadWorkspace) -> Workspace:
     return load_workspace(ETL_FILES)
-
-
-@pytest.fixture
-def example_workspace(load_workspace: LoadWorkspace) -> Workspace:
-    """The Quick start's ``etl`` flow, as the README has a new user open it."""
-    names = ("etl.py", "flaky_api.py")
-    return load_workspace({n: (FLOWS / n).read_text(encoding="utf-8") for n in names})
 
 
 def in_view(app: Any, widget: Widget) -> bool:
