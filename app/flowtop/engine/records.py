@@ -10,6 +10,7 @@ import functools
 import inspect
 import linecache
 import os
+import re
 import threading
 import time
 import traceback
@@ -95,7 +96,9 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
         or hasattr(exc, "__notes__")
         or isinstance(exc, BaseExceptionGroup)
     ):
-        return "".join(despite_ast_race(lambda: traceback.format_exception(exc)))
+        return flow_classes_bare(
+            "".join(despite_ast_race(lambda: traceback.format_exception(exc))), exc
+        )
     last = _exception_line(exc, safe_str(exc) if text is None else text)
     tb: TracebackType | None = exc.__traceback__
     if tb is None:
@@ -264,6 +267,32 @@ def hide_own_frames(exc: BaseException) -> None:
 #: Flow modules' names (``flowtop_flows.etl_1a2b3c4d``): the loader's, not the user's. A
 #: class a flow file defines is named bare, as Python names one of the script it runs.
 _FLOW_MODULES = FLOW_PACKAGE + "."
+
+
+def flow_classes_bare(text: str, exc: BaseException) -> str:
+    """``text``, ``exc`` formatted by ``traceback``, with each exception class a flow file
+    defines named bare (``MyError: mine``), as ``_exception_line`` names it: a chained
+    one's, and every one a worker process or Dask formatted, read
+    ``flowtop_flows.etl_1a2b3c4d.MyError``, the loader's module name for the file."""
+    names: dict[str, str] = {}
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        cls = type(current)
+        if cls.__module__.startswith(_FLOW_MODULES):
+            names[f"{cls.__module__}.{cls.__qualname__}"] = cls.__qualname__
+        todo += [current.__cause__, current.__context__]
+        if isinstance(current, BaseExceptionGroup):
+            todo += current.exceptions
+    if not names:
+        return text
+    written = "|".join(map(re.escape, names))
+    line = re.compile(rf"^([ |+-]*)({written})(?=:|$)", re.MULTILINE)  # (a group's: "  | ")
+    return line.sub(lambda found: found[1] + names[found[2]], text)
 
 
 def _exception_line(exc: BaseException, text: str) -> str:

@@ -43,7 +43,7 @@ from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
 from .library_folders import library_folders
 from .outcome_envelope import describe_error, not_received, seal, unseal
-from .records import from_user_code
+from .records import flow_classes_bare, from_user_code
 
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
 POLL = 0.05
@@ -301,9 +301,9 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         except BaseException as exc:  # noqa: BLE001 - an unpicklable result is the task's error
             return _failed(unsendable_result(value, exc, name, where), "", output)
     tb = error.__traceback__
-    text = "".join(
-        despite_ast_race(lambda: traceback.format_exception(type(error), error, from_user_code(tb)))
-    )
+    user_tb = from_user_code(tb)
+    lines = despite_ast_race(lambda: traceback.format_exception(type(error), error, user_tb))
+    text = flow_classes_bare("".join(lines), error)  # named as at home: ``MyError: mine``
     # The text has the frames and the chain; dropping them keeps the pickle small and the
     # same whether or not tblib (installed by distributed) would pickle tracebacks too.
     error.__traceback__ = error.__cause__ = error.__context__ = None
