@@ -7,7 +7,10 @@ the disk had no room left even for a run's steps. What still fits is written the
 step and run end without their output (``write_without_output``): at close, where there
 is no next try, and during the run once the disk stayed full a moment, so the record
 goes on (a first batch holding a megabyte of output kept every later event out of the
-store, and the run read INTERRUPTED though it had ended). Failing even that at close,
+store, and the run read INTERRUPTED though it had ended). So that they fit, the writes
+leave the disk's last room to them (``KEEP_ROOM``), and on a disk nearly full the log is
+folded in after each commit, never left holding pages it would need room to fold in
+(``refuse_what_would_not_fold``, ``fold_when_low``). Failing even that at close,
 the runs this process leaves RUNNING are ended as interrupted, a run whose end was among
 the lost events saying how it ended (``end_own_runs``), not "flowtop closed the store
 first".
@@ -26,13 +29,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import end_marks, history_fold
 from .reaper import interrupt
 from .store_errors import FULL, cause
+from .store_room import free_bytes
 
 log = logging.getLogger("flowtop.history")
 
@@ -46,13 +50,16 @@ def stopped_because(error: str, path: Path) -> str:
     return f"{path} could not be written ({error or 'the write did not finish'})"
 
 
-def fold_wal(conn: sqlite3.Connection, path: Path) -> bool:
+def fold_wal(
+    conn: sqlite3.Connection, path: Path, mode: Literal["TRUNCATE", "RESTART"] = "TRUNCATE"
+) -> bool:
     """Fold the write-ahead log of ``path`` into the database and empty it (a TRUNCATE
     checkpoint), giving its room back to the disk; whether it shrank. SQLite does that
     itself only as the last connection to the file closes, and while a run is live
     nothing checkpoints it: it keeps every page written since (the heartbeats' too), and
     a failed write's pages. A reader in the middle of a read makes it give up after a
-    moment; ``conn`` then waits for locks as long as it did before."""
+    moment; ``conn`` then waits for locks as long as it did before. ``mode`` RESTART:
+    the log keeps its room, the next pages written over the folded ones."""
     wal = f"{path}-wal"
     try:
         before = os.path.getsize(wal)
@@ -61,7 +68,7 @@ def fold_wal(conn: sqlite3.Connection, path: Path) -> bool:
         return False
     try:
         conn.execute("PRAGMA busy_timeout = 200")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
     except sqlite3.Error as exc:
         log.debug("%s: write-ahead log not folded in: %s", path, exc)
     finally:
@@ -71,6 +78,54 @@ def fold_wal(conn: sqlite3.Connection, path: Path) -> bool:
         return os.path.getsize(wal) < before
     except OSError:  # the last connection closing removed it
         return True
+
+
+#: Room a History's writes leave on the store's disk: what its writes without output
+#: take once the disk is full. Its output took the last byte, and then not even its steps
+#: fitted: the run read RUNNING, its tasks pending, until it ended, and then "1 completed,
+#: 19 interrupted" though all 20 completed.
+KEEP_ROOM = 256 * 1024
+#: With less room than this on its disk, a History folds the WAL in after each commit.
+LOW_ROOM = 16 * 1024 * 1024
+
+
+def fold_when_low(conn: sqlite3.Connection, path: Path) -> None:
+    """After a History's commit to the store ``path`` on a disk with less than
+    ``LOW_ROOM`` free: fold the WAL in (``fold_wal``), so that it holds no pages that
+    need room the disk may no longer have, and keeps its room for the pages that follow
+    (the heartbeats', the steps'), however full the disk gets. A fold needs room in the
+    database for the pages the WAL adds before the WAL gives any back: once another
+    writer took the last byte, or a write that did not fit, one left holding a run's
+    pages for seconds could not be folded in, nor anything written after it."""
+    free = free_bytes(path.parent)
+    if free is not None and free < LOW_ROOM and _size(Path(f"{path}-wal")):
+        fold_wal(conn, path, "RESTART")
+
+
+def refuse_what_would_not_fold(conn: sqlite3.Connection, path: Path, disk: FullDisk) -> None:
+    """Before a History's commit to the store ``path`` on ``conn``: raise SQLite's
+    "database or disk is full" (the caller rolls back: ``write_what_fits`` then writes
+    what fits) unless, once the pages it adds, and those the WAL adds still, are in the
+    WAL and folded into the database (twice their room until the WAL is emptied),
+    ``KEEP_ROOM`` is left; twice that while its writes fail on a full ``disk``, so that
+    an outage is over with room to spare, not at the first step that fits (each outage
+    kept the run's events out for ``KEEP_OUTPUT_FOR``). A write that took more than
+    half the room left kept every write after it out, its steps without output too."""
+    free = free_bytes(path.parent)
+    if free is None:  # (a folder it cannot ask about: the commit tells)
+        return
+    (pages,) = conn.execute("PRAGMA page_count").fetchone()
+    (page,) = conn.execute("PRAGMA page_size").fetchone()
+    added = max(0, pages * page - _size(path))  # not in the database file yet
+    if free - 2 * added < KEEP_ROOM * (2 if disk.since else 1):
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 #: A disk full this long has a History's kept events written without their output, so
@@ -147,6 +202,7 @@ def write_what_fits(
             log.debug(
                 "%s: still not written with the write-ahead log folded in: %s", store.path, exc
             )
+            fold_wal(store.conn, store.path)  # the room that try took, back for what follows
         else:
             disk.reset()
             return whole

@@ -15,6 +15,7 @@ stops a run: the events wait in memory for the next try, and it says so once.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sqlite3
@@ -457,15 +458,15 @@ class History(StoreReader):
             # no busy wait) when another connection (the heartbeat) wrote in between
             conn.execute("BEGIN IMMEDIATE")
             live = history_fold.apply(conn, items, self._store.owner, self._live, self._clock)
+            closing_writes.refuse_what_would_not_fold(conn, self.path, self._store.full_disk)
             conn.execute("COMMIT")
             self._clock.committed()
         except BaseException:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
             raise
+        closing_writes.fold_when_low(conn, self.path)
         return live
 
     def said_damaged(self, exc: Exception) -> bool:

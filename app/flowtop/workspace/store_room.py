@@ -21,12 +21,13 @@ LOOK_EVERY = 1.0
 
 def free_bytes(folder: Path) -> int | None:
     """The bytes an unprivileged writer may still use on the file system of ``folder``
-    (None: it cannot be asked, such as a folder not made yet)."""
+    (None: it cannot be asked, such as a folder not made yet, or tells no size, as some
+    FUSE file systems: none of their room is known to be used up)."""
     try:
         stats = os.statvfs(folder)
     except OSError:
         return None
-    return stats.f_bavail * stats.f_frsize
+    return stats.f_bavail * stats.f_frsize if stats.f_blocks else None
 
 
 class StoreRoom:
