@@ -1,5 +1,5 @@
-"""One task's row of the monitor's table: its latest state, and every attempt it made
-as the events tell them (``AttemptView``), for the detail pane.
+"""One task's row of the monitor's table: its latest state, and the attempts it made as
+the events tell them (``AttemptView``; its last ones, the rest counted), for the detail pane.
 
 Its own module beside the run's view model (``model.py``), which makes and updates the
 rows; what a row says of itself (its state, time, TRY and error texts) is asked here.
@@ -14,6 +14,7 @@ from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.formats import fmt_duration, retry_text, try_text
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK, error_line
+from flowtop.tui.attempts_shown import SHOWN_ATTEMPTS
 
 S = StateType
 
@@ -59,7 +60,11 @@ class TaskRow:
     #: How the task stands in the code as loaded now, when not as in this run
     #: (``code_rows``: not in this run, or gone from the code); "" when it is.
     code_mark = ""
+    #: Its last attempts: at least the ``SHOWN_ATTEMPTS`` the pane draws, fewer than
+    #: twice as many; the earlier ones are counted (``attempts_dropped``). Each kept, a
+    #: task that failed 20,000 times held 10 MB of its errors in every run shown.
     attempts: list[AttemptView] | tuple[()] = ()
+    attempts_dropped = 0
 
     def __init__(
         self,
@@ -80,6 +85,9 @@ class TaskRow:
             self.attempts = []
         assert isinstance(self.attempts, list)
         self.attempts.append(attempt)
+        if len(self.attempts) >= 2 * SHOWN_ATTEMPTS:  # cut now and then: no copy each time
+            self.attempts_dropped += len(self.attempts) - SHOWN_ATTEMPTS
+            del self.attempts[:-SHOWN_ATTEMPTS]
 
     def look(self) -> tuple[str, str, str]:
         if self.reused and self.state is S.COMPLETED:

@@ -35,6 +35,7 @@ from ...engine.states import StateType
 from ...workspace.history_records import source_label
 from ...workspace.reuse_origin import Origin, origins, reused_keys
 from ..after_frame import after_frame
+from ..attempts_shown import earlier_said, shown_attempts
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import Entry, KeyBar
@@ -138,7 +139,7 @@ ROWS_AT_ONCE = 500
 
 
 class RunDetailScreen(Screen[None]):
-    """One past run: its tasks, and every attempt of the highlighted one."""
+    """One past run: its tasks, and the attempts of the highlighted one."""
 
     DEFAULT_CSS = """
     RunDetailScreen #heading { height: auto; padding: 0 1; text-style: bold; background: $boost; }
@@ -545,9 +546,10 @@ def attempts_text(
     wrap: Callable[[str], str] = str,
     origin: Origin | None = None,
 ) -> Text:
-    """Every attempt of one task: state, timing, error, traceback, output, next delay;
-    ``wrap``: what its tracebacks' lines go through to fit the pane (``hang_indent``);
-    ``origin``: where a reused result was made (the source run, not known yet)."""
+    """A task's attempts, its last ``SHOWN_ATTEMPTS`` (state, timing, error, traceback,
+    output, next delay) under a count of the others; ``wrap``: what its tracebacks' lines
+    go through (``hang_indent``); ``origin``: where a reused result was made (None: not
+    known yet)."""
     text = Text()
     text.append(plain(record.task, 200), style="bold")
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
@@ -557,7 +559,9 @@ def attempts_text(
         text.append(block(record.message) + "\n", style="italic")
     if not record.attempt_records and not record.reused:  # a reused task has none here
         text.append("No attempts recorded.\n", style="dim")
-    attempts = record.attempt_records
+    earlier, attempts = shown_attempts(record.attempt_records)  # (20,000 drawn: 36 s)
+    if earlier:
+        text.append(f"\n{earlier_said(earlier)}\n", style="dim")
     for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):  # and the next
         text.append(f"\nAttempt {attempt.number} · ", style="bold")
         how = failed_how(attempt, after)

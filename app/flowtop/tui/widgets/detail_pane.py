@@ -47,6 +47,7 @@ from flowtop.looks import (
     run_error_text,
 )
 from flowtop.printable import as_left_on_screen, printable
+from flowtop.tui.attempts_shown import earlier_said, shown_attempts
 from flowtop.tui.file_rows import file_advice
 from flowtop.tui.file_rows import file_problem as file_problem
 from flowtop.tui.model import REUSED_FROM, AttemptView, TaskRow, store_full_waits
@@ -265,8 +266,9 @@ def body_text(
 ) -> Body:
     """What the ``@flow`` function raised (``flow_error``), why the task is in this state
     (and what a pending one waits for: ``waiting``), the countdown's arithmetic, the
-    task's neighbours in the flow (``links``: upstream, downstream), every attempt, the
-    policy, and what the function's body printed (``flow_output``). ``this_run``: a live
+    task's neighbours in the flow (``links``: upstream, downstream), its attempts (the
+    last ``SHOWN_ATTEMPTS``, the earlier ones counted: ``attempts_shown``), the policy,
+    and what the function's body printed (``flow_output``). ``this_run``: a live
     run's own policy when an edit saved mid-run made the next run's differ
     (``code_rows.edited_mid_run``): its TRY counts against that one, not the next's."""
     body = Body()
@@ -306,7 +308,10 @@ def body_text(
     out.append("\nAttempts\n", style="bold")
     if not row.attempts:
         body.at(2).append("none yet\n", style="dim")
-    for attempt, after in zip(row.attempts, [*row.attempts[1:], None], strict=False):
+    earlier, attempts = shown_attempts(row.attempts, row.attempts_dropped)
+    if earlier:
+        body.at(2).append(f"{earlier_said(earlier)}\n", style="dim")
+    for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):
         cut = row.interrupted and after is None and attempt.state is StateType.AWAITING_RETRY
         _attempt(body, attempt, after, styles, now, interrupted_wait=cut)
     if this_run:
