@@ -65,10 +65,12 @@ OVERDUE = 2.0
 
 def retry_text(left: float) -> str:
     """A wait for a retry ``left`` seconds from now: ``Retry in 2.1s``, ``Retry in 3d00h``;
-    ``Overdue 6m44s`` once past its due time by more than a moment (``OVERDUE``)."""
+    ``Retry due`` once it is over (it read ``Retry in 0.0s`` while the attempt waited a
+    moment for a worker or a tag's slot); ``Overdue 6m44s`` once past its due time by
+    more than that moment (``OVERDUE``)."""
     if left < -OVERDUE:
         return f"Overdue {fmt_seconds(float(round(-left)))}"
-    return f"Retry in {countdown(left)}"
+    return f"Retry in {countdown(left)}" if left >= 0.05 else "Retry due"
 
 
 def countdown(left: float) -> str:
