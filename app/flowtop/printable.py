@@ -62,13 +62,6 @@ _TAG_FLAGS = re.compile(
 )
 
 
-def same_length_printable(text: str) -> str:
-    """:func:`printable` with one character for each (``\\x9b`` becomes ``�``): for text
-    edited in place, where a cursor's offset must keep meaning the same character."""
-    text = drawn_as_measured(text)  # one selector for another: the length stays
-    return "".join("\ufffd" if len(shown := _PICTURES.get(ord(c), c)) > 1 else shown for c in text)
-
-
 #: What ends a line for someone: a terminal (``\n``, and ``\v``, ``\f`` move down), an
 #: editor or ``str.splitlines`` (``\r``, ``\x1c``-``\x1e``, NEL, the Unicode line and
 #: paragraph separators). :func:`printable` shows all but the first and the last two as
