@@ -223,3 +223,25 @@ def test_a_function_option_in_a_settings_file_is_said_to_be_code(
         f"flowtop.toml:2: {table}: retry_predicate is a function, given in code "
         "(@task(retry_predicate=...)), not in a settings file"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("on_failure", "on_failure is a function, given in code (@task(on_failure=...))"),
+        (
+            "retry_predicat",
+            "unknown key 'retry_predicat' (did you mean 'retry_predicate'?): a function, "
+            "given in code",
+        ),
+        ("retry_dely", "unknown key 'retry_dely' (did you mean 'retry_delay'?); valid keys: "),
+    ],
+)
+def test_a_hook_or_a_near_miss_of_a_function_option_is_said_to_be_code(
+    key: str, said: str, write: Write, workspace: Callable[..., Workspace]
+) -> None:
+    """``on_failure`` read "unknown key", ``retry_predicat`` "did you mean 'retry_delay'?";
+    a slip of a key a settings file takes still gets that key."""
+    write("a_fast.py", A_FAST)
+    write("flowtop.toml", f'[defaults]\n{key} = "x"\n')
+    assert str(workspace().settings_error).startswith(f"flowtop.toml:2: [defaults]: {said}")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 import reprlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -46,7 +47,14 @@ RUN_TABLES = ("variables", "concurrency")
 ON_QUIT = ("ask", "keep", "cancel")
 #: With Prefect's second jitter, ``retry_jitter_factor``: the retry editor sets it, as code does.
 #: Task options that are functions: no settings file sets them.
-CODE_ONLY = ("retry_predicate", "retry_condition_fn", "cache_key_fn")
+CODE_ONLY = (
+    "retry_predicate",
+    "retry_condition_fn",
+    "cache_key_fn",
+    "on_completion",
+    "on_failure",
+    "on_running",
+)
 TASK_KEYS = (
     "max_retries",
     "retry_delay",
@@ -81,6 +89,11 @@ def _unknown(
         table,
         key,
     )
+
+
+def _closeness(word: str, names: Iterable[str]) -> float:
+    """How close ``word`` comes to the nearest of ``names`` (1.0: the same)."""
+    return max((SequenceMatcher(None, word, name).ratio() for name in names), default=0.0)
 
 
 def _bad(table: tuple[str, ...], key: str, expected: str, value: Any) -> SettingsError:
@@ -281,6 +294,12 @@ def check_table(
             why = f"{key} is a function, given in code (@task({key}=...)), not in a settings file"
             raise SettingsError(f"{table_name(table)}: {why}", table, key)
         if key not in valid:
+            near = did_you_mean(key, CODE_ONLY)  # retry_predicat: not "retry_delay?"
+            if near and _closeness(key, CODE_ONLY) > _closeness(key, valid):
+                why = (
+                    f"unknown key {key!r}{near}: a function, given in code, not in a settings file"
+                )
+                raise SettingsError(f"{table_name(table)}: {why}", table, key)
             raise _unknown(key, valid, table)
         checked[key] = check_value(table, key, value)
     return checked
