@@ -142,7 +142,7 @@ def hand_over(
     """
     places = places_of(backend)
     if places is not None:
-        on_done = _giving_back(places, on_done)
+        on_done = giving_back(places, on_done)
     if isinstance(backend, SubmittingBackend):
         try:
             backend.submit(
@@ -174,7 +174,7 @@ def hand_over(
     on_done(value, error, output)
 
 
-def _giving_back(places: Places, on_done: Done) -> Done:
+def giving_back(places: Places, on_done: Done) -> Done:
     """``on_done``, then the attempt's place given back (once: a backend reports an
     attempt's end once, but a ``submit`` that raised after reporting is reported again)."""
     given = threading.Lock()

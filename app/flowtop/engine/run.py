@@ -240,7 +240,7 @@ class FlowRun(RunDrivers, RunActions):
                     return  # its timeout (or a cancel) concluded it: nothing to judge
                 self._conclude(tr, token, value, error, output, clock() - started)
 
-            start_elsewhere(self.runner, tr, token, attempt, done)
+            start_elsewhere(self.runner, tr, token, attempt, self._giving_place_back(tr, done))
             if driver is None:
                 return None
             with self._lock:

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .backends import Places, SubmittingBackend, places_of
+from .backends import Done, Places, SubmittingBackend, giving_back, places_of
 from .drivers import STALL, Begun, Drivers
 from .pool import WorkerPool
 from .run_handle import RunHandle
@@ -43,6 +43,10 @@ class RunDrivers(RunHandle):
     _backlog: Callable[[], bool]
     #: The backend's places (``backends.Places``): an attempt begins only with one.
     _places: Places | None
+    #: The run's own places under a submitting backend when its flow caps its attempts
+    #: below the runner's workers (``ThreadPoolTaskRunner(max_workers=2)``): a driver is
+    #: not held by a submitted attempt, so the drivers' number capped nothing on Dask.
+    _capped: Places | None
 
     if TYPE_CHECKING:  # FlowRun's own steps
 
@@ -61,6 +65,7 @@ class RunDrivers(RunHandle):
         backend = runner.backend
         self._submits = backend is not None and isinstance(backend, SubmittingBackend)
         self._places = None if backend is None else places_of(backend)
+        self._capped = Places(workers) if self._submits and workers < runner.workers else None
         pool = runner.executor
         self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else (lambda: False)
 
@@ -111,21 +116,32 @@ class RunDrivers(RunHandle):
         """Under the lock: begin the next queued attempt for the driver ``driver`` runs.
         With the backend's places all taken, none: the driver ends, and one comes back
         when a place is free (``_place_free``); queued attempts stay PENDING meanwhile."""
-        places = self._places
-        if places is not None:
+        taken = [p for p in (self._capped, self._places) if p is not None]
+        if taken:
             if not self._drivers.queued():
                 return self._drivers.next(self._start, driver)  # (None: the driver ends)
-            if not places.take_or_wait(self._place_free):
-                self._drivers.no_place()
-                return None
+            for index, places in enumerate(taken):
+                if not places.take_or_wait(self._place_free):
+                    for held in taken[:index]:
+                        held.give_back()
+                    self._drivers.no_place()
+                    return None
         begun = self._drivers.next(self._start, driver)
-        if places is not None and (begun is None or begun[0].node.task.is_async):
-            places.give_back()  # unused: an async task runs on the event loop
+        if begun is None or begun[0].node.task.is_async:
+            for places in taken:
+                places.give_back()  # unused: an async task runs on the event loop
         if begun is not None:
             if self._submits or begun[0].node.task.is_async:  # ``FlowRun._run`` hands it
                 self._drivers.handed_over()  # over: its thread is not stuck in it
             self._watch()
         return begun
+
+    def _giving_place_back(self, tr: TaskRun, done: Done) -> Done:
+        """``done`` of an attempt of ``tr`` handed to the backend, then the run's own place
+        (``_capped``) given back, as ``hand_over`` gives back the backend's."""
+        if self._capped is None or tr.node.task.is_async:
+            return done
+        return giving_back(self._capped, done)
 
     def _place_free(self) -> None:
         """A place of the backend was given back while this run waited for one (on
