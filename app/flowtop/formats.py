@@ -188,13 +188,14 @@ MANY_NAMES = 4
 FIRST_NAMES = 3
 
 
-def names_and_more(names: Sequence[str], most: int) -> str:
+def names_and_more(names: Sequence[str], most: int, noun: str = "") -> str:
     """``names`` joined with commas, the first ``most`` of them when there are more, and
-    how many more (counted as every count is, ``count_text``): ``leaf-1, leaf-2 and 1,998
-    more``. The detail pane's neighbours read ``and 1992 more``."""
+    how many more (counted as every count is, ``count_text``), of ``noun``: ``leaf-1,
+    leaf-2 and 1,998 more``. The detail pane's neighbours read ``and 1992 more``."""
     if len(names) <= most:
         return ", ".join(names)
-    return f"{', '.join(names[:most])} and {count_text(len(names) - most)} more"
+    more = f"{count_text(len(names) - most)} more{f' {noun}' if noun else ''}"
+    return f"{', '.join(names[:most])} and {more}"
 
 
 def few_names(names: Sequence[str], noun: str = "files") -> str:
@@ -202,7 +203,7 @@ def few_names(names: Sequence[str], noun: str = "files") -> str:
     a count of the rest: ``flow_001.py, flow_002.py, flow_003.py and 147 more files``."""
     if len(names) <= MANY_NAMES:
         return ", ".join(names)
-    return f"{', '.join(names[:FIRST_NAMES])} and {len(names) - FIRST_NAMES:,} more {noun}"
+    return names_and_more(names, FIRST_NAMES, noun)
 
 
 #: The order of a run's counts wherever they are shown (``flowtop run`` and ``history``,

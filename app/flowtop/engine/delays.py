@@ -459,8 +459,8 @@ def after_attempt(failure: DelayError, error: BaseException | None) -> DelayErro
         return failure
     failure.args = (f"{safe_str(failure)}; the attempt raised {error_text(error)}",)
     first: BaseException = failure
-    seen = {id(first)}  # (a user's exception may be its own cause's cause)
-    while first.__cause__ is not None and id(first.__cause__) not in seen | {id(error)}:
+    seen = {id(first), id(error)}  # (a user's exception may be its own cause's cause)
+    while first.__cause__ is not None and id(first.__cause__) not in seen:
         first = first.__cause__  # the callable's own error, when it raised
         seen.add(id(first))
     if first.__cause__ is None and (first.__context__ is None or first.__suppress_context__):

@@ -41,12 +41,13 @@ class RunDrivers(RunHandle):
     #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
     #: go first, so runs sharing a pool take turns.
     _backlog: Callable[[], bool]
-    #: The backend's places (``backends.Places``): an attempt begins only with one.
-    _places: Places | None
     #: The run's own places under a submitting backend when its flow caps its attempts
     #: below the runner's workers (``ThreadPoolTaskRunner(max_workers=2)``): a driver is
     #: not held by a submitted attempt, so the drivers' number capped nothing on Dask.
     _capped: Places | None
+    #: The places an attempt takes before it begins (``backends.Places``): the run's own
+    #: (``_capped``), then the backend's; none on threads.
+    _all_places: tuple[Places, ...]
 
     if TYPE_CHECKING:  # FlowRun's own steps
 
@@ -64,8 +65,9 @@ class RunDrivers(RunHandle):
         self._drivers = Drivers(workers)
         backend = runner.backend
         self._submits = backend is not None and isinstance(backend, SubmittingBackend)
-        self._places = None if backend is None else places_of(backend)
+        backends = None if backend is None else places_of(backend)
         self._capped = Places(workers) if self._submits and workers < runner.workers else None
+        self._all_places = tuple(p for p in (self._capped, backends) if p is not None)
         pool = runner.executor
         self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else (lambda: False)
 
@@ -114,9 +116,10 @@ class RunDrivers(RunHandle):
 
     def _next_attempt(self, driver: threading.Thread) -> Begun | None:
         """Under the lock: begin the next queued attempt for the driver ``driver`` runs.
-        With the backend's places all taken, none: the driver ends, and one comes back
-        when a place is free (``_place_free``); queued attempts stay PENDING meanwhile."""
-        taken = [p for p in (self._capped, self._places) if p is not None]
+        With the places all taken (the backend's, or the run's own), none: the driver ends,
+        and one comes back when a place is free (``_place_free``); queued attempts stay
+        PENDING meanwhile."""
+        taken = self._all_places
         if taken:
             if not self._drivers.queued():
                 return self._drivers.next(self._start, driver)  # (None: the driver ends)

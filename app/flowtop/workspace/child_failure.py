@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..engine.value_text import error_text
 from .import_errors import same_file
 from .load_error import display_path
 
@@ -32,7 +33,7 @@ def failure_reply(exc: BaseException, request: dict[str, Any]) -> dict[str, Any]
         for frame in frames:
             if same_file(frame.filename, path):
                 line = frame.lineno
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    message = error_text(exc)
     if frames:
         message += f" (raised in {display_path(frames[-1].filename)}:{frames[-1].lineno})"
     return {"error": [line, None, message], "flows": [], "fatal": True}

@@ -26,6 +26,7 @@ from ..engine.flow_package import FLOW_PACKAGE
 from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..engine.policy import RetryPolicy
+from ..engine.value_text import error_text
 from .load_error import LoadError
 
 #: The editor's fields that together make the one ``retry_delay`` setting, delay first.
@@ -406,8 +407,8 @@ class ShapeMaker:
                 if main_block and main_block.get(name):
                     shapes[name] = replace(shapes[name], main_block_parameters=main_block[name])
             except Exception as exc:  # noqa: BLE001 - said as its file's error
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                broken[name] = LoadError(files[name], None, None, f"flow {name!r}: {why}")
+                why = f"flow {name!r}: {error_text(exc)}"
+                broken[name] = LoadError(files[name], None, None, why)
         return shapes, broken
 
     def _policy(self, flow: Flow, node: Node) -> RetryPolicy:

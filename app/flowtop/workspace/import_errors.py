@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..engine.ast_race import parse_python
 from ..engine.errors import FlowCalledAtImport, Retry
+from ..engine.value_text import error_text
 from .late_stdlib import shadowing_modules
 from .load_error import LoadError, display_path, unread_prefect_hint
 from .places import real_path
@@ -66,7 +67,7 @@ def import_error(
     relative = _relative_import(path, exc, frames, tree, root)
     if relative is not None:
         return LoadError(path, line, None, relative)
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    message = error_text(exc)
     if isinstance(exc, FlowCalledAtImport):  # says itself what to do: no class name
         message = str(exc)
     if isinstance(exc, SyntaxError) and exc.filename and not same_file(exc.filename, path):

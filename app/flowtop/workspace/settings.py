@@ -9,12 +9,12 @@ built-in defaults halfway through a run.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import reprlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -89,11 +89,6 @@ def _unknown(
         table,
         key,
     )
-
-
-def _closeness(word: str, names: Iterable[str]) -> float:
-    """How close ``word`` comes to the nearest of ``names`` (1.0: the same)."""
-    return max((SequenceMatcher(None, word, name).ratio() for name in names), default=0.0)
 
 
 def _bad(table: tuple[str, ...], key: str, expected: str, value: Any) -> SettingsError:
@@ -294,11 +289,10 @@ def check_table(
             why = f"{key} is a function, given in code (@task({key}=...)), not in a settings file"
             raise SettingsError(f"{table_name(table)}: {why}", table, key)
         if key not in valid:
-            near = did_you_mean(key, CODE_ONLY)  # retry_predicat: not "retry_delay?"
-            if near and _closeness(key, CODE_ONLY) > _closeness(key, valid):
-                why = (
-                    f"unknown key {key!r}{near}: a function, given in code, not in a settings file"
-                )
+            near = difflib.get_close_matches(key, [*valid, *CODE_ONLY], n=1)  # as did_you_mean
+            if near and near[0] in CODE_ONLY:  # retry_predicat: not "did you mean retry_delay?"
+                said = f"unknown key {key!r} (did you mean {near[0]!r}?)"
+                why = f"{said}: a function, given in code, not in a settings file"
                 raise SettingsError(f"{table_name(table)}: {why}", table, key)
             raise _unknown(key, valid, table)
         checked[key] = check_value(table, key, value)
