@@ -118,9 +118,9 @@ async def test_the_last_row_brings_the_older_runs(
                     lambda: "other" in screen_text(app) or table.cursor_row == total - 1,
                     "the other flow's run shown",
                 )
-            except AssertionError as missed:  # once in CI, not reproduced: what was shown
+            except AssertionError as missed:  # what was shown (`othe`: see `add_rows`)
                 raise AssertionError(
-                    f"{missed}; columns {[c.width for c in table.columns.values()]}, "
+                    f"{missed}; columns {[c.content_width for c in table.columns.values()]}, "
                     f"scroll {table.scroll_offset}, virtual {table.virtual_size}, "
                     f"cursor {table.cursor_row}:\n{screen_text(app)}"
                 ) from None

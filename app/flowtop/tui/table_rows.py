@@ -61,11 +61,24 @@ def replace_rows(
         # scroll the row it ends on into view after the next frame, shown or not before.
         table.set_reactive(DataTable.cursor_coordinate, Coordinate(0, table.cursor_column))
         table.clear()  # its scroll offsets are set back below, before a frame is drawn
-        for key, cells in rows.items():
-            table.add_row(*cells, key=key)
+        add_rows(table, rows)
     if refit:
         refit_columns(table)
     _restore(table, view, list(rows))
+
+
+def add_rows(table: DataTable[Any], rows: Mapping[str, Sequence[Any]]) -> None:
+    """Add ``rows`` (cells by row key) below the others, each column widened to its new
+    cells at once. DataTable widens its columns when idle, and a frame drawn before that
+    keeps its lines cut to the old widths (its line cache is not keyed by them, Textual
+    issue 3533): a page of older runs in the history showed a flow `other` as `othe`
+    until the cursor moved."""
+    console = table.app.console
+    columns = table.ordered_columns
+    for key, cells in rows.items():
+        table.add_row(*cells, key=key)
+        for column, cell in zip(columns, cells, strict=True):
+            column.content_width = max(column.content_width, measure(console, cell, 1))
 
 
 def refit_columns(table: DataTable[Any], keys: Collection[ColumnKey] | None = None) -> None:
@@ -155,16 +168,15 @@ def _patch(table: DataTable[Any], rows: Mapping[str, Sequence[Any]]) -> bool:
     for row in list(table.ordered_rows):
         if str(row.key.value) not in rows:
             table.remove_row(row.key)
+    add_rows(table, {key: cells for key, cells in rows.items() if key not in table.rows})
     for key, cells in rows.items():
-        if key not in table.rows:
-            table.add_row(*cells, key=key)
-            continue
         for column, old, new in zip(columns, table.get_row(key), cells, strict=True):
             if not _same(old, new):
                 # Columns only widen, as when filled: State narrower when the last live
                 # run ended and wider when the next began shifted every column after it.
-                wider = measure(console, new, 1) > column.content_width
-                table.update_cell(key, column.key, new, update_width=wider)
+                # (Widened here, at once, as `add_rows` says why.)
+                column.content_width = max(column.content_width, measure(console, new, 1))
+                table.update_cell(key, column.key, new)
     if [str(row.key.value) for row in table.ordered_rows] == list(rows):
         return True
     # `sort` hands its key a row's cells, not its key: a row's first cell is an object

@@ -31,7 +31,7 @@ from ...workspace.store_reader import StoreReader
 from ...workspace.subflow_runs import completed_failures, handled_calls, handled_note_words
 from ..after_frame import after_frame
 from ..row_views import drawn_counts, state_count_parts
-from ..table_rows import columns_past_edge, replace_rows
+from ..table_rows import add_rows, columns_past_edge, replace_rows
 from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
@@ -393,8 +393,7 @@ class HistoryScreen(Screen[None]):
         rows = {record.run_id: self._row(record, room, styles) for record in records}
         shown = list(self.records.values())
         if not refit and shown and records[: len(shown)] == shown:  # older runs: a page
-            for key in list(rows)[len(shown) :]:
-                table.add_row(*rows[key], key=key)
+            add_rows(table, {key: rows[key] for key in list(rows)[len(shown) :]})
         else:
             replace_rows(table, rows, refit=refit)
         self._row_cells = {key: self._row_cells[key] for key in rows}

@@ -36,7 +36,7 @@ from ...workspace.history_records import source_label
 from ...workspace.reuse_origin import Origin, origins, reused_keys
 from ..after_frame import after_frame
 from ..attempts_shown import earlier_said, shown_attempts
-from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
+from ..table_rows import add_rows, columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..thread_answers import answer_from_thread
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.key_scroll import KeyScroll
@@ -251,10 +251,9 @@ class RunDetailScreen(Screen[None]):
         return heading
 
     def _add_rows(self, table: DataTable[Any], records: Sequence[TaskRecord]) -> None:
-        styles = looks(self.app)
-        for record in records:
-            cells = self._cells(record, styles, self._error_room, self._task_room)
-            table.add_row(*cells, key=record.task)
+        styles, cells = looks(self.app), self._cells
+        rows = {r.task: cells(r, styles, self._error_room, self._task_room) for r in records}
+        add_rows(table, rows)
 
     @staticmethod
     def _cells(
