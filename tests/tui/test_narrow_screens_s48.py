@@ -109,6 +109,20 @@ async def test_at_40_columns_the_run_forms_input_takes_the_dialogs_width() -> No
         assert app.screen.query_one("#run").region.bottom <= dialog.bottom  # Run still shows
 
 
+async def test_on_a_tiny_screen_a_one_field_form_is_as_tall_as_its_content() -> None:
+    """Below 20 rows the form took the screen's height for its one field: nine blank
+    rows between the field and its buttons at 50x16. Many fields still scroll in it."""
+    app = run_form_app()
+    async with app.run_test(size=(50, 16)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the form")
+        await pilot.pause()
+        dialog = app.screen.query_one("#dialog").region
+        field = app.screen.query_one("#param-0", Input).region
+        run = app.screen.query_one("#run").region
+        assert run.y - field.bottom <= 2, (field, run)  # a margin's row, not nine
+        assert dialog.height < 16, dialog
+
+
 async def test_at_full_width_the_run_forms_field_keeps_its_one_line() -> None:
     app = run_form_app()
     async with app.run_test(size=(100, 30)) as pilot:

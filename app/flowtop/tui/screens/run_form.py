@@ -65,6 +65,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     RunForm.-narrow .error { padding-left: 0; }
     RunForm.-tiny #title { margin-bottom: 0; }
     RunForm.-tiny #hint { display: none; }
+    RunForm.-tiny #dialog { height: auto; }
+    RunForm.-tiny #fields { height: auto; max-height: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
