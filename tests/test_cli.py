@@ -650,7 +650,11 @@ def test_a_load_error_does_not_end_with_flowtops_own_frame(here: Here, tmp_path:
     assert done.returncode == 2
     assert done.stderr == (
         f"flowtop list: {tmp_path / 'typo.py'}:4: TypeError: task 'a': unknown option "
-        "'max_retry' (did you mean 'max_retries'?)\n"
+        "'max_retry' (did you mean 'max_retries'?); valid options: name, max_retries, "
+        "retry_delay, retry_on, retry_predicate, retry_jitter, retry_deadline, timeout, "
+        "retry_condition_fn, retry_jitter_factor, on_completion, on_failure, on_running, "
+        "task_run_name, tags, cache_policy, cache_key_fn, cache_expiration, refresh_cache, "
+        "persist_result, result_storage_key\n"
     )
 
 

@@ -51,7 +51,14 @@ from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.prefect_attributes import NO_POLICY
 from ..engine.prefect_context import active_run
-from ..engine.task import Task, TaskDecorator
+from ..engine.task import (
+    ALIASES,
+    CACHE_OPTIONS,
+    IGNORED_OPTIONS,
+    PREFECT_OPTIONS,
+    Task,
+    TaskDecorator,
+)
 from .crashed_tasks import crashing, crashing_all, raised_if_crashed
 from .state_inputs import not_ready, resolve_states
 
@@ -66,6 +73,11 @@ MAP_WITHOUT_A_FLOW_RUN = (
     " deferred execution."
 )
 
+
+#: The options of Prefect's ``@task`` the drop-in takes, by Prefect's names: an unknown
+#: option's message suggests and lists these (``retry``: ``retries``, not ``retry_on``),
+#: and flowtop's own (``retry_on``, taken too) only when none of these is close.
+PREFECT_TASK_OPTIONS = ("name", *ALIASES, *PREFECT_OPTIONS, *CACHE_OPTIONS, *IGNORED_OPTIONS)
 
 #: The options Prefect's ``Task.with_options`` gives the copy anew when given None (its
 #: ``NotSet`` sentinel tells None from not given: Prefect 3.9.1's ``tasks.py``), by the
@@ -136,6 +148,7 @@ class DropInTask(Task):
 
     maps_as_prefect = True
     crashes_as_prefect = True
+    option_names = PREFECT_TASK_OPTIONS
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         for key in ("timeout_seconds", "timeout"):  # a ``with_options`` copy's is ``timeout``

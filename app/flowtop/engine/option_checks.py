@@ -17,7 +17,7 @@ import math
 import re
 import sys
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from datetime import timedelta
 from types import FrameType
 from typing import Any
@@ -31,6 +31,7 @@ from .delays import (
     seconds_with_unit,
 )
 from .library_folders import FLOWTOP_FOLDER
+from .suggest import did_you_mean
 from .value_text import safe_repr
 
 #: What each callable option is called with, in words, and the shape it must have.
@@ -246,6 +247,23 @@ def prefect_default(option: str, value: Any) -> bool:
     reads None as the default, or as the value kept), or the option's own default
     (``cache_result_in_memory=True``). Any other value is refused where it is given."""
     return value is None or (option in _NOT_NONE_DEFAULTS and value is _NOT_NONE_DEFAULTS[option])
+
+
+def unknown_options(
+    owner: str, unknown: Sequence[str], valid: Sequence[str], *suggested: Iterable[str]
+) -> str:
+    """The refusal of options ``owner`` does not take, every one in one message, each with
+    the closest name of the first of ``suggested`` that has one close, and the ``valid``
+    ones listed, as ``@flow``'s: ``task 't': unknown options 'retry' (did you mean
+    'retries'?) and 'retry_delay_second' (did you mean 'retry_delay_seconds'?); valid
+    options: name, retries, …``. (Only the first was named, and a fix met the next.)"""
+    named = [
+        repr(key) + next((hint for names in suggested if (hint := did_you_mean(key, names))), "")
+        for key in unknown
+    ]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    plural = "s" if len(named) > 1 else ""
+    return f"{owner}: unknown option{plural} {listed}; valid options: {', '.join(valid)}"
 
 
 def check_option(option: str, canonical: str, value: Any) -> None:

@@ -237,17 +237,26 @@ class RetryPolicy:
         return self.sources.get("default_max_retries", Layer.BUILTIN)
 
     def budget_words(self) -> str:
-        """The budget as a reason says it: as the code set it, ``max_retries=2``, or
-        ``retries=2`` for a task written with Prefect's spelling (``budget_option``; a
-        settings file says ``max_retries``), else `flowtop list`'s words and layer:
+        """The budget as a reason says it: as the code set it, ``max_retries=2`` or Prefect's
+        ``retries=2`` (``budget_name``), else `flowtop list`'s words and layer:
         ``max_retries unset (budget 3, Retry only) [builtin]``: no max_retries to quote.
         (It said both, ``max_retries=1 (retries=1)``, read as two settings.)"""
         if self.max_retries is not None and self.source("max_retries") is Layer.DEFAULTS:
             return f"max_retries {self.max_retries} from {Layer.DEFAULTS}"  # a drop-in task's
         if self.max_retries is not None:
-            coded = self.source("max_retries") is Layer.TASK
-            return f"{self.budget_option if coded else 'max_retries'}={self.max_retries}"
+            return f"{self.budget_name()}={self.max_retries}"
         return f"max_retries {self.max_retries_text()} [{self.budget_source()}]"
+
+    def budget_name(self) -> str:
+        """The budget's option as a reason names it: as the task's code spelled it
+        (``budget_option``: ``retries``), else ``max_retries`` (a settings file's word)."""
+        return self.budget_option if self.source("max_retries") is Layer.TASK else "max_retries"
+
+    def budget_set(self) -> str:
+        """Rule 3's reason to retry a failure when ``retry_on`` is unset: ``max_retries is
+        set``, ``retries is set`` (``printers`` reads it to tell an allowed retry from a
+        refused one)."""
+        return f"{self.budget_name()} is set"
 
     def retry_on_text(self) -> str:
         """``retry_on`` in words: its types, ``unset`` (rule 3 then asks ``max_retries``),
@@ -407,7 +416,7 @@ def decide(
             eligible, why = retry_on_match(error, policy)
         else:
             eligible = policy.max_retries is not None
-            why = MAX_RETRIES_SET if eligible else policy.not_retried()
+            why = policy.budget_set() if eligible else policy.not_retried()
     else:
         return Decision(False, StateType.COMPLETED, reason="completed")
 
@@ -449,7 +458,7 @@ def decide(
     if attempt - 1 >= policy.budget:
         if failed:  # the reason the detail pane, history and --json show
             # "max_retries is set; no retries left: max_retries=1 …" said it twice
-            said = "" if why == MAX_RETRIES_SET else f"{why}; "
+            said = "" if why == policy.budget_set() else f"{why}; "
             reason = f"{said}no retries left: {policy.budget_words()}"
             return Decision(False, StateType.FAILED, error=error, reason=reason)
         name = callable_name(policy.retry_predicate)
@@ -523,11 +532,6 @@ def predicate_answer(answer: Any, eligible: bool) -> str:
             raise
         shown = f"<unrepresentable {type(answer).__name__}>"
     return f"{shown} ({'true' if eligible else 'false'})"
-
-
-#: Rule 3's reason when ``retry_on`` is unset: a failure is retried as ``max_retries`` was
-#: given (``printers`` reads it to tell an allowed retry from a refused one).
-MAX_RETRIES_SET = "max_retries is set"
 
 
 def retry_on_match(error: BaseException | None, policy: RetryPolicy) -> tuple[bool, str]:

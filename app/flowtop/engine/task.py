@@ -33,6 +33,7 @@ from .option_checks import (
     prefect_default,
     quoted_class_hint,
     timeout_too_short,
+    unknown_options,
 )
 from .policy import MAX_RETRIES, POLICY_FIELDS, BudgetOption, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
@@ -40,7 +41,6 @@ from .prefect_attributes import PrefectTaskAttributes
 from .prefect_delays import MAX_DELAYS as MAX_DELAYS  # (read here by workspace.settings)
 from .prefect_delays import DelaysFor, NoDelays, PrefectDelays, prefect_delay, takes_delays
 from .settings import task_defaults
-from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
 from .value_text import count_text, safe_repr
 
@@ -84,6 +84,8 @@ UNSUPPORTED_OPTIONS = (
     "on_rollback",
     "asset_deps",
 )
+#: Every option name a task knows, taken or refused as not in flowtop.
+_NAMED = frozenset((*TASK_OPTIONS, *ALIASES, *IGNORED_OPTIONS, *UNSUPPORTED_OPTIONS))
 
 
 def _call_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature | None, int]:
@@ -108,6 +110,9 @@ class Task(PrefectTaskAttributes):
     maps_as_prefect: ClassVar[bool] = False
     #: A ``sys.exit()`` in it crashes its run, as in Prefect 3 (``errors.crashes``).
     crashes_as_prefect: ClassVar[bool] = False
+    #: The options an unknown one's message lists and suggests first: a drop-in task's
+    #: are Prefect's names (``retry`` suggests ``retries``, not flowtop's ``retry_on``).
+    option_names: ClassVar[tuple[str, ...]] = TASK_OPTIONS
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         if not callable(fn) and not isinstance(fn, classmethod):
@@ -120,7 +125,7 @@ class Task(PrefectTaskAttributes):
             raise ValueError(problem)
         # ``Task(fn=f, retries=1)``, as Prefect code builds one, reads as ``@task`` does
         spelled = _budget_option(options)  # (as written: resolving names it max_retries)
-        options = _resolve_options(f"task {self.name!r}", options)
+        options = _resolve_options(f"task {self.name!r}", options, self.option_names)
         for key, value in task_defaults().items():  # Prefect's settings, when set
             if options.get(key) is None:  # the delay setting is Prefect's retry_delay_seconds
                 options[key] = prefect_delay(value) if key == "retry_delay" else value
@@ -281,7 +286,7 @@ class Task(PrefectTaskAttributes):
         given as None keeps this task's value, and so does an empty list of hooks (as in
         Prefect: ``on_failure or self.on_failure_hooks``)."""
         owner = f"task {self.name!r}.with_options"
-        changes = _resolve_options(owner, kwargs)
+        changes = _resolve_options(owner, kwargs, self.option_names)
         name = changes.pop("name", None)
         options = dict(self.options)
         options.update({kind: list(hooks) for kind, hooks in self._hooks.items()})
@@ -501,9 +506,14 @@ def _budget_option(given: Mapping[str, Any], before: BudgetOption = "max_retries
     return before
 
 
-def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _resolve_options(owner: str, kwargs: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """``kwargs`` by their canonical names; a refused one names the line it is written on
-    when the ``@task(`` runs over several lines."""
+    when the ``@task(`` runs over several lines. Unknown ones are all named at once, each
+    with the closest of ``names`` (the task's ``option_names``), else of flowtop's."""
+    unknown = [key for key in kwargs if key not in _NAMED]
+    if unknown:
+        said = unknown_options(owner, unknown, names, (*names, *ALIASES), TASK_OPTIONS)
+        raise TypeError(on_its_line(said, owner, {unknown[0]}))
     options: dict[str, Any] = {}
     for key, value in kwargs.items():
         try:
@@ -523,11 +533,6 @@ def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -
         if prefect_default(key, value):  # ``result_storage=None``: Prefect's default, kept
             return
         raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
-    if canonical not in TASK_OPTIONS:
-        hint = did_you_mean(key, [*TASK_OPTIONS, *ALIASES]) or (
-            f"; valid options: {', '.join(TASK_OPTIONS)}"
-        )
-        raise TypeError(f"{owner}: unknown option {key!r}{hint}")
     if canonical in options and options[canonical] is not None and value is not None:
         alias = key if key != canonical else next(a for a in ALIASES if ALIASES[a] == key)
         raise TypeError(f"{owner}: {alias!r} and {canonical!r} both given; use one")
