@@ -573,3 +573,43 @@ def test_a_detached_run_s_log_shows_its_notices_without_their_mark(
 def test_every_lone_surrogate_is_shown_as_the_terminal_writes_it() -> None:
     assert printable("a\ud800b") == "a\\ud800b"  # six cells, measured as six
     assert printable("\udcff") == "\\xff"  # a byte that was not UTF-8
+
+
+def test_two_live_runs_of_one_flow_say_whose_task_each_line_is() -> None:
+    """One subflow called for two cities side by side: `city-report/get_weather` twice,
+    which run retried unknown. Alone, a run's lines keep the flow's name only; once two
+    were live, every later line of the flow's says its run."""
+    out = io.StringIO()
+    oslo, rome = ("oslo", 1), ("rome", 2)
+    started = [RunStarted(r, "city-report", n, (), (), (), None, T0) for r, n in (oslo, rome)]
+    step = [
+        TaskStateChanged(r, "city-report", "get_weather", S.RUNNING, 1, 3, T0)
+        for r, _ in (oslo, rome)
+    ]
+    HumanPrinter(out, live=False)(
+        [
+            *started,
+            *step,
+            RunFinished("rome", "city-report", 2, S.COMPLETED, {"COMPLETED": 1}, 0.1, T0),
+            TaskStateChanged("oslo", "city-report", "get_weather", S.COMPLETED, 2, 3, T0),
+        ]
+    )
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines[2].startswith("city-report #1/get_weather ▶ running"), lines
+    assert lines[3].startswith("city-report #2/get_weather ▶ running"), lines
+    assert lines[-1].startswith("city-report #1/get_weather ✓ completed"), lines
+    out = io.StringIO()
+    HumanPrinter(out, live=False)([started[0], step[0]])
+    assert " city-report/get_weather ▶ running" in out.getvalue()
+
+
+@pytest.mark.parametrize("budget", ["max_retries", "retries"])
+def test_a_failure_s_line_says_only_why_it_was_not_retried(budget: str) -> None:
+    """A drop-in task's reason names its budget as written (``retries is set``): the line
+    left it in, `not retried: retries is set; retry_deadline 1s would pass`."""
+    out = io.StringIO()
+    error = ErrorInfo("ValueError", "bad row")
+    message = f"{budget} is set; retry_deadline 1s would pass"
+    step = TaskStateChanged("r1", "etl", "load", S.FAILED, 1, 4, T0, error=error, message=message)
+    HumanPrinter(out, live=False)([step])
+    assert out.getvalue().rstrip().endswith("; not retried: retry_deadline 1s would pass")

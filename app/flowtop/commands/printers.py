@@ -30,7 +30,6 @@ from ..engine.events import (
     json_line,
     strict_surrogates,
 )
-from ..engine.policy import MAX_RETRIES_SET
 from ..engine.states import StateType
 from ..formats import (
     RETRY_ONLY,
@@ -145,6 +144,10 @@ class HumanPrinter:
         #: Each live run's tasks awaiting a retry: when it is due (steady clock).
         self.retry_due: dict[str, dict[str, float]] = {}
         self.names: dict[str, str] = {}
+        #: How many runs of each flow are live, and the flows two of whose runs were live at
+        #: once: from then on their tasks' lines say whose they are (``_describe_step``).
+        self.live_runs: Counter[str] = Counter()
+        self.numbered: set[str] = set()
         #: Each live run's tasks carried over from its source so far: its last line says so.
         self.reused: Counter[str] = Counter()
         #: Each live run's tasks whose budget only ``Retry`` spends (``1/1, +3 on Retry``).
@@ -260,6 +263,9 @@ class HumanPrinter:
         if not isinstance(event, RunStarted | RunFinished):  # a task's step: the most of them
             return self._describe_step(event)
         if isinstance(event, RunStarted):
+            self.live_runs[event.flow] += event.run_id not in self.states  # (a flow's retry: in)
+            if self.live_runs[event.flow] > 1:
+                self.numbered.add(event.flow)
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
             self.started[event.run_id] = self._local(event.ts)
             self.names[event.run_id] = f"{event.flow} #{event.run}"
@@ -268,7 +274,8 @@ class HumanPrinter:
             if event.parent_run is not None:
                 self.parents[event.run_id] = event.parent_run
             return started_line(event, self.names, recorded=self.recorded)
-        self.states.pop(event.run_id, None)
+        if self.states.pop(event.run_id, None) is not None:
+            self.live_runs[event.flow] -= 1
         self.retry_only.pop(event.run_id, None)
         self.retry_due.pop(event.run_id, None)
         reused = self.reused.pop(event.run_id, 0)
@@ -305,7 +312,12 @@ class HumanPrinter:
             step = f"retry in {fmt_seconds(event.retry_in or 0)}"
         else:
             step = state_words(event.state)
-        head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {step}"
+        # Two runs of a flow at once (one subflow called for two cities side by side):
+        # `city-report #2/get_weather`, else the two runs' lines read alike.
+        run = event.flow
+        if event.flow in self.numbered:
+            run = self.names.get(event.run_id, event.flow)
+        head = f"{stamp} {run}/{event.task} {STATE_LOOK[event.state][0]} {step}"
         attempt = ""
         only = event.task in self.retry_only.get(event.run_id, ())  # its budget is Retry's
         if event.attempt:
@@ -399,9 +411,10 @@ class HumanPrinter:
 
 
 #: The clauses of a retry decision that said yes (``policy.decide``'s reasons read
-#: ``max_retries is set; retry_deadline 1s would pass``): the line says only why not.
+#: ``max_retries is set; retry_deadline 1s would pass``, ``retries is set`` for Prefect's
+#: spelling: ``RetryPolicy.budget_set``): the line says only why not.
 _RETRY_ALLOWED = re.compile(
-    rf"{MAX_RETRIES_SET}|[\w.]+ is in retry_on|\w+ matches retry_on \([\w.]+\)|\w+ returned True"
+    r"(?:max_)?retries is set|[\w.]+ is in retry_on|\w+ matches retry_on \([\w.]+\)|\w+ returned True"
     r"|retry_predicate returned .+ \(true\)|task raised Retry"
 )
 
