@@ -63,3 +63,42 @@ def test_a_host_header_that_is_no_host_is_refused_not_a_500() -> None:
     assert why is not None and "another site refused" in why and "\n" not in why
     own = websocket_request("127.0.0.1:8123", "http://127.0.0.1:8123")
     assert server.refusal(own) is None
+
+
+def page_request(host: str) -> web.Request:
+    return make_mocked_request("GET", f"/?token={TOKEN}", headers={"Host": host})
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1", "0.0.0.0"])
+async def test_behind_a_public_url_a_page_at_a_site_s_name_is_refused(bind: str) -> None:
+    """With ``--public-url`` the page was served at any ``Host`` (``evil.com``: a site
+    that pointed its name here), though its websocket would then be refused."""
+    server = GuardedServer(
+        "true", host=bind, port=8123, token=TOKEN, public="https://flows.example.org/top"
+    )
+    for foreign in ("evil.com", "evil.com:8123", "flows.example.org.evil.com"):
+        response = await server.handle_index(page_request(foreign))
+        assert response.status == 403, foreign
+        assert "not at an address of this server" in str(getattr(response, "text", "")), foreign
+
+
+def test_a_page_behind_a_public_url_passes_at_its_name_or_this_machine_s() -> None:
+    from flowtop.commands.serve_access import names_host_of
+
+    public = "https://flows.example.org/top"
+    for host in ("flows.example.org", "FLOWS.example.org:443", "flows.example.org.:9105"):
+        assert names_host_of(host, public), host
+    for host in ("evil.com", "example.org", "[bad", ""):
+        assert not names_host_of(host, public), host
+    assert names_this_machine("127.0.0.1:8123")  # a proxy giving this server's address
+
+
+def test_a_name_of_this_machine_with_its_trailing_dot_is_this_machine() -> None:
+    """``Host: vm.:8123`` (a name's absolute form, which browsers keep) was refused on
+    ``--host 0.0.0.0`` while ``vm:8123`` passed; an address's dot is still no address."""
+    import socket
+
+    name = socket.gethostname().lower()
+    assert names_this_machine(f"{name}.:8123")
+    assert names_this_machine("localhost.")
+    assert not names_this_machine("127.0.0.1.:8123")

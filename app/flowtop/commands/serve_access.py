@@ -93,9 +93,18 @@ def names_this_machine(host_header: str) -> bool:
         return False
     try:  # an IPv6 zone (``fe80::1%25eth0``) is left out: every interface is tried
         address = ipaddress.ip_address(name.split("%", 1)[0])
-    except ValueError:
-        return name in _machine_names()
+    except ValueError:  # a name, ``vm.`` as ``vm`` (a browser sends a name's dot; an IP's not)
+        bare = name.removesuffix(".")
+        return name in _machine_names() or (bare in _machine_names() and not _is_ip(bare))
     return is_address_of_this_machine(str(address))
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.cache
@@ -191,6 +200,19 @@ def _loopback_names(host: str) -> set[str]:
     if names & set(LOOPBACKS):
         names.add("localhost")
     return names
+
+
+def names_host_of(host_header: str, url: str) -> bool:
+    """Whether the ``Host`` a page was opened at names the host of ``url`` (the
+    ``--public-url``) on any port and scheme: a proxy passes the browser's ``Host`` on,
+    its port or scheme its own (or gives this server's address: ``names_this_machine``).
+    Any other Host is a site's that pointed its name here (DNS rebinding): the page was
+    served, though the README says it is refused."""
+    try:
+        name = (urlsplit(f"//{host_header}").hostname or "").removesuffix(".")
+    except ValueError:  # no host (``[bad``)
+        return False
+    return bool(name) and urlsplit(url).hostname == name
 
 
 def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:

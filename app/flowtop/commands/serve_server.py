@@ -57,6 +57,7 @@ from .run_signals import silence_hung_up_terminal
 from .serve_access import (
     allowed_origins,
     is_loopback,
+    names_host_of,
     names_this_machine,
     origin_of,
     origin_refusal,
@@ -118,8 +119,7 @@ DOWNLOAD_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-s
 
 @dataclass
 class TabState:
-    """What one tab's app did, for the tab's end (kept beside textual-serve's
-    ``AppService``, which has no place for it)."""
+    """What one tab's app did, for its end (beside textual-serve's ``AppService``)."""
 
     #: The app said it is a Textual app (``__GANGLION__``) before anything else.
     ready: bool = False
@@ -308,9 +308,8 @@ class GuardedServer(Server):
         #: ``--public-url``: the address browsers use, when it is not this server's own.
         self.public = public
         self.origins = allowed_origins(host, port, public)
-        #: Set when the server stops (SIGTERM, Ctrl+C): each tab ends its app at once.
-        #: None did, and aiohttp waited for every open tab's websocket to end (18 s
-        #: for one tab, up to its 60 s shutdown timeout).
+        #: Set when the server stops (SIGTERM, Ctrl+C): each tab ends its app at once (aiohttp
+        #: waited for every open tab's websocket to end: 18 s for one, up to 60 s).
         self.stopping = asyncio.Event()
         self.stopped_by: int | None = None  # the (first) signal that stopped it: its status
 
@@ -444,10 +443,12 @@ class GuardedServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if not self.token_ok(request.query.get("token")):
             return refused("open the link with ?token=… that `flowtop serve` printed")
+        # refused where its websocket would be (the page said "Session ended."): told why
         page = f"{request.scheme}://{request.host}"
-        if self.public is None and self.foreign_origin(page, request) is not None:
-            # its websocket would be refused, and the page say only "Session ended."
-            # (through a tunnel to another port): the browser is told why, and what to do
+        if (self.public is None and self.foreign_origin(page, request) is not None) or (
+            self.public is not None
+            and not (names_host_of(request.host, self.public) or names_this_machine(request.host))
+        ):
             why = page_refusal(origin_of(page), request.host)
             say(why)
             return refused(why)
@@ -494,8 +495,7 @@ class GuardedServer(Server):
         """One tab: its app process, driven by its websocket, until either ends.
         textual-serve's own did not close a tab whose app ended without saying so
         (one that could not start stayed blank), nor end an app that would not quit."""
-        # a message over aiohttp's default bound (4 MiB) is read, to be left out: refused,
-        # it closed the tab
+        # a message over aiohttp's 4 MiB bound is read, to be left out (refused, it closed the tab)
         websocket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=READ_LIMIT)
         await websocket.prepare(request)
 
