@@ -533,7 +533,12 @@ async def test_a_file_broken_on_save_is_listed_and_the_last_good_flow_stays(
         )
         await wait_for(pilot, lambda: "demo.py:7: NameError" in screen_text(app), "the error toast")
         assert app.selected_flow == "demo" and app.selected_error is None
-        await run_demo(pilot, app)  # the last good version still runs
+        # listed as it last loaded, not run: a run process could not import it (fx70e)
+        refusal = "demo cannot run: its file demo.py failed to load"
+        with toasts_said(app) as said:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any(t.startswith(refusal) for t in said), "the refusal")
+        assert app.store.latest_for("demo") is None  # no run recorded
 
 
 async def test_left_and_right_hop_between_flows_and_tasks(workspace: FakeWorkspace) -> None:

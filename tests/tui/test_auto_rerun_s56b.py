@@ -21,7 +21,7 @@ from flowtop.tui.screens.retry_editor import RetryEditor
 from flowtop.workspace.settings import Settings
 from pilot_kit import toasts_said, wait_for
 
-from .conftest import Calls, FakeChange, FakeWorkspace, run_demo, wait_in_retry
+from .conftest import Calls, FakeChange, FakeLoadError, FakeWorkspace, run_demo, wait_in_retry
 
 SIZE = (120, 36)
 SAVED_LIVE = "Auto-rerun is on: run #1 of waiting keeps the settings it started with"
@@ -223,3 +223,26 @@ async def test_saving_a_completed_tasks_settings_says_no_rerun_follows(
         assert (
             "Auto-rerun is on: the failed tasks of demo rerun as soon as the new settings load"
         ) in said
+
+
+async def test_no_auto_rerun_while_the_flow_s_file_fails_to_load(
+    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Its run process could not import the file: the rerun was recorded as a run that
+    did not start, once per save. It reruns once the file loads again (fx70e)."""
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        failed = app.table.run
+        await pilot.press("a")
+        reruns = recorded(app, monkeypatch)
+        broken = workspace.flow_files["demo"]
+        workspace.errors[broken] = FakeLoadError(broken, 3, "SyntaxError: invalid syntax")
+        workspace.overrides[("demo", "broken")] = {"max_retries": 1}
+        await settings_saved(pilot, app, workspace)
+        assert reruns == ["demo"]
+        assert app.store.latest_for("demo") is failed and calls.counts["broken"] == 1
+        del workspace.errors[broken]
+        workspace.overrides[("demo", "broken")] = {"max_retries": 2}
+        await settings_saved(pilot, app, workspace)
+        await wait_for(pilot, lambda: calls.counts["broken"] > 1, "the rerun once it loads")

@@ -1,6 +1,7 @@
 """Which file keeps a flow name two files define: the first by sorted path (``ls -v``),
-whatever order the files were loaded in, so the monitor's hot reload, a second monitor,
-``flowtop list`` and ``flowtop run --flow`` all run the same flow (rv347 §1)."""
+whatever order the files were loaded in, and while it exists, broken or refused for
+another name, so the monitor's hot reload, a second monitor, ``flowtop list`` and
+``flowtop run --flow`` all run the same flow (rv347 §1, fx70d)."""
 
 from __future__ import annotations
 
@@ -75,25 +76,30 @@ def test_saving_the_refused_file_keeps_it_refused(
     assert str(ws.errors[etl]) == "etl.py:11: flow 'etl' is already defined in adup.py"
 
 
-def test_the_file_refused_drops_all_its_flows_and_frees_their_names(
+def test_the_file_refused_keeps_its_other_flows_listed_and_their_names(
     write: Write, workspace: Callable[..., Workspace], tmp_path: Path
 ) -> None:
     """b.py had ``etl`` and ``other`` (c.py refused for ``other``); a.py comes with an
-    ``etl``: b.py is refused whole, as a fresh load refuses it, and c.py gets ``other``."""
-    write("b.py", ETL + '\nother = Flow("other")\nother.add_task(extract)\n')
-    write("c.py", DUP.replace('"etl"', '"other"'))
+    ``etl``: b.py is refused, as a fresh load refuses it, and keeps ``other`` as a broken
+    file keeps its names (listed as it last loaded, not run): c.py stays refused. (b.py
+    was dropped whole, and its other flows went from the list, fx70d.)"""
+    b, c = (
+        write("b.py", ETL + '\nother = Flow("other")\nother.add_task(extract)\n'),
+        write("c.py", DUP.replace('"etl"', '"other"')),
+    )
     ws = workspace()
-    assert list(ws.errors) == [tmp_path / "c.py"]
+    assert list(ws.errors) == [c]
     change = ws.reload_paths([write("a.py", DUP)])
-    assert state(ws) == state(workspace())
-    assert ws.flow_files == {"etl": tmp_path / "a.py", "other": tmp_path / "c.py"}
-    assert list(ws.errors) == [tmp_path / "b.py"]
-    assert change.removed == ()  # both names are still there, from other files
+    assert state(ws)[1] == state(workspace())[1]
+    assert ws.flow_files == {"etl": tmp_path / "a.py", "other": b}
+    assert set(ws.errors) == {b, c}
+    assert "flow 'other' is already defined in" in str(ws.errors[c])
+    assert change.removed == ()  # both names are still there
 
 
 def test_the_monitor_shows_the_flow_the_cli_runs(write: Write, tmp_path: Path) -> None:
-    """The TUI's flows come from its flow host: its hot reload follows the same rule, and
-    a flow of the refused file is not kept listed as if its file were merely broken."""
+    """The TUI's flows come from its flow host: its hot reload follows the same rule; the
+    refused file's other flow stays listed as a broken file's does."""
     etl = write("etl.py", ETL + '\nsecond = Flow("second")\nsecond.add_task(extract)\n')
     remote = RemoteWorkspace(tmp_path)
     try:
@@ -101,8 +107,7 @@ def test_the_monitor_shows_the_flow_the_cli_runs(write: Write, tmp_path: Path) -
         assert remote.flow_files == {"etl": etl, "second": etl}
         dup = write("adup.py", DUP)
         remote.reload_paths([dup])
-        assert remote.flow_files == {"etl": dup}
-        assert set(remote.shapes) == {"etl"}
+        assert remote.flow_files == {"etl": dup, "second": etl}
         assert list(remote.shapes["etl"].nodes) == ["d"]
         assert str(remote.errors[etl]) == "etl.py:11: flow 'etl' is already defined in adup.py"
     finally:

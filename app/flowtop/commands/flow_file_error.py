@@ -23,18 +23,21 @@ def failed_flow_file(workspace: Workspace, flow: str | None) -> dict[Path, str]:
     """The file of ``flow`` that failed to load, with the line said in place of its
     error; empty when ``flow`` loaded, is not asked for, or no failed file is its own.
 
-    Its file is the one failed file whose source names the flow (as the loader guesses
-    it, ``flow_naming.file_naming``), of a folder or given alone: a file given alone is not
-    the file of a flow it never names (``--flow zzz``: "no flow named")."""
+    Its file is the first failed file (``ls -v`` order, as ``name_owners`` gives a name:
+    a file refused for the name names it too) whose source names the flow (as the loader
+    guesses it, ``flow_naming.file_naming``), of a folder or given alone: a file given
+    alone is not the file of a flow it never names (``--flow zzz``: "no flow named")."""
     if flow is None or flow in workspace.flows:
         return {}
     errors: dict[Path, LoadError] = {
         path: error for path, error in workspace.errors.items() if path.suffix == ".py"
     }
     from ..workspace.flow_naming import file_naming
+    from ..workspace.flow_order import file_order
 
-    path = file_naming(sorted(errors), flow)  # (a file given alone too: not any name's)
-    if path is None:
+    naming = [p for p in sorted(errors, key=file_order) if file_naming([p], flow)]
+    if not naming:  # (a file given alone too: not any name's)
         return {}
+    path = naming[0]
     lines = str(errors[path]).splitlines() or [""]
     return {path: f"flow {flow!r} cannot run: its file failed to load: {lines[0]}"}

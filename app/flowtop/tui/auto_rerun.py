@@ -41,6 +41,7 @@ from flowtop.code_settings import settings_table
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.code_rows import NOT_IN_RUN
+from flowtop.tui.file_rows import broken_flow_file
 from flowtop.tui.launch_queue import Launch
 from flowtop.tui.model import RunModel
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
@@ -417,6 +418,8 @@ class AutoRerun(_AppBase):
         run = self.store.latest_for(name)
         if run is None or name not in self.workspace.shapes:
             return
+        if broken_flow_file(self.workspace, name, of_broken=self.store.of_broken):
+            return  # its file failed to load: a rerun would not start (its error is shown)
         if run.state is StateType.CANCELLED:  # no failed task: said, not silently skipped
             key = self.key_for("rerun_failed")
             self.notify(

@@ -12,12 +12,15 @@ whose runs it stops, and why.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowtop.formats import few_names
+from flowtop.printable import printable
 from flowtop.tui.unread_settings import Unreadable
+from flowtop.tui.workspace_view import OneFile
 from flowtop.workspace.load_error import LoadError
 
 if TYPE_CHECKING:
@@ -183,3 +186,53 @@ def file_row_said(
     return not_a_flow_said(
         Path(key).name, errors, doing, listed=listed, last_ran=last_ran, pick_one=pick_one
     )
+
+
+def broken_flow_file(
+    workspace: WorkspaceView, flow: str, *, of_broken: Mapping[str, Path]
+) -> Path | None:
+    """The flow file of ``flow`` if it failed to load, as the monitor knows it now; None
+    once it loads. The one question the run keys ask (`r`, `f`, `t`, the run form's Run):
+    a file saved broken keeps its flows listed as they last loaded (``flow_files``), one
+    broken as the monitor opened lists them by their runs (``of_broken``). Only the second
+    was asked: the first launched, and each key recorded a run that did not start."""
+    file = workspace.flow_files.get(flow) or of_broken.get(flow)
+    return file if file is not None and file in workspace.errors else None
+
+
+def broken_flow_said(workspace: WorkspaceView, flow: str, file: Path, history: str) -> str:
+    """Why a run key does not run ``flow``, whose ``file`` failed to load (``history``:
+    the key that lists its runs)."""
+    error = workspace.errors.get(file, "")
+    return printable(
+        f"{flow} cannot run: its file {file.name} failed to load ({error}); "
+        f"fix it and save to run it ({history} lists its runs)"
+    )
+
+
+def gone_flow_said(workspace: WorkspaceView, flow: str, *, live: bool) -> str:
+    """Why `r` cannot run ``flow``, listed ``(gone)`` for its runs (``live``: one goes on).
+    A monitor on one flow file knows only that file: the flow may have moved to a sibling
+    file, which ``flowtop FOLDER`` lists (it said "no longer in any flow file here")."""
+    runs = (  # only a live run goes on: an ended one is listed for the history alone
+        "it is listed for its runs, which go on (and stay in the history)"
+        if live
+        else "it is listed for its runs, which stay in the history"
+    )
+    only = workspace.only if isinstance(workspace, OneFile) else None
+    if only is None:
+        return f"{flow} is no longer in any flow file here: {runs}"
+    folder = shlex.quote(_from_here(only.parent))
+    return (
+        f"{flow} is no longer in {_from_here(only)}: {runs}; "
+        f"open flowtop {folder} to see every flow of the folder"
+    )
+
+
+def _from_here(path: Path) -> str:
+    """``path`` as typed from the folder flowtop was started in (``.`` for that folder),
+    else whole."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

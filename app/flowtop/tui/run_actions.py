@@ -8,11 +8,9 @@ resulting events come back through the event buffer.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -22,7 +20,12 @@ from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
 from flowtop.tui.code_rows import added_since
-from flowtop.tui.file_rows import file_row_said
+from flowtop.tui.file_rows import (
+    broken_flow_file,
+    broken_flow_said,
+    file_row_said,
+    gone_flow_said,
+)
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.model import store_full_waits
 from flowtop.tui.run_control import (
@@ -34,7 +37,6 @@ from flowtop.tui.run_control import (
     untaken,
 )
 from flowtop.tui.view_actions import hidden_by_filter
-from flowtop.tui.workspace_view import OneFile
 
 #: The state of a task ``n`` and ``x`` act on.
 AWAITING = StateType.AWAITING_RETRY
@@ -167,34 +169,24 @@ class RunActions(LaunchQueue):
                 markup=False,
             )
             return None
-        if self.selected_flow not in self.workspace.shapes:
-            self.notify(self._gone_words(self.selected_flow), severity="warning", markup=False)
+        flow, gone = self.selected_flow, self.selected_flow not in self.workspace.shapes
+        if (runs or gone) and self._said_broken(flow):
+            return None  # (`e` edits the settings of a flow its broken file kept)
+        if gone:
+            live = bool(self.store.live_for(flow) or self.store.loading(flow))
+            said = gone_flow_said(self.workspace, flow, live=live)
+            self.notify(said, severity="warning", markup=False)
             return None
-        return self.selected_flow
+        return flow
 
-    def _gone_words(self, flow: str) -> str:
-        """Why `r` cannot run ``flow``, listed ``(gone)`` for its runs. A monitor on one flow
-        file knows only that file: the flow may have moved to a sibling file, which
-        ``flowtop FOLDER`` lists (it said "no longer in any flow file here")."""
-        runs = (  # only a live run goes on: an ended one is listed for the history alone
-            "it is listed for its runs, which go on (and stay in the history)"
-            if self.store.live_for(flow) or self.store.loading(flow)
-            else "it is listed for its runs, which stay in the history"
-        )
-        if (file := self.store.of_broken.get(flow)) is not None:  # (broken as it opened)
-            error = self.workspace.errors.get(file, "")
-            return printable(
-                f"{flow} cannot run: its file {file.name} failed to load ({error}); "
-                f"fix it and save to run it ({self.key_for('history')} lists its runs)"
-            )
-        only = self.workspace.only if isinstance(self.workspace, OneFile) else None
-        if only is None:
-            return f"{flow} is no longer in any flow file here: {runs}"
-        folder = shlex.quote(_from_here(only.parent))
-        return (
-            f"{flow} is no longer in {_from_here(only)}: {runs}; "
-            f"open flowtop {folder} to see every flow of the folder"
-        )
+    def _said_broken(self, flow: str) -> bool:
+        """Whether ``flow``'s file failed to load (``broken_flow_file``), said if so: a run
+        key runs it once it loads again, and records no run meanwhile."""
+        file = broken_flow_file(self.workspace, flow, of_broken=self.store.of_broken)
+        if file is not None:
+            said = broken_flow_said(self.workspace, flow, file, self.key_for("history"))
+            self.notify(said, severity="warning", markup=False)
+        return file is not None
 
     def action_run(self) -> None:
         """Start a run; a @flow with a parameter that has no default asks for values first."""
@@ -224,7 +216,7 @@ class RunActions(LaunchQueue):
         from flowtop.tui.screens.run_form import RunForm
 
         def given(parameters: dict[str, Any] | None) -> None:
-            if parameters is not None:
+            if parameters is not None and not self._said_broken(name):  # (broken meanwhile)
                 self._start(name, parameters)
 
         shape = self.workspace.shapes[name]
@@ -589,12 +581,3 @@ class RunActions(LaunchQueue):
 def _rerun_of(run: RunModel) -> str:
     """What a rerun of ``run`` is called in the toast of a launch that waits."""
     return f"a rerun of run #{run.number} of {run.flow}" if run.number else f"a rerun of {run.flow}"
-
-
-def _from_here(path: Path) -> str:
-    """``path`` as typed from the folder flowtop was started in (``.`` for that folder),
-    else whole."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

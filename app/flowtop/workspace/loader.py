@@ -13,7 +13,7 @@ module of the user's an earlier one imported is evicted too, wherever it lives
 (``user_modules``): an unwatched helper outside the folder, or one that read a data file at
 import, is then as a fresh process finds it. A flow imported from another flow file
 stays that file's (``flow_claims``); of two files defining one flow name the first by
-sorted path that loads keeps it (``name_owners``), and the file refused is loaded again
+sorted path keeps it, broken or not (``name_owners``), and the file refused is loaded again
 when that file changes or goes.
 
 Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
@@ -62,7 +62,7 @@ from .import_guard import importing
 from .late_stdlib import late_stdlib_first
 from .load_error import FLOW_MARKERS, FLOW_OR_PREFECT_MARKERS, LoadError, Stopped, mentions
 from .main_block_args import MainCall
-from .name_owners import already_defined, claim
+from .name_owners import already_defined, claim, holders, sorts_before, source_names
 from .store_trust import everyone_writes
 from .user_modules import UserModules
 
@@ -131,9 +131,8 @@ class Loader:
         #: Import here only the file that defines this flow (``flowtop run DIR --flow NAME``):
         #: the probes name every file's flows, so the others need no second import.
         self.only_flow: str | None = None
-        #: The file whose source defines ``only_flow``: imported here with no probe first
-        #: (under ``guard``), since the run imports it anyway; the others are probed only
-        #: when it does not define it after all, or their source hides a flow's name.
+        #: The file whose source defines ``only_flow``, imported here unprobed (under ``guard``;
+        #: the run imports it anyway); the others probed if it does not, or their names hide.
         self._here: Path | None = None
         #: The files an ``only_flow`` load left unread (its file has the flow) whose flows
         #: neither source nor probe told (``NameScan.others_seen``); the others' in ``_probed``.
@@ -143,11 +142,11 @@ class Loader:
         self.flows: dict[str, Flow] = {}
         self.flow_files: dict[str, Path] = {}
         self.deps: dict[Path, frozenset[Path]] = {}
-        #: Files refused for a flow name another file has -> that file: loaded again when
-        #: it changes or goes, since the name may be free then.
+        #: Files refused for a flow name another file has -> that file (loaded again when it
+        #: changes or goes), and the names a file that failed holds still (``name_owners``).
         self.conflicts: dict[Path, Path] = {}
-        #: This load's files whose turn is still to come, and the files it refused that had
-        #: a name (``_displace``): the files refused for their names are loaded again.
+        self.kept: dict[Path, frozenset[str]] = {}
+        #: This load's files yet to come, and those refused for a name (loaded again, ``_displace``).
         self._pending: set[Path] = set()
         self._displaced: set[Path] = set()
         self.graph = ImportGraph(root)
@@ -307,7 +306,11 @@ class Loader:
                 self._import(self._here, attempted, outcome, explicit)
             if scan is not None and self._defines_only_flow(attempted):  # the others: probed
                 seen = scan.others_seen(self._here, self.probe, self.compat())  # if untold only
-                self._probed, self.unread, paths = seen.probed, seen.unread, seen.defining
+                here = self._here
+                before = [p for p in seen.unread if here and sorts_before(p, here)]
+                first = {p for p in before if self.only_flow in source_names(p)}  # may hold it
+                self._probed, self.unread = seen.probed, seen.unread - first
+                paths = [*seen.defining, *sorted(first, key=file_order)]
             else:
                 self._probed = self.probe([p for p in wanted if p != self._here], self.compat())
                 paths = self._defining([p for p in paths if p != self._here], attempted)
@@ -324,14 +327,15 @@ class Loader:
                 if self.only_flow is None and not self._is_helper(path, attempted):
                     # (run --flow imports only its flow's files: whose helper it is, unknown)
                     self._set_error(path, no_flows(path), previous_error, outcome)
+                    self.kept.pop(path, None)
                 elif path in self.modules:  # it became a pure helper: its flows are gone
                     self._forget(path, outcome)
                 else:
-                    self.errors.pop(path, None)
-                    self.conflicts.pop(path, None)
+                    self._cleared(path)
                 continue
             if self._claim(path, loaded, outcome) is not None:
                 clashed.append((path, loaded, previous_error))
+                self.kept[path] = frozenset(loaded.flows)  # (held while refused)
                 continue
             self._accept(path, loaded, outcome)
         for path, loaded, previous_error in clashed:  # a file loaded after it may have
@@ -368,6 +372,7 @@ class Loader:
             loaded = self._load_one(path, force=path in explicit or path == self.only)
         except LoadFailed as failed:
             self._set_error(path, failed.error, previous_error, outcome)
+            self.kept[path] = source_names(path)  # (held while it fails)
             return
         if loaded is not None:
             attempted[path] = loaded
@@ -491,39 +496,33 @@ class Loader:
     def _claim(
         self, path: Path, loaded: LoadedModule, outcome: LoadOutcome
     ) -> tuple[LoadError, Path] | None:
-        """Why ``path`` cannot have its flows (a name a file before it has), and that file.
-        When it can, the files after it that had one of its names lose them (``name_owners``):
-        refused, or if broken now (a fresh load has none of its flows) left the rest."""
-        held = {n: p for n, p in self.flow_files.items() if p == path or p not in self.errors}
+        """Why ``path`` cannot have its flows (a name a file before it has, broken or not), and
+        that file. If it can, the files after it lose its names (``name_owners``): refused."""
+        held = holders(self.flow_files, self.kept, self._probed, leaving=path)
         found = claim(path, loaded.flows, loaded.lines, held)
         for owner, name in found.displaced.items():
             self._displace(owner, name, path, outcome)
         for name in loaded.flows if found.refused is None else ():
-            if (broken := self.modules.get(self.flow_files.get(name, path))) is not None:
-                broken.flows = {n: f for n, f in broken.flows.items() if n != name}
+            for owner in {self.flow_files.get(name, path), *self.kept} - {path}:
+                if (old := self.modules.get(owner)) is not None:
+                    old.flows = {n: f for n, f in old.flows.items() if n != name}
+                if owner in self.kept:
+                    self.kept[owner] -= {name}
         return found.refused
 
     def _displace(self, owner: Path, name: str, by: Path, outcome: LoadOutcome) -> None:
-        """``owner`` had ``name``, which ``by`` (a file before it) defines too: refused whole,
-        as a fresh load refuses it, and loaded again when ``by`` changes or goes. One whose
-        new version waits its turn in this load is judged then (its error said then)."""
-        old = self.modules.pop(owner, None)
-        if old is None:
-            return
+        """``owner`` had ``name``, which ``by`` (a file before it) defines too: refused as a
+        fresh load refuses it, its other flows kept as a broken file's, loaded again when
+        ``by`` changes or goes; one whose turn in this load is to come is judged then."""
+        old = self.modules.get(owner)
         self._displaced.add(owner)
-        dropped = [n for n in old.flows if self.flow_files.get(n) == owner]
-        for gone in dropped:
-            self.flows.pop(gone, None)
-            self.flow_files.pop(gone, None)
-            outcome.removed.append(gone)
-        outcome.flows[:] = [n for n in outcome.flows if n not in dropped]
         outcome.modules[:] = [p for p in outcome.modules if p != owner]
-        if owner in self._pending:
+        if owner in self._pending or (old is None and owner in self.errors):
             return
-        sys.modules.pop(old.name, None)
         if owner not in self.errors:  # (a file saved broken keeps saying why)
-            error = already_defined(owner, old.lines.get(name), name, by)
+            error = already_defined(owner, old.lines.get(name) if old else None, name, by)
             self._set_error(owner, error, None, outcome)
+            self.kept[owner] = frozenset(old.flows if old else ())
         self.conflicts[owner] = by
 
     def _accept(self, path: Path, loaded: LoadedModule, outcome: LoadOutcome) -> None:
@@ -540,10 +539,13 @@ class Loader:
             self.flow_files[name] = path
             outcome.flows.append(name)
         self.modules[path] = loaded
-        self.errors.pop(path, None)
-        self.conflicts.pop(path, None)
+        self._cleared(path)
         if loaded.flows:
             outcome.modules.append(path)
+
+    def _cleared(self, path: Path) -> None:  # fine, or gone: no error, nor names it holds
+        for book in (self.errors, self.conflicts, self.kept):
+            book.pop(path, None)
 
     def _set_error(
         self, path: Path, error: LoadError, previous: LoadError | None, outcome: LoadOutcome
@@ -565,8 +567,7 @@ class Loader:
     def _forget(self, path: Path, outcome: LoadOutcome) -> None:
         """A flow file was deleted: its flows go with it."""
         loaded = self.modules.pop(path, None)
-        self.errors.pop(path, None)
-        self.conflicts.pop(path, None)
+        self._cleared(path)
         self.deps.pop(path, None)
         if loaded is None:
             return

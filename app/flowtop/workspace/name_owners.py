@@ -1,21 +1,32 @@
 """Which flow file keeps a flow name that two files of the folder define.
 
-The first by sorted path (``ls -v``: ``flow_order.file_order``) keeps it, and the other
-file is the broken one, named with the line that binds the name (``etl.py:42: flow 'etl'
-is already defined in a_etl.py``). A fresh load imports the files in that order, so it
-gives the name to the first file; a reload must give it to the same file, whatever order
-the files came in. Where the file there first kept it, a backup copy ``a_etl.py`` saved
-beside ``etl.py`` while the monitor ran left the monitor running etl.py's ``etl``, while
-``flowtop list``, ``flowtop run --flow etl`` and a second monitor had a_etl.py's.
+A flow name belongs to the first file by sorted path (``ls -v``: ``flow_order.file_order``)
+that defines it, and stays that file's while the file exists, broken or not; the other
+file is refused, named with the line that binds the name (``zz_dup.py:9: flow 'etl' is
+already defined in etl.py``). A broken file holds the names of its last good flows, and
+those its source gives (``source_names``: all a process that never loaded it knows); a
+file refused for one name holds its others, still listed as a broken file's.
+
+A fresh load imports the files in that order, so it gives the name to the first file; a
+reload must give it to the same file, whatever order the files came in. Where the file
+there first kept it, a backup copy ``a_etl.py`` saved beside ``etl.py`` while the monitor
+ran left the monitor running etl.py's ``etl``, while ``flowtop list``, ``flowtop run
+--flow etl`` and a second monitor had a_etl.py's. Where a broken file gave its names up,
+saving etl.py broken handed ``etl`` to a ``zz_dup.py`` defining it too: ``r`` ran
+zz_dup.py's code as a run of etl, kept in etl's history.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.option_checks import same_name, two_spellings
+from .flow_naming import UNTOLD, NameScan
 from .flow_order import file_order
 from .load_error import LoadError, display_path
 
@@ -64,3 +75,56 @@ def already_defined(
     if spelt is not None and spelt != name:
         why += f", {two_spellings(spelt, name)}"
     return LoadError(path, line, None, why)
+
+
+def holders(
+    flow_files: Mapping[str, Path],
+    kept: Mapping[Path, Iterable[str]],
+    probed: Mapping[Path, tuple[object, Iterable[str]]],
+    leaving: Path,
+) -> dict[str, Path]:
+    """Who has each flow name but ``leaving``'s: the file of each flow listed
+    (``flow_files``: a broken file's last good ones included), each name a file that failed
+    keeps beside them (``kept``), and those a file's probe or source names (``probed``: a
+    run of one flow imports no other file); of two, the first by sorted path."""
+    held = dict(flow_files)
+    told = {path: names for path, (_, names) in probed.items()}
+    for path, names in [*told.items(), *kept.items()]:
+        for name in names if path != leaving else ():
+            if (owner := held.get(name)) is None or sorts_before(path, owner):
+                held[name] = path
+    return held
+
+
+#: What a source Python cannot parse says of its flows, read by bytes: ``Flow("etl"``,
+#: ``flow(..., name="etl"`` and a ``@flow``'s function (``def etl_job(``: ``etl-job``).
+_SAID = re.compile(
+    rb"""(?:\bFlow\s*\(\s*|\b(?:flow|with_options)\s*\([^\n]*?\bname\s*=\s*)"""
+    rb"""(["'])([^"'\n]+)\1"""
+    rb"""|@(?:\w+\.)?flow\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"""
+)
+
+
+def source_names(path: Path) -> frozenset[str]:
+    """The flow names the source of ``path`` gives (``flow_naming``'s syntax tree reading,
+    or, for a source it cannot parse, ``_SAID``): what a file that failed to load holds
+    in a process that has no last good version of it. Only a regular file is read (a
+    named pipe's read would wait for a writer)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return frozenset()
+    except OSError:
+        return frozenset()
+    names = NameScan([path], UNTOLD).files[path].names
+    if names is not None:
+        return names - {UNTOLD}
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return frozenset()
+    found = set()
+    for hit in _SAID.finditer(data):
+        named, function = hit.group(2), hit.group(3)
+        text = named if named is not None else function.replace(b"_", b"-")
+        found.add(text.decode("utf-8", "replace"))
+    return frozenset(found)
