@@ -48,8 +48,10 @@ class TaskDetail(_AppBase):
         return run.rows.get(key) if run is not None and key is not None else None
 
     def _policy(self, key: str) -> PolicyView | None:
+        """The next run's policy of ``key``; None when not known: a ``with_options`` copy
+        its latest run called that cannot be rebuilt shows that run's own, not a guess."""
         flow = self.workspace.shapes.get(self.selected_flow or "")
-        node = flow.node(key) if flow is not None else None
+        node = flow.node(key) if flow is not None and key not in flow.unpredicted else None
         return node.policy if node is not None else None
 
     def _policy_summary(self, row: TaskRow) -> str:

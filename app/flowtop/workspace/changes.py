@@ -41,6 +41,9 @@ class WorkspaceChanged:
     # last wrote them (the retry editor's save, which said so: ``override_saves.saved_here``),
     # or deleted, which the monitor says (``reload_actions.reload_said``: "Removed …").
     said_apart: tuple[Path, ...] = ()
+    # The flows whose ``with_options`` copies a run recorded anew (``task_copies``): their
+    # shapes are sent again; no code of theirs reloaded, and nothing is said of it.
+    copied: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
@@ -172,6 +175,7 @@ class WorkspaceChanged:
             "unread": [str(p) for p in self.unread],
             "left_out": [note.to_json() for note in self.left_out],
             "said_apart": [str(p) for p in self.said_apart],
+            "copied": list(self.copied),
         }
 
     @classmethod
@@ -189,6 +193,7 @@ class WorkspaceChanged:
             unread=tuple(Path(p) for p in data.get("unread", ())),
             left_out=tuple(LoadError.from_json(e) for e in data.get("left_out", ())),
             said_apart=tuple(Path(p) for p in data.get("said_apart", ())),
+            copied=tuple(data.get("copied", ())),
         )
 
 

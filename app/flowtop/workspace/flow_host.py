@@ -24,7 +24,7 @@ from .changes import WorkspaceChanged
 from .early_flows import heard_by, only_files
 from .flow_claims import no_flows
 from .flow_host_news import HostNews
-from .flow_shapes import ShapeMaker, collector_paused, shapes_to_json
+from .flow_shapes import collector_paused, shapes_to_json
 from .forked_child import closed_in_children
 from .helper_process import receive
 from .host_watch import die_with_peer
@@ -33,6 +33,7 @@ from .overrides import OverridesSaved
 from .private import FolderError
 from .settings import SettingsError
 from .side_load import SideLoad
+from .task_copies import shape_maker
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -229,9 +230,7 @@ class FlowHost:
             return  # left to the reply; a smaller file after it may still be said
         self._early_tasks += tasks
         workspace = self.workspace
-        maker = ShapeMaker(
-            workspace.policy_for, workspace.settings.task_keys, workspace.policy_below
-        )
+        maker = shape_maker(workspace)
         shapes, _ = maker.shape_all(flows, dict.fromkeys(flows, file))  # a broken one: in the reply
         self.news.loaded(file, shapes, self._settings())
 

@@ -26,6 +26,7 @@ from ..engine.flow_package import FLOW_PACKAGE
 from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..engine.policy import RetryPolicy
+from ..engine.task import Task
 from ..engine.value_text import error_text
 from .load_error import LoadError
 
@@ -292,6 +293,9 @@ class FlowShape:
     #: The literals its file's ``__main__`` block calls it with (``main_block_args``):
     #: the run form starts from them when the flow has no run yet.
     main_block_parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: A ``@flow``'s keys whose latest run called a ``with_options`` copy that cannot be
+    #: rebuilt (``task_copies``): no next-run policy is known, the run's own is shown.
+    unpredicted: frozenset[str] = frozenset()
 
     @property
     def needs_parameters(self) -> bool:
@@ -321,6 +325,7 @@ class FlowShape:
             "base_policies": {k: policy_index(p) for k, p in self.base_policies.items()},
             "parameters": [list(p) for p in self.parameters],
             "main_block_parameters": dict(self.main_block_parameters),
+            "unpredicted": sorted(self.unpredicted),
         }
 
     @classmethod
@@ -336,6 +341,7 @@ class FlowShape:
             {str(k): policies[i] for k, i in data["base_policies"].items()},
             tuple(_parameter(p) for p in data.get("parameters", ())),
             dict(data.get("main_block_parameters", {})),
+            frozenset(data.get("unpredicted", ())),
         )
 
 
@@ -383,10 +389,14 @@ class ShapeMaker:
         policy_for: Callable[[Flow, Node], RetryPolicy],
         setting_keys: Callable[[str], Iterable[str]] = lambda flow: (),
         below: Callable[[Flow, Node], RetryPolicy | None] = lambda flow, node: None,
+        copies: Callable[[FlowFunction], Mapping[str, Task | None]] = lambda flow: {},
     ) -> None:
+        """``copies(flow)``: the ``with_options`` copy each key of a ``@flow``'s latest run
+        called, rebuilt (``task_copies``), None for one that cannot be."""
         self.policy_for = policy_for
         self.setting_keys = setting_keys
         self.below = below
+        self.copies = copies
         self._views: dict[Any, PolicyView] = {}
 
     def shape_all(
@@ -446,15 +456,25 @@ class ShapeMaker:
         keyed = set(self.setting_keys(flow.name))
         if isinstance(flow, FlowFunction):
             tasks = flow.task_nodes()
+            # A @flow call's next-run policy is the task its latest run called, under the
+            # settings in force now; the module's task of its name only before any run.
+            copies = self.copies(flow)
+            unpredicted = frozenset(key for key, task in copies.items() if task is None)
             # keys its runs in this process made (tasks it calls that its module does not
-            # name), each task by name, and the keys the settings name
-            keys = dict.fromkeys([*flow.known_nodes, *tasks, *sorted(keyed)])
+            # name), the copies its latest run called, each task by name, and the keys
+            # the settings name
+            keys = dict.fromkeys([*flow.known_nodes, *copies, *tasks, *sorted(keyed)])
+
+            def node_of(key: str) -> Node | None:
+                task = copies.get(key) if key not in flow.known_nodes else None
+                return Node(key, task) if task is not None else flow.node(key)
+
             policies = {
                 key: self._keyed_view(flow, node)
                 if key in keyed
                 else self.view(self._policy(flow, node))
                 for key in keys
-                if (node := flow.node(key)) is not None
+                if (node := node_of(key)) is not None
             }
             # A key no table names: the policy of its task under a key nothing names.
             plain = "\0"
@@ -462,7 +482,8 @@ class ShapeMaker:
                 name: self.view(self._policy(flow, Node(plain, node.task)))
                 for name, node in tasks.items()
             }
-            return FlowShape(flow.name, True, {}, policies, base, tuple(flow.parameters()))
+            shape = FlowShape(flow.name, True, {}, policies, base, tuple(flow.parameters()))
+            return replace(shape, unpredicted=unpredicted) if unpredicted else shape
         by_task: dict[int, PolicyView] = {}
         nodes = {}
         for key, node in flow.nodes.items():

@@ -9,6 +9,8 @@ from pathlib import Path
 SETTINGS_FILE = "flowtop.toml"
 STATE_DIR = ".flowtop"
 OVERRIDES_FILE = "overrides.toml"
+#: The ``with_options`` copies the latest runs of each ``@flow`` called (``task_copies``).
+COPIES_FILE = "task_copies.json"
 STORE_FILE = "history.db"
 #: The slots of the workspace's concurrency limits (``concurrency.slots``).
 LIMITS_FILE = "limits.db"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..engine.runner import Runner
 from . import last_words
+from .copies_recorder import CopiesRecorder
 from .history_records import HistoryError
 from .load_error import display_path
 from .owner_agent import NO_FILE, OwnerAgent, apply_command, store_file_id
@@ -71,10 +72,16 @@ def recorded_runner(
             )
         ) from None
     values = LiveValues()
+    state_dir = runner_options.get("state_dir")
+    copies = CopiesRecorder(state_dir) if state_dir is not None else None  # (``task_copies``)
     try:  # the agent's thread runs: a runner refused (``workers=0``) must not leave it
         keeper = ResultKeeper(history.keep_results, values, cap=max_result_bytes)
         runner = Runner(
-            sinks=[history.subscription(before=keeper), *sinks],
+            sinks=[
+                history.subscription(before=keeper),
+                *sinks,
+                *([] if copies is None else [copies.subscription()]),
+            ],
             next_number=history.next_number,
             **runner_options,
         )
@@ -84,6 +91,8 @@ def recorded_runner(
     values.runner, runner.keep_results = runner, True  # stored a moment after completion
     apply.runner = runner
     runner.before_begin = agent.before_begin  # a cancel queued meanwhile: no attempt
+    if copies is not None:
+        copies.attach(runner)
     # ``os._exit`` in a task: what the run did so far reaches the store first
     kept = _LastWords(last_words.keep(runner.bus.flush, history.flush))
     return runner, [kept, agent, keeper]

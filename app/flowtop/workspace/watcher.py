@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from watchfiles import Change
 
 from .link_targets import as_links, linked_files, target_folders
-from .places import OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
+from .places import COPIES_FILE, OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
 from .reloads_meanwhile import Batch, Watching, reloads
 from .watch_scope import IGNORED_DIRS, new_folders, real_folder, to_watch
 from .watch_scope import watched_folders as watched_folders  # (tests replace it here)
@@ -70,13 +70,17 @@ RETRY_MAX = 5.0
 
 
 class WatchFilter:
-    """Pass ``.py`` saves and the two settings files; drop caches, editor swap/backup files."""
+    """Pass ``.py`` saves and the two settings files; drop caches, editor swap/backup files.
+    Also ``.flowtop/task_copies.json``: a run recorded the ``with_options`` copies it called
+    (``task_copies``), which the flows' policies follow, said by no toast."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def __call__(self, change: Change, path: str) -> bool:
         name = Path(path).name
+        if name == COPIES_FILE:
+            return Path(path).parent == self.root / STATE_DIR
         if (
             not name.endswith((".py", ".toml"))
             or name.startswith((".#", "#"))

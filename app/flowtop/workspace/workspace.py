@@ -46,6 +46,7 @@ from .settings import (
 )
 from .settings_state import SettingsState
 from .tables_at_fault import refuse_tables_at_fault
+from .task_copies import copies_of, shape_maker
 
 if TYPE_CHECKING:
     from ..engine.parameters import ParameterProblem
@@ -130,9 +131,8 @@ class Workspace:
         with self._lock:
             if self._shapes is None:
                 from .entry_flows import main_block_calls_of
-                from .flow_shapes import ShapeMaker  # for the TUI's flow host only
 
-                maker = ShapeMaker(self.policy_for, self.settings.task_keys, self.policy_below)
+                maker = shape_maker(self)  # (with the with_options copies runs called)
                 called = {name: c.parameters for name, c in main_block_calls_of(self).items()}
                 shaped = maker.shape_all(self.flows, self.flow_files, called)
                 self._shapes, self.shape_errors = shaped
@@ -143,7 +143,7 @@ class Workspace:
         shapes = self.shapes
         if change.settings_changed:
             return shapes
-        return {name: shapes[name] for name in change.flows if name in shapes}
+        return {name: shapes[name] for name in (*change.flows, *change.copied) if name in shapes}
 
     @property
     def flow_files(self) -> dict[str, Path]:
@@ -249,8 +249,8 @@ class Workspace:
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []
             )
-            change = self._changed(
-                changed, outcome, settings_changed, [*settings_errors, *name_errors]
+            change = copies_of(self).noted(  # (a run's copies recorded: ``task_copies``)
+                self._changed(changed, outcome, settings_changed, [*settings_errors, *name_errors])
             )
             self._forget_tasks()
             # A saved file still bad (its error as before, too) was refused: not "Reloaded".
