@@ -27,7 +27,7 @@ from ..engine.parameters import ParameterProblem
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_host_news import News
-from .flow_order import file_order
+from .flow_order import file_order, in_natural_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .helper_process import HelperGone, HelperProcess
 from .import_guard import CAREFUL, FAST
@@ -190,10 +190,10 @@ class RemoteWorkspace:
             self._file_errors = {**kept, **errors}
             return WorkspaceChanged(
                 paths=tuple(files),
-                modules=tuple(display_path(p) for p in loaded),
+                modules=tuple(display_path(p) for p in sorted(loaded, key=file_order)),
                 flows=tuple(theirs),
                 errors=tuple(e for p, e in errors.items() if said.get(p) != str(e)),
-                removed=tuple(sorted(before - set(theirs))),
+                removed=tuple(in_natural_order(before - set(theirs))),
             )
 
         change = self._beside.applied(apply, files, self._said_of, ticket)

@@ -26,7 +26,7 @@ from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean, some_of
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged, saved_helpers
-from .flow_order import in_natural_order
+from .flow_order import file_order, in_natural_order
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
@@ -275,13 +275,12 @@ class Workspace:
     ) -> WorkspaceChanged:
         return WorkspaceChanged(
             paths=paths,
-            modules=tuple(display_path(p) for p in outcome.modules),
+            modules=tuple(display_path(p) for p in sorted(outcome.modules, key=file_order)),
             flows=tuple(outcome.flows),
             errors=(*outcome.errors, *errors),
             settings_changed=settings_changed,
-            # A flow whose file was renamed (or that moved to another file) is gone from
-            # one file and loaded from another in the same batch: not removed.
-            removed=tuple(name for name in outcome.removed if name not in outcome.flows),
+            # gone from one file and loaded from another (a renamed file): not removed
+            removed=tuple(in_natural_order(n for n in outcome.removed if n not in outcome.flows)),
             helpers=saved_helpers(outcome.helpers, paths, outcome.modules, self._loader.deps),
             said_apart=saved_here(paths),  # the retry editor's own save: said by it
         ).noted(outcome.modules)  # (read here, off the monitor's UI thread)
