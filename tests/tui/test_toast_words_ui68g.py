@@ -41,8 +41,12 @@ SIZE = (120, 36)
 
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """``tmp_path``, the current folder: paths are said from it (``display_path``)."""
+    """``tmp_path``, the current folder: paths are said from it (``display_path``); its
+    settings files there (a settings file gone is said removed)."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ".flowtop").mkdir()
+    for name in ("flowtop.toml", ".flowtop/overrides.toml"):
+        (tmp_path / name).write_text("")
     return tmp_path
 
 

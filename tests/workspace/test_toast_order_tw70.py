@@ -40,3 +40,17 @@ def test_the_monitor_s_flow_host_says_them_so_too(write: Write, tmp_path: Path) 
         assert change.modules == ("m_1.py", "m_2.py", "m_10.py", "m_11.py"), change.modules
     finally:
         remote.close()
+
+
+def test_a_settings_file_deleted_is_said_removed_not_reloaded(
+    write: Write, workspace: Callable[..., Workspace], tmp_path: Path
+) -> None:
+    """Deleting ``flowtop.toml`` toasted ``Reloaded flowtop.toml``."""
+    write("m_1.py", flow_file(1))
+    toml = write("flowtop.toml", "[defaults]\nmax_retries = 2\n")
+    ws = workspace()
+    toml.unlink()
+    change = ws.reload_paths([toml])
+    assert change.summary() == "Removed flowtop.toml (its settings no longer apply)"
+    toml.write_text("[defaults]\nmax_retries = 3\n")
+    assert ws.reload_paths([toml]).summary() == "Reloaded flowtop.toml"

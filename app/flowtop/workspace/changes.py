@@ -103,16 +103,23 @@ class WorkspaceChanged:
 
     def _settings_said(self) -> str:
         """What the summary says of the settings files saved: which reloaded, by name
-        (``Reloaded flowtop.toml``; "settings" when the change names none, a whole load);
+        (``Reloaded flowtop.toml``; "settings" when the change names none, a whole load),
+        or removed (``Removed flowtop.toml (its settings no longer apply)``);
         nothing of one said apart (``said_apart``: the app's own save, which said so); or that
         a file saved was refused (``settings_kept``)."""
         if self.settings_kept:
             return "kept the last good settings"
         files = [path for path in self.paths if path.suffix == ".toml"]
-        named = [display_path(path) for path in files if path not in self.said_apart]
+        named = [path for path in files if path not in self.said_apart]
         if files and not named:
             return ""
-        return f"Reloaded {few_names(named) or 'settings'}"
+        gone = [display_path(path) for path in named if not path.exists()]  # (a stat each)
+        said = [display_path(path) for path in named if display_path(path) not in gone]
+        if gone:  # it read "Reloaded flowtop.toml" of a file deleted
+            their = "its" if len(gone) == 1 else "their"
+            removed = f"Removed {few_names(gone)} ({their} settings no longer apply)"
+            return f"Reloaded {few_names(said)}; {then_said(removed)}" if said else removed
+        return f"Reloaded {few_names(said) or 'settings'}"
 
     def said_after(self, summary: str) -> str:
         """``summary`` (this change's) said after a semicolon (``reload_actions``): its
