@@ -80,3 +80,36 @@ def nap():
 with Flow("slow") as flow:
     nap()
 """
+
+
+#: A ``@flow`` ``own-opts`` calling two ``with_options`` copies of one module task, each
+#: with its own retry policy: what the monitor predicts of them (``task_copies``).
+WITH_OPTIONS = """
+from flowtop import flow, task
+
+@task
+def step(x):
+    return x
+
+@flow
+def own_opts():
+    a = step.with_options(max_retries=2, retry_delay=0.1)(1)
+    c = step.with_options(max_retries=4)(3)
+    return a + c
+"""
+
+
+#: A flow ``sink`` whose one task ``fails`` raises at once, never retried: a failed run
+#: to rerun, auto-rerun or refuse.
+SINK = """\
+from flowtop import Flow, task
+
+
+@task(max_retries=0)
+def fails():
+    raise ValueError("no")
+
+
+with Flow("sink") as flow:
+    fails()
+"""

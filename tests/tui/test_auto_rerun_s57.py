@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from flow_texts import SINK as FAILING
 from flowtop.engine.states import StateType
 from flowtop.tui import auto_rerun
 from flowtop.tui.app import FlowtopApp
@@ -63,20 +64,6 @@ async def test_settings_put_back_as_the_run_had_them_rerun_nothing(
         workspace.overrides[("demo", "broken")] = {"timeout": 30.2}
         await settings_saved(pilot, app, workspace)
         assert reruns == ["demo"]
-
-
-FAILING = """\
-from flowtop import Flow, task
-
-
-@task(max_retries=0)
-def fails():
-    raise ValueError("no")
-
-
-with Flow("sink") as flow:
-    fails()
-"""
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from flow_texts import SINK
 from flowtop import flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -27,19 +28,6 @@ from pilot_kit import toasts_said, wait_for
 from .conftest import FakeLoadError, FakeWorkspace, hosted_folder
 
 SIZE = (120, 30)
-
-SINK = """\
-from flowtop import Flow, task
-
-
-@task(max_retries=0)
-def fails():
-    raise ValueError("no")
-
-
-with Flow("sink") as flow:
-    fails()
-"""
 
 
 @pytest.fixture

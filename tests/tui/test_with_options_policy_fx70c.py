@@ -14,26 +14,13 @@ import asyncio
 import time
 from pathlib import Path
 
+from flow_texts import WITH_OPTIONS as OPTS
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.messages import WorkspaceReloaded
 from flowtop.workspace.places import COPIES_FILE
 from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import hosted_folder
-
-OPTS = """
-from flowtop import flow, task
-
-@task
-def step(x):
-    return x
-
-@flow
-def own_opts():
-    a = step.with_options(max_retries=2, retry_delay=0.1)(1)
-    c = step.with_options(max_retries=4)(3)
-    return a + c
-"""
 
 
 def wait_for_file(path: Path, timeout: float = 15.0) -> None:

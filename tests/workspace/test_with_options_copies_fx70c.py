@@ -18,23 +18,10 @@ from pathlib import Path
 from watchfiles import Change
 
 import fork_cli
+from flow_texts import WITH_OPTIONS as OPTS
 from flowtop.workspace import Workspace
 from flowtop.workspace.places import COPIES_FILE
 from flowtop.workspace.watcher import WatchFilter
-
-OPTS = """
-from flowtop import flow, task
-
-@task
-def step(x):
-    return x
-
-@flow
-def own_opts():
-    a = step.with_options(max_retries=2, retry_delay=0.1)(1)
-    c = step.with_options(max_retries=4)(3)
-    return a + c
-"""
 
 #: The same flow, its first call's copy given a delay no file can hold (a lambda).
 UNWRITABLE = OPTS.replace("retry_delay=0.1", "retry_delay=lambda n: 0")
