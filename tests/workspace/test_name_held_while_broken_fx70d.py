@@ -162,3 +162,57 @@ def test_a_run_of_one_flow_refuses_its_file_as_the_folder_load_does(
     assert ran.returncode != 0
     refused = "seeds.py:7: flow 'example-flow' is already defined in aaa.py"
     assert f"flow 'lonely-flow' cannot run: its file failed to load: {refused}" in ran.stderr
+
+
+#: A file defining ``x`` and ``z``, and a broken file before it that only mentions
+#: ``x`` in a comment and a string (it moved): the mention holds no name.
+X_AND_Z = """
+from flowtop import Flow, task
+
+@task
+def t():
+    print("B FILE CODE RAN")
+    return 1
+
+x = Flow("x")
+x.add_task(t)
+z = Flow("z")
+z.add_task(t)
+"""
+MENTIONS_X = """
+# This file used to define Flow("x"); it moved to b.py.
+NOTE = 'Flow("x") lives in b.py'
+from flowtop import Flow, task
+oops(
+"""
+DEFINES_X = """
+from flowtop import Flow, task
+x = Flow("x")
+y = Flow("y")
+oops(
+"""
+
+
+def test_a_broken_file_holds_no_name_its_comments_or_strings_mention(
+    write: Write, workspace: Callable[..., Workspace], tmp_path: Path
+) -> None:
+    """A byte pattern read ``Flow("x")`` in a broken file's comment: b.py, which defines
+    ``x``, was refused, and neither of its flows listed (qa70d)."""
+    write("a.py", MENTIONS_X)
+    b = write("b.py", X_AND_Z)
+    ws = workspace()
+    assert ws.flow_files == {"x": b, "z": b}
+    assert list(said(ws)) == ["a.py"]
+
+
+def test_run_flow_refuses_a_file_whose_other_name_a_broken_file_before_it_holds(
+    write: Write, tmp_path: Path
+) -> None:
+    """a.py (broken) defines ``x``; b.py defines ``x`` and ``z``: ``list`` and ``run DIR``
+    refuse b.py, and so must ``run --flow z``, which ran b.py's code (qa70d)."""
+    write("a.py", DEFINES_X)
+    write("b.py", X_AND_Z)
+    ran = fork_cli.run(["run", str(tmp_path), "--flow", "z"], timeout=60, cwd=tmp_path)
+    assert ran.returncode != 0, ran.stdout
+    assert "B FILE CODE RAN" not in ran.stdout + ran.stderr
+    assert "b.py:8: flow 'x' is already defined in a.py" in ran.stderr, ran.stderr

@@ -134,8 +134,7 @@ class Loader:
         #: The file whose source defines ``only_flow``, imported here unprobed (under ``guard``;
         #: the run imports it anyway); the others probed if it does not, or their names hide.
         self._here: Path | None = None
-        #: The files an ``only_flow`` load left unread (its file has the flow) whose flows
-        #: neither source nor probe told (``NameScan.others_seen``); the others' in ``_probed``.
+        #: Files an ``only_flow`` load left unread, their flows untold (``NameScan.others_seen``).
         self.unread: set[Path] = set()
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
@@ -308,7 +307,8 @@ class Loader:
                 seen = scan.others_seen(self._here, self.probe, self.compat())  # if untold only
                 here = self._here
                 before = [p for p in seen.unread if here and sorts_before(p, here)]
-                first = {p for p in before if self.only_flow in source_names(p)}  # may hold it
+                ours = set(attempted[here].flows) if here in attempted else {self.only_flow}
+                first = {p for p in before if source_names(p) & ours}  # may hold one of them
                 self._probed, self.unread = seen.probed, seen.unread - first
                 paths = [*seen.defining, *sorted(first, key=file_order)]
             else:

@@ -19,13 +19,13 @@ zz_dup.py's code as a run of etl, kept in etl's history.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.option_checks import same_name, two_spellings
+from .broken_source_names import said_names
 from .flow_naming import UNTOLD, NameScan
 from .flow_order import file_order
 from .load_error import LoadError, display_path
@@ -96,18 +96,9 @@ def holders(
     return held
 
 
-#: What a source Python cannot parse says of its flows, read by bytes: ``Flow("etl"``,
-#: ``flow(..., name="etl"`` and a ``@flow``'s function (``def etl_job(``: ``etl-job``).
-_SAID = re.compile(
-    rb"""(?:\bFlow\s*\(\s*|\b(?:flow|with_options)\s*\([^\n]*?\bname\s*=\s*)"""
-    rb"""(["'])([^"'\n]+)\1"""
-    rb"""|@(?:\w+\.)?flow\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"""
-)
-
-
 def source_names(path: Path) -> frozenset[str]:
     """The flow names the source of ``path`` gives (``flow_naming``'s syntax tree reading,
-    or, for a source it cannot parse, ``_SAID``): what a file that failed to load holds
+    or, for a source it cannot parse, its tokens: ``said_names``): what a file that failed to load holds
     in a process that has no last good version of it. Only a regular file is read (a
     named pipe's read would wait for a writer)."""
     try:
@@ -122,9 +113,4 @@ def source_names(path: Path) -> frozenset[str]:
         data = path.read_bytes()
     except OSError:
         return frozenset()
-    found = set()
-    for hit in _SAID.finditer(data):
-        named, function = hit.group(2), hit.group(3)
-        text = named if named is not None else function.replace(b"_", b"-")
-        found.add(text.decode("utf-8", "replace"))
-    return frozenset(found)
+    return said_names(data)
