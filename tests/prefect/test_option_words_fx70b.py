@@ -44,6 +44,9 @@ def test_a_drop_in_task_s_typos_are_all_named_with_prefect_s_names() -> None:
         prefect_task(**{option: None})(lambda: 1)
     # flowtop's own options, which it takes too, when no Prefect name is close
     assert "(did you mean 'retry_predicate'?)" in _refusal(prefect_task, retry_predicat=1)
+    # one letter from a name it takes, flowtop's too: that one (it said retry_delay_seconds)
+    assert "(did you mean 'retry_deadline'?)" in _refusal(prefect_task, retry_deadlin=5)
+    assert "(did you mean 'retry_on'?)" in _refusal(prefect_task, retry_on_=[ValueError])
     three = _refusal(prefect_task, zzz=1, retry=1, timeout_second=3)
     assert three.startswith(
         "task '<lambda>': unknown options 'zzz', 'retry' (did you mean 'retries'?) and "

@@ -256,14 +256,31 @@ def unknown_options(
     the closest name of the first of ``suggested`` that has one close, and the ``valid``
     ones listed, as ``@flow``'s: ``task 't': unknown options 'retry' (did you mean
     'retries'?) and 'retry_delay_second' (did you mean 'retry_delay_seconds'?); valid
-    options: name, retries, …``. (Only the first was named, and a fix met the next.)"""
-    named = [
-        repr(key) + next((hint for names in suggested if (hint := did_you_mean(key, names))), "")
-        for key in unknown
-    ]
+    options: name, retries, …``. (Only the first was named, and a fix met the next.) A
+    name of any of ``suggested`` one letter away comes first: ``retry_deadlin`` on a
+    drop-in task meant flowtop's ``retry_deadline``, not Prefect's ``retry_delay_seconds``."""
+    groups = [list(names) for names in suggested]
+    every = [name for names in groups for name in names]
+
+    def hint(key: str) -> str:
+        near = {name for name in every if _one_letter_apart(key, name)}
+        if len(near) == 1:
+            return f" (did you mean {next(iter(near))!r}?)"
+        return next((said for names in groups if (said := did_you_mean(key, names))), "")
+
+    named = [repr(key) + hint(key) for key in unknown]
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     plural = "s" if len(named) > 1 else ""
     return f"{owner}: unknown option{plural} {listed}; valid options: {', '.join(valid)}"
+
+
+def _one_letter_apart(typed: str, name: str) -> bool:
+    """Whether ``name`` is ``typed`` with one letter added, left out or changed."""
+    if abs(len(typed) - len(name)) > 1 or typed == name:
+        return False
+    short, long = sorted((typed, name), key=len)
+    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return short[i + (len(short) == len(long)) :] == long[i + 1 :]
 
 
 def check_option(option: str, canonical: str, value: Any) -> None:
