@@ -73,3 +73,15 @@ async def test_saving_a_hanging_file_again_then_deleting_it(tmp_path: Path) -> N
         said = await push(pilot, app, ws, WorkspaceChanged(paths=(path,)))
         assert said == f"Removed {display_path(path)}, which had failed to load"
         assert not app._listed_errors()
+
+
+def test_a_broken_settings_file_deleted_says_its_kept_settings_go(tmp_path: Path) -> None:
+    """Its last good settings, kept while it failed, stop applying as it goes: the toast
+    said only `which had failed to load`, and the policies changed unsaid (qa70d)."""
+    toml = tmp_path / "flowtop.toml"
+    failing = {toml: LoadError(toml, 2, None, "invalid TOML: bad")}
+    said, _ = reload_said(WorkspaceChanged(paths=(toml,)), failing, {})
+    assert said == (
+        f"Removed {display_path(toml)}, which had failed to load: its last good settings no "
+        "longer apply"
+    )

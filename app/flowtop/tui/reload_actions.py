@@ -95,9 +95,12 @@ def fewer_parts(parts: list[str], more: str) -> list[str]:
 def removed_said(path: Path, error: object) -> str:
     """What a reload says of a deleted file the flows list showed with ``✗``: one that
     had failed to load, or one that loaded but for a part not in use (it said "which
-    had failed to load" of that too, though it never had)."""
+    had failed to load" of that too, though it never had). A settings file's last good
+    settings, kept while it failed, stop applying then: the policies changed unsaid."""
     if isinstance(error, LoadError) and error.in_part:
         return f"Removed {display_path(path)} (its part not in use went with it)"
+    if path.suffix == ".toml":  # the last good settings it kept go with it (said nothing)
+        return f"Removed {display_path(path)}, which had failed to load: its last good settings no longer apply"
     return f"Removed {display_path(path)}, which had failed to load"
 
 
