@@ -28,6 +28,7 @@ from flowtop.formats import cut_cells, middle_cut
 from flowtop.looks import LOAD_ERROR_LOOK, STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
+from flowtop.workspace.flow_order import file_order
 
 #: The id of the row that says what a load still imports (never highlighted).
 LOADING = "loading"
@@ -98,7 +99,7 @@ class FlowList(OptionList):
             options.append(Option(prompt, id=f"flow:{name}"))
         symbol, look = LOAD_ERROR_LOOK
         self.listed_errors = dict(errors)
-        for key in errors:
+        for key in sorted(errors, key=_file_rows_order):
             label = printable_name(_short(key, root))  # a file name may hold escapes or a newline
             self._names[f"error:{key}"] = (len(symbol) + 1, len(symbol) + 1 + len(label))
             options.append(
@@ -287,3 +288,10 @@ def _short(key: str, root: Path | None) -> str:
         except ValueError:
             pass
     return path.name or key
+
+
+def _file_rows_order(key: str) -> tuple[bool, tuple[Any, ...]]:
+    """Where a file's ``✗`` row goes: flow files first, in ``ls -v`` order as the flows
+    are (they were in the order they failed), then the settings files."""
+    path = Path(key)
+    return path.suffix != ".py", file_order(path)
