@@ -52,3 +52,30 @@ async def test_a_run_of_copies_shows_their_policies_with_no_mark(tmp_path: Path)
             assert any(line.rstrip().endswith("4× 0s") for line in lines if "1/5" in line)
             assert said == []  # a run's record, not a save of the user's: no toast
             app.shutdown()
+
+
+async def test_the_editor_of_a_copy_not_recorded_says_its_fields_are_the_task_s(
+    tmp_path: Path,
+) -> None:
+    """A copy its run called that flowtop could not record (a lambda delay): the editor's
+    ``Now:`` read the module task's policy as the copy's (qa70d)."""
+    from dataclasses import replace
+
+    from flowtop.workspace import Workspace
+
+    from .editor_kit import editor_app, shown
+
+    (tmp_path / "opts.py").write_text(OPTS, encoding="utf-8")
+    ws = Workspace(tmp_path)
+    ws.load()
+    try:
+        shape = ws.shapes["own-opts"]
+        ws.shapes["own-opts"] = replace(shape, unpredicted=frozenset({"step"}))
+        app = editor_app(ws, "own-opts", "step")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            said = " ".join(shown(app, "policy").split())
+            assert said.startswith("Now: a with_options copy flowtop could not record"), said
+            assert "below, its @task's values (" in said
+    finally:
+        ws.close()

@@ -117,6 +117,9 @@ class RetryEditor(FormDialog[bool]):
         #: Set when a reload removed the task before the editor opened: nothing to edit.
         self.gone = "" if node is not None else f"{task_key} is no longer in flow {flow_name}"
         self.policy = node.policy if node is not None else PolicyView.of(RetryPolicy())
+        #: A ``with_options`` copy its latest run called that flowtop could not record (a
+        #: lambda delay): ``policy`` is its module task's, not what it runs with.
+        self.copy_unknown = flow is not None and task_key in flow.unpredicted
         self.override: dict[str, Any] = dict(workspace.override_for(flow_name, task_key) or {})
         #: The override's ``retry_on`` that does not apply (an exception not found), shown
         #: as written with why, to be fixed here; None when there is none.
@@ -142,6 +145,16 @@ class RetryEditor(FormDialog[bool]):
             texts["retry_on"] = self.unapplied.text
         return texts
 
+    def _now(self, policy: PolicyView) -> str:
+        """The policy line: ``Now: 3× 2s``; of a copy not recorded (``copy_unknown``), that
+        the fields are its module task's (it read that task's policy as the copy's)."""
+        if self.copy_unknown:
+            return (
+                "Now: a with_options copy flowtop could not record (its last run's POLICY "
+                f"says what it ran with); below, its @task's values ({printable(policy.summary)})"
+            )
+        return f"Now: {printable(policy.summary)}"
+
     def _layer(self, name: str) -> Layer:
         """The layer field ``name``'s value comes from now (``PolicyView.layer_of``)."""
         return self.policy.layer_of(name)
@@ -153,7 +166,7 @@ class RetryEditor(FormDialog[bool]):
             if self.scope is not None:
                 yield Static(Text(self.scope.whole), id="scope", classes="scope")
                 yield Static(Text(self.scope.short), id="scope-short", classes="scope")
-            yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
+            yield Static(Text(self._now(self.policy)), id="policy")
             yield Static("", id="not-in-use")  # a settings file has an error: not used
             yield Static("", id="reloaded")  # settings_reloaded says what changed
             with FieldsScroll(id="fields", can_focus=False):  # Tab goes field to field
@@ -294,7 +307,7 @@ class RetryEditor(FormDialog[bool]):
                 field.value = form.texts[name]
                 if selected:  # typing replaces a value shown selected, as it did
                     field.select_all()
-        self.query_one("#policy", Static).update(Text(f"Now: {printable(node.policy.summary)}"))
+        self.query_one("#policy", Static).update(Text(self._now(node.policy)))
         self.query_one("#clear", Button).disabled = not override
         self._fit_density()
         self._fit_hints()
