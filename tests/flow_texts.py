@@ -113,3 +113,21 @@ def fails():
 with Flow("sink") as flow:
     fails()
 """
+
+
+#: A flow ``etl`` of two tasks, ``extract`` then ``load``: the flow two files define at
+#: once in the tests of which file keeps a flow name (``name_owners``).
+ETL_EXTRACT_LOAD = """
+from flowtop import Flow, task
+
+@task
+def extract():
+    return 1
+
+@task
+def load(x):
+    return x
+
+with Flow("etl") as flow:
+    load(extract())
+"""

@@ -9,22 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import fork_cli
+from flow_texts import ETL_EXTRACT_LOAD as ETL
 from flowtop.workspace import RemoteWorkspace, Workspace
-
-ETL = """
-from flowtop import Flow, task
-
-@task
-def extract():
-    return 1
-
-@task
-def load(x):
-    return x
-
-with Flow("etl") as flow:
-    load(extract())
-"""
 
 DUP = """
 from flowtop import Flow, task

@@ -8,27 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import fork_cli
+from flow_texts import ETL_EXTRACT_LOAD as ETL
 from flowtop.tui.file_rows import broken_flow_file
 from flowtop.workspace import RemoteWorkspace, Workspace
 
-ETL = """
-from flowtop import Flow, task
-
-SCHEMA_VERSION = 1
-
-@task
-def extract():
-    return 1
-
-@task
-def load(x):
-    return x
-
-with Flow("etl") as flow:
-    load(extract())
-"""
-
-BROKEN = ETL.replace("SCHEMA_VERSION = 1", "SCHEMA_VERSION = = 1")
+BROKEN = ETL + "\nSCHEMA_VERSION = = 1\n"  # saved broken
 
 DUP = """
 from flowtop import Flow, task

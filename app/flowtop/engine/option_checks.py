@@ -31,7 +31,7 @@ from .delays import (
     seconds_with_unit,
 )
 from .library_folders import FLOWTOP_FOLDER
-from .suggest import did_you_mean
+from .suggest import did_you_mean, one_slip
 from .value_text import safe_repr
 
 #: What each callable option is called with, in words, and the shape it must have.
@@ -257,13 +257,13 @@ def unknown_options(
     ones listed, as ``@flow``'s: ``task 't': unknown options 'retry' (did you mean
     'retries'?) and 'retry_delay_second' (did you mean 'retry_delay_seconds'?); valid
     options: name, retries, …``. (Only the first was named, and a fix met the next.) A
-    name of any of ``suggested`` one letter away comes first: ``retry_deadlin`` on a
+    name of any of ``suggested`` one slip away (``one_slip``) comes first: ``retry_deadlin`` on a
     drop-in task meant flowtop's ``retry_deadline``, not Prefect's ``retry_delay_seconds``."""
     groups = [list(names) for names in suggested]
     every = [name for names in groups for name in names]
 
     def hint(key: str) -> str:
-        near = {name for name in every if _one_letter_apart(key, name)}
+        near = {name for name in every if one_slip(key, name)}
         if len(near) == 1:
             return f" (did you mean {next(iter(near))!r}?)"
         return next((said for names in groups if (said := did_you_mean(key, names))), "")
@@ -272,15 +272,6 @@ def unknown_options(
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     plural = "s" if len(named) > 1 else ""
     return f"{owner}: unknown option{plural} {listed}; valid options: {', '.join(valid)}"
-
-
-def _one_letter_apart(typed: str, name: str) -> bool:
-    """Whether ``name`` is ``typed`` with one letter added, left out or changed."""
-    if abs(len(typed) - len(name)) > 1 or typed == name:
-        return False
-    short, long = sorted((typed, name), key=len)
-    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
-    return short[i + (len(short) == len(long)) :] == long[i + 1 :]
 
 
 def check_option(option: str, canonical: str, value: Any) -> None:

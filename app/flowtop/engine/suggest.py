@@ -29,8 +29,14 @@ def slip_of(word: str, name: str) -> bool:
     """Whether ``word`` could be ``name`` mistyped: it starts with the same letter (a
     typist rarely misses the first), or is one slip from it: a letter wrong, missing,
     extra, or two swapped (``ilst``). ``nope`` is neither of ``open``."""
-    if word[:1] == name[:1]:
-        return True
+    return word[:1] == name[:1] or one_slip(word, name)
+
+
+def one_slip(word: str, name: str) -> bool:
+    """Whether ``word`` is ``name`` with one slip: a letter wrong, missing, extra, or two
+    swapped (``ilst``); not ``name`` itself."""
+    if word == name:
+        return False
     if len(word) == len(name):
         wrong = [at for at, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
         if len(wrong) == 2 and wrong[1] == wrong[0] + 1:  # two neighbours swapped?

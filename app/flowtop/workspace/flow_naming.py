@@ -160,11 +160,16 @@ def _source_names(path: Path, flow: str) -> SourceNames:
         data = path.read_bytes()
     except OSError:
         return SourceNames(None, says_flow=False)
+    return SourceNames(names_given(data, path), says_flow=_says(data, flow))
+
+
+def names_given(data: bytes, path: Path) -> frozenset[str] | None:
+    """The flow names the source ``data`` (of ``path``) gives literally (``_named``:
+    ``UNTOLD`` for one an expression gives); None when Python cannot parse it."""
     try:
-        names: frozenset[str] | None = frozenset(_named(parse_python(data, str(path))))
+        return frozenset(_named(parse_python(data, str(path))))
     except UNPARSABLE:
-        names = None
-    return SourceNames(names, says_flow=_says(data, flow))
+        return None
 
 
 #: What ``_named`` holds for a flow whose name is an expression (a flow's is never empty).

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..engine.option_checks import same_name, two_spellings
 from .broken_source_names import said_names
-from .flow_naming import UNTOLD, NameScan
+from .flow_naming import UNTOLD, names_given
 from .flow_order import file_order
 from .load_error import LoadError, display_path
 
@@ -98,19 +98,14 @@ def holders(
 
 def source_names(path: Path) -> frozenset[str]:
     """The flow names the source of ``path`` gives (``flow_naming``'s syntax tree reading,
-    or, for a source it cannot parse, its tokens: ``said_names``): what a file that failed to load holds
-    in a process that has no last good version of it. Only a regular file is read (a
-    named pipe's read would wait for a writer)."""
+    or, for a source it cannot parse, its tokens: ``said_names``): what a file that failed
+    to load holds in a process that has no last good version of it. Only a regular file
+    is read (a named pipe's read would wait for a writer)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return frozenset()
-    except OSError:
-        return frozenset()
-    names = NameScan([path], UNTOLD).files[path].names
-    if names is not None:
-        return names - {UNTOLD}
-    try:
         data = path.read_bytes()
     except OSError:
         return frozenset()
-    return said_names(data)
+    names = names_given(data, path)
+    return said_names(data) if names is None else names - {UNTOLD}

@@ -182,7 +182,8 @@ def write_copies(path: Path, flows: Mapping[str, Mapping[str, Any]]) -> None:
         after = {**now, **{flow: dict(copies) for flow, copies in flows.items() if copies}}
         return {flow: copies for flow, copies in after.items() if flows.get(flow, True)}
 
-    if as_now(read_copies(path)) == read_copies(path):
+    now = read_copies(path)
+    if as_now(now) == now:
         return  # (most runs call no copy: no file, no lock, no reload in the monitor)
     with locked(path.with_suffix(".lock")):
         now = read_copies(path)
