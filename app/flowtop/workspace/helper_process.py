@@ -180,12 +180,18 @@ class HelperProcess:
         A process being started as this runs is killed as soon as it exists: ``q`` pressed
         in that instant waited out the whole load (up to ``load_timeout``)."""
         self._closes += 1
+        self.interrupt()
+        with self._lock:
+            self._stop()
+
+    def interrupt(self) -> None:
+        """Kill the process answering now, not waiting for its request: that request ends
+        with :class:`HelperGone` (its asker decides whether to ask again), and the next
+        ask starts another process."""
         process = self._process
         if process is not None:
             with contextlib.suppress(OSError):
                 process.kill()
-        with self._lock:
-            self._stop()
 
     @property
     def pid(self) -> int | None:

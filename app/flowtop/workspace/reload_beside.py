@@ -20,8 +20,11 @@ wait on nothing slow: the lock is held for no file read, nor for a side host's s
 Only flow files are loaded beside, each on its own: a save of a settings file or of a
 helper another file imports, a file the held reload imports (or is to), a deleted file, or a
 file the side host finds defining no flows or a flow name another file has, waits for
-the host as before. A file that imports the slow one hangs in the side host too, and
-waits for it (its own ``load_timeout``) as it would have.
+the host as before. A save of the very file the host is importing drops that import
+instead (it is of a version no longer on disk): the host is stopped and the held reload
+asked again of a fresh one, which imports the files as saved now (``dropped``). A file
+that imports the slow one hangs in the side host too, and waits for it (its own
+``load_timeout``) as it would have.
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ class Beside:
         #: nothing new when it finds the same (None: saved again since, it says all).
         #: Its files keep what is shown of them till the host reloads them (``pending``).
         self._said: dict[Path, Said | None] = {}
+        #: Files saved again while the host imported them: its import was dropped and the
+        #: held reload asked again (``RemoteWorkspace._drop_stale_import``).
+        self._dropped: set[Path] = set()
 
     def open(self, held: Collection[Path]) -> None:
         """A reload of ``held`` starts in the host: other files saved meanwhile may load
@@ -78,6 +84,7 @@ class Beside:
         host's ask to end)."""
         with self._lock:
             self._said.clear()
+            self._dropped.clear()
             self._generation += 1
             side, self._side = self._side, None
         if side is not None:
@@ -103,14 +110,17 @@ class Beside:
 
         return under_ticket
 
-    def shut(self) -> None:
+    def shut(self) -> set[Path]:
         """The host's reload is over (its reply is applied next): a side host still
-        loading is stopped, and nothing said beside is applied after this returns."""
+        loading is stopped, and nothing said beside is applied after this returns. The
+        files whose import it dropped meanwhile (``dropped``)."""
         with self._lock:
             self._open, self._held = False, frozenset()
             side, self._side = self._side, None
+            dropped, self._dropped = self._dropped, set()
         if side is not None:
             side.close()
+        return dropped
 
     def load(self, files: list[Path], timeout: float, ticket: int) -> dict[str, Any] | None:
         """A side host's load of ``files``, or None: no reload is held, it reloads one of
@@ -168,6 +178,18 @@ class Beside:
         them says what it finds (that save's toast), though they stay as shown till then."""
         with self._lock:
             self._said.update({file: None for file in files if file in self._said})
+
+    def dropped(self, files: Collection[Path]) -> None:
+        """The host's import of ``files`` was dropped for a newer save of one of them."""
+        with self._lock:
+            self._dropped.update(files)
+
+    def said_by_host(self, said: Mapping[Path, Said]) -> None:
+        """What the held reload, asked again after a drop, said of the dropped files (as
+        saved then): their queued reload says only what it finds otherwise (a save is
+        said once, not twice)."""
+        with self._lock:
+            self._said.update(said)
 
     def forget(self, files: Collection[Path]) -> dict[Path, Said]:
         """What was said beside of ``files`` and not saved since (taken: said once)."""

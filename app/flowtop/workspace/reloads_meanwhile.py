@@ -117,8 +117,10 @@ async def reloads(
                         task.cancel()
             change = main.result()
             # (a reload of files said beside alone that changed nothing more is not said:
-            # a save said once; a file saved again since, and not said beside, is)
-            if change is not None and (change or not set(paths) <= said):
+            # a save said once; a file saved again since, and not said beside, is; nor is
+            # one of files the host's reload before it said as saved now, which it left
+            # without a path: ``Beside.said_by_host``)
+            if change is not None and (change or (change.paths and not set(paths) <= said)):
                 yield change
             paths, said = sorted(set(queued)), saying
     finally:  # ended early (the watch ends, a reload raised): the host's reloads of

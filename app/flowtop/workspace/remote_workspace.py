@@ -71,6 +71,9 @@ class RemoteWorkspace:
         #: had: the ``CAREFUL`` host that replaces it says so without waiting again.
         self._hung: dict[str, float] = {}
         self._careful = False  # a FAST host died at an import: each is started CAREFUL
+        #: The host (its ``starts``) stopped for a save of the file it imported
+        #: (``_drop_stale_import``): its request is asked again of the next host.
+        self._dropped: int | None = None
         self._stopped = False  # the app is quitting: no host is started again
         self._lock = threading.Lock()
         #: Flow files saved while a reload holds the host load beside it (``reload_beside``).
@@ -136,13 +139,15 @@ class RemoteWorkspace:
                 self._beside.forget(saved)
                 return WorkspaceChanged(errors=(self.host_error,))
             finally:
-                self._beside.shut()  # (nothing said beside is applied after this)
+                dropped = self._beside.shut()  # (nothing said beside is applied after this)
             shown = {path: self._said_of(path) for path in saved}  # (the screen's, now)
             listed = set(self.flow_files)
             # The files loaded beside meanwhile show what the side host said until the
             # host reloads them next (this reply had their old version).
             change = self._apply(reply, self._beside.pending(saved))
-            return self._not_again(change, shown, listed)
+            change = self._not_again(change, shown, listed)
+            self._beside.said_by_host({file: self._said_of(file) for file in dropped})
+            return change
 
     def forget_beside(self) -> None:
         """The watch ended: the host's reloads of the files said beside are lost, and
@@ -166,7 +171,10 @@ class RemoteWorkspace:
         files = sorted({Path(os.path.abspath(p)) for p in paths})
         ticket = self._beside.ticket()
         importing = set(self._importing)  # (swapped whole: read once)
-        if not files or any(not self._flow_file(f) or f in importing for f in files):
+        if not files or not all(map(self._flow_file, files)):
+            return None
+        if stale := importing.intersection(files):
+            self._drop_stale_import(stale)
             return None
         reply = self._beside.load(files, len(files) * self._load_timeout(), ticket)
         if reply is None:
@@ -198,6 +206,17 @@ class RemoteWorkspace:
 
         change = self._beside.applied(apply, files, self._said_of, ticket)
         return None if change is None else change.noted(loaded)  # (reads the files)
+
+    def _drop_stale_import(self, files: Collection[Path]) -> None:
+        """A file the host is importing was saved again: that import is of a version no
+        longer on disk, and may hang till ``load_timeout`` (a fix saved while the broken
+        save hangs waited it out, then showed with the hang's toast). The host is stopped;
+        the held reload is asked again of a fresh host (``_ask``), which imports the files
+        as saved now; the queued reload of the saved ``files`` follows at once, and says
+        only what that one did not (``Beside.said_by_host``)."""
+        self._beside.dropped(files)
+        self._dropped = self._host.starts
+        self._host.interrupt()
 
     def _flow_file(self, path: Path) -> bool:
         """Whether ``path`` is a flow file there now (what a side host may load)."""
@@ -271,17 +290,24 @@ class RemoteWorkspace:
         the file, and the other flows load. A careful host that dies too is the error. A
         file the first host said it hung on (``_hear_news``) is not waited for again: the
         careful host's first load says it hung at once (``import_guard.known_hung``).
+        A host stopped because the file it imported was saved again is no failure: the
+        request goes to a fresh host, as careful as it was (``_drop_stale_import``).
         """
         try:
-            try:
-                return self._ask_host(request)
-            except _LoadDied:
-                if self._careful or self._stopped:
-                    raise
-                self._careful = True
-                self._host.args = [str(self.path), CAREFUL]  # the next host started
-                self._loaded = False
-                return self._ask_host(request)
+            while True:
+                try:
+                    return self._ask_host(request)
+                except _LoadDied:
+                    if self._stopped:
+                        raise
+                    if self._dropped == self._host.starts:  # stopped for a newer save
+                        self._dropped = None
+                    elif self._careful:
+                        raise
+                    else:
+                        self._careful = True
+                        self._host.args = [str(self.path), CAREFUL]  # the next host started
+                    self._loaded = False
         except HelperGone as exc:
             self._loaded = False
             self.host_error = LoadError(
