@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 #: Seconds a reload goes on before the files saved meanwhile are loaded beside it (what
 #: the flows list waits before it names a slow file: ``⋯ reloading``).
 BESIDE_AFTER = 1.0
+#: Seconds a batch that deleted a file waits for the next batch (``Watching.rewritten``).
+DELETED_WAIT = 1.0
 
 Batch = set[tuple[Change, str]]
 
@@ -55,6 +58,25 @@ class Watching:
         if self.arriving is None:
             self.arriving = self.ask()
         return None if self.arriving.done() else self.arriving
+
+    async def rewritten(self, paths: list[Path]) -> list[Path]:
+        """``paths`` (a batch's, taken), with the next batch's when it comes within
+        ``DELETED_WAIT`` of one that deleted a file: an editor that saves by deleting the
+        file and writing it anew a moment later (0.3–0.5 s) had it reloaded as removed,
+        then as a new file, and a broken save of it lost its last good flows."""
+        if self.restart or all(await asyncio.to_thread(_all_there, paths)):
+            return paths
+        if self.arriving is None:
+            self.arriving = self.ask()
+        batch = self.arriving
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(batch), DELETED_WAIT)
+        if not batch.done() or not _arrived(batch):
+            return paths  # (one that failed is ``watch``'s to say)
+        self.arriving = None
+        more, restart = await self.take(batch.result())
+        self.restart |= restart
+        return sorted({*paths, *more})
 
 
 async def reloads(
@@ -135,6 +157,11 @@ async def _beside(beside: Callable[[], WorkspaceChanged | None]) -> WorkspaceCha
     with contextlib.suppress(Exception):
         return await asyncio.to_thread(beside)
     return None
+
+
+def _all_there(paths: list[Path]) -> list[bool]:
+    """Whether each of ``paths`` is there (a dangling symlink too)."""
+    return [os.path.lexists(path) for path in paths]
 
 
 def _arrived(batch: asyncio.Future[Batch]) -> bool:
