@@ -46,14 +46,16 @@ MAKERS: dict[str, Callable[[Any], object]] = {
 def test_a_timeout_under_1_ms_is_refused_in_code_as_in_settings(
     how: str, value: Any, shown: str
 ) -> None:
+    written = "timeout_seconds" if "timeout_seconds" in how else "timeout"  # (as spelt)
     said = (
-        "timeout must be at least 0.001 seconds (a shorter one ends each try as it starts), "
-        f"got {shown}"
+        f"{written} must be at least 0.001 seconds (a shorter one ends each try as it "
+        f"starts), got {shown}"
     )
-    with pytest.raises(ValueError, match="timeout must be at least") as refused:
+    with pytest.raises(ValueError, match=f"{written} must be at least") as refused:
         MAKERS[how](value)
     message = str(refused.value)  # (``line 31: `` between, a call written over lines)
-    assert message.startswith("task 'w': ") and message.endswith(f": {said}")
+    who = "task 'w'.with_options: " if how.startswith("with_options") else "task 'w': "
+    assert message.startswith(who) and message.endswith(f": {said}")
 
 
 @pytest.mark.parametrize("how", sorted(MAKERS))

@@ -170,13 +170,18 @@ class DropInTask(Task):
         """flowtop's copy, but an option of :data:`CLEARED_BY_NONE` given as None is
         Prefect's default in the copy, as Prefect's ``with_options`` makes it (``retries=None``
         no retries, ``cache_policy=None`` no policy); its other options given as None keep
-        this task's, as flowtop's ``with_options`` does."""
-        cleared = {
-            CLEARED_BY_NONE[k] for k, v in kwargs.items() if v is None and k in CLEARED_BY_NONE
-        }
+        this task's, as flowtop's ``with_options`` does; a ``timeout_seconds`` of 0 drops the
+        task's timeout (``no_timeout``), where flowtop's copy refuses it."""
+
+        def clears(key: str, value: Any) -> bool:
+            return (value is None and key in CLEARED_BY_NONE) or (
+                key in ("timeout_seconds", "timeout") and no_timeout(value)
+            )
+
+        cleared = {CLEARED_BY_NONE.get(k, "timeout") for k, v in kwargs.items() if clears(k, v)}
         if not cleared:
             return super().with_options(**kwargs)
-        kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in CLEARED_BY_NONE}
+        kwargs = {k: v for k, v in kwargs.items() if not clears(k, v)}
         bare = copy.copy(self)
         bare.options = {k: v for k, v in self.options.items() if k not in cleared}
         if "cache_policy" in cleared:

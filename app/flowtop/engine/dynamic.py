@@ -491,10 +491,7 @@ def flow(
     }
     # "@flow", with the flow's name when it is known yet, as FlowFunction's own messages
     owner = "@flow" if fn is None and name is None else f"@flow {flow_name(fn, name)!r}"
-    try:
-        timeout = flow_timeout(prefect_options.pop("timeout_seconds", None))
-    except (TypeError, ValueError) as exc:  # its words say "@flow:", the flow unnamed
-        raise type(exc)(f"{owner}: {str(exc).removeprefix('@flow: ')}") from None
+    given_timeout = prefect_options.pop("timeout_seconds", None)  # (checked naming the flow)
     run_name = prefect_options.pop("flow_run_name", None)
     if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
         raise TypeError(
@@ -526,7 +523,7 @@ def flow(
             max_workers=max_workers,
             run_name=run_name,
             hooks=hooks,
-            timeout=timeout,
+            timeout=flow_timeout(given_timeout, f"@flow {flow_name(func, name)!r}"),
             noted=own,
             retry_delay_as="retry_delay_seconds" if retry_delay is None else "retry_delay",
         )

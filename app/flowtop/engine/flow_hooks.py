@@ -78,24 +78,26 @@ class FlowInterrupted(Interrupt):
     ``CancelledError``); the run has already failed with ``FlowRunTimeoutError``."""
 
 
-def flow_timeout(value: Any) -> float | None:
+def flow_timeout(value: Any, owner: str = "@flow") -> float | None:
     """``timeout_seconds`` checked: Prefect's ``float(value) if value else None``, but
-    under 1 ms (0 is none), refused as a task's is (``option_checks.timeout_too_short``)."""
+    under 1 ms (0 is none), refused as a task's is (``option_checks.timeout_too_short``);
+    a refusal starts with ``owner``, the flow named (``@flow 'etl'``) as its others are."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(
-            f"@flow: timeout_seconds must be a number of seconds, got {type(value).__name__} {value!r}"
+            f"{owner}: timeout_seconds must be a number of seconds, got {type(value).__name__} {value!r}"
         )
     if not math.isfinite(value) or value < 0:
-        raise ValueError(f"@flow: timeout_seconds must be a number >= 0, got {value!r}")
+        raise ValueError(f"{owner}: timeout_seconds must be a number >= 0, got {value!r}")
     if value > MAX_SECONDS:  # as every delay and timeout: a slip, not a plan
         raise ValueError(
-            f"@flow: timeout_seconds must be at most {MAX_SECONDS_TEXT}, got {value!r}"
+            f"{owner}: timeout_seconds must be at most {MAX_SECONDS_TEXT}, got {value!r}"
         )
-    too_short = timeout_too_short(float(value), value)  # as a task's: every try ends at once
+    # as a task's: every try ends at once
+    too_short = timeout_too_short(float(value), value, "timeout_seconds")
     if too_short is not None:
-        raise ValueError(f"@flow: {too_short}")
+        raise ValueError(f"{owner}: {too_short}")
     return float(value) or None
 
 

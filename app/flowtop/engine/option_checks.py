@@ -29,10 +29,12 @@ from .delays import (
     forgot_backoff_parentheses,
     normalize_delay,
     seconds_with_unit,
+    to_seconds,
 )
 from .library_folders import FLOWTOP_FOLDER
+from .policy import MAX_RETRIES
 from .suggest import did_you_mean, one_slip
-from .value_text import safe_repr
+from .value_text import count_text, safe_repr
 
 #: What each callable option is called with, in words, and the shape it must have.
 _ONE_ARGUMENT = {
@@ -102,16 +104,48 @@ def check_callable_option(option: str, fn: Any) -> None:
 MIN_TIMEOUT = 0.001
 
 
-def timeout_too_short(seconds: float, given: Any) -> str | None:
-    """Why a timeout of ``seconds`` (as ``given``) is refused, in the words
-    ``flowtop.toml``'s are: ``timeout must be at least 0.001 seconds (a shorter one ends
-    each try as it starts), got 1e-300``; None when it is taken (0 has its own words)."""
+def timeout_too_short(seconds: float, given: Any, option: str = "timeout") -> str | None:
+    """Why a timeout of ``seconds`` (as ``given`` to ``option``, as written) is refused,
+    in the words ``flowtop.toml``'s are: ``timeout must be at least 0.001 seconds (a
+    shorter one ends each try as it starts), got 1e-300``; None when it is taken (0 has
+    its own words)."""
     if seconds == 0 or seconds >= MIN_TIMEOUT:
         return None
     return (
-        f"timeout must be at least {MIN_TIMEOUT:g} seconds (a shorter one ends each try "
+        f"{option} must be at least {MIN_TIMEOUT:g} seconds (a shorter one ends each try "
         f"as it starts), got {safe_repr(given, 80)}"
     )
+
+
+def policy_value(option: str, canonical: str, value: Any) -> Any:
+    """``value`` of a retry budget, delay, deadline or timeout as the policy holds it
+    (seconds, a tuple of them, a backoff or a callable), or refused naming ``option`` as
+    the code wrote it (``canonical``: the name it means): ``retries must be an int >= 0``
+    for ``retries=-1``, as ``check_option`` names a value of the wrong type. Other
+    options' values are given back as they are."""
+    if canonical == "max_retries":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{option} must be an int >= 0, got {safe_repr(value)}")
+        if value > MAX_RETRIES:
+            raise ValueError(f"{option} must be at most {MAX_RETRIES:,}, got {count_text(value)}")
+        return value
+    if canonical == "retry_delay":
+        if isinstance(value, list | tuple) and len(value) > PrefectBackoff.MAX_DELAYS:
+            raise ValueError(
+                f"Can not configure more than {PrefectBackoff.MAX_DELAYS} retry delays per "
+                f"task (Prefect's limit), got {len(value)}"
+            )
+        return normalize_delay(value, what=option)
+    if canonical not in ("timeout", "retry_deadline"):
+        return value
+    seconds = to_seconds(value, what=option)
+    if canonical == "timeout":
+        if seconds == 0:
+            raise ValueError(f"{option} must be greater than 0, got {value!r}")
+        too_short = timeout_too_short(seconds, value, option)
+        if too_short is not None:
+            raise ValueError(too_short)
+    return seconds
 
 
 #: Seconds, as a timeout or a deadline takes them.

@@ -12,6 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from .delays import ExponentialBackoff, PrefectBackoff, callable_name, normalize_delay
+from .option_checks import on_its_line, policy_value
+from .value_text import safe_repr
 
 #: A list of retry delays holds at most this many (Prefect 3's limit, as its backoff's).
 MAX_DELAYS = PrefectBackoff.MAX_DELAYS
@@ -43,19 +45,31 @@ class DelaysFor:
 
     def delays(self, retries: int, task_name: str) -> Any:
         """What the callable returns for ``retries``, as a ``retry_delay`` (what it raises
-        is raised, as in Prefect); a value flowtop cannot wait is refused here, naming it."""
+        is raised, as in Prefect); a value flowtop cannot wait is refused here, naming it
+        and the option as written (``retry_delay_seconds[1] must not be negative``)."""
         value = self.fn(retries)
         if value is None:  # Prefect: no delay, and None read back
             return NoDelays()
+        called = f"{callable_name(self.fn)}({retries})"
         if isinstance(value, list | tuple):
-            return PrefectDelays(value)
-        if callable(value) or not isinstance(value, int | float | timedelta):
+            value = PrefectDelays(value)
+        elif callable(value) or not isinstance(value, int | float | timedelta):
             raise TypeError(
-                f"task {task_name!r}: Invalid retry_delay_seconds: "
-                f"{callable_name(self.fn)}({retries}) returned "
+                f"task {task_name!r}: Invalid retry_delay_seconds: {called} returned "
                 f"{type(value).__name__} {value!r}, not seconds or a list of seconds"
             )
+        if isinstance(value, list) and not value:  # no delay, as in Prefect
+            return value
+        try:
+            policy_value(_WRITTEN, "retry_delay", value)
+        except (TypeError, ValueError) as exc:
+            said = f"task {task_name!r}: {called} returned {safe_repr(value, 80)}: {exc}"
+            raise type(exc)(on_its_line(said, f"task {task_name!r}", {_WRITTEN})) from None
         return value
+
+
+#: The option a ``DelaysFor``'s callable was given as.
+_WRITTEN = "retry_delay_seconds"
 
 
 def prefect_delay(value: Any) -> Any:

@@ -19,8 +19,6 @@ from .delays import (
     MAX_JITTER_TEXT,
     PrefectBackoff,
     finite_float,
-    normalize_delay,
-    to_seconds,
 )
 from .errors import NotInFlowtop
 from .hooks import check_hooks
@@ -30,19 +28,19 @@ from .option_checks import (
     check_option,
     name_problem,
     on_its_line,
+    policy_value,
     prefect_default,
     quoted_class_hint,
-    timeout_too_short,
     unknown_options,
 )
-from .policy import MAX_RETRIES, POLICY_FIELDS, BudgetOption, RetryPolicy, never_retried
+from .policy import POLICY_FIELDS, BudgetOption, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
 from .prefect_delays import MAX_DELAYS as MAX_DELAYS  # (read here by workspace.settings)
 from .prefect_delays import DelaysFor, NoDelays, PrefectDelays, prefect_delay, takes_delays
 from .settings import task_defaults
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
-from .value_text import count_text, safe_repr
+from .value_text import safe_repr
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
 PREFECT_OPTIONS = (
@@ -411,26 +409,11 @@ def build_policy(
     checking = "max_retries"  # the option being checked, to name the line it is on
     try:
         if options.get("max_retries") is not None:
-            n = options["max_retries"]
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise ValueError(f"max_retries must be an int >= 0, got {safe_repr(n)}")
-            if n > MAX_RETRIES:
-                raise ValueError(
-                    f"max_retries must be at most {MAX_RETRIES:,}, got {count_text(n)}"
-                )
-            values["max_retries"] = n
+            values["max_retries"] = _policy_value("max_retries", options["max_retries"])
         checking = "retry_delay"
         if options.get("retry_delay") is not None:
-            delay = options["retry_delay"]
-            if isinstance(delay, PrefectDelays) and not delay:
-                delay = 0.0  # Prefect's empty list (``[]``, a backoff for no retries): no delay
-            if isinstance(delay, list | tuple) and len(delay) > MAX_DELAYS:
-                raise ValueError(
-                    f"Can not configure more than {MAX_DELAYS} retry delays per task "
-                    f"(Prefect's limit), got {len(delay)}"
-                )
             try:
-                values["retry_delay"] = normalize_delay(delay)
+                values["retry_delay"] = _policy_value("retry_delay", options["retry_delay"])
             except TypeError as exc:  # Prefect's word, so code matching on it still matches
                 detail = str(exc).removeprefix("retry_delay ")  # not "retry_delay" twice
                 raise TypeError(f"Invalid retry_delay: {detail}") from None
@@ -465,14 +448,7 @@ def build_policy(
         for key in ("retry_deadline", "timeout"):
             checking = key
             if options.get(key) is not None:
-                values[key] = to_seconds(options[key], what=key)
-                if key == "timeout" and values[key] == 0:
-                    raise ValueError(f"timeout must be greater than 0, got {options[key]!r}")
-                too_short = (
-                    timeout_too_short(values[key], options[key]) if key == "timeout" else None
-                )
-                if too_short is not None:
-                    raise ValueError(too_short)
+                values[key] = _policy_value(key, options[key])
     except (TypeError, ValueError) as exc:
         message = str(exc)
         if not message.startswith(f"task {name!r}"):
@@ -488,6 +464,15 @@ _JITTER_RULES = (
     ("retry_jitter", "retry_jitter must be a finite number >= 0"),
     ("retry_jitter_factor", "`retry_jitter_factor` must be >= 0 (a finite number)"),
 )
+
+
+def _policy_value(option: str, value: Any, canonical: str | None = None) -> Any:
+    """``value`` of ``option`` (as written; ``canonical``: the name it means, when another)
+    as the policy holds it, or refused naming ``option`` (``option_checks.policy_value``).
+    Prefect's empty list of delays (``[]``, a backoff for no retries) is no delay."""
+    if isinstance(value, PrefectDelays) and not value:
+        return 0.0
+    return policy_value(option, canonical or option, value)
 
 
 def _spellings(option: str) -> set[str]:
@@ -518,8 +503,8 @@ def _resolve_options(owner: str, kwargs: dict[str, Any], names: tuple[str, ...])
     for key, value in kwargs.items():
         try:
             _resolve_option(owner, key, value, options)
-        except TypeError as exc:
-            raise TypeError(on_its_line(str(exc), owner, {key})) from None
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(on_its_line(str(exc), owner, {key})) from None
     return options
 
 
@@ -536,13 +521,17 @@ def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -
     if canonical in options and options[canonical] is not None and value is not None:
         alias = key if key != canonical else next(a for a in ALIASES if ALIASES[a] == key)
         raise TypeError(f"{owner}: {alias!r} and {canonical!r} both given; use one")
-    try:  # as written (retries='3' names retries); with_options passes on a DelaysFor made here
+    # as written, its type and its value (retries='3' and retries=-1 name retries);
+    # with_options passes on a DelaysFor made here, checked once it gives its delays
+    try:
         if not isinstance(value, DelaysFor):
             check_option(key, canonical, value)
-    except TypeError as exc:
-        raise TypeError(f"{owner}: {exc}") from None
-    if key == "retry_delay_seconds":
-        value = prefect_delay(value)
+        if key == "retry_delay_seconds":
+            value = prefect_delay(value)
+        if value is not None and not isinstance(value, DelaysFor):
+            _policy_value(key, value, canonical)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{owner}: {exc}") from None
     if value is not None or canonical not in options:
         options[canonical] = value
 
