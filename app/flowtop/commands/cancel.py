@@ -25,6 +25,8 @@ from .store_access import (
     file_scope,
     find_run,
     flow_as_stored,
+    live_or_newest,
+    live_runs,
     split_target,
     start_logged,
     store_path,
@@ -131,17 +133,14 @@ def _live_run_of(
 ) -> RunRecord | int:
     """The one live run of ``flow`` (``cancel [PATH] --flow NAME`` without RUN), or an
     exit code once why there is none was said: its newest run when none is live (exit 1,
-    as for a run that ended), the live ones when several are (exit 2: name one)."""
-    newest = find_run(db, None, flow, "cancel", within=within)  # no runs at all: said there
-    if isinstance(newest, int):
-        return newest
-    live = _live_runs(db, (flow,))
-    if live is None:
-        return newest  # unreadable now: its newest run, whose state the cancel says
-    if len(live) == 1:
-        return live[0]
-    if not live:
-        return newest  # said "is not running (COMPLETED)" as for RUN given
+    as for a run that ended), the live ones when several are (exit 2: name one). The
+    choice ``watch`` makes (``live_or_newest``), which follows the newest of several."""
+    found = live_or_newest(db, flow, "cancel", within=within)
+    if isinstance(found, int):
+        return found
+    record, live = found
+    if len(live) <= 1:
+        return record  # none live: said "is not running (COMPLETED)" as for RUN given
     return usage(
         "cancel",
         f"flow {flow!r} has {len(live)} live runs: {_listed(live, named=False)}; name one, "
@@ -154,7 +153,7 @@ def _which_run(db: Path, within: FileFlows | None, targets: list[str]) -> str:
     may have meant, each named as it is cancelled. "which run?" alone sent the user to
     ``flowtop history`` to find a run the store knew was the only live one."""
     ask = "which run? give its number or id (see `flowtop history`), or --flow NAME"
-    live = _live_runs(db, None if within is None else within.names)
+    live = live_runs(db, None if within is None else within.names)
     if live is None:  # unreadable now: the question alone
         return f"{ask} for the one live run of NAME"
     here = "here" if within is None else f"of {within.file}'s flows"
@@ -164,24 +163,6 @@ def _which_run(db: Path, within: FileFlows | None, targets: list[str]) -> str:
     if len(live) == 1:
         return f"which run? the one live run {here} is {_listed(live)}: {cancel}"
     return f"which run? {len(live)} runs {here} are live: {_listed(live)}; name one, as in {cancel}"
-
-
-def _live_runs(db: Path, flows: tuple[str, ...] | None) -> list[RunRecord] | None:
-    """The runs of ``flows`` (None: of every flow) live in the store at ``db``, newest
-    first; None when the store cannot be read now."""
-    from ..workspace.reaper import gone_unmarked
-    from ..workspace.store_reader import StoreReader
-
-    try:
-        running = StoreReader(db).running() if db.is_file() else []
-    except (HistoryError, sqlite3.Error):
-        return None
-    gone = gone_unmarked(db)  # recorded RUNNING on a store it could not mark: not live
-    return sorted(
-        (r for r in running if (flows is None or r.flow in flows) and r.run_id not in gone),
-        key=lambda r: (r.started, r.number),
-        reverse=True,
-    )
 
 
 def _listed(runs: list[RunRecord], *, named: bool = True) -> str:

@@ -4,9 +4,12 @@ Every run is a process of its own and they share the limits of ``flowtop.toml``'
 ``[concurrency]`` table through ``.flowtop/limits.db``: when a task waits for a slot,
 this says which processes hold them (as ``prefect concurrency-limit inspect`` does).
 It only reads: a holder whose process is gone is shown so, and its slots come back at
-the next request for them. Each process is named once per limit, with all the slots it
-holds (``per_process``): two tasks of one run in a ``concurrency`` block each were two
-identical lines (``1 by pid 4242 on build-1``, twice).
+the next request for them. A holder is named by its runs where the store has them
+(``limits_runs``: ``2 by lim #1 (pid 4242 on vm)``), and a limit lowered while its
+slots were held says so (``2 of 1 slots held (the limit was lowered …)``). Each process
+is named once per limit, with all the slots it holds (``per_process``): two tasks of one
+run in a ``concurrency`` block each were two identical lines (``1 by pid 4242 on
+build-1``, twice).
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ def main(args: argparse.Namespace) -> int:
     from ..concurrency.slots import read_slots
     from ..workspace.places import LIMITS_FILE
     from ..workspace.private import FolderError, refuse_linked_store
+    from .limits_runs import holder_words, holding_runs, over_limit
 
     path = Path(args.path)  # ``cli.main`` gives the default (``./flows``, else ``.``)
     places = places_of(path)
@@ -100,6 +104,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"flowtop limits: {printable(str(exc))}", file=sys.stderr)
         return 2
     holders = per_process(blocks)
+    runs = holding_runs(state, (h.owner for h in holders))  # who they are, as history says
     warning = unread_warning(path)  # overrides in another user's private .flowtop
     if warning is not None:
         print(printable(warning), file=sys.stderr)
@@ -123,6 +128,10 @@ def main(args: argparse.Namespace) -> int:
                             "pid": h.owner.pid,
                             "host": h.owner.host,
                             "gone": h.gone,
+                            "runs": [
+                                {"run_id": r.run_id, "flow": r.flow, "number": r.number}
+                                for r in runs.get(h.owner, [])
+                            ],
                         }
                         for h in holders
                     ],
@@ -136,9 +145,10 @@ def main(args: argparse.Namespace) -> int:
     for name, limit in limits.items():
         decay = f", {limit.decay:g} freed per second" if limit.decay else ""
         amount = round(held.get(name, 0.0), 1)  # a decaying limit's slots free gradually
-        print(printable(f"{name}: {amount:g} of {limit.slots} slots held{decay}"))
+        over = over_limit(amount, limit.slots)  # (flowtop.toml lowered meanwhile)
+        print(printable(f"{name}: {amount:g} of {limit.slots} slots held{decay}{over}"))
         for h in holders:
             if h.name == name:
-                gone = " (its process is gone: given back at the next request)" if h.gone else ""
-                print(printable(f"  {h.slots} by {h.owner.describe()}{gone}"))
+                who = holder_words(h.owner, runs.get(h.owner, []), h.gone)
+                print(printable(f"  {h.slots} by {who}"))
     return 0

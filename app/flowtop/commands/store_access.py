@@ -352,6 +352,45 @@ def find_run(
     return runs[0]
 
 
+def live_or_newest(
+    db: Path, flow: str | None, command: str, *, within: FileFlows | None = None
+) -> tuple[RunRecord, list[RunRecord]] | int:
+    """The run ``watch`` and ``cancel`` take when given no RUN: the newest live run of
+    ``flow`` (None: of every flow, or of ``within``'s), else its newest run; with the live
+    runs, newest first (``cancel`` refuses to choose between several). An exit code once
+    why there is none was said (``find_run``).
+
+    A live subflow's run gives way to the live run that called it, which shows its
+    events. ``watch --flow NAME`` replayed a newer run that had ended while an older one
+    was still live, where ``cancel --flow NAME`` took the live one."""
+    newest = find_run(db, None, flow, command, within=within)  # no runs at all: said there
+    if isinstance(newest, int):
+        return newest
+    flows = (flow,) if flow is not None else None if within is None else within.names
+    live = live_runs(db, flows)
+    if not live:  # none, or unreadable now: its newest run, whose state is said as found
+        return newest, []
+    ids = {run.run_id for run in live}
+    return next((r for r in live if r.parent not in ids), live[0]), live
+
+
+def live_runs(db: Path, flows: tuple[str, ...] | None) -> list[RunRecord] | None:
+    """The runs of ``flows`` (None: of every flow) live in the store at ``db``, newest
+    first; None when the store cannot be read now."""
+    from ..workspace.reaper import gone_unmarked
+
+    try:
+        running = StoreReader(db).running() if db.is_file() else []
+    except (HistoryError, sqlite3.Error):
+        return None
+    gone = gone_unmarked(db)  # recorded RUNNING on a store it could not mark: not live
+    return sorted(
+        (r for r in running if (flows is None or r.flow in flows) and r.run_id not in gone),
+        key=lambda r: (r.started, r.number),
+        reverse=True,
+    )
+
+
 def run_in_file(
     reader: StoreReader, wanted: str, flow: str | None, option: str, within: FileFlows | None
 ) -> RunRecord | str:

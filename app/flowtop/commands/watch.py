@@ -1,7 +1,8 @@
 """``flowtop watch [PATH] [RUN | --flow NAME]``: follow a run, whoever started it.
 
-PATH a flow file: a run of the flows it defines (the newest of them by default); the
-store is its folder's, which every flow file there shares.
+Without RUN, the newest live run (of ``--flow NAME``, or of the flows PATH defines), else
+the newest run: the run ``cancel --flow NAME`` takes. PATH a flow file: a run of the flows
+it defines; the store is its folder's, which every flow file there shares.
 
 Replays the run's events from its start out of the store's event log, then follows
 them live, printed as ``flowtop run`` prints its own (human lines, or ``--json``), and
@@ -56,7 +57,15 @@ from .run_lines import (
 )
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import file_scope, find_run, flow_as_stored, split_target, store_path, usage
+from .store_access import (
+    file_scope,
+    find_run,
+    flow_as_stored,
+    live_or_newest,
+    split_target,
+    store_path,
+    usage,
+)
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
@@ -75,11 +84,15 @@ RETRY_GRACE = 30.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_run_target(parser, run_required=False, run_help=f"{RUN_HELP} (default: the newest run)")
+    add_run_target(
+        parser,
+        run_required=False,
+        run_help=f"{RUN_HELP} (default: the newest live run, else the newest run)",
+    )
     parser.add_argument(
         "--flow",
         metavar="NAME",
-        help="the newest run of this flow; with RUN, whose run number it is",
+        help="the newest live run of this flow, else its newest; with RUN, whose run number it is",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
 
@@ -101,7 +114,12 @@ def main(args: argparse.Namespace) -> int:
     # a flow file names its flows: not the newest run of another file in its folder
     within = file_scope(split_target(args.target)[0], "watch", db, run_ref)
     args.flow = flow_as_stored(db, args.flow, within)  # `café` spelt either way
-    record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None, within=within)
+    record: RunRecord | int | None
+    if run_ref is None:  # the newest live run, else the newest: as `cancel --flow` takes
+        chosen = live_or_newest(db, args.flow, "watch", within=within)
+        record = chosen if isinstance(chosen, int) else chosen[0]
+    else:
+        record = find_run(db, run_ref, args.flow, "watch", quiet=True, within=within)
     # A run launched from this folder may not be in the store yet: wait for it, but not
     # for an id no launch here gave out (a typo is said at once).
     waits = run_ref is not None and launched(db.parent, run_ref)

@@ -11,7 +11,10 @@ whose log of the run stands beside the store) having ended (``ORPHANED``). It re
 process that started it, which was no flowtop" for those too. A monitor that launched the
 run and reaped its process writes how it ended in its launcher file (``process_ends``):
 another client reads it there (``told_end``), and says the status went to that monitor
-while it is open (``LAUNCHER_HAS``), never that it had ended.
+while it is open (``LAUNCHER_HAS``), never that it had ended. A subflow's run shares the
+process of the run that called it, whose id alone the launcher's files bear: they are
+read under that id (``launched_as``), where a detached parent's child read "… which was
+no flowtop" beside a plain detached run's "went to init".
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ..engine.states import StateType
 from .log_fold import logged_tasks, stored_tasks
 from .ownership import boot_id, host_name, pid_running, process_start
 from .process_ends import said
-from .run_log import log_columns
+from .run_log import columns, log_columns
 from .store_errors import store_file
 
 #: Why a reader cannot say how a process ended, once nobody it can ask knows.
@@ -86,7 +89,7 @@ def told_end(conn: sqlite3.Connection, run_id: str, why: str) -> str:
     launched it had reaped it): "its process (pid 7 on vm, killed by SIGKILL) is gone"."""
     if not _bare(why):
         return why
-    code = _launcher(store_file(conn), run_id)[1]
+    code = _launcher(store_file(conn), launched_as(conn, run_id))[1]
     if code is None:
         return why
     return f"{why[: -len(') is gone')]}, {said(code)}) is gone"
@@ -95,10 +98,37 @@ def told_end(conn: sqlite3.Connection, run_id: str, why: str) -> str:
 def _unsaid(conn: sqlite3.Connection, run_id: str) -> str:
     """Why no reader can say how the process of ``run_id`` ended."""
     path = store_file(conn)
-    if not launched(path, run_id):
+    root = launched_as(conn, run_id)
+    if not launched(path, root):
         return UNSAID
-    who = _launcher(path, run_id)[0]
+    who = _launcher(path, root)[0]
     return ORPHANED if who is None else LAUNCHER_HAS.format(who)
+
+
+def launched_as(conn: sqlite3.Connection, run_id: str) -> str:
+    """The run whose id a launcher knows the process of ``run_id`` by: the outermost run
+    that called it as a subflow (its ``parent``, and theirs) in the same process (its
+    row's ``owner``, "host:pid:…"), whose log and launcher file stand beside the store;
+    ``run_id`` itself for a top-level run (or a store older than subflows)."""
+    if "parent" not in columns(conn, "runs"):
+        return run_id
+    query = "SELECT parent, owner FROM runs WHERE run_id = ?"
+    row = conn.execute(query, (run_id,)).fetchone()
+    here, seen = run_id, {run_id}
+    while row is not None and row[0] is not None and row[0] not in seen:
+        above = conn.execute(query, (row[0],)).fetchone()
+        if above is None or _process(above[1]) != _process(row[1]):
+            break  # (pruned, or it called this run from another process)
+        here = row[0]
+        seen.add(here)
+        row = above
+    return here
+
+
+def _process(owner: object) -> str:
+    """The process an owner column names ("host:pid:token" -> "host:pid"): the token of a
+    run its launcher reserved is ``launched`` until the run's process writes its own."""
+    return owner.rpartition(":")[0] if isinstance(owner, str) else ""
 
 
 def _launcher(path: Path | None, run_id: str) -> tuple[str | None, int | None]:
