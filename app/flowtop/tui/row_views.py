@@ -35,6 +35,8 @@ SORT_MODES = ("definition", "state", "name", "duration")
 #: The column each sort orders by (an arrow marks it), and whether its natural order
 #: is descending (duration: longest first).
 SORT_COLUMN = {"state": (1, False), "name": (0, False), "duration": (3, True)}
+#: The sort a click on a column's title picks, by column (TRY, POLICY, LAST ERROR: none).
+COLUMN_SORT = {column: sort for sort, (column, _) in SORT_COLUMN.items()}
 
 
 def row_matches(row: TaskRow, query: str) -> bool:

@@ -339,6 +339,20 @@ class ViewActions(_AppBase):
         self._update_header()
         self.notify(f"Sorted by {mode} {table.sort_arrow}".rstrip(), markup=False, timeout=1.5)
 
+    def on_task_table_sort_clicked(self, event: TaskTable.SortClicked) -> None:
+        """A click on a column's title: sorted by that column, as `s` sorts (it had no
+        effect); on the sorted column's, the other way, as `S` sorts. Not where `s`
+        does nothing (a file's row: no rows to sort)."""
+        table = self.table
+        if not self.check_action("sort", ()):
+            return
+        if table.sort == event.sort:
+            table.set_view(reverse=not table.sort_reverse)
+        else:
+            table.set_view(sort=event.sort, reverse=False)
+        self._update_header()
+        self.notify(f"Sorted by {table.sort} {table.sort_arrow}", markup=False, timeout=1.5)
+
     def action_sort_reverse(self) -> None:
         table = self.table
         table.set_view(reverse=not table.sort_reverse)

@@ -65,8 +65,8 @@ RUN_LIMIT = 500
 
 #: The Flow cell gets what the other columns leave when that is at least this (Rerun of
 #: shows then), else what those up to Duration leave, at least ``LEAST_FLOW_CELL`` (or
-#: in all flows' runs a third of a narrower screen: it stays there as the others
-#: scroll, ``_fix_flow``, and 24 cells of 40 left them a 14-cell window). Kept at 24
+#: a third of a narrower screen: it stays there as the others scroll, ``_fix_flow``,
+#: and 24 cells of 40 left them a 14-cell window). Kept at 24
 #: cells, it left 80 columns Duration cut to `785…` and `1m0…`.
 MIN_FLOW_CELL = 24
 LEAST_FLOW_CELL = 12
@@ -385,7 +385,7 @@ class HistoryScreen(Screen[None]):
         # The flow cell takes what the other columns leave (with a run's name, caller and
         # parameters it pushed Started and Duration past the right edge at 120 columns).
         width = self.app.size.width
-        least = min(LEAST_FLOW_CELL, width // 3) if self.show_all else LEAST_FLOW_CELL
+        least = min(LEAST_FLOW_CELL, width // 3)  # (it stays as the others scroll)
         styles = looks(self.app)
         room = self._flow_room(records, styles, width, least)
         if (room, styles) != self._cells_for:
@@ -475,13 +475,14 @@ class HistoryScreen(Screen[None]):
         self._show_heading()  # the hint is known anew
 
     def _fix_flow(self) -> None:
-        """In all flows' runs, Flow and # fixed while the table is wider than the
-        screen, as a run's page fixes Task: one `→` scrolled the flow away, and rows
-        read `1  ✓ Completed` with no flow named. One flow's runs scroll it away (the
-        heading names the flow)."""
+        """Flow and # fixed while the table is wider than the screen, as a run's page
+        fixes Task: one `→` scrolled the flow away, and rows read `1  ✓ Completed` with
+        no flow named. One flow's runs too: scrolled, at 40×12 they read `Started
+        Duration  Rerun of` alone, which run each row was out of sight (the heading names
+        the flow, not the run's number, name or parameters its Flow cell holds)."""
         table = self.query_one("#runs", DataTable)
         wide = round(table.max_scroll_x) > table.cell_padding
-        table.fixed_columns = 2 if wide and self.show_all else 0
+        table.fixed_columns = 2 if wide else 0
 
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal

@@ -89,6 +89,12 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-narrow .error { padding-left: 0; }
     RetryEditor.-tiny #title { text-wrap: nowrap; text-overflow: ellipsis; }
     RetryEditor.-tiny.-narrow #fields { min-height: 2; max-height: 100%; }
+    /* A refused save's field kept in view with its error (``FieldsScroll.show_error``):
+       under 20 rows the policy line and the blank over the buttons give their rows to the
+       fields, so its label shows too. At 40×12 the fields had 2 rows: the error alone
+       showed, or the field and its error, never which field it was. */
+    RetryEditor.-tiny.-error-kept #policy { display: none; }
+    RetryEditor.-tiny.-error-kept #buttons { margin-top: 0; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -128,13 +128,18 @@ class FieldsScroll(VerticalScroll):
     #: (``show_error``): kept in view while the field has the focus and the line shows.
     _error_shown: tuple[Widget, Widget] | None = None
 
+    #: The screen's class meanwhile: a dialog's CSS gives the fields more rows with it.
+    ERROR_KEPT = "-error-kept"
+
     def show_error(self, field: Widget, error: Widget) -> None:
         """``field`` and ``error``, the line under its row, scrolled into view: its row on
         top where the rows allow both, else the field, else the error alone, what it says
         first. Kept so as the layouts that follow take rows from the fields (the refusal's
         own line under them): the row at the top of 6 rows, its error under it, went out
-        of sight when they were 3 (at 50×15 the error was seen after a Tab only)."""
+        of sight when they were 3 (at 50×15 the error was seen after a Tab only). The
+        screen has ``ERROR_KEPT`` meanwhile."""
         self._error_shown = (field, error)
+        self.screen.add_class(self.ERROR_KEPT)
         self._show_error()
 
     def _error_of(self, focused: Widget | None) -> Widget | None:
@@ -146,7 +151,9 @@ class FieldsScroll(VerticalScroll):
         if focused is field and error.display and self in error.ancestors:
             return error
         self._error_shown = None
-        return None
+        self.screen.remove_class(self.ERROR_KEPT)
+        self._rows_seen = -1  # the focused field shown again, with its label: its error
+        return None  # went, a line the rows left out came back (ab then 2 at 40×12)
 
     def _show_error(self) -> None:
         if self._error_shown is None:

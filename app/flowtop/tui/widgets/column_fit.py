@@ -325,3 +325,17 @@ class ContentMeter:
             return False
         self.content = replace(before, error=error)
         return True
+
+
+def column_at(columns: Columns, x: int) -> int | None:
+    """The column (0 TASK … 5 LAST ERROR) drawn at cell ``x`` of a line laid out as
+    ``columns`` (those 0 wide left out, ``GAP`` cells between two); None in a gap or
+    past the last."""
+    start = 0
+    for column, size in enumerate(columns.widths()):
+        if size <= 0:
+            continue
+        if start <= x < start + size:
+            return column
+        start += size + GAP
+    return None

@@ -316,8 +316,7 @@ class RunHeader(Static):
         if flow is None:
             text = Text("No flow selected", style="dim").append_text(text)
         elif hints:
-            text = Text(cut_cells(flow, room) if room else flow, style="bold")
-            text.append(self._fit_hint(hints, self.size.width - text.cell_len), style="dim")
+            text = self._name_and_hint(flow, hints)
         elif run_shown and room < min(MIN_NAME, len(flow)):
             text = text[len("  ") :]  # not even `etl` fits: the flows list beside shows it
             if text.cell_len > self.size.width:  # then the state's word: its symbol stays
@@ -368,16 +367,22 @@ class RunHeader(Static):
                 pruned=pruned,  # (a resize read `not run yet` of a flow whose runs were pruned)
             )
 
-    def _fit_hint(self, hints: Sequence[str], room: int) -> str:
-        """The longest of ``hints`` that fits ``room`` cells, else the shortest cut: the
-        flow's name stays whole before them (cut to `slow…`, a flow's name read as
-        another flow's: `slow…  run #1 starting: its process is importing the flow`)."""
-        if not self.size.width:
-            return hints[0]
-        fits = [hint for hint in hints if cell_len(hint) <= room]
-        if fits:
-            return fits[0]
-        return cut_cells(hints[-1], room) if room >= len("  x…") else ""
+    def _name_and_hint(self, flow: str, hints: Sequence[str]) -> Text:
+        """The flow's name and what is said of it with no run shown (``hints``, longest
+        first), by the rule of a run's line: the longest that fits beside the whole name,
+        as a run's note and error give way before its name; else the shortest, kept whole
+        as a run's number, state and time are, the name cut to what it leaves, down to
+        ``MIN_NAME`` cells (`slowi…  run #1 starting…`); then the name left out (the
+        flows list shows it) and the hint cut. The hint gave way before the name: an
+        80-character name left `not r…` of `not run yet — press r to run` at 120 columns."""
+        width = self.size.width
+        said = next((h for h in hints if not width or cell_len(flow) + cell_len(h) <= width), "")
+        if said:
+            return Text.assemble((flow, "bold"), (said, "dim"))
+        room = width - cell_len(hints[-1])
+        if room >= min(MIN_NAME, cell_len(flow)):
+            return Text.assemble((cut_cells(flow, room), "bold"), (hints[-1], "dim"))
+        return Text(cut_cells(hints[-1].lstrip(), width), style="dim")
 
     def _cut_tail(self, tail: Text, room: int) -> Text:
         """``tail`` in ``room`` cells, ending in ``…`` when cut; left out when not even

@@ -33,7 +33,7 @@ from flowtop.printable import printable_name
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE
 from flowtop.tui.model import RunModel, TaskRow
-from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, row_matches, view_order
+from flowtop.tui.row_views import COLUMN_SORT, SORT_COLUMN, SORT_MODES, row_matches, view_order
 from flowtop.tui.run_reading import reading_of, reading_rows_text
 from flowtop.tui.widgets.column_fit import (
     GAP,
@@ -41,6 +41,7 @@ from flowtop.tui.widgets.column_fit import (
     TRY_WIDTH,
     Columns,
     ContentMeter,
+    column_at,
     error_cell,
     layout_columns,
     long_try_pays,
@@ -123,6 +124,14 @@ class TaskTable(ScrollView, can_focus=True):
         """The filter's count of rows changed as the rows did (``rebuild``): the header's
         ``filter: fail (1 of 2)`` follows. It said ``(0 of 2)`` for good beside the two
         rows a run's failures brought into the view after the filter was typed."""
+
+    class SortClicked(Message):
+        """A click on the title of a column a sort orders by (``COLUMN_SORT``): ``sort``,
+        that sort's mode. The app sorts by it (``ViewActions``), as `s` and `S` do."""
+
+        def __init__(self, sort: str) -> None:
+            super().__init__()
+            self.sort = sort
 
     class Highlighted(Message):
         """The cursor moved to another task (or to none)."""
@@ -415,6 +424,10 @@ class TaskTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             self._set_cursor(int(self.scroll_offset.y) + event.y - 1)
+            return  # else a column's title: sorted by it, if a sort orders by its column
+        column = column_at(self.columns(self.scrollable_content_region.width), event.x)
+        if column in COLUMN_SORT:  # (TASK, STATE, TIME)
+            self.post_message(self.SortClicked(COLUMN_SORT[column]))
 
     def on_mount(self) -> None:
         self.add_class(f"-{colour_mode(self.app)}")  # -plain (NO_COLOR), -mono, -ansi16, -full
