@@ -14,7 +14,7 @@ import pytest
 
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import Workspace
-from pilot_kit import wait_for
+from pilot_kit import wait_for, wait_for_text
 
 FLOW = """
     from flowtop import Flow, task
@@ -66,4 +66,18 @@ async def test_e_edits_retry_settings_though_the_store_cannot_be_opened(
         await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor", 5)
+        app.shutdown(cancel=True)
+
+
+async def test_the_header_says_no_run_can_start_where_it_offered_r(
+    garbage_store: tuple[Workspace, Path],
+) -> None:
+    """The header read `not run yet — press r to run` once the toast had gone."""
+    app = FlowtopApp(garbage_store[0], watch=False, run_processes=True)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
+        header = await wait_for_text(pilot, app, "one  cannot run flows — r says why")
+        assert "press r to run" not in header
+        await pilot.resize_terminal(500, 36)  # wide enough for the reason itself
+        await wait_for_text(pilot, app, f"one  Cannot run flows: {garbage_store[1]}")
         app.shutdown(cancel=True)

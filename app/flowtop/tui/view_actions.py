@@ -101,6 +101,7 @@ class ViewActions(_AppBase):
     auto_rerun: bool
     clock: Clock
     workspace: WorkspaceView
+    control_error: str | None  # why no run can start here (a run store not read)
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
@@ -142,6 +143,7 @@ class ViewActions(_AppBase):
             run_key=self.key_for("run"),
             starting=self.store.loading(self.selected_flow) if self.selected_flow else None,
             pruned=self.selected_flow in self.store.pruned_away,
+            cannot_run=self.control_error or "",
         )
 
     def action_next_live_run(self) -> None:

@@ -222,7 +222,9 @@ class RunHeader(Static):
     _shown: Text | None = None
     #: What ``show`` was last asked, to fit it again after a resize.
     _asked: (
-        tuple[str | None, RunModel | None, float, Sequence[Note], str, str, RunModel | None, bool]
+        tuple[
+            str | None, RunModel | None, float, Sequence[Note], str, str, RunModel | None, bool, str
+        ]
         | None
     ) = None
 
@@ -237,6 +239,7 @@ class RunHeader(Static):
         run_key: str = "r",
         starting: RunModel | None = None,
         pruned: bool = False,
+        cannot_run: str = "",
     ) -> None:
         """``notes``: what the view adds to the second line (sort, filter, live runs),
         after the run's counts; ``run_key``: the key that runs now (after ``[keys]``),
@@ -244,7 +247,9 @@ class RunHeader(Static):
         anything yet (its process imports the flow), said instead of the hint, or after
         the counts of the run shown before it; ``pruned``: the flow's runs were pruned,
         none shown since (``RunStore.pruned_away``). A newer run of the flow being read
-        from the store (``run_reading``) is said as ``starting`` is."""
+        from the store (``run_reading``) is said as ``starting`` is. ``cannot_run``: why no
+        run can start here (a run store that cannot be read), said in place of the hint:
+        it said `press r to run`, and only a toast that went said otherwise."""
         styles = looks(self.app)
         reading = None if error else reading_of(self.app, flow)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -261,6 +266,8 @@ class RunHeader(Static):
                 hints = (f"  {starting_words(starting)}", f"  {_which(starting)} starting…")
             elif flow is not None and reading is not None:  # read back, not shown yet
                 hints = tuple(f"  {words}" for words in reading_words(reading))
+            elif flow is not None and cannot_run:
+                hints = (f"  {cannot_run}", f"  cannot run flows — {run_key} says why")
             elif flow is not None and pruned:  # ran, then pruned
                 hints = (f"  {PRUNED_WORDS} — press {run_key} to run",)
             elif flow is not None:
@@ -349,13 +356,13 @@ class RunHeader(Static):
         if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
             self.update(shown)
             self._shown = shown
-        self._asked = (flow, run, now, notes, error, run_key, starting, pruned)
+        self._asked = (flow, run, now, notes, error, run_key, starting, pruned, cannot_run)
 
     def on_resize(self) -> None:
         """Fitted again to its new width: a run that ended is not asked for again, and
         its filter count, cut by a narrower terminal, stayed cut."""
         if self._asked is not None:
-            flow, run, now, notes, error, run_key, starting, pruned = self._asked
+            flow, run, now, notes, error, run_key, starting, pruned, cannot_run = self._asked
             self.show(
                 flow,
                 run,
@@ -365,6 +372,7 @@ class RunHeader(Static):
                 run_key=run_key,
                 starting=starting,
                 pruned=pruned,  # (a resize read `not run yet` of a flow whose runs were pruned)
+                cannot_run=cannot_run,
             )
 
     def _name_and_hint(self, flow: str, hints: Sequence[str]) -> Text:
