@@ -93,7 +93,9 @@ def test_a_task_runner_class_is_one_instance_per_flow() -> None:
 # -- 4: a flow's timeout under 1 ms ----------------------------------------------------------
 @pytest.mark.parametrize("decorator", [flow, prefect_flow])
 def test_a_flow_timeout_under_a_millisecond_is_refused(decorator: object) -> None:
-    with pytest.raises(ValueError, match=r"timeout_seconds must be at least 0\.001 seconds .*1e-300"):
+    with pytest.raises(
+        ValueError, match=r"timeout_seconds must be at least 0\.001 seconds .*1e-300"
+    ):
 
         @decorator(timeout_seconds=1e-300)  # type: ignore[operator]
         def tiny() -> None: ...

@@ -55,6 +55,7 @@ def copy_error(state: Path) -> list[str]:
         selected_flow="victimflow",
         workspace=types.SimpleNamespace(state_dir=state, root=state.parent),
         _selected_row=lambda: row,
+        _no_flow_said=lambda: False,  # (a flow is selected)
         copy_to_clipboard=lambda text: None,
         notify=lambda message, **options: said.append(message),
     )

@@ -327,6 +327,11 @@ class FlowtopApp(
     def _flow_or_warn(self, *, runs: bool = True) -> str | None:
         return None if self._not_loaded_yet() else super()._flow_or_warn(runs=runs)
 
+    def action_next_live_run(self) -> None:
+        """`w` in a folder of no flow says so, as `r` does (``_no_flow_said``)."""
+        if not self._no_flow_said():
+            super().action_next_live_run()
+
     # -- the highlighted task (``task_detail``) ---------------------------------------
     def _tick(self) -> None:
         table = self.table
@@ -398,6 +403,7 @@ class FlowtopApp(
             return
         self._shut_down = True
         self._launches.waiting.clear()  # keys pressed after q: nothing is left to act on
+        self._cancels_let_go()  # nor for the keys waiting for a cancel to land
         if self._frozen:  # back in the collector's sight: another app may follow (tests)
             gc.unfreeze()
             self._frozen = False

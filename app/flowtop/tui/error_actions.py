@@ -124,10 +124,14 @@ class ErrorActions(_Base):
     table: TaskTable
     selected_flow: str | None
     _selected_row: Callable[[], TaskRow | None]
+    _no_flow_said: Callable[[], bool]  # (``run_actions``: no flow here, said as `r` says it)
 
     def _error_row(self, verb: str, doing: str) -> TaskRow | None:
-        """The highlighted task with an error, else None, said: that the filter hides
-        every task (``No task to DOING``), or that ``verb`` works on a task with an error."""
+        """The highlighted task with an error, else None, said: that no flow is selected
+        (none here yet), that the filter hides every task (``No task to DOING``), or that
+        ``verb`` works on a task with an error."""
+        if self._no_flow_said():
+            return None
         row = self._selected_row()
         if row is None and (hidden := hidden_by_filter(self.table, doing, _has_error)) is not None:
             self.notify(hidden, severity="warning", markup=False)

@@ -19,6 +19,7 @@ from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.call_scope import Scope, counted_in, scope_note
+from flowtop.tui.cancel_keys import CancelKeys
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.file_rows import (
     broken_flow_file,
@@ -26,14 +27,13 @@ from flowtop.tui.file_rows import (
     file_row_said,
     gone_flow_said,
 )
-from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
+from flowtop.tui.launch_queue import Launch, Request, StoreWrite
 from flowtop.tui.model import store_full_waits
 from flowtop.tui.run_control import (
     InProcessControl,
     RunControlError,
     StoreControl,
     act_on_wait,
-    ask_cancel,
     untaken,
 )
 from flowtop.tui.view_actions import hidden_by_filter
@@ -90,10 +90,10 @@ class QuitCancels(Request):
         return f"Asking to {self.what}: waiting for their processes to take it…"
 
 
-class RunActions(LaunchQueue):
+class RunActions(CancelKeys):
     """Mixed into ``FlowtopApp``: uses its control, workspace, store and table. The
     launches and the requests go through ``LaunchQueue``: on a thread, the keys pressed
-    meanwhile after."""
+    meanwhile after; `c` and the keys pressed while its cancel lands, ``CancelKeys``."""
 
     # Provided by FlowtopApp:
     control: RunControl | None
@@ -108,9 +108,10 @@ class RunActions(LaunchQueue):
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
-        def _sync_selection(self) -> None: ...
+        @property
+        def first_loading(self) -> bool: ...
 
-        def on_a_file_row(self, doing: str) -> bool: ...
+        def _sync_selection(self) -> None: ...
 
         def _selected_row(self) -> TaskRow | None: ...
 
@@ -161,13 +162,7 @@ class RunActions(LaunchQueue):
             self.notify(said, severity="warning", markup=False)
             return None
         if self.selected_flow is None:
-            self.notify(
-                "Select a flow first"
-                if self.workspace.shapes
-                else "No flows here yet: save a .py file that defines a Flow in this folder",
-                severity="warning",
-                markup=False,
-            )
+            self._say_no_flow()
             return None
         flow, gone = self.selected_flow, self.selected_flow not in self.workspace.shapes
         if (runs or gone) and self._said_broken(flow):
@@ -178,6 +173,26 @@ class RunActions(LaunchQueue):
             self.notify(said, severity="warning", markup=False)
             return None
         return flow
+
+    def _say_no_flow(self) -> None:
+        """What a key that acts on a flow says with none selected: the one place of it."""
+        if self.first_loading:  # (an empty list while the first load goes on)
+            said = "Still loading the flows…"
+        elif self.workspace.shapes:
+            said = "Select a flow first"
+        else:
+            said = "No flows here yet: save a .py file that defines a Flow in this folder"
+        self.notify(said, severity="warning", markup=False)
+
+    def _no_flow_said(self) -> bool:
+        """Whether no flow is selected, nor a file's row, said as `r` says it: `o`, `y`,
+        `n`, `x` and `w` said in a folder of no flow that they work on a task with an
+        error, awaiting retry, or that "this flow" had no live run to switch to."""
+        self._sync_selection()
+        if self.selected_flow is not None or self.selected_error is not None:
+            return False
+        self._say_no_flow()
+        return True
 
     def _said_broken(self, flow: str) -> bool:
         """Whether ``flow``'s file failed to load (``broken_flow_file``), said if so: a run
@@ -268,6 +283,8 @@ class RunActions(LaunchQueue):
         starting = self._starting(name)
         if starting is not None:
             live.append(starting)
+        if self._behind_cancel(live, partial(self._start, name, parameters), "run", "starts a run"):
+            return  # `c y r`: started once the run cancelled has ended
         launch = Launch(f"a run of {name}", lambda control: control.start(name, parameters))
         if not live:
             self._queue(launch)
@@ -319,8 +336,9 @@ class RunActions(LaunchQueue):
         if self._after_launch(partial(self._rerun_failed, name)):
             return  # `ff`: the second asks about the rerun the first is starting
         run = self._source_run(name)
-        if run is None:
-            return
+        again = partial(self._rerun_failed, name)
+        if run is None or self._behind_cancel([run], again, "rerun_failed", "reruns it"):
+            return  # `c y f`: once the run cancelled has ended
         if run.state is not StateType.COMPLETED:
             self._queue(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
             return
@@ -374,6 +392,13 @@ class RunActions(LaunchQueue):
         if self._after_launch(partial(self._rerun_task, name, key)):
             return
         run = self._source_run(name)
+        again, does = partial(self._rerun_task, name, key), f"reruns {key}"
+        if (
+            run is not None
+            and key is not None
+            and self._behind_cancel([run], again, "rerun_task", does)
+        ):
+            return  # `c y t`: once the run cancelled has ended
         if run is not None and key is None:  # it did nothing, and said nothing
             self.notify(self._no_task_here(name, "rerun"), severity="warning", markup=False)
         if run is None or key is None:
@@ -385,45 +410,6 @@ class RunActions(LaunchQueue):
             )
             return
         self._queue(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))
-
-    def action_cancel(self) -> None:
-        if not self.on_a_file_row("to cancel its run"):  # (not the flow shown before's run)
-            self._cancel(self.selected_flow, self.table.run)
-
-    def _cancel(self, flow: str | None, run: RunModel | None, *, waited: bool = False) -> None:
-        """Cancel ``run`` if live, else ``flow``'s run just started. `rc`: once it has; by
-        then its first event may show it already, in the place of the ``run`` `c` saw."""
-        if (run is None or not run.is_live) and flow is not None:
-            if self._after_launch(partial(self._cancel, flow, run, waited=True), asks=True):
-                return
-            run = self._starting(flow) or (self._landed(flow) if waited else run)
-        if run is None or run.run_id is None or not run.is_live:
-            # named where true: another flow's run live in this window read as the one meant
-            named = flow is not None and not self.store.live_for(flow)
-            named = named and self.selected_error is None  # (not a file's row)
-            said = f"{flow} has no live run" if named else "Nothing is running here"
-            self.notify(said, severity="warning", markup=False)
-            return
-        from flowtop.tui.screens.confirm import ConfirmScreen
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                what = f"cancel run #{run.number} of {run.flow}"
-                send = partial(ask_cancel, run=run)
-                self._queue(Request(what, send, self._say_untaken))
-            elif yes is None:  # it ended while the question was open: nothing to answer
-                self.notify(f"Run #{run.number} of {run.flow} ended meanwhile", markup=False)
-
-        question = ConfirmScreen(
-            f"Cancel run #{run.number} of {run.flow}?", partial(self._live_now, run)
-        )
-        self.push_screen(question, confirmed)
-
-    def _say_untaken(self, said: object) -> None:
-        """A cancel its run's process has not taken in ``CANCEL_WAIT``: that it is queued,
-        and why (`c` said nothing, under a header that still read `▶ Running`)."""
-        if isinstance(said, str):
-            self.notify(said, severity="warning", markup=False, timeout=10)
 
     def _quit(self, *, cancel: bool, said: Sequence[str] = ()) -> None:
         """Quit; the cancels of runs in their own processes are store writes, made on a
@@ -450,7 +436,8 @@ class RunActions(LaunchQueue):
         """The live run and the highlighted task's row awaiting retry that ``verb`` acts
         on; else (None, None), said: that the filter hides every task (``doing``: what the
         key does to one), or that ``verb`` works on a task awaiting retry."""
-        self._sync_selection()
+        if self._no_flow_said():
+            return None, None
         row = self._selected_row()
         run = self.table.run
         live = run is not None and run.is_live

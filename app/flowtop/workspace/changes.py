@@ -71,8 +71,10 @@ class WorkspaceChanged:
             # At the start nothing was reloaded, and a settings file that failed is among
             # the errors: "Reloaded f01.py, … (52 flows); Reloaded settings" after
             # "flowtop.toml:3: …" said a reload, and settings taken that were refused.
+            # A load whose every file failed said "…; loaded 0 flows from 0 files", as if
+            # it had found nothing: "…; no flow loaded".
             flows, files = plural(len(self.flows), "flow"), plural(len(self.modules), "file")
-            add(f"Loaded {flows} from {files}")
+            add(f"Loaded {flows} from {files}" if self.flows else "No flow loaded")
             return "; ".join(parts)
         if self.modules:
             reloaded = f"Reloaded {few_names(self.modules)} ({plural(len(self.flows), 'flow')})"
@@ -223,7 +225,14 @@ def saved_helpers(
 #: The words flowtop's own parts of a toast begin with, lower-cased after a semicolon
 #: (``then_said``), as "kept the last good settings" is: an error begins with its file's
 #: path, ``stopped_said`` with flow names, and those are left as they are.
-OWN_WORDS = ("Loaded ", "Reloaded ", "Removed ", "Still failing: ", "No flow changed ")
+OWN_WORDS = (
+    "Loaded ",
+    "Reloaded ",
+    "Removed ",
+    "Still failing: ",
+    "No flow changed ",
+    "No flow loaded",
+)
 
 
 def then_said(part: str) -> str:
