@@ -1,8 +1,10 @@
-"""The three examples from Prefect's retry docs, as written, with only the import changed.
+"""The three examples from Prefect's retry docs, changed only so they run while you watch.
 
-Delays are seconds instead of minutes so the flows finish while you watch. The tasks'
-flakiness is counted by `flaky_api.failures_so_far` (in files, so it behaves the same
-under the thread, process and dask executors), and repeats on every run.
+What changed: the import is flowtop's, the delays are seconds instead of minutes (0.5 s
+for the two that had none), `fetch` and `poll` became `fetch_rates` and `poll_job` with a
+flow each, and each body fails (or returns "error") a set number of times on every run,
+counted by `flaky_api.failures_so_far` in files so it behaves the same under the thread,
+process and dask executors.
 """
 
 from datetime import timedelta
