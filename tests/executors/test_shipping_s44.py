@@ -225,7 +225,7 @@ def test_a_killed_worker_from_a_cluster_that_reruns_says_how_to_stop_it() -> Non
     once = distributed.scheduler.KilledWorker(task="t-1", last_worker=None, allowed_failures=0)
     assert "allowed-failures" not in str(_could_not_run("t", once))
     assert str(_could_not_run("t", once)).startswith(
-        "Dask could not run task 't': its worker died while running it: KilledWorker"
+        "Dask could not run task 't': its worker died while running it (KilledWorker)"
     )
 
 

@@ -17,10 +17,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from . import dask_connect
+from . import capture, dask_connect
 from .backends import Done
 from .dask_connect import check_tls, client_at
-from .dask_places import DaskPlaces
+from .dask_places import DaskPlaces, WorkerWatch
 from .outcome_envelope import describe_error
 from .shipping import (
     GRACE,
@@ -79,11 +79,16 @@ def _local_cluster_config(limit_routes: bool) -> contextlib.AbstractContextManag
 CLIENT_GONE = ("closing", "closed")
 
 
+def _scheduler(address: str | None) -> str:
+    """``the Dask scheduler at tcp://…``, or ``the local Dask scheduler``."""
+    return f"the Dask scheduler at {address}" if address else "the local Dask scheduler"
+
+
 def _lost_scheduler(name: str, address: str | None, *, for_good: bool) -> ShippingError:
     """The error of an attempt cut off from its scheduler: while the client reconnects
     (``for_good`` False) and once it gave up, in place of Dask's ``FutureCancelledError``
     text (the future's key, ``cancelled for reason: unknown``)."""
-    where = f"the Dask scheduler at {address}" if address else "the local Dask scheduler"
+    where = _scheduler(address)
     waited = dask_connect.CONNECT_TIMEOUT  # (looked up when called: tests shorten it)
     after = f" and not restored within {waited:g} s" if for_good else ""
     return ShippingError(
@@ -94,18 +99,36 @@ def _lost_scheduler(name: str, address: str | None, *, for_good: bool) -> Shippi
 def _could_not_run(name: str, exc: BaseException) -> ShippingError:
     """A future Dask failed itself; a ``KilledWorker`` from a cluster that re-runs a task
     whose worker died (``allowed-failures`` above 0: not flowtop's to set on a cluster it
-    did not start) says so, as each of those runs repeated the attempt's side effects."""
+    did not start) says so, as each of those runs repeated the attempt's side effects.
+
+    A ``KilledWorker``'s text starts with the future's key (``long-d5c0…``, 37 characters
+    and more): a retry's line, cut at 160, lost the worker's address at its end. Its error
+    says the worker first and Dask's text stays its cause (the traceback's), framed by
+    nothing: a frame of Dask's client would be named as the place."""
+    if type(exc).__name__ != "KilledWorker":
+        return ShippingError(f"Dask could not run task {name!r}: {describe_error(exc)}")
     reruns = getattr(exc, "allowed_failures", 0)
-    why = ""  # first: the line a task's row shows ends long before KilledWorker's text does
-    if type(exc).__name__ == "KilledWorker" and isinstance(reruns, int) and reruns > 0:
+    worker = _last_worker(exc)
+    if isinstance(reruns, int) and reruns > 0:
+        last = f", the last {worker}" if worker else ""
         why = (
-            f"its scheduler ran this attempt {reruns + 1} times, each worker dying (its "
-            f"distributed.scheduler.allowed-failures is {reruns}; 0 leaves retries to "
-            "flowtop): "
+            f"its scheduler ran this attempt {reruns + 1} times, each worker dying{last} "
+            f"(KilledWorker; its distributed.scheduler.allowed-failures is {reruns}; 0 "
+            "leaves retries to flowtop)"
         )
-    elif type(exc).__name__ == "KilledWorker":  # its text starts with the future's key
-        why = "its worker died while running it: "
-    return ShippingError(f"Dask could not run task {name!r}: {why}{describe_error(exc)}")
+    else:
+        why = f"its worker {worker} died" if worker else "its worker died"
+        why += " while running it (KilledWorker)"
+    error = ShippingError(f"Dask could not run task {name!r}: {why}")
+    error.__cause__ = exc.with_traceback(None)
+    return error
+
+
+def _last_worker(exc: BaseException) -> str:
+    """The address of the worker a ``KilledWorker`` names last (``tcp://…``), or ""."""
+    worker = getattr(exc, "last_worker", None)  # (a WorkerState; an address in some tests)
+    address = worker if isinstance(worker, str) else getattr(worker, "address", None)
+    return address if isinstance(address, str) else ""
 
 
 #: Dask's raw words no flowtop user acts on or flowtop says itself: a large graph (an
@@ -196,6 +219,8 @@ class DaskBackend:
         self.dashboard_link: str | None = None
         #: On :data:`CLIENT_LOGGERS` from :meth:`start` to :meth:`close` (``_ClientNoise``).
         self._noise: _ClientNoise | None = None
+        #: Says when attempts wait on a scheduler with no worker (:meth:`_look_at_workers`).
+        self._workers = WorkerWatch(_scheduler(address))
 
     def start(self) -> Any:
         """Connect (or start the local cluster) now; returns the ``Client``."""
@@ -339,6 +364,7 @@ class DaskBackend:
                 batch = [self._finished.get(timeout=POLL)]
             except queue.Empty:
                 self._sweep()
+                self._look_at_workers()
                 continue
             with contextlib.suppress(queue.Empty):
                 while len(batch) < 1000:
@@ -347,6 +373,7 @@ class DaskBackend:
                 popped = [(f, self._pending.pop(f.key, None)) for f in batch]
             entries = [(f, e) for f, e in popped if e is not None]
             ready = [f for f, _ in entries if f.status == "finished"]
+            self._look_at_workers(ran=bool(ready))  # (said before what ran is reported)
             try:
                 data = (
                     dict(zip((f.key for f in ready), self._client.gather(ready), strict=True))
@@ -368,6 +395,19 @@ class DaskBackend:
                         "applying a Dask result failed"
                     )
             self._sweep()
+
+    def _look_at_workers(self, *, ran: bool = False) -> None:
+        """Say (``capture.say_past``: on ``flowtop run``'s stderr, in a launched run's log,
+        which the monitor toasts) when attempts wait on a scheduler with no worker, and
+        when one joins (``WorkerWatch``): flowtop showed them running, with no word. Once
+        per collector turn, from the client's copy of the scheduler's worker count;
+        ``ran``: a future of this turn's ended with a result, so a worker was there."""
+        client = self._client
+        if client is None or self._client_gone():
+            return
+        note = self._workers.look(client, waiting=bool(self._pending), ran=ran)
+        if note is not None:
+            capture.say_past(note)
 
     def _sweep(self) -> None:
         """Stop futures whose attempt timed out or was abandoned by the runner (one still

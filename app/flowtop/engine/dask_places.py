@@ -13,7 +13,8 @@ worker runs yet is cancelled, and its place is free at once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .backends import Places
@@ -25,6 +26,17 @@ ASK_TIMEOUT = 5.0
 #: A worker's states of a task its thread is in: ``cancelled`` or ``resumed`` too when it
 #: was in one of these before (Dask let go of it, its thread did not).
 _IN_A_THREAD = frozenset({"executing", "long-running"})
+
+
+def worker_address() -> str:
+    """`` at tcp://…``: the Dask worker whose thread runs this, when it is one (and not of
+    flowtop's own cluster, in its process: ``inproc://``); else ""."""
+    distributed = sys.modules.get("distributed")  # (never imported here for a process worker)
+    try:
+        address = distributed.get_worker().address if distributed is not None else ""
+    except Exception:  # noqa: BLE001 - Dask's ValueError: not on a worker's thread
+        return ""
+    return f" at {address}" if "://" in address and not address.startswith("inproc") else ""
 
 
 def running_here(keys: list[str], dask_worker: Any = None) -> list[str]:
@@ -93,3 +105,55 @@ class DaskPlaces(Places):
     def held(self) -> int:
         """How many places attempts given up on and still running hold."""
         return len(self._held)
+
+
+def workers_now(info: object) -> int | None:
+    """How many workers a scheduler has, by its identity as a client keeps it (``info``,
+    Dask's ``client._scheduler_identity``, asked again every
+    ``distributed.client.scheduler-info-interval``, 2 s): reading it costs no round trip.
+    None when it cannot say (no identity yet, or a Dask keeping no count)."""
+    if not isinstance(info, Mapping) or not info:
+        return None
+    count = info.get("n_workers")  # (a Dask before 2025 listed every worker instead)
+    if isinstance(count, int):
+        return count
+    workers = info.get("workers")
+    return len(workers) if isinstance(workers, Mapping) else None
+
+
+class WorkerWatch:
+    """Whether attempts wait on a scheduler with no worker (none joined yet, or all left):
+    Dask holds them, flowtop shows them running, and only their timeout ends the wait. Said
+    once as such a wait begins, and once as a worker joins."""
+
+    __slots__ = ("_ran_under", "scheduler", "short")
+
+    def __init__(self, scheduler: str) -> None:
+        self.scheduler = scheduler  # "the Dask scheduler at tcp://…"
+        self.short = False  # said to have no worker, and none joined since
+        #: The identity a result came under (:meth:`look`'s ``ran``): its count is stale.
+        self._ran_under: object = None
+
+    def look(self, client: Any, *, waiting: bool, ran: bool = False) -> str | None:
+        """The note to say now, if any: ``waiting``, attempts were handed to the scheduler
+        and have not ended; ``ran``, one just ended with a result: a worker ran it, which
+        the client's identity, up to 2 s old, may not count yet (nor is its 0 believed
+        until it is asked again)."""
+        info = getattr(client, "_scheduler_identity", None)
+        count: int | None
+        if ran:
+            self._ran_under, count = info, 1
+        else:
+            count = None if info is self._ran_under else workers_now(info)
+        if count is None:
+            return None
+        if count == 0 and waiting and not self.short:
+            self.short = True
+            return (
+                f"waiting for a Dask worker: {self.scheduler} has none; the run's attempts "
+                "wait there until one joins (or their task's timeout ends the wait)"
+            )
+        if count > 0 and self.short:
+            self.short = False
+            return f"no longer waiting for a Dask worker: one joined {self.scheduler}"
+        return None

@@ -39,9 +39,10 @@ from typing import Any
 from . import capture, death_output, worker_context
 from .ast_race import despite_ast_race
 from .context import shipped_from
+from .dask_places import worker_address
 from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
-from .library_folders import library_folders
+from .library_folders import FLOWTOP_FOLDER, library_folders
 from .outcome_envelope import describe_error, not_received, seal, unseal
 from .records import flow_classes_bare, from_user_code
 
@@ -275,12 +276,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     try:
         fn, args, kwargs, level, _, workspace, *named = cloudpickle.loads(payload)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
-        missing = isinstance(exc, ModuleNotFoundError)  # not a flow's file: those travel along
-        hint = " (a worker needs every library the task imports installed)" if missing else ""
-        failure = ShippingError(
-            f"the task could not be loaded in the {where}: {describe_error(exc)}{hint}"
-        )
-        return _failed(failure, traceback.format_exc(), "")
+        return _not_loaded(exc, where)
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
@@ -322,6 +318,20 @@ def run_pickled(payload: bytes, where: str) -> bytes:
             f"{describe_error(error)} ({step} it failed: {describe_error(exc)})"
         )
         return _failed(problem, text, output)
+
+
+def _not_loaded(exc: BaseException, where: str) -> bytes:
+    """A task its worker could not unpickle (``exc``): no frame of cloudpickle's named."""
+    import cloudpickle
+
+    said = f"the task could not be loaded in the {where}{worker_address()}: {describe_error(exc)}"
+    if isinstance(exc, ModuleNotFoundError):  # not a flow's file: those travel along
+        said += " (a worker needs every library the task imports installed)"
+    tb, loading = exc.__traceback__, (FLOWTOP_FOLDER, os.path.dirname(cloudpickle.__file__), "<")
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(loading):
+        tb = tb.tb_next  # (its ``subimport`` was the place said; a library's own stay)
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    return _failed(ShippingError(said), text, "")
 
 
 def _failed(error: BaseException, text: str, output: str) -> bytes:
