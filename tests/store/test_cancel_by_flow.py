@@ -116,3 +116,39 @@ def test_run_zero_before_the_first_run_is_not_a_deleted_store(here: Here, tmp_pa
     assert said.stderr == (
         f"flowtop cancel: no run #0: run numbers start at 1 (no runs yet: {store} does not exist)\n"
     )
+
+
+NESTED = """
+    from flowtop import flow, task
+
+    @task(max_retries=3, retry_delay=30)
+    def waiter():
+        raise ConnectionError("not yet")
+
+    @flow
+    def child():
+        waiter()
+
+    @flow
+    def parent():
+        child()
+"""
+
+
+def test_cancel_without_run_names_a_parent_not_its_live_subflow(here: Here, ws) -> None:
+    """A parent running a subflow is two live runs; "which run?" listed both and offered
+    the subflow's id to cancel, where cancelling the parent cancels both (as `watch`
+    follows the parent)."""
+    folder = ws(nested=NESTED)
+    assert flowtop("run", ".", "--detach", "--flow", "parent", cwd=folder).returncode == 0
+    live = wait_until(lambda: len(runs(folder, "RUNNING")) == 2 and runs(folder), "2 runs")
+    parent = next(r for r in live if r.flow == "parent")
+    try:
+        asked = here("cancel", ".", cwd=folder)
+        assert asked.returncode == 2
+        assert asked.stderr.startswith(
+            f"flowtop cancel: which run? the one live run here is parent #1 ({parent.run_id}, "
+        ), asked.stderr
+        assert asked.stderr.endswith(f": flowtop cancel . {parent.run_id}\n")
+    finally:
+        here("cancel", ".", parent.run_id, cwd=folder)

@@ -22,6 +22,7 @@ from .run_lines import STARTING_WORDS
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import (
     FileFlows,
+    callers,
     file_scope,
     find_run,
     flow_as_stored,
@@ -156,6 +157,7 @@ def _which_run(db: Path, within: FileFlows | None, targets: list[str]) -> str:
     live = live_runs(db, None if within is None else within.names)
     if live is None:  # unreadable now: the question alone
         return f"{ask} for the one live run of NAME"
+    live = callers(live)  # (a subflow's run: cancelled with its caller's, not named apart)
     here = "here" if within is None else f"of {within.file}'s flows"
     if not live:
         return f"{ask}; no run {here} is live now"

@@ -370,8 +370,15 @@ def live_or_newest(
     live = live_runs(db, flows)
     if not live:  # none, or unreadable now: its newest run, whose state is said as found
         return newest, []
+    return (callers(live) or live)[0], live
+
+
+def callers(live: list[RunRecord]) -> list[RunRecord]:
+    """Of ``live`` runs, those no other of them called: a live subflow's run gives way to
+    the run that called it (watching it shows the subflow's events, cancelling it cancels
+    the subflow)."""
     ids = {run.run_id for run in live}
-    return next((r for r in live if r.parent not in ids), live[0]), live
+    return [run for run in live if run.parent not in ids]
 
 
 def live_runs(db: Path, flows: tuple[str, ...] | None) -> list[RunRecord] | None:
