@@ -70,3 +70,24 @@ async def test_a_second_hanging_save_is_waited_for_as_the_first_was(
         assert [c.paths for c in changes] == [(hang,)]
         assert "import did not finish in 3 s" in str(changes[0].errors[0])
         assert "import did not finish" in str(workspace.errors[hang])
+
+
+async def test_a_file_deleted_while_its_save_hangs_is_removed_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted, the hanging file's reload went on for its whole ``load_timeout``, and its
+    flows then went without a word (``No flow changed (hang.py)``, twice)."""
+    folder = side_folder(tmp_path, monkeypatch, LOAD_TIMEOUT)
+    hang = folder.hang
+    hang.write_text(QUICK.replace('"after"', '"h"'))
+    async with loaded(folder) as workspace, collected(workspace, folder.starts) as changes:
+        hang.write_text(HANG)
+        await until(workspace.still_importing, "hang.py's reload to start")
+        hang.unlink()
+        await until(lambda: changes, "the delete said", timeout=SHOWN_WITHIN)
+        assert changes[0].removed == ("h",) and not changes[0].errors
+        assert "h" not in workspace.flow_files and hang not in workspace.errors
+        after = tmp_path / "z_after.py"
+        after.write_text(QUICK)
+        await until(lambda: any(after in c.paths for c in changes), "z_after.py loaded")
+        assert [c.paths for c in changes if c] == [(hang,), (after,)]

@@ -171,10 +171,10 @@ class RemoteWorkspace:
         files = sorted({Path(os.path.abspath(p)) for p in paths})
         ticket = self._beside.ticket()
         importing = set(self._importing)  # (swapped whole: read once)
-        if not files or not all(map(self._flow_file, files)):
-            return None
-        if stale := importing.intersection(files):
+        if stale := importing.intersection(files):  # (saved again, or deleted)
             self._drop_stale_import(stale)
+            return None
+        if not files or not all(map(self._flow_file, files)):
             return None
         reply = self._beside.load(files, len(files) * self._load_timeout(), ticket)
         if reply is None:
@@ -208,8 +208,8 @@ class RemoteWorkspace:
         return None if change is None else change.noted(loaded)  # (reads the files)
 
     def _drop_stale_import(self, files: Collection[Path]) -> None:
-        """A file the host is importing was saved again: that import is of a version no
-        longer on disk, and may hang till ``load_timeout`` (a fix saved while the broken
+        """A file the host is importing was saved again (or deleted): that import is of a
+        version no longer on disk, and may hang till ``load_timeout`` (a fix saved while the broken
         save hangs waited it out, then showed with the hang's toast). The host is stopped;
         the held reload is asked again of a fresh host (``_ask``), which imports the files
         as saved now; the queued reload of the saved ``files`` follows at once, and says
@@ -342,13 +342,20 @@ class RemoteWorkspace:
             self._loaded = False  # the host had died since: a fresh one answered
         raise HelperGone("died again at once")
 
-    @staticmethod
-    def _saved_only(reply: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    def _saved_only(self, reply: dict[str, Any], paths: list[str]) -> dict[str, Any]:
         """A fresh host's load, answering a reload of ``paths``: its change narrowed to
-        those files (``WorkspaceChanged.only``)."""
+        those files (``WorkspaceChanged.only``), with the flows of those deleted since
+        said removed (that host never had them: a file deleted while the host hung
+        importing it went without a word)."""
         files = {name: Path(path) for name, path in reply["flow_files"].items()}
         change = WorkspaceChanged.from_json(reply["change"])
-        return change.only([Path(p) for p in paths], files).to_json()
+        saved = [Path(p) for p in paths]
+        gone = {p for p in saved if not p.exists()}
+        removed = {name for name, path in self.flow_files.items() if path in gone} - set(files)
+        narrowed = change.only(saved, files)
+        if removed:
+            narrowed = replace(narrowed, removed=tuple(in_natural_order(removed)))
+        return narrowed.to_json()
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         loading = request["kind"] in ("load", "reload")
