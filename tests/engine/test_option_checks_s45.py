@@ -145,7 +145,7 @@ def test_flow_option_errors_name_the_option_as_written_and_the_flow_alike() -> N
     with pytest.raises(ValueError, match="timeout_seconds") as timeout:
         flow(nightly_load, timeout_seconds=-1)
     assert (
-        str(timeout.value) == "@flow 'nightly-load': timeout_seconds must be a number >= 0, got -1"
+        str(timeout.value) == "@flow 'nightly-load': timeout_seconds must not be negative, got -1"
     )
     with pytest.raises(TypeError, match=r"^@flow: unknown option 'retires'"):
         flow(retires=1)

@@ -129,7 +129,7 @@ def test_a_prefect_callable_s_delays_are_named_as_written() -> None:
 @pytest.mark.parametrize(
     ("value", "said"),
     [
-        (-1, "timeout_seconds must be a number >= 0, got -1"),
+        (-1, "timeout_seconds must not be negative, got -1"),  # (a task's words)
         (1e12, "timeout_seconds must be at most 365 days (31536000 seconds), got 1000000000000.0"),
         (
             1e-9,

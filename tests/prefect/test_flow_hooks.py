@@ -303,7 +303,7 @@ def test_timeout_in_the_run_error_says_the_limit() -> None:
     ("options", "error", "match"),
     [
         ({"timeout_seconds": "10"}, TypeError, "timeout_seconds must be a number of seconds"),
-        ({"timeout_seconds": -1}, ValueError, "timeout_seconds must be a number >= 0"),
+        ({"timeout_seconds": -1}, ValueError, "timeout_seconds must not be negative"),
         ({"on_failure": print}, TypeError, "Expected iterable for 'on_failure'"),
         ({"on_running": ["x"]}, TypeError, "Expected callables in 'on_running'; got str"),
     ],

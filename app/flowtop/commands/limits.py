@@ -6,17 +6,18 @@ this says which processes hold them (as ``prefect concurrency-limit inspect`` do
 It only reads: a holder whose process is gone is shown so, and its slots come back at
 the next request for them. A holder is named by its runs where the store has them
 (``limits_runs``: ``2 by lim #1 (pid 4242 on vm)``), and a limit lowered while its
-slots were held says so (``2 of 1 slots held (the limit was lowered …)``). Each process
-is named once per limit, with all the slots it holds (``per_process``): two tasks of one
-run in a ``concurrency`` block each were two identical lines (``1 by pid 4242 on
-build-1``, twice).
+slots were held says so (``2 of 1 slots held (the limit was lowered …)``), and so does
+one taken out of the file (``database: no longer in flowtop.toml; 2 slots still held``,
+its holders below). Each process is named once per limit, with all the slots it holds
+(``per_process``): two tasks of one run in a ``concurrency`` block each were two
+identical lines (``1 by pid 4242 on build-1``, twice).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ from .store_access import usage
 
 if TYPE_CHECKING:
     from ..concurrency.slots import Holder
+    from ..workspace.ownership import Owner
+    from .limits_runs import HeldBy
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +87,7 @@ def main(args: argparse.Namespace) -> int:
     from ..concurrency.slots import read_slots
     from ..workspace.places import LIMITS_FILE
     from ..workspace.private import FolderError, refuse_linked_store
-    from .limits_runs import holder_words, holding_runs, over_limit
+    from .limits_runs import holding_runs, over_limit, removed_limits, removed_words
 
     path = Path(args.path)  # ``cli.main`` gives the default (``./flows``, else ``.``)
     places = places_of(path)
@@ -99,7 +102,8 @@ def main(args: argparse.Namespace) -> int:
         limits = {name: limit_of(state, name, value) for name, value in table.items()}
         # read_slots opened what a link there points at, making -wal and -shm beside it
         refuse_linked_store(state / LIMITS_FILE)
-        held, blocks = read_slots(state / LIMITS_FILE, limits) if limits else ({}, [])
+        # (read with no limit too: the holders of those taken out of flowtop.toml)
+        held, blocks = read_slots(state / LIMITS_FILE, limits)
     except (ValueError, FolderError) as exc:
         print(f"flowtop limits: {printable(str(exc))}", file=sys.stderr)
         return 2
@@ -141,14 +145,22 @@ def main(args: argparse.Namespace) -> int:
         return 0
     if not limits:
         print(printable(no_limits(places.settings_path)))
-        return 0
     for name, limit in limits.items():
         decay = f", {limit.decay:g} freed per second" if limit.decay else ""
         amount = round(held.get(name, 0.0), 1)  # a decaying limit's slots free gradually
         over = over_limit(amount, limit.slots)  # (flowtop.toml lowered meanwhile)
         print(printable(f"{name}: {amount:g} of {limit.slots} slots held{decay}{over}"))
-        for h in holders:
-            if h.name == name:
-                who = holder_words(h.owner, runs.get(h.owner, []), h.gone)
-                print(printable(f"  {h.slots} by {who}"))
+        _print_holders([h for h in holders if h.name == name], runs)
+    for name, holding in removed_limits(holders, limits).items():
+        print(printable(removed_words(name, holding, places.settings_path.name)))
+        _print_holders(holding, runs)
     return 0
+
+
+def _print_holders(holders: Iterable[Holder], runs: Mapping[Owner, list[HeldBy]]) -> None:
+    """A limit's holders, a line each: ``  2 by etl #3 (pid 4242 on build-1)``."""
+    from .limits_runs import holder_words
+
+    for h in holders:
+        who = holder_words(h.owner, runs.get(h.owner, []), h.gone)
+        print(printable(f"  {h.slots} by {who}"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
@@ -25,6 +25,9 @@ from ..workspace.places import STORE_FILE
 from ..workspace.proc_stat import proc_stat
 from ..workspace.run_log import columns
 from ..workspace.subflow_runs import reading
+
+if TYPE_CHECKING:
+    from ..concurrency.slots import Holder
 
 #: How many ancestors of a live holder are looked at for its run (a ``process`` backend
 #: worker's: the fork server, then the run's process).
@@ -133,3 +136,22 @@ def over_limit(held: float, slots: int) -> str:
         f" (the limit was lowered to {slots} after they were taken: a new block waits "
         f"until {until} held)"
     )
+
+
+def removed_limits(holders: Iterable[Holder], names: Iterable[str]) -> dict[str, list[Holder]]:
+    """The holders of each limit not among ``names`` (``flowtop.toml``'s now), in the
+    order each was first seen: a limit taken out of the file while runs held its slots,
+    which they hold until their blocks end. They went from the listing without a word."""
+    known = set(names)
+    removed: dict[str, list[Holder]] = {}
+    for h in holders:
+        if h.name not in known:
+            removed.setdefault(h.name, []).append(h)
+    return removed
+
+
+def removed_words(name: str, holders: list[Holder], toml: str) -> str:
+    """The line of a limit ``toml`` no longer has whose slots ``holders`` hold:
+    ``database: no longer in flowtop.toml; 2 slots still held``, its holders below."""
+    slots = sum(h.slots for h in holders)
+    return f"{name}: no longer in {toml}; {slots} slot{'' if slots == 1 else 's'} still held"

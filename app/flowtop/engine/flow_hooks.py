@@ -45,13 +45,12 @@ started. Flow retries retry a timed-out run like any failed one.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from typing import TYPE_CHECKING, Any
 
 from . import capture
 from .context import set_run
-from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
+from .delays import to_seconds
 from .errors import FlowRunTimeoutError, Interrupt
 from .final_states import keep, signal_crash
 from .flow_result import cancelled_group
@@ -88,12 +87,10 @@ def flow_timeout(value: Any, owner: str = "@flow") -> float | None:
         raise TypeError(
             f"{owner}: timeout_seconds must be a number of seconds, got {type(value).__name__} {value!r}"
         )
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{owner}: timeout_seconds must be a number >= 0, got {value!r}")
-    if value > MAX_SECONDS:  # as every delay and timeout: a slip, not a plan
-        raise ValueError(
-            f"{owner}: timeout_seconds must be at most {MAX_SECONDS_TEXT}, got {value!r}"
-        )
+    try:  # in a task's words (``policy_value``): "must not be negative", as every delay
+        to_seconds(value, what="timeout_seconds")  # (too long: a slip, not a plan)
+    except ValueError as exc:
+        raise ValueError(f"{owner}: {exc}") from None
     # as a task's: every try ends at once
     too_short = timeout_too_short(float(value), value, "timeout_seconds")
     if too_short is not None:

@@ -23,6 +23,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.widgets import Input
 from textual.widgets._toast import ToastHolder
 
@@ -147,6 +148,7 @@ class FlowtopApp(
         self.fold_clock = time.perf_counter  # ends a slice of folding (tests pass their own)
         # Made here, not in ``compose``: a keymap may be set before the screen is composed
         self.header = RunHeader(id="run-header")
+        self._unstacked: dict[tuple[str, str], Notification] = {}  # (``notify_unstacked``)
 
     def _run_workers(self) -> int:
         """How many attempts a run started now runs at once (``--workers``, else the
@@ -157,6 +159,22 @@ class FlowtopApp(
     def notify(self, message: str, **kwargs: Any) -> None:
         """Toasts quote user code (load errors): its escapes never reach the terminal."""
         super().notify(printable(message) if isinstance(message, str) else message, **kwargs)
+
+    def notify_unstacked(self, message: str, *, severity: SeverityLevel = "information") -> None:
+        """``message`` as a toast that takes the place of the same one said so before
+        and still shown, its time started again: a key pressed again and again (``o y n x
+        w r`` in a folder of no flow) piled up one more of the same toast each time. The
+        one before goes after its own ``Notify`` (still queued when the keys came in one
+        read), before the new one is drawn; private, as ``_say_reload``'s: Textual has no
+        public way to take down one toast."""
+        said = printable(message)
+        toast = Notification(said, severity=severity, timeout=self.NOTIFICATION_TIMEOUT)
+        before = self._unstacked.get((said, severity))
+        self._unstacked = {key: t for key, t in self._unstacked.items() if not t.has_expired}
+        self._unstacked[said, severity] = toast
+        self.post_message(Notify(toast))
+        if before is not None and not before.has_expired:
+            self.call_later(self._unnotify, before, refresh=False)
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:

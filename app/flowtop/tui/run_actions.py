@@ -42,6 +42,8 @@ from flowtop.tui.view_actions import hidden_by_filter
 AWAITING = StateType.AWAITING_RETRY
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from flowtop.engine.events import ErrorInfo
     from flowtop.tui.clock import Clock
     from flowtop.tui.model import RunModel, TaskRow
@@ -121,6 +123,8 @@ class RunActions(CancelKeys):
 
         def shutdown(self, *, cancel: bool = False) -> None: ...
 
+        def notify_unstacked(self, message: str, *, severity: SeverityLevel) -> None: ...
+
     def _say_run_notices(self) -> None:
         """What a run process started here wrote about its run (why the store refused it,
         why a rerun runs a task again): it reached only the run's log."""
@@ -182,7 +186,7 @@ class RunActions(CancelKeys):
             said = "Select a flow first"
         else:
             said = "No flows here yet: save a .py file that defines a Flow in this folder"
-        self.notify(said, severity="warning", markup=False)
+        self.notify_unstacked(said, severity="warning")  # (pressed again: no pile of them)
 
     def _no_flow_said(self) -> bool:
         """Whether no flow is selected, nor a file's row, said as `r` says it: `o`, `y`,
