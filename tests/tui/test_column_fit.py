@@ -152,4 +152,4 @@ async def test_no_more_columns_hint_for_the_last_columns_padding_alone(
         assert ("more columns" in heading(app)) is hint, heading(app)
         if hint:  # the last letter of "Rerun of" is past the edge: scrolled to, it goes
             await pilot.press("right", "right", "right", "right", "right", "right")
-            await wait_for(pilot, lambda: "more" not in heading(app), "the hint to go")
+            await wait_for(pilot, lambda: "→" not in heading(app), "the hint to go")

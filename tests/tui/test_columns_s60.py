@@ -119,7 +119,7 @@ async def test_all_flows_runs_scroll_a_whole_column_at_80_columns(history: Histo
         for titles in seen:
             whole(titles, table)  # old: the header blank over `eted` and `d`
         assert seen[1][:3] == ["Flow", "#", "Counts"], seen  # State hidden whole
-        assert "more columns" not in screen_text(app)
+        assert "→ more columns" not in screen_text(app)
         rows = [line for line in screen_text(app).splitlines() if "withparams" in line]
         assert rows and "Completed" not in rows[0] and "eted" not in rows[0], rows
 

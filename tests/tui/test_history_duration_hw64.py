@@ -83,7 +83,7 @@ async def test_duration_is_whole_and_the_footer_offers_the_arrow(size: tuple[int
             await pilot.press("right")
         await wait_for(
             pilot,
-            lambda: "more columns" not in screen_text(app).splitlines()[0],
+            lambda: "→ more columns" not in screen_text(app).splitlines()[0],
             "the hint to go once the last column is shown",
         )
         await wait_for(pilot, lambda: "→" not in footer(app), "the footer to drop `→`")

@@ -98,6 +98,21 @@ def fit_heading(scope: str, count: str, hint: str, room: int) -> str:
     return cut_cells(f"{scope} · {count}", max(1, room - cell_len(hint))) + hint
 
 
+def more_hint(left: bool, right: bool) -> str:
+    """The heading's word on columns out of sight: `→ more columns` past the right edge
+    (``MORE_HINT``), `←` too, or alone, while some are scrolled past the left one. Scrolled
+    right, the hint went with nothing said of the columns left behind."""
+    arrows = " ".join(arrow for arrow, hidden in (("←", left), ("→", right)) if hidden)
+    return MORE_HINT.replace("→", arrows) if arrows else ""
+
+
+def columns_before_edge(table: DataTable[Any]) -> bool:
+    """Whether some scrolling column is (partly) past the table's left edge, as
+    ``columns_past_edge`` says of its right one: the padding before the first one is
+    blank, not a column. Not laid out yet, none is."""
+    return table.display and table.size.width > 0 and round(table.scroll_x) > table.cell_padding
+
+
 def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
     """For a run with no task counts, what it ended with instead, cut to ``REASON_CELL``
     (`did not start: flows/flowtop.t…`, as `flowtop history`'s NOTE says it): its row
@@ -486,13 +501,15 @@ class HistoryScreen(Screen[None]):
 
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal
-        cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
+        cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell; or
+        past the left one (``more_hint``)."""
         self._fix_flow()
-        hidden = columns_past_edge(self.query_one("#runs", DataTable))
+        table = self.query_one("#runs", DataTable)
+        hidden = columns_past_edge(table)
         if hidden != self._columns_hidden:
             self._columns_hidden = hidden
             self.query_one(KeyBar).refresh()
-        more = MORE_HINT if hidden else ""
+        more = more_hint(columns_before_edge(table), hidden)
         if len(self.records) < min(self._limit, self._total):  # asked for more: coming
             more = f" · loading older runs…{more}"
         if self._opening is not None:

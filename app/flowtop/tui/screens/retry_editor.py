@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -38,6 +39,7 @@ from ...workspace.load_error import display_path
 from ...workspace.places import OVERRIDES_FILE, SETTINGS_FILE
 from .form_dialog import FormDialog, fit_placeholder, names_line
 from .overrides_not_in_use import not_in_use_note
+from .retry_editor_fields import ErrorLine
 from .retry_editor_fields import FieldsScroll as FieldsScroll  # (its tests import it here)
 from .retry_editor_retry_on import retry_on_as_written
 from .retry_editor_saved import COMMENTS_LOST, saved_text
@@ -101,6 +103,10 @@ class RetryEditor(FormDialog[bool]):
         # Escape closes at once, even before a field has focus (``FormDialog``).
         Binding("escape", "cancel", "Cancel", id="editor.cancel", priority=True),
         Binding("ctrl+s", "save", "Save", id="editor.save"),
+        # A refused save's error cut to the rows left under its field: ↓ ↑ move it on (a
+        # field takes neither key; ``FieldsScroll.scroll_error``)
+        Binding("down", "error_lines(1)", show=False, priority=True),
+        Binding("up", "error_lines(-1)", show=False, priority=True),
     ]
 
     def __init__(
@@ -192,7 +198,7 @@ class RetryEditor(FormDialog[bool]):
                             classes="layer -override" if layer == Layer.OVERRIDES else "layer",
                             id=f"layer-{name}",
                         )
-                    yield Static("", classes="error", id=f"error-{name}")
+                    yield ErrorLine("", classes="error", id=f"error-{name}")
             yield Static("", id="combined")  # what a jitter or retry_on typed combines with
             yield Static("", id="form-error")
             yield Static(
@@ -236,6 +242,10 @@ class RetryEditor(FormDialog[bool]):
         there were, its label above them out of sight."""
         if not self.query_one(FieldsScroll).show(widget):
             super().scroll_to_center(widget, animate, **kwargs)
+
+    def action_error_lines(self, step: int) -> None:
+        if not self.query_one(FieldsScroll).scroll_error(step):
+            raise SkipAction  # the key as before: nothing cut to move on
 
     def on_mount(self) -> None:
         self._show_not_in_use()
@@ -357,9 +367,7 @@ class RetryEditor(FormDialog[bool]):
         for name in FIELDS:
             self._mark_layer(name, texts)
             message = self.state.errors.get(name, "")
-            error = self.query_one(f"#error-{name}", Static)
-            error.update(Text(message))
-            error.display = bool(message)
+            self.query_one(f"#error-{name}", ErrorLine).say(message)
             self.query_one(f"#field-{name}", Input).set_class(bool(message), "-invalid")
         self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
         notes = delay_notes(texts, self.policy) + combined_notes(texts, self.policy)
@@ -371,8 +379,12 @@ class RetryEditor(FormDialog[bool]):
     def _mark_layer(self, name: str, texts: dict[str, str]) -> None:
         """Where the field's value will come from once saved: an edited value from the
         override (``overrides*``), an emptied one from the layers below (``below*``).
-        The delay fields are one setting: editing one writes all three."""
-        together = DELAY_FIELDS if name in DELAY_FIELDS else (name,)
+        The delay fields are one setting: editing one writes all three (the note under
+        the fields says so, ``delay_notes``). Not while one of them is wrong: Save writes
+        none, and no note says why; after a bad Delay, Backoff factor read ``overrides*``
+        untouched, as if it had been edited."""
+        wrong = any(n in self.state.errors for n in DELAY_FIELDS)
+        together = DELAY_FIELDS if name in DELAY_FIELDS and not wrong else (name,)
         layer = self._layer(name)
         unapplied = name == "retry_on" and self._unapplied_as_written(texts) is not None
         if unapplied:
@@ -537,7 +549,7 @@ class RetryEditor(FormDialog[bool]):
         self._show_form_error(message + ".")
         field = self.query_one(f"#field-{first}", OrderedInput)
         self.set_focus(field, scroll_visible=False)
-        error = self.query_one(f"#error-{first}", Static)  # with its label where it fits
+        error = self.query_one(f"#error-{first}", ErrorLine)  # with its label where it fits
         self.query_one("#fields", FieldsScroll).show_error(field, error)
 
 

@@ -3,9 +3,79 @@ view, and fits itself to the rows the dialog has."""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import events
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.geometry import Region
 from textual.widget import Widget
+
+from flowtop.formats import cut_cells
+from flowtop.tui.widgets.measured_static import MeasuredStatic
+
+
+class ErrorLine(MeasuredStatic):
+    """What is wrong with a field, under it: whole, or at most ``rows`` rows of it
+    (``cut_to``), ending in ``…`` where more follows, the rest reached with ↓ and ↑
+    (``scroll_lines``) and in its tooltip. A refused save keeps the field with its label
+    in view and its error in the rows left (``FieldsScroll.show_error``): at 40×12 Retry
+    on's five-line error took them all, and which field it was went out of sight.
+    Measured at every update: cut under load, it kept its five rows' height, blank."""
+
+    #: The whole message (``say``), the most rows it takes (None: all), and its first
+    #: line shown when cut.
+    _whole = ""
+    _rows: int | None = None
+    _first = 0
+
+    def say(self, message: str) -> None:
+        """``message`` under the field ("" for none: hidden), from its first line."""
+        if message != self._whole:
+            self._whole, self._first = message, 0
+            self._draw()
+        self.styles.display = "block" if message else "none"
+
+    def lines(self) -> list[str]:
+        """The message's lines at the width it has now (one before it is laid out)."""
+        width = self.content_region.width
+        if width <= 0:
+            return [self._whole]
+        return [line.plain for line in Content(self._whole).wrap(width)]
+
+    def cut_to(self, rows: int | None) -> None:
+        """At most ``rows`` rows of the message (None: all of it)."""
+        if rows != self._rows:
+            self._rows = rows
+            self._draw()
+
+    def scroll_lines(self, step: int) -> bool:
+        """The cut message moved ``step`` lines on; whether it moved."""
+        lines, rows = self.lines(), self._rows
+        if rows is None or len(lines) <= rows:
+            return False
+        first = min(max(0, self._first + step), len(lines) - rows)
+        if first == self._first:
+            return False
+        self._first = first
+        self._draw()
+        return True
+
+    def on_resize(self) -> None:
+        self._draw()  # its lines fold anew
+
+    def _draw(self) -> None:
+        lines, rows = self.lines(), self._rows
+        if rows is None or len(lines) <= rows:
+            self.update(Text(self._whole))
+            self.with_tooltip(None)
+            return
+        width = self.content_region.width
+        first = self._first = min(self._first, len(lines) - rows)
+        shown = lines[first : first + rows]
+        if first + rows < len(lines):  # (a full line gives its last cell: shown moved on)
+            shown[-1] = cut_cells(f"{shown[-1].rstrip()}…", width)
+        self.update(Text("\n".join(shown)))
+        self.with_tooltip(self._whole)
 
 
 class FieldsScroll(VerticalScroll):
@@ -137,7 +207,8 @@ class FieldsScroll(VerticalScroll):
         first. Kept so as the layouts that follow take rows from the fields (the refusal's
         own line under them): the row at the top of 6 rows, its error under it, went out
         of sight when they were 3 (at 50×15 the error was seen after a Tab only). The
-        screen has ``ERROR_KEPT`` meanwhile."""
+        screen has ``ERROR_KEPT`` meanwhile. An ``ErrorLine`` is cut to the rows left
+        under the field's row, its label kept in view first (``_show_error``)."""
         self._error_shown = (field, error)
         self.screen.add_class(self.ERROR_KEPT)
         self._show_error()
@@ -150,10 +221,31 @@ class FieldsScroll(VerticalScroll):
         field, error = self._error_shown
         if focused is field and error.display and self in error.ancestors:
             return error
+        if isinstance(error, ErrorLine):
+            error.cut_to(None)  # whole again, as any other field's error
         self._error_shown = None
         self.screen.remove_class(self.ERROR_KEPT)
         self._rows_seen = -1  # the focused field shown again, with its label: its error
         return None  # went, a line the rows left out came back (ab then 2 at 40×12)
+
+    def scroll_error(self, step: int) -> bool:
+        """A refused save's error cut to the rows it has moved ``step`` lines on (the
+        dialog's ↓ ↑, the mouse's wheel here), its field and label staying; whether it
+        moved."""
+        error = self._error_of(self.screen.focused)
+        return isinstance(error, ErrorLine) and error.scroll_lines(step)
+
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if self.scroll_error(1):
+            event.stop()
+        else:
+            super()._on_mouse_scroll_down(event)
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.scroll_error(-1):
+            event.stop()
+        else:
+            super()._on_mouse_scroll_up(event)
 
     def _show_error(self) -> None:
         if self._error_shown is None:
@@ -164,8 +256,14 @@ class FieldsScroll(VerticalScroll):
         bottom = max(below.bottom, row.virtual_region_with_margin.bottom)
         field_top = row.virtual_region.y + field.virtual_region.y  # (docked under its label)
         rows = self.scrollable_content_region.height
-        for top in (row.virtual_region_with_margin.y, field_top, below.y):
-            if bottom - top <= rows:
-                break
+        tops = (row.virtual_region_with_margin.y, field_top, below.y)
+        if isinstance(error, ErrorLine) and error.content_region.width > 0:
+            # the label first, then the field, each with a row of the error at least
+            top = next((t for t in tops if below.y - t < rows), below.y)
+            room = max(1, rows - (below.y - top))
+            error.cut_to(room)
+            bottom = max(below.y + min(room, len(error.lines())), row.virtual_region.bottom)
+        else:
+            top = next((t for t in tops if bottom - t <= rows), below.y)
         region = Region(below.x, top, below.width, max(1, bottom - top))
         self.scroll_to_region(region, animate=False, top=True, immediate=True)
