@@ -8,6 +8,7 @@ would dominate the run time); ``process_cluster`` one whose workers are processe
 from __future__ import annotations
 
 import logging
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,9 +46,17 @@ def cluster() -> Iterator[object]:
 def process_cluster() -> Iterator[Any]:
     """A cluster whose workers are processes of their own, as ``dask worker`` starts them:
     the flow module crosses a process boundary, and the workers cannot import the flow's
-    folder (a real cluster's)."""
-    with local_cluster(processes=True, threads=2) as local:
-        yield local
+    folder (a real cluster's). Its nannies set variables in this process's environment
+    (``PYTHONHASHSEED``, ``OMP_NUM_THREADS``, …), put back after: a later test's command in
+    the same worker was no longer forkable (``fork_cli.forkable``: ``PYTHONHASHSEED`` is read
+    at a Python's start), and ``tests/test_fork_cli.py`` failed when it came after."""
+    before = dict(os.environ)
+    try:
+        with local_cluster(processes=True, threads=2) as local:
+            yield local
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
 
 
 @pytest.fixture
