@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import shutil
 import signal
 import subprocess
@@ -68,6 +69,40 @@ def describe_change(before: set[str], after: set[str]) -> str:
     return "\n".join(lines[:40])
 
 
+#: What ``shutil.get_terminal_size`` (Textual's, argparse's, Rich's) reads before the
+#: terminal itself.
+TERMINAL_SIZE = ("COLUMNS", "LINES")
+
+
+def terminal_size_as_os_environ_says() -> None:
+    """This process's C environment's ``COLUMNS`` and ``LINES`` as ``os.environ`` has them.
+
+    pytest imports ``readline`` before the first conftest (``_pytest.capture``), and
+    readline, starting, sets both in the C environment with the size of the terminal
+    pytest was started from (80×24, from terminfo, without one), where ``os.environ``
+    never sees them. Every process a test started without ``env=`` inherited them: the
+    monitor in a 120×36 tmux pane (``e2e/conftest.py``) drew itself 200×50 when the suite
+    ran in a 200×50 pane, off its screen (the e2e tests failed from a terminal), and
+    80×24 without one."""
+    for name in TERMINAL_SIZE:
+        if name in os.environ:
+            os.putenv(name, os.environ[name])
+        else:
+            os.unsetenv(name)
+
+
+def job_control_signals_as_a_shell_leaves_them() -> None:
+    """SIGTTIN and SIGTTOU handled by default, as a shell with job control starts a
+    command. tmux 3.3 starts a pane's command (``tmux new-session 'pytest …'``) with both
+    ignored, as its server has them, and the processes the tests start inherited that:
+    ``fork_cli`` started every command as a new ``python`` (a forked one would not have
+    had them ignored), so ``test_fork_cli.py`` failed, and the monitors in the e2e tests'
+    own tmux panes ran with them ignored too."""
+    for number in (signal.SIGTTIN, signal.SIGTTOU):
+        if signal.getsignal(number) is signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
+
+
 # -- compiled code, kept where PYTHONDONTWRITEBYTECODE would drop it -----------------------
 #
 # The shared CI machines set PYTHONDONTWRITEBYTECODE, so no process keeps what it compiles
@@ -83,8 +118,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Compile flowtop's modules whose compiled code is missing or older than their
     source, once, before any test starts a process, and the test modules the workers
     will import (in the main process only, before xdist starts its workers). In every
-    process, pytest's reports of failures survive CPython 3.11's AST race."""
+    process, pytest's reports of failures survive CPython 3.11's AST race, and the
+    commands the tests start read the terminal size of their own terminal and start with
+    the signals a shell would start them with."""
     guard_pytest_source_parsing()
+    terminal_size_as_os_environ_says()
+    job_control_signals_as_a_shell_leaves_them()
     if hasattr(config, "workerinput"):
         return
     import compileall

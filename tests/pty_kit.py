@@ -87,7 +87,12 @@ def on_terminal(
     """``command`` started with its stderr (and ``stdout``, ``stdin``: ``TERMINAL``) on a
     new pseudo-terminal of ``size`` (rows, columns), this process keeping none of its
     follower end: the process and the terminal's leader, to read it (``read_until``) and
-    type into it. The process is killed if it still runs after, and the leader closed."""
+    type into it. The process is killed if it still runs after, and the leader closed.
+    Without ``env``: this process's, less ``COLUMNS`` and ``LINES`` (which a program reads
+    before its terminal's size), so that it reads the terminal's; an ``env`` a test
+    gives is used as given."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     leader, follower = pty.openpty()
     try:
         if size is not None:

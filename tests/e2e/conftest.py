@@ -18,6 +18,17 @@ from pathlib import Path
 import pytest
 
 WIDTH, HEIGHT = 120, 36
+#: What a program reads before its terminal's size.
+TERMINAL_SIZE = ("COLUMNS", "LINES")
+
+
+def pane_environment() -> dict[str, str]:
+    """The environment for the tmux server, which its panes start with: this process's
+    without ``COLUMNS`` and ``LINES``, which a program reads before its terminal's size
+    (``shutil.get_terminal_size``): a pane's program reads the pane's 120×36. Passed
+    whole, not inherited: pytest's ``readline`` set both in the C environment, unseen
+    (``conftest``'s ``terminal_size_as_os_environ_says``); a shell may export them."""
+    return {name: value for name, value in os.environ.items() if name not in TERMINAL_SIZE}
 
 
 class Tmux:
@@ -27,7 +38,11 @@ class Tmux:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env=pane_environment(),
         )
         if check and done.returncode != 0:  # what tmux said: the exit code alone told nothing
             raise AssertionError(

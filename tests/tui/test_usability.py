@@ -977,7 +977,9 @@ async def test_detail_pane_takes_the_rows_a_short_table_leaves(workspace) -> Non
 
 async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(workspace) -> None:
     app = FlowtopApp(workspace, watch=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    # 70×30: the traceback's raise line is wider than the pane and on the screen whatever
+    # the checkout's path (80×24 wrapped the File line, path and all, at 2 places)
+    async with app.run_test(size=(70, 30)) as pilot:
         await pilot.press("r")
         await wait_for(
             pilot,
@@ -989,10 +991,14 @@ async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(worksp
         pane = [line.split("▕", 1)[1] for line in lines if "▕" in line]
         assert any("Downstream: report" in line for line in pane)
         assert any("Upstream: none" in line for line in pane)
-        # the traceback's File line is wider than the pane: its continuation keeps the indent
-        file_line = next(i for i, line in enumerate(pane) if 'conftest.py", line' in line)
-        wrapped = pane[file_line + 1]
-        assert "broken" in wrapped and wrapped.startswith(" " * 7), repr(wrapped)  # 1 + 6
+        # a traceback's line wider than the pane continues at its indent
+        start = next(i for i, line in enumerate(pane) if "Traceback (most" in line)
+        raised = next(i for i in range(start, len(pane)) if "raise ValueError(" in pane[i])
+        line, wrapped = pane[raised], pane[raised + 1]
+        assert wrapped.split()[0] == '[red]unclosed")', (line, wrapped)  # (a scrollbar: right)
+        indent = len(line) - len(line.lstrip())  # the pane's 1, the attempt's 6, its own
+        assert indent > 7 and wrapped.startswith(" " * indent), (line, wrapped)
+        assert all(line.startswith(" " * 7) for line in pane[start:raised])  # the File line's
         assert app.detail.max_scroll_y > 0
         app.detail.focus()
         await pilot.pause()
