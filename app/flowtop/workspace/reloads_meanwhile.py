@@ -60,10 +60,10 @@ class Watching:
         return None if self.arriving.done() else self.arriving
 
     async def rewritten(self, paths: list[Path]) -> list[Path]:
-        """``paths`` (a batch's, taken), with the next batch's when it comes within
-        ``DELETED_WAIT`` of one that deleted a file: an editor that saves by deleting the
-        file and writing it anew a moment later (0.3–0.5 s) had it reloaded as removed,
-        then as a new file, and a broken save of it lost its last good flows."""
+        """``paths`` (a batch's that deleted a file, taken), with the next batch's when it
+        comes within ``DELETED_WAIT`` and a file is still missing: an editor that saves by
+        deleting the file and writing it anew a moment later (0.3–0.5 s) had it reloaded
+        as removed, then as a new file, and a broken save of it lost its last good flows."""
         if self.restart or all(await asyncio.to_thread(_all_there, paths)):
             return paths
         if self.arriving is None:

@@ -73,7 +73,7 @@ class RemoteWorkspace:
         self._careful = False  # a FAST host died at an import: each is started CAREFUL
         #: The host (its ``starts``) stopped for a save of the file it imported
         #: (``_drop_stale_import``): its request is asked again of the next host.
-        self._dropped: int | None = None
+        self._host_dropped: int | None = None
         self._stopped = False  # the app is quitting: no host is started again
         self._lock = threading.Lock()
         #: Flow files saved while a reload holds the host load beside it (``reload_beside``).
@@ -215,7 +215,7 @@ class RemoteWorkspace:
         as saved now; the queued reload of the saved ``files`` follows at once, and says
         only what that one did not (``Beside.said_by_host``)."""
         self._beside.dropped(files)
-        self._dropped = self._host.starts
+        self._host_dropped = self._host.starts
         self._host.interrupt()
 
     def _flow_file(self, path: Path) -> bool:
@@ -300,8 +300,8 @@ class RemoteWorkspace:
                 except _LoadDied:
                     if self._stopped:
                         raise
-                    if self._dropped == self._host.starts:  # stopped for a newer save
-                        self._dropped = None
+                    if self._host_dropped == self._host.starts:  # stopped for a newer save
+                        self._host_dropped = None
                     elif self._careful:
                         raise
                     else:

@@ -202,7 +202,8 @@ async def watch(
                 backoff = RETRY_FIRST  # a batch arrived: this watch works
                 paths, restart = await take(changes)
                 watching.restart = restart
-                paths = await watching.rewritten(paths)  # (a delete, then a save anew)
+                if any(change == Change.deleted for change, _ in changes):
+                    paths = await watching.rewritten(paths)  # (then a save anew?)
                 if paths:  # (and the batches saved meanwhile: ``reloads_meanwhile``)
                     async for change in reloads(workspace, paths, watching, _reload):
                         yield change
