@@ -57,7 +57,7 @@ class Observed(UserCall):
     __slots__ = ("fields", "moment", "accesses", "stopping", "reached", "resume")
 
     _where = _field("_where")
-    _raised = _field("_raised")
+    raised = _field("raised")
     _timeout = _field("_timeout")
 
     def __init__(self, thread: threading.Thread, moment: int) -> None:

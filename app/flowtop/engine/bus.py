@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .call_guard import engine_code
+
 if TYPE_CHECKING:
     from .events import Event, Sink
 
@@ -299,6 +301,10 @@ class EventBus:
         sink's own cost a chatty body 0.1 ms a line), after any delivery in progress
         there; that is waited for at most half a second, so a stuck printer never holds
         up the body for long."""
+        with engine_code():  # a body's print: an interrupt kept ``delivering`` (``call_guard``)
+            self._catch_up()
+
+    def _catch_up(self) -> None:
         for worker in self._workers:
             before = worker.before_output
             if before is not None and worker.delivering.acquire(timeout=0.5):

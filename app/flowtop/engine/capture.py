@@ -49,6 +49,7 @@ from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``
 from .attempt_output import AttemptOutput
 from .binary_output import RoutedBytes
 from .body_output import body_shown, write_teed
+from .call_guard import engine_code
 from .pass_through import PassThroughStream
 from .program_handlers import logger_of, program_handlers
 
@@ -309,6 +310,12 @@ class _CaptureHandler(logging.Handler):
         #: ``capture_info_logs``); by default Python's last resort has them, as without
         #: flowtop (``_outside``).
         self.passthrough_level = logging.CRITICAL + 1
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        """``Handler.handle`` as flowtop's code (``call_guard``): an interrupt landing
+        between its lock's acquire and its ``try`` kept the lock, and every logger hung."""
+        with engine_code():
+            return bool(super().handle(record))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from . import final_states
 from .binding import bound_to, unwrapped
+from .call_guard import engine_code
 from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import current_run, refuse_run_at_import
 from .delays import to_seconds
@@ -319,8 +320,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         body does; or its task attempt, which lends its worker meanwhile: ``flow_in_task``)."""
         if current_run() is None:
             return self.outcome(run_in_attempt(self, parent, args, kwargs), subflow=True)
-        run, _ = self.start_call(parent, args, kwargs)
-        return self.outcome(run.final_result(), subflow=True)
+        with engine_code():  # from the body's code: not interrupted halfway (``call_guard``)
+            run, _ = self.start_call(parent, args, kwargs)
+            return self.outcome(run.final_result(), subflow=True)
 
     def start_call(
         self, parent: FlowRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]

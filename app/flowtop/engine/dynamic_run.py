@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import aloop, capture, flow_hooks, live_output
 from .arg_refs import call_inputs
+from .call_guard import engine_code
 from .call_upstreams import CallUpstreams
 from .cancel_record import raised_for_the_cancel
 from .context import calling_attempt, parent_run, set_run
@@ -291,43 +292,52 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
     ) -> TaskFuture:
         """A task reached by the function body: add its node, start it when its inputs
-        (and the futures ``wait_for`` names) are done."""
-        tolerant: set[str] = set()
-        order_only = self._wait_for_keys(task, wait_for, tolerant)
-        given = call_inputs(self, args, kwargs, tolerant)  # one walk of each argument
-        with self._lock:
-            if self.state is not StateType.RUNNING or self._closed():
-                how = "timed out" if self.timed_out else "cancelled" if self.cancelled else "ending"
-                state = how if self.state is StateType.RUNNING else self.state.value
-                raise RunCancelled(
-                    f"flow {self.flow.name!r} run #{self.number} is {state}; task {task.name!r} not started"
-                )
-            # As a static flow numbers them (``Flow._new_key``): skip a key already taken,
-            # by a task named like it ("load-2") or by an earlier call; "café" spelt
-            # another way is the same name, numbered: not a second "café" that looks the same.
-            n = self._uses.get(same := same_name(task.name), 0) + 1
-            key = task.name if n == 1 else f"{task.name}-{n}"
-            while key in self.tasks:
-                n += 1
-                key = f"{task.name}-{n}"
-            self._uses[same] = n
-            node = Node(key, task, given.args, given.kwargs, nested=given.nested)
-            node.upstream = list(dict.fromkeys([*given.upstream, *order_only]))
-            self.flow.known_nodes[key] = node
-            policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
-            tr = TaskRun(node, policy)
-            self.tasks[key] = tr
-            if tags := current_tags() | task.tags:  # most calls have none: no entry
-                self.task_tags[key] = tags
-            self._unfinished += 1
-            failed_upstream = self._wait_on_upstreams(tr, tolerant)
-            self._transition(tr, StateType.PENDING, announce=True, policy=policy)
-            if failed_upstream is not None:
-                self._stopped_at_call(tr, failed_upstream)
-                self._notify()
-            elif tr.waiting_on == 0:
-                self._ready(tr)
-            return TaskFuture(self, tr)
+        (and the futures ``wait_for`` names) are done. Called from the body's code: not
+        interrupted halfway (``call_guard``), or the run waited for a task never started."""
+        with engine_code():
+            tolerant: set[str] = set()
+            order_only = self._wait_for_keys(task, wait_for, tolerant)
+            given = call_inputs(self, args, kwargs, tolerant)  # one walk of each argument
+            with self._lock:
+                if self.state is not StateType.RUNNING or self._closed():
+                    state = self.state.value
+                    if self.state is StateType.RUNNING:
+                        state = (
+                            "timed out"
+                            if self.timed_out
+                            else "cancelled"
+                            if self.cancelled
+                            else "ending"
+                        )
+                    raise RunCancelled(
+                        f"flow {self.flow.name!r} run #{self.number} is {state}; task {task.name!r} not started"
+                    )
+                # As a static flow numbers them (``Flow._new_key``): skip a key already taken,
+                # by a task named like it ("load-2") or by an earlier call; "café" spelt
+                # another way is the same name, numbered: not a second "café" that looks the same.
+                n = self._uses.get(same := same_name(task.name), 0) + 1
+                key = task.name if n == 1 else f"{task.name}-{n}"
+                while key in self.tasks:
+                    n += 1
+                    key = f"{task.name}-{n}"
+                self._uses[same] = n
+                node = Node(key, task, given.args, given.kwargs, nested=given.nested)
+                node.upstream = list(dict.fromkeys([*given.upstream, *order_only]))
+                self.flow.known_nodes[key] = node
+                policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
+                tr = TaskRun(node, policy)
+                self.tasks[key] = tr
+                if tags := current_tags() | task.tags:  # most calls have none: no entry
+                    self.task_tags[key] = tags
+                self._unfinished += 1
+                failed_upstream = self._wait_on_upstreams(tr, tolerant)
+                self._transition(tr, StateType.PENDING, announce=True, policy=policy)
+                if failed_upstream is not None:
+                    self._stopped_at_call(tr, failed_upstream)
+                    self._notify()
+                elif tr.waiting_on == 0:
+                    self._ready(tr)
+                return TaskFuture(self, tr)
 
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""

@@ -35,6 +35,7 @@ from types import AsyncGeneratorType, GeneratorType
 from typing import TYPE_CHECKING, Any, cast
 
 from .binding import unwrapped
+from .call_guard import engine_code, interrupted
 from .context import current_run
 from .flow_await import off_loop
 from .flow_in_task import refuse_when_over, room_while_waiting, subflow_started, why_called_off
@@ -100,21 +101,23 @@ class Exchange:
     def _order(self) -> str:
         """Wait for the caller: ``next``, ``close``, or ``stop`` (the run is over)."""
         run = self.run
-        with run._lock:
+        with engine_code(), run._lock:  # (``call_guard``: a wait is Python code)
             while not (self.asked or self.closing or _stopped(run)):
-                run._cond.wait()
+                run._cond.wait(WAKE)
+                if interrupted():
+                    return "stop"
             if self.closing or _stopped(run):
                 return "close" if self.closing else "stop"
             self.asked = False
             return "next"
 
     def _hand(self, value: Any) -> None:
-        with self.run._lock:
+        with engine_code(), self.run._lock:
             self.has_value, self.value = True, value
             self.run._cond.notify_all()
 
     def _done(self) -> None:
-        with self.run._lock:
+        with engine_code(), self.run._lock:
             self.body_done = True
             self.run._cond.notify_all()
 
@@ -155,18 +158,20 @@ class Exchange:
         """The body's next value (in a tuple), or None once its generator ended or the run
         is over."""
         run = self.run
-        with run._lock:
+        with engine_code(), run._lock:
             self.asked = True
             run._cond.notify_all()
             while not (self.has_value or self.body_done or run.state is not StateType.RUNNING):
                 run._cond.wait(WAKE)  # (a Ctrl+C reaches a waiting main thread)
+                if interrupted():
+                    return None
             if not self.has_value:
                 return None
             value, self.has_value, self.value = self.value, False, None
             return (value,)
 
     def close(self) -> None:
-        with self.run._lock:
+        with engine_code(), self.run._lock:
             self.closing = True
             self.run._cond.notify_all()
 

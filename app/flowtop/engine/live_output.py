@@ -29,6 +29,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
+from .call_guard import engine_code
 from .events import FLOW_BODY, TaskOutput
 from .states import StateType
 
@@ -89,7 +90,13 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 def printed(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
     """The attempt of ``tr`` writing into ``captured`` printed for the first time: follow it
-    while it runs, and start looking at ``run``'s output unless something already does."""
+    while it runs, and start looking at ``run``'s output unless something already does.
+    From the attempt's ``print``: flowtop's code, not interrupted halfway (``call_guard``)."""
+    with engine_code():
+        _follow(captured, run, tr)
+
+
+def _follow(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
     with _arming:
         if captured.live is None:  # ended meanwhile (a thread of its own printing, or
             return  # starting a child, as it returned): followed, it would be for good

@@ -7,9 +7,11 @@ theirs (``run``). Kept apart so the state machine stays one readable file.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .call_guard import engine_code, interrupted
 from .records import RunResult, TaskRun
 from .rerun_reuse import call_fingerprint
 from .states import StateType
@@ -22,12 +24,23 @@ WAKE = 0.2
 
 
 def wait_for(event: threading.Event, timeout: float | None) -> bool:
-    """``event.wait(timeout)``, which a Ctrl+C interrupts within ``WAKE`` when untimed."""
-    if timeout is not None:
-        return event.wait(timeout)
-    while not event.wait(WAKE):
-        pass
-    return True
+    """``event.wait(timeout)``, which a Ctrl+C interrupts within ``WAKE`` when untimed.
+
+    Called from a user's code (a subflow's end, a future's), which a time limit or a cancel
+    interrupts: ``Event.wait`` is Python code around a lock, so the wait is flowtop's code
+    (``call_guard``), and gives up within ``WAKE`` once an interrupt came (raised as it
+    returns)."""
+    with engine_code():
+        if timeout is None:
+            while not event.wait(WAKE):
+                if interrupted():
+                    return False
+            return True
+        end = time.monotonic() + timeout
+        while not event.wait(min(WAKE, max(0.0, end - time.monotonic()))):
+            if interrupted() or time.monotonic() >= end:
+                return False
+        return True
 
 
 if TYPE_CHECKING:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from .call_guard import engine_code, interrupted
 from .calls import Future, InlineFuture, call_back, not_done_within
 from .errors import RunCancelled, UpstreamFailed
 from .flow_result import returned_state_error
@@ -78,11 +80,18 @@ class TaskFuture(Future):
         def final() -> bool:
             return self._tr.state.is_final
 
-        with run._cond:
-            if timeout is not None:
-                return run._cond.wait_for(final, timeout)
-            while not run._cond.wait_for(final, WAKE):  # a Ctrl+C heard (``wait_for``)
-                pass
+        # a ``Condition``'s block and wait are Python code around the run's lock: not
+        # where the user's code may be interrupted (``call_guard``)
+        with engine_code(), run._cond:
+            if timeout is None:
+                while not run._cond.wait_for(final, WAKE):  # a Ctrl+C heard (``wait_for``)
+                    if interrupted():
+                        return False
+                return True
+            end = time.monotonic() + timeout
+            while not run._cond.wait_for(final, min(WAKE, max(0.0, end - time.monotonic()))):
+                if interrupted() or time.monotonic() >= end:
+                    return False
             return True
 
     def _raise_unnamed(self) -> None:

@@ -6,16 +6,14 @@ thread by ident, newest first: an interrupt sent to a thread starting another me
 reached the new one, which died in its bootstrap before it said it had started, and its
 starter waited for it for good. An attempt's code starts threads (its own, and flowtop's:
 the watchdog, the pool's workers, lazily), so every ``Thread.start`` of the process holds
-``_STARTS`` from its call until the new thread runs, and a send holds it too.
+``_STARTS`` from its call until the new thread runs, and a send (``raise_in``) holds it too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import threading
-from collections.abc import Iterator
 
 _STARTS = threading.RLock()  # (reentrant: a signal handler may start one inside a start)
 _start = threading.Thread.start
@@ -28,11 +26,25 @@ def _guarded_start(self: threading.Thread) -> None:
         _start(self)
 
 
-@contextlib.contextmanager
-def none_under_way() -> Iterator[None]:
-    """Held while an exception is sent to a thread by its ident: no thread is starting."""
+def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
+    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer).
+
+    Only a thread still alive, and never while a thread is being started: a thread's
+    ident is given again to one started after it ends, and CPython 3.11 gives a thread
+    being started its starter's ident until it runs. Either way the exception reached the
+    new thread, in its bootstrap, before it said it had started: its starter waited for
+    it for good. The run's watchdog timer is started that way by an attempt's first
+    ``print`` (``live_output``), holding the timer's lock: a ``flowtop run`` stopped by
+    SIGTERM then printed its end and never exited. (``_STARTS`` is held by a plain
+    ``with``: a thread clearing its own pending exception may meet it in this block, and
+    a generator's block, left between its acquire and its ``yield``, kept it for good.)"""
+    import ctypes  # 2 ms at import: only once something is interrupted
+
     with _STARTS:
-        yield
+        if thread.ident is not None and thread.is_alive():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(thread.ident), None if kind is None else ctypes.py_object(kind)
+            )
 
 
 def _fresh_after_fork() -> None:

@@ -19,6 +19,7 @@ import time
 import weakref
 from collections.abc import Callable
 
+from .call_guard import engine_code
 from .user_threads import UserCodeThread
 
 log = logging.getLogger("flowtop.timer")
@@ -112,7 +113,9 @@ class Timer:
         if math.isnan(when):  # it would sort anywhere in the heap and never come due
             raise ValueError("timer deadline must be a time, got NaN")
         handle = TimerHandle(when, callback)
-        with self._cond:
+        # from a task's first print too (``live_output``): a ``Condition``'s block is
+        # Python code, where an interrupt would keep the timer's lock (``call_guard``)
+        with engine_code(), self._cond:
             if self._stopped:
                 raise RuntimeError("timer is stopped")
             heapq.heappush(self._heap, (when, next(self._seq), handle))

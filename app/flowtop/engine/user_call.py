@@ -13,6 +13,8 @@ leaves the user's function, under a lock the interrupter takes too. An interrupt
 at most once, and only while the call is inside; one asked for before the call began makes
 it not begin; one set as the call was leaving, not yet delivered, is cleared as it leaves,
 and one delivered in those last lines comes out of ``run`` like an error of the call.
+One asked for while the user's code is in flowtop's code it called (a task, a future's
+``result()``) is raised as that returns (``call_guard``): landed inside, it broke the run.
 Every sync attempt a run makes on this process's threads has one: a cancel interrupts it
 too, not only a timeout.
 
@@ -31,9 +33,10 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any, NoReturn
 
-from . import thread_starts
+from .call_guard import guard_of
 from .errors import TaskTimeout
 from .records import users_line
+from .thread_starts import raise_in
 from .value_text import safe_str
 
 _BEFORE, _INSIDE, _AFTER = range(3)
@@ -42,7 +45,17 @@ _BEFORE, _INSIDE, _AFTER = range(3)
 class UserCall:
     """The call of one attempt (``token``) on ``thread`` (by default the one making this)."""
 
-    __slots__ = ("thread", "token", "stack", "_lock", "_where", "_raised", "_timeout")
+    __slots__ = (
+        "thread",
+        "token",
+        "stack",
+        "raised",
+        "owed",
+        "_guard",
+        "_lock",
+        "_where",
+        "_timeout",
+    )
 
     def __init__(self, token: int, thread: threading.Thread | None = None) -> None:
         self.thread = threading.current_thread() if thread is None else thread
@@ -50,9 +63,15 @@ class UserCall:
         #: Where the user's code was when it was interrupted (its frames, outermost first):
         #: the traceback a timeout's error shows, so a hang says which line it hung on.
         self.stack: TracebackType | None = None
-        self._lock = threading.Lock()
+        #: What interrupts it (``in_code``), once asked: raised in its code, or, if it is
+        #: in flowtop's code meanwhile, as that returns (``call_guard``).
+        self.raised: type[BaseException] | None = None
+        #: Whether ``raised`` may still be on its way (sent to the thread, or kept while
+        #: the thread was in flowtop's code): flowtop's code raises it then (``call_guard``).
+        self.owed = False
+        self._guard = guard_of(self.thread)
+        self._lock = self._guard.lock  # its thread's: one for the calls nested on it
         self._where = _BEFORE
-        self._raised: type[BaseException] | None = None
         self._timeout: float | None = None
 
     def run(
@@ -65,19 +84,28 @@ class UserCall:
     ) -> Any:
         """``fn(*args, **kwargs)``; raises the interrupt instead if one came first.
         ``timeout``: the limit its caller times it out at (``time_out``), which the
-        ``TaskInterrupted`` raised in it then names."""
-        with self._lock:
-            if self._raised is not None:
-                raise self._raised()
-            self._where = _INSIDE
-            self._timeout = timeout
+        ``TaskInterrupted`` raised in it then names. Called from flowtop's code, maybe
+        inside an ``engine_code`` block: the user's function is not inside it."""
+        guard = self._guard
+        outer = None  # the depth in flowtop's code it began at (``call_guard``), once set
         try:
+            with self._lock:
+                if self.raised is not None:
+                    raise self.raised()
+                outer, guard.depth = guard.depth, 0
+                guard.calls.append(self)
+                self._where = _INSIDE
+                self._timeout = timeout
             return fn(*args, **kwargs)
         finally:
-            with self._lock:
-                self._where = _AFTER
-                if self._raised is not None:
-                    raise_in(self.thread, None)  # one set but not delivered: cleared
+            if outer is not None:
+                with self._lock:  # plain stores first: an interrupt lands only at a call
+                    self._where = _AFTER
+                    guard.depth = outer
+                    if guard.calls[-1] is self:
+                        del guard.calls[-1]
+                    if self.raised is not None or guard.owed(take=False) is not None:
+                        raise_in(self.thread, None)  # one sent but not delivered: cleared
 
     def time_out(self) -> bool:
         """The call ran past its time limit: stop it with ``TaskInterrupted`` naming the
@@ -93,12 +121,14 @@ class UserCall:
         ended or was interrupted already."""
         _import_interrupts(kind)
         with self._lock:
-            if self._where == _AFTER or self._raised is not None:
+            if self._where == _AFTER or self.raised is not None:
                 return False
-            self._raised = in_code(kind, self._timeout)  # the limit ``run`` began with
+            self.raised = in_code(kind, self._timeout)  # the limit ``run`` began with
             if self._where == _INSIDE:
+                self.owed = True
                 self.stack = self._user_frames()
-                raise_in(self.thread, self._raised)
+                if self._guard.depth == 0:  # else raised as flowtop's code returns
+                    raise_in(self.thread, self.raised)
             return True
 
     def stopped_where(self, why: str) -> str:
@@ -272,22 +302,3 @@ def current_frames() -> dict[int, FrameType]:
 #: timeouts) and flow bodies (a direct call's timeout) read frames at once, and one that
 #: read "disabled" from the other's pause left the collector off for good.
 _FRAMES_READ = threading.Lock()
-
-
-def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
-    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer).
-
-    Only a thread still alive, and never while a thread is being started
-    (``thread_starts``): a thread's ident is given again to one started after it ends, and
-    CPython 3.11 gives a thread being started its starter's ident until it runs. Either
-    way the exception reached the new thread, in its bootstrap, before it said it had
-    started: its starter waited for it for good. The run's watchdog timer is started that
-    way by an attempt's first ``print`` (``live_output``), holding the timer's lock: a
-    ``flowtop run`` stopped by SIGTERM then printed its end and never exited."""
-    import ctypes  # 2 ms at import: only once something is interrupted
-
-    with thread_starts.none_under_way():
-        if thread.ident is not None and thread.is_alive():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(thread.ident), None if kind is None else ctypes.py_object(kind)
-            )
