@@ -45,8 +45,8 @@ class ImportGraph:
             if tree is None:
                 try:
                     tree = parse_python(path.read_bytes(), str(path))
-                except (OSError, SyntaxError, ValueError):
-                    return frozenset()
+                except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                    return frozenset()  # (the last two: code nested too deep to parse)
             targets = tuple(self._targets(path, tree))
             self._cache[path] = (stamp, targets)
         return frozenset(dep for target in targets for dep in self._resolve(*target))

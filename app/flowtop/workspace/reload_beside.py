@@ -22,27 +22,43 @@ helper another file imports, a file the held reload imports (or is to), a delete
 file the side host finds defining no flows or a flow name another file has, waits for
 the host as before. A save of the very file the host is importing drops that import
 instead (it is of a version no longer on disk): the host is stopped and the held reload
-asked again of a fresh one, which imports the files as saved now (``dropped``). A file
-that imports the slow one hangs in the side host too, and waits for it (its own
-``load_timeout``) as it would have.
+asked again of a fresh one, which imports the files as saved now (``dropped``). So does
+a save of a helper module that file imports (``read_by``: a helper saved hanging held its
+importer's reload, and its fix waited it out), said as a save of the helper is: its
+importers reloaded, once (``RemoteWorkspace._told_of``). A file that imports the slow one
+hangs in the side host too, and waits for it (its own ``load_timeout``) as it would have.
+
+The watch starts once the first load is in: a fix saved while that load hung on the file
+waited out its ``load_timeout``, then showed as a reload after the load's error for it.
+So the first load looks at what it imports meanwhile (``LoadWatch``), and a save of it
+drops that import alike.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .changes import WorkspaceChanged
-from .flow_order import file_order
+from .flow_order import file_order, in_natural_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .helper_process import HelperGone, HelperProcess
+from .import_graph import ImportGraph
 from .import_guard import FAST
-from .load_error import LoadError
+from .load_error import LoadError, display_path
+
+if TYPE_CHECKING:
+    from .watcher import Stamp
 
 #: Seconds a side host may take beyond its files' ``load_timeout``.
 SLACK = 10.0
+#: Seconds between two looks of a ``LoadWatch`` (and how long a file imports before it
+#: looks at its saves): a fix saved shows within about a second.
+LOOK_EVERY = 0.25
 #: What a file's reload says of it on screen: its flows with their shapes, and its error.
 Said = tuple[tuple[tuple[str, FlowShape | None], ...], str | None]
 T = TypeVar("T")
@@ -191,6 +207,11 @@ class Beside:
         with self._lock:
             self._said.update(said)
 
+    def told(self, files: Collection[Path]) -> list[Path]:
+        """Those of ``files`` said beside or by the host (``forget`` takes what was)."""
+        with self._lock:
+            return [file for file in files if file in self._said]
+
     def forget(self, files: Collection[Path]) -> dict[Path, Said]:
         """What was said beside of ``files`` and not saved since (taken: said once)."""
         with self._lock:
@@ -201,6 +222,111 @@ class Beside:
         """The files said beside, but for ``files``: the host's reload of them is next."""
         with self._lock:
             return set(self._said) - set(files)
+
+
+class LoadWatch:
+    """While the first load goes on (no watch is on yet), a save of a file it has been
+    importing for ``LOOK_EVERY``, or of a helper that file imports (``read_by``), since
+    the load began (``seen``: ``watcher.stamp_before_load``'s) drops that import: ``drop``
+    stops the host, and the load is asked again of a fresh one. Those saves are noted as
+    seen (the watch, once on, does not reload them again), unless the load had replied
+    before its host was stopped (``undo``: the watch reloads them)."""
+
+    def __init__(
+        self,
+        seen: dict[Path, Stamp],
+        importing: Callable[[], Mapping[Path, float]],
+        graph: ImportGraph,
+        drop: Callable[[], None],
+    ) -> None:
+        self._seen = seen
+        self._importing = importing  # each file with when it began (``time.monotonic``)
+        self._graph = graph
+        self._drop = drop
+        self._before: dict[Path, Stamp] = {}  # the files dropped for, as seen before
+        self._over = threading.Event()
+        self._thread = threading.Thread(target=self._look, name="load watch", daemon=True)
+
+    def __enter__(self) -> LoadWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._over.set()
+        self._thread.join()
+
+    def _look(self) -> None:
+        from .watcher import saved_since
+
+        while not self._over.wait(LOOK_EVERY):
+            now = time.monotonic()
+            importing = [f for f, began in self._importing().items() if now - began >= LOOK_EVERY]
+            if importing and (saved := saved_since(self._seen, read_by(importing, self._graph))):
+                self._before = {**saved, **self._before}  # (the first stamp of each kept)
+                self._drop()
+
+    def undo(self) -> None:
+        """The load replied before the host was stopped: the saves dropped for are not
+        seen (the watch reloads them)."""
+        self._seen.update(self._before)
+
+
+def read_by(importing: Iterable[Path], graph: ImportGraph) -> set[Path]:
+    """The files an import of ``importing`` reads: those, and the helpers each imports
+    (at any depth, by its ``import`` statements)."""
+    files = set(importing)
+    return files.union(*(graph.closure(file) for file in files))
+
+
+def importers(helpers: Collection[Path], known: Iterable[Path], graph: ImportGraph) -> set[Path]:
+    """The ``known`` flow files that import one of ``helpers`` (at any depth)."""
+    if not helpers:
+        return set()
+    return {file for file in known if file not in helpers and graph.closure(file) & {*helpers}}
+
+
+def told_of(
+    file: Path,
+    flow_files: Mapping[str, Path],
+    shapes: Mapping[str, FlowShape],
+    errors: Mapping[Path, LoadError],
+    graph: ImportGraph,
+) -> Said:
+    """``said_of``; of a helper module (no flow file), what the screen shows of the flow
+    files importing it together, their errors joined: a save of it is said as theirs
+    (``RemoteWorkspace._not_again``). Reads the files: not on the event loop."""
+    known = {*flow_files.values(), *errors}
+    if file in known or file.suffix != ".py":
+        return said_of(file, flow_files, shapes, errors)
+    told = sorted(importers({file}, known, graph), key=file_order)
+    said = [said_of(each, flow_files, shapes, errors) for each in told]
+    failed = [error for _, error in said if error is not None]
+    return tuple(flow for flows, _ in said for flow in flows), "\n".join(failed) or None
+
+
+def saved_only(
+    reply: Mapping[str, Any], paths: list[str], listed: Mapping[str, Path], graph: ImportGraph
+) -> dict[str, Any]:
+    """A fresh host's load (``reply``), answering a reload of ``paths``: its change
+    narrowed to those files (``WorkspaceChanged.only``) and, of a saved helper, the flow
+    files importing it (``Reloaded c.py (1 flow), which imports helpers/util.py``, as a
+    reload of it says: it said "No flow changed (helpers/util.py)"), with the flows of
+    those deleted since said removed (``listed``: the flows listed before; that host never
+    had them: a file deleted while the host hung importing it went without a word)."""
+    files = {name: Path(path) for name, path in reply["flow_files"].items()}
+    change = WorkspaceChanged.from_json(reply["change"])
+    saved = [Path(p) for p in paths]
+    gone = {p for p in saved if not p.exists()}
+    removed = {name for name, path in listed.items() if path in gone} - set(files)
+    known = {*files.values(), *(LoadError.from_json(e).path for e in reply["errors"])}
+    theirs = importers({p for p in saved if p not in known}, known, graph)
+    narrowed = change.only([*saved, *theirs], files)
+    used = read_by((p for p in theirs if display_path(p) in narrowed.modules), graph)
+    helpers = tuple(display_path(p) for p in sorted(set(saved) & (used - known)))
+    narrowed = replace(narrowed, paths=tuple(saved), helpers=helpers)
+    if removed:
+        narrowed = replace(narrowed, removed=tuple(in_natural_order(removed)))
+    return narrowed.to_json()
 
 
 class _Shut(LookupError):

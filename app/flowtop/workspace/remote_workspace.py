@@ -30,11 +30,23 @@ from .flow_host_news import News
 from .flow_order import file_order, in_natural_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .helper_process import HelperGone, HelperProcess
+from .import_graph import ImportGraph
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError, display_path
 from .overrides import OverridesSaved
 from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
-from .reload_beside import Beside, Said, beside_state, merged, said_of
+from .reload_beside import (
+    Beside,
+    LoadWatch,
+    Said,
+    beside_state,
+    importers,
+    merged,
+    read_by,
+    said_of,
+    saved_only,
+    told_of,
+)
 from .settings import Settings, SettingsError
 from .settings_state import settings_text
 from .settings_toml import read_settings_toml
@@ -78,6 +90,7 @@ class RemoteWorkspace:
         self._lock = threading.Lock()
         #: Flow files saved while a reload holds the host load beside it (``reload_beside``).
         self._beside = Beside(str(self.path))
+        self._graph = ImportGraph(self.root)  # which helpers a flow file imports
         self._loaded = False  # the host running now has loaded the workspace
         self._heard = False  # a host answered a load once: ``settings`` are its
         self.shapes: dict[str, FlowShape] = {}
@@ -111,14 +124,19 @@ class RemoteWorkspace:
     # -- loading ----------------------------------------------------------------------
     def load(self) -> WorkspaceChanged:
         """(Re)load every flow file in the host; the files are stamped first, so a watch
-        started once the load is in reloads those saved or deleted while it imported."""
+        started once the load is in reloads those saved or deleted while it imported. A
+        save of what it is importing meanwhile drops that import (``LoadWatch``)."""
         from .watcher import stamp_before_load
 
-        stamp_before_load(self)
+        seen = stamp_before_load(self)
         with self._lock:
             self._loaded = False
             self._beside.clear()  # (this load is the word on every file)
-            return self._ask_state({"kind": "load"})
+            with LoadWatch(seen, lambda: self._importing, self._graph, self._drop_import) as look:
+                change = self._ask_state({"kind": "load"})
+            if self._host_dropped == self._host.starts:  # (stopped once it had replied)
+                look.undo()
+            return change
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
         """Reload what the saved ``paths`` affect (what the watcher calls per batch); flow
@@ -140,13 +158,13 @@ class RemoteWorkspace:
                 return WorkspaceChanged(errors=(self.host_error,))
             finally:
                 dropped = self._beside.shut()  # (nothing said beside is applied after this)
-            shown = {path: self._said_of(path) for path in saved}  # (the screen's, now)
+            shown = {path: self._told_of(path) for path in self._beside.told(saved)}  # (now)
             listed = set(self.flow_files)
             # The files loaded beside meanwhile show what the side host said until the
             # host reloads them next (this reply had their old version).
             change = self._apply(reply, self._beside.pending(saved))
             change = self._not_again(change, shown, listed)
-            self._beside.said_by_host({file: self._said_of(file) for file in dropped})
+            self._beside.said_by_host({file: self._told_of(file) for file in dropped})
             return change
 
     def forget_beside(self) -> None:
@@ -171,7 +189,7 @@ class RemoteWorkspace:
         files = sorted({Path(os.path.abspath(p)) for p in paths})
         ticket = self._beside.ticket()
         importing = set(self._importing)  # (swapped whole: read once)
-        if stale := importing.intersection(files):  # (saved again, or deleted)
+        if stale := read_by(importing, self._graph).intersection(files):  # (or a helper)
             self._drop_stale_import(stale)
             return None
         if not files or not all(map(self._flow_file, files)):
@@ -215,6 +233,10 @@ class RemoteWorkspace:
         as saved now; the queued reload of the saved ``files`` follows at once, and says
         only what that one did not (``Beside.said_by_host``)."""
         self._beside.dropped(files)
+        self._drop_import()
+
+    def _drop_import(self) -> None:
+        """Stop the host mid-import: its request is asked again of a fresh host (``_ask``)."""
         self._host_dropped = self._host.starts
         self._host.interrupt()
 
@@ -226,6 +248,9 @@ class RemoteWorkspace:
     def _said_of(self, path: Path) -> Said:
         return said_of(path, self.flow_files, self.shapes, self.errors)
 
+    def _told_of(self, path: Path) -> Said:
+        return told_of(path, self.flow_files, self.shapes, self.errors, self._graph)
+
     def _not_again(
         self, change: WorkspaceChanged, shown: dict[Path, Said], listed: set[str]
     ) -> WorkspaceChanged:
@@ -235,9 +260,15 @@ class RemoteWorkspace:
         of one said broken beside); the rest of it stays. ``shown``: the saved files as
         shown before the reply; ``listed``: the flows listed then."""
         said = self._beside.forget(shown)
-        same = {f for f, was in said.items() if self._said_of(f) == was and shown[f] == was}
-        if not same or change.settings_changed or change.helpers:
+        same = {f for f, was in said.items() if self._told_of(f) == was and shown[f] == was}
+        if not same or change.settings_changed:
             return change
+        if change.helpers:  # said whole, but of a helper said by the host after a drop:
+            known = {*self.flow_files.values(), *self.errors}
+            helpers = {f for f in same - known if display_path(f) in change.helpers}
+            if {display_path(f) for f in helpers} != set(change.helpers):
+                return change
+            same |= importers(helpers, known, self._graph)  # its importers, said with it
         names = {name for name, path in self.flow_files.items() if path in same}
         modules = {display_path(file) for file in same}
         return replace(
@@ -248,6 +279,7 @@ class RemoteWorkspace:
             errors=tuple(error for error in change.errors if error.path not in same),
             removed=tuple(name for name in change.removed if name in listed),  # (not again)
             left_out=tuple(note for note in change.left_out if note.path not in same),
+            helpers=(),  # (all said before, or none)
         )
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
@@ -331,7 +363,8 @@ class RemoteWorkspace:
                 reply = self._send({**load, "early": not self._heard})
                 self._loaded = True
                 if request["kind"] == "reload":  # what the save changed, not all it loaded
-                    return {**reply, "change": self._saved_only(reply, request["paths"])}
+                    change = saved_only(reply, request["paths"], self.flow_files, self._graph)
+                    return {**reply, "change": change}
                 if request["kind"] == "load":
                     return reply
                 self._apply(reply)
@@ -341,21 +374,6 @@ class RemoteWorkspace:
                 return reply
             self._loaded = False  # the host had died since: a fresh one answered
         raise HelperGone("died again at once")
-
-    def _saved_only(self, reply: dict[str, Any], paths: list[str]) -> dict[str, Any]:
-        """A fresh host's load, answering a reload of ``paths``: its change narrowed to
-        those files (``WorkspaceChanged.only``), with the flows of those deleted since
-        said removed (that host never had them: a file deleted while the host hung
-        importing it went without a word)."""
-        files = {name: Path(path) for name, path in reply["flow_files"].items()}
-        change = WorkspaceChanged.from_json(reply["change"])
-        saved = [Path(p) for p in paths]
-        gone = {p for p in saved if not p.exists()}
-        removed = {name for name, path in self.flow_files.items() if path in gone} - set(files)
-        narrowed = change.only(saved, files)
-        if removed:
-            narrowed = replace(narrowed, removed=tuple(in_natural_order(removed)))
-        return narrowed.to_json()
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         loading = request["kind"] in ("load", "reload")

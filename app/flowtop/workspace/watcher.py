@@ -264,15 +264,25 @@ def _last_seen(
     return seen
 
 
-def stamp_before_load(workspace: Reloadable) -> None:
+def stamp_before_load(workspace: Reloadable) -> dict[Path, Stamp]:
     """Note the files as the monitor's first load is about to import them: what the
-    workspace's first watch compares with (``_last_seen``). That watch starts once the load
-    is in; stamped then, a file deleted or saved while the load imported it was no change,
-    and its flows stayed as the load left them (a deleted file's listed and runnable, never
-    ``(gone)``). A workspace watched or stamped before keeps what it has."""
+    workspace's first watch compares with (``_last_seen``), returned. That watch starts
+    once the load is in; stamped then, a file deleted or saved while the load imported it
+    was no change, and its flows stayed as the load left them (a deleted file's listed and
+    runnable, never ``(gone)``). A workspace watched or stamped before keeps what it has."""
     root = workspace.root
     wanted = WatchFilter(root)
-    _last_seen(workspace, lambda: _known(file_stamps(watched_folders(root), wanted)))
+    return _last_seen(workspace, lambda: _known(file_stamps(watched_folders(root), wanted)))
+
+
+def saved_since(seen: dict[Path, Stamp], paths: Iterable[Path]) -> dict[Path, Stamp]:
+    """Of ``paths`` in ``seen`` (``stamp_before_load``'s), those saved or deleted since,
+    each with the stamp it had there, and noted in ``seen`` as they are now: the load that
+    asks drops its import of them, and imports them anew (the watch, once on, does not
+    reload them again; ``seen.update`` of what this returned undoes it)."""
+    saved = {path: seen[path] for path in paths if path in seen and _stamp(path) != seen[path]}
+    _restamp(seen, saved)
+    return saved
 
 
 def _stamp(path: Path) -> Stamp | None:
