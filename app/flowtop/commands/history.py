@@ -41,6 +41,7 @@ from ..workspace.history_records import (
     TaskRecord,
     source_label,
 )
+from ..workspace.ownership import stopped_words
 from ..workspace.reuse_origin import Origin, origins, said_pruned
 from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
 from ..workspace.run_refs import NoRun
@@ -60,7 +61,7 @@ from .history_prune import prune, pruned_json
 from .history_subflows import called_runs, print_subflows, subflows_json
 from .history_table import Row, short_started, table_lines, terminal_width
 from .printers import TerminalStream, one_line, raised_at, write_whole
-from .run_lines import STARTING_WORDS, record_did_not_start
+from .run_lines import record_did_not_start, starting_words
 from .store_access import file_scope, flow_as_stored, run_in_file, said_with_move, start_logged
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
@@ -170,12 +171,15 @@ def main(args: argparse.Namespace) -> int:
             return 0
         starting = _starting(db, runs)
         unknown = starting | _never_began(db, runs)
+        stages = _stages(db, runs)
         if args.json:
             for run in runs:
-                print(json_record(_run_json(run, run.run_id in starting)), file=out)
+                said = _run_json(run, run.run_id in starting, stages.get(run.run_id, ""))
+                print(json_record(said), file=out)
         else:
             handled = handled_calls(db, runs)
-            _print_table(runs, out, starting, unknown, handled, terminal_width(sys.stdout))
+            width = terminal_width(sys.stdout)
+            _print_table(runs, out, starting, unknown, handled, width, stages)
         total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
         if total > len(runs) and not args.json:  # after the table, where the eye ends up
             print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more, 0 all)", file=out)
@@ -208,10 +212,11 @@ def _detail_text(
             text = io.StringIO()
             # (looked at once read: a run that has logged since shows its start)
             starting = bool(_starting(db, [detail.run]))
+            stage = _stages(db, [detail.run]).get(run_id, "")
             began = not _never_began(db, [detail.run]) and not record_did_not_start(detail.run)
             try:
                 if as_json:
-                    _print_detail_json(detail, text, starting, subflows_json(called))
+                    _print_detail_json(detail, text, starting, subflows_json(called), stage)
                 else:
                     # a cache hit names its run as pruned once it is (``reuse_origin``)
                     shown = said_pruned(detail, history.pruned)
@@ -220,7 +225,15 @@ def _detail_text(
                     )
                     done = detail.run.state == "COMPLETED"
                     handled = undone_calls(called) if done else (0, 0)
-                    _print_detail(shown, text, made, starting=starting, began=began, caught=handled)
+                    _print_detail(
+                        shown,
+                        text,
+                        made,
+                        starting=starting,
+                        began=began,
+                        caught=handled,
+                        stage=stage,
+                    )
                     print_subflows(called, text)
             except UNREADABLE:
                 if checked:
@@ -242,6 +255,14 @@ def _starting(db: Path, runs: Sequence[RunRecord]) -> set[str]:
     recorded as its start is logged."""
     live = (r for r in runs if r.state == "RUNNING" and r.parent is None)
     return {r.run_id for r in live if not start_logged(db, r.run_id)}
+
+
+def _stages(db: Path, runs: Sequence[RunRecord]) -> dict[str, str]:
+    """What the live runs of ``runs`` wait on, by id, as their process said (``run_stage``:
+    connecting to a Dask scheduler, a Dask worker to join): said in their NOTE."""
+    from ..workspace.run_stage import stages_in
+
+    return stages_in(db) if any(r.state == "RUNNING" for r in runs) else {}
 
 
 def _never_began(db: Path, runs: Sequence[RunRecord]) -> set[str]:
@@ -296,14 +317,17 @@ def _print_table(
     unknown: Set[str] = frozenset(),
     handled: Mapping[str, tuple[int, int]] | None = None,
     width: int | None = None,
+    stages: Mapping[str, str] | None = None,
 ) -> None:
     """``unknown``: the runs whose tasks are not known (``_never_began``, ``_starting``);
     ``handled``: the failed subflow calls each run's body caught, and how many of them
     were cancelled, by id (its NOTE: ``subflow_runs.handled_calls``);
-    ``width``: the terminal's, which the table is fitted to (``history_table``)."""
-    handled = handled or {}
+    ``width``: the terminal's, which the table is fitted to (``history_table``);
+    ``stages``: what live runs wait on, by id (``_stages``)."""
+    handled, stages = handled or {}, stages or {}
     rows = []
     for r in runs:
+        id_ = r.run_id
         # measured as the stream will write them: `データ処理` reaches an ASCII one as `?????`
         name = as_written(cut_cells(clean(r.name), NAME_CELLS), out) if r.name else ""
         cells = (
@@ -315,7 +339,7 @@ def _print_table(
             "-" if r.run_id in unknown else _tasks_cell(r),  # none known (yet)
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
-            clean(_note(r, r.run_id in starting, handled.get(r.run_id, (0, 0)))),
+            clean(_note(r, r.run_id in starting, handled.get(r.run_id, (0, 0)), stages.get(id_))),
         )
         written = tuple(as_written(cell, out) for cell in cells)
         rows.append(Row(written, str(r.number), name, short_started(r.started)))
@@ -337,7 +361,12 @@ def _reused(run: RunRecord) -> str:
     return f" ({run.reused:,} reused)" if run.reused else ""
 
 
-def _note(run: RunRecord, starting: bool = False, handled: tuple[int, int] = (0, 0)) -> str:
+def _note(
+    run: RunRecord,
+    starting: bool = False,
+    handled: tuple[int, int] = (0, 0),
+    stage: str | None = None,
+) -> str:
     """The NOTE column: a @flow run's parameters (which day a nightly run was for), a
     subflow's parent run, then who runs it (live; ``starting: …`` first while its process
     imports the flow file), why it was interrupted, why it never started, or what its
@@ -345,9 +374,11 @@ def _note(run: RunRecord, starting: bool = False, handled: tuple[int, int] = (0,
     that); ``handled``: how many of its subflow calls failed, its body catching them, and
     how many of those were cancelled, said with its failed tasks when it completed, as
     ``flowtop run``'s end line says them, shortest (``1 task, 1 subflow failed, handled``,
-    ``1 subflow cancelled, handled``: ``subflow_runs.handled_note_words``)."""
-    note = run.owner if run.state == "RUNNING" else run.note
-    note = f"{STARTING_WORDS}; {note}" if starting else note
+    ``1 subflow cancelled, handled``: ``subflow_runs.handled_note_words``); ``stage``: what
+    a live run's process waits on (``_stages``), first: the import's words past it."""
+    note = (_stopped(run) or run.owner) if run.state == "RUNNING" else run.note
+    if starting or stage:  # (a stage when live only: ``run_stages``)
+        note = f"{starting_words(stage or '') if starting else stage}; {note}"
     error = run.error or {}
     why = ""
     if error.get("type") == NOT_STARTED:
@@ -369,13 +400,15 @@ def _print_detail(
     starting: bool = False,
     began: bool = True,
     caught: tuple[int, int] = (0, 0),
+    stage: str = "",
 ) -> None:
     """One run as ``--run`` prints it; ``made``: where its reused tasks' results were made
     (``reuse_origin``); ``starting``: it has logged nothing yet (``_starting``);
     ``began``: False for one that never did (``_never_began``, ``record_did_not_start``),
     whose tasks are not known: ``run id … · 0 tasks`` read as a ``@flow`` that called none;
     ``caught``: its failed subflow calls and how many of them were cancelled, said with
-    its failed tasks as handled when it completed, as ``flowtop run``'s end line says them."""
+    its failed tasks as handled when it completed, as ``flowtop run``'s end line says them;
+    ``stage``: what its live process waits on (``_stages``)."""
     run = detail.run
     source = source_label(run.rerun_of, run.rerun_of_number)
     rerun = f"  rerun of {source}" if source else ""
@@ -393,7 +426,7 @@ def _print_detail(
     if not began:  # its note, or why it did not start, follows
         head, counts = f"run id {run.run_id}", ""
     if starting:  # it read ``0 tasks: running``, as a @flow that reached none
-        head, counts = f"run id {run.run_id} · {STARTING_WORDS}", ""
+        head, counts = f"run id {run.run_id} · {starting_words(stage)}", ""
     handled = handled_words(completed_failures(run), *caught)
     head += f": {counts}" if counts else ""  # (none: a @flow that called no task)
     print(f"{head} {handled[0]}" if handled else head, file=out)
@@ -403,6 +436,10 @@ def _print_detail(
         print(f"result: {clean(detail.result)}", file=out)
     if run.note and run.state != "RUNNING":  # why it was interrupted
         print(f"note: {clean(run.note)}", file=out)
+    if stage and not starting:  # what it waits on now: a Dask worker
+        print(f"note: {clean(stage)}", file=out)
+    if _stopped(run):  # its retries read overdue, and nothing said why
+        print(f"note: {_stopped(run)}", file=out)
     if run.error:  # what its @flow function raised, or why it never started
         print(clean(run_error_text(run.error["type"], run.error.get("message", ""))), file=out)
         for line in clean(run.error.get("traceback", "").rstrip("\n")).split("\n"):
@@ -496,17 +533,31 @@ def _first_line(text: str) -> str:
 
 
 # -- JSON output --------------------------------------------------------------------
-def _run_json(run: RunRecord, starting: bool) -> dict[str, object]:
+def _run_json(run: RunRecord, starting: bool, stage: str = "") -> dict[str, object]:
     """A run's ``record: run`` object; ``"starting": true`` while its process imports the
     flow file and has logged nothing (the table's ``starting: …``): a script read such a
-    run as a ``@flow`` running with no task reached yet."""
-    return {"record": "run", **run.as_json(), **({"starting": True} if starting else {})}
+    run as a ``@flow`` running with no task reached yet; ``"stopped": true`` while its
+    process is stopped (``_stopped``); ``"stage"``: what it waits on (``_stages``)."""
+    said: dict[str, object] = {"starting": True} if starting else {}
+    if _stopped(run):
+        said["stopped"] = True
+    if stage:
+        said["stage"] = stage
+    return {"record": "run", **run.as_json(), **said}
+
+
+def _stopped(run: RunRecord) -> str | None:
+    """What is said of live ``run`` whose process is stopped (``kill -STOP``, Ctrl+Z), as
+    the reaper's look (``reap_quietly``) found it: ``its process is stopped (paused, pid
+    N: kill -CONT N resumes it)``; None for one that runs, or ended."""
+    return stopped_words(run.run_id) if run.state == "RUNNING" else None
 
 
 def _print_detail_json(
-    detail: RunDetail, out: Writer, starting: bool, called: Mapping[str, object]
+    detail: RunDetail, out: Writer, starting: bool, called: Mapping[str, object], stage: str = ""
 ) -> None:
-    print(json_record({**_run_json(detail.run, starting), **detail.own_json(), **called}), file=out)
+    said = _run_json(detail.run, starting, stage)
+    print(json_record({**said, **detail.own_json(), **called}), file=out)
     for task in detail.tasks:
         print(
             json_record({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),

@@ -8,9 +8,10 @@ the next request for them. A holder is named by its runs where the store has the
 (``limits_runs``: ``2 by lim #1 (pid 4242 on vm)``), and a limit lowered while its
 slots were held says so (``2 of 1 slots held (the limit was lowered …)``), and so does
 one taken out of the file (``database: no longer in flowtop.toml; 2 slots still held``,
-its holders below). Each process is named once per limit, with all the slots it holds
-(``per_process``): two tasks of one run in a ``concurrency`` block each were two
-identical lines (``1 by pid 4242 on build-1``, twice).
+its holders below; ``--json`` lists it with ``"removed": true`` and no ``slots``).
+Each process is named once per limit, with all the slots it holds (``per_process``):
+two tasks of one run in a ``concurrency`` block each were two identical lines (``1 by
+pid 4242 on build-1``, twice).
 """
 
 from __future__ import annotations
@@ -87,7 +88,13 @@ def main(args: argparse.Namespace) -> int:
     from ..concurrency.slots import read_slots
     from ..workspace.places import LIMITS_FILE
     from ..workspace.private import FolderError, refuse_linked_store
-    from .limits_runs import holding_runs, over_limit, removed_limits, removed_words
+    from .limits_runs import (
+        holding_runs,
+        over_limit,
+        removed_json,
+        removed_limits,
+        removed_words,
+    )
 
     path = Path(args.path)  # ``cli.main`` gives the default (``./flows``, else ``.``)
     places = places_of(path)
@@ -122,8 +129,13 @@ def main(args: argparse.Namespace) -> int:
                             "slots": limit.slots,
                             "slot_decay_per_second": limit.decay,
                             "held": round(held.get(name, 0.0), 3),
+                            "removed": False,
                         }
                         for name, limit in limits.items()
+                    ]
+                    + [  # taken out of flowtop.toml while held: its holders name it
+                        removed_json(name, holding)
+                        for name, holding in removed_limits(holders, limits).items()
                     ],
                     "holders": [
                         {

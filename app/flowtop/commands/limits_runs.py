@@ -155,3 +155,18 @@ def removed_words(name: str, holders: list[Holder], toml: str) -> str:
     ``database: no longer in flowtop.toml; 2 slots still held``, its holders below."""
     slots = sum(h.slots for h in holders)
     return f"{name}: no longer in {toml}; {slots} slot{'' if slots == 1 else 's'} still held"
+
+
+def removed_json(name: str, holders: list[Holder]) -> dict[str, object]:
+    """A limit ``flowtop.toml`` no longer has, as ``limits --json`` lists it among the
+    others (``removed_words``' line): ``removed``, no size (``slots`` and its decay null),
+    ``held`` the slots its ``holders`` still hold. Only its holders named it, so a script
+    reading ``limits`` found no such limit."""
+    held = sum(h.slots for h in holders)
+    return {
+        "name": name,
+        "slots": None,
+        "slot_decay_per_second": None,
+        "held": held,
+        "removed": True,
+    }

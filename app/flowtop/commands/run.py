@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
     from ..workspace.main_block_args import MainCall
+    from ..workspace.run_stage import StageWriter
     from .run_start import Reservation
     from .unrecorded_json import UnrecordedJsonPrinter
 
@@ -286,12 +287,16 @@ def _run_opened(
     if json_printer is not None and not args.no_history:
         json_printer.numbered_here = workspace.history.session_numbered  # (open now)
     dask = runner.backend if isinstance(runner.backend, DaskBackend) else None
+    stages = None if dask is None or args.no_history else _stages(workspace, runner, reservation)
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         if dask is not None:
+            dask.on_stage = stages  # what the run waits on, in the store (``run_stage``)
             dask.start()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         return cannot_start(executor_set_at(workspace, args.executor) + str(exc))
+    if stages is not None:  # "connecting…" cleared before the run's start is written
+        stages.wait(STAGE_WAIT)
     run_id = args.run_id  # launched: its launcher reserved it (a rerun, checked)
     if args.rerun_of is not None and run_id is None and not args.no_history:  # typed in a shell
         from ..engine.records import new_run_id
@@ -386,6 +391,23 @@ def take_flow_of_source(
         from .rerun_reservation import flow_of_source
 
         args.flow = flow_of_source(workspace, args.rerun_of, flows)
+
+
+#: Longest the run's start waits for its stage's words ("connecting…") to be cleared.
+STAGE_WAIT = 5.0
+
+
+def _stages(workspace: Workspace, runner: Any, reservation: Reservation | None) -> StageWriter:
+    """What records what the process's runs wait on (``run_stage``): its live runs, or
+    before they start the run its launcher reserved (none typed in a shell: not stored)."""
+    from ..workspace.run_stage import StageWriter
+
+    reserved = [reservation.run_id] if reservation is not None else []
+
+    def run_ids() -> list[str]:
+        return [run.run_id for run in runner.active_runs] or reserved
+
+    return StageWriter(workspace.history.path, run_ids)
 
 
 def checked_names(

@@ -14,6 +14,7 @@ did not start (``tasks appear as the flow reaches them``, ``0 tasks``).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
@@ -30,13 +31,14 @@ from ..formats import (
     state_counts,
 )
 from ..looks import INTERRUPTED, NOT_STARTED, STARTING, run_error_text
-from ..printable import as_left_on_screen, printable
+from ..printable import as_left_on_screen, printable, say
 from ..workspace.subflow_runs import handled_words
 from .message_lines import one_line, whole_line
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
     from ..workspace.run_log import RunInterrupted
+    from .printers import HumanPrinter, JsonPrinter
 
 #: How ``watch``, ``cancel`` and ``history --run`` say a run whose process has logged
 #: nothing yet, in the same words: ``cancel`` said ``its process is still importing the
@@ -44,24 +46,52 @@ if TYPE_CHECKING:
 STARTING_WORDS = f"starting: {STARTING}"
 
 
-def starting_line(record: RunRecord) -> str:
+def starting_words(stage: str = "") -> str:
+    """``STARTING_WORDS``, or past the import what the run's process said it waits on
+    (``stage``, ``run_stage``: ``starting: connecting to the Dask scheduler at …``)."""
+    return f"starting: {stage}" if stage else STARTING_WORDS
+
+
+def starting_line(record: RunRecord, stage: str = "") -> str:
     """``18:33:49 hang #7 starting: its process is importing the flow file``: a watched
     run whose process has logged nothing yet. The watch printed nothing at all until the
-    import ended, however long it took."""
+    import ended, however long it took. ``stage``: what it waits on past the import."""
     return printable(
-        f"{clock_time(record.started)} {record.flow} #{record.number} {STARTING_WORDS}"
+        f"{clock_time(record.started)} {record.flow} #{record.number} {starting_words(stage)}"
     )
 
 
-def starting_json(record: RunRecord) -> dict[str, Any]:
+def starting_json(record: RunRecord, stage: str = "") -> dict[str, Any]:
     """``starting_line`` as ``watch --json``'s ``run_starting`` event, before its
-    ``run_started`` (``ts``: when the run was recorded, as its process began)."""
+    ``run_started`` (``ts``: when the run was recorded, as its process began); with
+    ``"stage"`` once its process said what it waits on past the import."""
     return {
         "event": "run_starting",
         "run_id": record.run_id,
         "flow": record.flow,
         "run": record.number,
         "ts": record.started,
+        **({"stage": stage} if stage else {}),
+    }
+
+
+def stage_line(record: RunRecord, stage: str, before: str, at: float) -> str:
+    """``18:34:02 etl #7 waiting for a Dask worker: …`` as a live run's process says what
+    it waits on (``run_stage``), ``… no longer waiting for a Dask worker`` once that is
+    over (``before``: what it said it waited on)."""
+    said = stage or f"no longer {before.split(':', 1)[0]}"
+    return printable(f"{clock_time(at)} {record.flow} #{record.number} {said}")
+
+
+def stage_json(record: RunRecord, stage: str, at: float) -> dict[str, Any]:
+    """``stage_line`` as ``watch --json``'s ``run_stage`` event (``"stage": ""``: over)."""
+    return {
+        "event": "run_stage",
+        "run_id": record.run_id,
+        "flow": record.flow,
+        "run": record.number,
+        "stage": stage,
+        "ts": at,
     }
 
 
@@ -233,6 +263,44 @@ def interrupted_line(
     if started is not None:
         line += f" in {precise_duration(max(0.0, event.ts - started))}"  # 0: no body yet
     return printable(f"{line} ({event.reason})")
+
+
+#: What ``watch`` says once the process it said stopped (``stopped_line``) runs again.
+RESUMED_WORDS = "its process runs again"
+
+
+def stopped_line(name: str, words: str | None, ts: float | None = None) -> str:
+    """``09:36:35 long #2: its process is stopped (paused, pid 4242: kill -CONT 4242
+    resumes it)``: the watched run ``name`` (its flow and number), whose process a
+    liveness check found stopped (``ownership.stopped_words``: ``words``); None: it runs
+    again (``RESUMED_WORDS``); no time without ``ts``. Its retry countdowns read
+    ``overdue``, and nothing said why."""
+    said = f"{name}: {words or RESUMED_WORDS}"
+    return printable(said if ts is None else f"{clock_time(ts)} {said}")
+
+
+def say_stopped(
+    printer: JsonPrinter | HumanPrinter, db: Path, run_id: str, said: str | None
+) -> str | None:
+    """What ``watch`` says of run ``run_id`` after each look at its process (the reaper's,
+    in the store ``db``): that it is stopped (``stopped_line``), or runs again, when that
+    changed since ``said``; a line, on stderr under ``--json`` (its lines are events).
+    What is said now."""
+    from ..workspace.ownership import stopped_words
+    from .printers import HumanPrinter  # (it imports this module)
+
+    words = stopped_words(run_id)
+    if words == said:
+        return said
+    names = dict(printer.names) if isinstance(printer, HumanPrinter) else {}
+    name_runs(names, db, [run_id])
+    name = names.get(run_id, f"run {run_id}")
+    if isinstance(printer, HumanPrinter):
+        printer.make_room()  # (the status line is drawn again below it)
+        printer.output.write(stopped_line(name, words, time.time()) + "\n")
+    else:
+        say(stopped_line(name, words), command="flowtop watch")
+    return words
 
 
 def _after_interruption(states: Mapping[str, StateType]) -> Counter[str]:

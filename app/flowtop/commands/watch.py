@@ -52,8 +52,7 @@ from .printers import (
 from .run_lines import (
     interrupted_line,
     name_runs,
-    starting_json,
-    starting_line,
+    say_stopped,
 )
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
@@ -66,6 +65,7 @@ from .store_access import (
     store_path,
     usage,
 )
+from .watch_stage import say_stage, say_starting
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
@@ -218,6 +218,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     # their events are shown as ``flowtop run`` shows them, where the watch left them out.
     family = {run_id}
     said_ends: set[str] = set()  # the runs of its family whose interruption was printed
+    paused: str | None = None  # its process said stopped so (``say_stopped``)
+    stage = ""  # what its process waits on, as said (``say_stage``: Dask)
     try:
         while True:
             events = []
@@ -244,6 +246,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     _clear(printer)
                     say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
+                if not heard or any(type(e) is RunStarted for e in engine_events):
+                    stage = ""  # (a stage said before its start: connecting, over)
                 heard = True
                 newest = max(newest, *(event.ts for event in engine_events))
                 running.see(engine_events)
@@ -296,10 +300,13 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         ]
                         _subflows_first(kin, run_id, said_ends, printer, running, out, db)
                         return _interrupted(interrupted, printer, running, out, db)
+                    paused = say_stopped(printer, db, run_id, paused)
                     next_reap = now + REAP_EVERY
                     if not heard:  # (its owner alive: the reaper found it so)
                         heard = True
-                        _say_starting(printer, db, run_id)
+                        stage = say_starting(printer, db, run_id, _record_of)
+                    else:
+                        stage = say_stage(printer, db, run_id, stage, _record_of, bool(newest))
                 if not read:  # (other runs' events read: the next may be its own)
                     time.sleep(POLL)
     except (KeyboardInterrupt, sqlite3.Error) as exc:  # Ctrl+C, SIGTERM, SIGHUP; or a damaged store
@@ -317,18 +324,6 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         if out is not sys.stdout:
             with contextlib.suppress(OSError, ValueError):  # (a reader gone: silenced)
                 out.close()
-
-
-def _say_starting(printer: JsonPrinter | HumanPrinter, db: Path, run_id: str) -> None:
-    """Say that run ``run_id``, live and with nothing logged, has not started yet, its
-    process importing the flow file: a line, or ``--json``'s ``run_starting`` event."""
-    record = _record_of(db, run_id)
-    if record is None or record.state != "RUNNING":
-        return  # unreadable now, or ended since: its end comes next
-    if isinstance(printer, JsonPrinter):
-        printer.output.write(json_record(starting_json(record)) + "\n")
-    else:
-        printer.output.write(starting_line(record) + "\n")
 
 
 def _record_of(db: Path, run_id: str) -> RunRecord | None:

@@ -79,6 +79,11 @@ def _local_cluster_config(limit_routes: bool) -> contextlib.AbstractContextManag
 CLIENT_GONE = ("closing", "closed")
 
 
+def connecting_words(address: str) -> str:
+    """What a run waits on while its process connects to the scheduler at ``address``."""
+    return f"connecting to {_scheduler(address)}"
+
+
 def _scheduler(address: str | None) -> str:
     """``the Dask scheduler at tcp://…``, or ``the local Dask scheduler``."""
     return f"the Dask scheduler at {address}" if address else "the local Dask scheduler"
@@ -221,6 +226,10 @@ class DaskBackend:
         self._noise: _ClientNoise | None = None
         #: Says when attempts wait on a scheduler with no worker (:meth:`_look_at_workers`).
         self._workers = WorkerWatch(_scheduler(address))
+        #: Told what the run waits on as such a wait begins ("" as it ends): connecting
+        #: to a scheduler given by address, a worker to join one (the run process records
+        #: it in the run store for every client: ``workspace/run_stage``).
+        self.on_stage: Callable[[str], None] | None = None
 
     def start(self) -> Any:
         """Connect (or start the local cluster) now; returns the ``Client``."""
@@ -241,7 +250,11 @@ class DaskBackend:
             if self._given_cluster is not None:
                 self._client = Client(self._given_cluster, set_as_default=False)
             elif self.address is not None:
-                self._client = client_at(self.address)
+                self._stage(connecting_words(self.address))
+                try:
+                    self._client = client_at(self.address)
+                finally:
+                    self._stage("")
             else:
                 # Attempts travel in-process (inproc://), but the scheduler and the worker
                 # each still serve HTTP (health, metrics, the dashboard): on loopback only,
@@ -408,6 +421,16 @@ class DaskBackend:
         note = self._workers.look(client, waiting=bool(self._pending), ran=ran)
         if note is not None:
             capture.say_past(note)
+            self._stage(self._workers.stage)
+
+    def _stage(self, words: str) -> None:
+        """Tell ``on_stage`` what the run waits on now (``""``: nothing); never raises."""
+        told = self.on_stage
+        if told is not None:
+            try:
+                told(words)
+            except Exception:  # a hint for the readers: never an attempt's failure
+                logging.getLogger("flowtop.executors").debug("stage not told", exc_info=True)
 
     def _sweep(self) -> None:
         """Stop futures whose attempt timed out or was abandoned by the runner (one still

@@ -157,3 +157,9 @@ class WorkerWatch:
             self.short = False
             return f"no longer waiting for a Dask worker: one joined {self.scheduler}"
         return None
+
+    @property
+    def stage(self) -> str:
+        """What the run waits on, as its readers show it while it lasts; "" once a
+        worker joined (``DaskBackend.on_stage``)."""
+        return f"waiting for a Dask worker: {self.scheduler} has none" if self.short else ""

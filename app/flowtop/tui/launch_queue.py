@@ -310,7 +310,7 @@ class LaunchQueue(_AppBase):
     def _say_loading(self, run: RunModel) -> None:
         if self.store.launched.get(run.flow) is run and (run.run_id or "") not in self.store.runs:
             what = f"run #{run.number}" if run.number else "a run"
-            said = printable(f"Starting {what} of {run.flow}: {STARTING}…")
+            said = printable(f"Starting {what} of {run.flow}: {run.stage or STARTING}…")
             # Not ``notify``: this toast is taken down when the run shows (``_loading_over``)
             toast = Notification(said, timeout=4, markup=False)
             self.post_message(Notify(toast))

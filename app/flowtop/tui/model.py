@@ -67,6 +67,8 @@ class RunModel:
     #: A ``@flow``'s own retry: the number of the run it retries and what that run's
     #: function raised, shown while it has no tasks (``RunStore``: once both are known).
     retried: tuple[int, ErrorInfo] | None = None
+    #: What its live process waits on, as the store says (``run_stage``: Dask); "" for none.
+    stage = ""
 
     def __init__(
         self,

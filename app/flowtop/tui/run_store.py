@@ -202,11 +202,10 @@ class RunStore(FlowsWithoutFile):
         found = [r for r in self.reserved.values() if r.flow == flow]
         return max(found, key=_number) if found else None
 
-    def _reserve(self, runs: Iterable[ReservedRun]) -> None:
-        """``runs`` are the reserved runs not heard from now (``RunsReserved``). A run kept
-        before keeps its model (a question asked about it holds it); one that left the
-        set without an event (its record deleted: its process could not be started) is
-        no longer live, so that question goes."""
+    def _reserve(self, runs: tuple[ReservedRun, ...], stages: dict[str, str]) -> None:
+        """``runs``: the reserved runs not heard from now (``RunsReserved``). One kept keeps
+        its model (a question asked about it holds it); one gone with no event (its process
+        could not start) is not live (that question goes). ``stages``: what runs wait on."""
         kept: dict[str, RunModel] = {}
         for run in runs:
             if run.run_id not in self.runs:
@@ -217,6 +216,8 @@ class RunStore(FlowsWithoutFile):
             if run_id not in kept and run_id not in self.runs:
                 model.state = None
         self.reserved = kept
+        for model in [*kept.values(), *self.launched.values(), *self.runs.values()]:
+            model.stage = stages.get(model.run_id or "", "")
 
     def latest_for(self, flow: str) -> RunModel | None:
         run_id = self.latest.get(flow)
@@ -373,7 +374,7 @@ class RunStore(FlowsWithoutFile):
                 self.pruned += [flow for flow in flows if flow not in self.pruned]
                 self.pruned_away.update(flows)
         else:
-            self._reserve(notice.runs)
+            self._reserve(notice.runs, dict(notice.stages))
 
     def _pruned_runs(self, gone: tuple[str, ...]) -> None:
         """A prune took the runs ``gone`` (``RunsPruned``; none live): they are not shown.

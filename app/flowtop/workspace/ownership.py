@@ -110,16 +110,53 @@ def pid_running(pid: int) -> bool:
     ``kill(pid, 0)`` finds it: a run process the TUI launched stays one until the TUI
     reaps it, and a run whose process died while importing looked owned meanwhile.
     """
+    return _live_stat(pid) is not None
+
+
+def _live_stat(pid: int) -> list[str] | None:
+    """``pid``'s ``/proc/PID/stat`` fields while it runs (``pid_running``; [] where they
+    cannot be read), None once it does not: read once for what a liveness check asks."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return None
     except PermissionError:
         pass  # someone else's process: alive unless it is a zombie
     except OSError:
-        return False
+        return None
     fields = proc_stat(pid)
-    return not fields or fields[0] not in ("Z", "X")
+    return None if fields and fields[0] in ("Z", "X") else fields
+
+
+#: The live runs whose process the last liveness check in this process found stopped
+#: (``owner_gone``), by run id, with what readers say of it (``stopped_words``).
+_STOPPED: dict[str, str] = {}
+
+
+def stopped_words(run_id: str) -> str | None:
+    """What ``history``, ``watch`` and the monitor's header say of live run ``run_id``
+    whose process is stopped (state ``T`` in ``/proc/PID/stat``: ``kill -STOP``, or
+    Ctrl+Z on a ``flowtop run`` whose shell then gave up job control; ``t``: held by a
+    debugger), as the last liveness check here found it (the reaper's, once a second
+    in a monitor or a watch: no look of its own); None for one that runs. Its retry
+    countdowns read ``overdue`` and nothing said why. Never taken for a dead run."""
+    return _STOPPED.get(run_id)
+
+
+def _note_stopped(run_id: str, pid: int, fields: list[str] | None) -> None:
+    """Keep whether run ``run_id``'s process ``pid`` is stopped, by the ``fields`` of its
+    ``/proc/PID/stat`` that its liveness check read (None: gone, or not looked at)."""
+    if not run_id:
+        return
+    state = fields[0] if fields else ""
+    if state == "T":
+        _STOPPED[run_id] = (
+            f"its process is stopped (paused, pid {pid}: kill -CONT {pid} resumes it)"
+        )
+    elif state == "t":
+        _STOPPED[run_id] = f"its process is stopped (held by a debugger or tracer, pid {pid})"
+    else:
+        _STOPPED.pop(run_id, None)
 
 
 #: What this process saw of the heartbeat of each owner elsewhere: the value it read
@@ -146,7 +183,11 @@ def heartbeat_unchanged(owner: Owner, heartbeat: float, now: float | None = None
 
 
 def owner_gone(
-    owner: Owner, heartbeat: float | None, now: float | None = None, store: Path | None = None
+    owner: Owner,
+    heartbeat: float | None,
+    now: float | None = None,
+    store: Path | None = None,
+    run_id: str = "",
 ) -> str | None:
     """Why ``owner`` is certainly gone, or None while it may still be running the run.
 
@@ -161,16 +202,16 @@ def owner_gone(
     heartbeat tells: gone once this process has read the same heartbeat for
     ``STALE_AFTER`` seconds of its own monotonic clock (``now``), or it is
     ``WALL_STALE_AFTER`` old by this machine's clock; one it reads for the first time is
-    otherwise taken as beating.
+    otherwise taken as beating. ``run_id``: the run it owns, whose process is kept as
+    stopped or not by what this look read (``stopped_words``).
     """
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
-        if not pid_running(owner.pid):  # how it ended, where a reader here can tell
-            how = how_ended(owner.pid, owner.start)
-            return f"its process ({owner.describe()}{f', {how}' if how else ''}) is gone"
-        if owner.start and process_start(owner.pid) != owner.start:
-            return f"its process ({owner.describe()}) is gone (the pid now names another process)"
-        return _copied_store(owner, heartbeat, store)
+        fields = _live_stat(owner.pid)
+        why = _gone_here(owner, fields, heartbeat, store)
+        _note_stopped(run_id, owner.pid, fields if why is None else None)
+        return why
+    _note_stopped(run_id, owner.pid, None)  # (another machine's: not looked at)
     if heartbeat is None:
         return None  # an owner from before heartbeats: nothing says it is gone
     if owner.host == me.host and _before_this_boot(owner, me, heartbeat):
@@ -185,6 +226,19 @@ def owner_gone(
             f"{fmt_seconds(round(late))} ago by this machine's clock"
         )
     return None
+
+
+def _gone_here(
+    owner: Owner, fields: list[str] | None, heartbeat: float | None, store: Path | None
+) -> str | None:
+    """Why ``owner``, a process of this machine whose ``/proc/PID/stat`` reads ``fields``
+    (None: not running), is gone, or None while it may run the run (``owner_gone``)."""
+    if fields is None:  # how it ended, where a reader here can tell
+        how = how_ended(owner.pid, owner.start)
+        return f"its process ({owner.describe()}{f', {how}' if how else ''}) is gone"
+    if owner.start and (fields[19] if len(fields) > 19 else "") != owner.start:
+        return f"its process ({owner.describe()}) is gone (the pid now names another process)"
+    return _copied_store(owner, heartbeat, store)
 
 
 def _before_this_boot(owner: Owner, me: Owner, heartbeat: float) -> bool:

@@ -150,9 +150,11 @@ def gone_reason(
     heartbeat: float | None,
     started: float | None = None,
     store: Path | None = None,
+    run_id: str = "",
 ) -> str | None:
     """Why a RUNNING run's owner is gone for sure, or None while it may be alive; gone
-    from ``store`` too when that is a copy of the store its process writes."""
+    from ``store`` too when that is a copy of the store its process writes. The look
+    keeps whether the process of ``run_id`` is stopped (``ownership.stopped_words``)."""
     if pid is None:
         if pid_running_here(owner) or _legacy_owner_alive(owner, started):
             return None
@@ -164,7 +166,7 @@ def gone_reason(
         if pid_running_here(owner) or owner.endswith(f":{LAUNCHED}"):
             return None
         return "its process stopped before the run ended"
-    return owner_gone(recorded, heartbeat, store=store)
+    return owner_gone(recorded, heartbeat, store=store, run_id=run_id)
 
 
 def pid_running_here(owner: str) -> bool:
@@ -207,7 +209,7 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
             newest[owner] = max(heartbeat, newest.get(owner, heartbeat))
     for run_id, owner, host, pid, boot, start, heartbeat, started in rows:
         beat = newest.get(owner, heartbeat)
-        why = gone_reason(owner, host, pid, boot, start, beat, started, store)
+        why = gone_reason(owner, host, pid, boot, start, beat, started, store, run_id)
         if why is not None:
             gone[run_id] = why
     path = store if gone else None

@@ -35,6 +35,7 @@ from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning, SourceGone
+from .run_stage import run_stages
 from .store_client_origins import Origins
 from .store_client_prunes import PruneWatch
 from .store_client_replay import replay_runs, runs_to_replay
@@ -46,6 +47,8 @@ from .store_schema import SCHEMA_VERSION, check_version
 from .unread_ends import unread_ends
 
 log = logging.getLogger("flowtop.client")
+#: What live runs wait on, by id (``RunsReserved.stages``).
+Stages = tuple[tuple[str, str], ...]
 
 AWAITING_RETRY = StateType.AWAITING_RETRY
 
@@ -108,7 +111,8 @@ class StoreClient:
         self._says_reserved = says_reserved
         #: The reserved runs handed last, and what they are read on: a connection of the
         #: tail's thread, kept so that ``PRAGMA data_version`` tells when the store changed.
-        self._reserved: tuple[ReservedRun, ...] | None = ()  # (None: said whatever they are)
+        #: The reserved runs and live runs' stages last said (None: said whatever they are).
+        self._reserved: tuple[tuple[ReservedRun, ...], Stages] | None = ((), ())
         self._reserved_conn: sqlite3.Connection | None = None
         self._reserved_version: tuple[int, int] | None = None
         self._next_reserved_look = 0.0
@@ -427,13 +431,14 @@ class StoreClient:
             if version == self._reserved_version:
                 return
             runs = reserved_runs(conn, read_upto)
+            stages = tuple(sorted(run_stages(conn).items()))
         except (sqlite3.Error, OSError):  # locked, or gone (a file at .flowtop): next look
             self._forget_reserved_reader()
             return
         self._reserved_version = version
-        if runs != self._reserved:
-            self._reserved = runs
-            self.sink([RunsReserved(runs, time.time())])
+        if (runs, stages) != self._reserved:
+            self._reserved = (runs, stages)
+            self.sink([RunsReserved(runs, time.time(), stages)])
 
     def _forget_reserved_reader(self) -> None:
         """Close what ``_say_reserved`` reads on; its next look opens the store anew."""

@@ -48,6 +48,8 @@ class RunsReserved:
 
     runs: tuple[ReservedRun, ...]
     ts: float
+    #: What live runs' processes wait on (``run_stage``: a Dask worker to join), by id.
+    stages: tuple[tuple[str, str], ...] = ()
 
 
 @final

@@ -225,6 +225,11 @@ ENDED_ROWS_VERSION = 13
 INDEXES = """
 CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent) WHERE parent IS NOT NULL;
 """
+#: No version either: columns an older flowtop neither reads nor writes (it names the
+#: columns it uses), added by ``migrate`` to a store opened for writing that lacks them.
+#: ``runs.stage``: what a live run's process waits on now, in words (connecting to a Dask
+#: scheduler, a Dask worker to join: ``workspace/run_stage``); NULL or '' for nothing.
+LATE_COLUMNS = (("runs", "stage", "TEXT"),)
 
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
@@ -292,6 +297,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     for statement in INDEXES.split(";"):
         if statement.strip():
             conn.execute(statement)
+    for table, name, kind in LATE_COLUMNS:
+        if name not in columns(conn, table):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 _ADD_COLUMN = re.compile(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)

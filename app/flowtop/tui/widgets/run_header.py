@@ -21,6 +21,7 @@ from flowtop.tui.row_views import counts_parts, drawn_counts
 from flowtop.tui.run_reading import reading_of, reading_words
 from flowtop.tui.widgets.no_rows import cancelled_subflows, failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
+from flowtop.workspace.ownership import stopped_words
 from flowtop.workspace.subflow_runs import handled_words
 
 #: What the header says of a flow whose runs were pruned (`flowtop history --prune`),
@@ -155,8 +156,10 @@ def live_runs_note(numbers: Sequence[int], switch_key: str) -> Note:
 def starting_words(run: RunModel) -> str:
     """What the header says of a run launched whose process has not said anything yet
     (it imports the flow file first: seconds for a big one): `press r to run` stayed
-    until then, and a user pressed `r` again."""
-    return f"{_which(run)} starting: {STARTING}…"
+    until then, and a user pressed `r` again. Past the import, what its process said it
+    waits on instead (``RunModel.stage``: connecting to a Dask scheduler, up to 10 s),
+    which read as a flow file that hangs."""
+    return f"{_which(run)} starting: {printable(run.stage) or STARTING}…"
 
 
 def starting_note(run: RunModel) -> Note:
@@ -299,7 +302,10 @@ class RunHeader(Static):
             text.append(f"{symbol} {word}", style=styles[look])
             if waits is None:  # (a countdown beside a count-up read as two clocks)
                 text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
-            for own in (run.note, run.read_note):  # (``read_note``: what reading it found)
+            # its process stopped (``kill -STOP``): its retries read overdue, and no word why
+            paused = stopped_words(run.run_id) if run.is_live else None
+            stage = printable(run.stage) if run.is_live else ""  # (a Dask worker to join)
+            for own in (stage, run.note, run.read_note, paused):  # (``read_note``: reading found)
                 if own:
                     tail.append(f"  {own}", style="bold")
             if run.error is not None:
