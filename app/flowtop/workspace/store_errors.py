@@ -149,8 +149,11 @@ def _older_version(path: Path) -> int | None:
 
 
 def store_file(conn: sqlite3.Connection) -> Path | None:
-    """The file of ``conn``'s main database, None for one in memory."""
-    for _, name, file in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return Path(file) if file else None
-    return None
+    """The file of ``conn``'s main database, None for one in memory. Read as bytes, as
+    the file system names it: a folder's name need not be UTF-8 text, which SQLite's
+    ``file`` column of ``PRAGMA database_list`` could not be decoded as ("Could not
+    decode to UTF-8 column 'file'")."""
+    row = conn.execute(
+        "SELECT CAST(file AS BLOB) FROM pragma_database_list WHERE name = 'main'"
+    ).fetchone()
+    return Path(os.fsdecode(row[0])) if row is not None and row[0] else None

@@ -116,7 +116,7 @@ def open_unswapped(
         before = None
     conn = connect()
     try:
-        opened = str(conn.execute("PRAGMA database_list").fetchone()[2])
+        opened = opened_file(conn)
         try:
             swapped = before is not None and not os.path.samestat(before, os.stat(opened))
         except OSError:  # what SQLite opened is gone already: not the store named
@@ -131,3 +131,21 @@ def open_unswapped(
         conn.close()
         raise
     return conn
+
+
+def opened_file(conn: sqlite3.Connection) -> bytes:
+    """The file SQLite opened as ``conn``'s main database (``PRAGMA database_list``, which
+    reads no page), as the bytes the file system names it by; ``b""`` for one in memory.
+    Never decoded: as text it failed for a folder whose name is not UTF-8 (``lat\\xe9
+    dir``: "Could not decode to UTF-8 column 'file'"), and ``os.stat`` of it, decoded,
+    failed where the file system encoding is ASCII (``LC_ALL=C PYTHONUTF8=0``) for one
+    that is not ASCII. For a connection just made, that no other thread uses yet: its
+    ``text_factory`` is ``bytes`` while it reads (a ``CAST`` would need a ``SELECT``,
+    which reads the schema)."""
+    factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        rows = conn.execute("PRAGMA database_list").fetchall()
+    finally:
+        conn.text_factory = factory
+    return next((bytes(file or b"") for _, name, file in rows if name == b"main"), b"")
