@@ -43,7 +43,12 @@ TAGS = "\U000e0000-\U000e007f"
 #: the terminal's encoder would write it: six cells, measured as six, so a row that holds
 #: one keeps its columns. The bidirectional controls (:data:`BIDI`) and the invisible
 #: characters (:data:`INVISIBLE`, :data:`TAGS`) show as theirs too.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + BIDI + INVISIBLE + TAGS + "]")
+#: The Unicode line and paragraph separators (U+2028, U+2029) too: a terminal draws them
+#: as nothing, or as a box, and a line of task output that held one read as two to an
+#: editor or ``str.splitlines`` (the one-line summary of an error made them spaces).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029" + BIDI + INVISIBLE + TAGS + "]"
+)
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
 _PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
@@ -51,6 +56,7 @@ _PICTURES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
 _PICTURES.update({ord(c): f"\\u{ord(c):04x}" for c in BIDI})
 _PICTURES.update({c: ascii(chr(c))[1:-1] for c in (0xAD, 0x180E, 0xFEFF, *range(0x2060, 0x2070))})
 _PICTURES.update({c: f"\\U{c:08x}" for c in range(0xE0000, 0xE0080)})
+_PICTURES.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
 _PICTURES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
 #: The flags drawn by tags (England, Scotland, Wales: U+1F3F4, ``gbeng`` in tag letters,
 #: the cancel tag), kept whole; any other tags after U+1F3F4 are hidden text as well.
@@ -64,8 +70,8 @@ _TAG_FLAGS = re.compile(
 
 #: What ends a line for someone: a terminal (``\n``, and ``\v``, ``\f`` move down), an
 #: editor or ``str.splitlines`` (``\r``, ``\x1c``-``\x1e``, NEL, the Unicode line and
-#: paragraph separators). :func:`printable` shows all but the first and the last two as
-#: stand-ins anywhere; in a name (:data:`_BREAK_PICTURES`) those must not break its line.
+#: paragraph separators). :func:`printable` shows all but the first as
+#: stand-ins anywhere; in a name (:data:`_BREAK_PICTURES`) that one must not break its line.
 LINE_BREAKS = "\n\v\f\r\x1c\x1d\x1e\x85\u2028\u2029"
 _BREAK_PICTURES = {0x0A: "\u240a", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _NAME_PICTURES = {**_BREAK_PICTURES, 0x09: "\u2409"}

@@ -14,7 +14,6 @@ host, and an address this machine does not have is some other machine's.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import ipaddress
@@ -58,11 +57,86 @@ def is_loopback(host: str) -> bool:
     except ValueError:
         try:
             address = ipaddress.IPv4Address(socket.inet_aton(name))
-        except (OSError, ValueError):  # no address (a name: "localhost" is above)
-            return False
+        except (OSError, ValueError):  # a name: each address it is bound on, as resolved
+            # (``vm``, which /etc/hosts maps to 127.0.0.1, was warned of)
+            addresses = resolved(name)
+            return bool(addresses) and all(is_loopback(found) for found in addresses)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_loopback
+
+
+@functools.lru_cache(maxsize=64)
+def resolved(host: str) -> tuple[str, ...]:
+    """The addresses ``host`` (a name or an address; ``""``: every address) is bound on,
+    as asyncio binds it (each address the OS resolves it to), without an IPv6 zone; none
+    when it resolves to none. Looked up once per name: the checks run for every request."""
+    try:
+        infos = socket.getaddrinfo(
+            host or None, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (OSError, UnicodeError, ValueError):
+        return ()
+    return tuple(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
+
+
+def listened_versions(host: str) -> frozenset[int]:
+    """The IP versions (4, 6) a server bound to ``host`` listens on: ``0.0.0.0`` on IPv4
+    only, ``::`` on IPv6 only (asyncio sets ``IPV6_V6ONLY``), ``localhost`` on both; both
+    where it cannot be told."""
+    versions = {
+        ipaddress.ip_address(address).version
+        for listened in listen_addresses(host)
+        for address in resolved(listened)
+    }
+    return frozenset(versions or (4, 6))
+
+
+#: What may not stand in a ``Host``: what ends its host and port and starts a path, a
+#: query, a fragment or a user (``\`` too, which browsers read as ``/``), and spaces.
+_NOT_IN_HOST = re.compile(r"[/\\?#@\s]")
+
+
+def host_refusal(
+    host_header: str | None, versions: frozenset[int], public: str | None
+) -> tuple[int, str] | None:
+    """Why a request with ``Host: host_header`` is refused, with its status, or None:
+    the page's links are built on it, so it must be ``host[:port]`` and nothing more
+    (``127.0.0.1:8765/evil`` put every link under ``/evil``), and be there (without one,
+    the links pointed at port 80). An IP address of a version the server does not listen
+    on (``[::1]`` for a server on ``127.0.0.1``) reached no page of it (unless it is the
+    host of ``public``, the ``--public-url``, as a tunnel passes it on)."""
+    if host_header is None or not host_header.strip():
+        return 400, (
+            "a request without a Host header refused (every browser sends one): open the "
+            "link flowtop serve printed"
+        )
+    shown = shown_address(host_header)
+    try:  # its port read for its ValueError (not a number, past 65535)
+        parts = urlsplit(f"//{host_header}")
+        hostname = parts.hostname if parts.port != 0 else None
+    except ValueError:
+        hostname = None
+    if not hostname or _NOT_IN_HOST.search(host_header):
+        return 400, (
+            f"request refused: its Host {shown} is not a host[:port] (a proxy in between "
+            "must pass the browser's Host on as it is); open the link flowtop serve printed"
+        )
+    if public is not None and names_host_of(host_header, public):
+        return None
+    try:
+        address = ipaddress.ip_address(hostname.split("%", 1)[0])
+    except ValueError:  # a name
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # reached over IPv4
+    if address.version in versions:
+        return None
+    listened = "IPv4" if 4 in versions else "IPv6"
+    return 403, (
+        f"request refused: its Host {shown} is an IPv{address.version} address, and this "
+        f"server listens on {listened} only; open the link flowtop serve printed"
+    )
 
 
 def origin_of(url: str) -> str:
@@ -195,8 +269,10 @@ def _loopback_names(host: str) -> set[str]:
         try:
             names.add(str(ipaddress.ip_address(name.strip("[]"))))
         except ValueError:
-            with contextlib.suppress(OSError, ValueError):  # a name: none
+            try:
                 names.add(socket.inet_ntoa(socket.inet_aton(name)))
+            except (OSError, ValueError):  # a name (``vm``): the addresses it is bound on
+                names.update(resolved(name))
     if names & set(LOOPBACKS):
         names.add("localhost")
     return names

@@ -31,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
 from .serve_bind import listen_addresses
 
@@ -92,6 +93,26 @@ class Connection(RequestHandler):
     def connection_lost(self, exc: BaseException | None) -> None:
         self.admission.forget(self)
         super().connection_lost(exc)
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        """aiohttp's own answer to a request it could not read (or a handler's 500):
+        marked ``nosniff`` as every other answer is (no ``on_response_prepare`` runs for
+        it), and, for a request it could not read, without that request's bytes, which it
+        echoed (``Invalid method encountered: b'GARBAGE…'``): the console says why."""
+        response = super().handle_error(request, status, exc, message)
+        if isinstance(response, web.Response) and status != 500:
+            response.text = (
+                f"flowtop serve: this request could not be read ({status} "
+                f"{response.reason}); open the link flowtop serve printed\n"
+            )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class Admission:

@@ -25,7 +25,9 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   Screenshot) is served sandboxed (:func:`guard_download`); a tab is drawn at a size
   that can be drawn, whatever its client asks (:func:`tab_size`); a message its page
   did not send as textual-serve's page does is left out, saying so, and the tab goes on
-  (:mod:`flowtop.commands.serve_messages`).
+  (:mod:`flowtop.commands.serve_messages`);
+- a request whose ``Host`` the page's links cannot be built on is refused, and every
+  answer, aiohttp's own 400 too, is marked ``nosniff`` (:mod:`flowtop.commands.serve_page`).
 
 A stopping server (SIGTERM, Ctrl+C, SIGHUP) ends every tab's app at once and tells its page so
 (``flowtop serve`` then exits as every command stopped so does: 143, 130, 129);
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import re
 import secrets
 import signal
@@ -67,6 +68,14 @@ from .serve_console import ConsoleSafe as ConsoleSafe  # where it was: tests imp
 from .serve_console import LoopErrors, start_console_log
 from .serve_listen import STOP_SIGNALS, admitted, listen, raise_open_files_limit, waiting_cap
 from .serve_messages import READ_LIMIT, pass_on_messages
+from .serve_page import (
+    PAGE_POLICY,
+    font_size,
+    guard_response,
+    host_guard,
+    made_safe,
+    refused,
+)
 from .serve_tabs import (
     QUIT_PATIENCE,
     close_or_abort,
@@ -101,20 +110,6 @@ def tab_size(width: int, height: int) -> tuple[int, int]:
     size (``"80"``, ``null``) never gets here: it is left out
     (:func:`~flowtop.commands.serve_messages.read_message`)."""
     return min(max(width, 1), MAX_COLUMNS), min(max(height, 1), MAX_ROWS)
-
-
-def refused(why: str) -> web.Response:
-    """The ``403`` a request without the token, or from another site, gets."""
-    return web.Response(status=403, text=f"flowtop serve: {why}\n")
-
-
-#: The page's Content-Security-Policy (``handle_index``).
-PAGE_POLICY = "frame-ancestors 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'"
-#: A download's (the palette's Screenshot, an SVG the page opens in a tab of its own, on
-#: this server's origin): no script runs in it (``sandbox``: a page of this origin could
-#: read the token from the tab that opened it), and it loads nothing from another site
-#: (Rich's SVG asked cdnjs.cloudflare.com for its font each time it was opened).
-DOWNLOAD_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 @dataclass
@@ -317,10 +312,24 @@ class GuardedServer(Server):
         """Whether ``given`` is this server's token (compared in constant time)."""
         return given is not None and secrets.compare_digest(given.encode(), self.token.encode())
 
+    def token_refusal(self, given: str | None) -> str | None:
+        """Why ``given`` does not open the page, or None when it is the token. A wrong one
+        is most often an old link (a tab left open while the server restarted): it got
+        the same words as none, which told nothing of that."""
+        if self.token_ok(given):
+            return None
+        if not given:
+            return "open the link with ?token=… that `flowtop serve` printed"
+        return (
+            "wrong token: flowtop serve may have restarted since this link was printed (each "
+            "start makes a new token); open the link it printed at its last start"
+        )
+
     def refusal(self, request: web.Request) -> str | None:
         """Why this websocket is refused, or None when it is not."""
-        if not self.token_ok(request.match_info.get("token")):
-            return "websocket refused: wrong or missing token"
+        why = self.token_refusal(request.match_info.get("token"))
+        if why is not None:
+            return f"websocket refused: {why}"
         origin = request.headers.get("Origin")
         if origin is None and not web.WebSocketResponse().can_prepare(request).ok:
             return None  # no websocket asked for (curl): the 400 says what this address takes
@@ -361,7 +370,8 @@ class GuardedServer(Server):
         return self.public if self.public is not None else f"{request.scheme}://{request.host}"
 
     async def _make_app(self) -> web.Application:
-        app = web.Application(middlewares=[admitted])  # (which connections are held)
+        # which connections are held; which Host the page's links may be built on
+        app = web.Application(middlewares=[admitted, host_guard(self.host, self.public)])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
@@ -441,8 +451,9 @@ class GuardedServer(Server):
         self.on_listening()
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
-        if not self.token_ok(request.query.get("token")):
-            return refused("open the link with ?token=… that `flowtop serve` printed")
+        why = self.token_refusal(request.query.get("token"))
+        if why is not None:
+            return refused(why)
         # refused where its websocket would be (the page said "Session ended."): told why
         page = f"{request.scheme}://{request.host}"
         if (self.public is None and self.foreign_origin(page, request) is not None) or (
@@ -455,15 +466,13 @@ class GuardedServer(Server):
         base = self.base_url(request)
         scheme = "wss" if base.startswith("https") else "ws"
         context = {
-            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "font_size": font_size(request.query.get("fontsize")),
             "app_websocket_url": f"{scheme}:{base.split(':', 1)[1]}/ws/{self.token}",
             "config": {"static": {"url": f"{base}/static/"}},
             "application": {"name": self.title},
         }
-        page = with_title(
-            aiohttp_jinja2.render_string("app_index.html", request, context), self.title
-        )
-        page = without_other_sites_links(page, base)
+        page = aiohttp_jinja2.render_string("app_index.html", request, context)
+        page = made_safe(page, self.title, base)  # its title; no other site; downloads
         response = web.Response(text=page, content_type="text/html")
         response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
         response.headers["Cache-Control"] = "no-store"  # nor in a cache on disk
@@ -560,41 +569,3 @@ class GuardedServer(Server):
         elif not websocket.closed:  # the app ended without closing its tab
             why = tab.ending().encode()
             await close_or_abort(websocket, request, WSCloseCode.INTERNAL_ERROR, why)
-
-
-async def guard_response(request: web.Request, response: web.StreamResponse) -> None:
-    """Every answer, before it is sent: taken as the type it says (no sniffing: a 403's
-    plain text, which quotes a client's ``Host``, read as HTML). The download address's
-    also gets :data:`DOWNLOAD_POLICY`, kept in no cache, and is sent to no other site as
-    a ``Referer``."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if request.match_info.route.name != "download":
-        return
-    response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-
-
-def with_title(page: str, title: str) -> str:
-    """``page`` with ``<title>title</title>`` in its head: textual-serve's page has none,
-    so a browser's tab showed the page's address, its token included, as its title."""
-    if "<title>" in page:
-        return page
-    return page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
-
-
-_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
-#: A link's ``href`` to an address of its own (``https://…``, ``//…``), not a path.
-_HREF = re.compile(r"""\bhref\s*=\s*["']((?:[a-z][a-z0-9+.-]*:|//)[^"']*)""", re.I)
-
-
-def without_other_sites_links(page: str, base: str) -> str:
-    """``page`` without its ``<link>``s to another site (textual-serve's to Google's
-    fonts): the page's policy blocks them, and each load of the page left an error on
-    the browser's console. Its own (under ``base``, as its links are built) are kept."""
-
-    def kept(link: re.Match[str]) -> str:
-        href = _HREF.search(link.group())
-        return "" if href and not href.group(1).startswith(f"{base}/") else link.group()
-
-    return _LINK.sub(kept, page)
