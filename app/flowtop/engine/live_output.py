@@ -18,7 +18,8 @@ process (``--executor``) show their output when they end.
 A ``@flow`` body's own output is followed the same way, under ``BODY`` (its pieces'
 ``task`` is ``FLOW_BODY``): it rode only on the run's end, so a run whose process was
 killed lost all of it, and ``flowtop watch --json`` and the monitor showed none of it
-until the body returned.
+until the body returned. As the body returns, what it wrote since its last piece goes as
+one more (``ended``), before its run's end: its pieces join to its whole output.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ MOST = 8 * 1024
 #: first print may come under a run's lock (a log line of flowtop's own): a lock of its own.
 _arming = threading.Lock()
 _followed: set[str] = set()  # run ids
+#: By followed run (id): how far its pieces went in each output (``_look``'s ``sent``),
+#: read and written under its lock, where its ``@flow`` body's last piece goes on from
+#: (``ended``). Made and dropped with its id in ``_followed``.
+_sent: dict[str, dict[AttemptOutput, tuple[int, bool, int]]] = {}
 
 
 class Followed(Protocol):
@@ -107,7 +112,9 @@ def _follow(captured: AttemptOutput, run: FlowRun, tr: Followed) -> None:
         if run.run_id in _followed or not run._bus.has_sinks:
             return
         _followed.add(run.run_id)
-    _look_later(run, {})
+        sent: dict[AttemptOutput, tuple[int, bool, int]] = {}
+        _sent[run.run_id] = sent
+    _look_later(run, sent)
 
 
 def ended(captured: AttemptOutput) -> None:
@@ -121,6 +128,8 @@ def ended(captured: AttemptOutput) -> None:
     live, captured.live = captured.live, None  # (``printed`` checks it again once it adds)
     if live is not None:
         run, tr = live
+        if tr is BODY:  # what it printed since its last piece: before its run's end
+            _last_piece(run, captured)
         if run.live_output.get(tr) is captured:
             with _arming:
                 if run.live_output.get(tr) is captured:
@@ -145,6 +154,7 @@ def _look_later(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool, int]]) 
     except RuntimeError:  # the runner shut down: nothing listens any more (and a print,
         with _arming:  # which may have brought us here, must not fail for it)
             _followed.discard(run.run_id)
+            _sent.pop(run.run_id, None)
 
 
 def since(
@@ -203,21 +213,50 @@ def _look(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool, int]]) -> Non
     with run._lock:
         live = list(run.live_output.items()) if run.state is StateType.RUNNING else []
         for tr, captured in live:
-            if tr.state is not StateType.RUNNING:
-                continue  # a timed-out attempt, left to finish alone: its task moved on
-            start, line_start, skipped = sent.get(captured, (0, True, 0))
-            if captured.size <= start:
-                continue  # nothing new since the last look
-            text, end, gap = _piece(captured, start, line_start, skipped)
-            if not text:
-                continue  # still on its way
-            sent[captured] = (end, text[-1] == "\n", skipped + gap)
-            piece = TaskOutput(run.run_id, run.flow.name, tr.key, tr.attempt, text, time.time())
-            run._emit(piece)
+            if tr.state is StateType.RUNNING:  # (else a timed-out attempt, left to finish
+                _send(run, tr, captured, sent)  # alone: its task moved on)
         for gone in sent.keys() - {captured for _, captured in live}:
             del sent[gone]
     with _arming:  # none printing now, or the run over: stop until an attempt prints again
         if run.state is not StateType.RUNNING or not run.live_output:
             _followed.discard(run.run_id)
+            _sent.pop(run.run_id, None)
             return
     _look_later(run, sent)
+
+
+def _send(
+    run: FlowRun,
+    tr: Followed,
+    captured: AttemptOutput,
+    sent: dict[AttemptOutput, tuple[int, bool, int]],
+) -> None:
+    """Under the run's lock: emit what ``captured``, the output of ``tr``, was written
+    since its last piece (``sent``), if anything, and note how far this one went."""
+    start, line_start, skipped = sent.get(captured, (0, True, 0))
+    if captured.size <= start:
+        return  # nothing new since the last look
+    text, end, gap = _piece(captured, start, line_start, skipped)
+    if not text:
+        return  # still on its way
+    sent[captured] = (end, text[-1] == "\n", skipped + gap)
+    piece = TaskOutput(run.run_id, run.flow.name, tr.key, tr.attempt, text, time.time())
+    run._emit(piece)
+
+
+def _last_piece(run: FlowRun, captured: AttemptOutput) -> None:
+    """A ``@flow`` body that printed returned (``ended``): what it wrote since its last
+    piece goes now, as its last piece, before its run's end. Its pieces then join to its
+    whole, the ``output`` of its run's end (``flowtop run --json``'s ``flow_output``
+    lines, the store's, ``watch``'s): what it printed after its last look, most often its
+    last lines, came only there. A body quicker than a look has no piece: its whole comes
+    with its run's end alone, as before (``watch`` shows it under the run's last line, not
+    after its tasks' lines as if printed last). What its run's ``on_completion`` and
+    ``on_failure`` hooks print after it is not its body's: that comes only with the end."""
+    if not run._bus.has_sinks:
+        return
+    captured.take_children()  # (off the run's lock, as ``_look`` takes them)
+    with run._lock:
+        sent = _sent.get(run.run_id)
+        if run.state is StateType.RUNNING and sent is not None and captured in sent:
+            _send(run, BODY, captured, sent)
