@@ -17,9 +17,14 @@ the pool another driver when:
 - its attempts are slow (``SLOW_IN_A_ROW`` took ``QUICK`` or more; one alone is a
   pause, not a slow task), as each comes due, and one more as each slow one ends while
   attempts wait;
+- a retry comes due from outside its drivers (its delay ended on the timer's thread, or
+  `n` hurried it) while every driver is inside an attempt: none would take it before
+  that attempt ends, and its delay would be over for nothing (``_no_driver_free``). It
+  waited for the watchdog, 50 ms late at every retry while a long task held the one
+  driver;
 - its drivers are all stuck in attempts while others wait (``stalled``, checked by a
   watchdog ``STALL`` seconds after an attempt began or came due in that state): the first
-  slow attempt after quick ones, or a retry coming due while the one driver waits.
+  slow attempt after quick ones, which its driver began with more attempts queued.
 
 Due retries go first. A retry comes due when its delay is over; queued behind every
 first attempt not yet started (a fan-out of 10,000 queues them all at once), a 0.2 s
@@ -106,9 +111,17 @@ class Drivers:
         (self._retries if retry else self._firsts).append((tr, token))
         # (asked first whether a driver may be added: a run begun with 5,000 attempts due
         # asks 5,000 times, and has its ``most`` after the first few)
-        if self._running < self._most and (self._running == 0 or self._slow_now()):
+        if self._running < self._most and (
+            self._running == 0 or self._slow_now() or (retry and self._no_driver_free())
+        ):
             return self._add(1)
         return 0
+
+    def _no_driver_free(self) -> bool:
+        """Whether no driver takes an attempt coming due on this thread until an attempt
+        ends: every driver is inside one, and this thread is none of them. A driver that
+        queues one itself (a tag's slot it gave back as its attempt ended) takes it next."""
+        return self._busy == self._running and threading.current_thread() not in self._inside
 
     def _slow_now(self) -> bool:
         """Whether the run's attempts are slow: ``SLOW_IN_A_ROW`` came back so (one alone
