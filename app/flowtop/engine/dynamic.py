@@ -318,9 +318,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
     def _child_run(self, parent: FlowRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A flow called inside a running flow: the parent waits for its run's outcome (its
         body does; or its task attempt, which lends its worker meanwhile: ``flow_in_task``)."""
-        if current_run() is None:
-            return self.outcome(run_in_attempt(self, parent, args, kwargs), subflow=True)
-        with engine_code():  # from the body's code: not interrupted halfway (``call_guard``)
+        with engine_code():  # from the user's code: not interrupted halfway (``call_guard``)
+            if current_run() is None:
+                return self.outcome(run_in_attempt(self, parent, args, kwargs), subflow=True)
             run, _ = self.start_call(parent, args, kwargs)
             return self.outcome(run.final_result(), subflow=True)
 
