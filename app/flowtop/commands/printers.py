@@ -30,6 +30,7 @@ from ..engine.events import (
     json_line,
     strict_surrogates,
 )
+from ..engine.final_states import RETURNED
 from ..engine.states import StateType
 from ..formats import (
     RETRY_ONLY,
@@ -331,6 +332,9 @@ class HumanPrinter:
             final = event.state is StateType.FAILED
             said = (whole_line if final else one_line)(event.error.message)  # "": the type
             detail = f": {event.error.type}: {said}" if said else f": {event.error.type}"
+            if event.error.type.startswith(RETURNED):  # a ``Failed(...)`` returned, as a flow's
+                named = event.error.type.removeprefix(RETURNED)
+                detail = f": the task returned {named}({repr(said) if said else ''})"
             at = raised_at(event.error.traceback, event.error.message)
             detail += f" ({printable(at)})" if at else ""
             # a task with no retry options included: its Retry budget went unused too

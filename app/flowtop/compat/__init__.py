@@ -6,7 +6,8 @@ With ``[workspace] prefect_compat = true`` in ``flowtop.toml`` (or ``flowtop
 ``prefect`` / ``prefect.*`` import: the modules flowtop implements (see ``MODULES``) are
 built from flowtop's own objects, any other is refused at import with one line naming it
 (``prefect.deployments is not available in flowtop``), and so is a missing name
-(``from prefect import deploy``). Before the window an installed Prefect already in
+(``from prefect import deploy``), and ``prefect_dask``, saying what to do instead when
+flowtop has a way (``INSTEAD``: ``--executor dask``). Before the window an installed Prefect already in
 ``sys.modules`` is set aside, after it it is put back and flowtop's stand-ins are removed:
 code outside flow modules never sees them, and an installed Prefect is never shadowed.
 A ``prefect`` import that a flow module (or one that imported ``prefect`` in the window)
@@ -263,6 +264,37 @@ class NotAvailable(ModuleNotFoundError):
     """A part of Prefect that flowtop does not implement, imported in drop-in mode."""
 
 
+#: The top packages the window answers: Prefect's, and its Dask integration
+#: (``prefect-dask``), whose ``DaskTaskRunner`` is flowtop's ``--executor dask``: refused
+#: with that pointer, where it was a bare ``No module named 'prefect_dask'``.
+_ANSWERED = ("prefect", "prefect_dask")
+
+_PROCESSES = (
+    "run the tasks in worker processes with `flowtop run --executor process` (or"
+    ' `executor = "process"` under [defaults] in flowtop.toml), for every flow of the run'
+)
+_DASK = (
+    "run the tasks on Dask with `flowtop run --executor dask` (a LocalCluster;"
+    " `--executor dask:tcp://HOST:PORT` for a running scheduler, or"
+    ' `executor = "dask"` under [defaults] in flowtop.toml), for every flow of the run'
+)
+#: What to do instead of a part of Prefect flowtop does not implement, where flowtop does
+#: the same another way: a task runner is the executor of a whole run, not a flow's option.
+INSTEAD = {
+    "prefect.task_runners.ProcessPoolTaskRunner": _PROCESSES,
+    "prefect_dask": _DASK,
+    "prefect_dask.task_runners": _DASK,
+}
+
+
+def not_available(full: str) -> str:
+    """The one line refusing ``full``, a module or name of Prefect's flowtop lacks, with
+    what to do instead when there is a way (``INSTEAD``)."""
+    instead = INSTEAD.get(full) or INSTEAD.get(full.partition(".")[0])
+    said = f"{full} is not available in flowtop"
+    return f"{said}: {instead}" if instead else said
+
+
 class MissingName(AttributeError):
     """A name of a stand-in module flowtop does not implement, read as an attribute
     (``prefect.deploy``, ``getattr(prefect, "x", None)``, ``hasattr``): an
@@ -291,7 +323,7 @@ def _missing_name(module: str) -> Callable[[str], Any]:
                 return _stand_in(full)  # window has closed
             with prefect_imports():  # in a window: as an import there gives it
                 return importlib.import_module(full)
-        message = f"{full} is not available in flowtop"
+        message = not_available(full)
         if _importing(sys._getframe(1)):  # ImportError, not AttributeError: ``from
             raise NotAvailable(message, name=full)  # prefect import x`` shows this line
         raise MissingName(message, name=name)
@@ -306,10 +338,10 @@ class _StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         path: Sequence[str] | None = None,
         target: types.ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "prefect" and not fullname.startswith("prefect."):
+        if fullname.partition(".")[0] not in _ANSWERED:
             return None
         if fullname not in MODULES:
-            raise NotAvailable(f"{fullname} is not available in flowtop", name=fullname)
+            raise NotAvailable(not_available(fullname), name=fullname)
         is_package, _ = MODULES[fullname]
         return importlib.machinery.ModuleSpec(fullname, self, is_package=is_package)
 
@@ -343,7 +375,7 @@ def _stand_in(name: str) -> types.ModuleType:
     if module is not None:
         return module
     if name not in MODULES:
-        raise NotAvailable(f"{name} is not available in flowtop", name=name)
+        raise NotAvailable(not_available(name), name=name)
     is_package, _ = MODULES[name]
     spec = importlib.machinery.ModuleSpec(name, _finder, is_package=is_package)
     built = importlib.util.module_from_spec(spec)
@@ -404,7 +436,7 @@ def _recording(real: Callable[..., types.ModuleType]) -> Callable[..., types.Mod
 
 
 def _prefect_names() -> list[str]:
-    return [n for n in list(sys.modules) if n == "prefect" or n.startswith("prefect.")]
+    return [n for n in list(sys.modules) if n.partition(".")[0] in _ANSWERED]
 
 
 @contextmanager

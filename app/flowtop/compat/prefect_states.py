@@ -36,6 +36,7 @@ from ..engine.prefect_api import (
     state_exception,
 )
 from ..engine.prefect_exceptions import PausedRun
+from ..engine.prefect_state import made_here
 from ..engine.state_fields import StateFields, checked_fields
 from ..engine.states import PrefectOnlyStateType, StateType
 
@@ -207,15 +208,33 @@ def InfrastructurePending(**fields: Unpack[StateFields]) -> State[Any]:
     return State(StateType.PENDING, name="InfrastructurePending", **checked)
 
 
+def Failed(**fields: Unpack[StateFields]) -> State[Any]:
+    """flowtop's ``Failed(...)``, made by Prefect code: the ``FailedRun`` its ``result()``
+    raises, which a task that returned it fails with, reads as Prefect's in a traceback
+    (``prefect.exceptions.FailedRun: …``; ``prefect_state.made_here``)."""
+    return made_here(flowtop_states.Failed(**fields), prefect=True)
+
+
+def Crashed(**fields: Unpack[StateFields]) -> State[Any]:
+    return made_here(flowtop_states.Crashed(**fields), prefect=True)
+
+
+def Cancelled(**fields: Unpack[StateFields]) -> State[Any]:
+    return made_here(flowtop_states.Cancelled(**fields), prefect=True)
+
+
 async def aget_state_exception(state: State[Any]) -> BaseException:
     """``get_state_exception`` for async code, always awaited (Prefect's)."""
     return state_exception(state)
 
 
-#: What drop-in ``prefect.states`` has beyond ``flowtop.states`` (or, ``AwaitingRetry``,
-#: in place of its own): the constructors above, and the exceptions its states'
-#: ``result()`` raise, which Prefect's module gives too.
+#: What drop-in ``prefect.states`` has beyond ``flowtop.states`` (or, ``AwaitingRetry``
+#: and the constructors of failed states, in place of its own): the constructors above,
+#: and the exceptions its states' ``result()`` raise, which Prefect's module gives too.
 EXTRA: dict[str, Any] = {
+    "Failed": Failed,
+    "Crashed": Crashed,
+    "Cancelled": Cancelled,
     "AwaitingConcurrencySlot": AwaitingConcurrencySlot,
     "AwaitingRetry": AwaitingRetry,
     "Cancelling": Cancelling,

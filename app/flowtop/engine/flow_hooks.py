@@ -29,7 +29,8 @@ Checked side by side with Prefect 3 (``tests/compat/side_by_side.py``, the scena
   Cancelling, Completed, Failed nor Crashed.
 
 Each hook is called ``hook(flow, flow_run, state)``; one that raises is logged on
-``flowtop.flow_runs`` and changes nothing. The final ones run on a thread of their own,
+``flowtop.flow_runs`` (a drop-in flow's on ``prefect.flow_runs``, its run logger:
+``hooks.run_logger_of``) and changes nothing. The final ones run on a thread of their own,
 outside the run's lock (a hook may take its time, or read the run), and what they print
 is the run's output, as the body's is.
 

@@ -12,7 +12,9 @@ A returned list, tuple or set of states that did not all complete fails the run 
 (``prefect_api.states_failed``); :func:`retried_group` says whether Prefect retries it.
 
 A returned ``Failed(...)`` made by hand is recorded as returned, not raised
-(:func:`returned_state_info`: ``flow returned Failed('2 rows bad')``).
+(:func:`returned_state_info`: ``flow returned Failed('2 rows bad')``), and so is a
+returned task's state (``flow returned TimedOut('Task run exceeded timeout of 0.2
+second(s)')``, with the task's traceback).
 
 A return that makes Prefect's flow run ``Cancelled`` (:func:`cancelled_by_return`) ends
 flowtop's run ``CANCELLED``, with a note saying so: no hook runs for it and no flow retry
@@ -35,12 +37,14 @@ from .prefect_api import (
     CrashedRun,
     FailedRun,
     State,
+    handed_on,
     is_state_iterable,
     made_by_hand,
     raised_for,
     state_exception,
     states_failed,
 )
+from .records import error_info, returned_info, returned_traceback
 
 if TYPE_CHECKING:
     from .dynamic_run import DynamicRun
@@ -50,8 +54,23 @@ def returned_state_info(run: DynamicRun) -> ErrorInfo | None:
     """The error of ``run`` as its record keeps it when its body returned ``Failed(...)``
     or ``Crashed(...)`` made by hand, whose ``FailedRun`` it raised to its caller: type
     ``returned Failed``, message the state's, no traceback (nothing of the user's raised
-    it, and flowtop's ``FailedRun`` path is no line of theirs); None for any other."""
+    it, and flowtop's ``FailedRun`` path is no line of theirs). When it returned a task's
+    state that did not complete (``return validate(rows)``, ``return t(return_state=True)``),
+    whose exception it raised: type ``returned`` and that state's name, message the
+    state's (``returned TimedOut``, ``Task run exceeded timeout of 0.2 second(s)``), the
+    traceback the task's. None for any other."""
     error = run.error  # its message's own exception (``Failed(data=ValueError())``'s): raised
+    if error is None:
+        return None
+    mark = getattr(error, RETURNED_BY_FLOW, None)
+    if isinstance(mark, tuple) and isinstance(mark[0], State) and mark[1] == run.run_id:
+        task_state: State[Any] = mark[0]
+        told = returned_info(error) or error_info(error)  # (one the task returned: its line)
+        return ErrorInfo(f"{RETURNED}{task_state.name}", task_state.message or "", told.traceback)
+    handed = handed_on(error, run.run_id)  # ``return validate(rows)``: a task's Failed(...)
+    if handed is not None:
+        said = returned_traceback(handed, error)
+        return ErrorInfo(f"{RETURNED}{handed.name}", handed.message or "", said)
     state = raised_for(error, run.run_id) if isinstance(error, FailedRun | CrashedRun) else None
     if state is None:
         return None

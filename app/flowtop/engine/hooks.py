@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from .aloop import run_sync
+from .run_loggers import RUN_LOGGERS, logger_names
 
 Hook = Callable[..., Any]
 #: What a hook that raised is logged with, as Prefect's words.
@@ -55,6 +56,7 @@ def call_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
     """Run each hook with ``args`` (the state they are given last); one that raises is
     logged on ``log``. An ``async def`` hook is run to its end (on a helper thread when a
     loop runs here)."""
+    log = run_logger_of(log, args[0])
     with traceback_kept(args[-1]):
         for hook in hooks:
             try:
@@ -67,6 +69,7 @@ def call_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
 
 async def acall_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
     """``call_hooks`` from async code: an ``async def`` hook is awaited here."""
+    log = run_logger_of(log, args[0])
     with traceback_kept(args[-1]):
         for hook in hooks:
             try:
@@ -75,6 +78,17 @@ async def acall_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) ->
                     await result
             except Exception:
                 log.error(FAILED_HOOK, hook_name(hook), exc_info=True)
+
+
+def run_logger_of(log: logging.Logger, made: object) -> logging.Logger:
+    """``log``, one of flowtop's run loggers (``flowtop.flow_runs``, ``flowtop.task_runs``),
+    as the run logger of ``made``'s runs is named: Prefect's (``prefect.flow_runs``,
+    ``prefect.task_runs``) for a flow or task made by Prefect code, as Prefect logs a
+    raising hook there; any other logger as it is."""
+    if log.name not in RUN_LOGGERS:
+        return log
+    named = logger_names(made)[RUN_LOGGERS.index(log.name)]
+    return log if named == log.name else logging.getLogger(named)
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from .errors import FlowRunTimeoutError, TaskTimeout, UpstreamFailed
 from .errors import UnfinishedRun as UnfinishedRun  # re-exported, as before
 from .final_states import Told, told
 from .prefect_datetime import prefect_time
+from .prefect_exceptions import RETURNED_STATE
 from .prefect_exceptions import CancelledRun as CancelledRun  # re-exported, as before
 from .prefect_exceptions import CrashedRun as CrashedRun
 from .prefect_exceptions import FailedRun as FailedRun
@@ -53,6 +54,7 @@ from .prefect_state import State as State
 from .prefect_state import araise_state_exception as araise_state_exception
 from .prefect_state import completed_by_hand as completed_by_hand
 from .prefect_state import exception_of as exception_of
+from .prefect_state import handed_on as handed_on
 from .prefect_state import is_state_iterable as is_state_iterable
 from .prefect_state import made_by_hand as made_by_hand
 from .prefect_state import raise_state_exception as raise_state_exception
@@ -132,6 +134,7 @@ def _prefect_form(
         )
         if handed is not None:  # its result is that state's data, as Prefect records it
             failed._recorded = (handed.data,)
+            failed._made_at = handed._made_at  # (its result's exception named as its maker's)
         return failed
     if state.type is StateType.UPSTREAM_FAILED:
         error = UpstreamFailed(f"task {state.task!r}: {state.message}")
@@ -163,7 +166,7 @@ def returned_state(value: Any) -> tuple[Any, BaseException | None]:
     return value, None
 
 
-_RETURNED = "_flowtop_returned_state"
+_RETURNED = RETURNED_STATE
 
 
 def returned_failure(error: BaseException | None) -> State[Any] | None:

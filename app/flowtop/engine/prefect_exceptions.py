@@ -7,6 +7,8 @@ them that way still does.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 class PrefectException(Exception):
     """Prefect's base class of its own exceptions."""
@@ -50,10 +52,40 @@ class UpstreamTaskError(PrefectException):
     or a state that did not complete (``calls.given_as_prefect``), as Prefect's does."""
 
 
+#: The attribute marking the exception a task's attempt fails with when the task returned
+#: a failed state made by hand (``Failed(message=…)``): that state (``prefect_api.
+#: returned_state``). Nothing raised it; the records say it was returned (``records``).
+RETURNED_STATE = "_flowtop_returned_state"
+
+#: The attribute naming the module a traceback names an exception's class by, when it is
+#: not the class's own: ``prefect.exceptions`` for the ``FailedRun`` of a state Prefect
+#: code made (``prefect.exceptions.FailedRun: 1 rows bad``, as Prefect prints it).
+NAMED_AS = "_flowtop_named_as"
+
+#: The module these classes are named by in a traceback of flowtop's own code, whose
+#: users import them from there (not ``flowtop.engine.prefect_exceptions``).
+PUBLIC_MODULE = "flowtop.exceptions"
+
+
+class MadeAt(NamedTuple):
+    """Where a state was made by hand (``Failed(message=…)``): the line that called its
+    constructor, most often the task's ``return``; and whether by Prefect code (the
+    drop-in ``prefect.states``), whose exceptions are named as Prefect's."""
+
+    file: str
+    line: int
+    function: str
+    prefect: bool
+
+
 __all__ = [
+    "NAMED_AS",
+    "PUBLIC_MODULE",
+    "RETURNED_STATE",
     "CancelledRun",
     "CrashedRun",
     "FailedRun",
+    "MadeAt",
     "MissingResult",
     "ObjectNotFound",
     "PausedRun",

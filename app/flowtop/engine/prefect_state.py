@@ -23,7 +23,7 @@ from .context import context_run
 from .errors import UnfinishedRun
 from .final_states import keep_returned
 from .prefect_datetime import DateTime
-from .prefect_exceptions import CancelledRun, CrashedRun, FailedRun
+from .prefect_exceptions import NAMED_AS, CancelledRun, CrashedRun, FailedRun, MadeAt
 from .prefect_ids import state_uuid
 from .prefect_run_views import StateDetails
 from .state_fields import StateFields, checked_fields
@@ -34,6 +34,10 @@ T = TypeVar("T")
 #: The attribute naming the hand-made ``Failed(...)`` a flow body returned that an
 #: exception was raised for, and that run's id: ``(state, run_id)`` (``raised_for``).
 RAISED_FOR = "_flowtop_raised_for_state"
+#: The attribute naming the ``Failed(...)`` a task returned, handed back by its call, that
+#: a flow body returned in turn, and that run's id: ``(state, run_id)`` (``handed_on``).
+#: Only what the record says: the run raised what its ``result()`` raises, as before.
+HANDED_ON = "_flowtop_handed_on"
 
 
 class State(Generic[T]):
@@ -57,6 +61,7 @@ class State(Generic[T]):
         "timestamp",
         "_recorded",
         "_id",
+        "_made_at",
     )
 
     def __init__(
@@ -84,6 +89,9 @@ class State(Generic[T]):
         #: was recorded (a tuple, not a sentinel object, so a pickled state keeps it).
         self._recorded: tuple[Any] | None = None
         self._id = id
+        #: Where the user's code made it, for one made by hand with ``Failed(...)``,
+        #: ``Crashed(...)`` or ``Cancelled(...)`` (``made_here``); else None.
+        self._made_at: MadeAt | None = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -186,7 +194,14 @@ class State(Generic[T]):
         (``Flow run encountered an exception: FailedRun: …``, retried, ``on_failure``)."""
         if self._recorded is not None:
             data = self._recorded[0]
-            return exception_of(State(self.type, name=self.name, message=self.message, data=data))
+            recorded: State[Any] = State(self.type, name=self.name, message=self.message, data=data)
+            recorded._made_at = _made_at(self)  # (its exception named as its maker's)
+            made = exception_of(recorded)
+            if returned and made_by_hand(self):  # a flow body returned a task's Failed(...)
+                run = context_run()
+                with contextlib.suppress(AttributeError):  # an exception class with __slots__
+                    setattr(made, HANDED_ON, (self, None if run is None else run.run_id))
+            return made
         exc = exception_of(self)
         run_outcomes = (StateType.FAILED, StateType.CANCELLED, PrefectOnlyStateType.CRASHED)
         if returned and self.type in run_outcomes and made_by_hand(self):
@@ -329,11 +344,11 @@ def _exception(state: State[Any]) -> tuple[BaseException, bool]:
         return ValueError(f"Expected failed or crashed state got {state!r}."), False
     data = state.data
     if data is None:
-        return wrapper(state.message or default), True
+        return _named(wrapper(state.message or default), state), True
     if isinstance(data, BaseException):
         return data, True
     if isinstance(data, str):
-        return wrapper(data), True
+        return _named(wrapper(data), state), True
     if isinstance(data, State):
         return _exception(data)
     if is_state_iterable(data):
@@ -348,6 +363,32 @@ def _exception(state: State[Any]) -> tuple[BaseException, bool]:
     ), False
 
 
+def _named(error: BaseException, state: State[Any]) -> BaseException:
+    """``error``, made for ``state``, named in a traceback as Prefect names it
+    (``prefect.exceptions.FailedRun``) when Prefect code made ``state``."""
+    made = _made_at(state)
+    if made is not None and made.prefect:
+        with contextlib.suppress(AttributeError):  # (a class of the user's with __slots__)
+            setattr(error, NAMED_AS, "prefect.exceptions")
+    return error
+
+
+def _made_at(state: State[Any]) -> MadeAt | None:
+    """``state._made_at``; None for a state pickled before states had it."""
+    made: MadeAt | None = getattr(state, "_made_at", None)
+    return made
+
+
+def made_here(state: State[Any], *, depth: int = 1, prefect: bool = False) -> State[Any]:
+    """``state``, made by hand, noting where: the line ``depth`` frames above the caller
+    (a state constructor's caller, most often a task's ``return Failed(...)``). Costs a
+    frame read, only for a state made by hand."""
+    frame = sys._getframe(depth + 1)
+    code = frame.f_code
+    state._made_at = MadeAt(code.co_filename, frame.f_lineno, code.co_name, prefect)
+    return state
+
+
 def Completed(**fields: Unpack[StateFields]) -> State[Any]:
     """Prefect's ``Completed(...)``; its keywords are a state's fields (``StateFields``:
     ``data``, ``message``, ``name``, ``timestamp``, ``state_details``, ``id``), as each
@@ -356,15 +397,15 @@ def Completed(**fields: Unpack[StateFields]) -> State[Any]:
 
 
 def Failed(**fields: Unpack[StateFields]) -> State[Any]:
-    return State(StateType.FAILED, **checked_fields("Failed", fields))
+    return made_here(State(StateType.FAILED, **checked_fields("Failed", fields)))
 
 
 def Crashed(**fields: Unpack[StateFields]) -> State[Any]:
-    return State(PrefectOnlyStateType.CRASHED, **checked_fields("Crashed", fields))
+    return made_here(State(PrefectOnlyStateType.CRASHED, **checked_fields("Crashed", fields)))
 
 
 def Cancelled(**fields: Unpack[StateFields]) -> State[Any]:
-    return State(StateType.CANCELLED, **checked_fields("Cancelled", fields))
+    return made_here(State(StateType.CANCELLED, **checked_fields("Cancelled", fields)))
 
 
 def Pending(**fields: Unpack[StateFields]) -> State[Any]:
@@ -405,6 +446,15 @@ def made_by_hand(value: Any) -> TypeGuard[State[Any]]:
 def completed_by_hand(value: Any) -> TypeGuard[State[Any]]:
     """``Completed(...)`` made by the task's code, not a task's or flow's own state."""
     return made_by_hand(value) and value.type is StateType.COMPLETED
+
+
+def handed_on(error: BaseException, run_id: str | None) -> State[Any] | None:
+    """The ``Failed(...)`` a task returned, that its call handed back and the body of run
+    ``run_id`` returned, whose ``result()`` raised ``error`` (``_raised``); else None."""
+    mark = getattr(error, HANDED_ON, None)
+    if not isinstance(mark, tuple) or len(mark) != 2 or mark[1] != run_id:
+        return None
+    return mark[0] if isinstance(mark[0], State) else None
 
 
 def raised_for(error: BaseException, run_id: str | None) -> State[Any] | None:

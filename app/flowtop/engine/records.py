@@ -24,9 +24,18 @@ from typing import TYPE_CHECKING, Any
 from .ast_race import despite_ast_race
 from .errors import OwnFramesOnly, RemoteTraceback
 from .events import ErrorInfo
+from .final_states import RETURNED
 from .flow_package import FLOW_PACKAGE
 from .library_folders import ASYNCIO_FOLDERS, FLOWTOP_FOLDER, library_folders
 from .policy import RetryPolicy
+from .prefect_exceptions import (
+    NAMED_AS,
+    PUBLIC_MODULE,
+    RETURNED_STATE,
+    MadeAt,
+    PausedRun,
+    PrefectException,
+)
 from .states import COMPLETED, FAILED, PENDING, RUNNING, State, StateType
 from .timer import TimerHandle
 from .value_text import safe_str
@@ -48,6 +57,10 @@ def new_run_id() -> str:
 
 
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
+    if exc.__traceback__ is None and exc.__cause__ is None:  # raised by nobody
+        returned = returned_info(exc)
+        if returned is not None:  # a task's attempt that returned ``Failed(...)``
+            return returned if with_traceback else returned._replace(traceback="")
     text = safe_str(exc)  # a user's __str__ may raise
     message = text
     if len(message) > MAX_MESSAGE:
@@ -63,6 +76,41 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
         if len(tb) > 2 * MAX_MESSAGE:
             tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]
     return ErrorInfo(type(exc).__name__, message, tb)
+
+
+def returned_info(exc: BaseException) -> ErrorInfo | None:
+    """The error of an attempt whose task returned a failed state made by hand, ``exc``
+    its exception (``FailedRun``, or the state's data): type ``returned Failed`` (the
+    state's name), message the state's, as a ``@flow`` that returned one is recorded
+    (``flow_result.returned_state_info``), so every view says it was returned, not
+    raised; its traceback ``returned_traceback``'s. None for any other."""
+    state = _own_dict(exc).get(RETURNED_STATE)
+    if state is None:
+        return None
+    return ErrorInfo(f"{RETURNED}{state.name}", state.message or "", returned_traceback(state, exc))
+
+
+def returned_traceback(state: Any, exc: BaseException) -> str:
+    """What a failed state a task returned (``state``, a ``prefect_state.State``) has for a
+    traceback: the line that made it (most often the task's ``return``), when known; the
+    exception its result raises (``exc``); and that nothing raised it."""
+    name, message = str(state.name), state.message or ""
+    made: MadeAt | None = getattr(state, "_made_at", None)
+    said = f"{name}({message!r})" if message else f"{name}()"
+    stack = ""
+    if made is not None:
+        source = linecache.getline(made.file, made.line).strip()
+        stack = _HEADER + f'  File "{made.file}", line {made.line}, in {made.function}\n'
+        stack += f"    {source}\n" if source else ""
+    where = " on that line" if made is not None else ""
+    last = _exception_line(exc, safe_str(exc))
+    return stack + last + f"(not raised: the task returned {said}{where}; its result raises this)\n"
+
+
+def _own_dict(exc: BaseException) -> dict[str, Any]:
+    """``exc``'s attributes set on it, read without running a ``__getattr__`` of its class."""
+    found = getattr(exc, "__dict__", None)
+    return found if isinstance(found, dict) else {}
 
 
 #: Formatted stacks by where they ran (see ``format_traceback``).
@@ -285,6 +333,8 @@ def flow_classes_bare(text: str, exc: BaseException) -> str:
         cls = type(current)
         if cls.__module__.startswith(_FLOW_MODULES):
             names[f"{cls.__module__}.{cls.__qualname__}"] = cls.__qualname__
+        elif cls.__module__ == _STATE_ERRORS:  # (``FailedRun``: as ``_exception_line`` names it)
+            names[f"{cls.__module__}.{cls.__qualname__}"] = _exception_line(current, "")[:-1]
         todo += [current.__cause__, current.__context__]
         if isinstance(current, BaseExceptionGroup):
             todo += current.exceptions
@@ -306,10 +356,27 @@ def _exception_line(exc: BaseException, text: str) -> str:
     if isinstance(exc, SyntaxError):
         return "".join(traceback.format_exception_only(cls, exc))
     name = cls.__qualname__
-    module = cls.__module__
+    module = _shown_module(exc)
     if module not in ("__main__", "builtins") and not module.startswith(_FLOW_MODULES):
         name = f"{module}.{name}"
     return f"{name}: {text}\n" if text else f"{name}\n"
+
+
+#: Where ``FailedRun`` and its kin are defined: no module their users import.
+_STATE_ERRORS = PrefectException.__module__
+
+
+def _shown_module(exc: BaseException) -> str:
+    """The module a traceback names ``exc``'s class by: its own, but for the state
+    exceptions (``FailedRun``, …) Prefect's ``prefect.exceptions`` when Prefect code made
+    their state (``NAMED_AS``), else ``flowtop.exceptions``, where flowtop's users import them."""
+    module = type(exc).__module__
+    if module != _STATE_ERRORS:
+        return module
+    named = _own_dict(exc).get(NAMED_AS)
+    if isinstance(named, str):
+        return named
+    return "prefect.exceptions" if isinstance(exc, PausedRun) else PUBLIC_MODULE  # (drop-in only)
 
 
 @dataclass(slots=True)
