@@ -101,10 +101,13 @@ class StageWriter:
             self._lock.notify()
 
     def _write_loop(self) -> None:
+        """Writes while any is due, then ends (the next write starts another): a thread
+        left waiting for good outlived its command's runs (a monitor quit left it)."""
         while True:
             with self._lock:
-                while not self._due:
-                    self._lock.wait()
+                if not self._due:
+                    self._thread = None
+                    return
                 due, self._due = self._due, []
             for ids, words in due:
                 record_stage(self.db, ids, words)
