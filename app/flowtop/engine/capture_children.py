@@ -17,7 +17,8 @@ prints do before each line. While such a child may still write (a ``Popen`` not 
 waited for), the printer does not draw its status line again (``writing``): a long
 ``make``'s later lines would be glued to it. In a run process a client launched, a
 ``Popen``'s output left to inherit (or given ``sys.stdout``) goes into its attempt's own
-file instead (``child_files``).
+file instead (``child_files``). What an attempt starts is stopped with it when its run
+cancels it or its timeout does (``attempt_children``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from . import capture_threads, capture_windows, child_files
+from . import attempt_children, capture_threads, capture_windows, child_files
+from .call_guard import engine_code
 
 #: The audit events of a process being started (``os.spawn*`` forks: ``os.fork``).
 STARTS = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.fork"})
@@ -86,18 +88,22 @@ def writing() -> bool:
 def _heard(event: str, args: tuple[Any, ...]) -> None:
     if event not in STARTS:
         return
-    try:
-        catch_up = _catch_up_here()
-        if catch_up is None:
+    with engine_code():  # the task's own call, in flowtop's code (``call_guard``)
+        try:
+            catch_up = _catch_up_here()
+            if catch_up is None:
+                return
+            frame = sys._getframe(1)
+            popen = _popen_of(frame) if event == "subprocess.Popen" else None
+            attempt_children.started(_local.buffer or _copied(), popen)  # ends if cut short
+            if event == "subprocess.Popen" and not _follow(frame):
+                return  # its output is read or dropped (``capture_output=True``, ``DEVNULL``)
+            _before_child(catch_up)
+            buffer = _local.buffer or _copied()
+            if buffer is not None:  # a launched run's log: what it writes is the attempt's
+                capture_windows.open_for(buffer, body=_local.tee is not None)
+        except Exception:  # noqa: BLE001 - an audit hook's error would stop the child's start
             return
-        if event == "subprocess.Popen" and not _follow(sys._getframe(1)):
-            return  # its output is read or dropped (``capture_output=True``, ``DEVNULL``)
-        _before_child(catch_up)
-        buffer = _local.buffer or _copied()
-        if buffer is not None:  # a launched run's log: what it writes is the attempt's
-            capture_windows.open_for(buffer, body=_local.tee is not None)
-    except Exception:  # noqa: BLE001 - an audit hook's error would stop the child's start
-        return
 
 
 def _catch_up_here() -> Callable[[], object] | None:
@@ -117,6 +123,18 @@ def _catch_up_here() -> Callable[[], object] | None:
     bus = getattr(runner, "bus", None)
     catch_up: Callable[[], object] | None = getattr(bus, "catch_up", None)
     return catch_up
+
+
+def _popen_of(frame: Any) -> subprocess.Popen[Any] | None:
+    """The ``Popen`` being started (``self`` in the audit event's caller, or near it)."""
+    for _ in range(3):
+        if frame is None:
+            return None
+        child = frame.f_locals.get("self")
+        if isinstance(child, subprocess.Popen):
+            return child
+        frame = frame.f_back
+    return None
 
 
 def _follow(frame: Any) -> bool:

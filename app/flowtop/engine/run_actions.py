@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from . import live_output
+from . import attempt_children, live_output
 from .errors import RetriesExhausted
 from .run_handle import WAKE, RunHandle
 from .states import StateType
@@ -115,7 +115,8 @@ class RunActions(RunHandle):
         one's coroutine is cancelled: a task looping in Python stopped only with its
         process (its thread given up but spinning on), an async one with its runner. Both
         once the attempt's output is read and its token moved on, so what its ``except``
-        handler prints goes to the terminal."""
+        handler prints goes to the terminal. The processes such an attempt started (and
+        theirs) get SIGTERM, then SIGKILL (``attempt_children``)."""
         self.cancelled = True
         self.cancelled_why = why
         running = self._running_calls()  # read while their tokens are still theirs
@@ -302,3 +303,4 @@ def _interrupt_cancelled(calls: list[UserCall]) -> None:
     cancelled = run_cancelled()
     for call in calls:
         call.interrupt(cancelled)
+    attempt_children.cut_short()  # the processes they started: SIGTERM, then SIGKILL
