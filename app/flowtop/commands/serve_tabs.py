@@ -74,9 +74,15 @@ def tab_command(path: Path, server_pid: int) -> str:
     """The shell command textual-serve runs for a tab: ``flowtop open path``, ending with
     the server ``server_pid``. textual-serve runs it with ``sh -c``: ``exec`` makes the
     process it holds the app itself (not a shell whose kill would leave the app running),
-    and the server that app's parent, which is what it watches."""
+    and the server that app's parent, which is what it watches.
+
+    The app writes UTF-8 (``PYTHONIOENCODING``), whatever the server's locale: a browser
+    tab draws UTF-8 always, and under a locale without Unicode (``LC_ALL=C`` with
+    ``PYTHONUTF8=0``) every tab closed at once with "the monitor draws with Unicode, and
+    this terminal's encoding is ascii". The locale itself is left as the user set it:
+    the runs' code may depend on it."""
     opening = python_command("-c", _TAB_CODE, str(server_pid), "open", str(path))
-    return f"exec {shlex.join(opening)}"
+    return f"export PYTHONIOENCODING=utf-8; exec {shlex.join(opening)}"
 
 
 def end_with_server(server_pid: int) -> None:

@@ -8,7 +8,8 @@ without recursion, and never follows a symlink out of the workspace (a link to `
 would cost thousands of inotify watches, a link to ``/`` would stop hot reload); a folder
 created later is added by restarting the watch, and so is the folder of a symlinked
 ``.py`` file's or settings file's target (``link_targets``: a save there is a save of the
-link).
+link). A folder watchfiles cannot watch (its path is no UTF-8: ``lat\xe9 dir/``) is
+looked at every ``POLL_EVERY`` seconds instead (``_polled``).
 
 Between two watches none is on: while a new folder is added, during the pause after a
 watched folder vanished (``RETRY_FIRST`` .. ``RETRY_MAX``), and, in the monitor, after a
@@ -67,6 +68,8 @@ STEP_MS = 20
 #: creates and deletes folders, or a watch that cannot start, is not a busy loop.
 RETRY_FIRST = 0.2
 RETRY_MAX = 5.0
+#: Seconds between two looks at the files where watchfiles cannot watch (``_polled``).
+POLL_EVERY = 0.5
 
 
 class WatchFilter:
@@ -141,10 +144,15 @@ async def watch(
             folders = await asyncio.to_thread(watched_folders, root)
             links = await asyncio.to_thread(linked, folders)
         first, restart = False, False
+        targets = target_folders(links, folders)
+        if not _utf8([*folders, *targets]):  # watchfiles cannot take them: look instead
+            async for change in _polled(workspace, stop_event, seen, wanted):
+                yield change
+            return
         halt = _Halt(stop_event)
         batches = awatch(
             *folders,
-            *target_folders(links, folders),
+            *targets,
             watch_filter=passes,
             debounce=debounce,
             step=step,
@@ -218,6 +226,46 @@ async def watch(
             await batches.aclose()  # its inotify watches go now, not when collected
         if not restart or _stopped(stop_event):
             return
+
+
+def _utf8(paths: Iterable[Path]) -> bool:
+    """Whether watchfiles can watch each of ``paths``: it hands them to its Rust side as
+    UTF-8 text (``lat\xe9 dir/``, a Latin-1 name, failed the watch with "'utf-8' codec
+    can't encode … surrogates not allowed", polling too), and names each change by a path
+    that must be UTF-8 (``_undecodable``)."""
+    try:
+        for path in paths:
+            str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+async def _polled(
+    workspace: Reloadable, stop_event: Any, seen: dict[Path, Stamp], wanted: WatchFilter
+) -> AsyncIterator[WorkspaceChanged]:
+    """Hot reload where watchfiles cannot watch (``_utf8``): every ``POLL_EVERY`` seconds
+    the watched folders' files are compared with ``seen`` (the catch-up a watch makes
+    when it starts), and those changed, added or deleted reloaded, until ``stop_event``."""
+    # No batch is read beside a reload (``restart``): the next look sees what it saved.
+    watching = Watching(_no_batch, _no_take, partial(_stopped, stop_event))
+    watching.restart = True
+    root = workspace.root
+    while not _stopped(stop_event):
+        folders = await asyncio.to_thread(watched_folders, root)
+        missed = await asyncio.to_thread(_catch_up, seen, folders, wanted)
+        if missed:
+            async for change in reloads(workspace, missed, watching, _reload):
+                yield change
+        await _pause(stop_event, POLL_EVERY)
+
+
+def _no_batch() -> asyncio.Future[Batch]:
+    raise AssertionError("no batch is asked for while polling")  # pragma: no cover
+
+
+async def _no_take(batch: Batch) -> tuple[list[Path], bool]:
+    raise AssertionError("no batch is taken while polling")  # pragma: no cover
 
 
 def _next_batch(batches: AsyncIterator[set[tuple[Change, str]]]) -> asyncio.Future[Batch]:
