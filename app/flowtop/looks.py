@@ -111,9 +111,21 @@ _RETURNED_STATES = re.compile(r"\d+/\d+ states (?:failed|cancelled|are not final
 
 def error_line(error_type: str, message: str | None) -> str:
     """An error on one line, as the task tables show it (the live table's LAST ERROR, a
-    past run's Last error): ``Type: first line of its message``, or the type alone."""
+    past run's Last error): ``Type: first line of its message``, or the type alone
+    (``error_said``: ``returned Failed('1 rows bad')`` for a failed state returned)."""
     first = message.strip().splitlines()[0] if message and message.strip() else ""
-    return f"{error_type}: {first}" if first else error_type
+    return error_said(error_type, first)
+
+
+def error_said(error_type: str, message: str) -> str:
+    """An error as every screen words it: ``Type: message``, or the type alone; a failed
+    state a task or flow returned, made by hand (type ``returned Failed``, ``records.
+    returned_info``), as returned, not raised: ``returned Failed('1 rows bad')``, as
+    ``flowtop run`` says it (it read ``returned Failed: 1 rows bad``)."""
+    if error_type.startswith(RETURNED):
+        said = repr(message) if message else ""
+        return f"{error_type}({said})"
+    return f"{error_type}: {message}" if message else error_type
 
 
 def run_error_text(error_type: str, message: str) -> str:
@@ -124,8 +136,7 @@ def run_error_text(error_type: str, message: str) -> str:
     if returned_states(error_type, message):
         return f"flow returned states: {message}"
     if error_type.startswith(RETURNED):  # ``Failed(message=…)`` made by hand: nothing raised
-        said = repr(message) if message else ""
-        return f"flow returned {error_type.removeprefix(RETURNED)}({said})"
+        return f"flow {error_said(error_type, message)}"
     return f"flow raised {error_type}: {message}"
 
 

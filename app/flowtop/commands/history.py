@@ -30,7 +30,7 @@ from ..formats import (
     state_counts,
     try_text,
 )
-from ..looks import INTERRUPTED, NOT_STARTED, run_error_text
+from ..looks import INTERRUPTED, NOT_STARTED, error_said, run_error_text
 from ..printable import Writer, as_left_on_screen, as_written, printable, say
 from ..workspace.access import unreachable
 from ..workspace.history_records import (
@@ -504,7 +504,7 @@ def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Wri
         why = one_line(attempt.message) or PREDICATE_ASKED
         line += f"  {why} → {one_line(attempt.result or '', 60)}"
     if attempt.error_type is not None:
-        line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
+        line += f"  {clean(_first_line(attempt.error_type, attempt.error_message or ''))}"
         at = raised_at(attempt.traceback or "", attempt.error_message or "")
         if at and attempt.state != "FAILED":  # a final failure prints its whole traceback
             line += f" ({clean(at)})"
@@ -527,9 +527,12 @@ def _block(title: str, text: str, out: Writer) -> None:
         print(f"        {line}", file=out)
 
 
-def _first_line(text: str) -> str:
+def _first_line(error_type: str, text: str) -> str:
+    """An attempt's error on its line: its message's first line, ``…`` after it when more
+    follow; a failed state its task returned as returned (``returned Failed('1 rows
+    bad')``, ``looks.error_said``), as ``flowtop run`` and the monitor say it."""
     first, _, rest = text.partition("\n")
-    return first + (" …" if rest else "")
+    return error_said(error_type, first) + (" …" if rest else "")
 
 
 # -- JSON output --------------------------------------------------------------------

@@ -41,7 +41,7 @@ from ..formats import (
     retry_text,
     try_text,
 )
-from ..looks import STATE_LOOK, UNDONE_STATES, state_words
+from ..looks import STATE_LOOK, UNDONE_STATES, error_said, state_words
 from ..printable import as_left_on_screen, printable
 from ..tui.clock import LocalClock, system_clock
 from .cache_hit_words import CacheSources
@@ -331,10 +331,9 @@ class HumanPrinter:
             # a retry's line is progress, one row; a failure's message is whole (its cause)
             final = event.state is StateType.FAILED
             said = (whole_line if final else one_line)(event.error.message)  # "": the type
-            detail = f": {event.error.type}: {said}" if said else f": {event.error.type}"
+            detail = f": {error_said(event.error.type, said)}"
             if event.error.type.startswith(RETURNED):  # a ``Failed(...)`` returned, as a flow's
-                named = event.error.type.removeprefix(RETURNED)
-                detail = f": the task returned {named}({repr(said) if said else ''})"
+                detail = f": the task {detail[2:]}"
             at = raised_at(event.error.traceback, event.error.message)
             detail += f" ({printable(at)})" if at else ""
             # a task with no retry options included: its Retry budget went unused too

@@ -41,7 +41,6 @@ from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
 from .run_main_block import drawn_left_out, main_calls_loaded, say_running
-from .run_others import say_others_broken
 from .run_output import (
     STOP_GRACE,
     end_runs,
@@ -210,6 +209,8 @@ def _run_opened(
         for note in workspace.left_out:  # and a @flow method left out, as list says it
             say(str(note))
     elif args.run_id is None and not Path(args.path).is_file():  # the others, unimported
+        from .run_others import say_others_broken  # (not in a launched run's process)
+
         say_others_broken(workspace, args.path)
 
     def cannot_start(reason: str) -> int:

@@ -264,10 +264,9 @@ class NotAvailable(ModuleNotFoundError):
     """A part of Prefect that flowtop does not implement, imported in drop-in mode."""
 
 
-#: The top packages the window answers: Prefect's, and its Dask integration
-#: (``prefect-dask``), whose ``DaskTaskRunner`` is flowtop's ``--executor dask``: refused
-#: with that pointer, where it was a bare ``No module named 'prefect_dask'``.
-_ANSWERED = ("prefect", "prefect_dask")
+#: The top packages the window answers (``children.ANSWERED``): Prefect's, and
+#: ``prefect_dask``, refused with a pointer where it was a bare ``No module named``.
+_ANSWERED = children.ANSWERED
 
 _PROCESSES = (
     "run the tasks in worker processes with `flowtop run --executor process` (or"
@@ -392,7 +391,10 @@ def late_import(name: str, fromlist: Sequence[str] | None) -> types.ModuleType:
     imported ``prefect`` while one loaded) after its window closed: inside a task or a
     flow function, as Prefect code often does (``from prefect.runtime import task_run``).
     What ``__import__`` returns: the top module, or ``name``'s for a ``from`` import, its
-    submodules in ``fromlist`` built too. ``children.LateImports`` calls it."""
+    submodules in ``fromlist`` built too. ``children.LateImports`` calls it. Its top
+    package first, as an import goes: ``from prefect_dask.task_runners import …`` is
+    refused naming ``prefect_dask``, as in the window."""
+    _stand_in(name.partition(".")[0])
     module = _stand_in(name)
     if not fromlist:
         return _stand_in(name.partition(".")[0])

@@ -51,6 +51,12 @@ SITE = str(Path(__file__).resolve().parent / "child_site")
 _FLOW_PACKAGE_FILE = Path(SITE).parents[1] / "engine" / "flow_package.py"
 FLOW_PACKAGE: str = runpy.run_path(str(_FLOW_PACKAGE_FILE))["FLOW_PACKAGE"]
 
+#: The top packages drop-in mode answers: Prefect's, and its Dask integration
+#: (``prefect-dask``), whose ``DaskTaskRunner`` is flowtop's ``--executor dask``: refused
+#: with that pointer (``compat.not_available``), at a file's import and inside its
+#: functions (:class:`LateImports`) alike.
+ANSWERED = ("prefect", "prefect_dask")
+
 _published: dict[str, str] = {}
 
 
@@ -226,7 +232,7 @@ class LateImports:
         fromlist: Sequence[str] | None = (),
         level: int = 0,
     ) -> types.ModuleType:
-        if level or not name.startswith("prefect") or name[7:8] not in ("", "."):
+        if level or name.partition(".")[0] not in ANSWERED:  # (``prefect_dask`` too)
             return self.__wrapped__(name, globals, locals, fromlist, level)
         if globals is None or _module_level(globals):  # a file's own import: its window's
             return self.__wrapped__(name, globals, locals, fromlist, level)
@@ -321,6 +327,7 @@ def install() -> None:
 
 
 __all__ = [
+    "ANSWERED",
     "ENV",
     "SITE",
     "LateImports",

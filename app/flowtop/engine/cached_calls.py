@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import hook_output
 from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
 from .clock_text import date_time
-from .hooks import call_hooks
+from .hooks import call_hooks, run_logger_of
 from .prefect_context import TaskRunContext, flow_parameters
 from .prefect_ids import prefect_uuid
 from .rerun_cache import call_hash
@@ -106,8 +106,9 @@ def hit_hooks(run: FlowRun, tr: TaskRun, value: Any) -> str:
     try:
         with attempt_scope(current):
             return hook_output.aside(call, current, echo=run.runner.echo_output)
-    except BaseException as exc:  # noqa: BLE001 - a hook's sys.exit(): the call still completes, never left pending
-        HOOK_LOG.error("A hook of %r raised %r on its cache hit", tr.key, exc, exc_info=exc)
+    except BaseException as exc:  # a hook's sys.exit(): the call completes, not left pending
+        log = run_logger_of(HOOK_LOG, tr.node.task)  # a drop-in task's: ``prefect.task_runs``
+        log.error("A hook of %r raised %r on its cache hit", tr.key, exc, exc_info=exc)
         return ""
 
 

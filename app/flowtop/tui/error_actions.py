@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SuspendNotSupported
 
 from ..engine.states import StateType
-from ..looks import STATE_LOOK
+from ..looks import STATE_LOOK, error_said
 from ..workspace.places import real_path
 from ..workspace.private import write_private
 from ..workspace.traceback_frames import traceback_frames
@@ -102,7 +102,7 @@ def error_report(flow: str, row: TaskRow) -> str:
     """What ``y`` copies: where, the error line and the whole traceback."""
     error = row.error
     assert error is not None
-    lines = [f"{flow} / {row.key}: {error.type}: {error.message}".rstrip()]
+    lines = [f"{flow} / {row.key}: {error_said(error.type, error.message)}".rstrip()]
     if error.traceback:
         lines += ["", error.traceback.rstrip("\n")]
     return "\n".join(lines) + "\n"

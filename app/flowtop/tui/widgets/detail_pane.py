@@ -26,6 +26,7 @@ from flowtop.attempt_story import PREDICATE_ASKED, wait_story
 from flowtop.attempt_story import interrupted_wait as interrupted_wait_story
 from flowtop.engine.clock_text import local_time
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
+from flowtop.engine.final_states import RETURNED
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import (
@@ -42,6 +43,7 @@ from flowtop.looks import (
     NOT_STARTED,
     REUSED_LOOK,
     attempt_look,
+    error_said,
     result_rejected,
     returned_states,
     run_error_text,
@@ -280,6 +282,10 @@ def body_text(
         if returned_states(flow_error.type, flow_error.message):  # nothing raised it
             out.append("The flow function returned states: ", style="bold")
             out.append(f"{_message(flow_error.message)}\n", style=styles["error"])
+        elif flow_error.type.startswith(RETURNED):  # ``returned Failed('1 rows bad')``
+            out.append("The flow function ", style="bold")
+            said = error_said(flow_error.type, _message(flow_error.message))
+            out.append(f"{said}\n", style=styles["error"])
         else:
             out.append("The flow function raised ", style="bold")
             message = _message(flow_error.message)
@@ -384,7 +390,7 @@ def _attempt(
     if a.error is not None:
         out.append("  ")
         first = a.error.message.splitlines()[0] if a.error.message else ""
-        out.append(f"{a.error.type}: {head_and_tail_of_line(first)}", style=styles["error"])
+        out.append(error_said(a.error.type, head_and_tail_of_line(first)), style=styles["error"])
     elif result_rejected(a.state, a.retry_in, a.error):
         out.append(f"  {a.message or PREDICATE_ASKED}")  # why: the run's words when it has them
         out.append("" if a.result is None else f" → {a.result}")
