@@ -196,7 +196,16 @@ def test_serve_on_a_name_of_loopback_does_not_warn(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "host",
-    ["127.0.0.1:8000/evil", "127.0.0.1:8000?x", "a#b", "u@127.0.0.1", "a b", "a\\b", "[::1"],
+    [
+        "127.0.0.1:8000/evil",
+        "127.0.0.1:8000?x",
+        "a#b",
+        "u@127.0.0.1",
+        "a b",
+        "a\\b",
+        "[::1",
+        "127.0.0.1:",
+    ],
 )
 def test_a_host_that_is_not_host_and_port_is_refused(host: str) -> None:
     refusal = host_refusal(host, frozenset({4}), None)
@@ -283,7 +292,15 @@ async def test_a_wrong_token_says_the_server_may_have_restarted() -> None:
 
 @pytest.mark.parametrize(
     ("given", "drawn"),
-    [("12", "12"), ("-5", "16"), ("99999999999999999999", "16"), ("0", "16"), ("x", "16")],
+    [
+        ("12", "12"),
+        ("-5", "6"),
+        ("99", "72"),
+        ("99999999999999999999", "72"),
+        ("0", "6"),
+        ("x", "16"),
+        ("", "16"),
+    ],
 )
 async def test_the_font_size_is_one_of_sane_sizes(given: str, drawn: str) -> None:
     async with serving() as port:

@@ -117,7 +117,7 @@ def host_refusal(
         hostname = parts.hostname if parts.port != 0 else None
     except ValueError:
         hostname = None
-    if not hostname or _NOT_IN_HOST.search(host_header):
+    if not hostname or _NOT_IN_HOST.search(host_header) or host_header.endswith(":"):
         return 400, (
             f"request refused: its Host {shown} is not a host[:port] (a proxy in between "
             "must pass the browser's Host on as it is); open the link flowtop serve printed"

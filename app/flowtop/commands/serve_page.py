@@ -57,13 +57,13 @@ def refused(why: str, status: int = 403) -> web.Response:
 
 
 def font_size(given: str | None) -> int:
-    """The page's font size for ``?fontsize=``: :data:`FONT_SIZE` unless it is a whole
-    number of :data:`FONT_SIZES` pixels."""
+    """The page's font size for ``?fontsize=``: a whole number, brought into
+    :data:`FONT_SIZES` (``99``: the largest, as asked for big), else :data:`FONT_SIZE`."""
     try:
         size = int(given or "")
     except ValueError:
         return FONT_SIZE
-    return size if size in FONT_SIZES else FONT_SIZE
+    return min(max(size, FONT_SIZES.start), FONT_SIZES.stop - 1)
 
 
 def host_guard(host: str, public: str | None) -> Middleware:
