@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli_kit import Here
+from flowtop.workspace.history_records import RunRecord
 
 from .conftest import WAITING, flowtop, wait_until
 from .test_store_cli import run_process, runs
@@ -141,7 +142,15 @@ def test_cancel_without_run_names_a_parent_not_its_live_subflow(here: Here, ws) 
     follows the parent)."""
     folder = ws(nested=NESTED)
     assert flowtop("run", ".", "--detach", "--flow", "parent", cwd=folder).returncode == 0
-    live = wait_until(lambda: len(runs(folder, "RUNNING")) == 2 and runs(folder), "2 runs")
+
+    def both_with_the_link() -> list[
+        RunRecord
+    ]:  # (the child's row may come before its parent's id)
+        live = runs(folder, "RUNNING")
+        linked = len(live) == 2 and all(r.parent or r.flow == "parent" for r in live)
+        return live if linked else []
+
+    live = wait_until(both_with_the_link, "2 runs, the subflow's linked to its caller")
     parent = next(r for r in live if r.flow == "parent")
     try:
         asked = here("cancel", ".", cwd=folder)

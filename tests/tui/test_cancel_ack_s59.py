@@ -33,8 +33,8 @@ from .test_answers_off_the_queue import FLOW, SIZE, start_and_wait_for_the_retry
 
 S = StateType
 
-#: What is said of a cancel the run's process has not taken, after its pid.
-UNTAKEN = "has not taken it (stopped or busy); it ends once it does"
+#: What is said of a cancel the run's stopped process has not taken, after its pid.
+UNTAKEN = "resumes it); it ends once it runs again"
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ async def test_c_on_a_stopped_run_process_says_the_cancel_is_queued_and_why(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_and_wait_for_the_retry(pilot, app)
         pid = run_pid(app)
-        queued = f"Cancel of run #1 of slow is queued: its process (pid {pid} on "
+        queued = "Cancel of run #1 of slow is queued: its process is stopped (paused, pid "
         with toasts_said(app) as said, stopped(pid):
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "c's ask")
@@ -120,7 +120,7 @@ async def test_quit_with_cancel_on_a_stopped_run_process_says_so_as_it_quits(
             await pilot.press("c")
             await wait_for(pilot, lambda: app.return_code == 0, "the app to quit")
             assert run_states(slow) == ["RUNNING"]  # as said: the cancel is only queued
-    said = capsys.readouterr().err
+    said = " ".join(capsys.readouterr().err.split())  # (as wrapped to the terminal)
     # old: it quit at once, nothing printed
-    assert f"flowtop: quit; Cancel of run #1 of slow is queued: its process (pid {pid} on " in said
-    assert UNTAKEN in said, said
+    queued = "flowtop: quit; Cancel of run #1 of slow is queued: its process is stopped"
+    assert f"{queued} (paused, pid {pid}: kill -CONT {pid} {UNTAKEN}" in said, said

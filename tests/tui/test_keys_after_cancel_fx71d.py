@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from flowtop.tui import cancel_keys, run_control
+from flowtop.tui import cancel_keys, cancel_words, run_control
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.screens.confirm import ConfirmScreen
 from flowtop.workspace import Workspace
@@ -106,6 +106,9 @@ async def test_a_key_waiting_for_a_stopped_process_says_so_then_acts(
     ends cancelled, and `f` reruns it."""
     monkeypatch.setattr(run_control, "CANCEL_WAIT", 60.0)  # a guard, no timing check
     monkeypatch.setattr(cancel_keys, "SLOW_LAUNCH", 0.01)  # its toast at once
+    # a process busy, not seen stopped (a stop the liveness check sees is said at once)
+    monkeypatch.setattr(run_control, "stopped_words", lambda run_id: None)
+    monkeypatch.setattr(cancel_words, "stopped_words", lambda run_id: None)
     app = FlowtopApp(slow, watch=False, run_processes=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_and_wait_for_the_retry(pilot, app)

@@ -17,8 +17,8 @@ from pathlib import Path
 from ..formats import fmt_seconds, moment
 from ..printable import printable
 from ..workspace.history_records import HistoryError, RunRecord
+from ..workspace.ownership import stopped_words
 from .common import path_first
-from .run_lines import STARTING_WORDS
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import (
     FileFlows,
@@ -29,7 +29,6 @@ from .store_access import (
     live_or_newest,
     live_runs,
     split_target,
-    start_logged,
     store_path,
     usage,
 )
@@ -95,8 +94,10 @@ def main(args: argparse.Namespace) -> int:
     except HistoryError as exc:  # read-only here (``CommandRefused``), a link put in its place
         print(f"flowtop cancel: {name}: {printable(str(exc))}", file=sys.stderr)
         return 2
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
+    # A process the liveness check just found stopped (``reap_store``) takes nothing
+    # until it runs again: said at once, not after the wait.
+    deadline = time.monotonic() + (0.0 if stopped_words(record.run_id) else WAIT)
+    while True:
         try:
             done = outcome(db, command_id)
         except HistoryError as exc:  # a link put in the store's place since: not read through
@@ -112,15 +113,31 @@ def main(args: argparse.Namespace) -> int:
                 return 0
             print(f"flowtop cancel: {name}: {done}", file=sys.stderr)
             return 1
+        if time.monotonic() >= deadline:
+            return _untaken(db, record, name)
         time.sleep(0.02)
-    # its process imports the flow file: a cancel queued meanwhile is taken as it starts
-    # (``Runner.before_begin``), however long the import takes; said as ``watch`` says it
-    if not start_logged(db, record.run_id):
-        print(
-            f"Cancel of {name} queued, as it is {STARTING_WORDS}; the run ends as it starts, "
-            "running no task"
-        )
+
+
+def _untaken(db: Path, record: RunRecord, name: str) -> int:
+    """Say that the cancel of ``record`` (``name``) is queued, its process not having
+    taken it; the exit code. As `c` says it (``cancel_words``): a run that has not begun
+    (its flow file imports, its process connects to a Dask scheduler) ends as it starts,
+    however long that takes (``Runner.before_begin``), exit 0; a stopped process takes it
+    once it runs again (``kill -CONT``), exit 1, as one busy past ``WAIT``."""
+    from ..tui.cancel_words import queued_words
+    from ..workspace.reaper import gone_unmarked
+
+    gone_unmarked(db)  # a look at its process now: stopped meanwhile?
+    try:
+        said = queued_words(db, record.run_id, name)
+    except (HistoryError, sqlite3.Error, OSError):
+        said = None  # unread: said as any process that did not take it
+    if said is not None and stopped_words(record.run_id) is None:
+        print(said)
         return 0
+    if said is not None:
+        print(f"flowtop cancel: {said[:1].lower()}{said[1:]}", file=sys.stderr)
+        return 1
     print(
         f"flowtop cancel: {name}: its process ({record.owner}) did not take the request within "
         f"{fmt_seconds(WAIT)}; it stays queued",

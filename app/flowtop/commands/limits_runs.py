@@ -160,9 +160,10 @@ def removed_words(name: str, holders: list[Holder], toml: str) -> str:
 def removed_json(name: str, holders: list[Holder]) -> dict[str, object]:
     """A limit ``flowtop.toml`` no longer has, as ``limits --json`` lists it among the
     others (``removed_words``' line): ``removed``, no size (``slots`` and its decay null),
-    ``held`` the slots its ``holders`` still hold. Only its holders named it, so a script
-    reading ``limits`` found no such limit."""
-    held = sum(h.slots for h in holders)
+    ``held`` the slots its ``holders`` still hold, a float as every limit's ``held`` is
+    (``1``, where others read ``0.0``). Only its holders named it, so a script reading
+    ``limits`` found no such limit."""
+    held = round(float(sum(h.slots for h in holders)), 3)
     return {
         "name": name,
         "slots": None,

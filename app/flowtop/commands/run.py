@@ -60,6 +60,7 @@ from .run_signals import (
 )
 
 if TYPE_CHECKING:
+    from ..engine.dask_backend import DaskBackend
     from ..engine.flow import Flow
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
@@ -270,6 +271,7 @@ def _run_opened(
     kwargs = {"workers": args.workers} if args.workers else {}
     from ..engine.dask_backend import DaskBackend
     from ..engine.spec import ExecutorError
+    from .run_start import connect_cancels
 
     try:
         runner = workspace.make_runner(
@@ -295,7 +297,8 @@ def _run_opened(
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         if dask is not None:
             dask.on_stage = stages  # what the run waits on, in the store (``run_stage``)
-            dask.start()
+            with connect_cancels(reservation, _connecting(dask)):  # a cancel cuts it short
+                dask.start()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         return cannot_start(executor_set_at(workspace, args.executor) + str(exc))
@@ -399,6 +402,18 @@ def take_flow_of_source(
 
 #: Longest the run's start waits for its stage's words ("connecting…") to be cleared.
 STAGE_WAIT = 5.0
+
+
+def _connecting(dask: DaskBackend) -> str:
+    """What the run's process does as it starts its Dask executor (the note of a run
+    cancelled meanwhile): ``connecting to the Dask scheduler at …``, as the store says."""
+    from ..engine.dask_backend import connecting_words
+
+    return (
+        "starting its local Dask cluster"
+        if dask.address is None
+        else connecting_words(dask.address)
+    )
 
 
 def _stages(workspace: Workspace, runner: Any, reservation: Reservation | None) -> StageWriter:

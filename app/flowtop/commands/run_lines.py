@@ -14,7 +14,6 @@ did not start (``tasks appear as the flow reaches them``, ``0 tasks``).
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
@@ -31,14 +30,13 @@ from ..formats import (
     state_counts,
 )
 from ..looks import INTERRUPTED, NOT_STARTED, STARTING, run_error_text
-from ..printable import as_left_on_screen, printable, say
+from ..printable import as_left_on_screen, printable
 from ..workspace.subflow_runs import handled_words
 from .message_lines import one_line, whole_line
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
     from ..workspace.run_log import RunInterrupted
-    from .printers import HumanPrinter, JsonPrinter
 
 #: How ``watch``, ``cancel`` and ``history --run`` say a run whose process has logged
 #: nothing yet, in the same words: ``cancel`` said ``its process is still importing the
@@ -277,30 +275,6 @@ def stopped_line(name: str, words: str | None, ts: float | None = None) -> str:
     ``overdue``, and nothing said why."""
     said = f"{name}: {words or RESUMED_WORDS}"
     return printable(said if ts is None else f"{clock_time(ts)} {said}")
-
-
-def say_stopped(
-    printer: JsonPrinter | HumanPrinter, db: Path, run_id: str, said: str | None
-) -> str | None:
-    """What ``watch`` says of run ``run_id`` after each look at its process (the reaper's,
-    in the store ``db``): that it is stopped (``stopped_line``), or runs again, when that
-    changed since ``said``; a line, on stderr under ``--json`` (its lines are events).
-    What is said now."""
-    from ..workspace.ownership import stopped_words
-    from .printers import HumanPrinter  # (it imports this module)
-
-    words = stopped_words(run_id)
-    if words == said:
-        return said
-    names = dict(printer.names) if isinstance(printer, HumanPrinter) else {}
-    name_runs(names, db, [run_id])
-    name = names.get(run_id, f"run {run_id}")
-    if isinstance(printer, HumanPrinter):
-        printer.make_room()  # (the status line is drawn again below it)
-        printer.output.write(stopped_line(name, words, time.time()) + "\n")
-    else:
-        say(stopped_line(name, words), command="flowtop watch")
-    return words
 
 
 def _after_interruption(states: Mapping[str, StateType]) -> Counter[str]:

@@ -42,7 +42,8 @@ import sqlite3
 import sys
 import threading
 import time
-from contextlib import AbstractContextManager, closing, suppress
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,8 @@ if TYPE_CHECKING:
 
 #: The note of a run cancelled while its flow file imported that then could not start.
 CANCELLED_WHILE_IMPORTING = "cancelled by the user while its flow file imported"
+#: How often (seconds) a run process connecting to its Dask scheduler looks for a cancel.
+CONNECT_CANCEL_LOOK = 0.1
 
 
 class Reservation:
@@ -96,6 +99,9 @@ class Reservation:
         #: ``stop``) on the main thread record one end, the first.
         self._ending = threading.Lock()
         self._ended = False
+        #: The note of the run cancelled before it began: while its flow file imported,
+        #: or while its process connected to its Dask scheduler (``connect_cancels``).
+        self.cancelled_note = CANCELLED_WHILE_IMPORTING
 
     def beat(self) -> None:
         """Say the run's process is alive while it gets ready (``HEARTBEAT``), and end
@@ -119,14 +125,10 @@ class Reservation:
         if not claimed:  # the store would not say: the run goes on, as before
             self._ending.release()
             return
-        self._end(StateType.CANCELLED, note=CANCELLED_WHILE_IMPORTING)
-        answer(
-            self.history.path,
-            self.run_id,
-            claimed,
-            f"the run did not start: {CANCELLED_WHILE_IMPORTING}",
-        )
-        say(f"run #{self.number} of {self.flow}: {CANCELLED_WHILE_IMPORTING}")
+        note = self.cancelled_note
+        self._end(StateType.CANCELLED, note=note)
+        answer(self.history.path, self.run_id, claimed, f"the run did not start: {note}")
+        say(f"run #{self.number} of {self.flow}: {note}")
         for stream in (sys.stdout, sys.stderr):
             with suppress(Exception):  # what cannot be written is lost, as in any exit
                 stream.flush()
@@ -179,7 +181,7 @@ class Reservation:
                 return
             claimed = claim_cancels(self.history.path, self.run_id)
             if claimed:
-                note = f"{CANCELLED_WHILE_IMPORTING} (it would not have started: {reason})"
+                note = f"{self.cancelled_note} (it would not have started: {reason})"
                 self._end(StateType.CANCELLED, note=note, keep_log=keep_log)
             else:
                 error = ErrorInfo(NOT_STARTED, reason, "")
@@ -274,6 +276,37 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
         workspace.close()  # (run.main closes it once it has it)
         raise
     return workspace, reservation
+
+
+@contextmanager
+def connect_cancels(reservation: Reservation | None, doing: str) -> Iterator[None]:
+    """While the block runs (the run's process ``doing`` "connecting to the Dask
+    scheduler at …", up to ``dask_connect.CONNECT_TIMEOUT``), a cancel queued for the
+    reserved run ends it within ``CONNECT_CANCEL_LOOK``, as one queued while its flow
+    file imports does (``Reservation.end_if_cancelled``), its note "cancelled by the user
+    while ``doing``". It waited for the connect (10 s at an address where nothing
+    listens), then read "cancelled by the user while its flow file imported". One that
+    fails to connect keeps the note, for a cancel it claims as it ends (``fail``)."""
+    if reservation is None:  # typed in a shell: not in the store until it starts
+        yield
+        return
+    reservation.cancelled_note = f"cancelled by the user while {doing}"
+    done = threading.Event()
+    looking = threading.Lock()  # held while a look may end the process
+
+    def watch() -> None:
+        while not done.wait(CONNECT_CANCEL_LOOK):
+            with looking:
+                if not done.is_set():
+                    reservation.end_if_cancelled()
+
+    threading.Thread(target=watch, name="flowtop-connect-cancel", daemon=True).start()
+    try:
+        yield
+    finally:
+        with looking:  # (a look ending the run ends this process meanwhile)
+            done.set()
+    reservation.cancelled_note = CANCELLED_WHILE_IMPORTING  # connected
 
 
 def cancel_queued(db: Path, run_id: str) -> bool:

@@ -49,11 +49,7 @@ from .printers import (
     can_redraw,
     output_lost,
 )
-from .run_lines import (
-    interrupted_line,
-    name_runs,
-    say_stopped,
-)
+from .run_lines import interrupted_line, name_runs
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import (
@@ -65,7 +61,7 @@ from .store_access import (
     store_path,
     usage,
 )
-from .watch_stage import say_stage, say_starting
+from .watch_stage import say_stage, say_starting, say_stopped, stage_cut
 
 if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
@@ -219,6 +215,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     family = {run_id}
     said_ends: set[str] = set()  # the runs of its family whose interruption was printed
     paused: str | None = None  # its process said stopped so (``say_stopped``)
+    first_look = True  # no look at its process yet: one found stopped before, undated
     stage = ""  # what its process waits on, as said (``say_stage``: Dask)
     try:
         while True:
@@ -250,10 +247,21 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     stage = ""  # (a stage said before its start: connecting, over)
                 heard = True
                 newest = max(newest, *(event.ts for event in engine_events))
+                own = [e for e in engine_events if e.run_id == run_id]
+                if paused is not None and own:  # its events say it runs again: first
+                    paused = say_stopped(
+                        printer, db, run_id, paused, _record_of, resumed_at=own[0].ts
+                    )
+                # what it waits on changed among them: said where it did (``stage_cut``)
+                cut, known = stage_cut(db, run_id, stage, engine_events)
                 running.see(engine_events)
                 if isinstance(printer, HumanPrinter):
                     _name_parents(printer, engine_events, db)
-                shown(engine_events)
+                for part in (engine_events[:cut], None, engine_events[cut:]):
+                    if part is None and known is not None:
+                        stage = say_stage(printer, db, run_id, stage, _record_of, True, known)
+                    elif part:
+                        shown(part)
             if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
                 return READER_GONE
             if printer.output.lost is not None:  # nothing more can be shown
@@ -300,13 +308,15 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         ]
                         _subflows_first(kin, run_id, said_ends, printer, running, out, db)
                         return _interrupted(interrupted, printer, running, out, db)
-                    paused = say_stopped(printer, db, run_id, paused)
                     next_reap = now + REAP_EVERY
                     if not heard:  # (its owner alive: the reaper found it so)
                         heard = True
                         stage = say_starting(printer, db, run_id, _record_of)
                     else:
                         stage = say_stage(printer, db, run_id, stage, _record_of, bool(newest))
+                    # after its start's line: `stopped 18:39:46` came before `starting 18:39:40`
+                    paused = say_stopped(printer, db, run_id, paused, _record_of, first=first_look)
+                    first_look = False
                 if not read:  # (other runs' events read: the next may be its own)
                     time.sleep(POLL)
     except (KeyboardInterrupt, sqlite3.Error) as exc:  # Ctrl+C, SIGTERM, SIGHUP; or a damaged store

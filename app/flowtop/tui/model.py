@@ -34,6 +34,7 @@ from flowtop.tui.task_row import AttemptView as AttemptView  # (re-exported: the
 from flowtop.tui.task_row import TaskRow as TaskRow
 from flowtop.workspace.flow_shapes import collector_paused
 from flowtop.workspace.history_records import REUSED
+from flowtop.workspace.ownership import stopped_words
 from flowtop.workspace.reuse_origin import MADE_IN_PRUNED
 from flowtop.workspace.run_log import LogEvent, RunInterrupted
 from flowtop.workspace.subflow_runs import subflow_calls
@@ -56,13 +57,11 @@ class RunModel:
     clock, ``clock``: an event's wall time is put on it once, as it arrives (``local``)."""
 
     clock: ClassVar[LocalClock] = system_clock
-    #: The most attempts it runs at once, as its start says (``RunStarted.workers``); for
-    #: a start that does not (an older flowtop's), the guess ``RunStore.workers`` gives;
-    #: 0: unknown.
+    #: The most attempts it runs at once, as its start says (``RunStarted.workers``), else
+    #: (an older flowtop's) the guess ``RunStore.workers`` gives; 0: unknown.
     workers = 0
-    #: The flow's shape whose tasks its rows list (``follow_code``): the event path asks
-    #: for the shown run some 30 times a second, and following the same shape again
-    #: walked every row (25 ms a time for 100,000 tasks).
+    #: The flow's shape its rows list (``follow_code``): the event path asks for the shown
+    #: run ~30 times a second; following it again walked every row (25 ms per 100,000).
     followed: object = None
     #: A ``@flow``'s own retry: the number of the run it retries and what that run's
     #: function raised, shown while it has no tasks (``RunStore``: once both are known).
@@ -330,12 +329,14 @@ class RunModel:
 
     def retry_waits(self, row: TaskRow, now: float) -> str:
         """What a retry whose wait is over waits for ("" while its wait is not, or for the
-        moment its attempt takes to start): a free worker when each runs an attempt (``8
-        of 8 busy``); else its run's process, first if silent since (``heard``: stopped?),
-        or a slot of its tags' limits, if any (tags are not known here); a worker only if
-        their number is not: it said "a free worker" with 7 of 8 idle, its process stopped."""
+        moment its attempt takes to start): its run's process, found stopped (``stopped_words``);
+        a free worker when each runs an attempt (``8 of 8 busy``); else its process, first if
+        silent since, or a slot of its tags' limits, if any; a worker only if their number is
+        not: it said "a free worker" with 7 of 8 idle, its process stopped."""
         if row.retry_due is None or now < row.retry_due:
             return ""
+        if paused := stopped_words(self.run_id or ""):  # no guess: `(stopped or busy)`
+            return f"its run's process, which {paused.removeprefix('its process ')}"
         running = self.counts[S.RUNNING]
         if self.all_busy:
             return f"a free worker ({running:,} of {self.workers:,} busy)"

@@ -13,29 +13,27 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
-from flowtop.looks import STARTING
 from flowtop.printable import printable
+from flowtop.tui.cancel_words import queued_words
 from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
+from flowtop.workspace.ownership import stopped_words
 from flowtop.workspace.places import STORE_FILE
 
-#: How long ``retry_now`` and ``give_up`` wait for the run's process to answer (seconds):
-#: the run process looks for commands every 20 ms; one that does not answer by then is
-#: taken as applied.
+#: How long ``retry_now`` and ``give_up`` wait for the run's process to answer (seconds;
+#: it looks for commands every 20 ms): one that does not answer by then is taken as applied.
 ANSWER_WAIT = 0.5
-#: How often they look for that answer meanwhile (seconds).
-ANSWER_POLL = 0.01
+ANSWER_POLL = 0.01  # how often they look for that answer meanwhile (seconds)
 #: How long `c`, and quitting with "cancel", wait for a run's process to take the cancel
-#: (seconds), as ``flowtop cancel`` does (its ``WAIT``): one that has not by then is
-#: stopped (``kill -STOP``, a frozen VM) or busy; the cancel stays queued, and is said so.
+#: (seconds), as ``flowtop cancel`` does (``WAIT``): one that has not is stopped (``kill
+#: -STOP``, a frozen VM: said so when seen) or busy; the cancel stays queued, said so.
 CANCEL_WAIT = 3.0
 
 #: What `n` and `x` ask of a task's wait.
@@ -82,8 +80,7 @@ class AlreadyRerunning(RunControlError):
     def __init__(self, run_id: str, number: int, source_number: int | None, where: str) -> None:
         self.run_id = run_id
         self.number = number
-        #: The source's number; None when the live run was the source itself.
-        self.source_number = source_number
+        self.source_number = source_number  # None: the live run was the source itself
         self.where = where  # "here", "in another window": who started it
         if source_number is None:
             super().__init__(
@@ -228,11 +225,17 @@ class CancelAnswer:
         its process having nothing to cancel. None when it was taken (the run shows it
         end), or the store cannot be read. An owner that failed to apply it says why."""
         from flowtop.workspace.history_records import HistoryError
+        from flowtop.workspace.reaper import gone_unmarked
 
         if deadline is None:
             deadline = time.monotonic() + CANCEL_WAIT
         try:
-            said = _heard(self.db, self.command_id, deadline, stop)
+            gone_unmarked(self.db)  # a look at its process now: one stopped is said at once
+
+            def halt() -> bool:  # (the monitor's liveness check, once a second, finds it too)
+                return bool(stopped_words(self.run_id)) or (stop is not None and stop())
+
+            said = _heard(self.db, self.command_id, deadline, halt)
             if said is None and (stop is None or not stop()):
                 return self._untaken()
         except (HistoryError, OSError, sqlite3.Error):
@@ -261,22 +264,13 @@ class CancelAnswer:
 
     def _untaken(self) -> str | None:
         """The cancel is still not taken: why, as the store tells (the run ended: ``_ended``)."""
-        from flowtop.workspace.run_log import connect_reader
-
         record = self._record()
         if record is None:
             return None
         if record.state != "RUNNING":
             return self._ended(record)
-        with closing(connect_reader(self.db)) as conn:
-            started = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (self.run_id,))
-            if started.fetchone() is None:  # as ``flowtop cancel`` (``start_logged``) says it
-                return (
-                    f"Cancel of {self.name} is queued, as it is starting ({STARTING}): "
-                    "the run ends as it starts, running no task"
-                )
         owner = f" ({record.owner})" if record.owner else ""
-        return (
+        return queued_words(self.db, self.run_id, self.name) or (
             f"Cancel of {self.name} is queued: its process{owner} has not taken it "
             "(stopped or busy); it ends once it does"
         )

@@ -32,7 +32,11 @@ class ImportGraph:
         self.root = root
         self._cache: dict[Path, tuple[tuple[int, int], tuple[Target, ...]]] = {}
 
-    def direct(self, path: Path, tree: ast.Module | None = None) -> frozenset[Path]:
+    def direct(
+        self, path: Path, tree: ast.Module | None = None, *, gone: bool = False
+    ) -> frozenset[Path]:
+        """The local files ``path`` imports; with ``gone``, also where each local module
+        it imports that is not there would be (a helper deleted since)."""
         try:
             st = path.stat()
         except OSError:
@@ -49,16 +53,19 @@ class ImportGraph:
                     return frozenset()  # (the last two: code nested too deep to parse)
             targets = tuple(self._targets(path, tree))
             self._cache[path] = (stamp, targets)
-        return frozenset(dep for target in targets for dep in self._resolve(*target))
+        return frozenset(dep for target in targets for dep in self._resolve(*target, gone))
 
-    def closure(self, path: Path, tree: ast.Module | None = None) -> set[Path]:
+    def closure(
+        self, path: Path, tree: ast.Module | None = None, *, gone: bool = False
+    ) -> set[Path]:
+        """The local files ``path`` imports, at any depth (``gone``: as ``direct``)."""
         seen: set[Path] = set()
-        stack = list(self.direct(path, tree))
+        stack = list(self.direct(path, tree, gone=gone))
         while stack:
             dep = stack.pop()
             if dep not in seen and dep != path:
                 seen.add(dep)
-                stack.extend(self.direct(dep))
+                stack.extend(self.direct(dep, gone=gone))
         return seen
 
     def _targets(self, path: Path, tree: ast.Module) -> Iterable[Target]:
@@ -78,7 +85,9 @@ class ImportGraph:
                 for alias in node.names:
                     yield base, (*parts, alias.name), absolute
 
-    def _resolve(self, base: Path, parts: tuple[str, ...], absolute: bool) -> Iterable[Path]:
+    def _resolve(
+        self, base: Path, parts: tuple[str, ...], absolute: bool, gone: bool = False
+    ) -> Iterable[Path]:
         if absolute and parts and found_elsewhere(parts[0], self.root):
             return  # `import logging`: the standard one, whatever the folder has
         folder = base
@@ -94,4 +103,6 @@ class ImportGraph:
                 yield module
                 return
             else:
+                if gone:  # where it was, maybe: a deleted helper an import still reads
+                    yield from (module, package)
                 return

@@ -129,8 +129,9 @@ def _live_stat(pid: int) -> list[str] | None:
 
 
 #: The live runs whose process the last liveness check in this process found stopped
-#: (``owner_gone``), by run id, with what readers say of it (``stopped_words``).
-_STOPPED: dict[str, str] = {}
+#: (``owner_gone``), by run id, with what readers say of it (``stopped_words``), shortest
+#: last (``stopped_forms``), and its pid.
+_STOPPED: dict[str, tuple[tuple[str, ...], int]] = {}
 
 
 def stopped_words(run_id: str) -> str | None:
@@ -140,7 +141,22 @@ def stopped_words(run_id: str) -> str | None:
     debugger), as the last liveness check here found it (the reaper's, once a second
     in a monitor or a watch: no look of its own); None for one that runs. Its retry
     countdowns read ``overdue`` and nothing said why. Never taken for a dead run."""
-    return _STOPPED.get(run_id)
+    kept = _STOPPED.get(run_id)
+    return None if kept is None else kept[0][0]
+
+
+def stopped_forms(run_id: str) -> tuple[str, ...]:
+    """``stopped_words``, then shorter ways to say it, the ``kill -CONT`` hint kept as long
+    as it can be (``stopped: kill -CONT 4242 resumes it``, ``stopped (kill -CONT 4242)``),
+    then ``stopped``: what a narrow line keeps (the monitor's header); () for one that runs."""
+    kept = _STOPPED.get(run_id)
+    return () if kept is None else kept[0]
+
+
+def stopped_pid(run_id: str) -> int | None:
+    """The pid of live run ``run_id``'s process when it is stopped (``stopped_words``)."""
+    kept = _STOPPED.get(run_id)
+    return None if kept is None else kept[1]
 
 
 def _note_stopped(run_id: str, pid: int, fields: list[str] | None) -> None:
@@ -150,11 +166,17 @@ def _note_stopped(run_id: str, pid: int, fields: list[str] | None) -> None:
         return
     state = fields[0] if fields else ""
     if state == "T":
-        _STOPPED[run_id] = (
-            f"its process is stopped (paused, pid {pid}: kill -CONT {pid} resumes it)"
+        resume = f"kill -CONT {pid}"
+        forms = (
+            f"its process is stopped (paused, pid {pid}: {resume} resumes it)",
+            f"stopped: {resume} resumes it",
+            f"stopped ({resume})",
+            "stopped",
         )
+        _STOPPED[run_id] = (forms, pid)
     elif state == "t":
-        _STOPPED[run_id] = f"its process is stopped (held by a debugger or tracer, pid {pid})"
+        traced = f"its process is stopped (held by a debugger or tracer, pid {pid})"
+        _STOPPED[run_id] = ((traced, f"stopped by a debugger (pid {pid})", "stopped"), pid)
     else:
         _STOPPED.pop(run_id, None)
 

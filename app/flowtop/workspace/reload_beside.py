@@ -31,7 +31,10 @@ hangs in the side host too, and waits for it (its own ``load_timeout``) as it wo
 The watch starts once the first load is in: a fix saved while that load hung on the file
 waited out its ``load_timeout``, then showed as a reload after the load's error for it.
 So the first load looks at what it imports meanwhile (``LoadWatch``), and a save of it
-drops that import alike.
+drops that import alike. A helper deleted drops it too (``read_by`` names where it was).
+The fresh host imports every file as it is then: the files of the saves that dropped it
+are said by that reload and not imported again (``Beside.take_fresh``; for the first
+load, ``watcher.restamped``): a file renamed while it hung cost two timeouts.
 """
 
 from __future__ import annotations
@@ -84,6 +87,11 @@ class Beside:
         #: Files saved again while the host imported them: its import was dropped and the
         #: held reload asked again (``RemoteWorkspace._drop_stale_import``).
         self._dropped: set[Path] = set()
+        #: The files of the saves that dropped it, as stamped then (None: gone): the held
+        #: reload, asked again of a fresh host, imports them as they were and says them;
+        #: once it did, ``fresh`` (their queued reload imports them no more: ``take_fresh``).
+        self._anew: dict[Path, Stamp | None] = {}
+        self._fresh: dict[Path, Stamp | None] = {}
 
     def open(self, held: Collection[Path]) -> None:
         """A reload of ``held`` starts in the host: other files saved meanwhile may load
@@ -101,6 +109,7 @@ class Beside:
         with self._lock:
             self._said.clear()
             self._dropped.clear()
+            self._anew, self._fresh = {}, {}
             self._generation += 1
             side, self._side = self._side, None
         if side is not None:
@@ -126,14 +135,17 @@ class Beside:
 
         return under_ticket
 
-    def shut(self) -> set[Path]:
+    def shut(self, anew: bool = False) -> set[Path]:
         """The host's reload is over (its reply is applied next): a side host still
         loading is stopped, and nothing said beside is applied after this returns. The
-        files whose import it dropped meanwhile (``dropped``)."""
+        files whose import it dropped meanwhile (``dropped``); ``anew``: a fresh host
+        answered it, having imported them as saved (``fresh``)."""
         with self._lock:
             self._open, self._held = False, frozenset()
             side, self._side = self._side, None
             dropped, self._dropped = self._dropped, set()
+            self._fresh = self._anew if anew else {}
+            self._anew = {}
         if side is not None:
             side.close()
         return dropped
@@ -196,9 +208,29 @@ class Beside:
             self._said.update({file: None for file in files if file in self._said})
 
     def dropped(self, files: Collection[Path]) -> None:
-        """The host's import of ``files`` was dropped for a newer save of one of them."""
+        """The host's import was dropped for a newer save of one of ``files`` (a batch's,
+        read by the fresh host that answers the held reload: said by it, ``anew``)."""
+        from .watcher import stamp_of
+
+        stamps = {file: stamp_of(file) for file in files}  # (before the fresh host reads)
         with self._lock:
             self._dropped.update(files)
+            self._anew.update(stamps)
+
+    def anew(self) -> list[Path]:
+        """The files the held reload, asked again after a drop, says too (``dropped``)."""
+        with self._lock:
+            return list(self._anew)
+
+    def take_fresh(self, files: Collection[Path]) -> set[Path]:
+        """Of ``files`` (a reload's, queued), those the last held reload's fresh host
+        imported and said as they are now (not saved since: ``dropped``): imported again,
+        a file renamed while it hung cost a second ``load_timeout``. Taken: once."""
+        from .watcher import stamp_of
+
+        with self._lock:
+            fresh, self._fresh = self._fresh, {}
+        return {file for file in files if file in fresh and stamp_of(file) == fresh[file]}
 
     def said_by_host(self, said: Mapping[Path, Said]) -> None:
         """What the held reload, asked again after a drop, said of the dropped files (as
@@ -243,7 +275,7 @@ class LoadWatch:
         self._importing = importing  # each file with when it began (``time.monotonic``)
         self._graph = graph
         self._drop = drop
-        self._before: dict[Path, Stamp] = {}  # the files dropped for, as seen before
+        self._before: dict[Path, Stamp | None] = {}  # the files noted anew, as before
         self._over = threading.Event()
         self._thread = threading.Thread(target=self._look, name="load watch", daemon=True)
 
@@ -256,33 +288,42 @@ class LoadWatch:
         self._thread.join()
 
     def _look(self) -> None:
-        from .watcher import saved_since
+        from .watcher import restamped, saved_since
 
         while not self._over.wait(LOOK_EVERY):
             now = time.monotonic()
             importing = [f for f, began in self._importing().items() if now - began >= LOOK_EVERY]
             if importing and (saved := saved_since(self._seen, read_by(importing, self._graph))):
-                self._before = {**saved, **self._before}  # (the first stamp of each kept)
+                # The fresh host imports every file as it is now: a file renamed while it
+                # hung (``mv ren.py renamed.py``) is not reloaded again once the watch is on.
+                noted = {**saved, **restamped(self._graph.root, self._seen)}
+                self._before = {**noted, **self._before}  # (the first stamp of each kept)
                 self._drop()
 
     def undo(self) -> None:
-        """The load replied before the host was stopped: the saves dropped for are not
-        seen (the watch reloads them)."""
-        self._seen.update(self._before)
+        """The load replied before the host was stopped: the files noted anew for it are
+        not seen (the watch reloads them)."""
+        for file, stamp in self._before.items():
+            if stamp is None:
+                self._seen.pop(file, None)
+            else:
+                self._seen[file] = stamp
 
 
 def read_by(importing: Iterable[Path], graph: ImportGraph) -> set[Path]:
     """The files an import of ``importing`` reads: those, and the helpers each imports
-    (at any depth, by its ``import`` statements)."""
+    (at any depth, by its ``import`` statements; one deleted too, where it was)."""
     files = set(importing)
-    return files.union(*(graph.closure(file) for file in files))
+    return files.union(*(graph.closure(file, gone=True) for file in files))
 
 
 def importers(helpers: Collection[Path], known: Iterable[Path], graph: ImportGraph) -> set[Path]:
-    """The ``known`` flow files that import one of ``helpers`` (at any depth)."""
+    """The ``known`` flow files that import one of ``helpers`` (at any depth; a helper
+    deleted too: ``No module named 'helper'`` is its importer's)."""
     if not helpers:
         return set()
-    return {file for file in known if file not in helpers and graph.closure(file) & {*helpers}}
+    helpers = {*helpers}
+    return {f for f in known if f not in helpers and graph.closure(f, gone=True) & helpers}
 
 
 def told_of(
@@ -304,6 +345,39 @@ def told_of(
     return tuple(flow for flows, _ in said for flow in flows), "\n".join(failed) or None
 
 
+def said_less(
+    change: WorkspaceChanged,
+    same: set[Path],
+    listed: Collection[str],
+    flow_files: Mapping[str, Path],
+    errors: Mapping[Path, LoadError],
+    graph: ImportGraph,
+) -> WorkspaceChanged:
+    """``change`` less what was said of the files ``same`` (``RemoteWorkspace._not_again``:
+    said beside or by the host after a drop, and shown so still); ``listed``: the flows
+    listed before the reply (those it removes that were not, it removed before)."""
+    if not same or change.settings_changed:
+        return change
+    if change.helpers:  # said whole, but of a helper said by the host after a drop:
+        known = {*flow_files.values(), *errors}
+        helpers = {f for f in same - known if display_path(f) in change.helpers}
+        if {display_path(f) for f in helpers} != set(change.helpers):
+            return change
+        same = same | importers(helpers, known, graph)  # its importers, said with it
+    names = {name for name, path in flow_files.items() if path in same}
+    modules = {display_path(file) for file in same}
+    return replace(
+        change,
+        paths=tuple(path for path in change.paths if path not in same),
+        modules=tuple(module for module in change.modules if module not in modules),
+        flows=tuple(name for name in change.flows if name not in names),
+        errors=tuple(error for error in change.errors if error.path not in same),
+        removed=tuple(name for name in change.removed if name in listed),  # (not again)
+        left_out=tuple(note for note in change.left_out if note.path not in same),
+        helpers=(),  # (all said before, or none)
+    )
+
+
 def saved_only(
     reply: Mapping[str, Any], paths: list[str], listed: Mapping[str, Path], graph: ImportGraph
 ) -> dict[str, Any]:
@@ -311,20 +385,24 @@ def saved_only(
     narrowed to those files (``WorkspaceChanged.only``) and, of a saved helper, the flow
     files importing it (``Reloaded c.py (1 flow), which imports helpers/util.py``, as a
     reload of it says: it said "No flow changed (helpers/util.py)"), with the flows of
-    those deleted since said removed (``listed``: the flows listed before; that host never
-    had them: a file deleted while the host hung importing it went without a word)."""
+    those deleted since, or saved without them, said removed (``listed``: the flows listed
+    before; that host never had them: a file deleted while the host hung importing it went
+    without a word, a fix renaming its flow said no ``removed flow thirdfix``). A file
+    that failed keeps its last good flows (``RemoteWorkspace._apply``): none removed."""
     files = {name: Path(path) for name, path in reply["flow_files"].items()}
     change = WorkspaceChanged.from_json(reply["change"])
     saved = [Path(p) for p in paths]
-    gone = {p for p in saved if not p.exists()}
-    removed = {name for name, path in listed.items() if path in gone} - set(files)
-    known = {*files.values(), *(LoadError.from_json(e).path for e in reply["errors"])}
+    failed = {LoadError.from_json(e).path for e in reply["errors"]}
+    loaded = {p for p in saved if not p.exists() or p not in failed}  # (or gone)
+    removed = {name for name, path in listed.items() if path in loaded} - set(files)
+    known = {*files.values(), *failed}
     theirs = importers({p for p in saved if p not in known}, known, graph)
     narrowed = change.only([*saved, *theirs], files)
     used = read_by((p for p in theirs if display_path(p) in narrowed.modules), graph)
     helpers = tuple(display_path(p) for p in sorted(set(saved) & (used - known)))
     narrowed = replace(narrowed, paths=tuple(saved), helpers=helpers)
     if removed:
+        removed |= {*narrowed.removed}
         narrowed = replace(narrowed, removed=tuple(in_natural_order(removed)))
     return narrowed.to_json()
 

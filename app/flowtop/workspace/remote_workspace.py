@@ -19,7 +19,6 @@ import threading
 import time
 import tomllib
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +39,9 @@ from .reload_beside import (
     LoadWatch,
     Said,
     beside_state,
-    importers,
     merged,
     read_by,
+    said_less,
     said_of,
     saved_only,
     told_of,
@@ -143,21 +142,27 @@ class RemoteWorkspace:
         files saved meanwhile may load beside it (``reload_beside``), and what was said of
         them then is not said again."""
         saved = [Path(os.path.abspath(p)) for p in paths]
-        request = {"kind": "reload", "paths": [str(p) for p in saved]}
         if self._stopped:  # the app is quitting: no host is started again
             return WorkspaceChanged()
         with self._lock:
             if self._stopped:
                 return WorkspaceChanged()
+            if fresh := self._beside.take_fresh(saved):  # said by the reload before
+                self._beside.forget(fresh)
+                if not (saved := [path for path in saved if path not in fresh]):
+                    return WorkspaceChanged()
+            request = {"kind": "reload", "paths": [str(p) for p in saved]}
             self._beside.open(saved)
+            anew = False
             try:
                 reply = self._ask(request)
+                anew = self._host_dropped != self._host.starts  # (else none was dropped)
             except HelperGone:
                 assert self.host_error is not None
                 self._beside.forget(saved)
                 return WorkspaceChanged(errors=(self.host_error,))
-            finally:
-                dropped = self._beside.shut()  # (nothing said beside is applied after this)
+            finally:  # (nothing said beside is applied after this)
+                dropped = self._beside.shut(anew)
             shown = {path: self._told_of(path) for path in self._beside.told(saved)}  # (now)
             listed = set(self.flow_files)
             # The files loaded beside meanwhile show what the side host said until the
@@ -189,8 +194,8 @@ class RemoteWorkspace:
         files = sorted({Path(os.path.abspath(p)) for p in paths})
         ticket = self._beside.ticket()
         importing = set(self._importing)  # (swapped whole: read once)
-        if stale := read_by(importing, self._graph).intersection(files):  # (or a helper)
-            self._drop_stale_import(stale)
+        if read_by(importing, self._graph).intersection(files):  # (or a helper)
+            self._drop_stale_import(files)
             return None
         if not files or not all(map(self._flow_file, files)):
             return None
@@ -227,11 +232,13 @@ class RemoteWorkspace:
 
     def _drop_stale_import(self, files: Collection[Path]) -> None:
         """A file the host is importing was saved again (or deleted): that import is of a
-        version no longer on disk, and may hang till ``load_timeout`` (a fix saved while the broken
-        save hangs waited it out, then showed with the hang's toast). The host is stopped;
-        the held reload is asked again of a fresh host (``_ask``), which imports the files
-        as saved now; the queued reload of the saved ``files`` follows at once, and says
-        only what that one did not (``Beside.said_by_host``)."""
+        version no longer on disk, and may hang till ``load_timeout`` (a fix saved while
+        the broken save hangs waited it out, then showed with the hang's toast). The host
+        is stopped; the held reload is asked again of a fresh host (``_ask``), which
+        imports the files as saved now, and says the saved ``files`` too: their queued
+        reload imports only those saved since (``Beside.take_fresh``: a file renamed while
+        it hung cost a second timeout), and says only what that one did not
+        (``Beside.said_by_host``)."""
         self._beside.dropped(files)
         self._drop_import()
 
@@ -261,26 +268,7 @@ class RemoteWorkspace:
         shown before the reply; ``listed``: the flows listed then."""
         said = self._beside.forget(shown)
         same = {f for f, was in said.items() if self._told_of(f) == was and shown[f] == was}
-        if not same or change.settings_changed:
-            return change
-        if change.helpers:  # said whole, but of a helper said by the host after a drop:
-            known = {*self.flow_files.values(), *self.errors}
-            helpers = {f for f in same - known if display_path(f) in change.helpers}
-            if {display_path(f) for f in helpers} != set(change.helpers):
-                return change
-            same |= importers(helpers, known, self._graph)  # its importers, said with it
-        names = {name for name, path in self.flow_files.items() if path in same}
-        modules = {display_path(file) for file in same}
-        return replace(
-            change,
-            paths=tuple(path for path in change.paths if path not in same),
-            modules=tuple(module for module in change.modules if module not in modules),
-            flows=tuple(name for name in change.flows if name not in names),
-            errors=tuple(error for error in change.errors if error.path not in same),
-            removed=tuple(name for name in change.removed if name in listed),  # (not again)
-            left_out=tuple(note for note in change.left_out if note.path not in same),
-            helpers=(),  # (all said before, or none)
-        )
+        return said_less(change, same, listed, self.flow_files, self.errors, self._graph)
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder (here: watching runs no user code) and reload in the host."""
@@ -363,7 +351,10 @@ class RemoteWorkspace:
                 reply = self._send({**load, "early": not self._heard})
                 self._loaded = True
                 if request["kind"] == "reload":  # what the save changed, not all it loaded
-                    change = saved_only(reply, request["paths"], self.flow_files, self._graph)
+                    paths = [*request["paths"], *map(str, self._beside.anew())]  # (a drop's)
+                    change = saved_only(
+                        reply, [*dict.fromkeys(paths)], self.flow_files, self._graph
+                    )
                     return {**reply, "change": change}
                 if request["kind"] == "load":
                     return reply

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
@@ -27,7 +28,9 @@ from .reaper import connect
 
 log = logging.getLogger("flowtop.history")
 
-_WRITE = "UPDATE runs SET stage = ? WHERE run_id = ? AND state = 'RUNNING'"
+_WRITE = "UPDATE runs SET stage = ?, stage_at = ? WHERE run_id = ? AND state = 'RUNNING'"
+#: ``_WRITE`` in a store older than ``stage_at`` (opened by a flowtop of 38c90d98).
+_WRITE_UNDATED = "UPDATE runs SET stage = ? WHERE run_id = ? AND state = 'RUNNING'"
 #: The live runs whose process said what it waits on, by ``runs_state``.
 _STAGES = "SELECT run_id, stage FROM runs WHERE state = 'RUNNING' AND stage != ''"
 
@@ -58,16 +61,38 @@ def stages_in(db: Path) -> dict[str, str]:
         return {}
 
 
-def record_stage(db: Path, run_ids: Iterable[str], words: str) -> None:
-    """Record ``words`` as what the live runs ``run_ids`` wait on ("" for nothing); a
-    store that cannot take it now (locked, read-only, older than the column) is left as
-    it is: the words are a hint, never worth failing a run for."""
-    rows = [(words, run_id) for run_id in run_ids]
-    if not rows:
+def stage_and_time(db: Path, run_id: str) -> tuple[str, float | None]:
+    """What live run ``run_id``'s process said it waits on ("" for nothing, or unknown)
+    and when it said it (None: not known, a store older than ``stage_at``): ``flowtop
+    watch`` dated the words by when it read them, after later lines."""
+    from .run_log import connect_reader
+
+    query = "SELECT stage, stage_at FROM runs WHERE run_id = ? AND state = 'RUNNING'"
+    try:
+        with closing(connect_reader(db)) as conn:
+            row = conn.execute(query, (run_id,)).fetchone()
+    except sqlite3.OperationalError:  # no stage_at: the stage alone
+        return stages_in(db).get(run_id, ""), None
+    except (sqlite3.Error, HistoryError, OSError):
+        return "", None
+    stage, at = row if row is not None else ("", None)
+    return (stage if isinstance(stage, str) else ""), (at if isinstance(at, float) else None)
+
+
+def record_stage(db: Path, run_ids: Iterable[str], words: str, at: float | None = None) -> None:
+    """Record ``words`` as what the live runs ``run_ids`` wait on ("" for nothing), said
+    at ``at`` (now by default); a store that cannot take it now (locked, read-only, older
+    than the column) is left as it is: the words are a hint, never worth failing a run for."""
+    at = time.time() if at is None else at
+    ids = list(run_ids)
+    if not ids:
         return
     try:
         with closing(connect(db, create=False)) as conn:
-            conn.executemany(_WRITE, rows)
+            try:
+                conn.executemany(_WRITE, [(words, at, run_id) for run_id in ids])
+            except sqlite3.OperationalError:  # no stage_at: undated, as before it
+                conn.executemany(_WRITE_UNDATED, [(words, run_id) for run_id in ids])
     except (sqlite3.Error, HistoryError, OSError) as exc:
         log.debug("%s: the runs' stage could not be recorded: %s", db, exc)
 
@@ -80,7 +105,7 @@ class StageWriter:
         self.db = db
         self.run_ids = run_ids
         self._lock = threading.Condition()
-        self._due: list[tuple[tuple[str, ...], str]] = []
+        self._due: list[tuple[tuple[str, ...], str, float]] = []  # (when said: ``stage_at``)
         self._unwritten = 0  # asked for and not written yet
         self._thread: threading.Thread | None = None
 
@@ -91,7 +116,7 @@ class StageWriter:
         except Exception:  # noqa: BLE001 - a hint: a run list that cannot be read is no failure
             return
         with self._lock:
-            self._due.append((ids, words))
+            self._due.append((ids, words, time.time()))
             self._unwritten += 1
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -109,8 +134,8 @@ class StageWriter:
                     self._thread = None
                     return
                 due, self._due = self._due, []
-            for ids, words in due:
-                record_stage(self.db, ids, words)
+            for ids, words, at in due:
+                record_stage(self.db, ids, words, at)
                 with self._lock:
                     self._unwritten -= 1
                     self._lock.notify_all()

@@ -228,8 +228,9 @@ CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent) WHERE parent IS NOT NULL;
 #: No version either: columns an older flowtop neither reads nor writes (it names the
 #: columns it uses), added by ``migrate`` to a store opened for writing that lacks them.
 #: ``runs.stage``: what a live run's process waits on now, in words (connecting to a Dask
-#: scheduler, a Dask worker to join: ``workspace/run_stage``); NULL or '' for nothing.
-LATE_COLUMNS = (("runs", "stage", "TEXT"),)
+#: scheduler, a Dask worker to join: ``workspace/run_stage``); NULL or '' for nothing;
+#: ``runs.stage_at``: when its process said it (epoch seconds), so a watch dates it so.
+LATE_COLUMNS = (("runs", "stage", "TEXT"), ("runs", "stage_at", "REAL"))
 
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {

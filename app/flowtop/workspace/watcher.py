@@ -333,6 +333,23 @@ def saved_since(seen: dict[Path, Stamp], paths: Iterable[Path]) -> dict[Path, St
     return saved
 
 
+def restamped(root: Path, seen: dict[Path, Stamp]) -> dict[Path, Stamp | None]:
+    """Every watched file of ``root`` noted in ``seen`` as it is now: a first load asked
+    again of a fresh host (``reload_beside.LoadWatch``) imports them as they are now (a
+    file renamed meanwhile: its new name too), and the watch, once on, reloads none of
+    them again. Those changed, each with the stamp it had there (None: it had none)."""
+    before = dict(seen)
+    _brought_up(seen, file_stamps(watched_folders(root), WatchFilter(root)))
+    return {
+        path: before.get(path) for path in {*before, *seen} if before.get(path) != seen.get(path)
+    }
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    """``path``'s stamp now (``_stamp``): to tell whether it was saved since."""
+    return _stamp(path)
+
+
 def _stamp(path: Path) -> Stamp | None:
     """``path``'s stamp; None for a folder or no file. A named pipe, a broken symlink or
     a symlink loop has one too (the link's own): the flows list shows such a file with
@@ -371,11 +388,14 @@ def file_stamps(folders: Iterable[Path], wanted: WatchFilter) -> dict[Path, Stam
 def _catch_up(seen: dict[Path, Stamp], folders: Iterable[Path], wanted: WatchFilter) -> list[Path]:
     """The files added, changed or deleted since ``seen`` was true (while no watch was on,
     or in a folder not watched until now); ``seen`` is brought up to date."""
-    now = file_stamps(folders, wanted)
+    return _brought_up(seen, file_stamps(folders, wanted))
+
+
+def _brought_up(seen: dict[Path, Stamp], now: dict[Path, Stamp | None]) -> list[Path]:
+    """``_catch_up`` with the stamps ``now`` (a folder not listed: None)."""
     unknown = {folder for folder, stamp in now.items() if stamp is None}
-    for path, stamp in seen.items():
-        if path.parent in unknown:
-            now[path] = stamp  # as it was: no reload saying it is gone
+    # as it was: no reload saying it is gone
+    now.update({path: stamp for path, stamp in seen.items() if path.parent in unknown})
     missed = sorted(path for path in seen.keys() | now.keys() if seen.get(path) != now.get(path))
     seen.clear()
     seen.update(_known(now))

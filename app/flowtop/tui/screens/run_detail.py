@@ -45,7 +45,7 @@ from ..widgets.state_colors import LOOK_STYLE, looks
 from .attempt_lines import behind_gutter, hang_indent
 from .history_reads import reused_said, run_reader
 from .last_error import last_error
-from .run_heading import heading_lines, run_counts
+from .run_heading import heading_lines, live_said, run_counts
 from .run_pruned import PageReads, Pruned
 from .run_subflows import SubflowsShown
 from .run_table import RunTable
@@ -195,7 +195,7 @@ class RunDetailScreen(Screen[None]):
         self._subflows.take(detail)  # (read with the run: ``read_run``)
         #: The heading, and what it was fitted to: the width, whether the table is wider
         #: (room kept for the hint) and whether the hint shows (``_show_heading``).
-        self._heading: tuple[tuple[int, bool, bool], Text] | None = None
+        self._heading: tuple[tuple[int, bool, bool, str], Text] | None = None
         self._columns_hidden = False  # (``columns_past_edge``): `→` in the footer too
 
     def compose(self) -> ComposeResult:
@@ -236,7 +236,7 @@ class RunDetailScreen(Screen[None]):
         when = (
             f"started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )
-        tail = ""  # what follows the time
+        tail = live_said(self.app, run)  # what follows the time: stopped, or waits on
         if run.rerun_of:
             tail += f" · rerun of {source_label(run.rerun_of, run.rerun_of_number)}"
         if run.child_of:
@@ -322,14 +322,14 @@ class RunDetailScreen(Screen[None]):
         again only for new data, a new width or when the hint comes or goes, not on
         every press of → or ←. Shown each time all the same: shown once, its new
         height was at times not laid out (a second line never drawn)."""
-        table = self.query_one("#tasks", DataTable)
+        table, run = self.query_one("#tasks", DataTable), self.detail.run
         wide = round(table.max_scroll_x) > table.cell_padding  # as ``columns_past_edge``
-        fitted = (self.size.width, wide, columns_past_edge(table))
+        fitted = (self.size.width, wide, columns_past_edge(table), live_said(self.app, run))
         if fitted[2] != self._columns_hidden:  # the footer offers `→` while the hint shows
             self._columns_hidden = fitted[2]
             self.query_one(KeyBar).refresh()
         if self._heading is None or self._heading[0] != fitted:
-            self._heading = (fitted, self._heading_text(self.detail.run, wide=wide, more=fitted[2]))
+            self._heading = (fitted, self._heading_text(run, wide=wide, more=fitted[2]))
         self.query_one("#heading", Static).update(self._heading[1])
 
     def on_resize(self) -> None:
@@ -376,6 +376,7 @@ class RunDetailScreen(Screen[None]):
         """Every ``REFRESH`` while the run is live, or a store's: read on a thread, shown
         here; once a read found it pruned, the page closes (``run_pruned``)."""
         reads = self._reads
+        self._show_heading()  # its process stopped, or resumed: no new data says it
         if self.is_current and reads and not reads.closed_if_gone(self, self.detail.run):
             self._read_again()
 
@@ -574,9 +575,8 @@ def attempts_text(
             words, look = how
             symbol, word, _ = STATE_LOOK[StateType.FAILED]
             text.append(f"{symbol} {word}, {words}", style=styles[look])
-        text.append(
-            f" · {fmt_duration(attempt.duration)} · started {date_time(attempt.started, '')}\n"
-        )
+        took = fmt_duration(attempt.duration)  # none while it runs: `▶ Running ·  · started`
+        text.append(f"{f' · {took}' if took else ''} · started {date_time(attempt.started, '')}\n")
         if rejected is not None:
             text.append(
                 f"{plain(attempt.message, 300) or PREDICATE_ASKED}\n", style=styles["retry"]

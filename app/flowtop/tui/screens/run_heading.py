@@ -12,10 +12,27 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
 
+from ...printable import printable
+from ...workspace.ownership import stopped_words
+from ..model import RunModel
 from ..row_views import drawn_counts, state_count_parts
 
 if TYPE_CHECKING:
-    from ...workspace.history_records import RunDetail
+    from ...workspace.history_records import RunDetail, RunRecord
+
+
+def live_said(app: object, run: RunRecord) -> str:
+    """What a live run's page says after its time, as the monitor's header says it: that
+    its process is stopped (``stopped_words``: the liveness check's), then what it waits
+    on (``RunModel.stage``, as the monitor's store client read it: a Dask worker to join):
+    `` · its process is stopped (paused, pid 4242: kill -CONT 4242 resumes it)``; "" for a
+    run that ended, or says nothing. The page read plain `▶ Running` while the header
+    said either."""
+    if run.state != "RUNNING":
+        return ""
+    model = getattr(getattr(app, "store", None), "runs", {}).get(run.run_id)
+    stage = printable(model.stage) if isinstance(model, RunModel) else ""
+    return "".join(f" · {words}" for words in (stopped_words(run.run_id), stage) if words)
 
 
 def run_counts(detail: RunDetail, styles: Mapping[str, str]) -> tuple[Text, Text]:

@@ -21,7 +21,7 @@ from flowtop.tui.row_views import counts_parts, drawn_counts
 from flowtop.tui.run_reading import reading_of, reading_words
 from flowtop.tui.widgets.no_rows import cancelled_subflows, failed_subflows, subflow_labels
 from flowtop.tui.widgets.state_colors import looks
-from flowtop.workspace.ownership import stopped_words
+from flowtop.workspace.ownership import stopped_forms
 from flowtop.workspace.subflow_runs import handled_words
 
 #: What the header says of a flow whose runs were pruned (`flowtop history --prune`),
@@ -261,6 +261,7 @@ class RunHeader(Static):
         run_shown = False  # its number, state and time are on the line: they stay whole
         word_at = (0, 0)  # where the state's word is on the line, and its length
         hints: tuple[str, ...] = ()  # what is said of a flow with no run shown, longest first
+        paused: tuple[str, ...] = ()  # its process stopped: ways to say it, longest first
         if error:  # what is wrong with the file shown instead of a flow
             symbol, look = LOAD_ERROR_LOOK
             text.append(f"  {symbol} {error}", style=styles[look])
@@ -302,10 +303,11 @@ class RunHeader(Static):
             text.append(f"{symbol} {word}", style=styles[look])
             if waits is None:  # (a countdown beside a count-up read as two clocks)
                 text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
-            # its process stopped (``kill -STOP``): its retries read overdue, and no word why
-            paused = stopped_words(run.run_id) if run.is_live else None
+            # its process stopped (``kill -STOP``): its retries read overdue, and no word why;
+            # said before the rest, which is cut first (nothing moves while it is stopped)
+            paused = stopped_forms(run.run_id) if run.is_live else ()
             stage = printable(run.stage) if run.is_live else ""  # (a Dask worker to join)
-            for own in (stage, run.note, run.read_note, paused):  # (``read_note``: reading found)
+            for own in (stage, run.note, run.read_note):  # (``read_note``: reading found)
                 if own:
                     tail.append(f"  {own}", style="bold")
             if run.error is not None:
@@ -317,6 +319,7 @@ class RunHeader(Static):
         # The flow's name gives way first (the flows list shows it whole): a long one
         # pushed the run's number, state and time off the line. The tail is cut next.
         room = self.size.width - text.cell_len if self.size.width else len(flow or "")
+        room -= cell_len(f"  {paused[-2]}") if len(paused) > 1 else 0  # kept with its hint
         if run_shown and room < min(MIN_NAME, len(flow or "")) and marks[1] > marks[0]:
             # its notes go before its number, state and time: `(child of …)` pushed them off
             start, end = marks
@@ -337,6 +340,10 @@ class RunHeader(Static):
                 text = text[:start] + text[start + word_at[1] :]
         else:
             text = Text(cut_cells(flow, max(MIN_NAME, room)), style="bold").append_text(text)
+        if paused:  # the longest way to say it that fits, the rest of the tail cut first
+            left = self.size.width - text.cell_len
+            fits = [said for said in paused if not self.size.width or cell_len(said) + 2 <= left]
+            text.append(f"  {(fits or paused[-1:])[0]}", style="bold")
         text.append_text(self._cut_tail(tail, self.size.width - text.cell_len))
         text.no_wrap, text.overflow = True, "ellipsis"
         parts: list[Note] = []
