@@ -7,16 +7,21 @@ before it released the run's lock, and every thread of the run then waited on th
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
+import time
 from typing import Any
 
-from flowtop import flow, task
+from flowtop import flow, get_run_logger, task
 from flowtop.engine import Runner, StateType
 from flowtop.engine.call_guard import engine_code, interrupted
 from flowtop.engine.dynamic_run import DynamicRun
+from flowtop.engine.events import FLOW_BODY, RunFinished, TaskOutput
 from flowtop.engine.user_call import UserCall
 from waits import wait_until
+
+from .kit import Recorder
 
 
 class Stop(BaseException):
@@ -134,3 +139,72 @@ def test_a_flow_timed_out_while_its_body_calls_tasks_always_ends() -> None:
             assert run.final_state(timeout=10) is StateType.FAILED
             wait_until(lambda run=run: run._body_done, "its body to return")
             assert not run._lock.locked()
+
+
+@task(timeout_seconds=0.2, retries=1, retry_delay_seconds=0.01)
+def logs_on(k: int) -> None:
+    while True:  # timed out inside get_run_logger() or a log line, sooner or later
+        print("p", k)
+        get_run_logger().info("g %s", k)
+
+
+@flow(name="logs-s72")
+def logs() -> None:
+    for future in [logs_on.submit(k) for k in range(6)]:
+        future.wait()
+
+
+def _logging_free() -> bool:
+    """Whether ``logging``'s module lock can be taken (a timed-out task kept it: every
+    ``get_run_logger()`` and ``getLogger`` of the process then waited for good)."""
+    lock: Any = logging._lock  # type: ignore[attr-defined]
+    if not lock.acquire(timeout=5):
+        return False
+    lock.release()
+    return True
+
+
+def test_tasks_timed_out_while_they_log_leave_logging_usable() -> None:
+    """A tester's `flowtop run` hung at its end 6 times in 20: an interrupt had landed in
+    ``logging.getLogger`` under ``get_run_logger()``, its module lock kept for good."""
+    for _ in range(4):
+        with Runner(6) as runner:
+            run = runner.start(logs)
+            assert run.final_state(timeout=30) is StateType.COMPLETED
+        assert _logging_free()
+
+
+_go = threading.Event()
+
+
+@flow(name="cut-tail-s72", timeout_seconds=60)
+def cut_tail() -> None:
+    print("hi")
+    _go.wait(30)
+    print("bye")
+    while True:  # no return: its time limit cuts it short (here: not in an Event's
+        time.sleep(0.05)  # Python code, where it could keep the Event's lock)
+
+
+def test_a_cut_short_body_s_pieces_join_to_its_run_s_output() -> None:
+    """A tester's timed-out bodies: the pieces joined lacked what came after the last
+    look (774 characters of 943): the run ends before the body returns."""
+    _go.clear()
+    recorder = Recorder()
+    with Runner(2, sinks=[recorder]) as runner:
+        run = runner.start(cut_tail)
+        assert isinstance(run, DynamicRun)
+
+        def pieces() -> list[str]:
+            found = recorder.events
+            return [e.text for e in found if isinstance(e, TaskOutput) and e.task == FLOW_BODY]
+
+        wait_until(lambda: "".join(pieces()) == "hi\n", "its first line as a piece")
+        _go.set()
+        wait_until(lambda: "bye" in run.body_output.getvalue(), "its last line")  # type: ignore[union-attr]
+        run._time_out()  # before the next look (every 0.5 s) sends it
+        assert run.final_state(timeout=10) is StateType.FAILED
+        runner.bus.flush()
+        (end,) = [e for e in recorder.events if isinstance(e, RunFinished)]
+        assert end.output == "hi\nbye\n"
+        assert "".join(pieces()) == end.output, pieces()

@@ -400,6 +400,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         return StateType.COMPLETED
 
     def _own_end(self) -> RunEnd:
+        if self._captured is not None and not self._body_done:  # its body cut short: its
+            live_output.held_piece(self, self._captured)  # pieces so far, before its end
         output = self._captured.getvalue() if self._captured is not None else ""
         retry_in = self.flow.retry_delay if self._retrying else None
         if self._start_delay > 0 and not self._body_began:  # its wait is not its work

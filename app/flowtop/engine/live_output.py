@@ -257,6 +257,15 @@ def _last_piece(run: FlowRun, captured: AttemptOutput) -> None:
         return
     captured.take_children()  # (off the run's lock, as ``_look`` takes them)
     with run._lock:
-        sent = _sent.get(run.run_id)
-        if run.state is StateType.RUNNING and sent is not None and captured in sent:
-            _send(run, BODY, captured, sent)
+        if run.state is StateType.RUNNING:
+            held_piece(run, captured)
+
+
+def held_piece(run: FlowRun, captured: AttemptOutput) -> None:
+    """Under ``run``'s lock, as it ends: the last piece of its ``@flow`` body's output
+    (``captured``) when that came in pieces. A body cut short (a timeout, a cancel) has
+    not returned as its run ends, and its run's end holds what it printed until then:
+    its pieces joined lacked what came after the last look."""
+    sent = _sent.get(run.run_id)
+    if run._bus.has_sinks and sent is not None and captured in sent:
+        _send(run, BODY, captured, sent)

@@ -29,6 +29,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from . import capture, logged_prints
+from .call_guard import engine_code
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
 from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
@@ -84,6 +85,14 @@ class _RunLogger(logging.LoggerAdapter[logging.Logger]):
         kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
         return msg, kwargs
 
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        # flowtop's code, called from the task's (``call_guard``): ``logging``'s locks
+        # (its module's, at a level's first look; its handlers') were kept for good by an
+        # interrupt landing between their acquire and their ``try``
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller's line
+        with engine_code():
+            super().log(level, msg, *args, **kwargs)
+
 
 class _TaskRunLogger(_RunLogger):
     """A task run's logger. Called outside any flow in a plain script (``my_task()`` in a
@@ -92,16 +101,17 @@ class _TaskRunLogger(_RunLogger):
     then, as Prefect's console handler shows it, and as a flow's task lines are shown."""
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if not (self.isEnabledFor(level) and capture.shown_by_nobody(self.logger, level)):
-            kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller's line
-            super().log(level, msg, *args, **kwargs)
-            return
-        msg, kwargs = self.process(msg, kwargs)
-        capture.show_on_stderr(
-            self.logger.makeRecord(
-                self.logger.name, level, "", 0, msg, args, _exc_info(kwargs.get("exc_info"))
+        with engine_code():  # (its look at the level takes ``logging``'s lock: see above)
+            if not (self.isEnabledFor(level) and capture.shown_by_nobody(self.logger, level)):
+                kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller's line
+                super().log(level, msg, *args, **kwargs)
+                return
+            msg, kwargs = self.process(msg, kwargs)
+            capture.show_on_stderr(
+                self.logger.makeRecord(
+                    self.logger.name, level, "", 0, msg, args, _exc_info(kwargs.get("exc_info"))
+                )
             )
-        )
 
 
 def _exc_info(given: Any) -> Any:
@@ -141,12 +151,13 @@ def _logger(name: str) -> logging.Logger:
     loggers, whose INFO lines are recorded. Prefect's own names are left at their level
     (NOTSET, as Prefect's logging setup leaves them), so they take the ``prefect``
     logger's, INFO (:data:`LIBRARY_LOGGER`) unless the program set another there."""
-    logger = logging.getLogger(name)
-    if logger.level == logging.NOTSET and not name.startswith("prefect."):
-        logger.setLevel(logging.INFO)
-    if name.startswith("prefect."):  # the first of Prefect's run loggers: its settings'
-        apply_prefect_levels()  # levels (``PREFECT_LOGGING_LEVEL``, …), once
-    return logger
+    with engine_code():  # ``get_run_logger()`` in a task: ``logging``'s lock (see above)
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET and not name.startswith("prefect."):
+            logger.setLevel(logging.INFO)
+        if name.startswith("prefect."):  # the first of Prefect's run loggers: its settings'
+            apply_prefect_levels()  # levels (``PREFECT_LOGGING_LEVEL``, …), once
+        return logger
 
 
 def logger_names(made: object) -> tuple[str, str]:
