@@ -62,6 +62,8 @@ async def fixed_while_loading(workspace: RemoteWorkspace, importing: Path, fixed
     load = asyncio.ensure_future(asyncio.to_thread(workspace.load))
     try:
         await until(lambda: hanging(fixed.parent), f"{fixed.name} to hang", SHOWN_WITHIN)
+        # (the host's word that it imports may come just after the import's flag)
+        await until(lambda: workspace.still_importing() is not None, "its word", SHOWN_WITHIN)
         assert (now := workspace.still_importing()) is not None and now[0] == importing
         fixed.write_text(QUICK.replace('"after"', '"h"') if fixed.name == "hang.py" else "x = 2\n")
         change = await asyncio.wait_for(asyncio.shield(load), SHOWN_WITHIN)
