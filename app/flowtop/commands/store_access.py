@@ -433,12 +433,12 @@ def start_logged(db: Path, run_id: str) -> bool:
     the run is said as any other."""
     from contextlib import closing
 
+    from ..workspace import run_stage
     from ..workspace.run_log import connect_reader
 
     try:
         with closing(connect_reader(db)) as conn:
-            found = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,))
-            return found.fetchone() is not None
+            return run_stage.start_logged(conn, run_id)
     except sqlite3.Error:
         return True
 

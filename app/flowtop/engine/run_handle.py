@@ -31,16 +31,21 @@ def wait_for(event: threading.Event, timeout: float | None) -> bool:
     (``call_guard``), and gives up within ``WAKE`` once an interrupt came (raised as it
     returns)."""
     with engine_code():
-        if timeout is None:
-            while not event.wait(WAKE):
-                if interrupted():
-                    return False
+        return in_slices(event.wait, timeout)
+
+
+def in_slices(waits: Callable[[float], bool], timeout: float | None) -> bool:
+    """Whether ``waits(seconds)`` (a wait saying whether what it waits for came) ends
+    before ``timeout`` (None: whenever), asked ``WAKE`` seconds at a time: a Ctrl+C is
+    heard between, and an interrupt of this thread's user code gives the wait up
+    (``call_guard.interrupted``: it is raised as the ``engine_code`` block ends)."""
+    end = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = WAKE if end is None else min(WAKE, max(0.0, end - time.monotonic()))
+        if waits(left):
             return True
-        end = time.monotonic() + timeout
-        while not event.wait(min(WAKE, max(0.0, end - time.monotonic()))):
-            if interrupted() or time.monotonic() >= end:
-                return False
-        return True
+        if interrupted() or (end is not None and time.monotonic() >= end):
+            return False
 
 
 if TYPE_CHECKING:

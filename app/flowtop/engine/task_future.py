@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import inspect
 import threading
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from .call_guard import engine_code, interrupted
+from .call_guard import engine_code
 from .calls import Future, InlineFuture, call_back, not_done_within
 from .errors import RunCancelled, UpstreamFailed
 from .flow_result import returned_state_error
 from .prefect_api import State, from_engine, made_by_hand, returned_cancelled, returned_failure
 from .prefect_ids import prefect_uuid
-from .run_handle import WAKE
+from .run_handle import in_slices
 from .run_names import as_its_future_reads, is_unnamed
 from .states import StateType
 from .user_threads import UserCodeThread
@@ -83,16 +82,7 @@ class TaskFuture(Future):
         # a ``Condition``'s block and wait are Python code around the run's lock: not
         # where the user's code may be interrupted (``call_guard``)
         with engine_code(), run._cond:
-            if timeout is None:
-                while not run._cond.wait_for(final, WAKE):  # a Ctrl+C heard (``wait_for``)
-                    if interrupted():
-                        return False
-                return True
-            end = time.monotonic() + timeout
-            while not run._cond.wait_for(final, min(WAKE, max(0.0, end - time.monotonic()))):
-                if interrupted() or time.monotonic() >= end:
-                    return False
-            return True
+            return in_slices(lambda left: run._cond.wait_for(final, left), timeout)
 
     def _raise_unnamed(self) -> None:
         """The error of a task run that could not be named, raised (its call's error), or

@@ -25,11 +25,10 @@ def queued_words(db: Path, run_id: str, name: str) -> str | None:
     as the header and ``watch`` say it); both, for a run stopped before it began. None
     when neither: a process that is busy. Raises what reading the store raises."""
     from flowtop.workspace.run_log import connect_reader
-    from flowtop.workspace.run_stage import run_stages
+    from flowtop.workspace.run_stage import run_stages, start_logged
 
-    with closing(connect_reader(db)) as conn:  # nothing logged: it only has its reservation
-        logged = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,))
-        stage = None if logged.fetchone() else run_stages(conn).get(run_id) or STARTING
+    with closing(connect_reader(db)) as conn:
+        stage = None if start_logged(conn, run_id) else run_stages(conn).get(run_id) or STARTING
     paused = stopped_words(run_id)
     if paused is not None and stage is None:
         return f"Cancel of {name} is queued: {paused}; it ends once it runs again"

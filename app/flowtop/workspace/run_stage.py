@@ -50,6 +50,14 @@ def run_stages(conn: sqlite3.Connection) -> dict[str, str]:
     }
 
 
+def start_logged(conn: sqlite3.Connection, run_id: str) -> bool:
+    """Whether run ``run_id`` has logged anything, its start first: one with only its
+    reservation (``run_start.Reservation``) has a process still importing its flow file,
+    or past it, connecting (its stage)."""
+    found = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,))
+    return found.fetchone() is not None
+
+
 def stages_in(db: Path) -> dict[str, str]:
     """``run_stages`` of the store at ``db``; none when it cannot be read now."""
     from .run_log import connect_reader
