@@ -72,10 +72,11 @@ _hooked = False
 def started(buffer: Any, popen: subprocess.Popen[Any] | None) -> None:
     """A thread of the attempt whose output is ``buffer`` starts a child: the ``Popen``
     being made, or (None) one ``os.system``, ``os.posix_spawn`` or ``os.fork`` starts.
-    Called from the audit hook, before the child exists: a ``@flow`` body's (no
-    ``taken``) is not followed, nor one an attempt starts once cut short (its cleanup)."""
+    Called from the audit hook, before the child exists: not one an attempt starts once
+    cut short (its cleanup). A ``@flow`` body's is cut short by its own predicate
+    (``cut_short``): its run reads its output until the run's end, past the cancel."""
     global _hooked
-    taken = getattr(buffer, "taken", None)
+    taken = getattr(buffer, "cut_short", None) or getattr(buffer, "taken", None)
     if not isinstance(buffer, AttemptOutput) or taken is None or not _ON_LINUX:
         return
     if taken():  # cut short already: what its ``except`` handler starts is its own

@@ -40,6 +40,7 @@ class AttemptOutput:
         "echo",
         "attempt",
         "taken",
+        "cut_short",
         "cut",
     )
 
@@ -63,6 +64,10 @@ class AttemptOutput:
         #: streams, as a thread's that outlived its attempt does (``capture._buffer``): no
         #: one reads it here.
         self.taken: Callable[[], bool] | None = None
+        #: Whether a ``@flow`` body it is the output of was cut short (cancelled, timed
+        #: out) while it runs: what it started is stopped then (``attempt_children``),
+        #: though its run reads what it writes until the run's end (no ``taken``).
+        self.cut_short: Callable[[], bool] | None = None
         #: Once its middle was dropped: the tail's list and where it begins in all that was
         #: written, set together for a reader on another thread (``parts``).
         self.cut: tuple[list[str], int] | None = None

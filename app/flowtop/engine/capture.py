@@ -526,7 +526,7 @@ def end() -> str:
     # ended: a thread it started writes no more to it, and the context that thread was
     # copied from (kept by the worker until its next attempt) holds no run through it
     with _ending:
-        buffer.attempt = buffer.live = buffer.taken = None
+        buffer.attempt = buffer.live = buffer.taken = buffer.cut_short = None
         return buffer.getvalue()
 
 

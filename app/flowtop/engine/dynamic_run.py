@@ -244,6 +244,8 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
         self._captured = capture.begin(tee=self._bus.catch_up)
         # and reaches the store in pieces as it comes, as a running task's output does
         self._captured.live = (self, live_output.BODY)  # (a killed run keeps them)
+        # cut short, what it started is stopped, as a cancelled attempt's (``attempt_children``)
+        self._captured.cut_short = self._body_cut_short
         limit = returned = None
         try:
             if (failed := self._failed_before_body) is not None:  # as in Prefect: it fails
@@ -282,6 +284,9 @@ class DynamicRun(CallUpstreams, FlowCutShort, FlowRetries):
             self._unfinished -= 1
             if self._unfinished == 0:
                 self._finish()
+
+    def _body_cut_short(self) -> bool:
+        return not self._body_done and (self.cancelled or self.timed_out is not None)
 
     def _body_value(self) -> Any:
         """The body's call and what it gives the run (``body_value``): a generator flow's
