@@ -31,6 +31,9 @@ from .shipping import (
 )
 from .spec import check_spec
 
+#: How long the pool's close waits for its idle workers to exit of themselves (seconds).
+RETIRE_WAIT = 2.0
+
 
 # -- processes --------------------------------------------------------------------------
 @contextlib.contextmanager
@@ -255,6 +258,29 @@ class _Worker:
             self._lifeline.close()
             death_output.remove(self.base)  # (what a killed attempt wrote)
 
+    def retire(self, wait: float) -> None:
+        """An idle worker's end at the pool's close: its pipe closed, it exits of itself,
+        and what its attempts started and left running on purpose (a server) runs on, as
+        under the thread executor. Its lifeline closes after its exit, which would kill its
+        group (``_end_with_coordinator``); one that does not exit within ``wait`` seconds
+        (a ``Pool`` a task left open, joined at its exit) is killed, group and all."""
+        with self._killing:
+            if self._killed:
+                return
+            self._killed = True
+        try:
+            self.conn.close()
+            self.process.join(wait)
+            if self.process.exitcode is None:
+                self._end_group()
+                self.process.kill()
+                self.process.join(5)
+            else:
+                self._end_group.cancel()
+        finally:
+            self._lifeline.close()
+            death_output.remove(self.base)
+
 
 class ProcessBackend:
     """A pool of worker processes, one attempt at a time each.
@@ -384,8 +410,13 @@ class ProcessBackend:
     def close(self) -> None:
         with self._lock:
             self.closed = True
-            workers = [*self._idle, *self._busy]
+            idle, busy = [*self._idle], [*self._busy]
             self._idle.clear()
-        for worker in workers:
+        for worker in busy:  # their attempts stopped: with what those started
             worker.kill()
+        for worker in idle:  # told at once, waited for together
+            worker.conn.close()
+        deadline = time.monotonic() + RETIRE_WAIT
+        for worker in idle:
+            worker.retire(max(0.0, deadline - time.monotonic()))
         self._folder.close()
