@@ -9,6 +9,7 @@ bound: a hang fails the test instead of the suite.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 import threading
@@ -393,6 +394,39 @@ def test_the_pool_replaces_an_abandoned_thread_and_that_thread_ends_after_its_ca
         release.set()
         threads[0].join(BOUND)
         assert not threads[0].is_alive() and pool.abandoned == 0
+    finally:
+        release.set()
+        pool.shutdown(wait=True)
+
+
+def test_a_full_pool_says_it_replaces_no_more_once_not_per_refusal(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """300 tasks stuck past their timeouts printed the warning 600 times (each refusal)."""
+    monkeypatch.setattr(pool_module, "MAX_ABANDONED", 1)
+    pool = WorkerPool(3)
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    inside = threading.Semaphore(0)
+
+    def stuck() -> None:
+        threads.append(threading.current_thread())
+        inside.release()
+        release.wait(BOUND)
+
+    try:
+        for _ in range(3):
+            pool.submit(stuck)
+        for _ in range(3):
+            assert inside.acquire(timeout=BOUND)
+        assert pool.abandon(threads[0])
+        with caplog.at_level(logging.WARNING, logger=pool_module.log.name):
+            assert not pool.abandon(threads[1])
+            assert not pool.abandon(threads[2])
+        said = [r.getMessage() for r in caplog.records if "not replacing more" in r.getMessage()]
+        assert said == [
+            "flowtop worker pool: 1 threads given up on still running; not replacing more"
+        ]
     finally:
         release.set()
         pool.shutdown(wait=True)

@@ -74,6 +74,9 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         #: Threads given up on and still in their call; each leaves the set when it returns.
         self._abandoned: set[threading.Thread] = set()
+        #: Whether the warning that no more are replaced was logged since ``_abandoned``
+        #: was last below ``MAX_ABANDONED``: once, not once per timed-out attempt.
+        self._full_said = False
         self._serial = itertools.count()
         #: One permit per worker that found the queue empty and waits on it: a submit that
         #: takes one needs no new thread.
@@ -152,10 +155,13 @@ class WorkerPool:
             if self._closed or thread not in self._threads:
                 return False
             if len(self._abandoned) >= MAX_ABANDONED:
-                log.warning(
-                    "flowtop worker pool: %d threads given up on still running; not replacing more",
-                    len(self._abandoned),
-                )
+                if not self._full_said:
+                    self._full_said = True
+                    log.warning(
+                        "flowtop worker pool: %d threads given up on still running; "
+                        "not replacing more",
+                        len(self._abandoned),
+                    )
                 return False
             replacement = UserCodeThread(self._work, f"{self.name}-{next(self._serial)}")
             try:
@@ -204,6 +210,7 @@ class WorkerPool:
             if abandoned and me in abandoned:  # replaced while in that call: end here
                 with self._lock:
                     abandoned.discard(me)
+                    self._full_said = False  # (said again if it fills up again)
                 return
             if len(self._threads) > self.room and self._leave(me):  # a place given back
                 return
