@@ -42,7 +42,7 @@ from .flow_result import cancelled_group
 from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
-from .option_checks import option_type_problem, prefect_default
+from .option_checks import option_type_problem, plain_numbers, prefect_default
 from .parameters import call_for
 from .policy import MAX_RETRIES
 from .prefect_api import state_of_call
@@ -146,6 +146,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         self.should_validate_parameters = validate_parameters
         if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
             retries = 0
+        retries = plain_numbers(retries)
         if (wrong_type := option_type_problem("retries", retries)) is not None:
             raise TypeError(f"@flow {self.name!r}: {wrong_type}")  # retries='3'
         if retries < 0:

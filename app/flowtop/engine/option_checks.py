@@ -14,6 +14,7 @@ import ast
 import inspect
 import linecache
 import math
+import numbers
 import re
 import sys
 import unicodedata
@@ -306,6 +307,25 @@ def unknown_options(
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     plural = "s" if len(named) > 1 else ""
     return f"{owner}: unknown option{plural} {listed}; valid options: {', '.join(valid)}"
+
+
+def plain_numbers(value: Any) -> Any:
+    """``value`` with another library's numbers (NumPy's ``int64``, ``float32``: a
+    ``numbers.Integral`` or ``Real``) made Python's ``int`` and ``float``, in a list or
+    tuple of delays too. A budget read from a pandas frame or a NumPy config
+    (``max_retries=np.int64(3)``) was refused as "must be an int, got int64", where a
+    ``float64`` (a ``float``) was taken."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, list | tuple):
+        plain = [plain_numbers(item) for item in value]
+        if any(new is not old for new, old in zip(plain, value, strict=True)):
+            return type(value)(plain)
+    return value
 
 
 def check_option(option: str, canonical: str, value: Any) -> None:
