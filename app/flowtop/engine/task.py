@@ -207,7 +207,15 @@ class Task(PrefectTaskAttributes):
                     f"task {self.name!r}: return_state= and wait_for= work in @flow functions, "
                     "not in a with Flow(...) block (use upstream_tasks there)"
                 )
-            return flow.add_call(self, args, kwargs, bound=True)  # bound just above
+            if self.is_generator and inspect.isasyncgenfunction(unwrapped(self.fn)):
+                raise TypeError(
+                    f"task {self.name!r} is an async generator: a with Flow(...) block cannot "
+                    "collect its values; iterate it in an async @flow (async for value in "
+                    f"{self.name}(...))"
+                )
+            # a generator task's node collects its values, retried from the start, as its
+            # ``.submit()`` does (it returned the generator, unrun, to the next task)
+            return flow.add_call(self._submitted(), args, kwargs, bound=True)  # bound above
         run = calling_run()
         if run is not None:
             future = run.submit_call(self, args, kwargs, wait_for=wait_for)
