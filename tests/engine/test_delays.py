@@ -151,6 +151,8 @@ def test_jitter_scales_the_delay_within_its_band() -> None:
     assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.0).seconds == 10.0
     assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 1.0).seconds == 15.0
     assert "jitter +25%" in compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.5).explain()
+    # under 1%: not "+0%", which reads as no jitter at all
+    assert "jitter +0.2% = 10s" in compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.004).explain()
 
 
 @pytest.mark.parametrize(
@@ -166,6 +168,12 @@ def test_jitter_scales_the_delay_within_its_band() -> None:
             3600.0,
             1e9,
             "retry_jitter=1e+09 would make the 3600 s delay before retry 1 9e+11 s: "
+            "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
+        ),
+        (
+            31536000.0,
+            0.5,
+            "retry_jitter=0.5 would make the 31,536,000 s delay before retry 1 35,478,000 s: "
             "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
         ),
         (

@@ -378,7 +378,7 @@ class DelayBreakdown(NamedTuple):
         if self.capped_at is not None:
             text += f", capped at {fmt_seconds(self.capped_at)}"
         if self.jitter:
-            text += f", jitter {self.jitter * 100:+.0f}% = {fmt_seconds(self.seconds)}"
+            text += f", jitter {_percent(self.jitter)} = {fmt_seconds(self.seconds)}"
             if self.seconds > MAX_SECONDS and self.effective <= MAX_SECONDS:
                 # ``compute_delay`` refuses what ``retry_jitter`` takes past the cap: only
                 # Prefect's ``retry_jitter_factor``, applied to its result, leaves such a delay
@@ -389,6 +389,12 @@ class DelayBreakdown(NamedTuple):
     def effective(self) -> float:
         """The delay before any jitter: the base, or the cap a backoff hit."""
         return self.base if self.capped_at is None else self.capped_at
+
+
+def _percent(fraction: float) -> str:
+    """``+25%``, or ``-0.2%`` for a jitter under 1% (``-0%`` read as no jitter at all)."""
+    percent = fraction * 100
+    return f"{percent:+.0f}%" if abs(percent) >= 0.95 else f"{percent:+.1f}%"
 
 
 def compute_delay(
@@ -473,14 +479,22 @@ def jitter_too_big(jitter: float, base: float, seconds: float, attempt: int) -> 
     """``retry_jitter`` made a usable delay unusable: named, with the numbers in plain form
     (not 9e+307 seconds as hours and minutes, which run to hundreds of digits)."""
     if math.isfinite(seconds):
-        made, rule = f"{seconds:.3g} s", f"at most {MAX_SECONDS_TEXT}"
+        made, rule = _plain_seconds(seconds, 3), f"at most {MAX_SECONDS_TEXT}"
     else:
         made = "not a number" if math.isnan(seconds) else "infinite"
         rule = "a finite number of seconds"
     return DelayError(
-        f"retry_jitter={jitter:g} would make the {base:g} s delay before retry {attempt} "
-        f"{made}: a delay must be {rule}; lower retry_jitter"
+        f"retry_jitter={jitter:g} would make the {_plain_seconds(base, 6)} delay before "
+        f"retry {attempt} {made}: a delay must be {rule}; lower retry_jitter"
     )
+
+
+def _plain_seconds(seconds: float, digits: int) -> str:
+    """``31,536,000 s`` for a year's delay (``:g`` wrote ``3.1536e+07``), ``9e+11 s`` only
+    past 10 billion seconds (centuries), where the digits say nothing more."""
+    if 1e6 <= seconds < 1e10:
+        return f"{round(seconds):,} s"
+    return f"{seconds:.{digits}g} s"
 
 
 def callable_name(fn: Any) -> str:
