@@ -30,10 +30,16 @@ def children_seen() -> None:
     capture_children.install(capture._local, capture.copied, launched=False)
 
 
-def test_a_cancelled_flow_body_stops_what_it_started(tmp_path: Path) -> None:
-    tree = tmp_path / "tree"
+@pytest.mark.parametrize("hooked", [False, True], ids=["plain", "with an on_cancellation hook"])
+def test_a_cancelled_flow_body_stops_what_it_started(tmp_path: Path, hooked: bool) -> None:
+    """With a hook, which writes into the body's output and ends that capture while the
+    body still runs, what the body started was left running even once it was followed."""
+    tree, heard = tmp_path / "tree", []
 
-    @flow(name="body-tree-s73")
+    def hook(*_: object) -> None:
+        heard.append("hook")
+
+    @flow(name="body-tree-s73", on_cancellation=[hook] if hooked else None)
     def body_tree() -> None:
         subprocess.run(["sh", "-c", TREE.format(file=tree)], check=False)
 
@@ -44,6 +50,7 @@ def test_a_cancelled_flow_body_stops_what_it_started(tmp_path: Path) -> None:
         wait_until(lambda: _gone(stopped), "the cancelled body's processes gone")
         assert run.wait(30)
         assert run.state is StateType.CANCELLED
+        assert heard == (["hook"] if hooked else [])
 
 
 def test_a_timed_out_flow_body_stops_what_it_started(tmp_path: Path) -> None:
@@ -75,26 +82,3 @@ def test_a_flow_body_that_ends_leaves_what_it_started(tmp_path: Path) -> None:
         assert run.state is StateType.COMPLETED
         attempt_children.cut_short()  # (nothing is stopped: it was not cut short)
         assert all(_started(pid) == began for pid, began in kept.items())
-
-
-def test_a_cancelled_flow_body_with_a_cancellation_hook_stops_what_it_started(
-    tmp_path: Path,
-) -> None:
-    """Its hook writes into the body's output and ends that capture, the body still
-    running: what the body started was left running then."""
-    tree, heard = tmp_path / "tree", []
-
-    def hook(*_: object) -> None:
-        heard.append("hook")
-
-    @flow(name="body-hooked-s73", on_cancellation=[hook])
-    def body_hooked() -> None:
-        subprocess.run(["sh", "-c", TREE.format(file=tree)], check=False)
-
-    with _cleaned_up() as read, Runner(2) as runner:
-        run = runner.start(body_hooked)
-        stopped = read(tree)
-        assert run.cancel()
-        wait_until(lambda: _gone(stopped), "the cancelled body's processes gone")
-        assert run.wait(30)
-        assert heard == ["hook"]
