@@ -114,15 +114,18 @@ class ViewActions(_AppBase):
     def _update_header(self) -> None:
         """The header over the table; its notes say how this view differs from the run's
         plain table, each in shorter words a narrow header takes (``Note``, ``fit_notes``):
-        the filter's count of rows stays whole, the notes around it shorten first."""
+        the filter's count of rows stays whole, the notes around it shorten first. A run
+        with no task rows (a ``@flow`` whose work all went to subflows) has no sort nor
+        filter note: `sort: duration ▼` there sorted nothing (a filter matching none of a
+        run's rows still says so: ``(0 of 2)``)."""
         if self.selected_error is not None:
             return
         notes = []
-        if self.table.sort != "definition" or self.table.sort_reverse:
+        total = len(self.table.run.rows) if self.table.run is not None else 0
+        if total and (self.table.sort != "definition" or self.table.sort_reverse):
             sort = f"{self.table.sort} {self.table.sort_arrow}"
             notes.append(Note((f"sort: {sort}", sort, "")))
-        if self.table.filter_text:
-            total = len(self.table.run.rows) if self.table.run is not None else 0
+        if total and self.table.filter_text:
             shown = f" ({self.table.matching:,} of {total:,})"
             query = self.table.filter_text
             notes.append(Note((f"filter: {query}",), tail=shown, short=f"/{query}"))

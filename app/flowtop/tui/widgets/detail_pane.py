@@ -53,7 +53,7 @@ from flowtop.tui.attempts_shown import earlier_said, shown_attempts
 from flowtop.tui.file_rows import file_advice
 from flowtop.tui.file_rows import file_problem as file_problem
 from flowtop.tui.model import REUSED_FROM, AttemptView, TaskRow, store_full_waits
-from flowtop.tui.widgets.column_fit import TASK_KEEP
+from flowtop.tui.widgets.column_fit import STATE_SHORT, TASK_KEEP, state_cell
 from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.tui.widgets.measured_static import MeasuredStatic
 from flowtop.tui.widgets.run_header import MIN_NAME
@@ -94,13 +94,20 @@ def title_text(
     ``width`` cells (0: any) the task's name gives way first, as the run header's flow
     name does: a long one pushed the state and attempt off the line. A retry's due time
     goes before it (the countdown says when): `fetch…ders  ⟳ Retry in 1.9s  attempt 2/4
-    (due 01:28:01)` at 80 columns. ``all_busy``: every worker of the run is busy
+    (due 01:28:01)` at 80 columns. Short of room for the state beside a name of up to
+    ``TASK_KEEP`` cells, the state shortens as STATE does (``state_cell``: `⟳ in 11.8s`)
+    before the name is cut: at 40 columns `lon…it  ⟳ Retry in 11.8s` sat under the
+    table's `long_wait ⟳ in 11.8s`. ``all_busy``: every worker of the run is busy
     (``RunModel.all_busy``), so a due retry awaits one."""
     if row is None:
         return Text("No task selected", style="dim")
     _, _, look = row.look()
+    state = row.state_text(now, all_busy=all_busy)
+    kept = min(cell_len(row.key), TASK_KEEP)  # kept as the table keeps it; longer gives way
+    if width and kept + len("  ") + cell_len(state) > width:
+        state = state_cell(state, STATE_SHORT)  # `⟳ in 11.8s`, as STATE shortens it
     text = Text("  ")
-    text.append(row.state_text(now, all_busy=all_busy), style=styles[look])
+    text.append(state, style=styles[look])
     stated = len(text)  # what follows the state gives way before the name (rv408 §10)
     tries = row.attempt_text()  # "" for a result reused from the cache: no attempt made it
     if row.reused and not tries:
@@ -109,7 +116,6 @@ def title_text(
         text.append(f"  attempt {tries}")
     if row.state is StateType.RUNNING and row.started is not None:
         text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
-    kept = min(cell_len(row.key), TASK_KEEP)  # kept as the table keeps it; longer gives way
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
         due = f"  (due {moment(row.retry_due, now)})"
         day = due_day(row.retry_due, now)

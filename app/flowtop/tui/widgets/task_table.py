@@ -457,7 +457,7 @@ class TaskTable(ScrollView, can_focus=True):
         if self.run is None:  # a file's row, or none: ``selected_error``, as the pane shows
             shown = getattr(self.app, "selected_error", None) if self.is_mounted else None
             text = file_row_text(shown) if isinstance(shown, str) else "No flow selected"
-        elif self.filter_text:
+        elif self.filter_text and self.run.rows:  # (no rows at all: why, not the filter)
             text = "No tasks match the filter"
         elif reading is not None:
             text = reading_rows_text(reading)
