@@ -20,7 +20,7 @@ from pathlib import Path
 from ..attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
 from ..engine.events import REUSED_FROM_SOURCE, json_record
 from ..engine.parameters import describe as describe_parameters
-from ..engine.suggest import did_you_mean, some_of
+from ..engine.suggest import did_you_mean
 from ..formats import (
     RETRY_ONLY,
     cut_cells,
@@ -57,12 +57,26 @@ from ..workspace.subflow_runs import (
 from ..workspace.unstarted_runs import logged_start
 from .common import flow_name_hint, places_of, whole_number
 from .history_gone import Gone, as_read, detail_as_read, gone_as_read, reap_quietly
-from .history_prune import prune, pruned_json
+from .history_prune import (
+    flow_without_runs,
+    ignored_by_prune,
+    no_runs_of,
+    prune,
+    pruned_json,
+    typed,
+)
 from .history_subflows import called_runs, print_subflows, subflows_json
 from .history_table import Row, short_started, table_lines, terminal_width
 from .printers import TerminalStream, one_line, raised_at, write_whole
 from .run_lines import record_did_not_start, starting_words
-from .store_access import file_scope, flow_as_stored, run_in_file, said_with_move, start_logged
+from .store_access import (
+    file_scope,
+    flow_as_stored,
+    linked_store_said,
+    run_in_file,
+    said_with_move,
+    start_logged,
+)
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -91,7 +105,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=whole_number(0, MAX_LIMIT),
+        type=typed(whole_number(0, MAX_LIMIT)),  # given, --prune refuses it
         default=50,
         metavar="N",
         help="how many runs to list, newest first (default 50; 0: all)",
@@ -99,6 +113,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    ignored = ignored_by_prune(args)  # `--prune 5 --run 3`: not a prune of run 3
+    if ignored is not None:
+        return _usage(ignored)
     # JSON escapes control characters itself; everything else is for people
     out: Writer = sys.stdout if args.json else TerminalStream(sys.stdout)
     path = Path(
@@ -112,6 +129,9 @@ def main(args: argparse.Namespace) -> int:
     shut = unreachable(db)  # another user's private .flowtop: not "no run history yet"
     if shut is not None:
         return _usage(shut)
+    linked = linked_store_said(db)  # one to nothing (a disk not mounted): not "no history"
+    if linked is not None:
+        return _usage(linked)
     # Something else where the store belongs: not "does not exist" (it does, and it is in
     # the way of every run recorded here). A file at ``.flowtop``: ``places_of`` said it.
     if db.exists() and not db.is_file():
@@ -136,6 +156,9 @@ def main(args: argparse.Namespace) -> int:
         return _usage(foreign)
     among = None if within is None or args.flow is not None else within.names
     if args.prune is not None:
+        misspelt = flow_without_runs(db, args.flow)  # it pruned nothing, silently
+        if misspelt is not None:
+            return _usage(misspelt)
         return prune(
             db, args.prune, args.flow, among=among, as_json=args.json, of=str(within or "")
         )
@@ -162,11 +185,7 @@ def main(args: argparse.Namespace) -> int:
                 _warn(f"run {_named(run)} ({run.run_id}) in {db}: {run.damage}")
         if not runs:
             if (args.flow is not None or among is not None) and history.runs(limit=1):
-                flows = history.flows()
-                whose = f"flow {args.flow!r}" if args.flow is not None else f"the flows of {within}"
-                with_runs = some_of(args.flow or "", flows, noun="flows")
-                hint = did_you_mean(args.flow, flows) if args.flow is not None else ""
-                return _usage(f"no runs of {whose} in {db}{hint}; flows with runs: {with_runs}")
+                return _usage(no_runs_of(db, history.flows(), args.flow, within))
             print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
         starting = _starting(db, runs)

@@ -5,12 +5,15 @@ room back to the file system. Apart from ``history`` itself, which lists and sho
 
 from __future__ import annotations
 
+import argparse
+import functools
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..engine.events import json_record
+from ..engine.suggest import did_you_mean, some_of
 from ..formats import plural, size_text
 from ..printable import printable, say
 from ..workspace.history import History
@@ -18,6 +21,66 @@ from ..workspace.history_records import HistoryError
 from ..workspace.run_log import UNREADABLE
 from ..workspace.store_errors import PRUNING, no_write_access, store_advice
 from ..workspace.store_reader import StoreReader
+from .store_access import FileFlows
+
+
+class Typed(int):
+    """A number typed on the command line (``typed``), not an option's default: ``--limit``
+    has one (50), and ``--prune`` refuses a ``--limit`` given, ``--limit 50`` too."""
+
+
+def typed(parse: Callable[[str], int]) -> Callable[[str], int]:
+    """The argparse type ``parse``, its number marked ``Typed``: argparse applies an
+    option's type to what is typed alone, never to a default given as a number."""
+
+    @functools.wraps(parse)
+    def read(text: str) -> int:
+        return Typed(parse(text))
+
+    return read
+
+
+def ignored_by_prune(args: argparse.Namespace) -> str | None:
+    """Why ``args`` are refused: ``--prune`` with an option it does not use (``--run``,
+    ``--limit``: ``history --help`` has no other), as argparse says two options that
+    exclude each other. ``--prune 5 --run 3`` pruned every flow (not run 3), and
+    ``--prune 5 --limit 2`` listed nothing, both exit 0. None when there is none."""
+    ignored = {"--run": args.run is not None, "--limit": isinstance(args.limit, Typed)}
+    given = [option for option, there in ignored.items() if there]
+    if args.prune is None or not given:
+        return None
+    return (
+        f"argument {' and '.join(given)}: not allowed with argument --prune, which deletes "
+        "all but each flow's newest N runs and lists none (see flowtop history --help)"
+    )
+
+
+def flow_without_runs(db: Path, flow: str | None) -> str | None:
+    """Why ``--prune N --flow flow`` is refused: the store ``db`` holds runs, none of
+    ``flow`` (a misspelt name, said as ``history --flow flow`` says it: ``no_runs_of``).
+    It said ``Removed 0 runs; kept the newest 5 of nope.``, exit 0. None when ``flow``
+    has runs, or none is asked for, or the store holds none (or cannot be read now: the
+    prune says why)."""
+    if flow is None or not db.is_file():
+        return None
+    reader = StoreReader(db)
+    try:
+        if reader.runs(flow, limit=1) or not reader.runs(limit=1):
+            return None
+        flows = reader.flows()
+    except (HistoryError, sqlite3.Error, *UNREADABLE):
+        return None
+    return no_runs_of(db, flows, flow, None)
+
+
+def no_runs_of(db: Path, flows: list[str], flow: str | None, within: FileFlows | None) -> str:
+    """What ``history`` says when ``flow`` (None: the flows of the flow file ``within``)
+    has no runs in the store ``db`` whose ``flows`` have: a close name first (``did you
+    mean``), then which flows have runs."""
+    whose = f"flow {flow!r}" if flow is not None else f"the flows of {within}"
+    hint = did_you_mean(flow, flows) if flow is not None else ""
+    with_runs = some_of(flow or "", flows, noun="flows")
+    return f"no runs of {whose} in {db}{hint}; flows with runs: {with_runs}"
 
 
 def prune(

@@ -23,6 +23,7 @@ from ..workspace.access import unreachable
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_refs import NUMBERS_FROM_1, NoRun, find_run_ref, numbered_zero
 from ..workspace.store_errors import unreadable
+from ..workspace.store_links import linked_store_part, planted_link_said
 from ..workspace.store_reader import StoreReader
 from .common import places_of, spelt_as
 
@@ -114,6 +115,9 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     shut = unreachable(db)  # another user's private .flowtop: not "does not exist"
     if shut is not None:
         return usage(command, shut)
+    linked = linked_store_said(db)  # one to nothing (a disk not mounted): not "no runs yet"
+    if linked is not None:
+        return usage(command, linked)
     if not db.is_file():
         if run is not None and numbered_zero(run):  # never recorded: not "deleted since"
             return usage(command, f"no run #0: {NUMBERS_FROM_1} (no runs yet: {db} does not exist)")
@@ -135,6 +139,20 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
             )
         return usage(command, f"no runs yet: {db} does not exist")
     return db, run
+
+
+def linked_store_said(db: Path) -> str | None:
+    """Why the store ``db`` is not opened when a link is on the way to it: at its name,
+    a file SQLite keeps beside it, or its ``.flowtop`` (``store_links.linked_store_part``),
+    said as ``flowtop run`` and the store's readers say it. One to nothing (a disk not
+    mounted) or to itself read as no store: ``No run history yet: … does not exist``,
+    where ``run`` refuses it. None when there is none (or a folder on the way cannot be
+    looked in: ``access.unreachable`` says that)."""
+    try:
+        link = linked_store_part(db)
+    except OSError:
+        return None
+    return None if link is None else planted_link_said(db, link, doing="open")
 
 
 def said_with_move(
