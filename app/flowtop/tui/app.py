@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import time
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.notifications import Notification, Notify, SeverityLevel
+from textual.timer import Timer
 from textual.widgets import Input
 from textual.widgets._toast import ToastHolder
 
@@ -31,6 +33,7 @@ from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.auto_rerun import AutoRerun
 from flowtop.tui.bindings import APP_BINDINGS, FOCUS_BINDINGS, KEYS
+from flowtop.tui.blocked_store import STORE_LOOK, BlockedStore
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.colourless import Colourless
 from flowtop.tui.error_actions import ErrorActions
@@ -60,7 +63,7 @@ from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
-from flowtop.workspace.places import unread_settings
+from flowtop.workspace.places import STORE_FILE, unread_settings
 from flowtop.workspace.store_room import StoreRoom
 
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
@@ -127,6 +130,8 @@ class FlowtopApp(
         self.store.workers = self._run_workers
         self.control: RunControl | None = None
         self.control_error: str | None = None  # why flows cannot run here (said on `r`)
+        self._blocked: BlockedStore | None = None  # the store that could not be opened
+        self._blocked_look: Timer | None = None  # the look at it (``blocked_store``)
         self._run_processes = run_processes
         self._runner_options = runner_options or {}
         self._watch = watch
@@ -327,11 +332,47 @@ class FlowtopApp(
         (``first_load``): the store's runs need no flow file."""
         if self._shut_down or self.control is not None or self.control_error is not None:
             return
+        self._try_control()
+
+    def _try_control(self) -> bool:
+        """Make the control, or say why not (once per reason) and, with run processes,
+        look at the store until what stands at its path changes (``blocked_store``)."""
         try:
             self.control = self._make_control()
         except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
-            self.control_error = f"Cannot run flows: {refused(exc) or exc}"
-            self.notify(self.control_error, severity="error", markup=False, timeout=15)
+            said = f"Cannot run flows: {refused(exc) or exc}"
+            if said != self.control_error:  # (tried again: the same reason is not said again)
+                self.notify(said, severity="error", markup=False, timeout=15)
+            self.control_error = said
+            if self._run_processes:
+                self._blocked = BlockedStore(self.workspace.state_dir / STORE_FILE)
+                if self._blocked_look is None:
+                    self._blocked_look = self.set_interval(
+                        STORE_LOOK, self._look_at_blocked_store, name="blocked-store"
+                    )
+            return False
+        return True
+
+    def _look_at_blocked_store(self) -> None:
+        """The look once a second at a store that could not be opened: moved away (as
+        the error advises), replaced or written in place, it is tried again; opened, the
+        header and the run keys run flows again, as after a restart."""
+        blocked = self._blocked
+        if self._shut_down or self.control is not None or blocked is None:
+            return
+        if not blocked.changed():
+            return
+        made = not os.path.lexists(blocked.db)  # (opening it makes a new one there)
+        if not self._try_control():
+            self._update_header()  # its reason may have changed
+            return
+        self.control_error = None
+        self._blocked = None
+        if self._blocked_look is not None:
+            self._blocked_look.stop()
+            self._blocked_look = None
+        self.notify(blocked.recovered(made=made), markup=False, timeout=8)
+        self._update_header()
 
     def _make_control(self) -> RunControl:
         sink = self.take_events
