@@ -89,17 +89,20 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
 def not_saved(exc: OSError, overrides: Path) -> str:
     """Why the retry editor's save could not be written, in one line: whose ``.flowtop``
     (or file) this user may not write, or the file system's reason. It was said as "the
-    flow host failed: PermissionError …", as if a flow file had ended the host."""
+    flow host failed: PermissionError …", as if a flow file had ended the host. The
+    reason only: the editor says what was not done ("Not saved: …", "Could not clear
+    the override: …"); said here too, it read "Not saved: not saved: …"."""
     if isinstance(exc, FolderError):  # made or locked in private.py/overrides.py: said
-        return f"not saved: {exc}"
+        return str(exc)
     where = Path(exc.filename) if isinstance(exc.filename, str) else overrides.parent
-    return f"not saved: {explain(exc, where, write=True)}"
+    return explain(exc, where, write=True)
 
 
 def refusal(exc: SettingsError, overrides: Path) -> str:
-    """A refused save, as said: a file this user may not read is said whose it is."""
+    """A refused save, as said (the reason, as ``not_saved``): a file this user may not
+    read is said whose it is."""
     shut = None if exc.key is not None else blocked(overrides)
-    return f"not saved: {shut}" if shut is not None else str(exc)
+    return shut if shut is not None else str(exc)
 
 
 class BrokenSaid:

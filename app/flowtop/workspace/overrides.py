@@ -96,6 +96,11 @@ def read_for_rewrite(path: Path) -> OnDisk:
         data = read_settings_toml(text)
     except tomllib.TOMLDecodeError:  # a key set twice: by key and lines, as the workspace says
         problem = problem_of(path, text)
+        if problem is not None and problem.message.endswith(" at end of file"):  # tomllib: no place
+            said = problem.message.removeprefix("invalid TOML: ")
+            raise tomllib.TOMLDecodeError(
+                f"{said} (at line {problem.line}, column {problem.column})"
+            ) from None
         if problem is None or problem.line is None or problem.message.startswith("invalid"):
             raise
         raise tomllib.TOMLDecodeError(f"line {problem.line}: {problem.message}") from None

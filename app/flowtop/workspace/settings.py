@@ -335,8 +335,9 @@ def parse_settings(
         if match:
             line, column = int(match.group(1)), int(match.group(2))
             message = message[: match.start()]
-        elif message.endswith("(at end of document)"):
-            line = text.count("\n") + 1
+        elif message.endswith("(at end of document)"):  # no place said: after the last
+            kept = text.rstrip()  # character not blank (it read "flowtop.toml:4:" for a line 3)
+            line, column = kept.count("\n") + 1, len(kept) - kept.rfind("\n")
             message = message.removesuffix("(at end of document)").strip() + " at end of file"
         twice = None
         if line is not None and message.startswith(("Cannot overwrite", "Cannot declare")):

@@ -112,19 +112,27 @@ class SettingsState:
         return kept, tuple(dict.fromkeys(stopped))
 
     def check_tables(
-        self, loaded: Collection[str], *, part: bool, elsewhere: Callable[[str], bool]
+        self,
+        flows: Collection[str],
+        only: str | None,
+        *,
+        one_file: bool,
+        elsewhere: Callable[[str], bool],
     ) -> None:
-        """Whose runs each bad table of ``scoped`` stops, the ``loaded`` flows known: its
-        flow's; none said in a run of ``part`` of the workspace (another flow's: its file
-        alone imported); a table of a flow that does not exist (not ``elsewhere``, in a
-        file not imported or broken) stops no run (``unused``)."""
+        """Whose runs each bad table of ``scoped`` stops, the ``flows`` loaded known: its
+        flow's; none said of another flow in a run of ``only`` one flow or of ``one_file``
+        (its flow file opened alone). A table of a flow that does not exist (not
+        ``elsewhere``: in a file not imported or broken) stops no run (``unused``), said
+        in a run of one flow too (it said nothing there, where ``run .`` said it); not in
+        a file opened alone, which knows none of the folder's other flows."""
+        part = one_file or only is not None
 
         def seen(flow: str, error: LoadError) -> LoadError | None:
-            if flow in loaded:
+            if flow in flows and only in (None, flow):
                 return error
-            if part:
-                return None
-            return error if elsewhere(flow) else replace(error, unused=True)
+            if flow in flows or elsewhere(flow):  # another flow's
+                return None if part else error
+            return None if one_file else replace(error, unused=True)
 
         self.checked = {
             layer: [e for flow, error in scoped if (e := seen(flow, error)) is not None]

@@ -348,8 +348,9 @@ class Workspace:
         loader = self._loader
         only = loader.only_flow or runs  # (a run of one flow: another's bad table stops it not)
         self._settings.check_tables(  # a bad table in overrides.toml: whose runs it stops
-            loader.flows if only is None else [name for name in loader.flows if name == only],
-            part=loader.only is not None or only is not None,
+            loader.flows,
+            only,
+            one_file=loader.only is not None,
             elsewhere=lambda flow: (
                 bool(loader.errors or loader.unread) or flow in loader.flows_not_imported()
             ),
