@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import time
 from functools import partial
 from pathlib import Path
@@ -362,7 +361,6 @@ class FlowtopApp(
             return
         if not blocked.changed():
             return
-        made = not os.path.lexists(blocked.db)  # (opening it makes a new one there)
         if not self._try_control():
             self._update_header()  # its reason may have changed
             return
@@ -371,7 +369,7 @@ class FlowtopApp(
         if self._blocked_look is not None:
             self._blocked_look.stop()
             self._blocked_look = None
-        self.notify(blocked.recovered(made=made), markup=False, timeout=8)
+        self.notify(blocked.recovered(), markup=False, timeout=8)
         self._update_header()
 
     def _make_control(self) -> RunControl:

@@ -57,10 +57,17 @@ class BlockedStore:
         """Whether what stands at the store's path is not what stood after the last try."""
         return standing(self.db) != self.stood
 
-    def recovered(self, *, made: bool) -> str:
-        """What a toast says once the store opened after all: ``made``, a new one where
-        none stood (the one that could not be read was moved away), else the one there."""
+    def recovered(self) -> str:
+        """What a toast says once the store opened after all: another file at its path
+        (the one that could not be read moved away, and a new one made there, or a good
+        one moved in: which, a look cannot tell, as anything reading the store may make
+        it anew meanwhile), else the same file, written in place."""
         shown = display_path(self.db)
-        if made:
-            return f"Flows can run again: a new run store was made at {shown}"
+        before, now = self.stood[1], _stands(self.db)
+        same = isinstance(before, tuple) and isinstance(now, tuple) and before[1:3] == now[1:3]
+        if not same:
+            return (
+                f"Flows can run again: the run store at {shown} is another file now "
+                "(the one that could not be read is no longer there)"
+            )
         return f"Flows can run again: the run store {shown} can be read now"
