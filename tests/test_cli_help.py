@@ -195,3 +195,20 @@ def test_flowtop_run_refuses_the_text_before_the_run(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert "parameter regions takes a JSON list, got 'eu'" in done.stderr
     assert "/sales/e" not in done.stdout  # old: fetched /sales/e and /sales/u, exit 0
+
+
+def test_options_before_the_command_say_to_put_them_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``flowtop --flow etl run flows`` read as ``open``'s options: ``flowtop open:
+    unrecognized arguments: --flow run flows``, naming no command the user typed."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--flow", "etl", "run", "flows"]) == 2
+    assert capsys.readouterr().err == (
+        "flowtop: options go after the command 'run': flowtop run --flow etl flows "
+        "(see flowtop --help)\n"
+    )
+    assert cli.main(["--json", "history", "my flows"]) == 2
+    assert "flowtop history --json 'my flows'" in capsys.readouterr().err
+    (tmp_path / "run").mkdir()  # a folder of that name is the path to open
+    assert not cli.command_after_options(["--no-watch", "run"])

@@ -12,6 +12,7 @@ import errno
 import importlib
 import io
 import os
+import shlex
 import sys
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
@@ -297,7 +298,7 @@ def run_command(words: list[str]) -> int:
     if not args_list or (
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):
-        if args_list and mistyped_command(args_list[0]):
+        if args_list and (mistyped_command(args_list[0]) or command_after_options(args_list)):
             return 2
         args_list.insert(0, "open")
     parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
@@ -453,6 +454,24 @@ def mistyped_command(word: str) -> bool:
         said = f"{word!r} is no command{hint}, nor a file or folder to open"
         say(see_help("flowtop", said), command="flowtop")
     return bool(hint)
+
+
+def command_after_options(words: list[str]) -> bool:
+    """Say so when options come before a command's name (``flowtop --flow etl run
+    flows``), which read as ``open``'s (``flowtop open: unrecognized arguments: --flow run
+    flows``); True when it was said (exit 2), with the words in their order. A word that
+    is a file or folder here is the path to open, not a command."""
+    if not words[0].startswith("-"):
+        return False
+    at = next((i for i, word in enumerate(words) if word in COMMANDS), None)
+    if at is None or is_path(words[at]):
+        return False
+    from .printable import say
+
+    ordered = " ".join(shlex.quote(word) for word in (words[at], *words[:at], *words[at + 1 :]))
+    said = f"options go after the command {words[at]!r}: flowtop {ordered}"
+    say(see_help("flowtop", said), command="flowtop")
+    return True
 
 
 #: Why a write to stdout fails when its reader is still there: a full disk or quota, a
