@@ -108,6 +108,6 @@ flow.add_task(long)
 def test_a_retry_delay_past_a_year_names_where_it_was_raised(tmp_path: Path) -> None:
     (tmp_path / "rd.py").write_text(RETRY)
     done = fork_cli.run(["run", "rd.py"], cwd=tmp_path, timeout=60)
-    assert "must be at most 365 days (31536000 seconds), got 31622400.0 (rd.py:8 in long)" in (
+    assert "must be at most 365 days (31,536,000 seconds), got 31622400.0 (rd.py:8 in long)" in (
         done.stdout
     ), done.stdout + done.stderr

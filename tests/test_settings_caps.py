@@ -113,7 +113,7 @@ def test_a_backoff_past_a_year_says_so_in_a_whole_short_message() -> None:
     said, attempt_s = message.split("; ")  # the delay's problem, then the attempt's error
     assert said == (
         "the delay before retry 2 would be 1e+308 s (backoff 1s×1e+308^(n-1)): a delay must "
-        "be at most 365 days (31536000 seconds) (set max_delay to cap a backoff)"
+        "be at most 365 days (31,536,000 seconds) (set max_delay to cap a backoff)"
     )
     assert len(said) <= 160  # (a progress line of ``flowtop run`` keeps 160 characters)
     assert attempt_s == "the attempt raised ValueError: x"
@@ -127,8 +127,8 @@ BAD_DELAYS = [
     ("x", "must be seconds (int/float) or a timedelta, got str 'x'"),
     (Decimal("1.5"), "must be seconds (int/float) or a timedelta, got Decimal Decimal('1.5')"),
     (Fraction(1, 2), "must be seconds (int/float) or a timedelta, got Fraction Fraction(1, 2)"),
-    (1e308, "must be at most 365 days (31536000 seconds), got 1e+308"),
-    (timedelta(days=400), "must be at most 365 days (31536000 seconds), got 34560000.0"),
+    (1e308, "must be at most 365 days (31,536,000 seconds), got 1e+308"),
+    (timedelta(days=400), "must be at most 365 days (31,536,000 seconds), got 34560000.0"),
 ]
 IDS = ["nan", "inf", "negative", "text", "decimal", "fraction", "1e308", "400-days"]
 

@@ -168,19 +168,19 @@ def test_jitter_scales_the_delay_within_its_band() -> None:
             3600.0,
             1e9,
             "retry_jitter=1e+09 would make the 3600 s delay before retry 1 9e+11 s: "
-            "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
+            "a delay must be at most 365 days (31,536,000 seconds); lower retry_jitter",
         ),
         (
             31536000.0,
             0.5,
             "retry_jitter=0.5 would make the 31,536,000 s delay before retry 1 35,478,000 s: "
-            "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
+            "a delay must be at most 365 days (31,536,000 seconds); lower retry_jitter",
         ),
         (
             [1, 2],
             1e308,
             "retry_jitter=1e+308 would make the 1 s delay before retry 1 2.5e+307 s: "
-            "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
+            "a delay must be at most 365 days (31,536,000 seconds); lower retry_jitter",
         ),
     ],
 )

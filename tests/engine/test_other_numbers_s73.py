@@ -69,6 +69,24 @@ def test_a_flow_s_retries_and_prefect_spellings_take_them_too() -> None:
     assert spelled.policy.max_retries == 3
 
 
+def test_a_flow_s_timeout_and_delay_take_them_too() -> None:
+    @flow(timeout_seconds=Int64(10), retries=1, retry_delay_seconds=Fraction(1, 2))
+    def timed() -> None:
+        pass
+
+    assert (timed.timeout, timed.retry_delay) == (10.0, 0.5)
+    copy = timed.with_options(timeout_seconds=Int64(5), retry_delay_seconds=Int64(2))
+    assert (copy.timeout, copy.retry_delay) == (5.0, 2.0)
+
+
+def test_a_count_given_a_fraction_is_refused_as_what_it_is() -> None:
+    """Not "retries must be an int, got float 2.0": no float was written."""
+    with pytest.raises(TypeError, match=r"retries must be an int, got Fraction Fraction\(2, 1\)"):
+        task(retries=Fraction(2, 1))(lambda: None)
+    with pytest.raises(TypeError, match=r"retries must be an int, got Fraction"):
+        flow(retries=Fraction(2, 1))(lambda: None)
+
+
 def test_out_of_range_other_numbers_are_refused_in_plain_words() -> None:
     with pytest.raises(ValueError, match=r"max_retries must be an int >= 0, got -1$"):
         task(max_retries=Int64(-1))(lambda: None)

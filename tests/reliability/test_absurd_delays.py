@@ -25,7 +25,7 @@ from flowtop.engine.states import State, StateType
 from .conftest import flowtop
 
 MAX_SECONDS = 365 * 24 * 3600.0  # the README's maximum
-TOO_LONG = r"must be at most 365 days \(31536000 seconds\)"
+TOO_LONG = r"must be at most 365 days \(31,536,000 seconds\)"
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_retry_with_a_huge_delay_fails_the_task_instead_of_waiting(runner: Runne
     state = run_one(runner, job)
     assert state.type is StateType.FAILED and isinstance(state.exception, DelayError)
     assert str(state.exception) == (
-        "Retry(delay=) must be at most 365 days (31536000 seconds), got 1e+300"
+        "Retry(delay=) must be at most 365 days (31,536,000 seconds), got 1e+300"
     )
 
 
@@ -125,7 +125,7 @@ def test_an_uncapped_backoff_past_a_year_fails_instead_of_waiting_it() -> None:
     assert isinstance(refused.error, DelayError)
     assert str(refused.error) == (
         "the delay before retry 26 would be 3.35544e+07 s (backoff 1s×2^(n-1) → 388d): "
-        "a delay must be at most 365 days (31536000 seconds) (set max_delay to cap a backoff)"
+        "a delay must be at most 365 days (31,536,000 seconds) (set max_delay to cap a backoff)"
         "; the attempt raised ValueError: x"
     )
     # the formula itself is untouched: Prefect's list of 50 delays is still its list
@@ -157,13 +157,13 @@ def test_a_retry_deadline_still_says_it_would_pass_first() -> None:
             "flowtop.toml",
             "[defaults]\nretry_delay = 1e300\n",
             "flowtop.toml:2: [defaults]: retry_delay must be at most 365 days "
-            "(31536000 seconds), got float 1e+300",
+            "(31,536,000 seconds), got float 1e+300",
         ),
         (
             "flowtop.toml",
             '[flows."big".tasks."boom"]\ntimeout = 1e10\n',
             'flowtop.toml:2: [flows."big".tasks."boom"]: timeout must be at most 365 days '
-            "(31536000 seconds), got float 10000000000.0",
+            "(31,536,000 seconds), got float 10000000000.0",
         ),
         (
             "flowtop.toml",
@@ -175,7 +175,7 @@ def test_a_retry_deadline_still_says_it_would_pass_first() -> None:
             ".flowtop/overrides.toml",
             '[flows."big".tasks."boom"]\nretry_delay = [1, 1e300]\n',
             'overrides.toml:2: [flows."big".tasks."boom"]: retry_delay[1] must be at most '
-            "365 days (31536000 seconds), got float 1e+300",
+            "365 days (31,536,000 seconds), got float 1e+300",
         ),
     ],
 )

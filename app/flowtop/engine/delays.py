@@ -23,7 +23,7 @@ Seconds = int | float | timedelta
 #: slip), not a plan; a thread's wait would overflow past ``threading.TIMEOUT_MAX``
 #: (292 years), and a wait of 1e300 s is a run that never ends.
 MAX_SECONDS = 365 * 24 * 3600.0
-MAX_SECONDS_TEXT = "365 days (31536000 seconds)"
+MAX_SECONDS_TEXT = "365 days (31,536,000 seconds)"
 #: The largest ``retry_jitter``: each delay at most ×101. Jitter is a fraction of the
 #: delay (0.1 adds up to 10%); ``1e308`` was taken by ``@task``, the settings files and the
 #: retry editor alike, showed ``+0–inf%``, and failed the task only at its first retry,

@@ -146,7 +146,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         self.should_validate_parameters = validate_parameters
         if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
             retries = 0
-        retries = plain_numbers(retries)
+        retries = plain_numbers(retries, whole=True)
         if (wrong_type := option_type_problem("retries", retries)) is not None:
             raise TypeError(f"@flow {self.name!r}: {wrong_type}")  # retries='3'
         if retries < 0:
@@ -494,7 +494,12 @@ def flow(
     }
     # "@flow", with the flow's name when it is known yet, as FlowFunction's own messages
     owner = "@flow" if fn is None and name is None else f"@flow {flow_name(fn, name)!r}"
-    given_timeout = prefect_options.pop("timeout_seconds", None)  # (checked naming the flow)
+    # (checked naming the flow; another library's numbers as Python's: ``plain_numbers``)
+    given_timeout = plain_numbers(prefect_options.pop("timeout_seconds", None))
+    retry_delay, retry_delay_seconds = (
+        plain_numbers(retry_delay),
+        plain_numbers(retry_delay_seconds),
+    )
     run_name = prefect_options.pop("flow_run_name", None)
     if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
         raise TypeError(

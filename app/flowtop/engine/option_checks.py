@@ -309,20 +309,21 @@ def unknown_options(
     return f"{owner}: unknown option{plural} {listed}; valid options: {', '.join(valid)}"
 
 
-def plain_numbers(value: Any) -> Any:
+def plain_numbers(value: Any, *, whole: bool = False) -> Any:
     """``value`` with another library's numbers (NumPy's ``int64``, ``float32``: a
     ``numbers.Integral`` or ``Real``) made Python's ``int`` and ``float``, in a list or
     tuple of delays too. A budget read from a pandas frame or a NumPy config
     (``max_retries=np.int64(3)``) was refused as "must be an int, got int64", where a
-    ``float64`` (a ``float``) was taken."""
+    ``float64`` (a ``float``) was taken. ``whole``: a count, which only an ``Integral``
+    becomes (``Fraction(2, 1)`` retries is refused as what it is, not as a float)."""
     if isinstance(value, bool | int | float | str) or value is None:
         return value
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real) and not whole:
         return float(value)
     if isinstance(value, list | tuple):
-        plain = [plain_numbers(item) for item in value]
+        plain = [plain_numbers(item, whole=whole) for item in value]
         if any(new is not old for new, old in zip(plain, value, strict=True)):
             return type(value)(plain)
     return value

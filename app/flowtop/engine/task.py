@@ -520,7 +520,7 @@ def _resolve_options(owner: str, kwargs: dict[str, Any], names: tuple[str, ...])
 def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -> None:
     """Put option ``key`` into ``options`` by its canonical name, or refuse it."""
     canonical = ALIASES.get(key, key)
-    value = plain_numbers(value)  # ``np.int64(3)`` retries as ``3``
+    value = plain_numbers(value, whole=canonical == "max_retries")  # np.int64(3): 3
     if key in IGNORED_OPTIONS:  # kept only to be read back
         options[key] = value
         return
