@@ -210,5 +210,9 @@ def test_options_before_the_command_say_to_put_them_after_it(
     )
     assert cli.main(["--json", "history", "my flows"]) == 2
     assert "flowtop history --json 'my flows'" in capsys.readouterr().err
+    assert cli.main(["--prefect-compat", "--json", "list", "flows"]) == 2  # (it is kept)
+    assert "flowtop list --prefect-compat --json flows" in capsys.readouterr().err
+    assert cli.main(["--flow", "list", "run", "flows"]) == 2  # `list` is --flow's value
+    assert "flowtop run --flow list flows" in capsys.readouterr().err
     (tmp_path / "run").mkdir()  # a folder of that name is the path to open
     assert not cli.command_after_options(["--no-watch", "run"])

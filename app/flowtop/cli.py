@@ -298,7 +298,10 @@ def run_command(words: list[str]) -> int:
     if not args_list or (
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):
-        if args_list and (mistyped_command(args_list[0]) or command_after_options(args_list)):
+        compat = ["--prefect-compat"] if compat_given else []  # (taken off, said again)
+        if args_list and (
+            mistyped_command(args_list[0]) or command_after_options([*compat, *args_list])
+        ):
             return 2
         args_list.insert(0, "open")
     parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
@@ -456,6 +459,27 @@ def mistyped_command(word: str) -> bool:
     return bool(hint)
 
 
+#: Options whose next word is their value, in any command: ``--flow list`` names a flow.
+_TAKE_A_VALUE = frozenset(
+    {
+        "--flow",
+        "--run",
+        "--task",
+        "--rerun-of",
+        "--limit",
+        "--prune",
+        "--workers",
+        "-p",
+        "--param",
+        "--params",
+        "--executor",
+        "--host",
+        "--port",
+        "--public-url",
+    }
+)
+
+
 def command_after_options(words: list[str]) -> bool:
     """Say so when options come before a command's name (``flowtop --flow etl run
     flows``), which read as ``open``'s (``flowtop open: unrecognized arguments: --flow run
@@ -463,7 +487,15 @@ def command_after_options(words: list[str]) -> bool:
     is a file or folder here is the path to open, not a command."""
     if not words[0].startswith("-"):
         return False
-    at = next((i for i, word in enumerate(words) if word in COMMANDS), None)
+    # (``--flow list run``: a command's name given as an option's value is not the command)
+    at = next(
+        (
+            i
+            for i, word in enumerate(words)
+            if word in COMMANDS and not (i and words[i - 1] in _TAKE_A_VALUE)
+        ),
+        None,
+    )
     if at is None or is_path(words[at]):
         return False
     from .printable import say

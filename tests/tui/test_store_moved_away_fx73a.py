@@ -20,6 +20,7 @@ import pytest
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
+from flowtop.tui.blocked_store import BlockedStore
 from flowtop.workspace import Workspace
 from flowtop.workspace.history import History
 from flowtop.workspace.store_reader import StoreReader
@@ -106,3 +107,40 @@ async def test_another_unreadable_store_in_its_place_still_cannot_run(
             assert not [s for s in said if s.startswith("Cannot run flows")]
             await wait_for_text(pilot, app, "one  cannot run flows — r says why")
         app.shutdown(cancel=True)
+
+
+async def test_a_file_where_its_folder_goes_is_said_in_the_commands_words(
+    garbage_store: tuple[Workspace, Path],
+) -> None:
+    """`[Errno 20] Not a directory: '…/.flowtop/history.db'` was the monitor's reason once
+    ``.flowtop`` became a file while it looked at a damaged store."""
+    workspace, db = garbage_store
+    app = FlowtopApp(workspace, watch=False, run_processes=True)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
+        shutil.rmtree(db.parent)
+        db.parent.write_text("x")
+        await wait_for(
+            pilot,
+            lambda: "is a file, where flowtop keeps its folder" in (app.control_error or ""),
+            "the file in the way said",
+            10,
+        )
+        assert "Errno" not in (app.control_error or "")
+        app.shutdown(cancel=True)
+
+
+def test_a_store_hidden_by_its_folder_then_seen_again_is_the_same_file(tmp_path: Path) -> None:
+    """``chmod 000 .flowtop`` then ``chmod 700``: the toast said "another file now" of the
+    store it had never seen (root reads a closed folder, so its look is made here)."""
+    db = tmp_path / ".flowtop" / "history.db"
+    db.parent.mkdir()
+    db.write_bytes(b"junk")
+    seen = BlockedStore(db)
+    hidden = BlockedStore(tmp_path / "nowhere" / "history.db", seen.known)  # (unseen)
+    hidden.db = db
+    assert "can be read now" in hidden.recovered()
+    assert "can be read now" in BlockedStore(db, None).recovered()
+    db.rename(tmp_path / "elsewhere.db")  # (kept: a removed file's number may be reused)
+    db.write_bytes(b"a new file")
+    assert "is another file now" in seen.recovered()

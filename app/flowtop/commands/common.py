@@ -14,7 +14,7 @@ from ..engine.option_checks import same_name
 from ..engine.suggest import did_you_mean, some_of
 from ..printable import say
 from ..workspace.flow_order import in_natural_order
-from ..workspace.places import Places, unread_settings
+from ..workspace.places import Places, folder_in_the_way, unread_settings
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -106,14 +106,8 @@ def path_first(targets: Sequence[str], command: str) -> str | None:
 
 def state_dir_in_the_way(places: Places) -> str | None:
     """Why the workspace cannot keep its ``.flowtop`` folder: something else is at its
-    name. Every command stopped there anyway, most of them saying ``cannot read settings:
-    [Errno 20] Not a directory: …/overrides.toml`` (``watch``: "no runs yet"), which sent
-    the user looking for a settings file; ``history`` said it in these words already."""
-    state = places.state_dir
-    # (os.path's checks: a folder this user cannot look into is another command's to say)
-    if os.path.exists(state) and not os.path.isdir(state):
-        return f"{state} is a file, where flowtop keeps its folder: move it away"
-    return None
+    name (``places.folder_in_the_way``; ``watch`` said "no runs yet")."""
+    return folder_in_the_way(places.state_dir)
 
 
 def bad_path(path: str, command: str | None = None) -> bool:

@@ -62,7 +62,7 @@ from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
-from flowtop.workspace.places import STORE_FILE, unread_settings
+from flowtop.workspace.places import STORE_FILE, folder_in_the_way, unread_settings
 from flowtop.workspace.store_room import StoreRoom
 
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
@@ -339,12 +339,14 @@ class FlowtopApp(
         try:
             self.control = self._make_control()
         except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
-            said = f"Cannot run flows: {refused(exc) or exc}"
+            in_the_way = folder_in_the_way(self.workspace.state_dir)  # not "[Errno 20] …"
+            said = f"Cannot run flows: {refused(exc) or in_the_way or exc}"
             if said != self.control_error:  # (tried again: the same reason is not said again)
                 self.notify(said, severity="error", markup=False, timeout=15)
             self.control_error = said
             if self._run_processes:
-                self._blocked = BlockedStore(self.workspace.state_dir / STORE_FILE)
+                known = None if self._blocked is None else self._blocked.known
+                self._blocked = BlockedStore(self.workspace.state_dir / STORE_FILE, known)
                 if self._blocked_look is None:
                     self._blocked_look = self.set_interval(
                         STORE_LOOK, self._look_at_blocked_store, name="blocked-store"

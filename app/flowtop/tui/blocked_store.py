@@ -49,9 +49,12 @@ class BlockedStore:
     """The store ``db`` that could not be opened, as it stood after the last try (what
     that try left, such as a ``-shm``, is no change to try again for)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, known: Stands | None = None) -> None:
         self.db = db
         self.stood = standing(db)
+        #: The store file as last seen whole (its folder closed, ``chmod 000``, hides it):
+        #: the toast says "another file" only when it sees one, not a folder opened again.
+        self.known = self.stood[1] if isinstance(self.stood[1], tuple) else known
 
     def changed(self) -> bool:
         """Whether what stands at the store's path is not what stood after the last try."""
@@ -63,9 +66,8 @@ class BlockedStore:
         one moved in: which, a look cannot tell, as anything reading the store may make
         it anew meanwhile), else the same file, written in place."""
         shown = display_path(self.db)
-        before, now = self.stood[1], _stands(self.db)
-        same = isinstance(before, tuple) and isinstance(now, tuple) and before[1:3] == now[1:3]
-        if not same:
+        before, now = self.known, _stands(self.db)
+        if isinstance(before, tuple) and isinstance(now, tuple) and before[1:3] != now[1:3]:
             return (
                 f"Flows can run again: the run store at {shown} is another file now "
                 "(the one that could not be read is no longer there)"

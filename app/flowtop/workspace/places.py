@@ -56,6 +56,17 @@ class Places:
         return self.state_dir / STORE_FILE
 
 
+def folder_in_the_way(state: Path) -> str | None:
+    """Why ``.flowtop`` (``state``) cannot be kept: a file stands at its name. Said this
+    way by every command and the monitor: each stopped there anyway, saying ``[Errno 20]
+    Not a directory: …/history.db`` (or of ``overrides.toml``), which sent the user looking
+    for a store or a settings file. (os.path's checks: a folder this user cannot look
+    into is another check's to say.)"""
+    if os.path.exists(state) and not os.path.isdir(state):
+        return f"{state} is a file, where flowtop keeps its folder: move it away"
+    return None
+
+
 def unread_settings(root: Path, here: Path | None = None) -> str | None:
     """Why the ``flowtop.toml`` of the folder flowtop runs from is not read, when it is
     not: the workspace (``./flows`` by default) has its own and lacks one. A settings

@@ -31,6 +31,7 @@ from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import NO_FILE, enqueue, store_file_id
+from .places import folder_in_the_way
 from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
@@ -535,11 +536,9 @@ class StoreClient:
     def _refuse_file_in_the_way(self) -> None:
         """A ``NotADirectoryError`` in the CLI's words when a file is where ``.flowtop``
         goes: the monitor said `[Errno 20] Not a directory: '…/.flowtop/history.db'`."""
-        folder = self.db.parent
-        if os.path.exists(folder) and not os.path.isdir(folder):
-            raise NotADirectoryError(
-                f"{folder} is a file, where flowtop keeps its folder: move it away"
-            )
+        said = folder_in_the_way(self.db.parent)
+        if said is not None:
+            raise NotADirectoryError(said)
 
     def _adopt_flow_retries(self, events: list[LogEvent]) -> None:
         """A ``@flow``'s own retry of a run started here (its ``starts_in`` says so) is
