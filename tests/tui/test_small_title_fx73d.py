@@ -159,3 +159,31 @@ async def test_no_sort_or_filter_note_on_a_flow_without_task_rows(tmp_path: Path
 
         app.flow_list.select_flow("etl")  # rows again: the notes again
         await wait_for_text(pilot, app, "sort: duration", "filter: z (0 of 2)")
+
+
+async def test_a_filter_set_on_another_flow_shows_no_unmatched_row_here(tmp_path: Path) -> None:
+    """The flow switched to opened on the row its cursor had last, shown though the filter
+    matched none of its rows: ``filter: z (0 of 2)`` over a row (the cursor's row is held
+    only while the cursor is on it in the same flow)."""
+    with Flow("etl") as etl:
+        extract()
+        load()
+    parent = Flow("parent")
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"etl": etl, "parent": parent}))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+        app.flow_list.select_flow("etl")
+        await wait_for(pilot, lambda: app.table.keys == ["extract", "load"], "etl's rows")
+        app.flow_list.select_flow("parent")
+        await wait_for(
+            pilot, lambda: app.table.run is not None and app.table.run.flow == "parent", "parent"
+        )
+        app.table.focus()
+        await pilot.press("slash", "z", "enter")  # set where no row is
+        app.flow_list.select_flow("etl")
+        await wait_for(
+            pilot, lambda: app.table.run is not None and app.table.run.flow == "etl", "etl"
+        )
+        said = await wait_for_text(pilot, app, "filter: z (0 of 2)")
+        assert app.table.keys == [], app.table.keys
+        assert "No tasks match the filter" in said, said

@@ -56,8 +56,10 @@ async def test_moving_the_unreadable_store_away_lets_flows_run_again(
             await wait_for(pilot, lambda: app.control is not None, "flows to run again", 10)
             assert app.control_error is None
             await wait_for_text(pilot, app, "one  not run yet — press r to run")
+            await wait_for(  # (its toast is a message the app takes after the header)
+                pilot, lambda: any("is another file now" in s for s in said), "the toast", 10
+            )
             assert any("Flows can run again: the run store at" in s for s in said), said
-            assert any("is another file now" in s for s in said), said
         await pilot.press("r")
         await wait_for_run(pilot, app, StateType.COMPLETED)
         await wait_for_text(pilot, app, "one  run #1")
@@ -84,7 +86,9 @@ async def test_a_good_store_copied_over_the_unreadable_one_is_read(
             await wait_for(pilot, lambda: app.control is not None, "flows to run again", 10)
             assert app.control_error is None
             await wait_for_text(pilot, app, "one  not run yet — press r to run")
-            assert any("can be read now" in s for s in said)
+            await wait_for(
+                pilot, lambda: any("can be read now" in s for s in said), "the toast", 10
+            )
         app.shutdown(cancel=True)
 
 

@@ -210,11 +210,13 @@ class TaskTable(ScrollView, can_focus=True):
         key = self.cursor_key
         if self.run is not None and key is not None:
             self._cursor_in[self.run.flow] = key
+        held = True
         if run is not None and (self.run is None or run.flow != self.run.flow):
             key, self.cursor = self._cursor_in.get(run.flow), 0
+            held = False  # (shown though unmatched, it read "filter: zzz (0 of 5)" over a row)
         self.run = run
         self.meter.measure(run, self.policy_text)  # (a reload may have marked rows gone)
-        self.rebuild(keep=key)
+        self.rebuild(keep=key, held=held)
         self._run_state = run.state if run is not None else None
         self.refresh_bindings()  # the footer's keys follow the run (`f` once it has ended)
 
@@ -245,10 +247,11 @@ class TaskTable(ScrollView, can_focus=True):
             self.filter_text = query
         self.rebuild(keep=keep)
 
-    def rebuild(self, keep: str | None = None) -> None:
+    def rebuild(self, keep: str | None = None, *, held: bool = True) -> None:
         """Recompute the visible key order (filter + sort) and repaint. ``keep``, the
         cursor's task, stays shown when the filter no longer matches it (``view_order``'s
-        ``held``), until the cursor leaves it (``_set_cursor``)."""
+        ``held``), until the cursor leaves it (``_set_cursor``); not ``held``, the cursor
+        goes to it only when the filter shows it (another flow's remembered row)."""
         run = self.run
         self.keys = (
             view_order(
@@ -257,7 +260,7 @@ class TaskTable(ScrollView, can_focus=True):
                 sort=self.sort,
                 now=self.clock(),
                 reverse=self.sort_reverse,
-                held=keep,
+                held=keep if held else None,
             )
             if run
             else []
