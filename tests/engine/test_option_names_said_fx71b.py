@@ -130,7 +130,10 @@ def test_a_prefect_callable_s_delays_are_named_as_written() -> None:
     ("value", "said"),
     [
         (-1, "timeout_seconds must not be negative, got -1"),  # (a task's words)
-        (1e12, "timeout_seconds must be at most 365 days (31,536,000 seconds), got 1000000000000.0"),
+        (
+            1e12,
+            "timeout_seconds must be at most 365 days (31,536,000 seconds), got 1000000000000.0",
+        ),
         (
             1e-9,
             "timeout_seconds must be at least 0.001 seconds (a shorter one ends each try as it "
