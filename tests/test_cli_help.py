@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import fork_cli
+from cli_kit import flowtop
 from flowtop import cli
 from flowtop.engine.parameters import ParameterError, call_for
 from flowtop.engine.suggest import did_you_mean
@@ -210,8 +211,10 @@ def test_options_before_the_command_say_to_put_them_after_it(
     )
     assert cli.main(["--json", "history", "my flows"]) == 2
     assert "flowtop history --json 'my flows'" in capsys.readouterr().err
-    assert cli.main(["--prefect-compat", "--json", "list", "flows"]) == 2  # (it is kept)
-    assert "flowtop list --prefect-compat --json flows" in capsys.readouterr().err
+    # (a process of its own: --prefect-compat turns drop-in mode on for the process)
+    kept = flowtop("--prefect-compat", "--json", "list", "flows", cwd=tmp_path)
+    assert kept.returncode == 2
+    assert "flowtop list --prefect-compat --json flows" in kept.stderr
     assert cli.main(["--flow", "list", "run", "flows"]) == 2  # `list` is --flow's value
     assert "flowtop run --flow list flows" in capsys.readouterr().err
     (tmp_path / "run").mkdir()  # a folder of that name is the path to open
