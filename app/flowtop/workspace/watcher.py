@@ -125,11 +125,17 @@ async def watch(
     def linked(folders: list[Path]) -> dict[Path, tuple[Path, ...]]:
         return linked_files(folders, settings)
 
+    def reopened(change: Change, path: str) -> bool:
+        """``.flowtop`` itself changed (``chmod 700`` after a ``chmod 000``): the settings
+        file in it, unread while it was closed, is read again (its own stamp is as it was)."""
+        return change == Change.modified and Path(path) == workspace.state_dir
+
     def passes(change: Change, path: str) -> bool:  # saves that matter, and new folders
         return (
             wanted(change, path)
             or bool(as_links(links, Path(path)))
             or (change == Change.added and to_watch(root, Path(path)))
+            or reopened(change, path)
         )
 
     # The first walk at once: a save right after the monitor opened is seen.
@@ -171,6 +177,7 @@ async def watch(
             paths = sorted(
                 {Path(path) for change, path in changes if wanted(change, path)}
                 | {link for _, path in changes for link in as_links(links, Path(path))}
+                | {settings[1] for change, path in changes if reopened(change, path)}
             )
             _restamp(seen, paths)  # before the reload: a save during it is new again
             if new_folders(root, changes):
