@@ -374,6 +374,37 @@ def test_past_the_most_stuck_threads_a_timed_out_task_is_not_retried(
     assert "1 stuck threads are the most flowtop replaces: not retried" in str(state.exception)
 
 
+def test_past_the_most_stuck_threads_a_last_attempt_fails_in_the_retry_rules_words(
+    monkeypatch: pytest.MonkeyPatch, release: threading.Event
+) -> None:
+    """One with no retry left said "not retried: timed out; no worker", as if a retry had
+    been given up: its retries were spent anyway."""
+    monkeypatch.setattr(pool_module, "MAX_ABANDONED", 1)
+
+    @task(max_retries=0, timeout=0.05)
+    def hangs_first() -> None:
+        release.wait(BOUND * 2)
+
+    @task(max_retries=0, timeout=0.05)
+    def hangs_next() -> None:
+        release.wait(BOUND * 2)
+
+    runner = Runner(2)
+    try:
+        flow = Flow("stuck-twice")
+        flow.add_task(hangs_first)
+        flow.add_task(hangs_next)
+        result = runner.start(flow).result(timeout=BOUND)
+    finally:
+        runner.shutdown(wait=False)
+    for key in ("hangs_first", "hangs_next"):
+        state = result[key]
+        assert state.type is S.FAILED and state.attempt == 1, (key, state)
+        assert "not retried" not in str(state.exception), (key, state.exception)
+    said = " ".join(str(result[key].exception) for key in ("hangs_first", "hangs_next"))
+    assert "1 stuck threads are the most flowtop replaces" in said, said
+
+
 def test_the_pool_replaces_an_abandoned_thread_and_that_thread_ends_after_its_call() -> None:
     pool = WorkerPool(1)
     inside, release, done = threading.Event(), threading.Event(), threading.Event()

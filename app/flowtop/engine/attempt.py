@@ -252,7 +252,9 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
     return error, Decision(False, FAILED, error=error, reason="timed out; no worker")
 
 
-def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bool]:
+def give_up_thread(
+    runner: Runner, call: UserCall | None, *, last: bool = False
+) -> tuple[str, bool, bool]:
     """An attempt ran past its timeout in ``call``: raise a ``CancelledError`` in the
     task's code (``TaskInterrupted``, at its next Python line, as Prefect does, saying
     ``task interrupted: timed out after 2 s``; the attempt fails with ``TaskTimeout``),
@@ -262,7 +264,9 @@ def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bo
     judged, which it now will not be) is neither interrupted nor given up.
 
     Returns how the attempt was stopped (for its error), whether the thread was replaced,
-    and whether the task must not be retried (no replacement was possible).
+    and whether the task must not be retried (no replacement was possible). ``last``: its
+    retries are spent anyway, so no worker left changes nothing: its failure says the
+    retry rules' words, not "not retried: timed out; no worker".
     """
     if isinstance(call, AsyncCall):  # on the event loop: its asyncio task is cancelled
         if not call.time_out():
@@ -279,12 +283,8 @@ def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bo
         return f"{raised}; a late result will be discarded", False, False  # replaces none
     if replace_thread(runner, call):
         return f"{raised}, and a new worker took its place", True, False
-    return (
-        f"{raised}, and {runner.executor.abandoned} stuck threads are the most flowtop "
-        "replaces: not retried",
-        False,
-        True,
-    )
+    most = f"{raised}, and {runner.executor.abandoned} stuck threads are the most flowtop replaces"
+    return (most, False, False) if last else (f"{most}: not retried", False, True)
 
 
 #: How an attempt past its timeout was stopped when its call had returned just then.

@@ -320,7 +320,8 @@ class FlowRun(RunDrivers, RunActions):
                 replaced = replace_thread(self.runner, call)  # a worker stuck judging it
             else:
                 output = live_output.so_far(self.live_output, tr)  # before the interrupt ends it
-                how, replaced, no_retry = give_up_thread(self.runner, call)
+                last = tr.attempt >= tr.policy.max_attempts  # (its retries spent anyway)
+                how, replaced, no_retry = give_up_thread(self.runner, call, last=last)
                 error, final = timed_out(tr, how, no_retry=no_retry)
                 conclude = partial(self._conclude, decision=final)
             if replaced and call is not None:
