@@ -35,6 +35,9 @@ def test_a_removed_limit_has_an_entry_saying_it_was_removed(
         },
     ]
     assert {holder["limit"] for holder in data["holders"]} == {"database"}
+    said = [(e["name"], e["held"], type(e["held"]).__name__) for e in data["limits"]]
+    # a float as every limit's ``held`` is (it read ("database", 2, "int"))
+    assert said == [("api", 0.0, "float"), ("database", 2.0, "float")]
     # the same as the text says it
     assert "database: no longer in flowtop.toml; 2 slots still held" in limits(tmp_path, capsys)
 

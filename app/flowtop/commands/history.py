@@ -346,7 +346,6 @@ def _print_table(
     handled, stages = handled or {}, stages or {}
     rows = []
     for r in runs:
-        id_ = r.run_id
         # measured as the stream will write them: `データ処理` reaches an ASCII one as `?????`
         name = as_written(cut_cells(clean(r.name), NAME_CELLS), out) if r.name else ""
         cells = (
@@ -358,7 +357,9 @@ def _print_table(
             "-" if r.run_id in unknown else _tasks_cell(r),  # none known (yet)
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
-            clean(_note(r, r.run_id in starting, handled.get(r.run_id, (0, 0)), stages.get(id_))),
+            clean(
+                _note(r, r.run_id in starting, handled.get(r.run_id, (0, 0)), stages.get(r.run_id))
+            ),
         )
         written = tuple(as_written(cell, out) for cell in cells)
         rows.append(Row(written, str(r.number), name, short_started(r.started)))
@@ -457,8 +458,8 @@ def _print_detail(
         print(f"note: {clean(run.note)}", file=out)
     if stage and not starting:  # what it waits on now: a Dask worker
         print(f"note: {clean(stage)}", file=out)
-    if _stopped(run):  # its retries read overdue, and nothing said why
-        print(f"note: {_stopped(run)}", file=out)
+    if paused := _stopped(run):  # its retries read overdue, and nothing said why
+        print(f"note: {paused}", file=out)
     if run.error:  # what its @flow function raised, or why it never started
         print(clean(run_error_text(run.error["type"], run.error.get("message", ""))), file=out)
         for line in clean(run.error.get("traceback", "").rstrip("\n")).split("\n"):

@@ -331,9 +331,9 @@ class HumanPrinter:
             # a retry's line is progress, one row; a failure's message is whole (its cause)
             final = event.state is StateType.FAILED
             said = (whole_line if final else one_line)(event.error.message)  # "": the type
-            detail = f": {error_said(event.error.type, said)}"
-            if event.error.type.startswith(RETURNED):  # a ``Failed(...)`` returned, as a flow's
-                detail = f": the task {detail[2:]}"
+            # a ``Failed(...)`` the task returned says so, as a flow's does
+            returned = "the task " if event.error.type.startswith(RETURNED) else ""
+            detail = f": {returned}{error_said(event.error.type, said)}"
             at = raised_at(event.error.traceback, event.error.message)
             detail += f" ({printable(at)})" if at else ""
             # a task with no retry options included: its Retry budget went unused too

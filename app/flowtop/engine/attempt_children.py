@@ -12,8 +12,9 @@ Now, under a flowtop command (whose audit hook sees each process an attempt star
 the ``Popen`` started (its pid), or the thread starting it and that thread's children
 until then (``os.system``, ``os.posix_spawn``, ``os.fork``: their pid is not known to the
 hook; the children the thread starts from then on, ``/proc/self/task/TID/children``, are
-its). Once the run has taken the attempt's output for good while it still runs
-(``AttemptOutput.taken``: its run cancelled, its task's or flow's timeout past), those
+its). Once the attempt is cut short while it still runs (``AttemptOutput.taken``: its
+run cancelled, its task's or flow's timeout past; a ``@flow`` body's own children
+likewise, by ``AttemptOutput.cut_short``, as its run reads its output to its end), those
 children and their descendants (read from ``/proc`` then) get SIGTERM, and SIGKILL
 ``GRACE`` seconds later if still there (the same process: its start time is checked).
 A cancel asks at once (``cut_short``); a timeout is seen within ``EVERY`` seconds by a
@@ -52,10 +53,10 @@ class _Children:
     """What one attempt started: its ``Popen``s, and the threads that started others with
     the children each had before (not the attempt's)."""
 
-    __slots__ = ("taken", "popens", "before")
+    __slots__ = ("cut_short", "popens", "before")
 
-    def __init__(self, taken: Callable[[], bool]) -> None:
-        self.taken = taken
+    def __init__(self, cut_short: Callable[[], bool]) -> None:
+        self.cut_short = cut_short
         self.popens: list[subprocess.Popen[Any]] = []
         self.before: dict[int, set[int]] = {}
 
@@ -76,16 +77,16 @@ def started(buffer: Any, popen: subprocess.Popen[Any] | None) -> None:
     cut short (its cleanup). A ``@flow`` body's is cut short by its own predicate
     (``cut_short``): its run reads its output until the run's end, past the cancel."""
     global _hooked
-    taken = getattr(buffer, "cut_short", None) or getattr(buffer, "taken", None)
-    if not isinstance(buffer, AttemptOutput) or taken is None or not _ON_LINUX:
+    cut_short = getattr(buffer, "cut_short", None) or getattr(buffer, "taken", None)
+    if not isinstance(buffer, AttemptOutput) or cut_short is None or not _ON_LINUX:
         return
-    if taken():  # cut short already: what its ``except`` handler starts is its own
+    if cut_short():  # cut short already: what its ``except`` handler starts is its own
         return
     tid = None if popen is not None else threading.get_native_id()
     with _lock:
         found = _attempts.get(buffer)
         if found is None:
-            found = _attempts[buffer] = _Children(taken)
+            found = _attempts[buffer] = _Children(cut_short)
             _end_noted(buffer)
         if popen is not None:
             found.popens.append(popen)
@@ -112,14 +113,14 @@ def cut_short() -> int:
     with _lock:
         if not _attempts:
             return 0
-        stopped = [buffer for buffer, found in _attempts.items() if _is_taken(found)]
+        stopped = [buffer for buffer, found in _attempts.items() if _is_cut_short(found)]
         chosen = [_attempts.pop(buffer) for buffer in stopped]
     return _stop(chosen) if chosen else 0
 
 
-def _is_taken(found: _Children) -> bool:
+def _is_cut_short(found: _Children) -> bool:
     try:
-        return bool(found.taken())
+        return bool(found.cut_short())
     except Exception:  # noqa: BLE001 - a record being changed: asked again at the next look
         return False
 
@@ -129,7 +130,7 @@ def _ended(buffer: AttemptOutput) -> None:
     running, unless its run took its output before (it ended by the interrupt)."""
     with _lock:
         found = _attempts.pop(buffer, None)
-    if found is not None and _is_taken(found):
+    if found is not None and _is_cut_short(found):
         _stop([found])
 
 

@@ -5,7 +5,7 @@ connects to a Dask scheduler given by address (up to ``dask_connect.CONNECT_TIME
 after the import, and its attempts can wait on a scheduler with no worker for as long as
 none joins. Every client read such a run as importing its flow file, or as running with
 no word. The process writes the words here as such a wait begins ("" as it ends), and
-readers show them while the run is RUNNING (``store_reader.run_stages``): the monitor's
+readers show them while the run is RUNNING (``run_stages``): the monitor's
 header, ``flowtop watch`` and ``flowtop history``.
 
 The writes are made on a thread of their own, in order, the last words winning: the
