@@ -27,7 +27,10 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.screens.confirm import ConfirmScreen
 from flowtop.tui.screens.quit import QuitScreen
 from flowtop.workspace import Workspace
+from flowtop.workspace.places import STORE_FILE
+from flowtop.workspace.proc_stat import proc_stat
 from pilot_kit import toasts_said, wait_for, wait_for_run
+from waits import wait_until
 
 from .test_answers_off_the_queue import FLOW, SIZE, start_and_wait_for_the_retry
 
@@ -49,10 +52,25 @@ def slow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]
 
 
 @contextmanager
-def stopped(pid: int) -> Iterator[None]:
-    """The run's process stopped (``kill -STOP``) in the block, then let go on."""
-    os.kill(pid, signal.SIGSTOP)
+def stopped(pid: int, db: Path) -> Iterator[None]:
+    """The run's process stopped (``kill -STOP``) in the block, outside a write to the
+    store ``db`` (stopped holding its lock, `c` could not write the cancel: 1 in 15 under
+    load), then let go on."""
+
+    def stops_unlocked() -> bool:
+        os.kill(pid, signal.SIGSTOP)
+        wait_until(lambda: proc_stat(pid)[:1] == ["T"], "the run's process to stop")
+        try:
+            with closing(sqlite3.connect(db, timeout=0.2, isolation_level=None)) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # locked: once more
+            os.kill(pid, signal.SIGCONT)
+            return False
+        return True
+
     try:
+        wait_until(stops_unlocked, "a stop outside a write", 30)
         yield
     finally:
         os.kill(pid, signal.SIGCONT)
@@ -81,7 +99,7 @@ async def test_c_on_a_stopped_run_process_says_the_cancel_is_queued_and_why(
         await start_and_wait_for_the_retry(pilot, app)
         pid = run_pid(app)
         queued = "Cancel of run #1 of slow is queued: its process is stopped (paused, pid "
-        with toasts_said(app) as said, stopped(pid):
+        with toasts_said(app) as said, stopped(pid, slow.state_dir / STORE_FILE):
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "c's ask")
             await pilot.press("y")
@@ -114,7 +132,7 @@ async def test_quit_with_cancel_on_a_stopped_run_process_says_so_as_it_quits(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_and_wait_for_the_retry(pilot, app)
         pid = run_pid(app)
-        with stopped(pid):
+        with stopped(pid, slow.state_dir / STORE_FILE):
             await pilot.press("q")
             await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen), "q's ask")
             await pilot.press("c")

@@ -7,11 +7,7 @@ cancel is asked, and says the ``kill -CONT`` that lets it take the cancel.
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,36 +18,10 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.screens.confirm import ConfirmScreen
 from flowtop.workspace import Workspace
 from flowtop.workspace.places import STORE_FILE
-from flowtop.workspace.proc_stat import proc_stat
 from pilot_kit import toasts_said, wait_for, wait_for_run
-from waits import wait_until
 
 from .test_answers_off_the_queue import FLOW, SIZE, start_and_wait_for_the_retry
-from .test_cancel_ack_s59 import run_pid
-
-
-@contextmanager
-def stopped(pid: int, db: Path) -> Iterator[None]:
-    """The run's process stopped in the block, outside a write to the store ``db`` (its
-    lock held, `c` could not write the cancel), then let go on."""
-
-    def stops_unlocked() -> bool:
-        os.kill(pid, signal.SIGSTOP)
-        wait_until(lambda: proc_stat(pid)[:1] == ["T"], "the run's process to stop")
-        try:
-            with closing(sqlite3.connect(db, timeout=0.2, isolation_level=None)) as conn:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
-        except sqlite3.OperationalError:  # locked: once more
-            os.kill(pid, signal.SIGCONT)
-            return False
-        return True
-
-    try:
-        wait_until(stops_unlocked, "a stop outside a write", 30)
-        yield
-    finally:
-        os.kill(pid, signal.SIGCONT)
+from .test_cancel_ack_s59 import run_pid, stopped
 
 
 @pytest.fixture

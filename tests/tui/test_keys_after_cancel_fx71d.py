@@ -28,6 +28,7 @@ from flowtop.tui.screens.confirm import ConfirmScreen
 from flowtop.workspace import Workspace
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError
+from flowtop.workspace.places import STORE_FILE
 from pilot_kit import toasts_said, wait_for
 
 from .conftest import FakeWorkspace
@@ -114,7 +115,7 @@ async def test_a_key_waiting_for_a_stopped_process_says_so_then_acts(
         await start_and_wait_for_the_retry(pilot, app)
         waits = "Run #1 of slow is being cancelled: f reruns it once it has ended…"
         with toasts_said(app) as said:
-            with stopped(run_pid(app)):
+            with stopped(run_pid(app), slow.state_dir / STORE_FILE):
                 await pilot.press("c")
                 await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "c's ask")
                 await pilot.press("y", "f")
@@ -135,7 +136,7 @@ async def test_f_after_a_cancel_its_process_has_not_taken_says_the_run_is_being_
         await start_and_wait_for_the_retry(pilot, app)
         untaken = "Cancel of run #1 of slow is queued"
         being = "Run #1 of slow is being cancelled: press f once it has ended"
-        with toasts_said(app) as said, stopped(run_pid(app)):
+        with toasts_said(app) as said, stopped(run_pid(app), slow.state_dir / STORE_FILE):
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "c's ask")
             await pilot.press("y")
