@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .access import blocked
+from .store_holder import stopped_holder
 from .store_links import LinkedStore, open_unswapped, read_only_uri, refuse_linked_reader
 from .store_schema import SCHEMA_VERSION
 
@@ -88,7 +89,7 @@ def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool, writer: Writi
     if why is None and "disk I/O error" in text and out_of_space(path.parent):
         why = FULL  # SQLite's word when it cannot create the -shm beside a closed store
     if why == LOCKED:
-        return "another flowtop process holds it; try again in a moment"
+        return stopped_holder(path) or "another flowtop process holds it; try again in a moment"
     if why == FULL:
         said = f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
         return said + kept_logs(path.parent)
