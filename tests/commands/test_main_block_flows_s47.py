@@ -176,9 +176,9 @@ def test_asyncio_run_of_the_parent_runs_the_parent_alone(tmp_path: Path) -> None
     [
         "",  # no block at all
         'if __name__ == "__main__":\n    print("hello")\n',  # calls none of its flows
-        "def main():\n    parent()\n\nif __name__ == '__main__':\n    main()\n",
+        # (a `main()` the block calls is followed: test_main_function_followed_fx74)
     ],
-    ids=["no-block", "no-flow-called", "a-plain-function-called"],
+    ids=["no-block", "no-flow-called"],
 )
 def test_a_file_whose_block_calls_none_of_its_flows_runs_them_all(
     tmp_path: Path, block: str

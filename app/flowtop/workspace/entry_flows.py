@@ -82,13 +82,14 @@ def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, Bl
     function is not the module's. ``methods``: also ``Cls.meth`` of ``Cls(...).meth(...)``
     and ``Cls.meth(...)``, a class's flow maybe (``method_flows``)."""
     found: list[tuple[str, BlockCall]] = []
+    helpers = _helpers(tree)
     for statement in tree.body:
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
             continue
         once = _bound_once(statement.body)
         made: dict[str, ast.Call] = {}  # ``p = Pipeline("sales")``, bound so above: ``p``
         for part in statement.body:
-            for node in _in_call_order(part):
+            for node in _calls_followed(part, helpers):
                 if (name := _called(node.func)) is not None:
                     found.append((name, _arguments(node)))
                 if methods and (method := _method_called(node.func, made)) is not None:
@@ -107,6 +108,36 @@ def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, Bl
         elif call.line != calls[name].line:  # (``X.with_options(...)(...)``: one line)
             calls[name] = replace(calls[name], again=(*calls[name].again, call.line))
     return calls
+
+
+def _helpers(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The module's own undecorated functions, by name: a ``main()`` the block calls, whose
+    calls ``python FILE`` makes then (a decorated one may be a flow, or wrapped)."""
+    return {
+        statement.name: statement
+        for statement in tree.body
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and not statement.decorator_list
+    }
+
+
+def _calls_followed(
+    statement: ast.stmt,
+    helpers: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+    within: tuple[str, ...] = (),
+) -> Iterator[ast.Call]:
+    """The calls ``statement`` makes (``_in_call_order``), each followed by the calls of
+    the body of the module's function it calls (``helpers``), as Python makes them:
+    ``def main(): etl("us")`` called by the block runs ``etl`` with ``"us"``, where
+    flowtop ran every flow of the file with its defaults, silently. ``within``: the
+    functions being followed, none followed into itself again."""
+    for node in _in_call_order(statement):
+        yield node
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        helper = helpers.get(name)
+        if helper is not None and name not in within:
+            for part in helper.body:
+                yield from _calls_followed(part, helpers, (*within, name))
 
 
 def _in_call_order(statement: ast.stmt) -> Iterator[ast.Call]:
