@@ -463,3 +463,49 @@ def test_a_stop_the_flow_file_swallowed_is_taken_by_the_next_signal(tmp_path: Pa
         proc.wait()
     assert proc.returncode == 143
     assert "interrupted (SIGTERM)" in err
+
+
+#: How ``flowtop run`` says each signal, by the exit status it gives it.
+SAID = {130: "Ctrl+C", 143: "SIGTERM", 129: "SIGHUP"}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "codes"),
+    [
+        (signal.SIGINT, signal.SIGTERM, {130}),  # (pending at once: the lower number first)
+        (signal.SIGTERM, signal.SIGHUP, {143, 129}),  # (so SIGHUP, when both are pending)
+    ],
+)
+def test_two_signals_back_to_back_stop_the_run_as_one(
+    tmp_path: Path, first: signal.Signals, second: signal.Signals, codes: set[int]
+) -> None:
+    """``kill -INT $p; kill -TERM $p`` (a supervisor's signals to a process group): the
+    second raised again while the first was on its way to flowtop's ``except``, inside
+    ``threading``'s wait: ``RuntimeError: release unlocked lock``, a traceback, exit 1,
+    and the run noted "cancelled by the user". A signal within ``AGAIN_AFTER`` of the
+    one the process took first is the same stop: that one decides, words and status."""
+    flow_file(tmp_path, ASLEEP)
+    proc = subprocess.Popen(
+        flowtop("run", "flow.py"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # (not a shell's &)
+    )
+    assert proc.stdout is not None
+    try:
+        while "running" not in proc.stdout.readline():  # the task is asleep
+            pass
+        proc.send_signal(first)
+        proc.send_signal(second)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "Traceback" not in err, err
+    assert proc.returncode in codes, err
+    how = SAID[proc.returncode]
+    assert f"interrupted ({how})" in err
+    noted = run_history(tmp_path)
+    assert f"cancelled: {how}" in noted and "cancelled by the user" not in noted, noted

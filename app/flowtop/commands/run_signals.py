@@ -27,6 +27,7 @@ import errno
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -85,10 +86,23 @@ _also_silenced: list[int] = []
 #: and a ``flowtop run`` that ignored every later ``kill`` could not be stopped.
 _taken: list[bool] = []
 
+#: When the first signal came (``time.monotonic``). One that follows it within
+#: ``AGAIN_AFTER`` is the same stop (``kill -INT $p; kill -TERM $p``, a supervisor's
+#: signals to a process group) and raises nothing: raised while the first was still
+#: on its way to flowtop's ``except``, it broke the lock of the ``threading`` wait it
+#: came through (``RuntimeError: release unlocked lock``, a traceback, exit 1), or,
+#: while flow files imported, replaced the first (``interrupted (Ctrl+C)``, exit 143).
+_first_at: list[float] = []
+AGAIN_AFTER = 0.25
+
 
 def _stop(raised: type[Stopped]) -> None:
+    now = time.monotonic()
     if not _stopped_by:
         _stopped_by.append(raised)
+        _first_at.append(now)
+    elif now - _first_at[0] < AGAIN_AFTER:
+        return
     if not _taken:
         raise _stopped_by[0]
 
@@ -168,6 +182,7 @@ def stop_like_ctrl_c_on_sigterm() -> None:
         return
     _stopped_by.clear()
     _taken.clear()
+    _first_at.clear()
     for sig, (ours, default, _) in OURS.items():
         if signal.getsignal(sig) == default:
             signal.signal(sig, ours)
@@ -194,6 +209,7 @@ def command_signals() -> Iterator[None]:
                 signal.signal(sig, handler)
         _stopped_by.clear()
         _taken.clear()
+        _first_at.clear()
         _also_silenced.clear()
 
 
