@@ -42,19 +42,20 @@ ONE_FLOW = "from flowtop import flow\n\n\n@flow\ndef one():\n    pass\n"
 
 #: A server on the port and token given, its limits set from the command line (where
 #: this module has them): ``idle`` seconds without a request, ``cap`` connections
-#: waiting for one; 256 files open at most. ``hog`` on its stdin opens files until none
-#: can be; ``free`` lets them go (each said on stderr).
+#: waiting for one (or stalled), ``stall`` seconds stalled; 256 files open at most.
+#: ``hog`` on its stdin opens files until none can be; ``free`` lets them go (each said on stderr).
 SERVER = """
 import os, resource, sys, threading
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 from flowtop.commands.serve_server import GuardedServer
-port, token, idle, cap = sys.argv[1:]
+port, token, idle, cap, stall = sys.argv[1:]
 try:
     from flowtop.commands import serve_listen
 except ImportError:  # (before the limits)
     pass
 else:
     serve_listen.IDLE_TIMEOUT, serve_listen.MAX_WAITING = float(idle), int(cap)
+    serve_listen.WRITE_STALL = float(stall)
 
 def hog():
     held = []
@@ -120,10 +121,12 @@ class Limited:
 
 
 @contextlib.contextmanager
-def limited_server(idle: float = 600.0, cap: int = 100_000) -> Iterator[Limited]:
+def limited_server(
+    idle: float = 600.0, cap: int = 100_000, stall: float = 600.0
+) -> Iterator[Limited]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(port), TOKEN, str(idle), str(cap)],
+        [sys.executable, "-c", SERVER, str(port), TOKEN, str(idle), str(cap), str(stall)],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -11,7 +11,13 @@ they were held (75 s each). So:
   not all sent, or idle between two);
 - at most :data:`MAX_WAITING` connections are held that have not sent a request yet:
   past that, the one waiting longest is closed (:class:`Admission`). A browser sends its
-  headers at once, so it is served while a flood of silent connections goes on.
+  headers at once, so it is served while a flood of silent connections goes on;
+- a connection whose client stopped reading its answers (its writes paused: the
+  buffers full; static files are written as any answer is, not by ``sendfile``) is
+  dropped after :data:`WRITE_STALL` seconds without progress, and at most as many as
+  wait for a request are held so, the one stalled longest dropped past that. Pipelined
+  requests for ``textual.js``, never read, held every file descriptor the server had:
+  the idle limit ends where a request begins.
 
 The server listens through aiohttp's ``AppRunner`` (:func:`listen`), as ``web.run_app``
 does, with the protocol factory above, and stops on Ctrl+C, SIGTERM and SIGHUP (a closed
@@ -26,10 +32,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
+import struct
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from aiohttp import web
+from aiohttp import web, web_fileresponse
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
@@ -41,6 +49,9 @@ IDLE_TIMEOUT = 10.0
 #: The most connections held that have not sent a request yet: past it, the one that
 #: has waited longest is closed.
 MAX_WAITING = 256
+#: Seconds a connection is held whose client reads nothing of what it is sent (a tab
+#: reading at all, however slowly, lets its writes go on, and is never dropped).
+WRITE_STALL = 30.0
 #: The signals that stop the server as Ctrl+C does (a terminal closed: SIGHUP).
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -92,7 +103,16 @@ class Connection(RequestHandler):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.admission.forget(self)
+        self.admission.flows(self)
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.admission.stalls(self)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self.admission.flows(self)
 
     def handle_error(
         self,
@@ -126,6 +146,9 @@ class Admission:
         self.loop = asyncio.get_running_loop()
         #: The connections that have sent no request yet, the longest waiting first.
         self.waiting: dict[Connection, None] = {}
+        #: The connections whose writes are paused, the longest first, each with the
+        #: timer that drops it.
+        self.stalled: dict[Connection, asyncio.TimerHandle] = {}
 
     def __call__(self) -> Connection:
         return Connection(self, self.server, loop=self.loop, keepalive_timeout=IDLE_TIMEOUT)
@@ -141,6 +164,33 @@ class Admission:
     def forget(self, connection: Connection) -> None:
         """``connection`` sent a request, or is closed."""
         self.waiting.pop(connection, None)
+
+    def stalls(self, connection: Connection) -> None:
+        """``connection``'s client reads no more for now: dropped if it stays so for
+        :data:`WRITE_STALL`, or sooner when ``cap`` others stalled after it."""
+        while len(self.stalled) >= self.cap:
+            self.drop(next(iter(self.stalled)))
+        self.stalled[connection] = self.loop.call_later(WRITE_STALL, self.drop, connection)
+
+    def flows(self, connection: Connection) -> None:
+        """``connection``'s writes go on (or it is closed)."""
+        timer = self.stalled.pop(connection, None)
+        if timer is not None:
+            timer.cancel()
+
+    def drop(self, connection: Connection) -> None:
+        """Reset the stalled ``connection`` at once: a close waits for its buffered
+        answers to be read, which is what its client does not do (the kernel would keep
+        trying, its buffers held, once the file descriptor was gone)."""
+        self.flows(connection)
+        transport = connection.transport
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:  # (a linger of 0: a reset, what was not sent thrown away)
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        connection.force_close()
 
 
 @web.middleware
@@ -169,6 +219,9 @@ def listen(
     ``listening`` once the port listens (``localhost``: on both loopbacks,
     :func:`~flowtop.commands.serve_bind.listen_addresses`); at most ``cap`` connections
     wait for a request."""
+    # Static files through the transport, not ``sendfile``: only its writes pause, and a
+    # ``sendfile`` to a client that reads nothing waits for it for good (``WRITE_STALL``).
+    web_fileresponse.NOSENDFILE = True  # type: ignore[misc]  # aiohttp's switch, read per answer
     serving = loop.create_task(_serve(app, host, port, cap, listening))
     try:
         asyncio.set_event_loop(loop)
