@@ -32,12 +32,14 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
 from aiohttp.http_exceptions import HttpProcessingError
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.segment import Segment
 from textual_serve.server import LogHighlighter
 
 from ..printable import printable, say
@@ -119,11 +121,30 @@ class ConsoleSafe(logging.Filter):
 
 class LogConsole(Console):
     """Rich's console, which on a broken pipe raises (:class:`ConsoleLog` says so and
-    stops) instead of ending the process with exit 1, not a word said."""
+    stops) instead of ending the process with exit 1, not a word said.
+
+    Into a file or a pipe (``flowtop serve > access.log``) a record is one line, with no
+    spaces after it: Rich drew it as wide as the terminal it was started from, wrapped
+    and padded (a 200-column pane: 100 trailing spaces a line)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.is_terminal:
+            self.width = FILE_WIDTH
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        drawn = super()._render_buffer(buffer)
+        if self.is_terminal:
+            return drawn
+        return "\n".join(line.rstrip(" ") for line in drawn.split("\n"))
+
+
+#: How wide the console log draws into a file: wide enough for any record on one line.
+FILE_WIDTH = 10_000
 
 
 class ConsoleLog(RichHandler):
