@@ -134,9 +134,12 @@ def test_a_named_file_that_hangs_costs_one_timeout_not_two(
     write("a_hangs.py", HANGS)
     write("b_quick.py", QUICK)
     described = describe_workspace(str(tmp_path), None, flow="hangs")
-    assert described.errors == (
-        "a_hangs.py: import did not finish in 0.5 s ([defaults] load_timeout)",
-    )
+    assert described.errors in {  # (where it was: in the sleep, or between two)
+        (
+            f"a_hangs.py: import did not finish in 0.5 s ([defaults] load_timeout), at a_hangs.py:{n}",
+        )
+        for n in (13, 14)
+    }
     assert list(described.flows) == ["quick"]
     # the folder's load knew it hung: said at once, not imported (and waited for) again
     assert imports(tmp_path, "a_hangs") == 1

@@ -39,6 +39,9 @@ while True:
 """
 
 
+OVERRAN = "import did not finish in 0.5 s ([defaults] load_timeout)"
+
+
 @pytest.fixture
 def folder(write: Callable[[str, str], Path], tmp_path: Path) -> Callable[[float], Path]:
     """A folder with a quick flow and ``hang.py``, whose imports last ``load_timeout``."""
@@ -69,16 +72,15 @@ def test_the_careful_host_does_not_wait_again_for_the_file_the_first_one_hung_on
     hang = folder(0.5)
     change = remote.load()
     assert "quick" in remote.shapes
-    assert [str(e) for e in change.errors] == [
-        "hang.py: import did not finish in 0.5 s ([defaults] load_timeout)"
-    ]
+    assert [str(e) for e in change.errors] in (  # the first host said where, as its child
+        [f"hang.py: {OVERRAN}, at hang.py:{n}"] for n in (8, 9)
+    )
     assert imports_of(hang) == 1  # the first host's: the careful one took its word
     remote.reload_paths([hang])  # saved: tried afresh, in a child, and still hanging
     assert imports_of(hang) == 2
-    assert (
-        str(remote.errors[hang])
-        == "hang.py: import did not finish in 0.5 s ([defaults] load_timeout)"
-    )
+    assert str(remote.errors[hang]) in {  # the child said where (in the sleep, or between)
+        f"hang.py: {OVERRAN}, at hang.py:{n}" for n in (8, 9)
+    }
 
 
 def test_the_host_says_which_file_it_imports_while_the_load_goes_on(
@@ -106,7 +108,9 @@ def test_list_and_detach_wait_for_a_hanging_file_once(folder: Callable[[float], 
     described = describe_workspace(str(hang.parent))
     assert "quick" in described.flows
     [problem] = described.problems
-    assert problem.endswith("hang.py: import did not finish in 0.5 s ([defaults] load_timeout)")
+    assert problem.endswith(  # (where it was: in the sleep, or between two)
+        tuple(f"hang.py: {OVERRAN}, at hang.py:{n}" for n in (8, 9))
+    )
     assert imports_of(hang) == 1
 
 

@@ -29,7 +29,7 @@ flow = Flow("slowflow")
 flow.add_task(sl)
 """
 
-OVERRAN = "slow.py: import did not finish in 0.5 s ([defaults] load_timeout)"
+OVERRAN = "slow.py: import did not finish in 0.5 s ([defaults] load_timeout), at slow.py:7"
 
 Write = Callable[[str, str], Path]
 
@@ -71,7 +71,7 @@ def test_the_monitor_waits_for_the_import_under_the_new_load_timeout(
     slow = write("slow.py", SLOW.format(sleep=1.7))
     remote = RemoteWorkspace(tmp_path)
     try:
-        remote.load()
+        remote.load()  # (the first host's words, where it was too, reach the careful host)
         assert str(remote.errors[slow]) == OVERRAN
         write("flowtop.toml", "[defaults]\nload_timeout = 30\n")
         remote.reload_paths([toml])

@@ -389,11 +389,13 @@ def test_a_file_that_ends_or_hangs_the_host_is_named_and_the_others_load(
     workspace = remote()
     change = workspace.load()
     assert "counted" in workspace.shapes
-    assert [str(e) for e in change.errors] == [f"bad.py: {reason}"]
+    # where the host was: in the sleep, or (rarely) between two
+    said = [f"bad.py: {reason}, at bad.py:{n}" for n in (4, 3)] if "finish" in reason else []
+    assert [str(e) for e in change.errors] in ([line] for line in said or [f"bad.py: {reason}"])
     assert workspace.errors == {bad: workspace.errors[bad]}  # no error of the host itself
     first = workspace.host_pid
     workspace.reload_paths([bad])  # saved again: the careful host stays, and says so again
-    assert str(workspace.errors[bad]) == f"bad.py: {reason}"
+    assert str(workspace.errors[bad]) in (said or [f"bad.py: {reason}"])  # (its child's)
     assert workspace.host_pid == first
 
 

@@ -25,10 +25,12 @@ from typing import Any
 
 from .flow_shapes import FlowShape, shapes_to_json
 from .helper_process import send
+from .import_guard import overran_at
 from .load_error import LoadError
 
 #: What the TUI's side is given of each news: ``{"importing": [file, …]}`` (none: no
-#: import is going on), ``{"hung": file, "seconds": s}`` (the host ends after it), or
+#: import is going on), ``{"hung": file, "seconds": s, "where": "hang.py:3"}`` (the host
+#: ends after it; ``where`` "" if unknown: ``import_guard.overran_at``), or
 #: ``{"loaded": {"file": file, "shapes": …, "settings": …}}`` (a first load's file, in),
 #: or ``{"broken": [error, …]}`` (a first load's files that failed at import, each as
 #: ``LoadError.to_json``: the load's reply says them again, the word on them).
@@ -48,7 +50,8 @@ class HostNews:
         self.send({"news": {"importing": [str(file) for file in files]}})
 
     def hung(self, file: Path, seconds: float) -> None:
-        self.send({"news": {"hung": str(file), "seconds": seconds}})
+        """``file`` overran ``seconds``, where the import was then (``overran_at``)."""
+        self.send({"news": {"hung": str(file), "seconds": seconds, "where": overran_at()}})
 
     def loaded(self, file: Path, shapes: Mapping[str, FlowShape], settings: dict[str, Any]) -> None:
         """``file``'s flows, imported in a first load that goes on, and the settings they

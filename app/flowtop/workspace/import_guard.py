@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -65,28 +67,45 @@ def now_importing(files: Sequence[Path]) -> None:
             _listener.importing(files)
 
 
+#: The files this process imports itself now, innermost last (``importing``).
+_here: list[Path] = []
+
+
 @contextmanager
 def importing(file: Path) -> Iterator[None]:
     """Say that ``file`` is being imported during the block, and that it is over after."""
     now_importing([file])
+    _here.append(file)
     try:
         yield
     finally:
+        _here.remove(file)
         now_importing([])
 
 
 #: Files whose import overran its deadline in a helper that then ended, with the seconds
-#: it had (``known_hung``).
-_hung_before: dict[Path, float] = {}
+#: it had and where it was then (``known_hung``).
+_hung_before: dict[Path, tuple[float, str]] = {}
+
+
+def seconds_at(said: object) -> tuple[float, str]:
+    """A hung file's value as it travels between processes, read: its seconds alone, or
+    ``[seconds, where]`` (``HungSaid.hung``; ``overran_at``'s words, "" if unknown)."""
+    if isinstance(said, list | tuple) and said:
+        return float(said[0]), str(said[1]) if len(said) > 1 else ""
+    if isinstance(said, int | float | str):
+        return float(said), ""
+    raise TypeError(f"not a hung file's seconds: {said!r}")
 
 
 @contextmanager
-def known_hung(files: Mapping[str, float] | Mapping[Path, float]) -> Iterator[None]:
+def known_hung(files: Mapping[str, object] | Mapping[Path, object]) -> Iterator[None]:
     """During the block, a probe of one of ``files`` (``loader_process.probe_many``) is
-    answered at once with the deadline it overran, instead of waiting that out again in a
-    child: it is the same file, in the same load, a moment after the ``FAST`` helper that
-    imported it ended on it. A load after the block tries it afresh (it may be saved)."""
-    known = {Path(file): float(seconds) for file, seconds in files.items()}
+    answered at once with the deadline it overran (and where it was then, when said:
+    ``seconds_at``), instead of waiting that out again in a child: it is the same file,
+    in the same load, a moment after the ``FAST`` helper that imported it ended on it. A
+    load after the block tries it afresh (it may be saved)."""
+    known = {Path(file): seconds_at(said) for file, said in files.items()}
     _hung_before.update(known)
     try:
         yield
@@ -95,8 +114,9 @@ def known_hung(files: Mapping[str, float] | Mapping[Path, float]) -> Iterator[No
             _hung_before.pop(file, None)
 
 
-def hung_before(file: Path) -> float | None:
-    """The deadline ``file`` overran, when it is one of ``known_hung``'s files."""
+def hung_before(file: Path) -> tuple[float, str] | None:
+    """The deadline ``file`` overran, and where it was then ("" if unknown), when it is
+    one of ``known_hung``'s files."""
     return _hung_before.get(file)
 
 
@@ -118,7 +138,12 @@ class HungSaid:
         self._write(NEWS + json.dumps([str(file) for file in files]).encode() + b"\n")
 
     def hung(self, file: Path, seconds: float) -> None:
-        self._write(json.dumps({"hung": {str(file): seconds}}).encode())
+        self._write(json.dumps({"hung": {str(file): [seconds, overran_at()]}}).encode())
+
+    def overran(self) -> None:
+        """A loader child's import past its own deadline, as news: where it is
+        (``overran_at``), which its parent says when it kills it (``news_apart``)."""
+        self._write(NEWS + json.dumps({"at": overran_at()}).encode() + b"\n")
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -126,31 +151,34 @@ class HungSaid:
             view = view[os.write(self.reply_fd, view) :]
 
 
-def news_apart(data: bytes) -> tuple[bytes, list[list[Path]], bytes]:
-    """What a loader child wrote (``HungSaid``), apart: its reply's bytes, the files it
-    said it imports each time (in order), and the start of a ``NEWS`` line not whole yet
-    (read again with what comes next)."""
+def news_apart(data: bytes) -> tuple[bytes, list[list[Path] | str], bytes]:
+    """What a loader child wrote (``HungSaid``), apart: its reply's bytes, its news in
+    order (the files it said it imports, each time; where its import was past its own
+    deadline, as words: ``HungSaid.overran``), and the start of a ``NEWS`` line not whole
+    yet (read again with what comes next)."""
     reply = bytearray()
-    news: list[list[Path]] = []
+    news: list[list[Path] | str] = []
     while (start := data.find(NEWS)) >= 0:
         end = data.find(b"\n", start)
         if end < 0:
             return bytes(reply + data[:start]), news, data[start:]
         reply += data[:start]
-        with suppress(ValueError, TypeError):
-            news.append([Path(file) for file in json.loads(data[start + 1 : end])])
+        with suppress(ValueError, TypeError, AttributeError):
+            said = json.loads(data[start + 1 : end])
+            news.append(str(said["at"]) if isinstance(said, dict) else [Path(f) for f in said])
         data = data[end + 1 :]
     return bytes(reply + data), news, b""
 
 
-def hung_said(status: int | None, reply: bytes) -> dict[str, float] | None:
-    """The file a loader child that ended with wait ``status`` said it hung on, and the
-    seconds it had (``HungSaid``); None if it said none."""
+def hung_said(status: int | None, reply: bytes) -> dict[str, list[float | str]] | None:
+    """The file a loader child that ended with wait ``status`` said it hung on, with the
+    seconds it had and where it was then (``HungSaid``, ``seconds_at``); None if it said
+    none."""
     if status is None or os.waitstatus_to_exitcode(status) != IMPORT_HUNG:
         return None
     try:
         said = json.loads(reply)["hung"]
-        return {str(file): float(seconds) for file, seconds in said.items()}
+        return {str(file): list(seconds_at(value)) for file, value in said.items()}
     except (ValueError, LookupError, TypeError, AttributeError):
         return None
 
@@ -178,6 +206,7 @@ def deadline(
     ``seconds``; ``tick`` meanwhile every ``every`` seconds (a run process's heartbeat:
     a slow import is not a dead owner)."""
     done = threading.Event()
+    held = threading.get_ident()  # the thread whose block may overrun (``overran_at``)
 
     def watch() -> None:
         end = time.monotonic() + seconds
@@ -190,6 +219,7 @@ def deadline(
             if _told_instead:  # a wait that can say what overran, and end the load itself
                 _told_instead[-1].set()
             else:
+                _overran_in(held)
                 expire()
 
     _running.append(done)
@@ -199,6 +229,44 @@ def deadline(
     finally:
         done.set()
         _running.remove(done)
+
+
+#: Where the block of the last ``deadline`` that expired here was then (``overran_at``).
+_at = ""
+
+
+def overran_at() -> str:
+    """Where this process's import was when its deadline expired, in a few words: the
+    innermost line of the flow file it imported, and when the import was deeper then, in
+    a module it imported or a function it called, the innermost line of all
+    (``hang.py:3, in socket.py:707 connect``); "" before that or if it cannot be read."""
+    return _at
+
+
+def _overran_in(thread: int) -> None:
+    """Keep where ``thread``, whose deadline expired, is now (``overran_at``): said as the
+    process ends, before its parent kills it; nothing when its stack cannot be read."""
+    global _at  # one per process: it ends on this overrun
+    with suppress(Exception):  # the words go on without it
+        _at = place(traceback.extract_stack(sys._current_frames()[thread]), list(_here))
+
+
+def place(stack: traceback.StackSummary, files: Sequence[Path]) -> str:
+    """``overran_at``'s words of ``stack`` (outermost first), taken in the import of
+    ``files`` (the innermost last): "" when no line of it is in one of them."""
+    for file in reversed(files):
+        names = {str(file), os.path.realpath(file)}
+        mine = [frame for frame in stack if frame.filename in names]
+        if mine:
+            break
+    else:
+        return ""
+    last, inner = mine[-1], stack[-1]
+    where = f"{Path(last.filename).name}:{last.lineno}"
+    if inner is last:
+        return where
+    name = "" if inner.name.startswith("<") else f" {inner.name}"  # (``<module>``: none)
+    return f"{where}, in {Path(inner.filename).name}:{inner.lineno}{name}"
 
 
 #: The deadlines running now (``deadline``), and the waits an expiring one tells instead

@@ -39,10 +39,18 @@ def undecodable(path: Path, exc: UnicodeDecodeError, encoding: str = "utf-8") ->
     return LoadError(path, line, column, why)
 
 
-def import_overran(seconds: float) -> str:
+def import_overran(seconds: float, where: str | None = None) -> str:
     """Why a flow file is broken whose import took longer than ``load_timeout``: the
-    setting is named, as raising it is the fix when the import is only slow."""
-    return f"import did not finish in {seconds:g} s ([defaults] load_timeout)"
+    setting is named, as raising it is the fix when the import is only slow; and where the
+    import was when it was given up, when known (``hang.py:3``; a large file's author had
+    to guess). ``where`` None: as this process's own deadline saw it, when one expired
+    here (``import_guard.overran_at``: a run process says it as it ends)."""
+    if where is None:
+        from .import_guard import overran_at
+
+        where = overran_at()
+    at = f", at {where}" if where else ""
+    return f"import did not finish in {seconds:g} s ([defaults] load_timeout){at}"
 
 
 class Stopped(KeyboardInterrupt):

@@ -101,7 +101,7 @@ def probe_many(
 ) -> dict[Path, ProbeResult]:
     """:func:`probe` for several files of ``root`` at once, in parallel children."""
     known = {path: import_guard.hung_before(path) for path in paths}  # (said at once)
-    replies = {p: _timed_out(s) for p, s in known.items() if s is not None}
+    replies = {p: _timed_out(*s) for p, s in known.items() if s is not None}
     paths = [path for path in paths if path not in replies]
     if not paths:
         return {path: _result(path, reply) for path, reply in replies.items()}
@@ -210,6 +210,7 @@ class _Child:
         self.eof = False
         self.done = False
         self.heard: list[Path] = []  # the files the child last said it imports
+        self.at = ""  # where its import was past its own deadline, as it said (if it did)
         self.unread = b""  # the start of a line of news (``import_guard.news_apart``)
 
     def read(self) -> None:
@@ -217,7 +218,11 @@ class _Child:
         if chunk:
             reply, news, self.unread = import_guard.news_apart(self.unread + chunk)
             self.chunks.append(reply)
-            self.heard = news[-1] if news else self.heard
+            for said in news:
+                if isinstance(said, str):
+                    self.at = said
+                else:
+                    self.heard = said
         else:
             self.eof = True
 
@@ -235,6 +240,8 @@ class _Child:
                 self.read()
             self._finish()
         elif time.monotonic() >= self.deadline:
+            while not self.eof and ready_to_read([self.read_fd], 0):  # where it was, if said
+                self.read()
             kill_group(self.pid)
             self._finish()
 
@@ -260,7 +267,7 @@ class _Child:
                 reply = json.loads(data)
         if reply is None:
             status = self.status  # (None: killed at its deadline)
-            reply = _timed_out(self.timeout) if status is None else _fatal(_ended(status))
+            reply = _timed_out(self.timeout, self.at) if status is None else _fatal(_ended(status))
             reply["hung"] = import_guard.hung_said(self.status, data)  # which file, if one
         reply["output"] = printed
         return reply
@@ -271,9 +278,10 @@ def _fatal(message: str) -> dict[str, Any]:
     return {"error": [None, None, message], "flows": [], "fatal": True}
 
 
-def _timed_out(seconds: float) -> dict[str, Any]:
-    """The reply for an import that overran ``seconds`` (``ProbeResult.timed_out``)."""
-    return {**_fatal(import_overran(seconds)), "timed_out": seconds}
+def _timed_out(seconds: float, where: str = "") -> dict[str, Any]:
+    """The reply for an import that overran ``seconds`` (``ProbeResult.timed_out``), and
+    was at ``where`` then (``import_guard.overran_at``; "": not known)."""
+    return {**_fatal(import_overran(seconds, where)), "timed_out": seconds}
 
 
 def _ended(status: int) -> str:
@@ -294,7 +302,8 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # a timeout kills what the import started, too
-        import_guard.tell(import_guard.HungSaid(reply_fd))  # not the parent's: its own news
+        said = import_guard.HungSaid(reply_fd)
+        import_guard.tell(said)  # not the parent's: its own news
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -322,8 +331,9 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
             with import_guard.known_hung(request.get("hung") or {}), forks_end_here():
                 imports = request.get("imports", CAREFUL)
                 reply = describe_here(request["path"], request.get("parameters"), imports)
-        else:  # its own deadline, before its parent's: a default's repr that hangs is named
-            with import_guard.deadline(0.9 * float(request["timeout"]), lambda: None):
+        else:  # its own deadline, before its parent's: a default's repr that hangs is
+            # named, and an import that overruns it says where it is (before it is killed)
+            with import_guard.deadline(0.9 * float(request["timeout"]), said.overran):
                 reply = _import(Path(request["path"]), Path(request["root"]), request["compat"])
         with contextlib.suppress(Exception):
             sys.stdout.flush()

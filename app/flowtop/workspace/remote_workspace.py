@@ -80,7 +80,8 @@ class RemoteWorkspace:
         self._importing: dict[Path, float] = {}
         #: The files a ``FAST`` host said it hung on before it ended, with the seconds each
         #: had: the ``CAREFUL`` host that replaces it says so without waiting again.
-        self._hung: dict[str, float] = {}
+        #: Files a host hung on: the seconds each had, and where it was (``seconds_at``).
+        self._hung: dict[str, list[float | str]] = {}
         self._careful = False  # a FAST host died at an import: each is started CAREFUL
         #: The host (its ``starts``) stopped for a save of the file it imported
         #: (``_drop_stale_import``): its request is asked again of the next host.
@@ -383,7 +384,7 @@ class RemoteWorkspace:
     def _hear_news(self, news: News) -> None:
         """The host's news, on the thread that asked (``flow_host_news``)."""
         if "hung" in news:
-            self._hung[str(news["hung"])] = float(news["seconds"])
+            self._hung[str(news["hung"])] = [float(news["seconds"]), str(news.get("where", ""))]
         if "importing" in news:
             now, since = time.monotonic(), self._importing
             files = [Path(file) for file in news["importing"]]

@@ -135,7 +135,7 @@ class SideLoad:
         it was done, or stopped)."""
         importing: list[Path] = []  # the files the side host said it imports now
         now: list[bool] = [False]  # whether it said it imports one (not: none, now)
-        hung: dict[str, float] = {}  # the file it said it hung on, and the seconds it had
+        hung: dict[str, tuple[float, str]] = {}  # a file it hung on: the seconds, where
 
         def heard(news: dict[str, Any]) -> None:
             if "importing" in news:
@@ -143,7 +143,7 @@ class SideLoad:
             if news.get("importing"):
                 importing[:] = [Path(file) for file in news["importing"]]
             if "hung" in news:
-                hung[str(news["hung"])] = float(news["seconds"])
+                hung[str(news["hung"])] = (float(news["seconds"]), str(news.get("where", "")))
             self._pass_on(news)
 
         with self._lock:
@@ -160,7 +160,8 @@ class SideLoad:
                 return None
             file = importing[-1]
             if str(file) in hung:
-                self.news.broken([LoadError(file, None, None, import_overran(hung[str(file)]))])
+                overran = import_overran(*hung[str(file)])
+                self.news.broken([LoadError(file, None, None, overran)])
             elif now[0] and side.ended is not None:  # (None: it was stopped, as on a timeout)
                 self.news.broken([LoadError(file, None, None, ended_said(side.ended))])
             return file
