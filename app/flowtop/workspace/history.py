@@ -42,7 +42,7 @@ from .reaper import _HOST as _HOST  # the owner token's host part (tests build d
 from .reaper import LIVE_LOCK, LIVE_OWNERS, connect
 from .reaper import reap as reap_runs
 from .reaper import reap_store as reap_store  # re-exported: what readers call
-from .run_numbers import claim_run, record_run
+from .run_numbers import Claims, take_number
 from .store_errors import store_advice
 from .store_place import StorePlace, let_go_there
 from .store_reader import StoreReader
@@ -109,6 +109,7 @@ class History(StoreReader):
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
         self.session_numbered: set[str] = set()  # runs numbered here: the store could not
+        self._claims = Claims(self.path)  # reserved runs not taken over from their launcher
         #: Runs started and not finished, as of the last commit, with how many of their
         #: tasks were carried over (reused) so far: their row's counts keep it at the end.
         self._live: dict[str, int] = {}
@@ -215,21 +216,18 @@ class History(StoreReader):
         process killed before its first event reaches the file still leaves a record; a
         run id recorded already keeps its number, and this process takes it over (a run
         process reserves its run before it imports the flow file, then starts it, and
-        its launcher may have reserved it first: ``run_numbers.reserve_launched``).
+        its launcher may have reserved it first: ``run_numbers.reserve_launched``), even
+        when that take-over fails (a full disk): retried every second (``Claims``).
         """
         with self._number_lock:
-            conn = self._numbers
             try:
-                with store_schema.write_transaction(conn):
-                    reserved = conn.execute(
-                        "SELECT number FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
-                    ).fetchone()
-                    if reserved is None:
-                        floor = self._handed.get(flow, 0)
-                        number = record_run(conn, flow, run_id, self.owner, self._me, floor=floor)
-                    else:
-                        number = reserved[0]
-                        claim_run(conn, str(run_id), self.owner, self._me)
+                floor, claims = self._handed.get(flow, 0), self._claims
+                number = take_number(
+                    self._numbers, flow, run_id, self.owner, self._me, floor=floor, claims=claims
+                )
+                if claims:
+                    with self._cond:
+                        self._cond.notify()  # the writer retries the take-over
             except sqlite3.Error as exc:
                 if not self.said_damaged(exc):
                     log.warning(
@@ -335,7 +333,7 @@ class History(StoreReader):
         while True:
             with cond:
                 while not (self._wake or self._stop):
-                    if self._buffer or self._retry:
+                    if self._buffer or self._retry or self._claims:  # (claims: every second)
                         due = self._first_at + (
                             self.write_interval if self._buffer else RETRY_INTERVAL
                         )
@@ -358,7 +356,7 @@ class History(StoreReader):
                         cond.wait(left)
                     else:
                         cond.wait()
-                idle = not (self._wake or self._stop or self._buffer or self._retry)
+                idle = not (self._wake or self._stop or self._buffer or self._retry or self._claims)
             if idle:  # woke for the idle checkpoint only
                 self._checkpoint()
                 self._checked_at = time.monotonic()  # a failed one waits as long again
@@ -372,6 +370,7 @@ class History(StoreReader):
             with self._write_lock:
                 self._pending.extend(events)
                 self._retry = not self._commit(final=stop)
+                self._claims.retry(self._conn, self.owner, self._me)
             with cond:
                 self._written = taken
                 self._passes += 1

@@ -74,6 +74,46 @@ def process_start(pid: int) -> str:
 LAUNCHED = "launched"
 
 
+#: Where a launched run's process writes its output, beside the store: ``LOGS/ID.log``
+#: (``launcher.LOGS``, which imports this module).
+LOGS = "logs"
+
+
+def launched_runs_on(store: Path, run_id: str) -> bool:
+    """Whether the process launched for run ``run_id`` of ``store`` runs on this machine:
+    one whose output (stdout or stderr: the run's process keeps one) is the run's log
+    (``LOGS``) and whose command line names the run
+    (``--run-id ID``). For a run whose row still names its launcher (``LAUNCHED``), which
+    the run's process could not take over (a full disk: ``run_numbers.Claims``): the
+    launcher (the monitor) quitting is no end of the run. Looks through ``/proc`` (this
+    user's processes), only for such a row whose launcher is gone."""
+    try:
+        log = os.stat(store.parent / LOGS / f"{run_id}.log")
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return False
+    named = f"\0--run-id\0{run_id}\0".encode()
+    for pid in pids:
+        if any(_is_file(f"/proc/{pid}/fd/{fd}", log) for fd in (1, 2)):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    if named in handle.read() and _live_stat(int(pid)) is not None:
+                        return True
+            except OSError:
+                continue  # gone meanwhile
+    return False
+
+
+def _is_file(path: str, file: os.stat_result) -> bool:
+    """Whether ``path`` is ``file`` (False when it cannot be looked at: gone meanwhile,
+    another user's)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (file.st_dev, file.st_ino)
+
+
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A process that may own runs, as recorded in the store."""
@@ -210,6 +250,8 @@ def owner_gone(
     now: float | None = None,
     store: Path | None = None,
     run_id: str = "",
+    *,
+    launched: bool = False,
 ) -> str | None:
     """Why ``owner`` is certainly gone, or None while it may still be running the run.
 
@@ -225,12 +267,16 @@ def owner_gone(
     ``STALE_AFTER`` seconds of its own monotonic clock (``now``), or it is
     ``WALL_STALE_AFTER`` old by this machine's clock; one it reads for the first time is
     otherwise taken as beating. ``run_id``: the run it owns, whose process is kept as
-    stopped or not by what this look read (``stopped_words``).
+    stopped or not by what this look read (``stopped_words``). ``launched``: ``owner`` is
+    the launcher that reserved the run (``LAUNCHED``), whose process could not take it
+    over yet (a full disk): gone only once that process is too (``launched_runs_on``).
     """
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
         fields = _live_stat(owner.pid)
         why = _gone_here(owner, fields, heartbeat, store)
+        if why is not None and launched and store is not None and launched_runs_on(store, run_id):
+            why = fields = None  # (its launcher's fields say nothing of the run's process)
         _note_stopped(run_id, owner.pid, fields if why is None else None)
         return why
     _note_stopped(run_id, owner.pid, None)  # (another machine's: not looked at)

@@ -166,7 +166,8 @@ def gone_reason(
         if pid_running_here(owner) or owner.endswith(f":{LAUNCHED}"):
             return None
         return "its process stopped before the run ended"
-    return owner_gone(recorded, heartbeat, store=store, run_id=run_id)
+    launched = owner.endswith(f":{LAUNCHED}")  # (its process may outlive its launcher)
+    return owner_gone(recorded, heartbeat, store=store, run_id=run_id, launched=launched)
 
 
 def pid_running_here(owner: str) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +63,110 @@ def claim_run(conn: sqlite3.Connection, run_id: str, owner: str, identity: Owner
         "heartbeat = ? WHERE run_id = ? AND state = 'RUNNING'",
         (owner, *_columns(identity), time.time(), run_id),
     )
+
+
+class Claims:
+    """The runs whose reserved row this process could not take over from their launcher
+    as they started (``take_number``: the store full or locked), by id, with the number
+    each keeps, the reserved one. Until taken over, the row names the launcher (the
+    monitor, whose ``hand_over`` may have failed too): no heartbeat of this process's
+    reaches it, and its commands wait. Its ``History`` tries again every second."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._waiting: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self._waiting)
+
+    def number(self, run_id: str) -> int | None:
+        with self._lock:
+            return self._waiting.get(run_id)
+
+    def wait(self, run_id: str, number: int, exc: sqlite3.Error) -> None:
+        with self._lock:
+            new = run_id not in self._waiting
+            self._waiting[run_id] = number
+        if new:  # (a run's start asks twice: said once)
+            log.warning(
+                "%s: run %s (#%d) cannot be taken over from its launcher yet (%s): it "
+                "keeps its number, and this process tries again every second",
+                self.path,
+                run_id,
+                number,
+                exc,
+            )
+
+    def taken(self, run_id: str) -> None:
+        with self._lock:
+            self._waiting.pop(run_id, None)
+
+    def retry(self, conn: sqlite3.Connection, owner: str, identity: Owner) -> None:
+        """Take over every waiting run's row (one ended or marked meanwhile stays as
+        it is); those that fail wait for the next try."""
+        with self._lock:
+            waiting = list(self._waiting)
+        if not waiting:
+            return
+        try:
+            with store_schema.write_transaction(conn):
+                for run_id in waiting:
+                    claim_run(conn, run_id, owner, identity)
+        except sqlite3.Error as exc:
+            log.debug("runs %s not taken over yet: %s", ", ".join(waiting), exc)
+            return
+        for run_id in waiting:
+            self.taken(run_id)
+        log.warning("%s: runs taken over from their launcher: %s", self.path, ", ".join(waiting))
+
+
+def take_number(
+    conn: sqlite3.Connection,
+    flow: str,
+    run_id: str | None,
+    owner: str,
+    identity: Owner,
+    *,
+    floor: int,
+    claims: Claims,
+) -> int:
+    """``History.next_number`` in the store (``floor``: the numbers handed out here).
+    A run reserved already (by its launcher, or by this process before its flow file
+    imported) keeps its number, and this process takes its row over; when that write
+    fails (a full disk: the transaction's reads went through) but the row can be read,
+    the run keeps that number all the same, and ``claims`` retries the take-over. Raises
+    what failed when the store gives no number at all."""
+    reserved: int | None = None
+    mine = False  # (reserved by this process already: its start asks again)
+    try:
+        with store_schema.write_transaction(conn):
+            row = conn.execute(
+                "SELECT number, owner FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
+            ).fetchone()
+            if row is None:
+                return record_run(conn, flow, run_id, owner, identity, floor=floor)
+            reserved, mine = row[0], row[1] == owner
+            claim_run(conn, str(run_id), owner, identity)
+    except sqlite3.OperationalError as exc:  # full, locked, read-only: not a damaged file
+        if run_id is None:
+            raise
+        number = reserved if reserved is not None else claims.number(run_id)
+        if number is None:
+            try:  # (the transaction never began: locked)
+                row = conn.execute(
+                    "SELECT number FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
+                ).fetchone()
+            except sqlite3.Error:
+                raise exc from None
+            if row is None:
+                raise exc from None
+            number = row[0]
+        if not mine:
+            claims.wait(run_id, number, exc)
+        return number
+    claims.taken(str(run_id))
+    return reserved
 
 
 def reserve_launched(db: Path, flow: str, run_id: str, pid: int) -> int | None:
