@@ -422,7 +422,7 @@ class FlowtopApp(
         if self.control is not None:
             # Bounded: a locked file must not hang us.
             self.control.settle(HISTORY_FLUSH_WAIT)
-        pruned = frozenset(self.store.pruned_away)
+        pruned = self.store.pruned_away  # (the store's own: a prune while it is open, said)
         self.push_screen(
             HistoryScreen(history, self.selected_flow, run_key=self.key_for("run"), pruned=pruned)
         )

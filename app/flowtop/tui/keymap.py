@@ -25,6 +25,7 @@ from flowtop.engine.states import StateType
 from flowtop.printable import key_shown_on
 from flowtop.tui.bindings import TASK_ACTIONS
 from flowtop.tui.code_rows import GONE, added_since
+from flowtop.tui.file_rows import broken_flow_file
 from flowtop.tui.key_clashes import loss_message, resolve_keys
 from flowtop.tui.rerun_answers import RerunAnswers
 from flowtop.tui.widgets.filter_input import FilterInput
@@ -131,6 +132,10 @@ class KeyContext:
     #: Whether the flows list lists anything (a flow, a file that failed to load): in a
     #: folder with no flow file, the keys that arrange what it shows have nothing to act on.
     listed: bool = True
+    #: Whether the flow's file failed to load since it did (``file_rows.broken_flow_file``):
+    #: its flow stays listed as it last loaded, and ``e`` edits its settings, but ``r``,
+    #: ``R``, ``f`` and ``t`` only say it cannot run (the footer offered `r Run` on it).
+    broken: bool = False
 
 
 #: The keys that filter, sort or move between the panes, or rerun on a save: with nothing
@@ -147,15 +152,23 @@ ARRANGING_ACTIONS = frozenset(
 TABLE_ARRANGING_ACTIONS = frozenset({"filter", "sort", "sort_reverse"})
 
 
+#: The keys that start a run of the selected flow: each only says why on a flow whose file
+#: failed to load (``KeyContext.broken``).
+RUN_ACTIONS = frozenset({"run", "run_with_parameters", "rerun_failed", "rerun_task"})
+
+
 def idle_actions(context: KeyContext) -> frozenset[str]:
     """The actions that would do nothing in ``context`` but say why: ``f`` on a flow that
     never ran, or whose newest run still runs or starts (a rerun waits for its end) or
     completed with the code unchanged since; ``t`` before a run ended, or with no task of the flow
     selected; ``e`` with no task; ``o`` and ``y`` on a task without an error; ``n`` and
-    ``x`` on one not awaiting a retry; with nothing listed, ``ARRANGING_ACTIONS``."""
+    ``x`` on one not awaiting a retry; with nothing listed, ``ARRANGING_ACTIONS``; on a
+    flow whose file failed to load, ``RUN_ACTIONS``."""
     idle: set[str] = set() if context.listed else set(ARRANGING_ACTIONS)
     if not context.flow:
         idle |= {"run", "run_with_parameters", "rerun_failed", "rerun_task", "edit_retry"}
+    if context.broken:
+        idle |= RUN_ACTIONS
     rerunnable = (
         context.last_run is not None
         and context.last_run is not StateType.RUNNING
@@ -325,6 +338,8 @@ class KeyActions(RerunAnswers):
             and row.state is StateType.AWAITING_RETRY,
             starting=flow is not None and bool(self.store.loading(name or "")),
             listed=self.flow_list.option_count > 0,
+            broken=name is not None
+            and broken_flow_file(self.workspace, name, of_broken=self.store.of_broken) is not None,
         )
 
     def _changed_since(self, last: RunModel | None, flow: FlowShape | None) -> bool:

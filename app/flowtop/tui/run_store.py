@@ -17,17 +17,12 @@ from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.tui.subflow_links import link
 from flowtop.workspace.reuse_origin import origin_pruned, origin_source
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
-from flowtop.workspace.store_notices import (
-    ClientEvent,
-    RunsPruned,
-    RunsReserved,
-    StoreGone,
-    StoreNotice,
-)
-from flowtop.workspace.store_reader import ReservedRun
+from flowtop.workspace.store_notices import RunsPruned, RunsReserved, StoreGone
 
 if TYPE_CHECKING:
     from flowtop.tui.workspace_view import WorkspaceView
+    from flowtop.workspace.store_notices import ClientEvent, StoreNotice
+    from flowtop.workspace.store_reader import ReservedRun
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
 #: thread that delivers it: for 100,000 tasks that took 140–300 ms of the screen's thread.
@@ -37,14 +32,13 @@ PREPARE_OVER = 1_000
 class RunStore(FlowsWithoutFile):
     """The runs the screen can show, by id, plus which one each flow shows.
 
-    A flow shows its newest run, except that a run started elsewhere never takes the
-    place of a live run on screen (keys pressed there would act on a run the user did
-    not choose): it is kept beside it, which the header announces and ``w`` shows
-    (``show``: the run ``w`` reached is the one shown, also once it ends).
-    A finished run stops being kept once a newer run of its flow is shown: older ones are
-    in the history, and keeping every run of a session grew memory by ~10 MB per rerun of
-    a 10,000-task flow. ``evicted`` lists the ids dropped, so the app can let go of their
-    engine handles too.
+    A flow shows its newest run, except that a run started elsewhere never takes the place
+    of a live run on screen (keys pressed there would act on a run the user did not
+    choose): it is kept beside it, which the header announces and ``w`` shows (``show``:
+    the run ``w`` reached is the one shown, also once it ends). A finished run stops being
+    kept once a newer run of its flow is shown: older ones are in the history, and keeping
+    every run of a session grew memory by ~10 MB per rerun of a 10,000-task flow.
+    ``evicted`` lists the ids dropped, so the app can let go of their engine handles too.
     """
 
     def __init__(self, workspace: WorkspaceView | None = None) -> None:
@@ -105,6 +99,8 @@ class RunStore(FlowsWithoutFile):
         #: Those flows, for as long as they show no run (a run of one shows: it leaves):
         #: the header and `h` say their runs were pruned, where they read `not run yet`.
         self.pruned_away: set[str] = set()
+        #: The runs live as their store went (``StoreGone`` said), ended next, in any order.
+        self._went: set[str] = set()
         super().__init__(workspace)
 
     def prepare(self, events: Iterable[ClientEvent]) -> int:
@@ -325,10 +321,9 @@ class RunStore(FlowsWithoutFile):
         return run
 
     def _read_whole(self, event: LogEvent) -> tuple[RunModel | None, bool]:
-        """The model of ``event``'s run when it is read whole (``prepare``), shown once
-        ``event`` is its end, or the last event read of a live run (``_started``), which it
-        then takes as a live run's would; and whether a later start of its flow was folded
-        before then (``_newest``)."""
+        """The model of ``event``'s run when it is read whole (``prepare``), shown once ``event`` is
+        its end, or the last event read of a live run (``_started``), which it then takes as a live
+        run's would; and whether a later start of its flow was folded before then (``_newest``)."""
         reading = self._reading.get(event.run_id)
         if reading is None:
             return None, False
@@ -368,6 +363,7 @@ class RunStore(FlowsWithoutFile):
         elif isinstance(notice, StoreGone):
             flows = self._forget_store()
             if notice.said:
+                self._went = {run_id for run_id, run in self.runs.items() if run.is_live}
                 self.pruned_away.clear()  # went with their store, said so: not pruned
                 self.store_gone(notice.reason)
             elif flows:  # its log went back under the client: pruned (`history --prune`)
@@ -482,12 +478,11 @@ class RunStore(FlowsWithoutFile):
         changed.setdefault(run_id, set())
 
     def _newest(self, model: RunModel, *, elsewhere: bool = False, overtaken: bool = False) -> None:
-        """``model`` is its flow's newest run: shown from now on (the one it replaces is
-        dropped once finished), unless it was started ``elsewhere`` while the flow shows a
-        live run: then that one stays, and ``model`` is one of the flow's live runs. Read
-        whole and ``overtaken`` (a later start of its flow folded first), ``_ended`` decides:
-        #1 ending after #2 in one batch took #2's place (not by number: a prune hands on an
-        older run to show)."""
+        """``model`` is its flow's newest run: shown from now on (the one it replaces is dropped
+        once finished), unless it was started ``elsewhere`` while the flow shows a live run: then
+        that one stays, and ``model`` is one of the flow's live runs. Read whole and ``overtaken``
+        (a later start of its flow folded first), ``_ended`` decides: #1 ending after #2 in one
+        batch took #2's place (not by number: a prune hands on an older run to show)."""
         previous = self.latest_for(model.flow)
         assert model.run_id is not None
         self.runs[model.run_id] = model
@@ -527,6 +522,11 @@ class RunStore(FlowsWithoutFile):
         A newer one takes the place of the ended run shown, unless ``w`` reached that run
         (``_reached``): the user reads it, and ``run``'s end is in the history."""
         shown = self.latest_for(run.flow)
+        if run.run_id in self._went:  # gone with its store, all at once: the shown run stays
+            self._went.discard(run.run_id)
+            if shown is not run:
+                self._evict(run)
+            return
         if shown is run:
             ended = [r for r in self.runs.values() if r.flow == run.flow and _newer(r, run)]
             for newer in sorted((r for r in ended if not r.is_live), key=_number):

@@ -20,7 +20,7 @@ from textual.widgets import Input
 
 from flowtop.looks import STARTING
 from flowtop.printable import printable_name
-from flowtop.tui.file_rows import file_row_said
+from flowtop.tui.file_rows import broken_flow_file, file_row_said
 from flowtop.tui.row_views import SORT_MODES
 from flowtop.tui.widgets.run_header import Note, live_runs_note
 from flowtop.tui.widgets.task_table import TaskTable
@@ -146,8 +146,17 @@ class ViewActions(_AppBase):
             run_key=self.key_for("run"),
             starting=self.store.loading(self.selected_flow) if self.selected_flow else None,
             pruned=self.selected_flow in self.store.pruned_away,
-            cannot_run=self.control_error or "",
+            cannot_run=self.control_error or self._broken_words(),
         )
+
+    def _broken_words(self) -> str:
+        """What the header says in place of `press r to run` of a flow whose file failed to
+        load, which `r` does not run (``file_rows.broken_flow_file``); "" for any other."""
+        name = self.selected_flow
+        file = name and broken_flow_file(self.workspace, name, of_broken=self.store.of_broken)
+        if not file:
+            return ""
+        return f"not run yet: {printable_name(file.name)} failed to load — fix it and save"
 
     def action_next_live_run(self) -> None:
         """Show the selected flow's next live run (when several run at once); it is then

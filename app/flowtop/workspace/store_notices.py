@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class StoreGone:
     """The store every run handed on so far came from was deleted (a new one may be at
-    its name already), and those runs with it. Handed after the ends of its live runs to
-    a client that asks for it (``says_gone``), so that a screen drops what it shows of
-    the old store's runs, and no more, once it has taken them all. ``reason`` says what
+    its name already), and those runs with it. Handed before the ends of its live runs
+    (``StoreClient._store_replaced``) to a client that asks for it (``says_gone``), so
+    that a screen drops what it shows of the old store's runs, and keeps the run it shows
+    as those ends come, in whatever order (``RunStore._ended``). ``reason`` says what
     happened, in the user's words; ``ts`` when the client saw it; ``said``: whether a
     screen says it (not when its log went back under the client, a moment after the
     store moved in was said: ``StoreClient._look_at_store``)."""

@@ -228,11 +228,11 @@ class HistoryScreen(Screen[None]):
         pruned: Collection[str] = (),
     ) -> None:
         """``run_key``: the main screen's run key as rebound now, for the empty-list hint;
-        ``pruned``: the flows whose runs a prune took, none shown since
-        (``RunStore.pruned_away``): their empty list says so."""
+        ``pruned``: the flows whose runs a prune took, none shown since (the store's own
+        ``RunStore.pruned_away``: a copy missed a prune while open): their empty list says so."""
         super().__init__()
         self.run_key = run_key
-        self.pruned = frozenset(pruned)
+        self.pruned = pruned
         self.history = history
         self.flow = flow
         self.show_all = flow is None
@@ -242,9 +242,9 @@ class HistoryScreen(Screen[None]):
         #: What the heading says: the scope (`flow etl`, `all flows`) and the count.
         self._heading = ("", "")
         self._reading = False  # a refresh's read is on a thread
-        #: The scope, limit and store version (``history_version``) of the runs shown:
-        #: a read of the same while the store is unchanged is skipped (``_read``).
-        self._shown_as: tuple[str | None, int, tuple[int, ...]] | None = None
+        #: The scope, limit and store version (``history_version``) of the runs shown, and
+        #: whether they were said pruned: a read of the same is skipped (``_read``).
+        self._shown_as: tuple[str | None, int, tuple[int, ...], bool] | None = None
         #: How many runs a read asks for: ``RUN_LIMIT``, more as the cursor reaches the
         #: last row (``_older``); and how many the store holds of the scope shown.
         self._limit = RUN_LIMIT
@@ -325,7 +325,7 @@ class HistoryScreen(Screen[None]):
         page was read twice as the screen opened (on mount, on resume)."""
         flow, limit = None if self.show_all else self.flow, self._limit
         version = history_version(self.history)  # before the read: a change after, seen next
-        if version is not None and (flow, limit, version) == self._shown_as:
+        if version is not None and (flow, limit, version, self._is_pruned()) == self._shown_as:
             return None
         try:
             listed = self.history.runs(flow=flow, limit=limit)
@@ -356,12 +356,12 @@ class HistoryScreen(Screen[None]):
         if limit != self._limit:  # read before the cursor asked for more: read again
             self._refresh()
             return
-        self._shown_as = None if version is None else (flow, limit, version)
         self._total = total
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
-        pruned = flow in self.pruned if flow else bool(self.pruned)
+        pruned = self._is_pruned()  # (a prune the store learned of after the read: read again)
+        self._shown_as = None if version is None else (flow, limit, version, pruned)
         none = no_runs(flow, pruned=pruned)
         hint = f"{none}: press {self.run_key} on the main screen to run a flow"
         if flow is not None:
@@ -386,6 +386,11 @@ class HistoryScreen(Screen[None]):
             self._filled_scope = flow
         else:
             self._show_heading()
+
+    def _is_pruned(self) -> bool:
+        """Whether the runs of the scope shown were pruned, none shown since (``pruned``)."""
+        flow = None if self.show_all else self.flow
+        return flow in self.pruned if flow is not None else bool(self.pruned)
 
     def _fill(self, records: list[RunRecord], *, refit: bool = False) -> None:
         """The runs table of ``records``, the view kept: the cursor on its run, both
