@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowtop.looks import STARTING
 from flowtop.workspace.ownership import stopped_words
+
+if TYPE_CHECKING:
+    from flowtop.workspace.history_records import RunRecord
 
 
 def queued_words(db: Path, run_id: str, name: str) -> str | None:
@@ -43,3 +47,32 @@ def queued_words(db: Path, run_id: str, name: str) -> str | None:
         f"Cancel of {name} queued, as it is starting: {stage}; the run ends as it starts, "
         "running no task"
     )
+
+
+def run_record(db: Path, run_id: str) -> RunRecord | None:
+    """The store ``db``'s record of run ``run_id`` now; None when it has none."""
+    from flowtop.workspace.store_reader import StoreReader
+
+    found = StoreReader(db).with_id_prefix(run_id)
+    return next((r for r in found if r.run_id == run_id), None)
+
+
+def ended_before(
+    record: RunRecord | None,
+    name: str,
+    what: str,
+    *,
+    ended_anyway: bool = False,
+    gone: bool = False,
+) -> str | None:
+    """That run ``name`` ("run #3 of etl") had ended before ``what`` ("the cancel"; for
+    `n` and `x`, "its wait could be cut"), by its ``record``: given up in another window,
+    or its process ``gone`` (killed: its run reads interrupted, marked or not yet). None
+    while it runs; with ``ended_anyway`` (a cancel, whose answer said its run had ended),
+    None when it ended cancelled (what was asked is done), and said even unrecorded."""
+    state = "" if record is None or record.state == "RUNNING" else record.state
+    state = "INTERRUPTED" if gone and not state else state
+    if (not state and not ended_anyway) or (ended_anyway and state == "CANCELLED"):
+        return None
+    name = f"{name[:1].upper()}{name[1:]}"
+    return f"{name} had ended{f' ({state})' if state else ''} before {what}"

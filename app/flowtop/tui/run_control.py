@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
-from flowtop.tui.cancel_words import queued_words
+from flowtop.tui.cancel_words import ended_before, queued_words, run_record
 from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from flowtop.engine.records import RunResult
     from flowtop.engine.run import FlowRun
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
-    from flowtop.workspace.history_records import RunRecord
     from flowtop.workspace.launcher import Launched
     from flowtop.workspace.store_notices import ClientEvent
 
@@ -189,17 +188,28 @@ class Answer:
 
     db: Path
     command_id: int
+    run_id: str = ""
+    name: str = ""  # "run #3 of etl"
 
     def wait(self, stop: Stop = None) -> bool:
         """Whether the run's process did what the command asked: False once it answers
         that it did nothing (the wait it was aimed at was over: a second window's `n`
         said nothing, as if its own had cut it). Waits ``ANSWER_WAIT`` at most for the
         answer (its owner polls every 20 ms); True when none came, or it cannot be read
-        (queued: taken when the owner polls). An owner that failed to apply it says why."""
+        (queued: taken when the owner polls), unless the run has ended meanwhile (its
+        process killed: `n` said nothing, its run then read interrupted): said, as an
+        owner that failed to apply it says why."""
         from flowtop.workspace.history_records import HistoryError
+        from flowtop.workspace.reaper import gone_unmarked
 
         try:
             said = _heard(self.db, self.command_id, time.monotonic() + ANSWER_WAIT, stop)
+            if said is None and self.run_id:  # (its process looked at now)
+                gone = self.run_id in gone_unmarked(self.db)
+                record = run_record(self.db, self.run_id)
+                ended = ended_before(record, self.name, "its wait could be cut", gone=gone)
+                if ended is not None:
+                    raise RunControlError(ended)
         except (HistoryError, OSError, sqlite3.Error):
             return True
         if said is not None and said.startswith("failed: "):
@@ -244,31 +254,17 @@ class CancelAnswer:
             failed = said[len("failed: ") :]
             raise RunControlError(f"The process of {self.name} failed to cancel it: {failed}")
         if said is not None and said.startswith("ignored"):  # its run had ended
-            return self._ended(self._record())
+            record = run_record(self.db, self.run_id)
+            return ended_before(record, self.name, "the cancel", ended_anyway=True)
         return None
-
-    def _record(self) -> RunRecord | None:
-        from flowtop.workspace.store_reader import StoreReader
-
-        found = StoreReader(self.db).with_id_prefix(self.run_id)
-        return next((r for r in found if r.run_id == self.run_id), None)
-
-    def _ended(self, record: RunRecord | None) -> str | None:
-        """That the run had ended before the cancel (given up in another window); None
-        when it ended cancelled (another window's cancel: what was asked is done)."""
-        state = "" if record is None or record.state == "RUNNING" else record.state
-        if state == "CANCELLED":
-            return None
-        name = f"{self.name[:1].upper()}{self.name[1:]}"
-        return f"{name} had ended{f' ({state})' if state else ''} before the cancel"
 
     def _untaken(self) -> str | None:
         """The cancel is still not taken: why, as the store tells (the run ended: ``_ended``)."""
-        record = self._record()
+        record = run_record(self.db, self.run_id)
         if record is None:
             return None
         if record.state != "RUNNING":
-            return self._ended(record)
+            return ended_before(record, self.name, "the cancel", ended_anyway=True)
         owner = f" ({record.owner})" if record.owner else ""
         return queued_words(self.db, self.run_id, self.name) or (
             f"Cancel of {self.name} is queued: its process{owner} has not taken it "
@@ -448,7 +444,9 @@ class StoreControl:
     def ask(self, run: RunModel, act: WaitAct, key: str, attempt: int | None) -> Answer:
         """Write ``act`` for ``run``'s process; its answer is waited for apart (the app
         does so off its queue of store writes: the writes after it do not wait with it)."""
-        return Answer(self.client.db, self.client.command(self._live(run), act, key, attempt))
+        run_id = self._live(run)
+        name = printable(f"run #{run.number} of {run.flow}")
+        return Answer(self.client.db, self.client.command(run_id, act, key, attempt), run_id, name)
 
     def live_started_here(self) -> list[str]:
         return [f"{r.flow} #{r.number}" for r in self.client.live_started_here()]
