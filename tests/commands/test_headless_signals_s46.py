@@ -7,6 +7,7 @@ put where a signal should land) and sends it real signals.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -18,7 +19,9 @@ import sys
 import termios
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -265,30 +268,44 @@ def test_stopped_launched_run_forgets_its_log(tmp_path: Path) -> None:
     assert not log.exists()
 
 
-def test_first_signal_decides_how_the_run_ends(tmp_path: Path) -> None:
-    """SIGHUP 0.3 s after SIGTERM (while the run waits for its task's thread): before,
-    129 and ``interrupted (SIGHUP)`` for tasks ``cancelled: SIGTERM``."""
+@contextlib.contextmanager
+def asleep_run(
+    tmp_path: Path, popen: Callable[..., subprocess.Popen[str]] = fork_cli.popen, **options: Any
+) -> Iterator[subprocess.Popen[str]]:
+    """``flowtop run`` of ``ASLEEP`` started by ``popen``, its task asleep; killed after."""
     flow_file(tmp_path, ASLEEP)
-    proc = fork_cli.popen(
+    proc = popen(
         flowtop("run", "flow.py"),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **options,
     )
     assert proc.stdout is not None
     try:
         while "running" not in proc.stdout.readline():  # the task is asleep
             pass
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_first_signal_decides_how_the_run_ends(tmp_path: Path) -> None:
+    """SIGHUP 0.3 s after SIGTERM (while the run waits for its task's thread): before,
+    129 and ``interrupted (SIGHUP)`` for tasks ``cancelled: SIGTERM``."""
+    with asleep_run(tmp_path) as proc:
         proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20  # SIGTERM acted on: both pending at once, the
         while SIGTERM_REASON not in run_history(tmp_path):  # lower number (SIGHUP) goes first
             assert time.monotonic() < deadline, "SIGTERM was never acted on"
         proc.send_signal(signal.SIGHUP)
         _, err = proc.communicate(timeout=20)
-    finally:
-        proc.kill()
-        proc.wait()
     assert proc.returncode == 143
     assert "interrupted (SIGTERM)" in err and "SIGHUP" not in err
     assert SIGTERM_REASON in run_history(tmp_path)
@@ -484,25 +501,11 @@ def test_two_signals_back_to_back_stop_the_run_as_one(
     ``threading``'s wait: ``RuntimeError: release unlocked lock``, a traceback, exit 1,
     and the run noted "cancelled by the user". A signal within ``AGAIN_AFTER`` of the
     one the process took first is the same stop: that one decides, words and status."""
-    flow_file(tmp_path, ASLEEP)
-    proc = subprocess.Popen(
-        flowtop("run", "flow.py"),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # (not a shell's &)
-    )
-    assert proc.stdout is not None
-    try:
-        while "running" not in proc.stdout.readline():  # the task is asleep
-            pass
+    # (SIGINT as a terminal's, not ignored as under a shell's `&`)
+    with asleep_run(tmp_path, subprocess.Popen, preexec_fn=default_sigint) as proc:
         proc.send_signal(first)
         proc.send_signal(second)
         _, err = proc.communicate(timeout=20)
-    finally:
-        proc.kill()
-        proc.wait()
     assert "Traceback" not in err, err
     assert proc.returncode in codes, err
     how = SAID[proc.returncode]
