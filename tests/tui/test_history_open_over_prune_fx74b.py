@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from flowtop import Flow, task
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -21,7 +20,7 @@ from flowtop.workspace.history_records import RunDetail, RunRecord
 from flowtop.workspace.store_notices import StoreGone
 from pilot_kit import screen_text, wait_for, wait_for_text
 
-from .conftest import FakeWorkspace
+from .test_messages_s58 import nap_workspace
 
 SIZE = (120, 30)
 PRUNED = "No runs of nap in the history (pruned): press r on the main screen"
@@ -53,16 +52,6 @@ class PrunableHistory:
 
     def close(self) -> None:
         pass
-
-
-def nap_workspace(tmp_path: Path) -> FakeWorkspace:
-    @task
-    def nap() -> None:
-        return None
-
-    with Flow("nap") as flow:
-        nap()
-    return FakeWorkspace(tmp_path, {"nap": flow})
 
 
 RECORD = RunRecord("r1", "nap", 1, "FAILED", 1.0, 2.0, 1.0, None, None, {"FAILED": 1}, 1)
