@@ -204,6 +204,10 @@ def command_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        if _first_at:  # stopped: the signals that come with the first are the same stop
+            # (given back at once, a SIGHUP sent with the SIGTERM that stopped `flowtop
+            # list` as it imported killed it after it had said `(SIGTERM)`: exit 129)
+            time.sleep(max(0.0, _first_at[0] + AGAIN_AFTER - time.monotonic()))
         for sig, handler in saved.items():
             if handler is not None and signal.getsignal(sig) is not handler:
                 signal.signal(sig, handler)
