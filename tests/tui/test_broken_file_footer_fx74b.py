@@ -92,3 +92,17 @@ async def test_the_header_of_a_broken_flow_never_run_says_why_not_press_r(
         said = "sink  not run yet: sink.py failed to load — fix it and save"
         # old: `sink  not run yet — press r to run`, and `r` said it cannot run
         await wait_for(pilot, lambda: said in screen_text(app), repr(said))
+
+
+async def test_the_history_of_a_broken_flow_never_run_says_why_not_press_r(
+    workspace: FakeWorkspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "sink.py"
+    workspace.errors = {path: FakeLoadError(path, None, "import did not finish in 10 s")}
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.selected_flow == "sink", "the flow")
+        await pilot.press("h")
+        said = "sink.py failed to load: fix it and save to run it, or a here"
+        # old: `… press r on the main screen to run it`, a key the footer no longer offers
+        await wait_for(pilot, lambda: said in screen_text(app), repr(said))

@@ -29,7 +29,7 @@ from textual.widgets import Input
 from textual.widgets._toast import ToastHolder
 
 from flowtop.engine.states import StateType
-from flowtop.printable import printable
+from flowtop.printable import printable, printable_name
 from flowtop.tui.auto_rerun import AutoRerun
 from flowtop.tui.bindings import APP_BINDINGS, FOCUS_BINDINGS, KEYS
 from flowtop.tui.blocked_store import STORE_LOOK, BlockedStore
@@ -39,6 +39,7 @@ from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
 from flowtop.tui.event_flush import EventFlush
+from flowtop.tui.file_rows import broken_flow_file
 from flowtop.tui.first_load import FirstLoad
 from flowtop.tui.flow_selection import FlowSelection
 from flowtop.tui.footer_keys import FooterKeys
@@ -423,9 +424,10 @@ class FlowtopApp(
             # Bounded: a locked file must not hang us.
             self.control.settle(HISTORY_FLUSH_WAIT)
         pruned = self.store.pruned_away  # (the store's own: a prune while it is open, said)
-        self.push_screen(
-            HistoryScreen(history, self.selected_flow, run_key=self.key_for("run"), pruned=pruned)
-        )
+        flow = self.selected_flow
+        broken = flow and broken_flow_file(self.workspace, flow, of_broken=self.store.of_broken)
+        run_key, file = self.key_for("run"), printable_name(broken.name) if broken else ""
+        self.push_screen(HistoryScreen(history, flow, run_key=run_key, pruned=pruned, broken=file))
 
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen

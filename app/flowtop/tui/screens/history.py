@@ -226,12 +226,14 @@ class HistoryScreen(Screen[None]):
         *,
         run_key: str = "r",
         pruned: Collection[str] = (),
+        broken: str = "",
     ) -> None:
         """``run_key``: the main screen's run key as rebound now, for the empty-list hint;
         ``pruned``: the flows whose runs a prune took, none shown since (the store's own
-        ``RunStore.pruned_away``: a copy missed a prune while open): their empty list says so."""
+        ``RunStore.pruned_away``: a copy missed a prune while open): their empty list says so;
+        ``broken``: the file of ``flow`` that failed to load, which that key does not run."""
         super().__init__()
-        self.run_key = run_key
+        self.run_key, self.broken = run_key, broken
         self.pruned = pruned
         self.history = history
         self.flow = flow
@@ -362,13 +364,11 @@ class HistoryScreen(Screen[None]):
         scope = "all flows" if flow is None else f"flow {flow}"
         pruned = self._is_pruned()  # (a prune the store learned of after the read: read again)
         self._shown_as = None if version is None else (flow, limit, version, pruned)
-        none = no_runs(flow, pruned=pruned)
-        hint = f"{none}: press {self.run_key} on the main screen to run a flow"
-        if flow is not None:
-            hint = (
-                f"{none}: press {self.run_key} on the main screen to run it,"
-                " or a here for every flow's runs"
-            )
+        run_it = f"press {self.run_key} on the main screen to run {'it' if flow else 'a flow'}"
+        if flow is not None and self.broken:  # (the key only says it cannot run it)
+            run_it = f"{self.broken} failed to load: fix it and save to run it"
+        hint = f"{no_runs(flow, pruned=pruned)}: {run_it}"
+        hint += ", or a here for every flow's runs" if flow is not None else ""
         message.update(Text(error or (hint + "." if not records else "")))
         message.display = not records
         table.display = bool(records)  # an empty table's header would hide the message
