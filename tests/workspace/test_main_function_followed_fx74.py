@@ -67,7 +67,20 @@ def test_what_a_function_calls_comes_where_the_block_calls_it(tmp_path: Path) ->
     calls = called(tmp_path, rest)
     assert calls["report"].order < calls["etl"].order
     assert calls["etl"].unread == {"region": "sys.argv[1]"}  # not guessed: said, as before
-    assert calls["etl"].where.endswith("jobs.py:13")  # the line in main() that calls it
+    assert calls["etl"].where.endswith("jobs.py:13, in main()")  # the line that calls it
+
+
+def test_the_function_followed_is_the_one_defined_when_the_block_runs(tmp_path: Path) -> None:
+    """A ``main`` defined again after the block is not the one the block calls (nor one
+    defined only after it: ``NameError``); a ``return`` ends what it calls."""
+    rest = (
+        'def main():\n    etl("first")\n    return\n    etl("unreached")\n\n'
+        'if __name__ == "__main__":\n    main()\n\ndef main():\n    report()\n'
+    )
+    calls = called(tmp_path, rest)
+    assert list(calls) == ["etl"] and calls["etl"].parameters == {"region": "first"}
+    after = 'if __name__ == "__main__":\n    main()\n\ndef main():\n    report()\n'
+    assert called(tmp_path, after) == {}
 
 
 def test_a_decorated_function_is_not_followed(tmp_path: Path) -> None:

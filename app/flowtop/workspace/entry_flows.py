@@ -72,6 +72,9 @@ class BlockCall:
     #: work pool and image (``.serve(cron="* * * * *")``), for the line that says so.
     how: str = ""
     written: str = ""
+    #: The module's function the block calls that makes this call (``main``: its calls
+    #: are the block's, ``_calls_followed``); "" for a call in the block itself.
+    within: str = ""
 
 
 def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, BlockCall]:
@@ -82,23 +85,23 @@ def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, Bl
     function is not the module's. ``methods``: also ``Cls.meth`` of ``Cls(...).meth(...)``
     and ``Cls.meth(...)``, a class's flow maybe (``method_flows``)."""
     found: list[tuple[str, BlockCall]] = []
-    helpers = _helpers(tree)
-    for statement in tree.body:
+    for at, statement in enumerate(tree.body):
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
             continue
         once = _bound_once(statement.body)
         made: dict[str, ast.Call] = {}  # ``p = Pipeline("sales")``, bound so above: ``p``
+        helpers = _helpers(tree.body[:at])  # (as defined when the block runs)
         for part in statement.body:
-            for node in _calls_followed(part, helpers):
+            for node, within in _calls_followed(part, helpers):
                 if (name := _called(node.func)) is not None:
-                    found.append((name, _arguments(node)))
+                    found.append((name, replace(_arguments(node), within=within)))
                 if methods and (method := _method_called(node.func, made)) is not None:
                     own = _arguments(node, serving=False)  # (a method named ``run``: its own)
-                    found.append((method[0], replace(own, receiver=method[1])))
+                    found.append((method[0], replace(own, receiver=method[1], within=within)))
                 if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
                     # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
                     given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
-                    found.extend((name, BlockCall(node.lineno)) for name in given)
+                    found.extend((name, BlockCall(node.lineno, within=within)) for name in given)
             if (instance := _instance_made(part)) is not None and instance[0] in once:
                 made[instance[0]] = instance[1]
     calls: dict[str, BlockCall] = {}
@@ -110,12 +113,13 @@ def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, Bl
     return calls
 
 
-def _helpers(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    """The module's own undecorated functions, by name: a ``main()`` the block calls, whose
-    calls ``python FILE`` makes then (a decorated one may be a flow, or wrapped)."""
+def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The module's own undecorated functions among ``statements`` (those before a block),
+    by name, the last of a name kept: a ``main()`` the block calls, whose calls ``python
+    FILE`` makes then (a decorated one may be a flow, or wrapped)."""
     return {
         statement.name: statement
-        for statement in tree.body
+        for statement in statements
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
         and not statement.decorator_list
     }
@@ -125,19 +129,23 @@ def _calls_followed(
     statement: ast.stmt,
     helpers: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
     within: tuple[str, ...] = (),
-) -> Iterator[ast.Call]:
+) -> Iterator[tuple[ast.Call, str]]:
     """The calls ``statement`` makes (``_in_call_order``), each followed by the calls of
-    the body of the module's function it calls (``helpers``), as Python makes them:
+    the body of the module's function it calls (``helpers``) up to its first ``return``,
+    as Python makes them, with the function each is made in ("" for the block's own):
     ``def main(): etl("us")`` called by the block runs ``etl`` with ``"us"``, where
     flowtop ran every flow of the file with its defaults, silently. ``within``: the
     functions being followed, none followed into itself again."""
     for node in _in_call_order(statement):
-        yield node
+        yield node, within[-1] if within else ""
         name = node.func.id if isinstance(node.func, ast.Name) else ""
         helper = helpers.get(name)
-        if helper is not None and name not in within:
-            for part in helper.body:
-                yield from _calls_followed(part, helpers, (*within, name))
+        if helper is None or name in within:
+            continue
+        for part in helper.body:
+            yield from _calls_followed(part, helpers, (*within, name))
+            if isinstance(part, ast.Return):
+                break
 
 
 def _in_call_order(statement: ast.stmt) -> Iterator[ast.Call]:

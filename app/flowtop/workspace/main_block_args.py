@@ -70,11 +70,14 @@ class MainCall:
     again: tuple[int, ...] = ()
     how: str = ""
     written: str = ""
+    within: str = ""
 
     @property
     def where(self) -> str:
-        """``flows/etl.py:12``: where the block makes the call."""
-        return f"{display_path(self.file)}:{self.line}"
+        """``flows/etl.py:12``: where the block makes the call (``flows/etl.py:12, in
+        main()``: in the module's function the block calls, ``within``)."""
+        inside = f", in {self.within}()" if self.within else ""
+        return f"{display_path(self.file)}:{self.line}{inside}"
 
     def to_json(self) -> dict[str, Any]:
         """As ``flowtop list --json`` adds it to the flow: ``main_block_parameters``, and
@@ -82,6 +85,7 @@ class MainCall:
         call = {"line": self.line, "order": self.order, "unread": self.unread, "rest": self.rest}
         call.update(required=list(self.required), problem=self.problem, loose=list(self.loose))
         call.update(again=list(self.again), how=self.how, written=self.written)
+        call.update(within=self.within)
         return {"main_block_parameters": self.parameters, "main_block_call": call}
 
     @classmethod
@@ -104,6 +108,7 @@ class MainCall:
             again=tuple(map(int, call.get("again", ()))),
             how=str(call.get("how", "")),
             written=str(call.get("written", "")),
+            within=str(call.get("within", "")),
         )
 
 
@@ -148,6 +153,7 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
         again=call.again,
         how=call.how,
         written=call.written,
+        within=call.within,
     )
 
 
