@@ -100,3 +100,20 @@ def test_flowtop_run_file_runs_the_flow_main_calls_with_its_arguments(tmp_path: 
     assert "→ 'us:2'" in done.stdout, done.stdout
     assert "report" not in done.stdout, done.stdout
     assert 'running etl(region="us", n=2), as jobs.py\'s __main__ block calls it' in done.stderr
+
+
+def test_flowtop_run_file_says_a_decorated_main_is_not_followed(tmp_path: Path) -> None:
+    """A click-style ``main()``: every flow ran with its defaults, and nothing said so."""
+    rest = (
+        'def command(f):\n    return f\n\n@command\ndef main():\n    etl("us")\n\n'
+        'if __name__ == "__main__":\n    main()\n'
+    )
+    (tmp_path / "jobs.py").write_text(FLOWS + rest)
+    done = flowtop("run", "jobs.py", "--no-history", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(
+        "flowtop run: jobs.py's __main__ block calls main(), a decorated function flowtop "
+        "does not follow: every flow of jobs.py runs, each with its defaults (--flow NAME "
+        "runs one)\n"
+    ), done.stderr
+    assert "→ 'eu:1'" in done.stdout and "→ 'report'" in done.stdout

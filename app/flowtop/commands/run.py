@@ -40,7 +40,7 @@ from .printers import (
 from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, refused_parameter, want_dashboard
 from .run_lines import name_runs
-from .run_main_block import drawn_left_out, main_calls_loaded, say_running
+from .run_main_block import drawn_left_out, main_calls_loaded, say_running, say_unfollowed
 from .run_output import (
     STOP_GRACE,
     end_runs,
@@ -188,9 +188,11 @@ def _run_opened(
     had_errors = report_load_errors(workspace, warn_unread=args.no_history, instead=failed)
     names = None
     calls = {} if failed else main_calls_loaded(args, workspace)  # the block's arguments
+    main_block: list[str] = []
     if not failed:
         from ..workspace.entry_flows import main_block_flows
 
+        main_block = main_block_flows(workspace)
         names = checked_names(
             args,
             workspace.flows,
@@ -198,7 +200,7 @@ def _run_opened(
             settings_bad=settings_error(workspace) is not None,
             had_errors=had_errors,
             executor=workspace.settings.executor,
-            main_block=main_block_flows(workspace),
+            main_block=main_block,
             calls=calls,
         )
     if names is None:
@@ -207,6 +209,7 @@ def _run_opened(
         return 2
     if args.flow is None:  # a Prefect file beside these flows: said before they run
         say_unread_prefect(args.path, workspace=workspace)
+        say_unfollowed(args, main_block)
         for note in workspace.left_out:  # and a @flow method left out, as list says it
             say(str(note))
     elif args.run_id is None and not Path(args.path).is_file():  # the others, unimported

@@ -178,3 +178,24 @@ def _schedules(written: str) -> bool:
 def _drawn(names: Sequence[str], calls: Mapping[str, MainCall]) -> list[str]:
     """Those of ``names`` the block only draws (``X.visualize()``): it runs none of them."""
     return [name for name in names if name in calls and calls[name].how in DRAWING]
+
+
+def say_unfollowed(args: argparse.Namespace, main_block: Sequence[str]) -> None:
+    """Say that ``flowtop run FILE`` runs every flow of FILE because its block calls none
+    but through a decorated function of its own (``entry_flows.unfollowed``), which
+    ``python FILE`` would run: a click-style ``main()`` ran every flow silently."""
+    if main_block or args.flow is not None or not takes_main_block(args):
+        return
+    from ..workspace.entry_flows import unfollowed
+    from ..workspace.load_error import display_path
+
+    try:
+        names = unfollowed(ast.parse(Path(args.path).read_bytes()))
+    except (OSError, SyntaxError, ValueError):  # (its load said so already)
+        return
+    if names:
+        file = display_path(args.path)
+        say(
+            f"{file}'s __main__ block calls {names[0]}(), a decorated function flowtop does "
+            f"not follow: every flow of {file} runs, each with its defaults (--flow NAME runs one)"
+        )

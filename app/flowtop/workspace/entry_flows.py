@@ -125,6 +125,28 @@ def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef | ast.Asyn
     }
 
 
+def unfollowed(tree: ast.Module) -> list[str]:
+    """The module's decorated functions its ``__main__`` blocks call (as defined before
+    each), which ``main_block_calls`` does not follow (``@click.command()``: what they run
+    is the decorator's to say), in the order first called: ``flowtop run FILE`` says so
+    when the block calls no flow, rather than run every flow with its defaults silently."""
+    names: list[str] = []
+    for at, statement in enumerate(tree.body):
+        if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
+            continue
+        decorated = {
+            s.name
+            for s in tree.body[:at]
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.decorator_list
+        }
+        for part in statement.body:
+            for node in _in_call_order(part):
+                name = node.func.id if isinstance(node.func, ast.Name) else ""
+                if name in decorated and name not in names:
+                    names.append(name)
+    return names
+
+
 def _calls_followed(
     statement: ast.stmt,
     helpers: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
