@@ -100,9 +100,9 @@ async def test_r_on_a_file_whose_flows_stay_listed_points_at_them_as_h_does(
         with toasts_said(app) as said:
             await pilot.press("r")
             await wait_for(pilot, lambda: said, "r's answer")
-        assert said == [
+        assert said == [  # (fx74: it said "select one to run it", and `r` there refused)
             "demo.py failed to load; its flows stay listed as they last loaded (demo): "
-            "select one to run it"
+            "they run once it loads: fix it and save"
         ]
 
 

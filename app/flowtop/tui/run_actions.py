@@ -153,7 +153,8 @@ class RunActions(CancelKeys):
             # `e` (runs=False) edits: "to run it" said of it named a key it is not
             edits = f"{self.key_for('edit_retry')} edits a task's retry settings"
             doing, pick_one = (
-                ("select a flow in the list to run it", "select one to run it")
+                # (its flows, listed, run once it loads: `r` on one says so too)
+                ("select a flow in the list to run it", "they run once it loads: fix it and save")
                 if runs
                 else (
                     f"{edits}; select a flow in the list, then its task",

@@ -190,6 +190,7 @@ class Answer:
     command_id: int
     run_id: str = ""
     name: str = ""  # "run #3 of etl"
+    act: str = "retry_now"  # or "give_up": what the run ending first kept from being done
 
     def wait(self, stop: Stop = None) -> bool:
         """Whether the run's process did what the command asked: False once it answers
@@ -207,7 +208,10 @@ class Answer:
             if said is None and self.run_id:  # (its process looked at now)
                 gone = self.run_id in gone_unmarked(self.db)
                 record = run_record(self.db, self.run_id)
-                ended = ended_before(record, self.name, "its wait could be cut", gone=gone)
+                kept = (
+                    "its wait could be cut" if self.act == "retry_now" else "its task was given up"
+                )
+                ended = ended_before(record, self.name, kept, gone=gone)
                 if ended is not None:
                     raise RunControlError(ended)
         except (HistoryError, OSError, sqlite3.Error):
@@ -446,7 +450,8 @@ class StoreControl:
         does so off its queue of store writes: the writes after it do not wait with it)."""
         run_id = self._live(run)
         name = printable(f"run #{run.number} of {run.flow}")
-        return Answer(self.client.db, self.client.command(run_id, act, key, attempt), run_id, name)
+        command = self.client.command(run_id, act, key, attempt)
+        return Answer(self.client.db, command, run_id, name, act)
 
     def live_started_here(self) -> list[str]:
         return [f"{r.flow} #{r.number}" for r in self.client.live_started_here()]

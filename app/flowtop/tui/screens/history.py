@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Static
 
 from flowtop.formats import cut_cells, date_time, fmt_duration, plural
 from flowtop.looks import run_error_text
+from flowtop.printable import printable_name
 
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
@@ -361,7 +362,7 @@ class HistoryScreen(Screen[None]):
         self._total = total
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
-        scope = "all flows" if flow is None else f"flow {flow}"
+        scope = "all flows" if flow is None else f"flow {printable_name(flow)}"
         pruned = self._is_pruned()  # (a prune the store learned of after the read: read again)
         self._shown_as = None if version is None else (flow, limit, version, pruned)
         run_it = f"press {self.run_key} on the main screen to run {'it' if flow else 'a flow'}"

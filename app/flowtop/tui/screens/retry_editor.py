@@ -270,7 +270,7 @@ class RetryEditor(FormDialog[bool]):
         """The title: whole, or (``room`` cells) the names alone on one line."""
         if room:
             return names_line(printable(self.flow_name), printable(self.task_key), room)
-        return f"Retry settings · {self.flow_name} / {self.task_key}"
+        return f"Retry settings · {printable(self.flow_name)} / {printable(self.task_key)}"
 
     def _fit_title(self) -> None:
         """The title on one line under 20 rows (``-tiny``): the rows go to the fields."""
