@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from flow_texts import slow_import
 
-from .test_stopped_while_importing_flows import stopped_while_importing, wait_for
+from .test_stopped_while_importing_flows import stopped_while_importing
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
 
@@ -43,21 +42,9 @@ def test_two_signals_at_once_while_importing_stop_it_as_one(
     (tmp_path / "slow.py").write_text(slow_import("slow"))
     # a Python of its own, as a user's; the race (the SIGHUP after the handlers were given
     # back) is seldom met here: by hand, 2 of 3 tries on the old code exited 129 `(SIGTERM)`
-    with subprocess.Popen(
-        [sys.executable, "-m", "flowtop", *command],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as process:
-        try:
-            wait_for(tmp_path / "importing", process)
-            process.send_signal(signal.SIGTERM)
-            process.send_signal(signal.SIGHUP)
-            _, err = process.communicate(timeout=20)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    how = {143: "SIGTERM", 129: "SIGHUP"}[process.returncode]  # (the one taken first)
+    done = stopped_while_importing(
+        tmp_path, command, signal.SIGTERM, then=signal.SIGHUP, popen=subprocess.Popen
+    )
+    err = done.stderr
+    how = {143: "SIGTERM", 129: "SIGHUP"}[done.returncode]  # (the one taken first)
     assert err.endswith(f": stopped while importing slow.py ({how})\n"), err

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,18 @@ def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) 
 
 
 def stopped_while_importing(
-    folder: Path, command: list[str], sig: signal.Signals, importing: Path | None = None
+    folder: Path,
+    command: list[str],
+    sig: signal.Signals,
+    importing: Path | None = None,
+    *,
+    then: signal.Signals | None = None,
+    popen: Callable[..., subprocess.Popen[str]] = fork_cli.popen,
 ) -> subprocess.CompletedProcess[str]:
-    """``flowtop COMMAND`` in ``folder``, sent ``sig`` once its flow file's import began
-    (in ``importing``, the folder of that file: ``folder`` unless given)."""
-    with fork_cli.popen(
+    """``flowtop COMMAND`` in ``folder`` (started by ``popen``), sent ``sig`` (and ``then``
+    right after it) once its flow file's import began (in ``importing``, the folder of
+    that file: ``folder`` unless given)."""
+    with popen(
         [sys.executable, "-m", "flowtop", *command],
         cwd=folder,
         stdout=subprocess.PIPE,
@@ -45,6 +53,8 @@ def stopped_while_importing(
         try:
             wait_for((importing or folder) / "importing", process)
             process.send_signal(sig)
+            if then is not None:
+                process.send_signal(then)
             out, err = process.communicate(timeout=20)
         finally:
             if process.poll() is None:

@@ -81,28 +81,23 @@ async def test_footer_leaves_out_the_run_keys_while_the_flows_file_fails_to_load
         assert run is not None and run.number == 1  # none of the keys ran it meanwhile
 
 
-async def test_the_header_of_a_broken_flow_never_run_says_why_not_press_r(
-    workspace: FakeWorkspace, tmp_path: Path
-) -> None:
-    path = tmp_path / "sink.py"
-    workspace.errors = {path: FakeLoadError(path, None, "import did not finish in 10 s")}
-    app = FlowtopApp(workspace)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.selected_flow == "sink", "the flow")
-        said = "sink  not run yet: sink.py failed to load — fix it and save"
+@pytest.mark.parametrize(
+    ("keys", "said"),
+    [
         # old: `sink  not run yet — press r to run`, and `r` said it cannot run
-        await wait_for(pilot, lambda: said in screen_text(app), repr(said))
-
-
-async def test_the_history_of_a_broken_flow_never_run_says_why_not_press_r(
-    workspace: FakeWorkspace, tmp_path: Path
+        ((), "sink  not run yet: sink.py failed to load — fix it and save"),
+        # old: `… press r on the main screen to run it`, a key the footer no longer offers
+        (("h",), "sink.py failed to load: fix it and save to run it, or a here"),
+    ],
+    ids=["header", "history"],
+)
+async def test_a_broken_flow_never_run_says_to_fix_its_file_not_to_press_r(
+    workspace: FakeWorkspace, tmp_path: Path, keys: tuple[str, ...], said: str
 ) -> None:
     path = tmp_path / "sink.py"
     workspace.errors = {path: FakeLoadError(path, None, "import did not finish in 10 s")}
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.selected_flow == "sink", "the flow")
-        await pilot.press("h")
-        said = "sink.py failed to load: fix it and save to run it, or a here"
-        # old: `… press r on the main screen to run it`, a key the footer no longer offers
+        await pilot.press(*keys)
         await wait_for(pilot, lambda: said in screen_text(app), repr(said))
