@@ -123,7 +123,10 @@ def test_a_timed_out_attempt_still_running_keeps_its_place(
         runner.shutdown()
         backend.close()
     assert result.states[second.key].type is StateType.COMPLETED, result.states[second.key]
-    assert "ran past its timeout" in str(result.states[first.key].exception)
+    said = str(result.states[first.key].exception)
+    assert "ran past its timeout" in said
+    # (fx74: "the executor was told to stop it", while it ran on to its end)
+    assert "(Dask cannot stop a running task: it may still run to its end on its worker)" in said
     wait_until(lambda: backend.places.taken == 0, "the quick attempt's place given back")
     assert held_places(backend) == 0
 

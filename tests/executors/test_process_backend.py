@@ -49,6 +49,8 @@ def test_timeout_kills_the_attempts_process(make_runner, tmp_path: Path):
     result = runner.start(flow).result(timeout=10)  # a 30 s sleep, stopped at 0.5 s
     assert result["sleeps_past_timeout"].is_failed()
     assert type(result["sleeps_past_timeout"].exception).__name__ == "TaskTimeout"
+    # its own words (fx74: "the executor was told to stop it", said of Dask's too)
+    assert "(its process was killed)" in str(result["sleeps_past_timeout"].exception)
     pid = int(pid_file.read_text())
     wait_until(lambda: gone(pid))
     assert worker_pid(runner.backend) != pid  # the next attempt runs in a fresh process

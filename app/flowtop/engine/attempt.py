@@ -272,8 +272,12 @@ def give_up_thread(
         if not call.time_out():
             return JUST_RETURNED, False, False
         return "its coroutine was cancelled", False, False
-    if runner.backend is not None:
-        return "the executor was told to stop it", False, False
+    if runner.backend is not None:  # (its own words: a Dask task runs on)
+        return (
+            str(getattr(runner.backend, "stopping", "the executor was told to stop it")),
+            False,
+            False,
+        )
     if call is None:
         return "its thread cannot be interrupted; a late result will be discarded", False, False
     if not call.time_out():

@@ -202,6 +202,11 @@ class DaskBackend:
     its worker thread, its place taken until then, and its result is dropped.
     """
 
+    #: How an attempt past its timeout is stopped, as its error says it: a timed-out
+    #: attempt's error said "the executor was told to stop it" while it ran on, its side
+    #: effects beside its retry's.
+    stopping = "Dask cannot stop a running task: it may still run to its end on its worker"
+
     def __init__(
         self, address: str | None = None, *, workers: int = 8, cluster: Any = None
     ) -> None:

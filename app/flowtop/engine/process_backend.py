@@ -291,6 +291,9 @@ class ProcessBackend:
     multi-threaded app itself could copy a held lock.
     """
 
+    #: How an attempt past its timeout is stopped, as its error says it.
+    stopping = "its process was killed"
+
     def __init__(self, workers: int = 8, *, start_method: str | None = None) -> None:
         check_spec("process")
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
