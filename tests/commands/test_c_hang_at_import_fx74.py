@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cli_kit import flowtop
 
 STUCK = """\
@@ -26,9 +28,12 @@ with Flow("stuck") as flow:
 """
 
 
-def test_an_import_stuck_in_c_ends_the_run_with_where_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize("words", [("stuck.py",), (".", "--flow", "stuck")], ids=["file", "dir"])
+def test_an_import_stuck_in_c_ends_the_run_with_where_it_was(
+    tmp_path: Path, words: tuple[str, ...]
+) -> None:
     (tmp_path / "stuck.py").write_text(STUCK)
     (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 0.5\n")
-    done = flowtop("run", "stuck.py", cwd=tmp_path, timeout=60)  # old: until killed
+    done = flowtop("run", *words, cwd=tmp_path, timeout=60)  # old: until killed
     assert done.returncode == 1, done.stderr
     assert 'stuck.py", line 2 in <module>' in done.stderr, done.stderr

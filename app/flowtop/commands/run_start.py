@@ -36,7 +36,6 @@ as an ordinary one, ``1 cancelled``: one cancel recorded two ways by the import'
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import logging
 import os
 import sqlite3
@@ -358,40 +357,13 @@ def import_deadline(
     dead owner."""
     seconds = workspace.settings.load_timeout
     beat = reservation.beat if reservation is not None else None
-    return _backstopped(
-        deadline(
-            seconds,
-            lambda: overran(workspace.path, seconds, reservation),
-            tick=beat,
-            every=HEARTBEAT / 2,
-        ),
-        seconds + BACKSTOP,
+    return deadline(
+        seconds,
+        lambda: overran(workspace.path, seconds, reservation),
+        tick=beat,
+        every=HEARTBEAT / 2,
+        backstop=True,  # (a C call holding the GIL starves the deadline's thread)
     )
-
-
-#: Seconds past ``load_timeout`` after which an import that even the deadline's thread
-#: could not stop ends this process from C (``_backstopped``).
-BACKSTOP = 2.0
-
-
-@contextmanager
-def _backstopped(guard: AbstractContextManager[None], seconds: float) -> Iterator[None]:
-    """``guard``, and faulthandler's watchdog, a thread of C: an import stuck in a C call
-    that holds the GIL (a regular expression backtracking at a file's top) starves the
-    deadline's Python thread, and `flowtop run FILE` waited for good. After ``seconds`` it
-    ends this process (exit 1), the stack it was stuck in on stderr (the run, if
-    reserved, then reads interrupted, its process gone)."""
-    with guard:
-        try:
-            stderr = sys.__stderr__ or sys.stderr
-            faulthandler.dump_traceback_later(seconds, exit=True, file=stderr)
-        except (AttributeError, ValueError, OSError, RuntimeError):  # no stderr to write to
-            yield
-            return
-        try:
-            yield
-        finally:
-            faulthandler.cancel_dump_traceback_later()
 
 
 def overran(path: Path, seconds: float, reservation: Reservation | None) -> None:

@@ -13,6 +13,7 @@ hung (``ImportNews``), that one does not wait out the same deadline for it again
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import sys
@@ -194,6 +195,11 @@ def hung(path: Path, seconds: float) -> None:
     os._exit(IMPORT_HUNG)
 
 
+#: Seconds past its deadline after which an import even the deadline's thread could not
+#: stop ends the process from C (``deadline``'s ``backstop``).
+BACKSTOP = 2.0
+
+
 @contextmanager
 def deadline(
     seconds: float,
@@ -201,10 +207,19 @@ def deadline(
     *,
     tick: Callable[[], None] | None = None,
     every: float = 0.5,
+    backstop: bool = False,
 ) -> Iterator[None]:
     """Call ``expire`` (on a watchdog thread) if the block is still running after
     ``seconds``; ``tick`` meanwhile every ``every`` seconds (a run process's heartbeat:
-    a slow import is not a dead owner)."""
+    a slow import is not a dead owner). ``backstop`` (``expire`` ends the process): also
+    faulthandler's watchdog, a thread of C, ``BACKSTOP`` seconds later: an import stuck
+    in a C call that holds the GIL (a regular expression backtracking at a file's top)
+    starves the Python one, and `flowtop run` waited for good; it ends the process
+    (exit 1), the stack it was stuck in on stderr."""
+    if backstop:
+        with _backstopped(seconds + BACKSTOP), deadline(seconds, expire, tick=tick, every=every):
+            yield
+        return
     done = threading.Event()
     held = threading.get_ident()  # the thread whose block may overrun (``overran_at``)
 
@@ -229,6 +244,21 @@ def deadline(
     finally:
         done.set()
         _running.remove(done)
+
+
+@contextmanager
+def _backstopped(seconds: float) -> Iterator[None]:
+    """faulthandler's watchdog for the block (``deadline``'s ``backstop``); none where
+    there is no stderr to write the stack to."""
+    try:
+        faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__ or sys.stderr)
+    except (AttributeError, ValueError, OSError, RuntimeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 #: Where the block of the last ``deadline`` that expired here was then (``overran_at``).

@@ -82,7 +82,7 @@ class Workspace:
         def guard(file: Path) -> AbstractContextManager[None]:
             assert import_deadline is not None
             seconds = self.settings.load_timeout
-            return deadline(seconds, lambda: import_deadline(file, seconds))
+            return deadline(seconds, lambda: import_deadline(file, seconds), backstop=True)
 
         self._loader = Loader(
             self.root, only, probe=probe, guard=guard if import_deadline else None
