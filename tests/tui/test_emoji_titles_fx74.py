@@ -39,6 +39,8 @@ async def test_the_editor_title_and_history_heading_draw_the_emoji_as_one_cell(
     app = FlowtopApp(FakeWorkspace(tmp_path, {NAME: storm()}))
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.selected_flow == NAME, "the flow")
+        # the header of a flow not run yet too (old: its hint's line kept U+FE0F)
+        await wait_for(pilot, lambda: f"{SHOWN}  not run yet" in screen_text(app), "header")
         app.table.focus()
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor")

@@ -102,18 +102,42 @@ def test_flowtop_run_file_runs_the_flow_main_calls_with_its_arguments(tmp_path: 
     assert 'running etl(region="us", n=2), as jobs.py\'s __main__ block calls it' in done.stderr
 
 
-def test_flowtop_run_file_says_a_decorated_main_is_not_followed(tmp_path: Path) -> None:
-    """A click-style ``main()``: every flow ran with its defaults, and nothing said so."""
-    rest = (
-        'def command(f):\n    return f\n\n@command\ndef main():\n    etl("us")\n\n'
-        'if __name__ == "__main__":\n    main()\n'
-    )
+@pytest.mark.parametrize(
+    ("rest", "why", "detach"),
+    [
+        (
+            'def command(f):\n    return f\n\n@command\ndef main():\n    etl("us")\n\n'
+            'if __name__ == "__main__":\n    main()\n',
+            "decorated",
+            False,
+        ),
+        (
+            'if __name__ == "__main__":\n    from helper import main\n    main()\n',
+            "imported",
+            False,
+        ),
+        ('if __name__ == "__main__":\n    from helper import main\n    main()\n', "imported", True),
+        (
+            'if __name__ == "__main__":\n    main()\n\ndef main():\n    etl("us")\n',
+            "defined after the block",
+            False,
+        ),
+    ],
+    ids=["decorated", "imported", "imported-detach", "after"],
+)
+def test_flowtop_run_file_says_a_main_it_does_not_follow(
+    tmp_path: Path, rest: str, why: str, detach: bool
+) -> None:
+    """A click-style ``main()``, one from another module, one defined after the block:
+    every flow ran with its defaults, and nothing said so."""
     (tmp_path / "jobs.py").write_text(FLOWS + rest)
-    done = flowtop("run", "jobs.py", "--no-history", cwd=tmp_path)
+    (tmp_path / "helper.py").write_text("def main():\n    pass\n")
+    words = ["--detach"] if detach else ["--no-history"]
+    done = flowtop("run", "jobs.py", *words, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith(
-        "flowtop run: jobs.py's __main__ block calls main(), a decorated function flowtop "
-        "does not follow: every flow of jobs.py runs, each with its defaults (--flow NAME "
-        "runs one)\n"
+        f"flowtop run: jobs.py's __main__ block calls main() ({why}), which flowtop does not "
+        "follow: every flow of jobs.py runs, each with its defaults (--flow NAME runs one)\n"
     ), done.stderr
-    assert "→ 'eu:1'" in done.stdout and "→ 'report'" in done.stdout
+    if not detach:
+        assert "→ 'eu:1'" in done.stdout and "→ 'report'" in done.stdout

@@ -28,7 +28,7 @@ from .common import (
 )
 from .list import say_notes
 from .run import checked_names, parameters_for, take_flow_of_source
-from .run_main_block import listed_refusals, main_calls_listed
+from .run_main_block import listed_refusals, main_calls_listed, say_unfollowed
 from .run_output import DetachedIds
 from .run_signals import raise_noted, stopped_while_importing, stops_noted
 
@@ -80,6 +80,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             return 2
         if args.flow is None:  # as ``run._run_opened`` says them, as the loader read them
             say_notes(listed)
+            say_unfollowed(args, called_in_order(listed.flows))
         reasons = listed_refusals(listed.flows, names, calls)
         startable = [name for name in names if name not in reasons]
         file = Path(args.path).is_file()

@@ -182,8 +182,9 @@ def _drawn(names: Sequence[str], calls: Mapping[str, MainCall]) -> list[str]:
 
 def say_unfollowed(args: argparse.Namespace, main_block: Sequence[str]) -> None:
     """Say that ``flowtop run FILE`` runs every flow of FILE because its block calls none
-    but through a decorated function of its own (``entry_flows.unfollowed``), which
-    ``python FILE`` would run: a click-style ``main()`` ran every flow silently."""
+    but through a function flowtop does not follow (``entry_flows.unfollowed``: decorated,
+    imported), which ``python FILE`` would run: a click-style ``main()`` ran every flow
+    silently."""
     if main_block or args.flow is not None or not takes_main_block(args):
         return
     from ..workspace.entry_flows import unfollowed
@@ -194,8 +195,8 @@ def say_unfollowed(args: argparse.Namespace, main_block: Sequence[str]) -> None:
     except (OSError, SyntaxError, ValueError):  # (its load said so already)
         return
     if names:
-        file = display_path(args.path)
+        file, (name, why) = display_path(args.path), names[0]
         say(
-            f"{file}'s __main__ block calls {names[0]}(), a decorated function flowtop does "
-            f"not follow: every flow of {file} runs, each with its defaults (--flow NAME runs one)"
+            f"{file}'s __main__ block calls {name}() ({why}), which flowtop does not follow: "
+            f"every flow of {file} runs, each with its defaults (--flow NAME runs one)"
         )

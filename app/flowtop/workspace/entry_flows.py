@@ -125,26 +125,38 @@ def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef | ast.Asyn
     }
 
 
-def unfollowed(tree: ast.Module) -> list[str]:
-    """The module's decorated functions its ``__main__`` blocks call (as defined before
-    each), which ``main_block_calls`` does not follow (``@click.command()``: what they run
-    is the decorator's to say), in the order first called: ``flowtop run FILE`` says so
-    when the block calls no flow, rather than run every flow with its defaults silently."""
-    names: list[str] = []
+def unfollowed(tree: ast.Module) -> list[tuple[str, str]]:
+    """The functions its ``__main__`` blocks call that ``main_block_calls`` does not
+    follow, each with why, in the order first called: one of the module's own that is
+    decorated (``@click.command()``: what it runs is the decorator's to say), one
+    imported (``from jobs import main``: another file's code), one defined only after the
+    block (``python FILE`` fails on it: ``NameError``). ``flowtop run FILE`` says so when
+    the block calls no flow, rather than run every flow with its defaults silently."""
+    found: dict[str, str] = {}
     for at, statement in enumerate(tree.body):
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
             continue
-        decorated = {
-            s.name
-            for s in tree.body[:at]
-            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.decorator_list
-        }
+        why = {name: "defined after the block" for name in _defined(tree.body[at + 1 :])}
+        why.update(_defined(tree.body[:at] + statement.body))
         for part in statement.body:
             for node in _in_call_order(part):
                 name = node.func.id if isinstance(node.func, ast.Name) else ""
-                if name in decorated and name not in names:
-                    names.append(name)
-    return names
+                if why.get(name) and name not in found:
+                    found[name] = why[name]
+    return list(found.items())
+
+
+def _defined(statements: list[ast.stmt]) -> dict[str, str]:
+    """The names ``statements`` bind to code flowtop does not follow, with why ("" for a
+    function of the module's own it follows): later bindings win, as in Python."""
+    bound: dict[str, str] = {}
+    for statement in statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound[statement.name] = "decorated" if statement.decorator_list else ""
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                bound[(alias.asname or alias.name).split(".")[0]] = "imported"
+    return bound
 
 
 def _calls_followed(

@@ -396,6 +396,7 @@ class RunHeader(Static):
         ``MIN_NAME`` cells (`slowi…  run #1 starting…`); then the name left out (the
         flows list shows it) and the hint cut. The hint gave way before the name: an
         80-character name left `not r…` of `not run yet — press r to run` at 120 columns."""
+        flow = printable(flow)  # (`⛈️` one cell, as the run's line draws it: ``cut_cells``)
         width = self.size.width
         said = next((h for h in hints if not width or cell_len(flow) + cell_len(h) <= width), "")
         if said:
