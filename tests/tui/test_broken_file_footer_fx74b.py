@@ -101,3 +101,17 @@ async def test_a_broken_flow_never_run_says_to_fix_its_file_not_to_press_r(
         await wait_for(pilot, lambda: app.selected_flow == "sink", "the flow")
         await pilot.press(*keys)
         await wait_for(pilot, lambda: said in screen_text(app), repr(said))
+
+
+async def test_a_narrow_header_of_a_broken_flow_keeps_saying_why(
+    workspace: FakeWorkspace, tmp_path: Path
+) -> None:
+    """At 60 columns its hint was `cannot run flows — r says why`, of a store's error."""
+    path = tmp_path / "sink.py"
+    workspace.errors = {path: FakeLoadError(path, None, "import did not finish in 10 s")}
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=(60, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.selected_flow == "sink", "the flow")
+        said = "not run yet: sink.py failed to load"
+        await wait_for(pilot, lambda: said in screen_text(app), repr(said))
+        assert "cannot run flows" not in screen_text(app)

@@ -149,14 +149,16 @@ class ViewActions(_AppBase):
             cannot_run=self.control_error or self._broken_words(),
         )
 
-    def _broken_words(self) -> str:
+    def _broken_words(self) -> tuple[str, ...] | str:
         """What the header says in place of `press r to run` of a flow whose file failed to
-        load, which `r` does not run (``file_rows.broken_flow_file``); "" for any other."""
+        load, which `r` does not run (``file_rows.broken_flow_file``), longest first; ""
+        for any other."""
         name = self.selected_flow
         file = name and broken_flow_file(self.workspace, name, of_broken=self.store.of_broken)
         if not file:
             return ""
-        return f"not run yet: {printable_name(file.name)} failed to load — fix it and save"
+        failed = f"not run yet: {printable_name(file.name)} failed to load"
+        return (f"{failed} — fix it and save", failed, "not run yet: its file failed to load")
 
     def action_next_live_run(self) -> None:
         """Show the selected flow's next live run (when several run at once); it is then
