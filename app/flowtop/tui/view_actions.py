@@ -146,17 +146,19 @@ class ViewActions(_AppBase):
             run_key=self.key_for("run"),
             starting=self.store.loading(self.selected_flow) if self.selected_flow else None,
             pruned=self.selected_flow in self.store.pruned_away,
-            cannot_run=self.control_error or self._broken_words(),
+            cannot_run=self._cannot_run(),
         )
 
-    def _broken_words(self) -> tuple[str, ...] | str:
-        """What the header says in place of `press r to run` of a flow whose file failed to
-        load, which `r` does not run (``file_rows.broken_flow_file``), longest first; ""
-        for any other."""
+    def _cannot_run(self) -> tuple[str, ...]:
+        """What the header says in place of `press r to run`, longest first, where `r`
+        does not run the flow: a run store that cannot be read, or the flow's file failed
+        to load (``file_rows.broken_flow_file``); () for any other."""
+        if self.control_error:
+            return (self.control_error, f"cannot run flows — {self.key_for('run')} says why")
         name = self.selected_flow
         file = name and broken_flow_file(self.workspace, name, of_broken=self.store.of_broken)
         if not file:
-            return ""
+            return ()
         failed = f"not run yet: {printable_name(file.name)} failed to load"
         return (f"{failed} — fix it and save", failed, "not run yet: its file failed to load")
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from .main_block_args import MainCall
@@ -113,50 +113,51 @@ def main_block_calls(tree: ast.Module, *, methods: bool = False) -> dict[str, Bl
     return calls
 
 
-def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    """The module's own undecorated functions among ``statements`` (those before a block),
-    by name, the last of a name kept: a ``main()`` the block calls, whose calls ``python
-    FILE`` makes then (a decorated one may be a flow, or wrapped)."""
-    return {
-        statement.name: statement
-        for statement in statements
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and not statement.decorator_list
-    }
+#: A name a module binds before its block, to what ``python FILE`` calls by it: one of its
+#: own undecorated functions, followed (``_calls_followed``), or why it is not.
+Bound: TypeAlias = "ast.FunctionDef | ast.AsyncFunctionDef | str"
 
 
-def unfollowed(tree: ast.Module) -> list[tuple[str, str]]:
-    """The functions its ``__main__`` blocks call that ``main_block_calls`` does not
-    follow, each with why, in the order first called: one of the module's own that is
-    decorated (``@click.command()``: what it runs is the decorator's to say), one
-    imported (``from jobs import main``: another file's code), one defined only after the
-    block (``python FILE`` fails on it: ``NameError``). ``flowtop run FILE`` says so when
-    the block calls no flow, rather than run every flow with its defaults silently."""
-    found: dict[str, str] = {}
-    for at, statement in enumerate(tree.body):
-        if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
-            continue
-        why = {name: "defined after the block" for name in _defined(tree.body[at + 1 :])}
-        why.update(_defined(tree.body[:at] + statement.body))
-        for part in statement.body:
-            for node in _in_call_order(part):
-                name = node.func.id if isinstance(node.func, ast.Name) else ""
-                if why.get(name) and name not in found:
-                    found[name] = why[name]
-    return list(found.items())
-
-
-def _defined(statements: list[ast.stmt]) -> dict[str, str]:
-    """The names ``statements`` bind to code flowtop does not follow, with why ("" for a
-    function of the module's own it follows): later bindings win, as in Python."""
-    bound: dict[str, str] = {}
+def _bindings(statements: list[ast.stmt]) -> dict[str, Bound]:
+    """The names ``statements`` bind to functions, each to its function when flowtop follows
+    it (the module's own, undecorated) or why not ("decorated": a ``@click.command()``
+    runs what its decorator says; "imported": another file's code), later bindings winning,
+    as in Python."""
+    bound: dict[str, Bound] = {}
     for statement in statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            bound[statement.name] = "decorated" if statement.decorator_list else ""
+            bound[statement.name] = "decorated" if statement.decorator_list else statement
         elif isinstance(statement, (ast.Import, ast.ImportFrom)):
             for alias in statement.names:
                 bound[(alias.asname or alias.name).split(".")[0]] = "imported"
     return bound
+
+
+def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions ``main_block_calls`` follows among those ``statements`` (before a
+    block) bind: a ``main()`` the block calls, whose calls ``python FILE`` makes then."""
+    return {name: b for name, b in _bindings(statements).items() if not isinstance(b, str)}
+
+
+def unfollowed(tree: ast.Module) -> list[tuple[str, str]]:
+    """The functions its ``__main__`` blocks call that ``main_block_calls`` does not
+    follow, each with why (``_bindings``; or "defined after the block": ``python FILE``
+    fails on it, ``NameError``), in the order first called. ``flowtop run FILE`` says so
+    when the block calls no flow, rather than run every flow with its defaults silently."""
+    found: dict[str, str] = {}
+    for at, statement in enumerate(tree.body):
+        if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
+            continue
+        after = _bindings(tree.body[at + 1 :])
+        why: dict[str, Bound] = dict.fromkeys(after, "defined after the block")
+        why.update(_bindings(tree.body[:at] + statement.body))
+        for part in statement.body:
+            for node in _in_call_order(part):
+                name = node.func.id if isinstance(node.func, ast.Name) else ""
+                said = why.get(name)
+                if isinstance(said, str) and name not in found:
+                    found[name] = said
+    return list(found.items())
 
 
 def _calls_followed(

@@ -33,20 +33,22 @@ from .history_records import HistoryError
 from .json_text import storable_json
 from .launch_gate import launching
 from .ownership import LAUNCHED, Owner
+from .ownership import LOGS as LOGS  # (the folder of run logs: see below)
 from .places import STATE_DIR, STORE_FILE
 from .private import open_private
 from .reaper import BUSY_TIMEOUT_MS, connect
 from .run_numbers import hand_over, record_run, reserve_launched, reserve_rerun
 from .store_errors import FULL, LOCKED, cause, store_advice
 
-#: The run processes' own output goes here, what the store does not hold (notices, prints
-#: outside any task, an ``os.system`` child's lines: ``capture_windows``; a task's prints
-#: and its ``Popen`` children's lines are the store's alone: ``child_files``): what says
-#: why a run never reached the store (a crash while importing), kept until the run's end
-#: is recorded (``forget_log``); a full disk names its room. A run's parameters go through
-#: a private file there too, which the run process deletes (``params_file``), never its
-#: command line: every local user reads those (``ps``).
-LOGS = "logs"
+# The run processes' own output goes here, what the store does not hold (notices, prints
+# outside any task, an ``os.system`` child's lines: ``capture_windows``; a task's prints
+# and its ``Popen`` children's lines are the store's alone: ``child_files``): what says
+# why a run never reached the store (a crash while importing), kept until the run's end
+# is recorded (``forget_log``); a full disk names its room. A run's parameters go through
+# a private file there too, which the run process deletes (``params_file``), never its
+# command line: every local user reads those (``ps``). Its name, ``LOGS``, is
+# ``ownership``'s: it finds a launched run's process by its log.
+
 #: Beside a run's log, its launcher file, for a launcher that stays to wait for the run's
 #: process (the monitor): who it is, and how the process ended (``process_ends``).
 LAUNCHER = ".launcher"

@@ -75,7 +75,7 @@ LAUNCHED = "launched"
 
 
 #: Where a launched run's process writes its output, beside the store: ``LOGS/ID.log``
-#: (``launcher.LOGS``, which imports this module).
+#: (``launcher.LOGS`` is this name).
 LOGS = "logs"
 
 

@@ -234,7 +234,7 @@ class RunHeader(Static):
             str,
             RunModel | None,
             bool,
-            str | tuple[str, ...],
+            tuple[str, ...],
         ]
         | None
     ) = None
@@ -250,7 +250,7 @@ class RunHeader(Static):
         run_key: str = "r",
         starting: RunModel | None = None,
         pruned: bool = False,
-        cannot_run: str | tuple[str, ...] = "",
+        cannot_run: tuple[str, ...] = (),
     ) -> None:
         """``notes``: what the view adds to the second line (sort, filter, live runs),
         after the run's counts; ``run_key``: the key that runs now (after ``[keys]``),
@@ -259,9 +259,9 @@ class RunHeader(Static):
         the counts of the run shown before it; ``pruned``: the flow's runs were pruned,
         none shown since (``RunStore.pruned_away``). A newer run of the flow being read
         from the store (``run_reading``) is said as ``starting`` is. ``cannot_run``: why no
-        run can start here (a run store that cannot be read), said in place of the hint:
-        it said `press r to run`, and only a toast that went said otherwise; or the ways
-        to say why the flow cannot run, longest first (its file failed to load)."""
+        run of the flow can start here (a run store that cannot be read, its file failed
+        to load), the ways to say it longest first, said in place of the hint: it said
+        `press r to run`, and only a toast that went said otherwise."""
         styles = looks(self.app)
         reading = None if error else reading_of(self.app, flow)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -279,10 +279,8 @@ class RunHeader(Static):
                 hints = (f"  {starting_words(starting)}", f"  {_which(starting)} starting…")
             elif flow is not None and reading is not None:  # read back, not shown yet
                 hints = tuple(f"  {words}" for words in reading_words(reading))
-            elif flow is not None and isinstance(cannot_run, tuple):  # its own forms
-                hints = tuple(f"  {said}" for said in cannot_run)
             elif flow is not None and cannot_run:
-                hints = (f"  {cannot_run}", f"  cannot run flows — {run_key} says why")
+                hints = tuple(f"  {said}" for said in cannot_run)
             elif flow is not None and pruned:  # ran, then pruned
                 hints = (f"  {PRUNED_WORDS} — press {run_key} to run",)
             elif flow is not None:
